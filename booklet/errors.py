@@ -1,0 +1,71 @@
+"""Errors a user can act on.
+
+Every problem caused by input (a data file, a layout, an option) is a `BookletError`; the CLI
+prints it as one line and exits 2. Anything else is a bug and exits 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one place in one file."""
+
+    message: str
+    file: Path | str | None = None
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file is not None:
+            where = display_path(self.file)
+            if self.line is not None:
+                where += f":{self.line}"
+            where += ": "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message}"
+
+
+def display_path(path: Path | str) -> str:
+    """Show a path relative to the working folder when it lies inside it, as people typed it."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(p)
+
+
+class BookletError(Exception):
+    """A problem with the user's input; the message says where and how to fix it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: Path | str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.problem = Problem(message, file, line, field)
+        super().__init__(str(self.problem))
+
+
+class ValidationError(BookletError):
+    """Several problems found in one pass, reported together."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        text = "\n".join(str(p) for p in self.problems)
+        Exception.__init__(self, text)
+        self.problem = self.problems[0]
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class FitError(BookletError):
+    """Content that cannot be made to fit the page at a legible size."""

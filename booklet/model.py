@@ -1,0 +1,175 @@
+"""The routine as data: techniques, routines, the shared safety setting. No I/O, no pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PRESSURE_LEVELS: tuple[str, ...] = ("light", "gentle", "moderate", "firm", "deep")
+TECHNIQUE_KINDS: tuple[str, ...] = ("glide", "circle", "knead", "rake", "press", "stretch", "other")
+STROKE_KINDS: tuple[str, ...] = ("glide", "circles", "knead", "rake", "press", "alternate")
+CONTACTS: tuple[str, ...] = ("palm", "thumbs", "fingertips", "knuckles", "forearm", "elbow")
+ZONES: tuple[str, ...] = ("spine", "ribs", "lower-back", "neck", "shoulder-blades")
+CAUTION_ZONES: tuple[str, ...] = ("ribs", "lower-back")
+
+Point = tuple[float, float]
+
+
+def pressure_rank(level: str) -> int:
+    """1 for light up to 5 for deep: what the pressure gauge fills."""
+    return PRESSURE_LEVELS.index(level) + 1
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """One movement on the back figure, in normalised back coordinates (spine at x = 0.5)."""
+
+    kind: str
+    points: tuple[Point, ...]
+    mirror: bool = False
+    order: int | None = None
+    contact: str | None = None
+    direction: str = "ccw"
+    count: int | None = None
+    size: float | None = None
+    fingers: int = 4
+    returning: bool = False
+
+
+@dataclass(frozen=True)
+class Diagram:
+    strokes: tuple[Stroke, ...]
+    caution: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Technique:
+    id: str
+    name: str
+    summary: str
+    kind: str
+    pressure: str
+    pressure_note: str
+    minutes: float
+    oil: bool
+    position: str
+    steps: tuple[str, ...]
+    cautions: tuple[str, ...]
+    avoid: tuple[str, ...]
+    source: str
+    diagram: Diagram | None = None
+    origin: str = "built-in"
+    path: Path | None = None
+
+    @property
+    def avoids_spine(self) -> bool:
+        return "spine" in self.avoid
+
+
+@dataclass(frozen=True)
+class RoutineStep:
+    """A routine's reference to a technique, with optional overrides of its defaults."""
+
+    technique: str
+    minutes: float | None = None
+    pressure: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Routine:
+    id: str
+    title: str
+    description: str
+    steps: tuple[RoutineStep, ...]
+    origin: str = "built-in"
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """A routine step resolved against its technique: what a page actually prints."""
+
+    number: int
+    technique: Technique
+    minutes: float
+    pressure: str
+    note: str
+
+    @property
+    def pressure_rank(self) -> int:
+        return pressure_rank(self.pressure)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A routine ready to print: title, steps with their effective values, and the total."""
+
+    id: str
+    title: str
+    description: str
+    steps: tuple[PlannedStep, ...]
+
+    @property
+    def total_minutes(self) -> float:
+        return sum(step.minutes for step in self.steps)
+
+    @property
+    def techniques(self) -> tuple[Technique, ...]:
+        """Each technique once, in first-use order."""
+        seen: dict[str, Technique] = {}
+        for step in self.steps:
+            seen.setdefault(step.technique.id, step.technique)
+        return tuple(seen.values())
+
+    @property
+    def uses_oil(self) -> bool:
+        return any(step.technique.oil for step in self.steps)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The setup and safety text every routine carries, kept as data so it can be reworded."""
+
+    spine_warning: str
+    spine_short: str
+    feedback_rule: str
+    preparation: tuple[str, ...]
+    safety: tuple[str, ...]
+    do_not_massage: tuple[str, ...]
+    disclaimer: str
+    pressure_scale: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None
+
+
+def plan_routine(routine: Routine, techniques: dict[str, Technique]) -> Plan:
+    """Apply each step's overrides to its technique; the caller has checked the ids exist."""
+    steps = []
+    for number, step in enumerate(routine.steps, start=1):
+        tech = techniques[step.technique]
+        steps.append(
+            PlannedStep(
+                number=number,
+                technique=tech,
+                minutes=step.minutes if step.minutes is not None else tech.minutes,
+                pressure=step.pressure or tech.pressure,
+                note=step.note or tech.pressure_note,
+            )
+        )
+    return Plan(routine.id, routine.title, routine.description, tuple(steps))
+
+
+def plan_techniques(chosen: list[Technique], title: str | None = None) -> Plan:
+    """A plan from techniques picked on the command line, in the order given."""
+    steps = tuple(
+        PlannedStep(i, t, t.minutes, t.pressure, t.pressure_note)
+        for i, t in enumerate(chosen, start=1)
+    )
+    if title is None:
+        title = chosen[0].name if len(chosen) == 1 else "Back massage routine"
+    return Plan("custom", title, "", steps)
+
+
+def format_minutes(minutes: float) -> str:
+    """`5` not `5.0`; halves kept: `2.5`."""
+    return f"{minutes:g}"
