@@ -229,3 +229,254 @@ def validate(state: State, paths: tuple[Path, ...]) -> None:
 
     count = check_paths(list(paths), state.library_roots)
     click.echo(f"OK: {count} file(s) valid.")
+
+
+# --- pictures and print ----------------------------------------------------------------------
+
+
+class LengthType(click.ParamType):
+    """A length with a unit (`2in`, `60mm`, `9pt`), converted to points."""
+
+    name = "length"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if isinstance(value, float):
+            return value
+        from booklet.units import parse_length
+
+        try:
+            return parse_length(value)
+        except BookletError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+LENGTH = LengthType()
+
+
+@cli.command()
+@click.argument("ident", metavar="TECHNIQUE")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write; .pdf, .png or .svg by its ending. Default: TECHNIQUE.pdf.",
+)
+@click.option("--size", type=LENGTH, default="3in", show_default=True, help="Diagram width.")
+@click.option("--grayscale", is_flag=True, help="Draw in shades of grey, as a laser printer would.")
+@pass_state
+def diagram(state: State, ident: str, output: Path | None, size: float, grayscale: bool) -> None:
+    """Draw one technique's back diagram as a PDF, PNG or SVG.
+
+    \b
+    Example:
+      booklet diagram fan-stroke -o fan.png --size 60mm --grayscale
+    """
+    from booklet.diagram_files import write_diagram
+
+    if not 36 <= size <= 20 * 72:
+        raise BookletError("--size must be between 0.5in and 20in.")
+    technique = state.library().technique(ident)
+    written = write_diagram(technique, output or Path(f"{ident}.pdf"), size, grayscale)
+    click.echo(str(written))
+
+
+def size_option(default_help: str):
+    return click.option(
+        "--size",
+        metavar="SIZE",
+        help="Page size: 3x5, 4x6, 5x7, a7, a6, a5, half-letter, or WxH with units "
+        f"(100x150mm, 4.25x5.5in). Default: {default_help}.",
+    )
+
+
+def check_size(size: str | None) -> None:
+    if size is not None:
+        from booklet.units import parse_size
+
+        parse_size(size)
+
+
+@cli.command()
+@click.argument("routine", required=False)
+@click.option(
+    "-t",
+    "--technique",
+    "techniques",
+    multiple=True,
+    metavar="ID",
+    help="Pick techniques in this order instead of a routine (repeatable).",
+)
+@click.option(
+    "--layout", default="bedside", show_default=True, help="Layout name; see `booklet layouts`."
+)
+@size_option("the layout's size (bedside: 4x6)")
+@click.option("--landscape", is_flag=True, help="Turn the page sideways.")
+@click.option(
+    "--sides",
+    type=click.IntRange(1, 2),
+    help="1 = front only; 2 = front and back. Default: the layout's.",
+)
+@click.option(
+    "--bleed",
+    type=LENGTH,
+    default="0pt",
+    show_default=True,
+    help="Extend backgrounds past the trim by this much (e.g. 0.125in, 3mm).",
+)
+@click.option("--crop-marks", is_flag=True, help="Draw crop marks outside the trim (and bleed).")
+@click.option(
+    "--sheet",
+    type=click.Choice(["letter", "a4"], case_sensitive=False),
+    help="Tile as many cards as fit on this paper, with cut marks.",
+)
+@click.option(
+    "--flip",
+    type=click.Choice(["long", "short"]),
+    default="long",
+    show_default=True,
+    help="Duplex flip edge: where backs go on the back sheet.",
+)
+@click.option(
+    "--back-offset",
+    metavar="X,Y",
+    default="0mm,0mm",
+    show_default=True,
+    help="Shift the back sheet by X,Y to correct duplex misalignment "
+    "(measure it with `booklet calibrate`).",
+)
+@click.option("--png", is_flag=True, help="Also write a PNG preview of each page beside the PDF.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PDF to write. Default: ROUTINE-card.pdf in this folder.",
+)
+@pass_state
+def card(
+    state: State,
+    routine: str | None,
+    techniques: tuple[str, ...],
+    layout: str,
+    size: str | None,
+    landscape: bool,
+    sides: int | None,
+    bleed: float,
+    crop_marks: bool,
+    sheet: str | None,
+    flip: str,
+    back_offset: str,
+    png: bool,
+    output: Path | None,
+) -> None:
+    """Render a routine card: the classic routine on a 4x6 in bedside card by default.
+
+    \b
+    Examples:
+      booklet card                                  # classic routine, 4x6 in, two sides
+      booklet card gentle --size a6 --bleed 3mm --crop-marks
+      booklet card -t fan-stroke -t raking --layout compact
+      booklet card --sheet letter --flip long -o sheet.pdf
+    """
+    from booklet.output import check_target, write_atomic
+    from booklet.render import CardRequest, render_card
+    from booklet.units import parse_offset
+
+    check_size(size)
+    if not 0 <= bleed <= 0.5 * 72:
+        raise BookletError("--bleed must be between 0 and 0.5in.")
+    offset = parse_offset(back_offset)
+    lib = state.library()
+    plan = lib.plan(routine, techniques)
+    out = output or Path(f"{plan.id}-card.pdf")
+    check_target(out)
+    req = CardRequest(
+        layout,
+        size,
+        landscape,
+        sides,
+        bleed,
+        crop_marks,
+        sheet.lower() if sheet else None,
+        flip,
+        offset,
+    )
+    pdf = render_card(lib, plan, req)
+    write_atomic(out, pdf)
+    click.echo(str(out))
+    if png:
+        from booklet.preview import write_previews
+
+        for path in write_previews(pdf, out):
+            click.echo(str(path))
+
+
+@cli.command()
+@click.option(
+    "--sheet",
+    type=click.Choice(["letter", "a4"], case_sensitive=False),
+    default="letter",
+    show_default=True,
+    help="Paper to test.",
+)
+@click.option(
+    "--flip",
+    type=click.Choice(["long", "short"]),
+    default="long",
+    show_default=True,
+    help="The duplex flip edge you will print with.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="calibrate.pdf",
+    show_default=True,
+    help="PDF to write.",
+)
+def calibrate(sheet: str, flip: str, output: Path) -> None:
+    """Write a duplex alignment test page, to measure --back-offset for your printer.
+
+    \b
+    Example:
+      booklet calibrate --sheet a4 --flip long -o test.pdf
+    """
+    from booklet.impose import calibration_pdf
+    from booklet.output import write_atomic
+
+    write_atomic(output, calibration_pdf(sheet.lower(), flip))
+    click.echo(str(output))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_state
+def layouts(state: State, as_json: bool) -> None:
+    """List the layouts, with their sides and default size.
+
+    \b
+    Example:
+      booklet layouts --json
+    """
+    from booklet.layouts import list_layouts
+
+    lib = state.library()
+    items = list_layouts(lib)
+    if as_json:
+        echo_json(
+            [
+                {
+                    "name": lay.name,
+                    "description": lay.description,
+                    "sides": lay.sides,
+                    "size": lay.size,
+                    "origin": lib.layout_origins[lay.name],
+                }
+                for lay in items
+            ]
+        )
+        return
+    rows = [
+        [lay.name, str(lay.sides), lay.size, lib.layout_origins[lay.name], lay.description]
+        for lay in items
+    ]
+    click.echo(table(rows, ["name", "sides", "size", "origin", "description"]))

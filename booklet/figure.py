@@ -16,14 +16,14 @@ SPINE_X = 0.5
 SPINE_HALF_WIDTH = 0.045
 SPINE_LEFT = SPINE_X - SPINE_HALF_WIDTH
 SPINE_RIGHT = SPINE_X + SPINE_HALF_WIDTH
-SPINE_TOP = 1.05  # the band runs on up into the neck
+SPINE_TOP = 1.06  # the band runs on up into the neck
 
 DEFAULT_SIZE = {"circles": 0.075, "knead": 0.045, "rake": 0.032, "press": 0.025}
 
-# Left half of the torso, from the neck down to the hip; the right half mirrors it.
+# Left half of the torso, from under the head down to the hips; the right half mirrors it.
 TORSO_LEFT: tuple[Point, ...] = (
-    (0.425, 1.085),
-    (0.40, 1.035),
+    (0.39, 1.12),
+    (0.385, 1.045),
     (0.25, 1.0),
     (0.11, 0.975),
     (0.035, 0.93),
@@ -33,7 +33,7 @@ TORSO_LEFT: tuple[Point, ...] = (
     (0.10, 0.40),
     (0.13, 0.20),
     (0.125, 0.06),
-    (0.10, -0.06),
+    (0.10, -0.07),
 )
 SHOULDER_BLADE_LEFT: tuple[Point, ...] = (
     (0.17, 0.92),
@@ -44,22 +44,18 @@ SHOULDER_BLADE_LEFT: tuple[Point, ...] = (
     (0.21, 0.70),
     (0.165, 0.83),
 )
-# The rib-cage caution zone (left half): where the muscle layer over the ribs is thin.
-RIBS_LEFT: tuple[Point, ...] = (
-    (0.075, 0.62),
-    (0.40, 0.62),
-    (0.40, 0.33),
-    (0.12, 0.30),
-    (0.095, 0.45),
+# Caution zones (left halves). Ribs: where the muscle over the rib cage is thin.
+CAUTION_LEFT: dict[str, tuple[Point, ...]] = {
+    "ribs": ((0.08, 0.62), (0.42, 0.62), (0.42, 0.32), (0.115, 0.30)),
+    "lower-back": ((0.13, 0.26), (0.42, 0.26), (0.42, 0.0), (0.13, 0.0)),
+}
+RIB_CURVES_LEFT: tuple[tuple[Point, ...], ...] = tuple(
+    ((0.43, y + 0.02), (0.27, y), (0.13 - (0.62 - y) * 0.06, y - 0.05))
+    for y in (0.60, 0.53, 0.46, 0.39)
 )
-LOWER_BACK_LEFT: tuple[Point, ...] = (
-    (0.14, 0.28),
-    (0.42, 0.28),
-    (0.42, 0.02),
-    (0.14, 0.02),
-)
-HEAD_CENTRE: Point = (0.5, 1.21)
-HEAD_RADII: Point = (0.085, 0.105)
+SPINE_BOTTOM = -0.07
+HEAD_CENTRE: Point = (0.5, 1.235)
+HEAD_RADII: Point = (0.145, 0.135)
 
 
 def mirror(points: Sequence[Point]) -> list[Point]:

@@ -138,6 +138,8 @@ class Setting:
     safety: tuple[str, ...]
     do_not_massage: tuple[str, ...]
     disclaimer: str
+    feedback_short: str = ""
+    setup_short: str = ""
     pressure_scale: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
 

@@ -515,7 +515,8 @@ SETTING_REQUIRED = (
 
 def parse_setting(doc: Document, problems: list[Problem]) -> Setting | None:
     r = Reader(doc, problems)
-    data = r.fields(doc.data, "", SETTING_REQUIRED, ("pressure_scale",), "the setting")
+    optional = ("feedback_short", "setup_short", "pressure_scale")
+    data = r.fields(doc.data, "", SETTING_REQUIRED, optional, "the setting")
     if data is None:
         return None
     scale: dict[str, str] = {}
@@ -534,6 +535,8 @@ def parse_setting(doc: Document, problems: list[Problem]) -> Setting | None:
         safety=r.text_list(data, "safety", "", min_items=1),
         do_not_massage=r.text_list(data, "do_not_massage", "", min_items=1),
         disclaimer=r.text(data, "disclaimer", "") or "",
+        feedback_short=r.text(data, "feedback_short", "", limit=60) or "",
+        setup_short=r.text(data, "setup_short", "", limit=200) or "",
         pressure_scale=scale,
         path=doc.path,
     )

@@ -1,0 +1,332 @@
+"""Block builders: small flowables that turn a layout's blocks into measured, drawable pieces.
+
+Each builder knows its geometry; snippets only supply the words. All sizes derive from one body
+size, so fitting a side is a matter of trying smaller body sizes until everything fits.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from reportlab.graphics import renderPDF
+from reportlab.lib.colors import HexColor, white
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Flowable, Paragraph
+
+from booklet.diagrams import PALETTE, aspect, back_drawing, hatch_lines
+from booklet.fonts import FontFamily
+from booklet.model import PlannedStep, Technique, format_minutes
+
+
+@dataclass(frozen=True)
+class Styles:
+    """Paragraph styles for one body size."""
+
+    size: float
+    fonts: FontFamily
+    colours: dict[str, str]
+    title_scale: float
+
+    def style(self, kind: str = "body") -> ParagraphStyle:
+        size = self.size
+        colour = self.colours["text"]
+        font = self.fonts.regular
+        if kind == "title":
+            size, font = size * self.title_scale, self.fonts.bold
+        elif kind == "heading":
+            size, font = size * 1.15, self.fonts.bold
+        elif kind == "muted":
+            colour = self.colours["muted"]
+        return ParagraphStyle(
+            kind,
+            fontName=font,
+            fontSize=size,
+            leading=size * 1.22,
+            textColor=HexColor(colour),
+            splitLongWords=1,
+            allowWidows=1,
+        )
+
+    def bullet(self) -> ParagraphStyle:
+        s = self.style()
+        s.leftIndent = self.size * 0.95
+        s.bulletIndent = 0
+        s.bulletFontName = self.fonts.regular
+        return s
+
+    @property
+    def gap(self) -> float:
+        return self.size * 0.55
+
+
+def paragraphs(lines: list[str], style: ParagraphStyle) -> list[Paragraph]:
+    return [Paragraph(line, style) for line in lines]
+
+
+class Stack(Flowable):
+    """Paragraphs one under another, with a little space between them."""
+
+    def __init__(self, items: list[Flowable], spacing: float = 0.0) -> None:
+        super().__init__()
+        self.items = items
+        self.spacing = spacing
+        self.sizes: list[tuple[float, float]] = []
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.sizes = [item.wrap(avail_width, avail_height) for item in self.items]
+        self.width = avail_width
+        self.height = sum(h for _, h in self.sizes) + self.spacing * max(0, len(self.items) - 1)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        y = self.height
+        for item, (_, h) in zip(self.items, self.sizes, strict=True):
+            y -= h
+            item.drawOn(self.canv, 0, y)
+            y -= self.spacing
+
+
+class Gauge(Flowable):
+    """Five boxes filled up to the pressure level, then the word: readable without colour."""
+
+    def __init__(self, rank: int, label: Paragraph, size: float, colour: str, edge: str) -> None:
+        super().__init__()
+        self.rank = rank
+        self.label = label
+        self.size = size
+        self.colour = colour
+        self.edge = edge
+
+    @property
+    def boxes_width(self) -> float:
+        return self.size * 0.75 * 5 + self.size * 0.5
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        _, h = self.label.wrap(avail_width - self.boxes_width, avail_height)
+        self.width, self.height = avail_width, max(h, self.size * 1.1)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        box = self.size * 0.62
+        step = self.size * 0.75
+        y = self.height - self.size * 0.95
+        c.setLineWidth(max(0.4, self.size * 0.06))
+        c.setStrokeColor(HexColor(self.edge))
+        for i in range(5):
+            filled = i < self.rank
+            c.setFillColor(HexColor(self.colour) if filled else white)
+            c.rect(i * step, y, box, box, stroke=1, fill=1)
+        self.label.drawOn(c, self.boxes_width, self.height - self.label.height)
+
+
+def spine_swatch(canv, x: float, y: float, w: float, h: float, ink=None) -> None:
+    """The hatched band the diagrams use for the spine, as an inline symbol."""
+    canv.saveState()
+    canv.setFillColor(white)
+    canv.rect(x, y, w, h, stroke=0, fill=1)
+    canv.setStrokeColor(HexColor(PALETTE["spine_hatch"]))
+    canv.setLineWidth(max(0.4, h * 0.07))
+    for xa, ya, xb, yb in hatch_lines(x, y, x + w, y + h, max(1.0, h * 0.24)):
+        canv.line(xa, ya, xb, yb)
+    canv.setStrokeColor(HexColor(PALETTE["spine_edge"]))
+    canv.setLineWidth(max(0.5, h * 0.09))
+    canv.rect(x, y, w, h, stroke=1, fill=0)
+    canv.restoreState()
+
+
+class StepRow(Flowable):
+    """One routine step: number badge, name and minutes, pressure gauge, text, spine line."""
+
+    def __init__(
+        self,
+        step: PlannedStep,
+        name: Paragraph,
+        minutes: str,
+        gauge: Gauge | None,
+        body: list[Paragraph],
+        spine: Paragraph | None,
+        styles: Styles,
+    ) -> None:
+        super().__init__()
+        self.step = step
+        self.name = name
+        self.minutes = minutes
+        self.gauge = gauge
+        self.body = body
+        self.spine = spine
+        self.styles = styles
+        self.parts: list[tuple[Flowable, float, float]] = []
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        s = self.styles.size
+        indent = s * 2.0
+        inner = avail_width - indent
+        minutes_w = self._minutes_width() + s * 0.6
+        parts = []
+        _, h = self.name.wrap(inner - minutes_w, avail_height)
+        y = h
+        parts.append((self.name, indent, y))
+        for item in ([self.gauge] if self.gauge else []) + self.body:
+            _, h = item.wrap(inner, avail_height)
+            y += h + s * 0.12
+            parts.append((item, indent, y))
+        if self.spine is not None:
+            swatch = s * 1.3
+            _, h = self.spine.wrap(inner - swatch - s * 0.4, avail_height)
+            y += h + s * 0.12
+            parts.append((self.spine, indent + swatch + s * 0.4, y))
+        self.parts = parts
+        self.width, self.height = avail_width, y
+        return self.width, self.height
+
+    def _minutes_width(self) -> float:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        return stringWidth(self.minutes, self.styles.fonts.bold, self.styles.size)
+
+    def draw(self) -> None:
+        c = self.canv
+        s = self.styles.size
+        colours = self.styles.colours
+        top = self.height
+        # number badge
+        r = s * 0.78
+        c.setFillColor(HexColor(colours["accent"]))
+        c.circle(r, top - r * 1.05, r, stroke=0, fill=1)
+        c.setFillColor(white)
+        c.setFont(self.styles.fonts.bold, s * 0.95)
+        c.drawCentredString(r, top - r * 1.05 - s * 0.33, str(self.step.number))
+        # minutes, right-aligned on the name's first line
+        c.setFillColor(HexColor(colours["text"]))
+        c.setFont(self.styles.fonts.bold, s)
+        first_line = self.name.style.leading
+        c.drawRightString(
+            self.width, top - first_line + (first_line - s) / 2 + s * 0.1, self.minutes
+        )
+        for item, x, bottom in self.parts:
+            item.drawOn(c, x, top - bottom)
+            if item is self.spine:
+                h = s * 0.85
+                spine_swatch(c, x - s * 1.7, top - bottom + item.height - h - s * 0.2, s * 1.3, h)
+
+
+class WarningBox(Flowable):
+    """A bordered panel with the spine symbol: the one thing nobody may miss."""
+
+    def __init__(self, body: list[Paragraph], styles: Styles) -> None:
+        super().__init__()
+        self.body = Stack(body, styles.size * 0.2)
+        self.styles = styles
+
+    def _pad(self) -> float:
+        return self.styles.size * 0.55
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        s, pad = self.styles.size, self._pad()
+        self.icon_w = s * 1.6
+        inner = avail_width - 2 * pad - self.icon_w - pad
+        _, h = self.body.wrap(inner, avail_height)
+        self.width, self.height = avail_width, max(h, s * 2.0) + 2 * pad
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        s, pad = self.styles.size, self._pad()
+        colours = self.styles.colours
+        line = max(0.8, s * 0.14)
+        c.setFillColor(HexColor(colours["panel"]))
+        c.setStrokeColor(HexColor(colours["warning"]))
+        c.setLineWidth(line)
+        c.roundRect(line / 2, line / 2, self.width - line, self.height - line, s * 0.4, 1, 1)
+        spine_swatch(c, pad, pad, self.icon_w, self.height - 2 * pad)
+        self.body.drawOn(c, pad * 2 + self.icon_w, self.height - pad - self.body.height)
+
+
+class DiagramGrid(Flowable):
+    """Technique diagrams in a grid; it takes whatever height the side has left."""
+
+    def __init__(
+        self,
+        techniques: list[Technique],
+        captions: list[list[Paragraph]],
+        styles: Styles,
+        *,
+        legend: bool,
+        font: str,
+        min_width: float,
+        max_width: float,
+        columns: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.techniques = techniques
+        self.captions = [Stack(c) for c in captions]
+        self.styles = styles
+        self.legend = legend
+        self.font = font
+        self.min_width = min_width
+        self.max_width = max_width
+        self.columns = columns
+        self.target_height: float | None = None
+        self.cell = 0.0
+        self.cols = 1
+
+    def layout_for(self, avail_width: float, avail_height: float) -> tuple[int, float, float]:
+        """Columns, diagram width and total height that give the largest diagrams."""
+        n = len(self.techniques)
+        gap = self.styles.size * 0.8
+        best = (1, 0.0, 0.0)
+        choices = [self.columns] if self.columns else range(1, n + 1)
+        for cols in choices:
+            rows = math.ceil(n / cols)
+            w = min(self.max_width, (avail_width - gap * (cols - 1)) / cols)
+            for _ in range(3):  # caption height depends on width; settle in a few rounds
+                cap = max(c.wrap(w, 1e6)[1] for c in self.captions) if self.captions else 0.0
+                fit_h = (avail_height - rows * (cap + gap * 0.4) - gap * (rows - 1)) / rows
+                w = min(w, fit_h / aspect(self.legend))
+            total = rows * (w * aspect(self.legend) + cap + gap * 0.4) + gap * (rows - 1)
+            if w > best[1]:
+                best = (cols, w, total)
+        return best
+
+    def minimum_height(self, avail_width: float) -> float:
+        """Height needed to show the diagrams at their smallest legible width."""
+        n = len(self.techniques)
+        gap = self.styles.size * 0.8
+        cols = self.columns or max(1, min(n, int((avail_width + gap) // (self.min_width + gap))))
+        rows = math.ceil(n / cols)
+        cap = max(c.wrap(self.min_width, 1e6)[1] for c in self.captions) if self.captions else 0
+        return rows * (self.min_width * aspect(self.legend) + cap + gap * 0.4) + gap * (rows - 1)
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        height = self.target_height if self.target_height is not None else avail_height
+        self.cols, self.cell, used = self.layout_for(avail_width, height)
+        self.width, self.height = avail_width, used
+        return self.width, self.height
+
+    def draw(self) -> None:
+        n = len(self.techniques)
+        gap = self.styles.size * 0.8
+        cols, w = self.cols, self.cell
+        rows = math.ceil(n / cols)
+        row_h = (self.height - gap * (rows - 1)) / rows
+        for i, (tech, caption) in enumerate(zip(self.techniques, self.captions, strict=True)):
+            r, col = divmod(i, cols)
+            in_row = min(cols, n - r * cols)
+            row_w = in_row * w + (in_row - 1) * gap
+            x = (self.width - row_w) / 2 + col * (w + gap)
+            top = self.height - r * (row_h + gap)
+            drawing = back_drawing(tech.diagram, w, legend=self.legend, font=self.font)
+            renderPDF.draw(drawing, self.canv, x, top - drawing.height)
+            caption.wrap(w, 1e6)
+            caption.drawOn(self.canv, x, top - drawing.height - gap * 0.4 - caption.height)
+
+
+def step_context(step: PlannedStep) -> dict[str, Any]:
+    return {"step": step, "technique": step.technique}
+
+
+def minutes_label(minutes: float) -> str:
+    return f"{format_minutes(minutes)} min"

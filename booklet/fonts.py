@@ -1,0 +1,91 @@
+"""Embedded TrueType fonts, registered once per process, and a glyph-coverage check.
+
+A glyph the font lacks would print as an empty box without any warning, so every string is
+checked before rendering and a missing character becomes a clear error instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from booklet.errors import BookletError
+
+
+@dataclass(frozen=True)
+class FontFamily:
+    regular: str
+    bold: str
+    italic: str
+    bold_italic: str
+
+
+def _reportlab_fonts() -> Path:
+    import reportlab
+
+    return Path(reportlab.__file__).parent / "fonts"
+
+
+_DEJAVU_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+
+FAMILY_FILES: dict[str, tuple[str, str, str, str]] = {
+    # Bitstream Vera ships inside ReportLab, so it is always there.
+    "vera": ("Vera.ttf", "VeraBd.ttf", "VeraIt.ttf", "VeraBI.ttf"),
+    # DejaVu covers far more scripts; used when the system has it.
+    "dejavu": (
+        "DejaVuSans.ttf",
+        "DejaVuSans-Bold.ttf",
+        "DejaVuSans-Oblique.ttf",
+        "DejaVuSans-BoldOblique.ttf",
+    ),
+}
+FAMILY_NAMES = tuple(FAMILY_FILES)
+
+
+def _font_dir(family: str) -> Path:
+    if family == "vera":
+        return _reportlab_fonts()
+    for folder in _DEJAVU_DIRS:
+        if (folder / FAMILY_FILES[family][0]).is_file():
+            return folder
+    raise BookletError(
+        f"font '{family}' is not installed on this machine. Use font: vera, or install it "
+        "(on Debian/Ubuntu: apt-get install fonts-dejavu-core)."
+    )
+
+
+@cache
+def register(family: str = "vera") -> FontFamily:
+    """Register a family with ReportLab (once) so `<b>` and `<i>` pick the right faces."""
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if family not in FAMILY_FILES:
+        raise BookletError(f"font '{family}' is not known. Use one of: {', '.join(FAMILY_NAMES)}.")
+    folder = _font_dir(family)
+    prefix = family.capitalize()
+    names = (prefix, f"{prefix}-Bold", f"{prefix}-Italic", f"{prefix}-BoldItalic")
+    for name, filename in zip(names, FAMILY_FILES[family], strict=True):
+        pdfmetrics.registerFont(TTFont(name, str(folder / filename)))
+    for (bold, italic), name in zip(((0, 0), (1, 0), (0, 1), (1, 1)), names, strict=True):
+        addMapping(prefix, bold, italic, name)
+    return FontFamily(*names)
+
+
+@cache
+def _charmap(font_name: str) -> frozenset[int]:
+    from reportlab.pdfbase import pdfmetrics
+
+    return frozenset(pdfmetrics.getFont(font_name).face.charToGlyph)
+
+
+def missing_chars(text: str, font_name: str) -> list[str]:
+    """Characters in text that the font cannot draw (spaces and line breaks are fine)."""
+    have = _charmap(font_name)
+    return sorted({c for c in text if ord(c) not in have and c not in "\n\r\t"})
+
+
+def describe_chars(chars: list[str]) -> str:
+    return ", ".join(f"'{c}' (U+{ord(c):04X})" for c in chars[:5])

@@ -1,0 +1,479 @@
+"""Cards: a layout's blocks filled with a routine, fitted to the page, drawn with ReportLab.
+
+Fitting tries the layout's body size first and steps down to its legible minimum; if a side
+still does not fit, the command fails and says what to change. Nothing is ever clipped.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib.colors import HexColor
+from reportlab.platypus import Flowable, HRFlowable, Paragraph, Spacer
+
+from booklet import __version__
+from booklet.blocks import (
+    DiagramGrid,
+    Gauge,
+    Stack,
+    StepRow,
+    Styles,
+    WarningBox,
+    minutes_label,
+    paragraphs,
+)
+from booklet.errors import BookletError, FitError
+from booklet.fonts import FontFamily, describe_chars, missing_chars, register
+from booklet.layouts import Block, Layout, load_layout, render_snippet
+from booklet.library import Library
+from booklet.model import Plan, Setting
+from booklet.units import describe_size, parse_size
+
+MARK_ZONE = 18.0  # room outside the bleed for crop marks (0.25 in)
+MARK_GAP = 3.0  # marks start this far beyond the bleed so no mark shows on a trimmed card
+SIZE_STEP = 0.25
+MIN_DIAGRAM_WIDTH = 1.05 * 72
+MAX_DIAGRAM_WIDTH = 3.2 * 72
+
+
+@dataclass(frozen=True)
+class CardRequest:
+    layout: str = "bedside"
+    size: str | None = None
+    landscape: bool = False
+    sides: int | None = None
+    bleed: float = 0.0
+    crop_marks: bool = False
+    sheet: str | None = None
+    flip: str = "long"
+    back_offset: tuple[float, float] = (0.0, 0.0)
+
+
+@dataclass
+class SideArt:
+    """A side fitted to its page: flowables already wrapped, ready to draw anywhere."""
+
+    name: str
+    items: list[Flowable]
+    gap: float
+    body_size: float
+    width: float
+    height: float
+    margin: float
+    background: str
+    used_height: float = 0.0
+
+
+@dataclass
+class Card:
+    layout: Layout
+    plan: Plan
+    trim: tuple[float, float]
+    sides: list[SideArt] = field(default_factory=list)
+
+
+def trim_size(layout: Layout, req: CardRequest) -> tuple[float, float]:
+    w, h = parse_size(req.size or layout.size)
+    if req.landscape or (layout.landscape and req.size is None):
+        w, h = max(w, h), min(w, h)
+    return w, h
+
+
+def build_card(library: Library, plan: Plan, req: CardRequest) -> Card:
+    layout = load_layout(req.layout, library)
+    setting = library.require_setting()
+    sides = req.sides or layout.sides
+    if sides == 2 and not layout.back:
+        raise BookletError(
+            f"layout '{layout.name}' has one side only. Drop --sides 2 or choose a two-sided "
+            "layout such as bedside."
+        )
+    fonts = register(layout.font)
+    check_glyphs(plan, setting, fonts)
+    trim = trim_size(layout, req)
+    card = Card(layout, plan, trim)
+    context = snippet_context(plan, setting, layout, trim, sides)
+    side_list = [("front", layout.front)] + ([("back", layout.back)] if sides == 2 else [])
+    for name, blocks in side_list:
+        card.sides.append(fit_side(name, blocks, layout, fonts, context, plan, setting, trim))
+    return card
+
+
+def snippet_context(
+    plan: Plan, setting: Setting, layout: Layout, trim: tuple[float, float], sides: int
+) -> dict[str, Any]:
+    return {
+        "plan": plan,
+        "setting": setting,
+        "layout": {"name": layout.name, "sides": sides, "size": describe_size(*trim)},
+    }
+
+
+def fit_side(
+    name: str,
+    blocks: tuple[Block, ...],
+    layout: Layout,
+    fonts: FontFamily,
+    context: dict[str, Any],
+    plan: Plan,
+    setting: Setting,
+    trim: tuple[float, float],
+) -> SideArt:
+    width = trim[0] - 2 * layout.margin
+    height = trim[1] - 2 * layout.margin
+    texts = SnippetCache(layout, context)
+
+    def attempt(size: float) -> tuple[list[Flowable], float, float]:
+        styles = Styles(size, fonts, layout.colours, layout.title_scale)
+        items = build_blocks(blocks, layout, styles, texts, plan, setting, fonts)
+        return items, measure(items, width, height, styles.gap), styles.gap
+
+    sizes = body_sizes(layout.body_size, layout.min_body_size)
+    best = None
+    lo, hi = 0, len(sizes) - 1  # sizes run largest first; find the first that fits
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        items, used, gap = attempt(sizes[mid])
+        if used <= height + 0.01:
+            best = (sizes[mid], items, used, gap)
+            hi = mid - 1
+        else:
+            lo = mid + 1
+    if best is None:
+        items, used, _ = attempt(sizes[-1])
+        raise FitError(
+            f"the {name} of the '{layout.name}' card does not fit on {describe_size(*trim)}: "
+            f"it needs {used:.0f} pt of height but has {height:.0f} pt, even at the smallest "
+            f"legible size ({sizes[-1]:g} pt). Use a larger --size (e.g. 5x7), fewer "
+            "techniques, or another --layout (compact fits more)."
+        )
+    size, items, used, gap = best
+    used = settle(items, width, height, gap)
+    return SideArt(
+        name, items, gap, size, trim[0], trim[1], layout.margin, layout.colours["background"], used
+    )
+
+
+def body_sizes(start: float, minimum: float) -> list[float]:
+    sizes = []
+    size = start
+    while size >= minimum - 1e-6:
+        sizes.append(round(size, 2))
+        size -= SIZE_STEP
+    return sizes or [minimum]
+
+
+def measure(items: list[Flowable], width: float, height: float, gap: float) -> float:
+    """Height the items need; a diagram grid counts at its smallest legible size."""
+    total = 0.0
+    for item in items:
+        if isinstance(item, DiagramGrid):
+            total += item.minimum_height(width)
+        else:
+            total += item.wrap(width, height)[1]
+    return total + gap * max(0, len(items) - 1)
+
+
+def settle(items: list[Flowable], width: float, height: float, gap: float) -> float:
+    """Final wrap: diagram grids grow into the height the other blocks leave free."""
+    fixed = 0.0
+    grids = [i for i in items if isinstance(i, DiagramGrid)]
+    for item in items:
+        if not isinstance(item, DiagramGrid):
+            fixed += item.wrap(width, height)[1]
+    free = height - fixed - gap * max(0, len(items) - 1)
+    for grid in grids:
+        grid.target_height = free / len(grids)
+        grid.wrap(width, grid.target_height)
+    return sum(i.height for i in items) + gap * max(0, len(items) - 1)
+
+
+class SnippetCache:
+    """Snippets render once per card, not once per fitting attempt."""
+
+    def __init__(self, layout: Layout, context: dict[str, Any]) -> None:
+        self.layout = layout
+        self.context = context
+        self.cache: dict[tuple[str, str], list[str]] = {}
+
+    def lines(self, template: str, key: str = "", extra: dict[str, Any] | None = None) -> list[str]:
+        k = (template, key)
+        if k not in self.cache:
+            ctx = dict(self.context, **(extra or {}))
+            self.cache[k] = render_snippet(self.layout, template, ctx)
+            check_markup_glyphs(self.cache[k], self.layout, template)
+        return self.cache[k]
+
+
+def build_blocks(
+    blocks: tuple[Block, ...],
+    layout: Layout,
+    styles: Styles,
+    texts: SnippetCache,
+    plan: Plan,
+    setting: Setting,
+    fonts: FontFamily,
+) -> list[Flowable]:
+    items: list[Flowable] = []
+    for block in blocks:
+        builder = BUILDERS[block.kind]
+        items.extend(builder(block, layout, styles, texts, plan, setting, fonts))
+    return items
+
+
+def _title(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
+    lines = texts.lines(block.template)
+    if not lines:
+        return []
+    out: list[Flowable] = [Paragraph(lines[0], styles.style("title"))]
+    out += paragraphs(lines[1:], styles.style("muted"))
+    return [Stack(out, styles.size * 0.15)]
+
+
+def _text(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
+    lines = texts.lines(block.template)
+    style = styles.style(block.options.get("style", "body"))
+    return [Stack(paragraphs(lines, style), styles.size * 0.25)] if lines else []
+
+
+def _list(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
+    lines = texts.lines(block.template)
+    items = [Paragraph(line, styles.bullet(), bulletText="•") for line in lines]
+    return [Stack(items, styles.size * 0.15)] if items else []
+
+
+def _steps(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
+    rows: list[Flowable] = []
+    heading = styles.style("heading")
+    small = styles.style("body")
+    show_gauge = block.options.get("gauge", True)
+    for step in plan.steps:
+        lines = texts.lines(
+            block.template, str(step.number), {"step": step, "technique": step.technique}
+        )
+        name = Paragraph(escape(step.technique.name), heading)
+        gauge = None
+        if show_gauge:
+            word = f"<b>{escape(step.pressure)}</b> pressure"
+            if setting.feedback_short:
+                word += f" · {escape(setting.feedback_short)}"
+            gauge = Gauge(
+                step.pressure_rank,
+                Paragraph(word, small),
+                styles.size,
+                layout.colours["accent"],
+                layout.colours["text"],
+            )
+        spine = None
+        if step.technique.avoids_spine:
+            spine = Paragraph(f"<b>{escape(setting.spine_short)}</b>", small)
+        rows.append(
+            StepRow(
+                step,
+                name,
+                minutes_label(step.minutes),
+                gauge,
+                paragraphs(lines, small),
+                spine,
+                styles,
+            )
+        )
+    return [Stack(rows, styles.size * 0.7)]
+
+
+def _warning(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
+    lines = texts.lines(block.template)
+    return [WarningBox(paragraphs(lines, styles.style()), styles)] if lines else []
+
+
+def _diagrams(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
+    techniques = [t for t in plan.techniques if t.diagram is not None]
+    if not techniques:
+        return []
+    captions = []
+    for number, tech in enumerate(techniques, start=1):
+        lines = texts.lines(block.template, tech.id, {"technique": tech, "number": number})
+        captions.append(paragraphs(lines, styles.style("muted")))
+    return [
+        DiagramGrid(
+            techniques,
+            captions,
+            styles,
+            legend=bool(block.options.get("legend", False)),
+            font=layout.font,
+            min_width=MIN_DIAGRAM_WIDTH,
+            max_width=MAX_DIAGRAM_WIDTH,
+            columns=block.options.get("columns"),
+        )
+    ]
+
+
+def _rule(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
+    return [
+        HRFlowable(
+            width="100%",
+            thickness=max(0.5, styles.size * 0.08),
+            color=HexColor(layout.colours["accent"]),
+            spaceBefore=0,
+            spaceAfter=0,
+        )
+    ]
+
+
+def _space(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
+    return [Spacer(1, styles.size * float(block.options.get("height", 1)))]
+
+
+BUILDERS: dict[str, Callable[..., list[Flowable]]] = {
+    "title": _title,
+    "text": _text,
+    "list": _list,
+    "steps": _steps,
+    "warning": _warning,
+    "diagrams": _diagrams,
+    "rule": _rule,
+    "space": _space,
+}
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- glyphs --------------------------------------------------------------------------------
+
+
+def check_glyphs(plan: Plan, setting: Setting, fonts: FontFamily) -> None:
+    """Every character of every string must exist in the font: no silent empty boxes."""
+    for tech in plan.techniques:
+        fields = {
+            "name": tech.name,
+            "summary": tech.summary,
+            "pressure_note": tech.pressure_note,
+            "position": tech.position,
+        }
+        fields |= {f"steps[{i}]": s for i, s in enumerate(tech.steps)}
+        fields |= {f"cautions[{i}]": s for i, s in enumerate(tech.cautions)}
+        _check_fields(fields, tech.path or tech.id, fonts)
+    routine_fields = {"title": plan.title, "description": plan.description}
+    routine_fields |= {f"steps[{s.number - 1}].note": s.note for s in plan.steps}
+    _check_fields(routine_fields, f"routine '{plan.id}'", fonts)
+    setting_fields = {
+        "spine_warning": setting.spine_warning,
+        "feedback_rule": setting.feedback_rule,
+        "disclaimer": setting.disclaimer,
+    }
+    _check_fields(setting_fields, setting.path or "setting", fonts)
+
+
+def _check_fields(fields: dict[str, str], file: Path | str, fonts: FontFamily) -> None:
+    for name, text in fields.items():
+        missing = missing_chars(text or "", fonts.regular)
+        if missing:
+            raise BookletError(
+                f"{describe_chars(missing)} cannot be printed with the font "
+                f"'{fonts.regular}'. Replace the character, or use a layout with a wider font "
+                "(font: dejavu).",
+                file=file,
+                field=name,
+            )
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def check_markup_glyphs(lines: list[str], layout: Layout, template: str) -> None:
+    fonts = register(layout.font)
+    for line in lines:
+        text = unescape(_TAG.sub("", line))
+        missing = missing_chars(text, fonts.regular)
+        if missing:
+            raise BookletError(
+                f"{describe_chars(missing)} cannot be printed with the font '{fonts.regular}'. "
+                "Replace the character in the snippet or its data.",
+                file=layout.folders[0] / template,
+            )
+
+
+# --- drawing -------------------------------------------------------------------------------
+
+
+def paint_side(canvas, art: SideArt, x: float, y: float, bleed: float) -> None:
+    """Draw a fitted side with its trim's lower-left corner at (x, y)."""
+    canvas.saveState()
+    canvas.setFillColor(HexColor(art.background))
+    canvas.rect(x - bleed, y - bleed, art.width + 2 * bleed, art.height + 2 * bleed, 0, 1)
+    canvas.restoreState()
+    top = y + art.height - art.margin
+    for item in art.items:
+        item.drawOn(canvas, x + art.margin, top - item.height)
+        top -= item.height + art.gap
+
+
+def crop_marks(canvas, x: float, y: float, w: float, h: float, bleed: float) -> None:
+    """Thin marks on the trim lines, starting beyond the bleed so none shows after cutting."""
+    start = bleed + MARK_GAP
+    end = bleed + MARK_ZONE - 2
+    canvas.saveState()
+    canvas.setLineWidth(0.3)
+    canvas.setStrokeColorRGB(0, 0, 0)
+    for cx in (x, x + w):
+        canvas.line(cx, y - start, cx, y - end)
+        canvas.line(cx, y + h + start, cx, y + h + end)
+    for cy in (y, y + h):
+        canvas.line(x - start, cy, x - end, cy)
+        canvas.line(x + w + start, cy, x + w + end, cy)
+    canvas.restoreState()
+
+
+def new_canvas(buffer: io.BytesIO, pagesize: tuple[float, float], title: str, subject: str):
+    from reportlab.pdfgen.canvas import Canvas
+
+    canvas = Canvas(buffer, pagesize=pagesize, invariant=1, pageCompression=1)
+    canvas.setTitle(title)
+    canvas.setSubject(subject)
+    canvas.setCreator(f"booklet {__version__}")
+    canvas.setAuthor("booklet")
+    canvas.setKeywords("back massage, routine card")
+    canvas.setViewerPreference("PrintScaling", "None")
+    return canvas
+
+
+def card_pdf(card: Card, req: CardRequest) -> bytes:
+    """The card as its own pages: one page a side, with bleed and crop marks on request."""
+    w, h = card.trim
+    pad = req.bleed + (MARK_ZONE + req.bleed if req.crop_marks else 0.0)
+    buffer = io.BytesIO()
+    canvas = new_canvas(
+        buffer, (w + 2 * pad, h + 2 * pad), card.plan.title, "Back massage routine card"
+    )
+    if len(card.sides) == 2:
+        canvas.setViewerPreference(
+            "Duplex", "DuplexFlipLongEdge" if req.flip == "long" else "DuplexFlipShortEdge"
+        )
+    for art in card.sides:
+        canvas.setTrimBox([pad, pad, pad + w, pad + h])
+        canvas.setBleedBox(
+            [pad - req.bleed, pad - req.bleed, pad + w + req.bleed, pad + h + req.bleed]
+        )
+        paint_side(canvas, art, pad, pad, req.bleed)
+        if req.crop_marks:
+            crop_marks(canvas, pad, pad, w, h, req.bleed)
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def render_card(library: Library, plan: Plan, req: CardRequest) -> bytes:
+    card = build_card(library, plan, req)
+    if req.sheet:
+        from booklet.impose import card_sheets
+
+        return card_sheets(card, req)
+    return card_pdf(card, req)
