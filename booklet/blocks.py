@@ -193,12 +193,12 @@ class StepRow(Flowable):
         colours = self.styles.colours
         top = self.height
         # number badge
-        r = s * 0.78
+        r = s * 0.8
         c.setFillColor(HexColor(colours["accent"]))
         c.circle(r, top - r * 1.05, r, stroke=0, fill=1)
         c.setFillColor(white)
-        c.setFont(self.styles.fonts.bold, s * 0.95)
-        c.drawCentredString(r, top - r * 1.05 - s * 0.33, str(self.step.number))
+        c.setFont(self.styles.fonts.bold, s)  # body size: large print stays large
+        c.drawCentredString(r, top - r * 1.05 - s * 0.35, str(self.step.number))
         # minutes, right-aligned on the name's first line
         c.setFillColor(HexColor(colours["text"]))
         c.setFont(self.styles.fonts.bold, s)
@@ -281,15 +281,17 @@ class DiagramGrid(Flowable):
         choices = [self.columns] if self.columns else range(1, n + 1)
         for cols in choices:
             rows = math.ceil(n / cols)
-            w = min(self.max_width, (avail_width - gap * (cols - 1)) / cols)
-            for _ in range(3):  # caption height depends on width; settle in a few rounds
-                cap = max(c.wrap(w, 1e6)[1] for c in self.captions) if self.captions else 0.0
-                fit_h = (avail_height - rows * (cap + gap * 0.4) - gap * (rows - 1)) / rows
-                w = min(w, fit_h / aspect(self.legend))
+            col_w = (avail_width - gap * (cols - 1)) / cols
+            cap = self.caption_height(col_w)
+            fit_h = (avail_height - rows * (cap + gap * 0.4) - gap * (rows - 1)) / rows
+            w = min(self.max_width, col_w, fit_h / aspect(self.legend))
             total = rows * (w * aspect(self.legend) + cap + gap * 0.4) + gap * (rows - 1)
-            if w > best[1]:
+            if w > best[1] + 0.5:
                 best = (cols, w, total)
         return best
+
+    def caption_height(self, width: float) -> float:
+        return max((c.wrap(width, 1e6)[1] for c in self.captions), default=0.0)
 
     def minimum_height(self, avail_width: float) -> float:
         """Height needed to show the diagrams at their smallest legible width."""
@@ -297,7 +299,7 @@ class DiagramGrid(Flowable):
         gap = self.styles.size * 0.8
         cols = self.columns or max(1, min(n, int((avail_width + gap) // (self.min_width + gap))))
         rows = math.ceil(n / cols)
-        cap = max(c.wrap(self.min_width, 1e6)[1] for c in self.captions) if self.captions else 0
+        cap = self.caption_height((avail_width - gap * (cols - 1)) / cols)
         return rows * (self.min_width * aspect(self.legend) + cap + gap * 0.4) + gap * (rows - 1)
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -311,16 +313,17 @@ class DiagramGrid(Flowable):
         gap = self.styles.size * 0.8
         cols, w = self.cols, self.cell
         rows = math.ceil(n / cols)
+        col_w = (self.width - gap * (cols - 1)) / cols
         row_h = (self.height - gap * (rows - 1)) / rows
         for i, (tech, caption) in enumerate(zip(self.techniques, self.captions, strict=True)):
             r, col = divmod(i, cols)
             in_row = min(cols, n - r * cols)
-            row_w = in_row * w + (in_row - 1) * gap
-            x = (self.width - row_w) / 2 + col * (w + gap)
+            row_w = in_row * col_w + (in_row - 1) * gap
+            x = (self.width - row_w) / 2 + col * (col_w + gap)
             top = self.height - r * (row_h + gap)
             drawing = back_drawing(tech.diagram, w, legend=self.legend, font=self.font)
-            renderPDF.draw(drawing, self.canv, x, top - drawing.height)
-            caption.wrap(w, 1e6)
+            renderPDF.draw(drawing, self.canv, x + (col_w - w) / 2, top - drawing.height)
+            caption.wrap(col_w, 1e6)
             caption.drawOn(self.canv, x, top - drawing.height - gap * 0.4 - caption.height)
 
 

@@ -12,7 +12,13 @@ from booklet.library import (
     load_library,
     load_or_note,
 )
-from booklet.validate import duplicate_ids, parse_routine, parse_setting, parse_technique
+from booklet.validate import (
+    duplicate_ids,
+    id_problem,
+    parse_routine,
+    parse_setting,
+    parse_technique,
+)
 
 TECHNIQUE, ROUTINE, SETTING, LAYOUT = "technique", "routine", "setting", "layout"
 
@@ -77,7 +83,8 @@ def check_paths(paths: Sequence[Path], library_roots: Sequence[Path]) -> int:
             docs[path] = load_or_note(path, problems)
     for kind, path in items:
         if kind == TECHNIQUE and docs[path] is not None:
-            known.add(path.stem)
+            if id_problem(path.stem) is None:
+                known.add(path.stem)
             parse_technique(docs[path], problems, str(path.parent))
     for kind, path in items:
         doc = docs.get(path)

@@ -102,6 +102,7 @@ def back_drawing(
     legend_h = width * LEGEND_SHARE if legend else 0.0
     height = width * aspect(legend)
     d = Drawing(width, height)
+    d.initialFontName = fonts.regular  # else ReportLab lists unembedded Helvetica on the page
     m = Mapper(width, legend_h)
     line = max(0.5, width * 0.006)
     d.add(_figure(m, ink, line, diagram))

@@ -19,24 +19,61 @@ SHEET_MARGIN = 0.3 * 72  # most printers cannot print closer to the edge
 CUT_MARK = 12.0
 
 
+Affine = tuple[float, float, float, float, float, float]  # PDF order: a b c d e f
+
+
+def compose(outer: Affine, inner: Affine) -> Affine:
+    """The transform that applies `inner` first, then `outer`."""
+    a1, b1, c1, d1, e1, f1 = outer
+    a2, b2, c2, d2, e2, f2 = inner
+    return (
+        a1 * a2 + c1 * b2,
+        b1 * a2 + d1 * b2,
+        a1 * c2 + c1 * d2,
+        b1 * c2 + d1 * d2,
+        a1 * e2 + c1 * f2 + e1,
+        b1 * e2 + d1 * f2 + f1,
+    )
+
+
+def apply(t: Affine, x: float, y: float) -> tuple[float, float]:
+    a, b, c, d, e, f = t
+    return a * x + c * y + e, b * x + d * y + f
+
+
 @dataclass(frozen=True)
 class Grid:
+    """Cards in rows and columns on a sheet; `rotated` turns each card a quarter turn."""
+
     sheet: tuple[float, float]
-    cell: tuple[float, float]
+    card: tuple[float, float]  # the card with its bleed, as drawn in its form
     cols: int
     rows: int
+    rotated: bool = False
+
+    @property
+    def cell(self) -> tuple[float, float]:
+        w, h = self.card
+        return (h, w) if self.rotated else (w, h)
+
+    @property
+    def count(self) -> int:
+        return self.cols * self.rows
 
     @property
     def origin(self) -> tuple[float, float]:
         """Lower-left corner of the whole grid, centred on the sheet."""
-        return (
-            (self.sheet[0] - self.cols * self.cell[0]) / 2,
-            (self.sheet[1] - self.rows * self.cell[1]) / 2,
-        )
+        cw, ch = self.cell
+        return (self.sheet[0] - self.cols * cw) / 2, (self.sheet[1] - self.rows * ch) / 2
 
-    def cell_origin(self, col: int, row: int) -> tuple[float, float]:
+    def front_transform(self, col: int, row: int) -> Affine:
+        """Card coordinates -> sheet coordinates for the card in this cell (row 0 at the top)."""
+        cw, ch = self.cell
         ox, oy = self.origin
-        return ox + col * self.cell[0], oy + (self.rows - 1 - row) * self.cell[1]
+        x, y = ox + col * cw, oy + (self.rows - 1 - row) * ch
+        if self.rotated:  # a quarter turn anticlockwise: the card's top faces left
+            return (0.0, 1.0, -1.0, 0.0, x + cw, y)
+        return (1.0, 0.0, 0.0, 1.0, x, y)
 
 
 def sheet_size(name: str) -> tuple[float, float]:
@@ -46,24 +83,44 @@ def sheet_size(name: str) -> tuple[float, float]:
     return NAMED_SIZES[key]
 
 
-def plan_grid(sheet: tuple[float, float], cell: tuple[float, float]) -> Grid:
+def plan_grid(sheet: tuple[float, float], card: tuple[float, float]) -> Grid:
+    """As many cards as fit inside the printable area, turned if that fits more."""
     usable_w = sheet[0] - 2 * (SHEET_MARGIN + CUT_MARK)
     usable_h = sheet[1] - 2 * (SHEET_MARGIN + CUT_MARK)
-    cols = math.floor(usable_w / cell[0] + 1e-6)
-    rows = math.floor(usable_h / cell[1] + 1e-6)
-    if cols < 1 or rows < 1:
+    options = []
+    for rotated in (False, True):
+        w, h = (card[1], card[0]) if rotated else card
+        cols = math.floor(usable_w / w + 1e-6)
+        rows = math.floor(usable_h / h + 1e-6)
+        if cols >= 1 and rows >= 1:
+            options.append(Grid(sheet, card, cols, rows, rotated))
+    if not options:
         raise BookletError(
-            f"a {cell[0] / 72:.2f} x {cell[1] / 72:.2f} in card does not fit on this sheet with "
+            f"a {card[0] / 72:.2f} x {card[1] / 72:.2f} in card does not fit on this sheet with "
             "room for cut marks. Use a larger --sheet or a smaller --size."
         )
-    return Grid(sheet, cell, cols, rows)
+    return max(options, key=lambda g: (g.count, not g.rotated))
 
 
-def back_position(grid: Grid, col: int, row: int, flip: str) -> tuple[int, int]:
-    """Where a card's back goes so it lands behind its front after a duplex flip."""
-    if flip == "long":  # portrait sheet turned over like a book page: columns swap
-        return grid.cols - 1 - col, row
-    return col, grid.rows - 1 - row  # turned over top to bottom: rows swap
+def back_transform(
+    grid: Grid, col: int, row: int, flip: str, offset: tuple[float, float]
+) -> Affine:
+    """Where a card's back goes so that it lands behind its front after a duplex flip.
+
+    A card is turned over like a book page (about its own vertical axis); the sheet is turned
+    over about its long or short edge. Composing the two reflections gives the back's placement:
+    back = sheet flip . front placement . card flip, then the measured printer offset.
+    """
+    w, _ = grid.card
+    sw, sh = grid.sheet
+    card_flip: Affine = (-1.0, 0.0, 0.0, 1.0, w, 0.0)
+    if flip == "long":
+        sheet_flip: Affine = (-1.0, 0.0, 0.0, 1.0, sw, 0.0)
+    else:
+        sheet_flip = (1.0, 0.0, 0.0, -1.0, 0.0, sh)
+    placed = compose(sheet_flip, compose(grid.front_transform(col, row), card_flip))
+    a, b, c, d, e, f = placed
+    return (a, b, c, d, e + offset[0], f + offset[1])
 
 
 def cut_marks(canvas, grid: Grid, bleed: float) -> None:
@@ -93,28 +150,26 @@ def card_sheets(card: Card, req: CardRequest) -> bytes:
     grid = plan_grid(sheet, (w + 2 * bleed, h + 2 * bleed))
     buffer = io.BytesIO()
     canvas = new_canvas(buffer, sheet, card.plan.title, "Back massage routine cards, print sheet")
-    two_sided = len(card.sides) == 2
-    if two_sided:
+    if len(card.sides) == 2:
         canvas.setViewerPreference(
             "Duplex", "DuplexFlipLongEdge" if req.flip == "long" else "DuplexFlipShortEdge"
         )
     for index, art in enumerate(card.sides):
-        form = f"side{index}"
-        canvas.beginForm(form, 0, 0, w + 2 * bleed, h + 2 * bleed)
+        canvas.beginForm(f"side{index}", 0, 0, w + 2 * bleed, h + 2 * bleed)
         paint_side(canvas, art, bleed, bleed, bleed)
         canvas.endForm()
     for index, _ in enumerate(card.sides):
-        is_back = index == 1
-        dx, dy = req.back_offset if is_back else (0.0, 0.0)
         for row in range(grid.rows):
             for col in range(grid.cols):
-                c, r = back_position(grid, col, row, req.flip) if is_back else (col, row)
-                x, y = grid.cell_origin(c, r)
+                if index == 0:
+                    t = grid.front_transform(col, row)
+                else:
+                    t = back_transform(grid, col, row, req.flip, req.back_offset)
                 canvas.saveState()
-                canvas.translate(x + dx, y + dy)
+                canvas.transform(*t)
                 canvas.doForm(f"side{index}")
                 canvas.restoreState()
-        if not is_back:
+        if index == 0:
             cut_marks(canvas, grid, bleed)
         canvas.showPage()
     canvas.save()

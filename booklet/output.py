@@ -25,12 +25,23 @@ def check_target(path: Path) -> None:
         raise BookletError(f"folder '{parent}' is not writable. Choose another path.", file=path)
 
 
+def _file_mode(path: Path) -> int:
+    """Keep an existing file's mode; a new file gets 0666 less the umask, like open() does."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data` in one step; on any failure the old file stays as it was."""
     check_target(path)
     parent = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     try:
+        os.fchmod(fd, _file_mode(path))  # mkstemp makes 0600; give the usual permissions
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -16,7 +16,10 @@ def pdf_to_pngs(pdf: bytes, dpi: float = 150, grayscale: bool = False) -> list[b
     try:
         images = []
         for page in doc:
-            bitmap = page.render(scale=dpi / 72, grayscale=grayscale)
+            # PDFium rounds pixel sizes up: a hair under the exact scale gives 600x900, not 901
+            width = page.get_width()
+            scale = round(width * dpi / 72) / width - 1e-9
+            bitmap = page.render(scale=scale, grayscale=grayscale)
             buffer = io.BytesIO()
             bitmap.to_pil().save(buffer, format="PNG", optimize=False)
             images.append(buffer.getvalue())

@@ -299,7 +299,9 @@ def _diagrams(block, layout, styles, texts, plan, setting, fonts) -> list[Flowab
     captions = []
     for number, tech in enumerate(techniques, start=1):
         lines = texts.lines(block.template, tech.id, {"technique": tech, "number": number})
-        captions.append(paragraphs(lines, styles.style("muted")))
+        style = styles.style("muted")
+        style.alignment = 1  # centred under the figure
+        captions.append(paragraphs(lines, style))
     return [
         DiagramGrid(
             techniques,
@@ -435,7 +437,14 @@ def crop_marks(canvas, x: float, y: float, w: float, h: float, bleed: float) -> 
 def new_canvas(buffer: io.BytesIO, pagesize: tuple[float, float], title: str, subject: str):
     from reportlab.pdfgen.canvas import Canvas
 
-    canvas = Canvas(buffer, pagesize=pagesize, invariant=1, pageCompression=1)
+    # Our own font as the initial one, so no unembedded Helvetica is listed on any page.
+    canvas = Canvas(
+        buffer,
+        pagesize=pagesize,
+        invariant=1,
+        pageCompression=1,
+        initialFontName=register("vera").regular,
+    )
     canvas.setTitle(title)
     canvas.setSubject(subject)
     canvas.setCreator(f"booklet {__version__}")
@@ -448,7 +457,7 @@ def new_canvas(buffer: io.BytesIO, pagesize: tuple[float, float], title: str, su
 def card_pdf(card: Card, req: CardRequest) -> bytes:
     """The card as its own pages: one page a side, with bleed and crop marks on request."""
     w, h = card.trim
-    pad = req.bleed + (MARK_ZONE + req.bleed if req.crop_marks else 0.0)
+    pad = req.bleed + (MARK_ZONE if req.crop_marks else 0.0)
     buffer = io.BytesIO()
     canvas = new_canvas(
         buffer, (w + 2 * pad, h + 2 * pad), card.plan.title, "Back massage routine card"

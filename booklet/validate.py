@@ -224,18 +224,15 @@ class Reader:
     def choice_value(self, value: Any, path: str, choices: Sequence[str], noun: str) -> str | None:
         if value not in choices or not isinstance(value, str):
             shown = value if isinstance(value, str) else type_name(value)
+            what = "is not a level" if noun == "pressure level" else "is not known"
+            label = "Pressure" if noun == "pressure level" else noun.capitalize()
             self.problem(
                 path,
-                f"{noun.capitalize()} '{shown}' is not {article(noun)}."
-                f"{did_you_mean(shown, choices)}"
+                f"{label} '{shown}' {what}.{did_you_mean(shown, choices)}"
                 f" Use one of: {', '.join(choices)}.",
             )
             return None
         return value
-
-
-def article(noun: str) -> str:
-    return ("an " if noun[0] in "aeiou" else "a ") + noun
 
 
 # --- techniques -----------------------------------------------------------------------------
@@ -265,8 +262,6 @@ def parse_technique(doc: Document, problems: list[Problem], origin: str) -> Tech
     summary = r.text(data, "summary", "", limit=200)
     kind = r.choice(data, "kind", "", TECHNIQUE_KINDS, "kind")
     pressure = r.choice(data, "pressure", "", PRESSURE_LEVELS, "pressure level")
-    if pressure is None and "pressure" in data:
-        fix_pressure_message(problems)
     minutes = r.number(data, "minutes", "", low=0.5, high=120, unit=" min")
     steps = r.text_list(data, "steps", "", min_items=1)
     pressure_note = r.text(data, "pressure_note", "", default="")
@@ -296,15 +291,6 @@ def parse_technique(doc: Document, problems: list[Problem], origin: str) -> Tech
         origin=origin,
         path=doc.path,
     )
-
-
-def fix_pressure_message(problems: list[Problem]) -> None:
-    """Turn the generic choice message into the plain one people read best."""
-    last = problems[-1]
-    text = last.message.replace("Pressure level '", "Pressure '").replace(
-        "is not a pressure level", "is not a level"
-    )
-    problems[-1] = Problem(text, last.file, last.line, last.field)
 
 
 def zone_list(r: Reader, data: dict, key: str, path: str, zones: Sequence[str]) -> tuple[str, ...]:
@@ -494,8 +480,6 @@ def parse_routine_step(r: Reader, item: Any, path: str, known: list[str]) -> Rou
         return None
     minutes = r.number(data, "minutes", path, low=0.5, high=120, unit=" min")
     pressure = r.choice(data, "pressure", path, PRESSURE_LEVELS, "pressure level")
-    if pressure is None and "pressure" in data:
-        fix_pressure_message(r.problems)
     note = r.text(data, "note", path)
     return RoutineStep(tech, minutes, pressure, note)
 

@@ -1,0 +1,72 @@
+"""Helpers for reading the PDFs the tests make: text, boxes, pixels, validity."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pypdf
+import pypdfium2 as pdfium
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).parent.parent
+
+
+def technique_yaml(name: str = "Test stroke", **fields: str) -> str:
+    """A valid technique file; keyword arguments replace or add top-level lines."""
+    base = {
+        "name": name,
+        "summary": "A short test summary.",
+        "kind": "glide",
+        "pressure": "gentle",
+        "minutes": "3",
+        "steps": "\n  - Do the first thing.\n  - Do the second thing.",
+        "avoid": "[spine]",
+        "diagram": "\n  strokes:\n    - kind: glide\n      points: [[0.3, 0.2], [0.3, 0.8]]"
+        "\n      mirror: true\n      order: 1",
+    }
+    base.update(fields)
+    return "".join(f"{k}: {v}\n" for k, v in base.items() if v is not None)
+
+
+def pdf_reader(data: bytes | Path) -> pypdf.PdfReader:
+    raw = data.read_bytes() if isinstance(data, Path) else data
+    return pypdf.PdfReader(io.BytesIO(raw))
+
+
+def page_texts(data: bytes | Path) -> list[str]:
+    return [page.extract_text() for page in pdf_reader(data).pages]
+
+
+def text_rects(data: bytes | Path, page: int = 0) -> list[tuple[float, float, float, float]]:
+    """Text line boxes (left, bottom, right, top) in PDF points, from the PDF's text layer."""
+    raw = data.read_bytes() if isinstance(data, Path) else data
+    doc = pdfium.PdfDocument(raw)
+    textpage = doc[page].get_textpage()
+    rects = [textpage.get_rect(i) for i in range(textpage.count_rects())]
+    doc.close()
+    return rects
+
+
+def rasterize(data: bytes | Path, page: int = 0, dpi: float = 100, grey: bool = False):
+    """A page as a PIL image (RGB, or L when grey)."""
+    raw = data.read_bytes() if isinstance(data, Path) else data
+    doc = pdfium.PdfDocument(raw)
+    image = doc[page].render(scale=dpi / 72).to_pil().convert("L" if grey else "RGB")
+    doc.close()
+    return image
+
+
+def qpdf_check(path: Path) -> None:
+    """qpdf --check must pass; CI installs qpdf, so it is required there."""
+    exe = shutil.which("qpdf")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("qpdf is required in CI (.ci/run installs it)")
+        pytest.skip("qpdf is not installed")
+    done = subprocess.run([exe, "--check", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

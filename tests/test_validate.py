@@ -1,0 +1,112 @@
+"""Validation: one fixture file per broken case, each with the exact message it must produce."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import FIXTURES
+
+BROKEN = FIXTURES / "broken"
+
+# file -> the one line `booklet validate` must print for it (paths relative to fixtures/broken)
+CASES = {
+    "unknown-field.yaml": [
+        "techniques/unknown-field.yaml:4: presure: unknown field 'presure'. Did you mean "
+        "'pressure'? Allowed: name, summary, kind, pressure, minutes, steps, pressure_note, oil, "
+        "position, cautions, avoid, source, diagram.",
+        "techniques/unknown-field.yaml:1: missing required field 'pressure'. Add it.",
+    ],
+    "pressure-not-a-level.yaml": [
+        "techniques/pressure-not-a-level.yaml:4: pressure: Pressure 'hard' is not a level. "
+        "Use one of: light, gentle, moderate, firm, deep."
+    ],
+    "empty-file.yaml": [
+        "techniques/empty-file.yaml: file is empty. Add the fields this file needs."
+    ],
+    "not-utf8.yaml": [
+        "techniques/not-utf8.yaml:1: byte 0xe9 is not UTF-8 text. Save the file as UTF-8."
+    ],
+    "yaml-syntax-error.yaml": [
+        "techniques/yaml-syntax-error.yaml:4: YAML syntax error, column 9: did not find "
+        "expected ',' or ']'. Check indentation, colons and quotes."
+    ],
+    "minutes-not-a-number.yaml": [
+        "techniques/minutes-not-a-number.yaml:5: minutes: expected a number, got text ('three')."
+    ],
+    "empty-name.yaml": [
+        "techniques/empty-name.yaml:1: name: is empty. Write some text or remove the field."
+    ],
+    "Bad_Id.yaml": [
+        "techniques/Bad_Id.yaml:1: 'Bad_Id' is not a valid id: use lower-case letters, digits "
+        "and single hyphens (e.g. 'bad-id'). Rename the file."
+    ],
+    "unknown-kind.yaml": [
+        "techniques/unknown-kind.yaml:3: kind: Kind 'tapping' is not known. Use one of: glide, "
+        "circle, knead, rake, press, stretch, other."
+    ],
+    "stroke-crosses-spine.yaml": [
+        "techniques/stroke-crosses-spine.yaml:11: diagram.strokes[0]: the glide stroke enters "
+        "the spine band near [0.46, 0.51]. Never work on the spine: keep every point, circle "
+        "and finger track at x < 0.455 or x > 0.545."
+    ],
+    "stroke-off-the-back.yaml": [
+        "techniques/stroke-off-the-back.yaml:12: diagram.strokes[0].points[1]: [1.3, 0.8] is "
+        "off the back: x and y must be between 0 and 1 (x across the back, spine at 0.5; y from "
+        "waist 0 to shoulders 1)."
+    ],
+    "unknown-stroke-kind.yaml": [
+        "techniques/unknown-stroke-kind.yaml:11: diagram.strokes[0].kind: Stroke kind 'swirl' "
+        "is not known. Use one of: glide, circles, knead, rake, press, alternate."
+    ],
+    "alias-bomb.yaml": [
+        "techniques/alias-bomb.yaml:1: b[0]: YAML aliases (*name) are not supported. Write the "
+        "value out in full."
+    ],
+    "steps-not-a-list.yaml": [
+        "techniques/steps-not-a-list.yaml:7: old_steps: unknown field 'old_steps'. Did you mean "
+        "'steps'? Allowed: name, summary, kind, pressure, minutes, steps, pressure_note, oil, "
+        "position, cautions, avoid, source, diagram.",
+        "techniques/steps-not-a-list.yaml:6: steps: expected a list of text lines, got a "
+        "number (42).",
+    ],
+    "routines/unknown-technique.yaml": [
+        "techniques/routines/unknown-technique.yaml:3: steps[0]: no technique 'fan-strok'. "
+        "Did you mean 'fan-stroke'? Known: circling-hands, fan-stroke, petrissage, raking."
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_broken_file_gets_its_exact_message(run, monkeypatch, name):
+    monkeypatch.chdir(BROKEN)
+    result = run("validate", f"techniques/{name}")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert result.stderr.splitlines() == ["Error: " + CASES[name][0], *CASES[name][1:]]
+
+
+def test_a_folder_reports_every_problem_in_one_run(run, monkeypatch):
+    monkeypatch.chdir(BROKEN)
+    result = run("validate", "techniques")
+    assert result.exit_code == 2
+    lines = result.stderr.removeprefix("Error: ").splitlines()
+    expected = [line for name, msgs in CASES.items() if "routines/" not in name for line in msgs]
+    for line in expected:
+        assert line in lines
+    assert any("duplicate-id.yml: id 'duplicate-id' is already defined" in x for x in lines)
+    assert any(x.startswith("techniques/routines/unknown-technique.yaml:3:") for x in lines)
+
+
+def test_builtin_library_is_valid(run, monkeypatch):
+    from tests.helpers import REPO
+
+    monkeypatch.chdir(REPO)
+    result = run("validate", "techniques/", "layouts/")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("OK: ")
+
+
+def test_validate_missing_path(run):
+    result = run("validate", "nowhere")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: nowhere: no such file or folder. Check the path.\n"
