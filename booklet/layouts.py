@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from booklet.datafile import Document, join, load_yaml
-from booklet.errors import BookletError, Problem, ValidationError
+from booklet.errors import BookletError, Problem, ValidationError, display_path
 from booklet.fonts import FAMILY_NAMES
 from booklet.validate import Reader, did_you_mean, type_name
 
@@ -114,16 +114,18 @@ def _load(name: str, index: int, library: Library, chain: list[str]) -> Layout:
                 line=doc.line("extends"),
                 field="extends",
             )
-        if f"{base}@{index}" in chain or len(chain) > 8:
+        # A layout that extends its own name builds on the copy one library further down.
+        base_index = index - 1 if base == name else len(library.layouts.get(base, [])) - 1
+        here = f"{name}@{index}"
+        if f"{base}@{base_index}" in [*chain, here] or len(chain) > 8:
+            names = [step.split("@")[0] for step in [*chain, here]] + [base]
             raise BookletError(
-                f"layouts extend each other in a loop ({' -> '.join([*chain, base])}). "
+                f"layouts extend each other in a loop ({' -> '.join(names)}). "
                 "Remove one `extends`.",
                 file=doc.path,
                 line=doc.line("extends"),
                 field="extends",
             )
-        # A layout that extends its own name builds on the copy one library further down.
-        base_index = index - 1 if base == name else len(library.layouts.get(base, [])) - 1
         if base not in library.layouts or base_index < 0:
             raise BookletError(
                 f"extends '{base}', which is not a layout.{did_you_mean(base, library.layouts)}"
@@ -219,7 +221,7 @@ def parse_layout(doc: Document, name: str, folder: Path, parent: Layout | None) 
                     template_problems(layout, block.template, doc, join(join("", side), i))
                 )
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError(sorted(problems, key=lambda p: (str(p.file), p.line or 0)))
     return layout
 
 
@@ -298,7 +300,7 @@ def template_problems(layout: Layout, name: str, doc: Document, where: str) -> l
         missing = exc.name if exc.name != name else name
         return [
             Problem(
-                f"snippet '{missing}' was not found in {layout.folders[0]}"
+                f"snippet '{missing}' was not found in {display_path(layout.folders[0])}"
                 + (" or the layouts it extends" if len(layout.folders) > 1 else "")
                 + ". Create it or fix the name.",
                 doc.path,
@@ -307,7 +309,7 @@ def template_problems(layout: Layout, name: str, doc: Document, where: str) -> l
             )
         ]
     except TemplateSyntaxError as exc:
-        return [Problem(f"template syntax error: {exc.message}.", exc.filename, exc.lineno)]
+        return [Problem(snippet_message(exc), exc.filename, exc.lineno)]
     return []
 
 
@@ -320,13 +322,35 @@ def render_snippet(layout: Layout, name: str, context: dict[str, Any]) -> list[s
         text = template.render(context)
     except TemplateError as exc:
         file, line = _template_position(exc, layout, name)
-        message = getattr(exc, "message", None) or str(exc)
-        if type(exc).__name__ == "SecurityError":
-            message = f"refused by the template sandbox: {message}"
-        raise BookletError(
-            f"{message}. Snippets may only use the documented fields.", file=file, line=line
-        ) from None
+        raise BookletError(snippet_message(exc), file=file, line=line) from None
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+_NO_ATTRIBUTE = re.compile(r"^'(?:[\w.]+\.)?(\w+) object' has no attribute '(\w+)'$")
+
+
+def snippet_message(exc: BaseException) -> str:
+    """Jinja's message, said in terms of the snippet's own fields."""
+    from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
+    from jinja2.exceptions import SecurityError
+
+    message = (getattr(exc, "message", None) or str(exc)).rstrip(".")
+    if isinstance(exc, SecurityError):
+        return f"refused by the template sandbox: {message}. Snippets may only read fields."
+    if isinstance(exc, TemplateNotFound):
+        return (
+            f"snippet '{exc.name}' was not found. A snippet can include only files in its "
+            "layout's folder or the layouts it extends."
+        )
+    if isinstance(exc, TemplateSyntaxError):
+        return f"template syntax error: {message}."
+    if isinstance(exc, UndefinedError):
+        match = _NO_ATTRIBUTE.match(message)
+        if match:
+            owner, attr = match.groups()
+            return f"'{attr}' is not a field of {owner.lower()}. See the README for the fields."
+        return f"{message}. See the README for the fields snippets can use."
+    return f"{message}."
 
 
 def _template_position(exc: BaseException, layout: Layout, name: str) -> tuple[Path, int | None]:

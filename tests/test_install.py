@@ -1,0 +1,82 @@
+"""`pip install .` (not editable) must carry the built-in techniques and layouts in the wheel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+from tests.helpers import REPO
+
+
+def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = dist.glob("booklet-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "booklet/data/techniques/fan-stroke.yaml" in names
+    assert "booklet/data/techniques/routines/classic.yaml" in names
+    assert "booklet/data/layouts/bedside/layout.yaml" in names
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    target = Path(
+        subprocess.run(
+            [
+                str(venv / "bin" / "python"),
+                "-c",
+                "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    # install the wheel itself into the fresh venv; its dependencies come from this environment
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (target / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    python = str(venv / "bin" / "python")
+    where = subprocess.run(
+        [python, "-c", "import booklet; print(booklet.__file__)"],
+        cwd=elsewhere,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert where.startswith(str(target)), where  # the wheel's copy, not this checkout
+    listing = subprocess.run(
+        [python, "-m", "booklet", "techniques"], cwd=elsewhere, capture_output=True, text=True
+    )
+    assert listing.returncode == 0, listing.stderr
+    for ident in ("fan-stroke", "circling-hands", "petrissage", "raking"):
+        assert ident in listing.stdout
+    card = subprocess.run(
+        [python, "-m", "booklet", "card", "-o", "c.pdf"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+    )
+    assert card.returncode == 0, card.stderr
+    assert (elsewhere / "c.pdf").read_bytes().startswith(b"%PDF")

@@ -1,0 +1,128 @@
+"""User layouts: extends, snippets in a sandbox, and the errors template authors see."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import page_texts
+
+
+@pytest.fixture
+def layout_lib(make_library):
+    def make(snippet: str, settings: str = "extends: bedside\n"):
+        return make_library(
+            {"layouts/mine/layout.yaml": settings, "layouts/mine/title.j2": snippet}
+        )
+
+    return make
+
+
+SNIPPET_ERRORS = {
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}": "layouts/mine/title.j2:1: refused by the "
+    "template sandbox: access to attribute '__class__' of 'str' object is unsafe. Snippets may "
+    "only read fields.",
+    "{{ plan.title }}\n{{ plan.nope }}": "layouts/mine/title.j2:2: 'nope' is not a field of "
+    "plan. See the README for the fields.",
+    "{% include '../../../../etc/passwd' %}": "layouts/mine/title.j2:1: snippet "
+    "'../../../../etc/passwd' was not found. A snippet can include only files in its layout's "
+    "folder or the layouts it extends.",
+    "{{ plan.title ": "lib/layouts/mine/title.j2:1: template syntax error: unexpected end of "
+    "template, expected 'end of print statement'.",
+}
+
+
+@pytest.mark.parametrize("snippet", sorted(SNIPPET_ERRORS))
+def test_hostile_or_broken_snippets_fail_clearly_and_write_nothing(
+    run, layout_lib, tmp_path, snippet
+):
+    lib = layout_lib(snippet)
+    result = run("--library", lib, "card", "--layout", "mine", "-o", "x.pdf")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    expected = SNIPPET_ERRORS[snippet]
+    if not expected.startswith("lib/"):
+        expected = "lib/" + expected
+    assert result.stderr == f"Error: {expected}\n"
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_user_layout_extends_builtin_and_overrides_a_snippet(run, layout_lib, tmp_path):
+    lib = layout_lib("For Sam: {{ plan.title }}\n{{ plan.total_minutes|minutes }} min")
+    result = run("--library", lib, "card", "--layout", "mine", "-o", "m.pdf")
+    assert result.exit_code == 0, result.output
+    front, back = page_texts(tmp_path / "m.pdf")
+    assert "For Sam: Classic back massage" in front
+    assert "The hatched band is the spine." in back  # inherited from bedside
+    listing = run("--library", lib, "layouts")
+    assert any(
+        line.startswith("mine ") and str(lib) in line for line in listing.output.splitlines()
+    )
+
+
+def test_layout_settings_are_validated_together(run, make_library):
+    lib = make_library(
+        {
+            "layouts/mine/layout.yaml": """
+                extends: bedside
+                margin: 1mm
+                colours: {accent: blue}
+                front: [title, {block: text, template: nope.j2}, {block: wiggle}]
+            """
+        }
+    )
+    result = run("validate", lib)
+    assert result.exit_code == 2
+    lines = result.stderr.removeprefix("Error: ").splitlines()
+    assert lines == [
+        "lib/layouts/mine/layout.yaml:3: margin: 1mm is inside the 3 mm laminating safe zone. "
+        "Use 3mm or more.",
+        "lib/layouts/mine/layout.yaml:4: colours.accent: colour 'blue' is not a hex colour. "
+        "Write it like '#0072B2'.",
+        "lib/layouts/mine/layout.yaml:5: front[2].block: Block kind 'wiggle' is not known. Use "
+        "one of: title, text, steps, diagrams, warning, list, rule, space.",
+        "lib/layouts/mine/layout.yaml:5: front[1]: snippet 'nope.j2' was not found in "
+        "lib/layouts/mine or the layouts it extends. Create it or fix the name.",
+    ]
+
+
+def test_extends_loop_and_unknown_base(run, make_library):
+    lib = make_library(
+        {
+            "layouts/a/layout.yaml": "extends: b\n",
+            "layouts/b/layout.yaml": "extends: a\n",
+            "layouts/c/layout.yaml": "extends: bedsid\n",
+        }
+    )
+    result = run("--library", lib, "card", "--layout", "a", "-o", "x.pdf")
+    assert result.exit_code == 2
+    assert "layouts extend each other in a loop (a -> b -> a)" in result.stderr
+    result = run("--library", lib, "card", "--layout", "c", "-o", "x.pdf")
+    assert "extends 'bedsid', which is not a layout. Did you mean 'bedside'?" in result.stderr
+
+
+def test_layout_extending_its_own_name_builds_on_the_builtin(run, make_library, tmp_path):
+    lib = make_library(
+        {
+            "layouts/bedside/layout.yaml": "extends: bedside\nsides: 1\n",
+            "layouts/bedside/title.j2": "My own {{ plan.title }}\n",
+        }
+    )
+    result = run("--library", lib, "card", "-o", "own.pdf")
+    assert result.exit_code == 0, result.output
+    (front,) = page_texts(tmp_path / "own.pdf")
+    assert "My own Classic back massage" in front
+
+
+def test_user_text_cannot_inject_markup_through_a_snippet(run, make_library, tmp_path):
+    lib = make_library(
+        {
+            "techniques/routines/odd.yaml": """
+                title: "Tom & Jerry's <i>routine</i> <img src='x.png'/>"
+                steps: [raking]
+            """
+        }
+    )
+    result = run("--library", lib, "card", "odd", "--layout", "compact", "-o", "o.pdf")
+    assert result.exit_code == 0, result.output
+    text = " ".join(page_texts(tmp_path / "o.pdf")[0].split())
+    assert "Tom & Jerry's <i>routine</i> <img src='x.png'/>" in text
