@@ -480,3 +480,107 @@ def layouts(state: State, as_json: bool) -> None:
         for lay in items
     ]
     click.echo(table(rows, ["name", "sides", "size", "origin", "description"]))
+
+
+@cli.command()
+@click.argument("routine", required=False)
+@click.option(
+    "-t",
+    "--technique",
+    "techniques",
+    multiple=True,
+    metavar="ID",
+    help="Pick techniques in this order instead of a routine (repeatable).",
+)
+@click.option(
+    "--layout",
+    default="gift",
+    show_default=True,
+    help="Booklet layout name; see `booklet layouts`.",
+)
+@size_option("the layout's size (gift: a5)")
+@click.option("--title", help="Cover title. Default: the routine's title.")
+@click.option("--for", "for_name", metavar="NAME", help="Who the booklet is for.")
+@click.option("--from", "from_name", metavar="NAME", help="Who gives it.")
+@click.option("--message", help="A dedication message for the first inside page.")
+@click.option(
+    "--impose",
+    type=click.Choice(["saddle"]),
+    help="Arrange pages two-up on sheets in saddle-stitch order, ready to fold.",
+)
+@click.option(
+    "--sheet",
+    type=click.Choice(["letter", "a4"], case_sensitive=False),
+    help="Paper for --impose. Default: a4 for A-sizes, letter otherwise.",
+)
+@click.option(
+    "--creep",
+    type=LENGTH,
+    default="0pt",
+    show_default=True,
+    help="With --impose: move the innermost pages this far toward the fold "
+    "(e.g. 0.5mm), less for outer sheets, to make up for paper thickness.",
+)
+@click.option("--crop-marks", is_flag=True, help="With --impose: crop marks around each spread.")
+@click.option("--png", is_flag=True, help="Also write a PNG preview of each page beside the PDF.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PDF to write. Default: ROUTINE-booklet.pdf in this folder.",
+)
+@pass_state
+def book(
+    state: State,
+    routine: str | None,
+    techniques: tuple[str, ...],
+    layout: str,
+    size: str | None,
+    title: str | None,
+    for_name: str | None,
+    from_name: str | None,
+    message: str | None,
+    impose: str | None,
+    sheet: str | None,
+    creep: float,
+    crop_marks: bool,
+    png: bool,
+    output: Path | None,
+) -> None:
+    """Render the gift booklet: cover, contents, a page per technique, notes, back cover.
+
+    \b
+    Examples:
+      booklet book --for Sam --from Alex --message "For Sunday evenings."
+      booklet book gentle --size half-letter --impose saddle --sheet letter -o fold.pdf
+    """
+    from booklet.book import BookRequest, render_book
+    from booklet.output import check_target, write_atomic
+
+    check_size(size)
+    if (sheet or creep or crop_marks) and not impose:
+        raise BookletError("--sheet, --creep and --crop-marks go with --impose saddle.")
+    lib = state.library()
+    plan = lib.plan(routine, techniques)
+    out = output or Path(f"{plan.id}-booklet.pdf")
+    check_target(out)
+    req = BookRequest(
+        layout,
+        size,
+        title,
+        for_name,
+        from_name,
+        message,
+        impose,
+        sheet.lower() if sheet else None,
+        creep,
+        crop_marks,
+    )
+    pdf = render_book(lib, plan, req)
+    write_atomic(out, pdf)
+    click.echo(str(out))
+    if png:
+        from booklet.preview import write_previews
+
+        for path in write_previews(pdf, out):
+            click.echo(str(path))

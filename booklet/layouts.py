@@ -32,7 +32,18 @@ DEFAULT_TEMPLATES = {
 }
 NEEDS_TEMPLATE = ("title", "text", "steps", "warning", "list")
 BLOCK_OPTIONS = ("block", "template", "style", "columns", "legend", "gauge", "height", "size")
+LAYOUT_KINDS = ("card", "book")
+BOOK_SNIPPETS = (
+    "cover.j2",
+    "dedication.j2",
+    "before.j2",
+    "pressure.j2",
+    "technique.j2",
+    "routine.j2",
+    "back.j2",
+)
 LAYOUT_FIELDS = (
+    "kind",
     "name",
     "description",
     "extends",
@@ -69,6 +80,7 @@ class Block:
 
 @dataclass(frozen=True)
 class Layout:
+    kind: str
     name: str
     description: str
     size: str
@@ -188,11 +200,13 @@ def parse_layout(doc: Document, name: str, folder: Path, parent: Layout | None) 
     front = parse_blocks(r, data, "front", p.front if p else ())
     back = parse_blocks(r, data, "back", p.back if p else ())
     sides = r.number(data, "sides", "", low=1, high=2, integer=True, default=p.sides if p else 1)
-    if sides == 2 and not back:
+    kind = r.choice(data, "kind", "", LAYOUT_KINDS, "layout kind", default=p.kind if p else "card")
+    if kind == "card" and sides == 2 and not back:
         r.problem("sides", "is 2 but the layout has no `back` blocks. Add them or use sides: 1.")
-    if not front:
+    if kind == "card" and not front:
         r.problem("front", "the layout has no `front` blocks. List at least one.")
     layout = Layout(
+        kind=kind or "card",
         name=name,
         description=r.text(data, "description", "", default=p.description if p else "") or "",
         size=size or "4x6",
@@ -214,6 +228,9 @@ def parse_layout(doc: Document, name: str, folder: Path, parent: Layout | None) 
         path=doc.path,
     )
     # Every snippet named must exist and compile; report all problems together.
+    if layout.kind == "book":
+        for name in BOOK_SNIPPETS:
+            problems.extend(template_problems(layout, name, doc, ""))
     for side in ("front", "back"):
         for i, block in enumerate(getattr(layout, side)):
             if block.template:
@@ -270,7 +287,7 @@ def _environment(layout: Layout):
         loader=FileSystemLoader([str(f) for f in layout.folders]),
         autoescape=True,  # every value is escaped into paragraph markup: `<` and `&` stay text
         undefined=StrictUndefined,
-        trim_blocks=True,
+        trim_blocks=False,  # a line ending in {% endif %} keeps its line break
         lstrip_blocks=True,
         keep_trailing_newline=False,
         auto_reload=False,

@@ -87,6 +87,11 @@ def trim_size(layout: Layout, req: CardRequest) -> tuple[float, float]:
 
 def build_card(library: Library, plan: Plan, req: CardRequest) -> Card:
     layout = load_layout(req.layout, library)
+    if layout.kind != "card":
+        raise BookletError(
+            f"layout '{layout.name}' is a booklet layout. Use `booklet book --layout "
+            f"{layout.name}`, or a card layout such as bedside."
+        )
     setting = library.require_setting()
     sides = req.sides or layout.sides
     if sides == 2 and not layout.back:
