@@ -584,3 +584,113 @@ def book(
 
         for path in write_previews(pdf, out):
             click.echo(str(path))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="out",
+    show_default=True,
+    help="Folder for the PDFs and manifest.json.",
+)
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), help="Worker processes. Default: the machine's cores."
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check every variant and list what would be built; render nothing.",
+)
+@click.option("--force", is_flag=True, help="Rebuild even the variants that are up to date.")
+@click.option("--only", metavar="NAME", help="Only variants with this name (wildcards: * ?).")
+@pass_state
+def batch(
+    state: State,
+    file: Path,
+    folder: Path,
+    jobs: int | None,
+    dry_run: bool,
+    force: bool,
+    only: str | None,
+) -> None:
+    """Build many cards and booklets from one batch file.
+
+    Re-running skips variants whose inputs and output are unchanged; a failing variant is
+    reported and the others still build (exit code 2 if any failed).
+
+    \b
+    Example:
+      booklet batch examples/batch.yaml -o out --jobs 2
+    """
+    import sys
+
+    from booklet import batch as batching
+
+    plan = batching.load_batch(file)
+    roots = state.library_roots
+    if dry_run:
+        rows = batching.dry_run(plan, folder, roots, only, force)
+        for variant, status, error in rows:
+            line = f"{status:<12} {variant.output}"
+            click.echo(line + (f": {error}" if error else ""))
+        bad = sum(1 for _, status, _ in rows if status == "invalid")
+        build = sum(1 for _, status, _ in rows if status == "would build")
+        click.echo(
+            f"Dry run: {build} to build, {len(rows) - build - bad} unchanged, {bad} invalid."
+        )
+        if bad:
+            raise click.exceptions.Exit(2)
+        return
+    tty = sys.stdout.isatty()
+    started = time_now()
+    counts = {"built": 0, "skipped": 0, "failed": 0}
+
+    def report(result, done: int, total: int) -> None:
+        counts[result.status] += 1
+        if result.status == "failed":
+            if tty:
+                click.echo("\r\x1b[K", nl=False)
+            click.echo(f"failed  {result.name} ({result.output}): {result.error}")
+        elif not tty:
+            plural = "page" if result.pages == 1 else "pages"
+            extra = f" ({result.pages} {plural})" if result.status == "built" else ""
+            click.echo(f"{result.status:<7} {result.output}{extra}")
+        if tty:
+            rate = done / max(time_now() - started, 1e-6)
+            click.echo(
+                f"\r[{done:>{len(str(total))}}/{total}] {rate:6.1f}/s  built "
+                f"{counts['built']}  skipped {counts['skipped']}  failed "
+                f"{counts['failed']}",
+                nl=done == total,
+            )
+
+    results = batching.run_batch(
+        plan,
+        folder,
+        roots,
+        jobs=jobs or batching.default_jobs(),
+        force=force,
+        only=only,
+        report=report,
+    )
+    elapsed = time_now() - started
+    if results and counts["built"] == 0 and counts["failed"] == 0:
+        click.echo(f"Nothing to build: all {len(results)} variants are up to date.")
+    else:
+        click.echo(
+            f"Done: {counts['built']} built, {counts['skipped']} skipped, "
+            f"{counts['failed']} failed in {elapsed:.1f} s."
+        )
+    click.echo(f"Manifest: {folder / batching.MANIFEST}")
+    if counts["failed"]:
+        raise click.exceptions.Exit(2)
+
+
+def time_now() -> float:
+    import time
+
+    return time.perf_counter()

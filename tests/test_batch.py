@@ -1,0 +1,211 @@
+"""Batches: expansion, parallel builds, resuming, failure isolation, safe names, interrupts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from booklet.batch import expand
+from tests.helpers import REPO, pdf_reader
+
+EXAMPLE = REPO / "examples" / "batch.yaml"
+
+
+def manifest(folder):
+    return json.loads((folder / "manifest.json").read_text())
+
+
+def write_batch(tmp_path, text: str, name: str = "b.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_example_builds_everything_then_nothing(run, tmp_path):
+    result = run("batch", EXAMPLE, "-o", "one", "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    data = manifest(tmp_path / "one")
+    assert len(data["variants"]) == 13
+    assert "Done: 13 built, 0 skipped, 0 failed" in result.output
+    for entry in data["variants"]:
+        pdf = tmp_path / "one" / entry["output"]
+        assert hashlib.sha256(pdf.read_bytes()).hexdigest() == entry["sha256"]
+        assert entry["status"] == "ok" and entry["pages"] == len(pdf_reader(pdf).pages)
+    again = run("batch", EXAMPLE, "-o", "one", "--jobs", "2")
+    assert again.exit_code == 0
+    assert "Nothing to build: all 13 variants are up to date." in again.output
+    other = run("batch", EXAMPLE, "-o", "two", "--jobs", "1")
+    assert other.exit_code == 0
+    for entry in data["variants"]:
+        first = (tmp_path / "one" / entry["output"]).read_bytes()
+        assert first == (tmp_path / "two" / entry["output"]).read_bytes(), entry["output"]
+
+
+def test_one_bad_variant_does_not_stop_the_others(run, tmp_path):
+    batch = write_batch(
+        tmp_path,
+        """
+output: "{name}.pdf"
+variants:
+  - {name: good-one, routine: classic}
+  - {name: typo, techniques: [fan-strok]}
+  - {name: too-big, routine: classic, layout: large-print, size: 3x5}
+  - {name: bad-size, routine: classic, size: 4x}
+  - {name: good-two, routine: gentle, layout: compact}
+""",
+    )
+    result = run("batch", batch, "-o", "out", "--jobs", "1")
+    assert result.exit_code == 2
+    out = tmp_path / "out"
+    assert (out / "good-one.pdf").is_file() and (out / "good-two.pdf").is_file()
+    assert not (out / "typo.pdf").exists()
+    lines = result.output.splitlines()
+    assert (
+        "failed  typo (typo.pdf): no technique 'fan-strok'. Did you mean 'fan-stroke'? "
+        "Known: circling-hands, fan-stroke, petrissage, raking. See `booklet techniques`." in lines
+    )
+    assert any(
+        x.startswith("failed  too-big (too-big.pdf): the front of the 'large-print' card")
+        for x in lines
+    )
+    assert any(
+        x.startswith("failed  bad-size (bad-size.pdf): size '4x' is not known.") for x in lines
+    )
+    statuses = {e["name"]: e["status"] for e in manifest(out)["variants"]}
+    assert statuses == {
+        "good-one": "ok",
+        "typo": "failed",
+        "too-big": "failed",
+        "bad-size": "failed",
+        "good-two": "ok",
+    }
+    # the failures are retried on the next run; the good ones are kept
+    again = run("batch", batch, "-o", "out", "--jobs", "1")
+    assert "Done: 0 built, 2 skipped, 3 failed" in again.output
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("../{name}.pdf", "would be written outside the output folder"),
+        ("/tmp/{name}.pdf", "would be written outside the output folder"),
+        ("{name}-{colour}.pdf", "uses 'colour', which this variant does not set"),
+    ],
+)
+def test_unsafe_or_broken_output_names_are_refused(run, tmp_path, pattern, reason):
+    batch = write_batch(tmp_path, f'output: "{pattern}"\nvariants:\n  - {{name: x}}\n')
+    result = run("batch", batch, "-o", "out")
+    assert result.exit_code == 2
+    assert reason in result.stderr
+    assert "b.yaml:3: variants[0]:" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_clashing_output_names_are_refused(run, tmp_path):
+    batch = write_batch(tmp_path, "variants:\n  - {name: a, size: [4x6, 5x7]}\n")
+    result = run("batch", batch, "-o", "out")
+    assert result.exit_code == 2
+    assert (
+        "variants 'a' and 'a' would both write a.pdf. Add a field such as {size}" in result.stderr
+    )
+
+
+def test_unknown_option_is_named_with_a_hint(run, tmp_path):
+    batch = write_batch(tmp_path, "variants:\n  - {name: a, sise: 4x6}\n")
+    result = run("batch", batch)
+    assert result.exit_code == 2
+    assert (
+        "b.yaml:2: variants[0].sise: unknown option 'sise'. Did you mean 'size'?" in result.stderr
+    )
+
+
+def test_dry_run_checks_without_rendering(run, tmp_path):
+    batch = write_batch(
+        tmp_path,
+        "variants:\n  - {name: ok, routine: classic}\n  - {name: bad, layout: nope}\n",
+    )
+    result = run("batch", batch, "-o", "out", "--dry-run")
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "would build  ok.pdf",
+        "invalid      bad.pdf: no layout 'nope'. Known: bedside, compact, gift, large-print. "
+        "See `booklet layouts`.",
+        "Dry run: 1 to build, 0 unchanged, 1 invalid.",
+    ]
+    assert not list(tmp_path.glob("out/*.pdf"))
+
+
+def test_changes_trigger_rebuilds_and_force_and_only(run, tmp_path, make_library):
+    from tests.helpers import technique_yaml
+
+    lib = make_library({"techniques/mine.yaml": technique_yaml("Mine")})
+    batch = write_batch(
+        tmp_path, "variants:\n  - {name: a, techniques: [mine]}\n  - {name: b, routine: short}\n"
+    )
+    assert run("--library", lib, "batch", batch, "--jobs", "1").exit_code == 0
+    (lib / "techniques" / "mine.yaml").write_text(technique_yaml("Mine, reworded"))
+    result = run("--library", lib, "batch", batch, "--jobs", "1")
+    assert "Done: 2 built, 0 skipped" in result.output  # the library changed: both rebuilt
+    (tmp_path / "out" / "b.pdf").write_bytes(b"tampered")
+    result = run("--library", lib, "batch", batch, "--jobs", "1")
+    assert "Done: 1 built, 1 skipped" in result.output
+    result = run("--library", lib, "batch", batch, "--jobs", "1", "--force", "--only", "a")
+    assert "Done: 1 built, 0 skipped" in result.output
+    result = run("--library", lib, "batch", batch, "--only", "zz")
+    assert result.exit_code == 2 and "no variant matches --only 'zz'" in result.stderr
+
+
+def test_interrupt_leaves_no_partial_pdf_and_a_true_manifest(run, tmp_path, monkeypatch):
+    import booklet.batch
+
+    real = booklet.batch.render_variant
+    calls = []
+
+    def flaky(variant, library):
+        calls.append(variant.name)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(variant, library)
+
+    monkeypatch.setattr(booklet.batch, "render_variant", flaky)
+    batch = write_batch(
+        tmp_path,
+        "variants:\n  - {name: v, routine: short, size: [3x5, 4x6, "
+        "5x7, a6], layout: compact}\noutput: '{name}-{size}.pdf'\n",
+    )
+    result = run("batch", batch, "-o", "out", "--jobs", "1")
+    assert result.exit_code == 1 and "Aborted" in result.output
+    out = tmp_path / "out"
+    on_disk = sorted(p.name for p in out.iterdir() if not p.name.startswith(".booklet"))
+    assert on_disk == ["manifest.json", "v-3x5.pdf", "v-4x6.pdf"]
+    assert [e["output"] for e in manifest(out)["variants"]] == ["v-3x5.pdf", "v-4x6.pdf"]
+
+
+def test_a_second_batch_into_the_same_folder_is_refused(run, tmp_path):
+    from booklet.batch import folder_lock
+
+    batch = write_batch(tmp_path, "variants:\n  - {name: a}\n")
+    (tmp_path / "out").mkdir()
+    with folder_lock(tmp_path / "out"):
+        result = run("batch", batch, "-o", "out")
+    assert result.exit_code == 2
+    assert "out: another batch is writing to this folder." in result.stderr
+
+
+def test_expansion_is_a_cross_product():
+    rows = list(
+        expand(
+            {
+                "name": "x",
+                "size": ["4x6", "5x7"],
+                "layout": ["a", "b"],
+                "techniques": ["raking", "fan-stroke"],
+            }
+        )
+    )
+    assert len(rows) == 4
+    assert all(r["techniques"] == ["raking", "fan-stroke"] for r in rows)
+    lists = list(expand({"name": "x", "techniques": [["raking"], ["fan-stroke"]]}))
+    assert [r["techniques"] for r in lists] == [["raking"], ["fan-stroke"]]
