@@ -40,7 +40,14 @@ def test_every_command_has_help_with_an_example(run, name):
 
 def test_readme_examples_make_a_valid_library_that_renders(run, tmp_path):
     blocks = re.findall(r"```(yaml|jinja)\n(.*?)```", README, re.S)
-    technique, routine, layout = [text for kind, text in blocks if kind == "yaml"]
+    yaml_blocks = [text for kind, text in blocks if kind == "yaml"]
+    technique = next(t for t in yaml_blocks if t.startswith("name: Neck glide"))
+    routine = next(t for t in yaml_blocks if t.startswith("title: Evening"))
+    layout = next(t for t in yaml_blocks if "extends: bedside" in t)
+    batch = next(t for t in yaml_blocks if "variants:" in t)
+    (tmp_path / "batch.yaml").write_text(batch)
+    result = run("batch", tmp_path / "batch.yaml", "--dry-run")
+    assert result.exit_code == 0, result.output
     (snippet,) = [text for kind, text in blocks if kind == "jinja"]
     lib = tmp_path / "mylib"
     (lib / "techniques" / "routines").mkdir(parents=True)
