@@ -10,12 +10,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from reportlab.graphics import renderPDF
 from reportlab.lib.colors import HexColor, white
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph
 
-from booklet.diagrams import PALETTE, aspect, back_drawing, hatch_lines
+from booklet.diagrams import PALETTE, aspect, diagram_art, hatch_lines, paint
 from booklet.fonts import FontFamily
 from booklet.model import PlannedStep, Technique, format_minutes
 
@@ -73,8 +72,13 @@ class Stack(Flowable):
         self.items = items
         self.spacing = spacing
         self.sizes: list[tuple[float, float]] = []
+        self._wrapped_width: float | None = None
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        # Heights depend on width alone; line breaking is the costly part, so do it once.
+        if avail_width == self._wrapped_width:
+            return self.width, self.height
+        self._wrapped_width = avail_width
         self.sizes = [item.wrap(avail_width, avail_height) for item in self.items]
         self.width = avail_width
         self.height = sum(h for _, h in self.sizes) + self.spacing * max(0, len(self.items) - 1)
@@ -321,10 +325,10 @@ class DiagramGrid(Flowable):
             row_w = in_row * col_w + (in_row - 1) * gap
             x = (self.width - row_w) / 2 + col * (col_w + gap)
             top = self.height - r * (row_h + gap)
-            drawing = back_drawing(tech.diagram, w, legend=self.legend, font=self.font)
-            renderPDF.draw(drawing, self.canv, x + (col_w - w) / 2, top - drawing.height)
+            art = diagram_art(tech.diagram, w, False, self.legend, self.font)
+            paint(self.canv, art, x + (col_w - w) / 2, top - art.height)
             caption.wrap(col_w, 1e6)
-            caption.drawOn(self.canv, x, top - drawing.height - gap * 0.4 - caption.height)
+            caption.drawOn(self.canv, x, top - art.height - gap * 0.4 - caption.height)
 
 
 def step_context(step: PlannedStep) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from booklet import __version__
 from booklet.blocks import Gauge, Stack, Styles, WarningBox
-from booklet.diagrams import aspect, back_drawing
+from booklet.diagrams import aspect, diagram_art, paint
 from booklet.errors import BookletError, FitError
 from booklet.fonts import FontFamily, register
 from booklet.layouts import MIN_SAFE_MARGIN, Layout, load_layout, render_snippet
@@ -101,10 +101,9 @@ class FillDiagram(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
-        from reportlab.graphics import renderPDF
-
-        drawing = back_drawing(self.technique.diagram, self.width, font=self.font)
-        renderPDF.draw(drawing, self.canv, 0, 0)
+        paint(
+            self.canv, diagram_art(self.technique.diagram, self.width, False, True, self.font), 0, 0
+        )
 
 
 class SideBySide(Flowable):

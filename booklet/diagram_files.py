@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from booklet.diagrams import back_drawing
+from booklet.diagrams import diagram_art, paint, to_drawing
 from booklet.errors import BookletError
 from booklet.model import Technique
 from booklet.output import write_atomic
@@ -19,12 +19,12 @@ def diagram_bytes(technique: Technique, suffix: str, width: float, grayscale: bo
             "has no diagram. Add a `diagram:` with strokes (see the README).",
             file=technique.path or technique.id,
         )
-    drawing = back_drawing(technique.diagram, width, grayscale=grayscale)
+    art = diagram_art(technique.diagram, width, grayscale, True)
     if suffix == ".svg":
         from reportlab.graphics import renderSVG
 
-        return renderSVG.drawToString(drawing).encode("utf-8")
-    pdf = drawing_pdf(drawing, f"{technique.name}: diagram")
+        return renderSVG.drawToString(to_drawing(art)).encode("utf-8")
+    pdf = art_pdf(art, f"{technique.name}: diagram")
     if suffix == ".pdf":
         return pdf
     from booklet.preview import pdf_to_pngs
@@ -32,15 +32,12 @@ def diagram_bytes(technique: Technique, suffix: str, width: float, grayscale: bo
     return pdf_to_pngs(pdf, dpi=300, grayscale=grayscale)[0]
 
 
-def drawing_pdf(drawing, title: str) -> bytes:
-    from reportlab.graphics import renderPDF
-    from reportlab.pdfgen.canvas import Canvas
+def art_pdf(art, title: str) -> bytes:
+    from booklet.render import new_canvas
 
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(drawing.width, drawing.height), invariant=1)
-    canvas.setTitle(title)
-    canvas.setCreator("booklet")
-    renderPDF.draw(drawing, canvas, 0, 0)
+    canvas = new_canvas(buffer, (art.width, art.height), title, "Back massage diagram")
+    paint(canvas, art, 0, 0)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -1,17 +1,22 @@
-"""Back diagrams: the figure and a technique's strokes as a ReportLab `Drawing`, at any size.
+"""Back diagrams: the figure and a technique's strokes, at any size.
 
-Everything scales from the drawing's width, so one diagram reads on a 1.2 in card cell and on a
-full booklet page. Colours come from the Okabe-Ito colour-blind-safe palette, and nothing is told
-by colour alone: the spine is hatched and outlined, returns are dashed, directions are arrows.
+A diagram is computed once as a display list (paths, circles, text; cached per technique and
+size) and then painted: straight onto a PDF canvas for cards and booklets, which is fast, or
+into a ReportLab `Drawing` for SVG and PNG export. Curves are cubic Beziers through the same
+points the safety lint checks.
+
+Everything scales from the width, so one diagram reads on a 1.2 in card cell and on a booklet
+page. Colours come from the Okabe-Ito colour-blind-safe palette, and nothing is told by colour
+alone: the spine is hatched and outlined, returns are dashed, directions are arrows.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
-from reportlab.graphics.shapes import Circle, Drawing, Ellipse, Group, Line, Path, Polygon, String
 from reportlab.lib.colors import Color, HexColor, white
 
 from booklet import figure as fig
@@ -38,6 +43,7 @@ PALETTE = {
 X0, X1 = -0.03, 1.03
 Y0, Y1 = -0.09, 1.385
 Y_STRETCH = 1.12
+LEGEND_SHARE = 0.16
 CONTACT_WORDS = {
     "palm": "palms",
     "thumbs": "thumbs",
@@ -47,14 +53,13 @@ CONTACT_WORDS = {
     "elbow": "elbows, lightly",
 }
 
+XY = tuple[float, float]
+
 
 def aspect(legend: bool) -> float:
     """Height over width of a diagram."""
     body = (Y1 - Y0) * Y_STRETCH / (X1 - X0)
     return body + (LEGEND_SHARE if legend else 0.0)
-
-
-LEGEND_SHARE = 0.16
 
 
 @dataclass(frozen=True)
@@ -64,11 +69,16 @@ class Ink:
     grayscale: bool = False
 
     def __call__(self, name: str) -> Color:
-        c = HexColor(PALETTE[name])
-        if not self.grayscale:
-            return c
-        grey = 0.299 * c.red + 0.587 * c.green + 0.114 * c.blue
-        return Color(grey, grey, grey)
+        return _ink(PALETTE[name], self.grayscale)
+
+
+@lru_cache(maxsize=64)
+def _ink(hex_colour: str, grayscale: bool) -> Color:
+    c = HexColor(hex_colour)
+    if not grayscale:
+        return c
+    grey = 0.299 * c.red + 0.587 * c.green + 0.114 * c.blue
+    return Color(grey, grey, grey)
 
 
 class Mapper:
@@ -78,14 +88,196 @@ class Mapper:
         self.scale = width / (X1 - X0)
         self.bottom = bottom
 
-    def __call__(self, p: Point) -> tuple[float, float]:
+    def __call__(self, p: Point) -> XY:
         return ((p[0] - X0) * self.scale, self.bottom + (p[1] - Y0) * self.scale * Y_STRETCH)
 
-    def flat(self, points: Sequence[Point]) -> list[float]:
-        out: list[float] = []
-        for p in points:
-            out.extend(self(p))
-        return out
+
+# --- the display list --------------------------------------------------------------------------
+
+
+@dataclass
+class Shape:
+    """One thing to paint. A path is a list of ('M', x, y), ('L', x, y), ('C', x1, y1, x2, y2,
+    x, y) and ('Z',) operations; a circle is cx, cy, r; text is x, y, string."""
+
+    kind: str
+    ops: list[tuple] = field(default_factory=list)
+    fill: Color | None = None
+    stroke: Color | None = None
+    width: float = 0.0
+    dash: tuple[float, ...] | None = None
+    cap: int = 1
+    join: int = 1
+    circle: tuple[float, float, float] | None = None
+    text: tuple[float, float, str] | None = None
+    font: str = ""
+    size: float = 0.0
+    anchor: str = "start"
+
+
+@dataclass(frozen=True)
+class DiagramArt:
+    width: float
+    height: float
+    shapes: tuple[Shape, ...]
+
+
+def path(ops, *, fill=None, stroke=None, width=0.0, dash=None, cap=1, join=1) -> Shape:
+    return Shape("path", list(ops), fill, stroke, width, tuple(dash) if dash else None, cap, join)
+
+
+def curve_ops(points: Sequence[XY], closed: bool = False) -> list[tuple]:
+    """A smooth curve through points (already in drawing coordinates)."""
+    ops: list[tuple] = [("M", *points[0])]
+    for c1, c2, end in fig.bezier(points):
+        ops.append(("C", *c1, *c2, *end))
+    if closed:
+        ops.append(("Z",))
+    return ops
+
+
+def arc_ops(cx: float, cy: float, r: float, start: float, sweep: float, move: bool = True):
+    """A circular arc as Beziers of at most 90 degrees each."""
+    n = max(1, math.ceil(abs(sweep) / (math.pi / 2)))
+    step = sweep / n
+    k = 4 / 3 * math.tan(step / 4)
+    ops: list[tuple] = []
+    a = start
+    if move:
+        ops.append(("M", cx + r * math.cos(a), cy + r * math.sin(a)))
+    for _ in range(n):
+        b = a + step
+        ops.append(
+            (
+                "C",
+                cx + r * (math.cos(a) - k * math.sin(a)),
+                cy + r * (math.sin(a) + k * math.cos(a)),
+                cx + r * (math.cos(b) + k * math.sin(b)),
+                cy + r * (math.sin(b) - k * math.cos(b)),
+                cx + r * math.cos(b),
+                cy + r * math.sin(b),
+            )
+        )
+        a = b
+    return ops
+
+
+@lru_cache(maxsize=256)
+def diagram_art(
+    diagram: Diagram | None,
+    width: float,
+    grayscale: bool = False,
+    legend: bool = True,
+    font: str = "vera",
+) -> DiagramArt:
+    """Everything a diagram paints, computed once per technique, size and style."""
+    fonts = register(font)
+    ink = Ink(grayscale)
+    legend_h = width * LEGEND_SHARE if legend else 0.0
+    m = Mapper(width, legend_h)
+    line = max(0.5, width * 0.006)
+    shapes: list[Shape] = []
+    shapes += _figure(m, ink, line, diagram)
+    if diagram is not None:
+        for stroke in diagram.strokes:
+            shapes += _stroke(stroke, m, ink, width)
+        shapes += _badges(diagram, m, ink, width, fonts.bold)
+    if legend:
+        shapes += _legend(diagram, width, legend_h, ink, fonts.regular)
+    return DiagramArt(width, width * aspect(legend), tuple(shapes))
+
+
+# --- painting ----------------------------------------------------------------------------------
+
+
+def paint(canvas, art: DiagramArt, x: float, y: float) -> None:
+    """Paint a diagram onto a PDF canvas with its lower-left corner at (x, y)."""
+    canvas.saveState()
+    canvas.translate(x, y)
+    dash: tuple | None = None
+    for s in art.shapes:
+        if s.kind == "text":
+            canvas.setFillColor(s.fill)
+            canvas.setFont(s.font, s.size)
+            tx, ty, text = s.text
+            if s.anchor == "middle":
+                canvas.drawCentredString(tx, ty, text)
+            else:
+                canvas.drawString(tx, ty, text)
+            continue
+        if s.fill is not None:
+            canvas.setFillColor(s.fill)
+        if s.stroke is not None:
+            canvas.setStrokeColor(s.stroke)
+            canvas.setLineWidth(s.width)
+            canvas.setLineCap(s.cap)
+            canvas.setLineJoin(s.join)
+            if s.dash != dash:
+                canvas.setDash(list(s.dash) if s.dash else [])
+                dash = s.dash
+        if s.kind == "circle":
+            cx, cy, r = s.circle
+            canvas.circle(cx, cy, r, stroke=int(s.stroke is not None), fill=int(s.fill is not None))
+            continue
+        p = canvas.beginPath()
+        for op in s.ops:
+            if op[0] == "M":
+                p.moveTo(op[1], op[2])
+            elif op[0] == "L":
+                p.lineTo(op[1], op[2])
+            elif op[0] == "C":
+                p.curveTo(*op[1:])
+            else:
+                p.close()
+        canvas.drawPath(
+            p, stroke=int(s.stroke is not None), fill=int(s.fill is not None), fillMode=0
+        )
+    canvas.restoreState()
+
+
+def to_drawing(art: DiagramArt, font: str = "vera"):
+    """The same display list as a ReportLab Drawing, for SVG and PNG export."""
+    from reportlab.graphics.shapes import Circle, Drawing, String
+    from reportlab.graphics.shapes import Path as GPath
+
+    d = Drawing(art.width, art.height)
+    d.initialFontName = register(font).regular  # else ReportLab lists unembedded Helvetica
+    for s in art.shapes:
+        if s.kind == "text":
+            tx, ty, text = s.text
+            d.add(
+                String(
+                    tx,
+                    ty,
+                    text,
+                    fontName=s.font,
+                    fontSize=s.size,
+                    fillColor=s.fill,
+                    textAnchor=s.anchor,
+                )
+            )
+        elif s.kind == "circle":
+            d.add(Circle(*s.circle, fillColor=s.fill, strokeColor=s.stroke, strokeWidth=s.width))
+        else:
+            g = GPath(
+                fillColor=s.fill,
+                strokeColor=s.stroke,
+                strokeWidth=s.width,
+                strokeDashArray=list(s.dash) if s.dash else None,
+                strokeLineCap=s.cap,
+                strokeLineJoin=s.join,
+            )
+            for op in s.ops:
+                if op[0] == "M":
+                    g.moveTo(op[1], op[2])
+                elif op[0] == "L":
+                    g.lineTo(op[1], op[2])
+                elif op[0] == "C":
+                    g.curveTo(*op[1:])
+                else:
+                    g.closePath()
+            d.add(g)
+    return d
 
 
 def back_drawing(
@@ -95,89 +287,79 @@ def back_drawing(
     grayscale: bool = False,
     legend: bool = True,
     font: str = "vera",
-) -> Drawing:
-    """The back figure with the diagram's strokes, `width` points wide."""
-    fonts = register(font)
-    ink = Ink(grayscale)
-    legend_h = width * LEGEND_SHARE if legend else 0.0
-    height = width * aspect(legend)
-    d = Drawing(width, height)
-    d.initialFontName = fonts.regular  # else ReportLab lists unembedded Helvetica on the page
-    m = Mapper(width, legend_h)
-    line = max(0.5, width * 0.006)
-    d.add(_figure(m, ink, line, diagram))
-    if diagram is not None:
-        for stroke in diagram.strokes:
-            d.add(_stroke(stroke, m, ink, width))
-        d.add(_badges(diagram, m, ink, width, fonts.bold))
-    if legend:
-        d.add(_legend(diagram, width, legend_h, ink, fonts.regular))
-    return d
+):
+    return to_drawing(diagram_art(diagram, width, grayscale, legend, font), font)
 
 
-# --- the figure ------------------------------------------------------------------------------
+# --- the figure --------------------------------------------------------------------------------
 
 
-def _smooth_path(points: Sequence[Point], m: Mapper, closed: bool = False, **style) -> Path:
-    pts = fig.smooth(points, 8)
-    p = Path(**style)
-    x, y = m(pts[0])
-    p.moveTo(x, y)
-    for pt in pts[1:]:
-        p.lineTo(*m(pt))
-    if closed:
-        p.closePath()
-    return p
+def _mapped(points: Sequence[Point], m: Mapper) -> list[XY]:
+    return [m(p) for p in points]
 
 
-def _figure(m: Mapper, ink: Ink, line: float, diagram: Diagram | None) -> Group:
-    g = Group()
-    torso = fig.closed_outline(fig.TORSO_LEFT)
-    left = fig.smooth(fig.TORSO_LEFT, 8)
-    outline_pts = left + list(reversed(fig.mirror(left)))
-    body = Polygon(m.flat(outline_pts), fillColor=ink("skin"), strokeColor=None)
-    g.add(body)
-    del torso
-    caution = diagram.caution if diagram else ()
-    for zone in caution:
+def _figure(m: Mapper, ink: Ink, line: float, diagram: Diagram | None) -> list[Shape]:
+    out: list[Shape] = []
+    left = _mapped(fig.TORSO_LEFT, m)
+    right = _mapped(fig.mirror(fig.TORSO_LEFT), m)
+    body = curve_ops(left)
+    body.append(("L", *right[-1]))
+    body += curve_ops(list(reversed(right)))[1:]
+    body.append(("Z",))
+    out.append(path(body, fill=ink("skin")))
+    for zone in diagram.caution if diagram else ():
         for half in (fig.CAUTION_LEFT[zone], fig.mirror(fig.CAUTION_LEFT[zone])):
-            g.add(
-                Polygon(
-                    m.flat(_rounded(half)),
-                    fillColor=ink("caution_fill"),
-                    strokeColor=ink("caution_edge"),
-                    strokeWidth=line * 0.8,
-                    strokeDashArray=[line * 1.2, line * 1.8],
-                    strokeLineCap=1,
+            out.append(
+                path(
+                    closed_curve_ops(_mapped(half, m)),
+                    fill=ink("caution_fill"),
+                    stroke=ink("caution_edge"),
+                    width=line * 0.8,
+                    dash=(line * 1.2, line * 1.8),
                 )
             )
-    thin = dict(strokeColor=ink("anatomy"), strokeWidth=line * 0.8, fillColor=None, strokeLineCap=1)
+    thin = {"stroke": ink("anatomy"), "width": line * 0.8}
     for rib in fig.RIB_CURVES_LEFT:
-        g.add(_smooth_path(rib, m, **thin))
-        g.add(_smooth_path(fig.mirror(rib), m, **thin))
+        out.append(path(curve_ops(_mapped(rib, m)), **thin))
+        out.append(path(curve_ops(_mapped(fig.mirror(rib), m)), **thin))
     for blade in (fig.SHOULDER_BLADE_LEFT, fig.mirror(fig.SHOULDER_BLADE_LEFT)):
-        g.add(_smooth_path(list(blade) + [blade[0], blade[1]], m, **thin))
-    edge = dict(strokeColor=ink("outline"), strokeWidth=line * 1.3, fillColor=None, strokeLineCap=1)
-    g.add(_smooth_path(fig.TORSO_LEFT, m, **edge))
-    g.add(_smooth_path(fig.mirror(fig.TORSO_LEFT), m, **edge))
+        out.append(path(closed_curve_ops(_mapped(blade, m)), **thin))
+    edge = {"stroke": ink("outline"), "width": line * 1.3}
+    out.append(path(curve_ops(left), **edge))
+    out.append(path(curve_ops(right), **edge))
     hx, hy = m(fig.HEAD_CENTRE)
-    g.add(
-        Ellipse(
-            hx,
-            hy,
-            fig.HEAD_RADII[0] * m.scale,
-            fig.HEAD_RADII[1] * m.scale * Y_STRETCH,
-            fillColor=ink("skin"),
-            strokeColor=ink("outline"),
-            strokeWidth=line * 1.3,
+    rx, ry = fig.HEAD_RADII[0] * m.scale, fig.HEAD_RADII[1] * m.scale * Y_STRETCH
+    out.append(
+        path(
+            _ellipse_ops(hx, hy, rx, ry), fill=ink("skin"), stroke=ink("outline"), width=line * 1.3
         )
     )
-    g.add(_spine(m, ink, line))
-    return g
+    out += _spine(m, ink, line)
+    return out
 
 
-def _rounded(points: Sequence[Point]) -> list[Point]:
-    return fig.smooth(list(points) + [points[0], points[1]], 6)[:-6]
+def closed_curve_ops(points: Sequence[XY]) -> list[tuple]:
+    """A smooth closed curve through the points (the curve wraps round to the start)."""
+    n = len(points)
+    ring = [points[-1], *points, points[0], points[1]]
+    ops: list[tuple] = [("M", *points[0])]
+    for c1, c2, end in fig.bezier(ring)[1 : n + 1]:
+        ops.append(("C", *c1, *c2, *end))
+    return [*ops, ("Z",)]
+
+
+def ellipse_arc_ops(cx, cy, rx, ry, start, sweep) -> list[tuple]:
+    """An elliptical arc: a unit-circle arc, stretched."""
+    out = []
+    for op in arc_ops(0, 0, 1, start, sweep):
+        vals = op[1:]
+        xy = [(cx + vals[i] * rx, cy + vals[i + 1] * ry) for i in range(0, len(vals), 2)]
+        out.append((op[0], *[v for p in xy for v in p]))
+    return out
+
+
+def _ellipse_ops(cx: float, cy: float, rx: float, ry: float) -> list[tuple]:
+    return [*ellipse_arc_ops(cx, cy, rx, ry, 0, 2 * math.pi), ("Z",)]
 
 
 def hatch_lines(
@@ -188,8 +370,7 @@ def hatch_lines(
     step = gap * math.sqrt(2)
     c = (y0 - x1) + step / 2
     while c < y1 - x0:
-        # the line y = x + c, clipped to the rectangle
-        xa = max(x0, y0 - c)
+        xa = max(x0, y0 - c)  # the line y = x + c, clipped to the rectangle
         xb = min(x1, y1 - c)
         if xb > xa:
             lines.append((xa, xa + c, xb, xb + c))
@@ -203,175 +384,144 @@ def spine_rect(m: Mapper) -> tuple[float, float, float, float]:
     return x0, y0, x1, y1
 
 
-def _spine(m: Mapper, ink: Ink, line: float) -> Group:
-    g = Group()
-    x0, y0, x1, y1 = spine_rect(m)
-    g.add(_rect(x0, y0, x1, y1, fill=ink("spine_fill")))
-    gap = max(1.6, (x1 - x0) / 3.2)
+def _rect_ops(x0, y0, x1, y1) -> list[tuple]:
+    return [("M", x0, y0), ("L", x1, y0), ("L", x1, y1), ("L", x0, y1), ("Z",)]
+
+
+def hatched_box(x0, y0, x1, y1, gap, ink: Ink, hatch_width: float, edge_width: float):
+    """The spine's symbol: white box, orange 45-degree hatching, dark outline."""
+    hatch: list[tuple] = []
     for xa, ya, xb, yb in hatch_lines(x0, y0, x1, y1, gap):
-        g.add(
-            Line(xa, ya, xb, yb, strokeColor=ink("spine_hatch"), strokeWidth=max(0.45, line * 0.9))
-        )
-    g.add(_rect(x0, y0, x1, y1, stroke=ink("spine_edge"), width=max(0.6, line * 1.1)))
-    return g
+        hatch += [("M", xa, ya), ("L", xb, yb)]
+    return [
+        path(_rect_ops(x0, y0, x1, y1), fill=ink("spine_fill")),
+        path(hatch, stroke=ink("spine_hatch"), width=hatch_width, cap=0),
+        path(_rect_ops(x0, y0, x1, y1), stroke=ink("spine_edge"), width=edge_width, join=0),
+    ]
 
 
-def _rect(x0, y0, x1, y1, fill=None, stroke=None, width=0.0) -> Polygon:
-    return Polygon(
-        [x0, y0, x1, y0, x1, y1, x0, y1],
-        fillColor=fill,
-        strokeColor=stroke,
-        strokeWidth=width,
-        strokeLineJoin=0,
-    )
+def _spine(m: Mapper, ink: Ink, line: float) -> list[Shape]:
+    x0, y0, x1, y1 = spine_rect(m)
+    gap = max(1.6, (x1 - x0) / 3.2)
+    return hatched_box(x0, y0, x1, y1, gap, ink, max(0.45, line * 0.9), max(0.6, line * 1.1))
 
 
-# --- strokes ---------------------------------------------------------------------------------
+# --- strokes -----------------------------------------------------------------------------------
 
 
-def _arrowhead(tip: tuple[float, float], frm: tuple[float, float], size: float, color) -> Polygon:
+def _arrowhead(tip: XY, frm: XY, size: float, colour) -> Shape:
     dx, dy = tip[0] - frm[0], tip[1] - frm[1]
     n = math.hypot(dx, dy) or 1.0
     ux, uy = dx / n, dy / n
     bx, by = tip[0] - ux * size, tip[1] - uy * size
     px, py = -uy * size * 0.5, ux * size * 0.5
-    return Polygon(
-        [tip[0], tip[1], bx + px, by + py, bx - px, by - py],
-        fillColor=color,
-        strokeColor=color,
-        strokeWidth=0.1,
-        strokeLineJoin=1,
-    )
+    ops = [("M", *tip), ("L", bx + px, by + py), ("L", bx - px, by - py), ("Z",)]
+    return path(ops, fill=colour, stroke=colour, width=0.1)
 
 
-def _polyline(
-    points: list[tuple[float, float]], color, width, dash=None, arrow=True, heading=None
-) -> Group:
-    g = Group()
-    if len(points) < 2:
-        return g
+def _split(p0: XY, c1: XY, c2: XY, p3: XY, t: float):
+    """de Casteljau: the part of a cubic Bezier from 0 to t, as (c1, c2, end)."""
+
+    def lerp(a, b):
+        return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
+
+    a, b, c = lerp(p0, c1), lerp(c1, c2), lerp(c2, p3)
+    d, e = lerp(a, b), lerp(b, c)
+    return a, d, lerp(d, e)
+
+
+def _arrow_curve(points: Sequence[XY], colour, width: float, dash=None) -> list[Shape]:
+    """A smooth curve ending in an arrowhead; the line stops under the head, so the tip stays
+    sharp."""
     head = width * 3.6
-    body = list(points)
-    if arrow:
-        # stop the line under the arrowhead so the tip stays sharp
-        tip, prev = body[-1], body[-2]
-        d = math.dist(tip, prev) or 1.0
-        cut = min(head * 0.7, d * 0.9)
-        body[-1] = (tip[0] - (tip[0] - prev[0]) * cut / d, tip[1] - (tip[1] - prev[1]) * cut / d)
-    p = Path(
-        strokeColor=color,
-        strokeWidth=width,
-        fillColor=None,
-        strokeLineCap=1,
-        strokeLineJoin=1,
-        strokeDashArray=dash,
-    )
-    p.moveTo(*body[0])
-    for pt in body[1:]:
-        p.lineTo(*pt)
-    g.add(p)
-    if arrow:
-        frm = _back_along(points, head) if heading is None else heading
-        g.add(_arrowhead(points[-1], frm, head, color))
-    return g
+    segments = fig.bezier(points)
+    ops: list[tuple] = [("M", *points[0])]
+    for c1, c2, end in segments[:-1]:
+        ops.append(("C", *c1, *c2, *end))
+    start = points[-2] if len(points) > 1 else points[0]
+    c1, c2, tip = segments[-1]
+    chord = math.dist(start, tip) or 1.0
+    t = max(0.3, 1 - head * 0.7 / chord)
+    a, b, cut = _split(start, c1, c2, tip, t)
+    ops.append(("C", *a, *b, *cut))
+    return [path(ops, stroke=colour, width=width, dash=dash), _arrowhead(tip, cut, head, colour)]
 
 
-def _back_along(points: list[tuple[float, float]], distance: float) -> tuple[float, float]:
-    """A point about `distance` before the end, for a steady arrowhead direction on a curve."""
-    walked = 0.0
-    for a, b in zip(reversed(points[1:]), reversed(points[:-1]), strict=True):
-        walked += math.dist(a, b)
-        if walked >= distance:
-            return b
-    return points[0]
-
-
-def _stroke(stroke: Stroke, m: Mapper, ink: Ink, width: float) -> Group:
-    g = Group()
-    color = ink("return") if stroke.returning else ink("stroke")
+def _stroke(stroke: Stroke, m: Mapper, ink: Ink, width: float) -> list[Shape]:
+    out: list[Shape] = []
+    colour = ink("return") if stroke.returning else ink("stroke")
     lw = max(0.7, width * 0.016)
     size = fig.stroke_size(stroke)
     for _, mirrored in fig.stroke_sides(stroke):
         pts = fig.side_points(stroke, mirrored)
-        path = fig.smooth(pts)
         if stroke.kind in ("glide", "alternate"):
-            dash = [lw * 2.2, lw * 1.6] if stroke.returning else None
-            g.add(_polyline([m(p) for p in path], color, lw, dash))
+            dash = (lw * 2.2, lw * 1.6) if stroke.returning else None
+            out += _arrow_curve(_mapped(pts, m), colour, lw, dash)
         elif stroke.kind == "rake":
-            for track in fig.finger_tracks(path, stroke.fingers, size):
-                g.add(_polyline([m(p) for p in track], color, lw * 0.6))
-        elif stroke.kind == "circles":
-            direction = stroke.direction
+            for track in fig.finger_tracks(pts, stroke.fingers, size):
+                out += _arrow_curve(_mapped(track, m), colour, lw * 0.6)
+        else:
+            cs = fig.centres(stroke)
             if mirrored:
-                direction = "cw" if direction == "ccw" else "ccw"
-            cs = fig.centres(stroke) if not mirrored else fig.mirror(fig.centres(stroke))
-            if len(cs) > 1:
-                g.add(_polyline([m(c) for c in cs], color, lw * 0.5, [lw * 0.8, lw * 1.4]))
-            for c in cs:
-                g.add(_circle_arrow(m(c), size * m.scale, direction, color, lw))
-        elif stroke.kind == "knead":
-            cs = fig.centres(stroke) if not mirrored else fig.mirror(fig.centres(stroke))
-            if len(cs) > 1:
-                g.add(_polyline([m(c) for c in cs], color, lw * 0.45, [lw * 0.7, lw * 1.3]))
-            for c in cs:
-                g.add(_knead_mark(m(c), size * m.scale, color, lw))
-        elif stroke.kind == "press":
-            cs = fig.centres(stroke) if not mirrored else fig.mirror(fig.centres(stroke))
-            for c in cs:
-                x, y = m(c)
+                cs = fig.mirror(cs)
+            mapped = _mapped(cs, m)
+            if stroke.kind == "circles":
+                direction = stroke.direction
+                if mirrored:
+                    direction = "cw" if direction == "ccw" else "ccw"
+                if len(mapped) > 1:
+                    out += _arrow_curve(mapped, colour, lw * 0.5, (lw * 0.8, lw * 1.4))
+                out += [
+                    s
+                    for c in mapped
+                    for s in _circle_arrow(c, size * m.scale, direction, colour, lw)
+                ]
+            elif stroke.kind == "knead":
+                if len(mapped) > 1:
+                    out += _arrow_curve(mapped, colour, lw * 0.45, (lw * 0.7, lw * 1.3))
+                out += [s for c in mapped for s in _knead_mark(c, size * m.scale, colour, lw)]
+            else:  # press points
                 r = size * m.scale
-                g.add(Circle(x, y, r, fillColor=color, strokeColor=None))
-                g.add(
-                    Circle(x, y, r * 1.7, fillColor=None, strokeColor=color, strokeWidth=lw * 0.5)
-                )
-    return g
+                for x, y in mapped:
+                    out.append(Shape("circle", fill=colour, circle=(x, y, r)))
+                    out.append(
+                        Shape("circle", stroke=colour, width=lw * 0.5, circle=(x, y, r * 1.7))
+                    )
+    return out
 
 
-def _circle_arrow(centre, radius, direction, color, lw) -> Group:
+def _circle_arrow(centre: XY, radius: float, direction: str, colour, lw: float) -> list[Shape]:
     """A circle drawn as an arc with an arrowhead that shows which way the hand turns."""
-    g = Group()
     cx, cy = centre
     sign = 1 if direction == "ccw" else -1
     start = math.radians(110)
     sweep = math.radians(300) * sign
-    n = 36
-    pts = [
-        (
-            cx + radius * math.cos(start + sweep * i / n),
-            cy + radius * math.sin(start + sweep * i / n),
-        )
-        for i in range(n + 1)
-    ]
+    head = lw * 0.85 * 3.6
+    trim = min(head * 0.7 / radius, 0.5) * sign  # stop under the arrowhead
+    ops = arc_ops(cx, cy, radius, start, sweep - trim)
     end = start + sweep
-    tip = pts[-1]
+    tip = (cx + radius * math.cos(end), cy + radius * math.sin(end))
     # aim the head along the true tangent: on a small circle a chord would point it astray
     heading = (tip[0] + math.sin(end) * sign * radius, tip[1] - math.cos(end) * sign * radius)
-    g.add(_polyline(pts, color, lw * 0.85, heading=heading))
-    return g
+    return [path(ops, stroke=colour, width=lw * 0.85), _arrowhead(tip, heading, head, colour)]
 
 
-def _knead_mark(centre, size, color, lw) -> Group:
+def _knead_mark(centre: XY, size: float, colour, lw: float) -> list[Shape]:
     """Two short arcs closing on each other: the squeeze of a kneading hand."""
-    g = Group()
     cx, cy = centre
-    for side in (-1, 1):
-        arc = Path(strokeColor=color, strokeWidth=lw * 0.9, fillColor=None, strokeLineCap=1)
-        for i in range(9):
-            a = math.radians(-55 + 110 * i / 8)
-            x = cx + side * (size * 0.95 - size * 0.55 * math.cos(a))
-            y = cy + size * 0.8 * math.sin(a)
-            if i == 0:
-                arc.moveTo(x, y)
-            else:
-                arc.lineTo(x, y)
-        g.add(arc)
-    g.add(Circle(cx, cy, size * 0.16, fillColor=color, strokeColor=None))
-    return g
+    shapes = []
+    span = math.radians(110)
+    for side in (-1, 1):  # ")(" : each arc bulges toward the centre
+        start = (math.pi if side > 0 else 0.0) - span / 2
+        ops = ellipse_arc_ops(cx + side * size * 0.95, cy, size * 0.55, size * 0.8, start, span)
+        shapes.append(path(ops, stroke=colour, width=lw * 0.9))
+    shapes.append(Shape("circle", fill=colour, circle=(cx, cy, size * 0.16)))
+    return shapes
 
 
-def _badges(diagram: Diagram, m: Mapper, ink: Ink, width: float, bold: str) -> Group:
+def _badges(diagram: Diagram, m: Mapper, ink: Ink, width: float, bold: str) -> list[Shape]:
     """Order numbers at the start of each numbered stroke (and of its mirror image)."""
-    g = Group()
+    out: list[Shape] = []
     r = max(3.6, width * 0.032)
     for stroke in diagram.strokes:
         if stroke.order is None:
@@ -382,78 +532,71 @@ def _badges(diagram: Diagram, m: Mapper, ink: Ink, width: float, bold: str) -> G
             if mirrored and stroke.kind in ("circles", "knead"):
                 start = fig.mirror([start])[0]
             x, y = m(start)
-            # sit the badge just outside the start, away from the spine
-            outward = -1 if start[0] < 0.5 else 1
+            outward = -1 if start[0] < 0.5 else 1  # beside the start, away from the spine
             if stroke.kind in ("circles", "knead"):
                 x += outward * (fig.stroke_size(stroke) * m.scale + r * 1.3)
             else:
                 x += r * 1.25 * outward
                 y += r * 0.9
-            g.add(
-                Circle(
-                    x,
-                    y,
-                    r,
-                    fillColor=white,
-                    strokeColor=ink("stroke"),
-                    strokeWidth=max(0.5, r * 0.18),
+            out.append(
+                Shape(
+                    "circle",
+                    fill=white,
+                    stroke=ink("stroke"),
+                    width=max(0.5, r * 0.18),
+                    circle=(x, y, r),
                 )
             )
             fs = r * 1.25
-            g.add(
-                String(
-                    x,
-                    y - fs * 0.36,
-                    str(stroke.order),
-                    fontName=bold,
-                    fontSize=fs,
-                    fillColor=ink("badge_text"),
-                    textAnchor="middle",
+            out.append(
+                Shape(
+                    "text",
+                    fill=ink("badge_text"),
+                    text=(x, y - fs * 0.36, str(stroke.order)),
+                    font=bold,
+                    size=fs,
+                    anchor="middle",
                 )
             )
-    return g
+    return out
 
 
-def _legend(diagram: Diagram | None, width: float, height: float, ink: Ink, font: str) -> Group:
+def _legend(
+    diagram: Diagram | None, width: float, height: float, ink: Ink, font: str
+) -> list[Shape]:
     """Below the figure: the hatched swatch says 'no pressure'; a caution swatch if zones."""
-    g = Group()
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    out: list[Shape] = []
     fs = max(5.0, min(9.0, width * 0.052))
     sw = fs * 1.5
     y = height - fs * 2.0
     items = [("spine", "spine: no pressure")]
     if diagram and diagram.caution:
         items.append(("caution", f"{' & '.join(diagram.caution)}: go gently"))
-    font_metrics = _string_width(font, fs)
-    total = sum(sw + fs * 0.5 + font_metrics(text) for _, text in items) + fs * 1.6 * (
-        len(items) - 1
-    )
+    total = sum(sw + fs * 0.5 + stringWidth(t, font, fs) for _, t in items)
+    total += fs * 1.6 * (len(items) - 1)
     x = max(0.0, (width - total) / 2)
     for kind, text in items:
         if kind == "spine":
-            g.add(_rect(x, y, x + sw, y + fs, fill=ink("spine_fill")))
-            for xa, ya, xb, yb in hatch_lines(x, y, x + sw, y + fs, max(1.2, fs * 0.32)):
-                g.add(Line(xa, ya, xb, yb, strokeColor=ink("spine_hatch"), strokeWidth=0.5))
-            g.add(_rect(x, y, x + sw, y + fs, stroke=ink("spine_edge"), width=0.7))
+            out += hatched_box(x, y, x + sw, y + fs, max(1.2, fs * 0.32), ink, 0.5, 0.7)
         else:
-            g.add(
-                Polygon(
-                    [x, y, x + sw, y, x + sw, y + fs, x, y + fs],
-                    fillColor=ink("caution_fill"),
-                    strokeColor=ink("caution_edge"),
-                    strokeWidth=0.6,
-                    strokeDashArray=[1, 1.4],
+            out.append(
+                path(
+                    _rect_ops(x, y, x + sw, y + fs),
+                    fill=ink("caution_fill"),
+                    stroke=ink("caution_edge"),
+                    width=0.6,
+                    dash=(1, 1.4),
+                    join=0,
                 )
             )
         x += sw + fs * 0.5
-        g.add(String(x, y + fs * 0.15, text, fontName=font, fontSize=fs, fillColor=ink("text")))
-        x += font_metrics(text) + fs * 1.6
-    return g
-
-
-def _string_width(font: str, size: float):
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    return lambda text: stringWidth(text, font, size)
+        out.append(
+            Shape("text", fill=ink("text"), text=(x, y + fs * 0.15, text), font=font, size=fs)
+        )
+        x += stringWidth(text, font, fs) + fs * 1.6
+    return out
 
 
 def contact_summary(diagram: Diagram) -> list[str]:

@@ -172,25 +172,49 @@ def side_points(stroke: Stroke, mirrored: bool) -> list[Point]:
 
 
 def footprint(stroke: Stroke) -> list[list[Point]]:
-    """Every polyline the stroke covers on the figure, mirror included: what the lint checks."""
+    """Every polyline the stroke covers on the figure, mirror included: what the lint checks.
+
+    Paths are sampled finely from the same curves the diagrams draw.
+    """
     size = stroke_size(stroke)
     shapes: list[list[Point]] = []
     for _, mirrored in stroke_sides(stroke):
         pts = side_points(stroke, mirrored)
-        path = smooth(pts)
         if stroke.kind in ("glide", "alternate"):
-            shapes.append(path)
+            shapes.append(smooth(pts, 16))
         elif stroke.kind == "rake":
-            shapes.extend(finger_tracks(path, stroke.fingers, size))
+            shapes.extend(smooth(t, 16) for t in finger_tracks(pts, stroke.fingers, size))
         else:
-            cs = spaced(path, stroke.count) if stroke.count else pts
+            cs = spaced(smooth(pts), stroke.count) if stroke.count else pts
             shapes.extend(ring(c, size) for c in cs)
     return shapes
 
 
-def finger_tracks(path: Sequence[Point], fingers: int, spacing: float) -> list[list[Point]]:
+def finger_tracks(points: Sequence[Point], fingers: int, spacing: float) -> list[list[Point]]:
+    """The points of each finger's track: the stroke's points shifted sideways."""
     middle = (fingers - 1) / 2
-    return [offset(path, (i - middle) * spacing) for i in range(fingers)]
+    return [offset(points, (i - middle) * spacing) for i in range(fingers)]
+
+
+def bezier(points: Sequence[Point]) -> list[tuple[Point, Point, Point]]:
+    """The Catmull-Rom curve of `smooth` as cubic Bezier segments: (control 1, control 2, end).
+
+    Drawing the curve as Beziers keeps PDFs small and fast; `smooth` samples the same curve.
+    """
+    pts = list(points)
+    out = []
+    for i in range(len(pts) - 1):
+        p0 = pts[i - 1] if i > 0 else pts[i]
+        p1, p2 = pts[i], pts[i + 1]
+        p3 = pts[i + 2] if i + 2 < len(pts) else pts[i + 1]
+        if len(pts) == 2:
+            c1 = (p1[0] + (p2[0] - p1[0]) / 3, p1[1] + (p2[1] - p1[1]) / 3)
+            c2 = (p1[0] + 2 * (p2[0] - p1[0]) / 3, p1[1] + 2 * (p2[1] - p1[1]) / 3)
+        else:
+            c1 = (p1[0] + (p2[0] - p0[0]) / 6, p1[1] + (p2[1] - p0[1]) / 6)
+            c2 = (p2[0] - (p3[0] - p1[0]) / 6, p2[1] - (p3[1] - p1[1]) / 6)
+        out.append((c1, c2, p2))
+    return out
 
 
 def spine_entry(polyline: Sequence[Point]) -> Point | None:

@@ -141,15 +141,28 @@ def fit_side(
 
     sizes = body_sizes(layout.body_size, layout.min_body_size)
     best = None
-    lo, hi = 0, len(sizes) - 1  # sizes run largest first; find the first that fits
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        items, used, gap = attempt(sizes[mid])
-        if used <= height + 0.01:
-            best = (sizes[mid], items, used, gap)
-            hi = mid - 1
-        else:
-            lo = mid + 1
+    items, used, gap = attempt(sizes[0])  # the layout's own size usually fits: one try
+    if used <= height + 0.01:
+        best = (sizes[0], items, used, gap)
+    else:
+        # Text height grows about in proportion to its size, so aim straight at the size that
+        # should fit, then step to the largest that does.
+        fixed = sum(i.minimum_height(width) for i in items if isinstance(i, DiagramGrid))
+        ratio = max(0.0, height - fixed) / max(used - fixed, 1e-6)
+        guess = min(range(1, len(sizes)), key=lambda k: abs(sizes[k] - sizes[0] * ratio))
+        k = guess
+        items, used, gap = attempt(sizes[k])
+        step = -1 if used <= height + 0.01 else 1  # fits: try larger; else smaller
+        if step < 0:
+            best = (sizes[k], items, used, gap)
+        while 1 <= k + step < len(sizes):
+            k += step
+            items, used, gap = attempt(sizes[k])
+            fits = used <= height + 0.01
+            if fits:
+                best = (sizes[k], items, used, gap)
+            if fits != (step < 0):
+                break
     if best is None:
         items, used, _ = attempt(sizes[-1])
         raise FitError(
@@ -181,8 +194,18 @@ def measure(items: list[Flowable], width: float, height: float, gap: float) -> f
         if isinstance(item, DiagramGrid):
             total += item.minimum_height(width)
         else:
-            total += item.wrap(width, height)[1]
+            total += wrap_once(item, width, height)
     return total + gap * max(0, len(items) - 1)
+
+
+def wrap_once(item: Flowable, width: float, height: float) -> float:
+    """Wrap, unless this item was already wrapped at this width: line breaking is the costly
+    part of a card, and measuring then settling would otherwise do it twice."""
+    key = (width, height)
+    if getattr(item, "_wrapped_at", None) != key:
+        item._wrapped_height = item.wrap(width, height)[1]
+        item._wrapped_at = key
+    return item._wrapped_height
 
 
 def settle(items: list[Flowable], width: float, height: float, gap: float) -> float:
@@ -191,7 +214,7 @@ def settle(items: list[Flowable], width: float, height: float, gap: float) -> fl
     grids = [i for i in items if isinstance(i, DiagramGrid)]
     for item in items:
         if not isinstance(item, DiagramGrid):
-            fixed += item.wrap(width, height)[1]
+            fixed += wrap_once(item, width, height)
     free = height - fixed - gap * max(0, len(items) - 1)
     for grid in grids:
         grid.target_height = free / len(grids)

@@ -34,7 +34,14 @@ def default_sheet(page: tuple[float, float]) -> str:
 
 
 def impose_saddle(pdf: bytes, sheet: str | None, creep: float, crop_marks: bool) -> bytes:
-    from pypdf import PdfReader, PdfWriter, Transformation
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+    )
 
     reader = PdfReader(io.BytesIO(pdf))
     pages = list(reader.pages)
@@ -48,27 +55,38 @@ def impose_saddle(pdf: bytes, sheet: str | None, creep: float, crop_marks: bool)
     sheets = padded // 4
     if creep < 0 or creep > w / 4:
         raise BookletError(f"--creep must be between 0 and {w / 4 / 72:.2f}in for this booklet.")
-    marks = _marks_pdf((sw, sh), (w, h), crop_marks, reader.metadata)
-    marks_page = PdfReader(io.BytesIO(marks)).pages[0]
     writer = PdfWriter()
+    # Each booklet page becomes one form XObject, placed by reference: nothing is re-parsed.
+    forms = []
+    for page in pages:
+        contents = page.get_contents()
+        form = DecodedStreamObject()
+        form.set_data(contents.get_data() if contents is not None else b"")
+        form[NameObject("/Type")] = NameObject("/XObject")
+        form[NameObject("/Subtype")] = NameObject("/Form")
+        form[NameObject("/BBox")] = ArrayObject(FloatObject(v) for v in page.mediabox)
+        if "/Resources" in page:
+            form[NameObject("/Resources")] = page["/Resources"].clone(writer)
+        forms.append(writer._add_object(form.flate_encode()))
     y = (sh - h) / 2
+    marks = _marks(sw, sh, w, h, crop_marks)
     for index, (left, right) in enumerate(saddle_order(padded)):
-        sheet_index = index // 2
-        shift = creep * sheet_index / (sheets - 1) if sheets > 1 else 0.0
+        shift = creep * (index // 2) / (sheets - 1) if sheets > 1 else 0.0
         out = writer.add_blank_page(sw, sh)
-        out.merge_page(marks_page)
+        xobjects = DictionaryObject()
+        ops = [marks]
         for number, x in ((left, sw / 2 - w + shift), (right, sw / 2 - shift)):
             if number <= count:
-                src = pages[number - 1]
-                out.merge_transformed_page(src, Transformation().scale(scale).translate(x, y))
+                name = f"/P{number}"
+                xobjects[NameObject(name)] = forms[number - 1]
+                ops.append(f"q {scale:.6f} 0 0 {scale:.6f} {x:.4f} {y:.4f} cm {name} Do Q")
+        out[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): xobjects})
+        stream = DecodedStreamObject()
+        stream.set_data("\n".join(ops).encode("ascii"))
+        out[NameObject("/Contents")] = writer._add_object(stream)
     meta = reader.metadata or {}
-    writer.add_metadata(
-        {
-            k: v
-            for k, v in meta.items()
-            if k in ("/Title", "/Author", "/Subject", "/Creator", "/Keywords")
-        }
-    )
+    keep = ("/Title", "/Author", "/Subject", "/Creator", "/Keywords")
+    writer.add_metadata({k: v for k, v in meta.items() if k in keep})
     prefs = writer.create_viewer_preferences()
     prefs.duplex = "/DuplexFlipShortEdge"
     prefs.print_scaling = "/None"
@@ -77,29 +95,23 @@ def impose_saddle(pdf: bytes, sheet: str | None, creep: float, crop_marks: bool)
     return buffer.getvalue()
 
 
-def _marks_pdf(sheet, page, crop_marks: bool, metadata) -> bytes:
-    """One sheet-sized page with the fold marks (and crop marks) that every side carries."""
-    from booklet.render import new_canvas
-
-    sw, sh = sheet
-    w, h = page
-    buffer = io.BytesIO()
-    canvas = new_canvas(buffer, sheet, "marks", "marks")
-    canvas.setLineWidth(0.4)
-    canvas.setDash(3, 2)
+def _marks(sw: float, sh: float, w: float, h: float, crop_marks: bool) -> str:
+    """PDF operators for the dashed fold marks (and crop marks) every sheet side carries."""
     x = sw / 2
     y0, y1 = (sh - h) / 2, (sh + h) / 2
-    canvas.line(x, 0, x, min(y0 - 2, 14))  # fold marks at the centre, top and bottom
-    canvas.line(x, sh, x, max(y1 + 2, sh - 14))
-    canvas.setDash()
+    ops = [
+        "q 0.4 w 0 G [3 2] 0 d",
+        f"{x:.3f} 0 m {x:.3f} {min(y0 - 2, 14):.3f} l S",
+        f"{x:.3f} {sh:.3f} m {x:.3f} {max(y1 + 2, sh - 14):.3f} l S",
+        "[] 0 d",
+    ]
     if crop_marks:
         left, right = x - w, x + w
         for cx in (left, right):
-            canvas.line(cx, y0 - 3, cx, y0 - 15)
-            canvas.line(cx, y1 + 3, cx, y1 + 15)
+            ops.append(f"{cx:.3f} {y0 - 3:.3f} m {cx:.3f} {y0 - 15:.3f} l S")
+            ops.append(f"{cx:.3f} {y1 + 3:.3f} m {cx:.3f} {y1 + 15:.3f} l S")
         for cy in (y0, y1):
-            canvas.line(left - 3, cy, left - 15, cy)
-            canvas.line(right + 3, cy, right + 15, cy)
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+            ops.append(f"{left - 3:.3f} {cy:.3f} m {left - 15:.3f} {cy:.3f} l S")
+            ops.append(f"{right + 3:.3f} {cy:.3f} m {right + 15:.3f} {cy:.3f} l S")
+    ops.append("Q")
+    return "\n".join(ops)

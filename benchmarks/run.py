@@ -1,0 +1,383 @@
+"""booklet's benchmark: every performance figure with its target, in one run.
+
+    python benchmarks/run.py            # prints a table, writes benchmarks/results.json
+    python benchmarks/run.py --quick    # fewer repeats and a 200-card batch, for a fast look
+
+Each figure is the median of several runs with its spread (min..max). The floor is a minimal
+hand-written ReportLab canvas script that draws a comparable card (no layouts, no validation),
+run in the same session, so ratios hold across machines. Card content varies from run to run so
+nothing is measured from a cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BOOKLET = [PYTHON, "-m", "booklet"]
+
+REFERENCE_SCRIPT = textwrap.dedent(
+    '''
+    """A 4x6 in routine card drawn straight on a ReportLab canvas: the floor to compare with."""
+    import io, os, sys
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen.canvas import Canvas
+    import reportlab
+
+    fonts = os.path.join(os.path.dirname(reportlab.__file__), "fonts")
+    for name, file in (("V", "Vera.ttf"), ("VB", "VeraBd.ttf")):
+        pdfmetrics.registerFont(TTFont(name, os.path.join(fonts, file)))
+
+    def card(seed):
+        buf = io.BytesIO()
+        c = Canvas(buf, pagesize=(288, 432), invariant=1)
+        for side in range(2):
+            c.setFont("VB", 14)
+            c.drawString(14, 400, f"Back massage routine {seed}")
+            y = 370
+            for step in range(4):
+                c.setFont("VB", 10)
+                c.drawString(14, y, f"{step + 1}. Technique {seed + step}")
+                c.setFont("V", 8)
+                for line in range(3):
+                    y -= 11
+                    c.drawString(24, y, f"Glide palms up beside the spine, line {line} {seed}")
+                for box in range(5):
+                    c.rect(24 + box * 7, y - 12, 5, 5, fill=box < 3)
+                y -= 26
+            for d in range(4):  # four simple back figures with a few strokes each
+                x0 = 14 + (d % 2) * 130
+                y0 = 40 + (d // 2) * 150 if side else 20
+                p = c.beginPath()
+                p.moveTo(x0 + 20, y0)
+                p.curveTo(x0 + 10, y0 + 60, x0, y0 + 110, x0 + 30, y0 + 120)
+                p.lineTo(x0 + 90, y0 + 120)
+                p.curveTo(x0 + 120, y0 + 110, x0 + 110, y0 + 60, x0 + 100, y0)
+                c.drawPath(p)
+                c.rect(x0 + 56, y0, 8, 120)
+                for k in range(12):
+                    c.line(x0 + 56, y0 + k * 10, x0 + 64, y0 + k * 10 + 8)
+                for s in (-1, 1):
+                    c.bezier(x0 + 60 + s * 12, y0 + 20, x0 + 60 + s * 12, y0 + 80,
+                             x0 + 60 + s * 30, y0 + 100, x0 + 60 + s * 45, y0 + 95)
+            c.showPage()
+        c.save()
+        return buf.getvalue()
+
+    if __name__ == "__main__":
+        n = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+        out = sys.argv[2] if len(sys.argv) > 2 else os.devnull
+        for i in range(n):
+            data = card(i)
+        with open(out, "wb") as f:
+            f.write(data)
+    '''
+)
+
+
+def median_spread(values: list[float]) -> dict[str, float]:
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "runs": len(values),
+    }
+
+
+def timed_process(cmd: list[str], repeats: int, cwd: Path) -> list[float]:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def peak_rss_mb(cmd: list[str], cwd: Path) -> float:
+    """Peak resident memory of a child process, from the kernel's own accounting."""
+    code = (
+        "import resource, subprocess, sys; "
+        "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run(
+        [PYTHON, "-c", code, *cmd], cwd=cwd, check=True, capture_output=True, text=True
+    )
+    return int(out.stdout.strip()) / 1024
+
+
+def in_process(repeats: int, cards: int) -> dict[str, dict[str, float]]:
+    """Cards, booklet and imposition rendered inside this process (imports excluded)."""
+    from booklet.book import BookRequest, build_book
+    from booklet.library import load_library
+    from booklet.render import CardRequest, render_card
+    from booklet.saddle import impose_saddle
+
+    library = load_library()
+    routines = ["classic", "gentle", "short"]
+    techniques = sorted(library.techniques)
+    render_card(library, library.plan("classic"), CardRequest())  # warm: fonts, templates
+
+    def card_variant(i: int):
+        # vary routine, order and size so no output is a repeat of the last
+        if i % 2:
+            order = techniques[i % 4 :] + techniques[: i % 4]
+            return library.plan(None, order), CardRequest(size=["4x6", "5x7", "a6"][i % 3])
+        return library.plan(routines[i % 3]), CardRequest(size=["4x6", "5x7"][i % 2])
+
+    per_card = []
+    for r in range(repeats):
+        start = time.perf_counter()
+        for i in range(cards):
+            plan, req = card_variant(r * cards + i)
+            render_card(library, plan, req)
+        per_card.append((time.perf_counter() - start) / cards)
+
+    book_times, impose_times = [], []
+    for r in range(repeats):
+        plan = library.plan(routines[r % 3])
+        start = time.perf_counter()
+        pdf, _ = build_book(library, plan, BookRequest(for_name=f"Reader {r}"))
+        book_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        impose_saddle(pdf, "a4", 0.0, False)
+        impose_times.append(time.perf_counter() - start)
+    return {
+        "card_in_process_s": median_spread(per_card),
+        "book_in_process_s": median_spread(book_times),
+        "impose_in_process_s": median_spread(impose_times),
+    }
+
+
+def reference_in_process(repeats: int, cards: int) -> dict[str, float]:
+    namespace: dict = {}
+    exec(compile(REFERENCE_SCRIPT, "reference", "exec"), namespace)
+    namespace["card"](0)
+    per_card = []
+    for r in range(repeats):
+        start = time.perf_counter()
+        for i in range(cards):
+            namespace["card"](r * cards + i)
+        per_card.append((time.perf_counter() - start) / cards)
+    return median_spread(per_card)
+
+
+def batch_file(folder: Path, count: int) -> Path:
+    """A batch of `count` distinct cards: routines, sizes and layouts crossed."""
+    per = max(1, count // 12)
+    names = [f"c{i:04d}" for i in range(per)]
+    text = textwrap.dedent(
+        f"""
+        output: "{{name}}-{{routine}}-{{size}}-{{layout}}.pdf"
+        variants:
+          - name: {json.dumps(names)}
+            routine: [classic, gentle, short]
+            size: [4x6, 5x7]
+            layout: [bedside, compact]
+        """
+    )
+    path = folder / "bench-batch.yaml"
+    path.write_text(text)
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller batch")
+    parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results.json")
+    args = parser.parse_args()
+    repeats = 3 if args.quick else 7
+    batch_cards = 240 if args.quick else 1008
+    work = Path(tempfile.mkdtemp(prefix="booklet-bench-"))
+    (work / "reference.py").write_text(REFERENCE_SCRIPT)
+    results: dict[str, dict] = {}
+    try:
+        results["reference_process_s"] = median_spread(
+            timed_process([PYTHON, "reference.py", "1", "ref.pdf"], repeats, work)
+        )
+        results["reference_card_s"] = reference_in_process(repeats, 20)
+        results["help_process_s"] = median_spread(
+            timed_process([*BOOKLET, "--help"], repeats, work)
+        )
+        results["card_process_s"] = median_spread(
+            timed_process([*BOOKLET, "card", "-o", "card.pdf"], repeats, work)
+        )
+        results.update(in_process(repeats, 20))
+        subprocess.run(
+            [*BOOKLET, "book", "-o", "book.pdf"], cwd=work, check=True, capture_output=True
+        )
+        results["card_pdf_kb"] = {"median": (work / "card.pdf").stat().st_size / 1024}
+        results["book_pdf_kb"] = {"median": (work / "book.pdf").stat().st_size / 1024}
+        results["reference_pdf_kb"] = {"median": (work / "ref.pdf").stat().st_size / 1024}
+        batch = batch_file(work, batch_cards)
+        for jobs in (1, 2):
+            out = work / f"batch-{jobs}"
+            times = []
+            for _ in range(1 if not args.quick else 1):
+                shutil.rmtree(out, ignore_errors=True)
+                start = time.perf_counter()
+                subprocess.run(
+                    [*BOOKLET, "batch", str(batch), "-o", str(out), "--jobs", str(jobs)],
+                    cwd=work,
+                    check=True,
+                    capture_output=True,
+                )
+                times.append(time.perf_counter() - start)
+            results[f"batch_jobs{jobs}_s"] = median_spread(times)
+        built = len(list((work / "batch-2").glob("*.pdf")))
+        results["batch_cards"] = {"median": built}
+        results["peak_rss_card_mb"] = {
+            "median": peak_rss_mb([*BOOKLET, "card", "-o", "m.pdf"], work)
+        }
+        results["peak_rss_book_mb"] = {
+            "median": peak_rss_mb([*BOOKLET, "book", "-o", "m.pdf"], work)
+        }
+        results["peak_rss_batch_worker_mb"] = {"median": _worker_rss(batch, work)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    rows = report(results)
+    args.json.write_text(json.dumps({"results": results, "checks": rows}, indent=2) + "\n")
+    print(f"\nwrote {args.json.relative_to(REPO) if args.json.is_relative_to(REPO) else args.json}")
+    return 0
+
+
+def _worker_rss(batch: Path, work: Path) -> float:
+    """Peak memory of one batch worker: a --jobs 1 run renders in a single process."""
+    out = work / "rss"
+    return peak_rss_mb(
+        [*BOOKLET, "batch", str(batch), "-o", str(out), "--jobs", "1", "--only", "c000*"], work
+    )
+
+
+def report(r: dict[str, dict]) -> list[dict]:
+    med = {k: v["median"] for k, v in r.items()}
+    ref_card = med["reference_card_s"]
+    ref_proc = med["reference_process_s"]
+    cards = med["batch_cards"]
+    checks = [
+        (
+            "booklet --help, whole process",
+            med["help_process_s"],
+            "s",
+            "<= 0.12 s",
+            med["help_process_s"] <= 0.12,
+        ),
+        (
+            "booklet card, whole process",
+            med["card_process_s"],
+            "s",
+            f"<= 2.0 x reference ({ref_proc:.3f} s): {med['card_process_s'] / ref_proc:.2f} x",
+            med["card_process_s"] <= 2.0 * ref_proc,
+        ),
+        (
+            "card render in process",
+            med["card_in_process_s"] * 1000,
+            "ms",
+            f"<= 1.5 x reference ({ref_card * 1000:.1f} ms): "
+            f"{med['card_in_process_s'] / ref_card:.2f} x",
+            med["card_in_process_s"] <= 1.5 * ref_card,
+        ),
+        (
+            "default booklet in process",
+            med["book_in_process_s"] * 1000,
+            "ms",
+            "<= 120 ms",
+            med["book_in_process_s"] <= 0.120,
+        ),
+        (
+            "its saddle imposition",
+            med["impose_in_process_s"] * 1000,
+            "ms",
+            "<= 50 ms",
+            med["impose_in_process_s"] <= 0.050,
+        ),
+        (
+            f"batch of {cards:.0f} cards, --jobs 2",
+            med["batch_jobs2_s"],
+            "s",
+            f"<= 10 s; {cards / med['batch_jobs2_s']:.0f} cards/s, "
+            f"{med['batch_jobs2_s'] / cards * 1000:.1f} ms each",
+            med["batch_jobs2_s"] <= 10.0 * cards / 1000,
+        ),
+        (
+            "  speed-up over --jobs 1",
+            med["batch_jobs1_s"] / med["batch_jobs2_s"],
+            "x",
+            f">= 1.7 x (jobs 1: {med['batch_jobs1_s']:.1f} s)",
+            med["batch_jobs1_s"] / med["batch_jobs2_s"] >= 1.7,
+        ),
+        (
+            "card PDF with embedded fonts",
+            med["card_pdf_kb"],
+            "KB",
+            "<= 25 KB",
+            med["card_pdf_kb"] <= 25,
+        ),
+        ("default booklet PDF", med["book_pdf_kb"], "KB", "<= 150 KB", med["book_pdf_kb"] <= 150),
+        (
+            "peak memory: card process",
+            med["peak_rss_card_mb"],
+            "MB",
+            "<= 80 MB",
+            med["peak_rss_card_mb"] <= 80,
+        ),
+        (
+            "peak memory: booklet process",
+            med["peak_rss_book_mb"],
+            "MB",
+            "<= 80 MB",
+            med["peak_rss_book_mb"] <= 80,
+        ),
+        (
+            "peak memory: batch worker",
+            med["peak_rss_batch_worker_mb"],
+            "MB",
+            "<= 80 MB",
+            med["peak_rss_batch_worker_mb"] <= 80,
+        ),
+    ]
+    print(f"{'figure':<34} {'median':>9}  {'spread':>17}  target / ratio")
+    keys = [
+        "help_process_s",
+        "card_process_s",
+        "card_in_process_s",
+        "book_in_process_s",
+        "impose_in_process_s",
+        "batch_jobs2_s",
+        None,
+        "card_pdf_kb",
+        "book_pdf_kb",
+        "peak_rss_card_mb",
+        "peak_rss_book_mb",
+        "peak_rss_batch_worker_mb",
+    ]
+    rows = []
+    for (label, value, unit, target, ok), key in zip(checks, keys, strict=True):
+        spread = ""
+        if key and "min" in r[key]:
+            scale = 1000 if unit == "ms" else 1
+            spread = f"{r[key]['min'] * scale:.3g}..{r[key]['max'] * scale:.3g}"
+        mark = "met" if ok else "MISSED"
+        print(f"{label:<34} {value:>8.3g}{unit:<3} {spread:>16}  {mark:<6} {target}")
+        rows.append({"figure": label, "value": value, "unit": unit, "target": target, "met": ok})
+    print(
+        f"\nreference: {ref_card * 1000:.1f} ms per card in process, {ref_proc:.3f} s as a "
+        f"process, {med['reference_pdf_kb']:.0f} KB PDF.  Machine: {os.cpu_count()} cores."
+    )
+    return rows
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
