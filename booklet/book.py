@@ -90,6 +90,8 @@ class Marker(Flowable):
 class FillDiagram(Flowable):
     """A technique's diagram at a chosen width (with its spine legend)."""
 
+    planning = False  # set during the page-numbering pass, when nothing needs painting
+
     def __init__(self, technique: Technique, width: float, font: str, align: str = "LEFT") -> None:
         super().__init__()
         self.technique, self.font = technique, font
@@ -101,9 +103,10 @@ class FillDiagram(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
-        paint(
-            self.canv, diagram_art(self.technique.diagram, self.width, False, True, self.font), 0, 0
-        )
+        if FillDiagram.planning:
+            return
+        art = diagram_art(self.technique.diagram, self.width, False, True, self.font)
+        paint(self.canv, art, 0, 0)
 
 
 class SideBySide(Flowable):
@@ -269,6 +272,8 @@ class BookBuilder:
         )
         self.context = book_context(plan, self.setting, self.layout, req)
         self.cache: dict[tuple[str, str], list[str]] = {}
+        # Sizes found while fitting in the first pass, reused in the second.
+        self.chosen: dict[str, tuple[float, float | None]] = {}
 
     def lines(self, template: str, key: str = "", extra: dict[str, Any] | None = None) -> list[str]:
         k = (template, key)
@@ -290,7 +295,7 @@ class BookBuilder:
 
     def build(self) -> tuple[bytes, BookInfo]:
         first = BookInfo()
-        self._render(first, contents={}, notes=0)
+        self._render(first, contents={}, notes=0, save=False)
         notes = (-first.pages) % 4
         contents = dict(first.sections)
         if notes:
@@ -301,7 +306,9 @@ class BookBuilder:
             raise AssertionError(f"booklet planning failed: {info.sections} vs {contents}")
         return pdf, info
 
-    def _render(self, info: BookInfo, contents: dict[str, int], notes: int) -> bytes:
+    def _render(
+        self, info: BookInfo, contents: dict[str, int], notes: int, save: bool = True
+    ) -> bytes:
         buffer = io.BytesIO()
         w, h = self.size
         m = self.margin
@@ -333,13 +340,17 @@ class BookBuilder:
             ]
         )
         story = self._story(info, contents, notes)
+        doc._doSave = int(save)  # the planning pass only needs page numbers, not a file
         try:
+            FillDiagram.planning = not save
             doc.build(story)
         except LayoutError as exc:
             raise FitError(
                 f"part of the booklet does not fit on a {describe_size(w, h)} page ({exc}). "
                 "Use a larger --size or shorter text."
             ) from None
+        finally:
+            FillDiagram.planning = False
         info.pages = doc.page
         self._check_single_pages(info)
         return buffer.getvalue()
@@ -398,15 +409,15 @@ class BookBuilder:
         story += [PageBreak(), Marker("contents", "Contents", 0, info)]
         story += self._contents(contents, notes)
         story += [PageBreak(), Marker("before", "Before you begin", 0, info)]
-        story += self._fit_page(lambda st: marked_paragraphs(self.lines("before.j2"), st))
+        story += self._fit_page("before", lambda st: marked_paragraphs(self.lines("before.j2"), st))
         story += [PageBreak(), Marker("pressure", "The pressure scale", 0, info)]
-        story += self._fit_page(self._pressure)
+        story += self._fit_page("pressure", self._pressure)
         techniques = self.plan.techniques
         for number, tech in enumerate(techniques, start=1):
             story += [PageBreak(), Marker(f"t-{tech.id}", tech.name, 0, info)]
             story += self._technique(number, tech)
         story += [PageBreak(), Marker("routine", "Your routine", 0, info)]
-        story += self._fit_page(self._routine)
+        story += self._fit_page("routine", self._routine)
         for i in range(notes):
             story.append(PageBreak())
             if i == 0:
@@ -416,14 +427,20 @@ class BookBuilder:
         story += marked_paragraphs(self.lines("back.j2"), s)
         return story
 
-    def _fit_page(self, build) -> list[Flowable]:
+    def _styles(self, size: float) -> Styles:
+        return Styles(size, self.fonts, self.layout.colours, self.layout.title_scale)
+
+    def _fit_page(self, key: str, build) -> list[Flowable]:
         """The section at the largest body size that keeps it on one page; else it flows on."""
+        if key in self.chosen:
+            return build(self._styles(self.chosen[key][0]))
         fw, fh = self.frame_size
         for size in _sizes(self.layout.body_size, self.layout.min_body_size):
-            styles = Styles(size, self.fonts, self.layout.colours, self.layout.title_scale)
-            flowables = build(styles)
+            flowables = build(self._styles(size))
             if flow_height(flowables, fw, fh) <= fh:
+                self.chosen[key] = (size, None)
                 return flowables
+        self.chosen[key] = (self.layout.body_size, None)
         return build(self.styles)
 
     def _title(self, text: str, styles: Styles | None = None) -> Paragraph:
@@ -541,18 +558,28 @@ class BookBuilder:
         whole technique fits on its page; if nothing fits it flows on to the next page.
         """
         fw, fh = self.frame_size
+        key = f"t-{tech.id}"
+        if key in self.chosen:  # the first pass found the size; build it straight away
+            size, width = self.chosen[key]
+            title, right, bottom = self._technique_parts(number, tech, self._styles(size))
+            if width is None:
+                return [title, *right, *bottom]
+            side = SideBySide(FillDiagram(tech, width, self.layout.font), right, size)
+            return [title, side, Spacer(1, size), *bottom]
         for size in _sizes(self.layout.body_size, self.layout.min_body_size):
-            styles = Styles(size, self.fonts, self.layout.colours, self.layout.title_scale)
+            styles = self._styles(size)
             title, right, bottom = self._technique_parts(number, tech, styles)
             fixed = flow_height([title, *bottom], fw, fh)
             if tech.diagram is None:
                 if fixed + flow_height(right, fw, fh) <= fh:
+                    self.chosen[key] = (size, None)
                     return [title, *right, *bottom]
                 continue
             width = fw * 0.5
             while width >= MIN_BOOK_DIAGRAM:
                 side = SideBySide(FillDiagram(tech, width, self.layout.font), right, size)
                 if fixed + side.wrap(fw, fh)[1] + size <= fh:
+                    self.chosen[key] = (size, width)
                     return [title, side, Spacer(1, size), *bottom]
                 width -= 6
         # Too much for one page: the diagram fills the first page, the text follows.

@@ -168,7 +168,7 @@ def diagram_art(
     width: float,
     grayscale: bool = False,
     legend: bool = True,
-    font: str = "vera",
+    font: str = "sans",
 ) -> DiagramArt:
     """Everything a diagram paints, computed once per technique, size and style."""
     fonts = register(font)
@@ -235,7 +235,7 @@ def paint(canvas, art: DiagramArt, x: float, y: float) -> None:
     canvas.restoreState()
 
 
-def to_drawing(art: DiagramArt, font: str = "vera"):
+def to_drawing(art: DiagramArt, font: str = "sans"):
     """The same display list as a ReportLab Drawing, for SVG and PNG export."""
     from reportlab.graphics.shapes import Circle, Drawing, String
     from reportlab.graphics.shapes import Path as GPath
@@ -286,7 +286,7 @@ def back_drawing(
     *,
     grayscale: bool = False,
     legend: bool = True,
-    font: str = "vera",
+    font: str = "sans",
 ):
     return to_drawing(diagram_art(diagram, width, grayscale, legend, font), font)
 

@@ -180,7 +180,7 @@ def calibration_pdf(sheet_name: str, flip: str) -> bytes:
     """A duplex test: crosses on the front, rulers behind them on the back."""
     from booklet.fonts import register
 
-    fonts = register("vera")
+    fonts = register("sans")
     sheet = sheet_size(sheet_name)
     sw, sh = sheet
     buffer = io.BytesIO()

@@ -213,8 +213,8 @@ def parse_layout(doc: Document, name: str, folder: Path, parent: Layout | None) 
         landscape=r.boolean(data, "landscape", "", default=p.landscape if p else False),
         sides=sides or 1,
         margin=margin,
-        font=r.choice(data, "font", "", FAMILY_NAMES, "font", default=p.font if p else "vera")
-        or "vera",
+        font=r.choice(data, "font", "", FAMILY_NAMES, "font", default=p.font if p else "sans")
+        or "sans",
         body_size=body or 9.0,
         min_body_size=minimum or 7.0,
         title_scale=r.number(

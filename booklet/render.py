@@ -29,7 +29,7 @@ from booklet.blocks import (
     paragraphs,
 )
 from booklet.errors import BookletError, FitError
-from booklet.fonts import FontFamily, describe_chars, missing_chars, register
+from booklet.fonts import FontFamily, describe_chars, font_label, missing_chars, register
 from booklet.layouts import Block, Layout, load_layout, render_snippet
 from booklet.library import Library
 from booklet.model import Plan, Setting
@@ -408,8 +408,8 @@ def _check_fields(fields: dict[str, str], file: Path | str, fonts: FontFamily) -
         if missing:
             raise BookletError(
                 f"{describe_chars(missing)} cannot be printed with the font "
-                f"'{fonts.regular}'. Replace the character, or use a layout with a wider font "
-                "(font: dejavu).",
+                f"'{font_label(fonts.regular)}'. Replace the character, or use a layout with a "
+                "wider font (font: dejavu).",
                 file=file,
                 field=name,
             )
@@ -425,7 +425,8 @@ def check_markup_glyphs(lines: list[str], layout: Layout, template: str) -> None
         missing = missing_chars(text, fonts.regular)
         if missing:
             raise BookletError(
-                f"{describe_chars(missing)} cannot be printed with the font '{fonts.regular}'. "
+                f"{describe_chars(missing)} cannot be printed with the font "
+                f"'{font_label(fonts.regular)}'. "
                 "Replace the character in the snippet or its data.",
                 file=layout.folders[0] / template,
             )
@@ -471,7 +472,7 @@ def new_canvas(buffer: io.BytesIO, pagesize: tuple[float, float], title: str, su
         pagesize=pagesize,
         invariant=1,
         pageCompression=1,
-        initialFontName=register("vera").regular,
+        initialFontName=register("sans").regular,
     )
     canvas.setTitle(title)
     canvas.setSubject(subject)

@@ -292,7 +292,8 @@ def test_accented_text_works_and_missing_glyph_is_an_error(run, make_library, tm
     assert result.exit_code == 2
     assert result.stderr == (
         "Error: lib/techniques/neck.yaml: name: '→' (U+2192) cannot be printed with the "
-        "font 'Vera'. Replace the character, or use a layout with a wider font (font: dejavu).\n"
+        "font 'Booklet Sans'. Replace the character, or use a layout with a wider font (font: "
+        "dejavu).\n"
     )
     assert not (tmp_path / "n.pdf").exists()
     ok = make_library({"techniques/neck.yaml": technique_yaml("Nacken-Glätten à la française")})

@@ -23,6 +23,8 @@ def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):
     assert "booklet/data/techniques/fan-stroke.yaml" in names
     assert "booklet/data/techniques/routines/classic.yaml" in names
     assert "booklet/data/layouts/bedside/layout.yaml" in names
+    assert "booklet/fonts/BookletSans-Regular.ttf" in names
+    assert "booklet/fonts/LICENSE-Bitstream-Vera.txt" in names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
