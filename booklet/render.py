@@ -38,6 +38,10 @@ from booklet.units import describe_size, parse_size
 MARK_ZONE = 18.0  # room outside the bleed for crop marks (0.25 in)
 MARK_GAP = 3.0  # marks start this far beyond the bleed so no mark shows on a trimmed card
 SIZE_STEP = 0.25
+# The body size each side last fitted at, per layout, size and techniques: a later card with
+# the same shape starts its search there. Only where to start is remembered; the size chosen
+# is always the largest that fits, checked afresh, so the output is the same either way.
+_FIT_HINTS: dict[tuple, int] = {}
 MIN_DIAGRAM_WIDTH = 1.05 * 72
 MAX_DIAGRAM_WIDTH = 3.2 * 72
 
@@ -141,21 +145,32 @@ def fit_side(
 
     sizes = body_sizes(layout.body_size, layout.min_body_size)
     best = None
-    items, used, gap = attempt(sizes[0])  # the layout's own size usually fits: one try
-    if used <= height + 0.01:
-        best = (sizes[0], items, used, gap)
+    hint_key = (
+        layout.path,
+        layout.body_size,
+        trim,
+        name,
+        tuple(s.technique.id for s in plan.steps),
+    )
+    start = _FIT_HINTS.get(hint_key, 0)
+    items, used, gap = attempt(sizes[start])
+    if used <= height + 0.01 and start == 0:
+        best = (sizes[0], items, used, gap)  # the layout's own size fits: one try
     else:
-        # Text height grows about in proportion to its size, so aim straight at the size that
-        # should fit, then step to the largest that does.
-        fixed = sum(i.minimum_height(width) for i in items if isinstance(i, DiagramGrid))
-        ratio = max(0.0, height - fixed) / max(used - fixed, 1e-6)
-        guess = min(range(1, len(sizes)), key=lambda k: abs(sizes[k] - sizes[0] * ratio))
-        k = guess
-        items, used, gap = attempt(sizes[k])
+        if used <= height + 0.01:
+            k = start
+        else:
+            # Text height grows about in proportion to its size, so aim straight at the size
+            # that should fit, then step to the largest that does.
+            fixed = sum(i.minimum_height(width) for i in items if isinstance(i, DiagramGrid))
+            ratio = max(0.0, height - fixed) / max(used - fixed, 1e-6)
+            k = min(range(1, len(sizes)), key=lambda j: abs(sizes[j] - sizes[start] * ratio))
+            k = max(k, start + 1) if start + 1 < len(sizes) else k
+            items, used, gap = attempt(sizes[k])
         step = -1 if used <= height + 0.01 else 1  # fits: try larger; else smaller
         if step < 0:
             best = (sizes[k], items, used, gap)
-        while 1 <= k + step < len(sizes):
+        while 0 <= k + step < len(sizes):
             k += step
             items, used, gap = attempt(sizes[k])
             fits = used <= height + 0.01
@@ -163,6 +178,8 @@ def fit_side(
                 best = (sizes[k], items, used, gap)
             if fits != (step < 0):
                 break
+    if best is not None:
+        _FIT_HINTS[hint_key] = sizes.index(best[0])
     if best is None:
         items, used, _ = attempt(sizes[-1])
         raise FitError(

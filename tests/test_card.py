@@ -352,3 +352,18 @@ def test_layouts_listing(run):
     assert data["bedside"]["sides"] == 2 and data["bedside"]["size"] == "4x6"
     assert data["compact"]["sides"] == 1
     assert data["large-print"]["size"] == "5x7"
+
+
+def test_fit_hints_never_change_the_output(library):
+    """A later card starts its size search where the last one ended; the result must be the
+    same as a cold search."""
+    import booklet.render
+
+    req = CardRequest(size="a6")
+    booklet.render._FIT_HINTS.clear()
+    cold = render_card(library, library.plan("classic"), req)
+    warm = render_card(library, library.plan("classic"), req)
+    assert warm == cold
+    booklet.render._FIT_HINTS.clear()
+    render_card(library, library.plan("classic"), CardRequest(size="a6", layout="compact"))
+    assert render_card(library, library.plan("classic"), req) == cold
