@@ -15,6 +15,7 @@ import itertools
 import json
 import os
 import re
+import string
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -141,6 +142,10 @@ def load_batch(path: Path) -> BatchPlan:
             r.problem(path_i, "missing required field 'name'. Give each variant a name.")
             continue
         merged = {**defaults, **item}
+        names = merged["name"] if isinstance(merged["name"], list) else [merged["name"]]
+        if not names or not all(isinstance(n, str | int) and str(n).strip() for n in names):
+            r.problem(join(path_i, "name"), "expected a name (text), such as 'classic'.")
+            continue
         for options in expand(merged):
             if len(variants) >= MAX_VARIANTS:
                 r.problem("variants", f"expands to more than {MAX_VARIANTS} variants. Split it.")
@@ -180,8 +185,24 @@ def expand(options: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def output_name(
-    pattern: str, options: dict[str, Any], doc: Document, where: str, r: Reader
+    pattern: Any, options: dict[str, Any], doc: Document, where: str, r: Reader
 ) -> str | None:
+    if not isinstance(pattern, str) or not pattern.strip():
+        r.problem(where, "output: expected a file name pattern such as '{name}-{size}.pdf'.")
+        return None
+    try:
+        fields_used = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
+    except ValueError as exc:
+        r.problem(where, f"output pattern '{pattern}' is not valid: {exc}.")
+        return None
+    for used in fields_used:
+        if not re.fullmatch(r"[a-z_]+", used):  # no {0}, {name.attr} or {name[0]}
+            r.problem(
+                where,
+                f"output pattern '{pattern}' has {{{used}}}; use option names "
+                "such as {name} or {size}.",
+            )
+            return None
     fields = {k.replace("-", "_"): _display(v) for k, v in options.items()}
     fields.setdefault("kind", "card")
     try:

@@ -6,6 +6,7 @@ prints it as one line and exits 2. Anything else is a bug and exits 1.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +34,8 @@ class Problem:
 def display_path(path: Path | str) -> str:
     """Show a path relative to the working folder when it lies inside it, as people typed it."""
     p = Path(path)
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    try:  # absolute, not resolved: a link is shown as the name the user gave it
+        return str(Path(os.path.abspath(p)).relative_to(os.path.abspath(Path.cwd())))
     except (ValueError, OSError):
         return str(p)
 

@@ -279,12 +279,43 @@ def parse_blocks(
 # --- snippets ----------------------------------------------------------------------------------
 
 
+MAX_SNIPPET_BYTES = 64 * 1024
+
+
+def _loader(folders: tuple[Path, ...]):
+    """Jinja's file loader refuses `..`; this one also refuses links that lead out of the
+    layout folders, and oversized files."""
+    from jinja2 import FileSystemLoader
+
+    roots = [f.resolve() for f in folders]
+
+    class ContainedLoader(FileSystemLoader):
+        def get_source(self, environment, template):
+            source, filename, uptodate = super().get_source(environment, template)
+            real = Path(filename).resolve()
+            if not any(real.is_relative_to(root) for root in roots):
+                link = next((f / template for f in folders if (f / template).exists()), filename)
+                raise BookletError(
+                    "snippet links to a file outside its layout folder, which is not allowed. "
+                    "Copy the file into the folder instead.",
+                    file=link,
+                )
+            if len(source.encode("utf-8")) > MAX_SNIPPET_BYTES:
+                raise BookletError(
+                    f"snippet is over {MAX_SNIPPET_BYTES // 1024} KiB. Keep snippets short.",
+                    file=filename,
+                )
+            return source, filename, uptodate
+
+    return ContainedLoader([str(f) for f in folders])
+
+
 def _environment(layout: Layout):
-    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     env = ImmutableSandboxedEnvironment(
-        loader=FileSystemLoader([str(f) for f in layout.folders]),
+        loader=_loader(layout.folders),
         autoescape=True,  # every value is escaped into paragraph markup: `<` and `&` stay text
         undefined=StrictUndefined,
         trim_blocks=False,  # a line ending in {% endif %} keeps its line break
@@ -327,6 +358,8 @@ def template_problems(layout: Layout, name: str, doc: Document, where: str) -> l
         ]
     except TemplateSyntaxError as exc:
         return [Problem(snippet_message(exc), exc.filename, exc.lineno)]
+    except BookletError as exc:
+        return [exc.problem]
     return []
 
 

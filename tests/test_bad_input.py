@@ -1,0 +1,128 @@
+"""Every command's answer to bad input, in one reviewable table: arguments, exit code, message.
+
+Each row runs in an empty folder (with `bad-batch.yaml`, a batch whose variants are a number).
+The message is the last line the command prints to stderr; none of them is a traceback.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+
+TABLE = [
+    ("techniques --jsn", 2, "Error: No such option '--jsn'. Did you mean '--json'?"),
+    ("routines extra", 2, "Error: Got unexpected extra argument (extra)"),
+    ("show", 2, "Error: Missing argument 'ID'."),
+    (
+        "show nope",
+        2,
+        "Error: no technique or routine 'nope'. See `booklet techniques` and `booklet routines`.",
+    ),
+    ("validate", 2, "Error: Missing argument 'PATHS...'."),
+    ("validate missing.yaml", 2, "Error: missing.yaml: no such file or folder. Check the path."),
+    ("layouts --json x", 2, "Error: Got unexpected extra argument (x)"),
+    ("diagram", 2, "Error: Missing argument 'TECHNIQUE'."),
+    (
+        "diagram raking -o x.txt",
+        2,
+        "Error: x.txt: cannot tell the format from 'x.txt'. End the name in .pdf, .png or .svg.",
+    ),
+    ("diagram raking --size 0.1in", 2, "Error: --size must be between 0.5in and 20in."),
+    (
+        "diagram raking --size big",
+        2,
+        "Error: Invalid value for '--size': length 'big' is not a length. Write a number with a "
+        "unit: 0.125in, 3mm, 9pt or 1cm.",
+    ),
+    (
+        "card nope",
+        2,
+        "Error: no routine 'nope'. Known: classic, gentle, short. See `booklet routines`.",
+    ),
+    (
+        "card --size 4x",
+        2,
+        "Error: size '4x' is not known. Use 3x5, 4x6, 5x7, a7, a6, a5, half-letter, or WxH with "
+        "units such as 100x150mm.",
+    ),
+    ("card --bleed 2in", 2, "Error: --bleed must be between 0 and 0.5in."),
+    (
+        "card --bleed lots",
+        2,
+        "Error: Invalid value for '--bleed': length 'lots' is not a length. Write a number with a "
+        "unit: 0.125in, 3mm, 9pt or 1cm.",
+    ),
+    ("card --sides 3", 2, "Error: Invalid value for '--sides': 3 is not in the range 1<=x<=2."),
+    (
+        "card --sheet tabloid",
+        2,
+        "Error: Invalid value for '--sheet': 'tabloid' is not one of 'letter', 'a4'.",
+    ),
+    (
+        "card --layout gift",
+        2,
+        "Error: layout 'gift' is a booklet layout. Use `booklet book --layout gift`, or a card "
+        "layout such as bedside.",
+    ),
+    (
+        "card --back-offset 1mm",
+        2,
+        "Error: offset '1mm' needs two lengths, X,Y, such as 1mm,-0.5mm.",
+    ),
+    (
+        "card -t raking -t nope",
+        2,
+        "Error: no technique 'nope'. Known: circling-hands, fan-stroke, petrissage, raking. See "
+        "`booklet techniques`.",
+    ),
+    (
+        "card --layout large-print --size 3x5",
+        2,
+        "Error: the front of the 'large-print' card does not fit on 3x5: it needs 635 pt of height "
+        "but has 331 pt, even at the smallest legible size (12 pt). Use a larger --size (e.g. "
+        "5x7), fewer techniques, or another --layout (compact fits more).",
+    ),
+    (
+        "book --layout bedside",
+        2,
+        "Error: layout 'bedside' is a card layout. Use `booklet card --layout bedside`, or a "
+        "booklet layout such as gift.",
+    ),
+    ("book --impose fold", 2, "Error: Invalid value for '--impose': 'fold' is not 'saddle'."),
+    ("book --creep 1mm", 2, "Error: --sheet, --creep and --crop-marks go with --impose saddle."),
+    ("book --message ''", 2, "Error: --message is empty. Give some text or leave the option out."),
+    ("batch missing.yaml", 2, "Error: missing.yaml: file not found. Check the path."),
+    (
+        "batch bad-batch.yaml",
+        2,
+        "Error: bad-batch.yaml:1: variants: expected a list of variants, got a number (3).",
+    ),
+    (
+        "calibrate --sheet a3",
+        2,
+        "Error: Invalid value for '--sheet': 'a3' is not one of 'letter', 'a4'.",
+    ),
+    (
+        "--library nowhere techniques",
+        2,
+        "Error: nowhere: library folder not found. Create it with `booklet init` or fix the path.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "code", "message"), TABLE, ids=[row[0] for row in TABLE])
+def test_bad_input(run, tmp_path, args, code, message):
+    (tmp_path / "bad-batch.yaml").write_text("variants: 3\n")
+    result = run(*shlex.split(args))
+    assert result.exit_code == code
+    assert result.stderr.rstrip("\n").splitlines()[-1] == message
+    assert "Traceback" not in result.output
+    assert not list(tmp_path.glob("*.pdf"))  # nothing written
+
+
+def test_the_table_covers_every_command():
+    from booklet.cli import cli
+
+    covered = {shlex.split(args)[0] for args, _, _ in TABLE}
+    assert set(cli.commands) <= covered
