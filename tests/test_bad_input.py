@@ -103,6 +103,23 @@ TABLE = [
         2,
         "Error: Invalid value for '--sheet': 'a3' is not one of 'letter', 'a4'.",
     ),
+    ("init", 2, "Error: Missing argument 'FOLDER'."),
+    (
+        "init bad-batch.yaml",
+        2,
+        "Error: Invalid value for 'FOLDER': Directory 'bad-batch.yaml' is a file.",
+    ),
+    (
+        "new thing x",
+        2,
+        "Error: Invalid value for 'KIND': 'thing' is not one of 'technique', 'routine'.",
+    ),
+    (
+        "new technique Bad_Id",
+        2,
+        "Error: 'Bad_Id' is not a valid id: use lower-case letters, digits and single hyphens "
+        "(e.g. 'bad-id'). Choose another id.",
+    ),
     (
         "--library nowhere techniques",
         2,

@@ -64,3 +64,94 @@ def test_readme_examples_make_a_valid_library_that_renders(run, tmp_path):
 
     front = page_texts(tmp_path / "e.pdf")[0]
     assert "For Sam: Evening wind-down" in front and "Neck glide" in front
+
+
+def test_readme_command_reference_matches_the_help():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "cli_reference", REPO / "tools" / "cli_reference.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.updated(README) == README, "run: python tools/cli_reference.py"
+
+
+def test_gallery_pictures_come_from_the_current_code():
+    import importlib.util
+    import io
+
+    from PIL import Image, ImageChops, ImageStat
+
+    spec = importlib.util.spec_from_file_location("gallery", REPO / "tools" / "gallery.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name, png in module.pictures().items():
+        assert f"docs/gallery/{name}" in README
+        committed = Image.open(REPO / "docs" / "gallery" / name).convert("RGB")
+        fresh = Image.open(io.BytesIO(png)).convert("RGB")
+        assert committed.size == fresh.size, f"{name}: run python tools/gallery.py"
+        difference = ImageStat.Stat(ImageChops.difference(committed, fresh)).mean
+        assert max(difference) < 1.0, f"{name} is out of date: run python tools/gallery.py"
+
+
+def test_shell_completion_script():
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, _BOOKLET_COMPLETE="bash_source")
+    done = subprocess.run(
+        [sys.executable, "-c", "from booklet.cli import main; main()"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert "complete -o nosort -F" in done.stdout
+
+
+def test_init_then_card_and_validate_in_a_fresh_folder(run, tmp_path):
+    result = run("init", "mylib")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-3:] == [
+        "  booklet validate mylib",
+        "  booklet --library mylib card -t neck-glide -o my-card.pdf --png",
+        "  booklet --library mylib card my-routine --layout my-card",
+    ]
+    assert run("validate", "mylib").exit_code == 0
+    card = run("--library", "mylib", "card", "-t", "neck-glide", "-o", "x.pdf")
+    assert card.exit_code == 0, card.output
+    routine = run("--library", "mylib", "card", "my-routine", "--layout", "my-card", "-o", "r.pdf")
+    assert routine.exit_code == 0, routine.output
+    from tests.helpers import page_texts
+
+    assert "13 minutes, just for you" in page_texts(tmp_path / "r.pdf")[0]
+    again = run("init", "mylib")
+    assert again.exit_code == 2
+    assert again.stderr == (
+        "Error: mylib/techniques/neck-glide.yaml: already exists; nothing "
+        "was written. Choose another name or folder.\n"
+    )
+
+
+def test_every_starter_field_is_explained():
+    from booklet.starter import STARTER
+
+    lines = (STARTER / "technique.yaml").read_text().splitlines()
+    for before, line in zip(["", *lines], lines, strict=False):
+        if line and not line.startswith((" ", "#")) and ":" in line:
+            assert "#" in line or before.startswith("#"), f"no comment: {line}"
+
+
+def test_new_technique_and_routine(run, tmp_path):
+    assert run("new", "technique", "shoulder-squeeze", "--in", "lib").exit_code == 0
+    assert run("new", "routine", "sunday", "--in", "lib").exit_code == 0
+    assert (
+        (tmp_path / "lib/techniques/shoulder-squeeze.yaml").read_text().startswith("# A technique")
+    )
+    assert run("validate", "lib").exit_code == 0
+    bad = run("new", "technique", "Bad_Id", "--in", "lib")
+    assert bad.exit_code == 2
+    assert "'Bad_Id' is not a valid id" in bad.stderr
+    again = run("new", "routine", "sunday", "--in", "lib")
+    assert again.exit_code == 2 and "already exists" in again.stderr

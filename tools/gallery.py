@@ -1,0 +1,51 @@
+"""Render the README's gallery from the current code: card sides and booklet pages as PNGs.
+
+    python tools/gallery.py            # writes docs/gallery/*.png
+
+tests/test_docs.py renders the same pictures and compares them with the committed ones.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "gallery"
+DPI = 90
+
+
+def pictures() -> dict[str, bytes]:
+    """File name -> PNG bytes, for every picture in the gallery."""
+    from booklet.book import BookRequest, build_book
+    from booklet.library import load_library
+    from booklet.preview import pdf_to_pngs
+    from booklet.render import CardRequest, render_card
+
+    library = load_library()
+    card = pdf_to_pngs(render_card(library, library.plan("classic"), CardRequest()), DPI)
+    compact = pdf_to_pngs(
+        render_card(library, library.plan("short"), CardRequest(layout="compact")), DPI
+    )
+    book, info = build_book(
+        library, library.plan("classic"), BookRequest(for_name="Sam", from_name="Alex")
+    )
+    pages = pdf_to_pngs(book, DPI)
+    return {
+        "card-front.png": card[0],
+        "card-back.png": card[1],
+        "compact-card.png": compact[0],
+        "booklet-cover.png": pages[0],
+        "booklet-technique.png": pages[info.sections["t-petrissage"] - 1],
+        "booklet-routine.png": pages[info.sections["routine"] - 1],
+    }
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, png in pictures().items():
+        (OUT / name).write_bytes(png)
+        print(OUT / name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
