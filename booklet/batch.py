@@ -161,13 +161,7 @@ def load_batch(path: Path) -> BatchPlan:
 
 
 def _check_keys(r: Reader, data: dict[str, Any], path: str) -> None:
-    for key in data:
-        if key not in VARIANT_KEYS:
-            r.problem(
-                join(path, str(key)),
-                f"unknown option '{key}'.{did_you_mean(str(key), VARIANT_KEYS)} "
-                f"Allowed: {', '.join(VARIANT_KEYS)}.",
-            )
+    r.unknown_keys(data, path, VARIANT_KEYS, noun="option")
 
 
 def expand(options: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -114,6 +114,21 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
 # --- listing ---------------------------------------------------------------------------------
 
 
+def listing(rows: list[dict[str, Any]], as_json: bool, shown: dict[str, tuple]) -> None:
+    """Rows as JSON, or as a table; `shown` renames a column and formats its values."""
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("(none)")
+        return
+    headers = [shown.get(k, (k,))[0] for k in rows[0]]
+    cells = [
+        [str(shown[k][1](v)) if k in shown else str(v) for k, v in row.items()] for row in rows
+    ]
+    click.echo(table(cells, headers))
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @pass_state
@@ -127,24 +142,18 @@ def techniques(state: State, as_json: bool) -> None:
     from booklet.model import format_minutes
 
     lib = state.library()
-    items = [lib.techniques[k] for k in sorted(lib.techniques)]
-    if as_json:
-        echo_json(
-            [
-                {
-                    "id": t.id,
-                    "name": t.name,
-                    "kind": t.kind,
-                    "pressure": t.pressure,
-                    "minutes": t.minutes,
-                    "origin": t.origin,
-                }
-                for t in items
-            ]
-        )
-        return
-    rows = [[t.id, t.name, t.kind, t.pressure, format_minutes(t.minutes), t.origin] for t in items]
-    click.echo(table(rows, ["id", "name", "kind", "pressure", "min", "origin"]))
+    rows = [
+        {
+            "id": t.id,
+            "name": t.name,
+            "kind": t.kind,
+            "pressure": t.pressure,
+            "minutes": t.minutes,
+            "origin": t.origin,
+        }
+        for t in (lib.techniques[k] for k in sorted(lib.techniques))
+    ]
+    listing(rows, as_json, {"minutes": ("min", format_minutes)})
 
 
 @cli.command()
@@ -160,29 +169,20 @@ def routines(state: State, as_json: bool) -> None:
     from booklet.model import format_minutes, plan_routine
 
     lib = state.library()
-    plans = [
-        (lib.routines[k], plan_routine(lib.routines[k], lib.techniques))
-        for k in sorted(lib.routines)
-    ]
-    if as_json:
-        echo_json(
-            [
-                {
-                    "id": r.id,
-                    "title": r.title,
-                    "steps": [s.technique.id for s in p.steps],
-                    "total_minutes": p.total_minutes,
-                    "origin": r.origin,
-                }
-                for r, p in plans
-            ]
+    rows = []
+    for ident in sorted(lib.routines):
+        routine = lib.routines[ident]
+        plan = plan_routine(routine, lib.techniques)
+        rows.append(
+            {
+                "id": routine.id,
+                "title": routine.title,
+                "steps": [s.technique.id for s in plan.steps],
+                "total_minutes": plan.total_minutes,
+                "origin": routine.origin,
+            }
         )
-        return
-    rows = [
-        [r.id, r.title, str(len(p.steps)), format_minutes(p.total_minutes), r.origin]
-        for r, p in plans
-    ]
-    click.echo(table(rows, ["id", "title", "steps", "min", "origin"]))
+    listing(rows, as_json, {"steps": ("steps", len), "total_minutes": ("min", format_minutes)})
 
 
 @cli.command()
@@ -278,6 +278,19 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
     technique = state.library().technique(ident)
     written = write_diagram(technique, output or Path(f"{ident}.pdf"), size, grayscale)
     click.echo(str(written))
+
+
+def write_outputs(out: Path, pdf: bytes, png: bool) -> None:
+    """Write the PDF (and its PNG previews) atomically and say where they went."""
+    from booklet.output import write_atomic
+
+    write_atomic(out, pdf)
+    click.echo(str(out))
+    if png:
+        from booklet.preview import write_previews
+
+        for path in write_previews(pdf, out):
+            click.echo(str(path))
 
 
 def size_option(default_help: str):
@@ -377,7 +390,7 @@ def card(
       booklet card -t fan-stroke -t raking --layout compact
       booklet card --sheet letter --flip long -o sheet.pdf
     """
-    from booklet.output import check_target, write_atomic
+    from booklet.output import check_target
     from booklet.render import CardRequest, render_card
     from booklet.units import parse_offset
 
@@ -400,14 +413,7 @@ def card(
         flip,
         offset,
     )
-    pdf = render_card(lib, plan, req)
-    write_atomic(out, pdf)
-    click.echo(str(out))
-    if png:
-        from booklet.preview import write_previews
-
-        for path in write_previews(pdf, out):
-            click.echo(str(path))
+    write_outputs(out, render_card(lib, plan, req), png)
 
 
 @cli.command()
@@ -460,26 +466,18 @@ def layouts(state: State, as_json: bool) -> None:
     from booklet.layouts import list_layouts
 
     lib = state.library()
-    items = list_layouts(lib)
-    if as_json:
-        echo_json(
-            [
-                {
-                    "name": lay.name,
-                    "description": lay.description,
-                    "sides": lay.sides,
-                    "size": lay.size,
-                    "origin": lib.layout_origins[lay.name],
-                }
-                for lay in items
-            ]
-        )
-        return
     rows = [
-        [lay.name, str(lay.sides), lay.size, lib.layout_origins[lay.name], lay.description]
-        for lay in items
+        {
+            "name": lay.name,
+            "kind": lay.kind,
+            "sides": lay.sides,
+            "size": lay.size,
+            "origin": lib.layout_origins[lay.name],
+            "description": lay.description,
+        }
+        for lay in list_layouts(lib)
     ]
-    click.echo(table(rows, ["name", "sides", "size", "origin", "description"]))
+    listing(rows, as_json, {})
 
 
 @cli.command()
@@ -555,7 +553,7 @@ def book(
       booklet book gentle --size half-letter --impose saddle --sheet letter -o fold.pdf
     """
     from booklet.book import BookRequest, render_book
-    from booklet.output import check_target, write_atomic
+    from booklet.output import check_target
 
     check_size(size)
     if (sheet or creep or crop_marks) and not impose:
@@ -576,14 +574,7 @@ def book(
         creep,
         crop_marks,
     )
-    pdf = render_book(lib, plan, req)
-    write_atomic(out, pdf)
-    click.echo(str(out))
-    if png:
-        from booklet.preview import write_previews
-
-        for path in write_previews(pdf, out):
-            click.echo(str(path))
+    write_outputs(out, render_book(lib, plan, req), png)
 
 
 @cli.command()

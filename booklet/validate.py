@@ -97,18 +97,23 @@ class Reader:
         if not isinstance(value, dict):
             self.problem(path, f"expected the fields of {what}, got {type_name(value)}.")
             return None
-        allowed = list(required) + list(optional)
-        for key in value:
-            if key not in allowed:
-                self.problem(
-                    join(path, str(key)),
-                    f"unknown field '{key}'.{did_you_mean(key, allowed)} "
-                    f"Allowed: {', '.join(allowed)}.",
-                )
+        self.unknown_keys(value, path, [*required, *optional])
         for key in required:
             if key not in value:
                 self.problem(path, f"missing required field '{key}'. Add it.")
         return value
+
+    def unknown_keys(
+        self, value: dict[str, Any], path: str, allowed: Sequence[str], noun: str = "field"
+    ) -> None:
+        """Every key not allowed is a problem, with the nearest allowed one as a hint."""
+        for key in value:
+            if key not in allowed:
+                self.problem(
+                    join(path, str(key)),
+                    f"unknown {noun} '{key}'.{did_you_mean(str(key), allowed)} "
+                    f"Allowed: {', '.join(allowed)}.",
+                )
 
     def text(
         self, data: dict[str, Any], key: str, path: str, *, limit: int = MAX_TEXT, default=None
