@@ -96,7 +96,7 @@ def _charmap(font_name: str) -> frozenset[int]:
 def missing_chars(text: str, font_name: str) -> list[str]:
     """Characters in text that the font cannot draw (spaces and line breaks are fine)."""
     have = _charmap(font_name)
-    return sorted({c for c in text if ord(c) not in have and c not in "\n\r\t"})
+    return sorted(c for c in set(text) if ord(c) not in have and c not in "\n\r\t")
 
 
 def font_label(font_name: str) -> str:

@@ -105,8 +105,11 @@ def load_layout(name: str, library: Library) -> Layout:
             f"no layout '{name}'.{did_you_mean(name, library.layouts)} "
             f"Known: {', '.join(sorted(library.layouts))}. See `booklet layouts`."
         )
-    folders = library.layouts[name]
-    return _load(name, len(folders) - 1, library, [])
+    cached = library.loaded_layouts.get(name)
+    if cached is None:  # parsed once per library: a batch worker reads each layout once
+        folders = library.layouts[name]
+        cached = library.loaded_layouts[name] = _load(name, len(folders) - 1, library, [])
+    return cached
 
 
 def _load(name: str, index: int, library: Library, chain: list[str]) -> Layout:

@@ -15,11 +15,13 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from booklet.datafile import load_yaml
 from booklet.errors import BookletError, Problem, ValidationError
 from booklet.model import Plan, Routine, Setting, Technique, plan_routine, plan_techniques
 from booklet.validate import (
+    MAX_ROUTINE_STEPS,
     did_you_mean,
     duplicate_ids,
     parse_routine,
@@ -63,6 +65,7 @@ class Library:
     layout_origins: dict[str, str] = field(default_factory=dict)
     setting: Setting | None = None
     roots: list[Path] = field(default_factory=list)
+    loaded_layouts: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def technique(self, ident: str) -> Technique:
         if ident not in self.techniques:
@@ -85,6 +88,11 @@ class Library:
         if techniques:
             if routine:
                 raise BookletError("give either a routine or -t techniques, not both.")
+            if len(techniques) > MAX_ROUTINE_STEPS:
+                raise BookletError(
+                    f"{len(techniques)} techniques given; the limit is {MAX_ROUTINE_STEPS}. "
+                    "Split them over several cards or booklets."
+                )
             return plan_techniques([self.technique(t) for t in techniques])
         return plan_routine(self.routine(routine or "classic"), self.techniques)
 

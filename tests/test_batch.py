@@ -209,3 +209,21 @@ def test_expansion_is_a_cross_product():
     assert all(r["techniques"] == ["raking", "fan-stroke"] for r in rows)
     lists = list(expand({"name": "x", "techniques": [["raking"], ["fan-stroke"]]}))
     assert [r["techniques"] for r in lists] == [["raking"], ["fan-stroke"]]
+
+
+def test_too_many_variants_is_refused_quickly(run, tmp_path):
+    names = ", ".join(f"n{i}" for i in range(101))
+    sizes = ", ".join(["4x6"] * 100)
+    batch = write_batch(
+        tmp_path,
+        f"output: '{{name}}-{{size}}.pdf'\nvariants:\n  - {{name: [{names}], size: [{sizes}]}}\n",
+    )
+    result = run("batch", batch, "--dry-run")
+    assert result.exit_code == 2
+    assert "variants: expands to more than 10000 variants. Split it." in result.stderr
+
+
+def test_too_many_techniques_on_the_command_line(run):
+    result = run("card", *["-t", "raking"] * 41)
+    assert result.exit_code == 2
+    assert "41 techniques given; the limit is 40." in result.stderr
