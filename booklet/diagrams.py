@@ -184,6 +184,10 @@ def diagram_art(
         shapes += _badges(diagram, m, ink, width, fonts.bold)
     if legend:
         shapes += _legend(diagram, width, legend_h, ink, fonts.regular)
+    for shape in shapes:  # 1/100 pt is far finer than any printer; it halves the PDF's paths
+        shape.ops = [(op[0], *(round(v, 2) for v in op[1:])) for op in shape.ops]
+        if shape.circle:
+            shape.circle = tuple(round(v, 2) for v in shape.circle)
     return DiagramArt(width, width * aspect(legend), tuple(shapes))
 
 
