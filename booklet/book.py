@@ -458,6 +458,8 @@ class BookBuilder:
         title_style.leading = title_style.fontSize * 1.15
         title_style.textColor = white
         sub = s.style("heading")
+        sub.fontSize = s.size * 1.6
+        sub.leading = sub.fontSize * 1.3
         sub.textColor = white
         out: list[Flowable] = [Spacer(1, h * 0.06)]
         if lines:
