@@ -6,7 +6,6 @@ Heavy modules (ReportLab, Jinja2, YAML) are imported inside the commands that ne
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,6 +99,8 @@ def main() -> None:
 
 
 def echo_json(data: Any) -> None:
+    import json
+
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
