@@ -531,13 +531,22 @@ def _run_pool(todo, folder: Path, roots: list[Path], jobs: int, record) -> None:
         initializer=_init_worker,
         initargs=([str(r) for r in roots],),
     )
+    futures: dict = {}
+    recorded: set = set()
     try:
         futures = {pool.submit(_work, v, str(folder)): (v, fp) for v, fp in todo}
         for future in as_completed(futures):
             variant, fp = futures[future]
+            recorded.add(future)
             record(variant, fp, future.result())
     except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)  # let running variants finish writing
+        # Ctrl-C: cancel what has not started, let running variants finish writing, and put
+        # every file that did get written into the manifest, so it matches the disk.
+        pool.shutdown(wait=True, cancel_futures=True)
+        for future, (variant, fp) in futures.items():
+            if future not in recorded and future.done() and not future.cancelled():
+                with contextlib.suppress(Exception):
+                    record(variant, fp, future.result())
         raise
     pool.shutdown(wait=True)
 

@@ -227,3 +227,39 @@ def test_too_many_techniques_on_the_command_line(run):
     result = run("card", *["-t", "raking"] * 41)
     assert result.exit_code == 2
     assert "41 techniques given; the limit is 40." in result.stderr
+
+
+def test_ctrl_c_with_worker_processes_keeps_manifest_and_disk_in_step(tmp_path):
+    """A real SIGINT to the whole process group, as Ctrl-C sends, mid-way through a pool run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    names = ", ".join(f"c{i}" for i in range(300))
+    batch = write_batch(
+        tmp_path,
+        f"output: '{{name}}.pdf'\nvariants:\n"
+        f"  - {{name: [{names}], routine: short, layout: compact}}\n",
+    )
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "booklet", "batch", str(batch), "-o", str(out), "--jobs", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.glob("*.pdf"))) < 20:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=60)
+    on_disk = sorted(p.name for p in out.glob("*.pdf"))
+    listed = sorted(e["output"] for e in manifest(out)["variants"])
+    assert listed == on_disk
+    assert 20 <= len(on_disk) <= 300
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    for entry in manifest(out)["variants"]:
+        data = (out / entry["output"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
