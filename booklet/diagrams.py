@@ -195,7 +195,94 @@ def diagram_art(
 
 
 def paint(canvas, art: DiagramArt, x: float, y: float) -> None:
-    """Paint a diagram onto a PDF canvas with its lower-left corner at (x, y)."""
+    """Paint a diagram onto a PDF canvas with its lower-left corner at (x, y).
+
+    The shapes' PDF operators are formatted once per diagram and reused; only the text goes
+    through the canvas, which keeps track of the fonts a page uses.
+    """
+    canvas.saveState()
+    canvas.translate(x, y)
+    for part in _operators(art):
+        if isinstance(part, str):
+            canvas.addLiteral(part)
+        else:
+            canvas.setFillColor(part.fill)
+            canvas.setFont(part.font, part.size)
+            tx, ty, text = part.text
+            if part.anchor == "middle":
+                canvas.drawCentredString(tx, ty, text)
+            else:
+                canvas.drawString(tx, ty, text)
+    canvas.restoreState()
+
+
+def _num(v: float) -> str:
+    text = f"{v:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _colour(c: Color, op: str) -> str:
+    return f"{_num4(c.red)} {_num4(c.green)} {_num4(c.blue)} {op}"
+
+
+def _num4(v: float) -> str:
+    text = f"{v:.4f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+_OPERATORS: dict[int, tuple[DiagramArt, tuple]] = {}
+
+
+def _operators(art: DiagramArt) -> tuple:
+    """The diagram as runs of PDF operators (str) with its text shapes between them."""
+    entry = _OPERATORS.get(id(art))
+    if entry is not None and entry[0] is art:
+        return entry[1]
+    if len(_OPERATORS) > 512:
+        _OPERATORS.clear()
+    parts = _format_operators(art)
+    _OPERATORS[id(art)] = (art, parts)
+    return parts
+
+
+def _format_operators(art: DiagramArt) -> tuple:
+    parts: list = []
+    run: list[str] = []
+    for s in art.shapes:
+        if s.kind == "text":
+            if run:
+                parts.append("\n".join(run))
+                run = []
+            parts.append(s)
+            continue
+        if s.fill is not None:
+            run.append(_colour(s.fill, "rg"))
+        if s.stroke is not None:
+            run.append(_colour(s.stroke, "RG"))
+            run.append(f"{_num(s.width)} w {s.cap} J {s.join} j")
+            dash = " ".join(_num(d) for d in s.dash) if s.dash else ""
+            run.append(f"[{dash}] 0 d")
+        ops = s.ops if s.kind == "path" else _circle_ops(*s.circle)
+        for op in ops:
+            if op[0] == "Z":
+                run.append("h")
+            else:
+                run.append(
+                    " ".join(_num(v) for v in op[1:]) + {"M": " m", "L": " l", "C": " c"}[op[0]]
+                )
+        paint_op = {(True, True): "B", (True, False): "f", (False, True): "S"}
+        run.append(paint_op[(s.fill is not None, s.stroke is not None)])
+    if run:
+        parts.append("\n".join(run))
+    return tuple(parts)
+
+
+def _circle_ops(cx: float, cy: float, r: float) -> list[tuple]:
+    return [*arc_ops(cx, cy, r, 0, 2 * math.pi), ("Z",)]
+
+
+def _paint_with_api(canvas, art: DiagramArt, x: float, y: float) -> None:
+    """The same picture through ReportLab's path API: kept to check the operators against."""
     canvas.saveState()
     canvas.translate(x, y)
     dash: tuple | None = None

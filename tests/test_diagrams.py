@@ -106,3 +106,26 @@ def test_diagram_unknown_technique(run):
     result = run("diagram", "fan", "-o", "x.pdf")
     assert result.exit_code == 2
     assert "no technique 'fan'." in result.stderr
+
+
+@pytest.mark.parametrize("tech", TECHNIQUES)
+def test_cached_operators_draw_what_the_canvas_api_draws(library, tech):
+    """Diagrams are emitted as preformatted PDF operators; they must match ReportLab's own."""
+    import io
+
+    from PIL import ImageStat
+
+    from booklet.diagrams import _paint_with_api, diagram_art, paint
+    from booklet.render import new_canvas
+
+    art = diagram_art(library.technique(tech).diagram, WIDTH, False, True)
+    images = []
+    for painter in (paint, _paint_with_api):
+        buffer = io.BytesIO()
+        canvas = new_canvas(buffer, (art.width, art.height), "t", "t")
+        painter(canvas, art, 0, 0)
+        canvas.showPage()
+        canvas.save()
+        images.append(rasterize(buffer.getvalue(), dpi=100))
+    difference = ImageStat.Stat(ImageChops.difference(*images)).mean
+    assert max(difference) < 0.5, difference
