@@ -430,6 +430,11 @@ def _work(variant: Variant, folder: str) -> tuple[str, int | None, str | None, s
         return variant.output, None, None, message, time.perf_counter() - started
 
 
+def _work_chunk(variants: list[Variant], folder: str) -> list[tuple]:
+    """Several variants per task: fewer round trips between the parent and its workers."""
+    return [_work(v, folder) for v in variants]
+
+
 def _count_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
 
@@ -531,22 +536,31 @@ def _run_pool(todo, folder: Path, roots: list[Path], jobs: int, record) -> None:
         initializer=_init_worker,
         initargs=([str(r) for r in roots],),
     )
+    # Small chunks: few enough round trips to be cheap, small enough to keep both busy.
+    size = max(1, min(16, len(todo) // (jobs * 8)))
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     futures: dict = {}
     recorded: set = set()
+
+    def record_chunk(future) -> None:
+        recorded.add(future)
+        for (variant, fp), outcome in zip(futures[future], future.result(), strict=True):
+            record(variant, fp, outcome)
+
     try:
-        futures = {pool.submit(_work, v, str(folder)): (v, fp) for v, fp in todo}
+        futures = {
+            pool.submit(_work_chunk, [v for v, _ in chunk], str(folder)): chunk for chunk in chunks
+        }
         for future in as_completed(futures):
-            variant, fp = futures[future]
-            recorded.add(future)
-            record(variant, fp, future.result())
+            record_chunk(future)
     except BaseException:
-        # Ctrl-C: cancel what has not started, let running variants finish writing, and put
+        # Ctrl-C: cancel what has not started, let running chunks finish writing, and put
         # every file that did get written into the manifest, so it matches the disk.
         pool.shutdown(wait=True, cancel_futures=True)
-        for future, (variant, fp) in futures.items():
+        for future in futures:
             if future not in recorded and future.done() and not future.cancelled():
                 with contextlib.suppress(Exception):
-                    record(variant, fp, future.result())
+                    record_chunk(future)
         raise
     pool.shutdown(wait=True)
 
