@@ -653,8 +653,10 @@ def batch(
             click.echo(f"{result.status:<7} {result.output}{extra}")
         if tty:
             rate = done / max(time_now() - started, 1e-6)
+            filled = round(20 * done / max(total, 1))
+            click.echo("\r" + "#" * filled + "." * (20 - filled), nl=False)
             click.echo(
-                f"\r[{done:>{len(str(total))}}/{total}] {rate:6.1f}/s  built "
+                f" [{done:>{len(str(total))}}/{total}] {rate:6.1f}/s  built "
                 f"{counts['built']}  skipped {counts['skipped']}  failed "
                 f"{counts['failed']}",
                 nl=done == total,
