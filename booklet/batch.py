@@ -35,6 +35,7 @@ DEFAULT_PATTERN = "{name}.pdf"
 CARD_KEYS = (
     "layout",
     "size",
+    "title",
     "landscape",
     "sides",
     "bleed",
@@ -280,6 +281,7 @@ def make_request(variant: Variant, library) -> tuple[str, Any, Any]:
             sheet=str(o["sheet"]).lower() if "sheet" in o else None,
             flip=flip,
             back_offset=parse_offset(str(o["back_offset"])) if "back_offset" in o else (0, 0),
+            title=_text(o, "title"),
         )
         return kind, plan, request
     from booklet.book import BookRequest

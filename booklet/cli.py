@@ -324,6 +324,7 @@ def check_size(size: str | None) -> None:
     "--layout", default="bedside", show_default=True, help="Layout name; see `booklet layouts`."
 )
 @size_option("the layout's size (bedside: 4x6)")
+@click.option("--title", help="Card title. Default: the routine's title.")
 @click.option("--landscape", is_flag=True, help="Turn the page sideways.")
 @click.option(
     "--sides",
@@ -372,6 +373,7 @@ def card(
     techniques: tuple[str, ...],
     layout: str,
     size: str | None,
+    title: str | None,
     landscape: bool,
     sides: int | None,
     bleed: float,
@@ -390,6 +392,7 @@ def card(
       booklet card gentle --size a6 --bleed 3mm --crop-marks
       booklet card -t fan-stroke -t raking --layout compact
       booklet card --sheet letter --flip long -o sheet.pdf
+      booklet card gentle --title "Sam's evening routine"
     """
     from booklet.output import check_target
     from booklet.render import CardRequest, render_card
@@ -413,6 +416,7 @@ def card(
         sheet.lower() if sheet else None,
         flip,
         offset,
+        title,
     )
     write_outputs(out, render_card(lib, plan, req), png)
 

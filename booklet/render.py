@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ class CardRequest:
     sheet: str | None = None
     flip: str = "long"
     back_offset: tuple[float, float] = (0.0, 0.0)
+    title: str | None = None
 
 
 @dataclass
@@ -90,6 +91,11 @@ def trim_size(layout: Layout, req: CardRequest) -> tuple[float, float]:
 
 
 def build_card(library: Library, plan: Plan, req: CardRequest) -> Card:
+    if req.title is not None:
+        title = " ".join(req.title.split())
+        if not title or len(title) > 120:
+            raise BookletError("--title must have 1 to 120 characters.")
+        plan = replace(plan, title=title)
     layout = load_layout(req.layout, library)
     if layout.kind != "card":
         raise BookletError(

@@ -367,3 +367,16 @@ def test_fit_hints_never_change_the_output(library):
     booklet.render._FIT_HINTS.clear()
     render_card(library, library.plan("classic"), CardRequest(size="a6", layout="compact"))
     assert render_card(library, library.plan("classic"), req) == cold
+
+
+def test_title_option_and_in_a_batch(run, tmp_path):
+    result = run("card", "gentle", "--title", "Sam's evening routine", "-o", "t.pdf")
+    assert result.exit_code == 0
+    assert page_texts(tmp_path / "t.pdf")[0].startswith("Sam's evening routine")
+    (tmp_path / "b.yaml").write_text(
+        "output: '{name}.pdf'\nvariants:\n  - {name: [ana, ben], routine: short, "
+        "title: 'A card for you'}\n"
+    )
+    result = run("batch", "b.yaml", "-o", "out", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert page_texts(tmp_path / "out" / "ana.pdf")[0].startswith("A card for you")
