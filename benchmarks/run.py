@@ -175,19 +175,19 @@ def reference_in_process(repeats: int, cards: int) -> dict[str, float]:
 
 
 def batch_file(folder: Path, count: int) -> Path:
-    """A batch of `count` distinct cards: routines, sizes and layouts crossed."""
+    """A batch of `count` distinct cards: each client's own title, with routines, sizes and
+    layouts crossed, so no two cards are the same."""
     per = max(1, count // 12)
-    names = [f"c{i:04d}" for i in range(per)]
-    text = textwrap.dedent(
-        f"""
-        output: "{{name}}-{{routine}}-{{size}}-{{layout}}.pdf"
-        variants:
-          - name: {json.dumps(names)}
-            routine: [classic, gentle, short]
-            size: [4x6, 5x7]
-            layout: [bedside, compact]
-        """
-    )
+    lines = ['output: "{name}-{routine}-{size}-{layout}.pdf"', "variants:"]
+    for i in range(per):
+        lines += [
+            f"  - name: c{i:04d}",
+            f'    title: "Back massage for client {i}"',
+            "    routine: [classic, gentle, short]",
+            "    size: [4x6, 5x7]",
+            "    layout: [bedside, compact]",
+        ]
+    text = "\n".join(lines) + "\n"
     path = folder / "bench-batch.yaml"
     path.write_text(text)
     return path
