@@ -311,15 +311,7 @@ def _paint_with_api(canvas, art: DiagramArt, x: float, y: float) -> None:
             canvas.circle(cx, cy, r, stroke=int(s.stroke is not None), fill=int(s.fill is not None))
             continue
         p = canvas.beginPath()
-        for op in s.ops:
-            if op[0] == "M":
-                p.moveTo(op[1], op[2])
-            elif op[0] == "L":
-                p.lineTo(op[1], op[2])
-            elif op[0] == "C":
-                p.curveTo(*op[1:])
-            else:
-                p.close()
+        _replay(s.ops, p, p.close)
         canvas.drawPath(
             p, stroke=int(s.stroke is not None), fill=int(s.fill is not None), fillMode=0
         )
@@ -358,17 +350,22 @@ def to_drawing(art: DiagramArt, font: str = "sans"):
                 strokeLineCap=s.cap,
                 strokeLineJoin=s.join,
             )
-            for op in s.ops:
-                if op[0] == "M":
-                    g.moveTo(op[1], op[2])
-                elif op[0] == "L":
-                    g.lineTo(op[1], op[2])
-                elif op[0] == "C":
-                    g.curveTo(*op[1:])
-                else:
-                    g.closePath()
+            _replay(s.ops, g, g.closePath)
             d.add(g)
     return d
+
+
+def _replay(ops: list[tuple], target, close) -> None:
+    """Feed path operations to a ReportLab path object (pdfgen's or graphics')."""
+    for op in ops:
+        if op[0] == "M":
+            target.moveTo(op[1], op[2])
+        elif op[0] == "L":
+            target.lineTo(op[1], op[2])
+        elif op[0] == "C":
+            target.curveTo(*op[1:])
+        else:
+            close()
 
 
 def back_drawing(
