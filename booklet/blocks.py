@@ -53,6 +53,7 @@ class Styles:
         s.leftIndent = self.size * 0.95
         s.bulletIndent = 0
         s.bulletFontName = self.fonts.regular
+        s.bulletFontSize = self.size  # ReportLab's default is 10 pt, whatever the text size
         return s
 
     @property

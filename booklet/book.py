@@ -595,7 +595,8 @@ class BookBuilder:
         diagram = FillDiagram(
             tech, max(MIN_BOOK_DIAGRAM, min(fw * 0.85, room)), self.layout.font, "CENTER"
         )
-        return [title, diagram, PageBreak(), *right, *bottom]
+        continued = Paragraph(f"{number}. {escape(tech.name)}, continued", heading_style(small))
+        return [title, diagram, PageBreak(), continued, *right, *bottom]
 
     def _technique_parts(
         self, number: int, tech: Technique, s: Styles
