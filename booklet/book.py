@@ -9,6 +9,7 @@ targets as they are drawn.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,6 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     Frame,
-    KeepTogether,
     NextPageTemplate,
     PageBreak,
     PageTemplate,
@@ -41,6 +41,7 @@ from booklet.render import _check_fields, check_glyphs, check_markup_glyphs, esc
 from booklet.units import describe_size, parse_size
 
 MIN_BOOK_DIAGRAM = 1.6 * 72
+MIN_BOOK_SIDE = 2.5 * 72
 MAX_TEXT = 400
 
 
@@ -267,6 +268,12 @@ class BookBuilder:
         check_glyphs(plan, self.setting, self.fonts)
         check_request_text(req, self.fonts)
         self.size = parse_size(req.size or self.layout.size)
+        if min(self.size) < MIN_BOOK_SIDE or max(self.size) < MIN_BOOK_SIDE * 1.3:
+            raise BookletError(
+                f"a booklet page of {describe_size(*self.size)} is too small to read; use at "
+                f"least {MIN_BOOK_SIDE / 72:.1f} x {MIN_BOOK_SIDE * 1.3 / 72:.1f} in "
+                "(A7 or larger)."
+            )
         self.styles = Styles(
             self.layout.body_size, self.fonts, self.layout.colours, self.layout.title_scale
         )
@@ -274,6 +281,7 @@ class BookBuilder:
         self.cache: dict[tuple[str, str], list[str]] = {}
         # Sizes found while fitting in the first pass, reused in the second.
         self.chosen: dict[str, tuple[float, float | None]] = {}
+        self.cover_band = 0.0
 
     def lines(self, template: str, key: str = "", extra: dict[str, Any] | None = None) -> list[str]:
         k = (template, key)
@@ -344,10 +352,11 @@ class BookBuilder:
         try:
             FillDiagram.planning = not save
             doc.build(story)
-        except LayoutError as exc:
+        except (LayoutError, ValueError) as exc:  # platypus reports a page too small either way
+            del exc  # its text names ReportLab's internals, not the user's content
             raise FitError(
-                f"part of the booklet does not fit on a {describe_size(w, h)} page ({exc}). "
-                "Use a larger --size or shorter text."
+                f"part of the booklet (a diagram or a long block of text) does not fit on a "
+                f"{describe_size(w, h)} page. Use a larger --size, such as a6, or shorter text."
             ) from None
         finally:
             FillDiagram.planning = False
@@ -374,7 +383,8 @@ class BookBuilder:
         canv.setFillColor(HexColor(self.layout.colours["panel"]))
         canv.rect(0, 0, w, h, 0, 1)
         canv.setFillColor(HexColor(self.layout.colours["accent"]))
-        canv.rect(0, h * 0.72, w, h * 0.28, 0, 1)
+        band = max(h * 0.28, self.cover_band)
+        canv.rect(0, h - band, w, band, 0, 1)
         canv.restoreState()
         canv.addPageLabel(0, prefix="Cover")
 
@@ -450,26 +460,45 @@ class BookBuilder:
         return Paragraph(text, style)
 
     def _cover(self) -> list[Flowable]:
+        """Title in the coloured band (which grows to hold it), the first diagram below."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
         s = self.styles
         lines = self.lines("cover.j2")
         w, h = self.size
+        fw, _ = self.frame_size
         title_style = s.style("title")
-        title_style.fontSize = s.size * s.title_scale * 1.6
-        title_style.leading = title_style.fontSize * 1.15
+        size = s.size * s.title_scale * 1.6
+        if lines:  # no word may be wider than the page: shrink the title instead of breaking it
+            plain = re.sub(r"<[^>]*>", "", lines[0])
+            widest = max(
+                (stringWidth(word, self.fonts.bold, size) for word in plain.split()), default=0.0
+            )
+            size = max(s.size * 1.2, size * min(1.0, fw / max(widest, 1.0)))
+        title_style.fontSize = size
+        title_style.leading = size * 1.15
         title_style.textColor = white
         sub = s.style("heading")
-        sub.fontSize = s.size * 1.6
+        sub.fontSize = min(s.size * 1.6, size * 0.6)
         sub.leading = sub.fontSize * 1.3
         sub.textColor = white
-        out: list[Flowable] = [Spacer(1, h * 0.06)]
+        top = Spacer(1, h * 0.06)
+        texts: list[Flowable] = []
         if lines:
-            out.append(Paragraph(lines[0], title_style))
-            out += [Paragraph(line, sub) for line in lines[1:]]
+            texts.append(Paragraph(lines[0], title_style))
+            texts += [Paragraph(line, sub) for line in lines[1:]]
+        used = self.margin + h * 0.06 + sum(t.wrap(fw, h)[1] for t in texts)
+        self.cover_band = used + s.size * 1.5
+        out: list[Flowable] = [top, *texts]
         figure = next((t for t in self.plan.techniques if t.diagram), None)
         if figure is not None:
-            width = min(w * 0.42, (h * 0.5) / aspect(True))
-            out += [Spacer(1, h * 0.08), FillDiagram(figure, width, self.layout.font, "CENTER")]
-        return [KeepTogether(out)]
+            gap = s.size * 3
+            room = h - self.cover_band - gap - self.margin - s.size
+            width = min(w * 0.42, room / aspect(True))
+            if width >= 72:  # below an inch the figure says nothing; leave the cover plain
+                space = self.cover_band - used + gap
+                out += [Spacer(1, space), FillDiagram(figure, width, self.layout.font, "CENTER")]
+        return out
 
     def _dedication(self) -> list[Flowable]:
         s = self.styles
@@ -592,9 +621,7 @@ class BookBuilder:
         if tech.diagram is None:
             return [title, *right, *bottom]
         room = (fh - flow_height([title], fw, fh) - small.size * 2) / aspect(True)
-        diagram = FillDiagram(
-            tech, max(MIN_BOOK_DIAGRAM, min(fw * 0.85, room)), self.layout.font, "CENTER"
-        )
+        diagram = FillDiagram(tech, max(72.0, min(fw * 0.85, room)), self.layout.font, "CENTER")
         continued = Paragraph(f"{number}. {escape(tech.name)}, continued", heading_style(small))
         return [title, diagram, PageBreak(), continued, *right, *bottom]
 

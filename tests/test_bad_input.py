@@ -91,6 +91,12 @@ TABLE = [
     ),
     ("book --impose fold", 2, "Error: Invalid value for '--impose': 'fold' is not 'saddle'."),
     ("book --creep 1mm", 2, "Error: --sheet, --creep and --crop-marks go with --impose saddle."),
+    (
+        "book --size 1x1in",
+        2,
+        "Error: a booklet page of 1.00 x 1.00 in is too small to read; use at least 2.5 x 3.2 in "
+        "(A7 or larger).",
+    ),
     ("book --message ''", 2, "Error: --message is empty. Give some text or leave the option out."),
     ("batch missing.yaml", 2, "Error: missing.yaml: file not found. Check the path."),
     (

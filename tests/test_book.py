@@ -250,3 +250,20 @@ def test_wrong_kind_of_layout_and_stray_options(run):
     result = run("book", "--sheet", "a4", "-o", "x.pdf")
     assert result.exit_code == 2
     assert "--sheet, --creep and --crop-marks go with --impose saddle." in result.stderr
+
+
+@pytest.mark.parametrize("size", ["a7", "a6", "a5", "half-letter"])
+def test_cover_title_stays_inside_its_band(library, size):
+    """The title sits in the coloured band at every size; small pages drop the figure."""
+    from booklet.book import BookBuilder
+
+    builder = BookBuilder(library, library.plan("classic"), BookRequest(size=size))
+    pdf, _ = builder.build()
+    band_bottom = builder.size[1] - max(builder.size[1] * 0.28, builder.cover_band)
+    doc = pdfium.PdfDocument(pdf)
+    text = doc[0].get_textpage()
+    rects = [text.get_rect(i) for i in range(text.count_rects())]
+    doc.close()
+    titles = [r for r in rects if r[3] > band_bottom + 1]
+    assert titles, "no title text found in the band"
+    assert all(r[1] >= band_bottom for r in titles)
