@@ -25,6 +25,7 @@ def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):
     assert "booklet/data/layouts/bedside/layout.yaml" in names
     assert "booklet/fonts/BookletSans-Regular.ttf" in names
     assert "booklet/fonts/LICENSE-Bitstream-Vera.txt" in names
+    assert "booklet/starter/technique.yaml" in names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -82,3 +83,14 @@ def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):
     )
     assert card.returncode == 0, card.stderr
     assert (elsewhere / "c.pdf").read_bytes().startswith(b"%PDF")
+    init = subprocess.run(
+        [python, "-m", "booklet", "init", "mylib"], cwd=elsewhere, capture_output=True, text=True
+    )
+    assert init.returncode == 0, init.stderr
+    book = subprocess.run(
+        [python, "-m", "booklet", "--library", "mylib", "book", "-t", "neck-glide", "-o", "b.pdf"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+    )
+    assert book.returncode == 0, book.stderr
