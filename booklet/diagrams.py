@@ -206,14 +206,18 @@ def paint(canvas, art: DiagramArt, x: float, y: float) -> None:
         if isinstance(part, str):
             canvas.addLiteral(part)
         else:
-            canvas.setFillColor(part.fill)
-            canvas.setFont(part.font, part.size)
-            tx, ty, text = part.text
-            if part.anchor == "middle":
-                canvas.drawCentredString(tx, ty, text)
-            else:
-                canvas.drawString(tx, ty, text)
+            _draw_text(canvas, part)
     canvas.restoreState()
+
+
+def _draw_text(canvas, s: Shape) -> None:
+    canvas.setFillColor(s.fill)
+    canvas.setFont(s.font, s.size)
+    tx, ty, text = s.text
+    if s.anchor == "middle":
+        canvas.drawCentredString(tx, ty, text)
+    else:
+        canvas.drawString(tx, ty, text)
 
 
 def _num(v: float) -> str:
@@ -288,13 +292,7 @@ def _paint_with_api(canvas, art: DiagramArt, x: float, y: float) -> None:
     dash: tuple | None = None
     for s in art.shapes:
         if s.kind == "text":
-            canvas.setFillColor(s.fill)
-            canvas.setFont(s.font, s.size)
-            tx, ty, text = s.text
-            if s.anchor == "middle":
-                canvas.drawCentredString(tx, ty, text)
-            else:
-                canvas.drawString(tx, ty, text)
+            _draw_text(canvas, s)
             continue
         if s.fill is not None:
             canvas.setFillColor(s.fill)
