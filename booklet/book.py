@@ -201,6 +201,7 @@ def book_context(plan: Plan, setting: Setting, layout: Layout, req: BookRequest)
         "layout": {
             "name": layout.name,
             "size": describe_size(*parse_size(req.size or layout.size)),
+            "colours": dict(layout.colours),
         },
         "book": {
             "title": req.title or plan.title,

@@ -185,9 +185,9 @@ def diagram_art(
     if legend:
         shapes += _legend(diagram, width, legend_h, ink, fonts.regular)
     for shape in shapes:  # 1/100 pt is far finer than any printer; it halves the PDF's paths
-        shape.ops = [(op[0], *(round(v, 2) for v in op[1:])) for op in shape.ops]
+        shape.ops = [(op[0], *(round(v, 1) for v in op[1:])) for op in shape.ops]
         if shape.circle:
-            shape.circle = tuple(round(v, 2) for v in shape.circle)
+            shape.circle = tuple(round(v, 1) for v in shape.circle)
     return DiagramArt(width, width * aspect(legend), tuple(shapes))
 
 
@@ -252,20 +252,28 @@ def _operators(art: DiagramArt) -> tuple:
 def _format_operators(art: DiagramArt) -> tuple:
     parts: list = []
     run: list[str] = []
+    state: dict[str, str] = {}  # graphics state already set in this run: set it only on change
+
+    def setting(key: str, operator: str) -> None:
+        if state.get(key) != operator:
+            state[key] = operator
+            run.append(operator)
+
     for s in art.shapes:
         if s.kind == "text":
             if run:
                 parts.append("\n".join(run))
                 run = []
+            state.clear()  # text goes through the canvas, which sets its own fill colour
             parts.append(s)
             continue
         if s.fill is not None:
-            run.append(_colour(s.fill, "rg"))
+            setting("fill", _colour(s.fill, "rg"))
         if s.stroke is not None:
-            run.append(_colour(s.stroke, "RG"))
-            run.append(f"{_num(s.width)} w {s.cap} J {s.join} j")
+            setting("stroke", _colour(s.stroke, "RG"))
+            setting("line", f"{_num(s.width)} w {s.cap} J {s.join} j")
             dash = " ".join(_num(d) for d in s.dash) if s.dash else ""
-            run.append(f"[{dash}] 0 d")
+            setting("dash", f"[{dash}] 0 d")
         ops = s.ops if s.kind == "path" else _circle_ops(*s.circle)
         for op in ops:
             if op[0] == "Z":

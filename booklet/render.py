@@ -126,7 +126,12 @@ def snippet_context(
     return {
         "plan": plan,
         "setting": setting,
-        "layout": {"name": layout.name, "sides": sides, "size": describe_size(*trim)},
+        "layout": {
+            "name": layout.name,
+            "sides": sides,
+            "size": describe_size(*trim),
+            "colours": dict(layout.colours),
+        },
     }
 
 

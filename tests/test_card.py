@@ -70,6 +70,21 @@ def test_default_card_is_valid_with_embedded_subset_fonts(default_card):
         assert "+" in name, name  # subset
 
 
+def test_default_card_embeds_only_the_glyphs_and_faces_it_uses(default_card):
+    """Subsets without unused ASCII, no italic face, no ASCII85: the card stays under 25 KB."""
+    reader = pdf_reader(default_card)
+    used = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            used.add(font["/BaseFont"].split("+")[1])
+            widths = font["/Widths"]
+            assert len(widths) < 60, font["/BaseFont"]  # codes for used characters only
+        assert "/ASCII85Decode" not in str(page["/Contents"].get_object().get("/Filter"))
+    assert used == {"BookletSans-Regular", "BookletSans-Bold"}
+    assert default_card.stat().st_size <= 25 * 1024
+
+
 def test_metadata_and_viewer_preferences(default_card):
     reader = pdf_reader(default_card)
     assert reader.metadata.title == "Classic back massage"
