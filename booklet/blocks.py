@@ -1,4 +1,4 @@
-"""Block builders: small flowables that turn a layout's blocks into measured, drawable pieces.
+"""Block builders: small pieces that turn a layout's blocks into measured, drawable parts.
 
 Each builder knows its geometry; snippets only supply the words. All sizes derive from one body
 size, so fitting a side is a matter of trying smaller body sizes until everything fits.
@@ -10,45 +10,61 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from reportlab.lib.colors import HexColor, white
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, Paragraph
-
 from booklet.diagrams import PALETTE, aspect, diagram_art, hatch_lines, paint
+from booklet.flow import Piece, Placeable, Stack
 from booklet.fonts import FontFamily
 from booklet.model import PlannedStep, Technique, format_minutes
+from booklet.text import TextStyle, colour_of, unit_width
+
+__all__ = ["Stack", "Styles", "Gauge", "StepRow", "WarningBox", "DiagramGrid"]
+
+WHITE = "#FFFFFF"
 
 
 @dataclass(frozen=True)
 class Styles:
-    """Paragraph styles for one body size."""
+    """Text styles for one body size: cards use `text`, booklet pages ReportLab's `style`."""
 
     size: float
     fonts: FontFamily
     colours: dict[str, str]
     title_scale: float
 
-    def style(self, kind: str = "body") -> ParagraphStyle:
-        size = self.size
-        colour = self.colours["text"]
-        font = self.fonts.regular
+    def _kind(self, kind: str) -> tuple[float, bool, str]:
+        size, bold, colour = self.size, False, self.colours["text"]
         if kind == "title":
-            size, font = size * self.title_scale, self.fonts.bold
+            size, bold = size * self.title_scale, True
         elif kind == "heading":
-            size, font = size * 1.15, self.fonts.bold
+            size, bold = size * 1.15, True
         elif kind == "muted":
             colour = self.colours["muted"]
+        return size, bold, colour
+
+    def text(self, kind: str = "body", *, centred: bool = False) -> TextStyle:
+        size, bold, colour = self._kind(kind)
+        return TextStyle(self.fonts, size, colour, bold=bold, centred=centred)
+
+    def bullet_text(self, bullet: str = "•") -> TextStyle:
+        return TextStyle(
+            self.fonts, self.size, self.colours["text"], indent=self.size * 0.95, bullet=bullet
+        )
+
+    def style(self, kind: str = "body"):
+        """A platypus ParagraphStyle, for booklet pages."""
+        from reportlab.lib.styles import ParagraphStyle
+
+        size, bold, colour = self._kind(kind)
         return ParagraphStyle(
             kind,
-            fontName=font,
+            fontName=self.fonts.bold if bold else self.fonts.regular,
             fontSize=size,
             leading=size * 1.22,
-            textColor=HexColor(colour),
+            textColor=colour_of(colour),
             splitLongWords=1,
             allowWidows=1,
         )
 
-    def bullet(self) -> ParagraphStyle:
+    def bullet(self):
         s = self.style()
         s.leftIndent = self.size * 0.95
         s.bulletIndent = 0
@@ -61,43 +77,10 @@ class Styles:
         return self.size * 0.55
 
 
-def paragraphs(lines: list[str], style: ParagraphStyle) -> list[Paragraph]:
-    return [Paragraph(line, style) for line in lines]
-
-
-class Stack(Flowable):
-    """Paragraphs one under another, with a little space between them."""
-
-    def __init__(self, items: list[Flowable], spacing: float = 0.0) -> None:
-        super().__init__()
-        self.items = items
-        self.spacing = spacing
-        self.sizes: list[tuple[float, float]] = []
-        self._wrapped_width: float | None = None
-
-    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        # Heights depend on width alone; line breaking is the costly part, so do it once.
-        if avail_width == self._wrapped_width:
-            return self.width, self.height
-        self._wrapped_width = avail_width
-        self.sizes = [item.wrap(avail_width, avail_height) for item in self.items]
-        self.width = avail_width
-        self.height = sum(h for _, h in self.sizes) + self.spacing * max(0, len(self.items) - 1)
-        return self.width, self.height
-
-    def draw(self) -> None:
-        y = self.height
-        for item, (_, h) in zip(self.items, self.sizes, strict=True):
-            y -= h
-            item.drawOn(self.canv, 0, y)
-            y -= self.spacing
-
-
-class Gauge(Flowable):
+class Gauge(Piece):
     """Five boxes filled up to the pressure level, then the word: readable without colour."""
 
-    def __init__(self, rank: int, label: Paragraph, size: float, colour: str, edge: str) -> None:
-        super().__init__()
+    def __init__(self, rank: int, label: Placeable, size: float, colour: str, edge: str) -> None:
         self.rank = rank
         self.label = label
         self.size = size
@@ -119,10 +102,10 @@ class Gauge(Flowable):
         step = self.size * 0.75
         y = self.height - self.size * 0.95
         c.setLineWidth(max(0.4, self.size * 0.06))
-        c.setStrokeColor(HexColor(self.edge))
+        c.setStrokeColor(colour_of(self.edge))
         for i in range(5):
             filled = i < self.rank
-            c.setFillColor(HexColor(self.colour) if filled else white)
+            c.setFillColor(colour_of(self.colour if filled else WHITE))
             c.rect(i * step, y, box, box, stroke=1, fill=1)
         self.label.drawOn(c, self.boxes_width, self.height - self.label.height)
 
@@ -130,32 +113,31 @@ class Gauge(Flowable):
 def spine_swatch(canv, x: float, y: float, w: float, h: float, ink=None) -> None:
     """The hatched band the diagrams use for the spine, as an inline symbol."""
     canv.saveState()
-    canv.setFillColor(white)
+    canv.setFillColor(colour_of(WHITE))
     canv.rect(x, y, w, h, stroke=0, fill=1)
-    canv.setStrokeColor(HexColor(PALETTE["spine_hatch"]))
+    canv.setStrokeColor(colour_of(PALETTE["spine_hatch"]))
     canv.setLineWidth(max(0.4, h * 0.07))
     for xa, ya, xb, yb in hatch_lines(x, y, x + w, y + h, max(1.0, h * 0.24)):
         canv.line(xa, ya, xb, yb)
-    canv.setStrokeColor(HexColor(PALETTE["spine_edge"]))
+    canv.setStrokeColor(colour_of(PALETTE["spine_edge"]))
     canv.setLineWidth(max(0.5, h * 0.09))
     canv.rect(x, y, w, h, stroke=1, fill=0)
     canv.restoreState()
 
 
-class StepRow(Flowable):
+class StepRow(Piece):
     """One routine step: number badge, name and minutes, pressure gauge, text, spine line."""
 
     def __init__(
         self,
         step: PlannedStep,
-        name: Paragraph,
+        name: Placeable,
         minutes: str,
         gauge: Gauge | None,
-        body: list[Paragraph],
-        spine: Paragraph | None,
+        body: list[Placeable],
+        spine: Placeable | None,
         styles: Styles,
     ) -> None:
-        super().__init__()
         self.step = step
         self.name = name
         self.minutes = minutes
@@ -163,7 +145,7 @@ class StepRow(Flowable):
         self.body = body
         self.spine = spine
         self.styles = styles
-        self.parts: list[tuple[Flowable, float, float]] = []
+        self.parts: list[tuple[Placeable, float, float]] = []
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         s = self.styles.size
@@ -188,9 +170,7 @@ class StepRow(Flowable):
         return self.width, self.height
 
     def _minutes_width(self) -> float:
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
-        return stringWidth(self.minutes, self.styles.fonts.bold, self.styles.size)
+        return unit_width(self.minutes, self.styles.fonts.bold) * self.styles.size
 
     def draw(self) -> None:
         c = self.canv
@@ -199,13 +179,13 @@ class StepRow(Flowable):
         top = self.height
         # number badge
         r = s * 0.8
-        c.setFillColor(HexColor(colours["accent"]))
+        c.setFillColor(colour_of(colours["accent"]))
         c.circle(r, top - r * 1.05, r, stroke=0, fill=1)
-        c.setFillColor(white)
+        c.setFillColor(colour_of(WHITE))
         c.setFont(self.styles.fonts.bold, s)  # body size: large print stays large
         c.drawCentredString(r, top - r * 1.05 - s * 0.35, str(self.step.number))
         # minutes, right-aligned on the name's first line
-        c.setFillColor(HexColor(colours["text"]))
+        c.setFillColor(colour_of(colours["text"]))
         c.setFont(self.styles.fonts.bold, s)
         first_line = self.name.style.leading
         c.drawRightString(
@@ -218,11 +198,10 @@ class StepRow(Flowable):
                 spine_swatch(c, x - s * 1.7, top - bottom + item.height - h - s * 0.2, s * 1.3, h)
 
 
-class WarningBox(Flowable):
+class WarningBox(Piece):
     """A bordered panel with the spine symbol: the one thing nobody may miss."""
 
-    def __init__(self, body: list[Paragraph], styles: Styles) -> None:
-        super().__init__()
+    def __init__(self, body: list[Placeable], styles: Styles) -> None:
         self.body = Stack(body, styles.size * 0.2)
         self.styles = styles
 
@@ -242,21 +221,21 @@ class WarningBox(Flowable):
         s, pad = self.styles.size, self._pad()
         colours = self.styles.colours
         line = max(0.8, s * 0.14)
-        c.setFillColor(HexColor(colours["panel"]))
-        c.setStrokeColor(HexColor(colours["warning"]))
+        c.setFillColor(colour_of(colours["panel"]))
+        c.setStrokeColor(colour_of(colours["warning"]))
         c.setLineWidth(line)
         c.roundRect(line / 2, line / 2, self.width - line, self.height - line, s * 0.4, 1, 1)
         spine_swatch(c, pad, pad, self.icon_w, self.height - 2 * pad)
         self.body.drawOn(c, pad * 2 + self.icon_w, self.height - pad - self.body.height)
 
 
-class DiagramGrid(Flowable):
+class DiagramGrid(Piece):
     """Technique diagrams in a grid; it takes whatever height the side has left."""
 
     def __init__(
         self,
         techniques: list[Technique],
-        captions: list[list[Paragraph]],
+        captions: list[list[Placeable]],
         styles: Styles,
         *,
         legend: bool,
@@ -265,7 +244,6 @@ class DiagramGrid(Flowable):
         max_width: float,
         columns: int | None = None,
     ) -> None:
-        super().__init__()
         self.techniques = techniques
         self.captions = [Stack(c) for c in captions]
         self.styles = styles

@@ -110,6 +110,21 @@ class FillDiagram(Flowable):
         paint(self.canv, art, 0, 0)
 
 
+class PieceFlowable(Flowable):
+    """A card piece (a gauge, a warning box) on a booklet page."""
+
+    def __init__(self, piece) -> None:
+        super().__init__()
+        self.piece = piece
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = self.piece.wrap(avail_width, avail_height)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.piece.drawOn(self.canv, 0, 0)
+
+
 class SideBySide(Flowable):
     """A fixed-width piece on the left, a column of flowables beside it, tops aligned."""
 
@@ -572,12 +587,14 @@ class BookBuilder:
             text = self.setting.pressure_scale.get(level, "")
             label = Paragraph(f"<b>{level}</b>" + (f": {escape(text)}" if text else ""), s.style())
             out += [
-                Gauge(
-                    pressure_rank(level),
-                    label,
-                    s.size * 1.1,
-                    self.layout.colours["accent"],
-                    self.layout.colours["text"],
+                PieceFlowable(
+                    Gauge(
+                        pressure_rank(level),
+                        label,
+                        s.size * 1.1,
+                        self.layout.colours["accent"],
+                        self.layout.colours["text"],
+                    )
                 ),
                 Spacer(1, s.size * 0.6),
             ]
@@ -636,12 +653,14 @@ class BookBuilder:
             s.style(),
         )
         right: list[Flowable] = [
-            Gauge(
-                pressure_rank(tech.pressure),
-                gauge_label,
-                s.size,
-                self.layout.colours["accent"],
-                self.layout.colours["text"],
+            PieceFlowable(
+                Gauge(
+                    pressure_rank(tech.pressure),
+                    gauge_label,
+                    s.size,
+                    self.layout.colours["accent"],
+                    self.layout.colours["text"],
+                )
             ),
             Spacer(1, s.size * 0.5),
             *marked_paragraphs(self.lines("technique.j2", tech.id, context), s),
@@ -654,7 +673,7 @@ class BookBuilder:
             bottom += [Paragraph(escape(c), s.bullet(), bulletText="•") for c in tech.cautions]
         if tech.avoids_spine:
             warning = Paragraph(f"<b>Spine:</b> {escape(self.setting.spine_warning)}", s.style())
-            bottom += [Spacer(1, s.size * 0.8), WarningBox([warning], s)]
+            bottom += [Spacer(1, s.size * 0.8), PieceFlowable(WarningBox([warning], s))]
         style = s.style("title")
         style.spaceAfter = s.size * 0.8
         return Paragraph(f"{number}. {escape(tech.name)}", style), right, bottom

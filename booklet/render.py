@@ -7,32 +7,20 @@ still does not fit, the command fails and says what to change. Nothing is ever c
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from html import unescape
 from pathlib import Path
 from typing import Any
 
-from reportlab.lib.colors import HexColor
-from reportlab.platypus import Flowable, HRFlowable, Paragraph, Spacer
-
 from booklet import __version__
-from booklet.blocks import (
-    DiagramGrid,
-    Gauge,
-    Stack,
-    StepRow,
-    Styles,
-    WarningBox,
-    minutes_label,
-    paragraphs,
-)
+from booklet.blocks import DiagramGrid, Gauge, StepRow, Styles, WarningBox, minutes_label
 from booklet.errors import BookletError, FitError
+from booklet.flow import Piece, Rule, Space, Stack
 from booklet.fonts import FontFamily, describe_chars, font_label, missing_chars, register
 from booklet.layouts import Block, Layout, load_layout, render_snippet
 from booklet.library import Library
 from booklet.model import Plan, Setting
+from booklet.text import MarkupError, Span, TextBlock, TextStyle, colour_of, parse, plain
 from booklet.units import describe_size, parse_size
 
 MARK_ZONE = 18.0  # room outside the bleed for crop marks (0.25 in)
@@ -65,7 +53,7 @@ class SideArt:
     """A side fitted to its page: flowables already wrapped, ready to draw anywhere."""
 
     name: str
-    items: list[Flowable]
+    items: list[Piece]
     gap: float
     body_size: float
     width: float
@@ -149,7 +137,7 @@ def fit_side(
     height = trim[1] - 2 * layout.margin
     texts = SnippetCache(layout, context)
 
-    def attempt(size: float) -> tuple[list[Flowable], float, float]:
+    def attempt(size: float) -> tuple[list[Piece], float, float]:
         styles = Styles(size, fonts, layout.colours, layout.title_scale)
         items = build_blocks(blocks, layout, styles, texts, plan, setting, fonts)
         return items, measure(items, width, height, styles.gap), styles.gap
@@ -215,7 +203,7 @@ def body_sizes(start: float, minimum: float) -> list[float]:
     return sizes or [minimum]
 
 
-def measure(items: list[Flowable], width: float, height: float, gap: float) -> float:
+def measure(items: list[Piece], width: float, height: float, gap: float) -> float:
     """Height the items need; a diagram grid counts at its smallest legible size."""
     total = 0.0
     for item in items:
@@ -226,7 +214,7 @@ def measure(items: list[Flowable], width: float, height: float, gap: float) -> f
     return total + gap * max(0, len(items) - 1)
 
 
-def wrap_once(item: Flowable, width: float, height: float) -> float:
+def wrap_once(item: Piece, width: float, height: float) -> float:
     """Wrap, unless this item was already wrapped at this width: line breaking is the costly
     part of a card, and measuring then settling would otherwise do it twice."""
     key = (width, height)
@@ -236,7 +224,7 @@ def wrap_once(item: Flowable, width: float, height: float) -> float:
     return item._wrapped_height
 
 
-def settle(items: list[Flowable], width: float, height: float, gap: float) -> float:
+def settle(items: list[Piece], width: float, height: float, gap: float) -> float:
     """Final wrap: diagram grids grow into the height the other blocks leave free."""
     fixed = 0.0
     grids = [i for i in items if isinstance(i, DiagramGrid)]
@@ -251,20 +239,27 @@ def settle(items: list[Flowable], width: float, height: float, gap: float) -> fl
 
 
 class SnippetCache:
-    """Snippets render once per card, not once per fitting attempt."""
+    """Snippets render and parse once per card, not once per fitting attempt."""
 
     def __init__(self, layout: Layout, context: dict[str, Any]) -> None:
         self.layout = layout
         self.context = context
-        self.cache: dict[tuple[str, str], list[str]] = {}
+        self.cache: dict[tuple[str, str], list[tuple[Span, ...]]] = {}
 
-    def lines(self, template: str, key: str = "", extra: dict[str, Any] | None = None) -> list[str]:
+    def lines(
+        self, template: str, key: str = "", extra: dict[str, Any] | None = None
+    ) -> list[tuple[Span, ...]]:
         k = (template, key)
         if k not in self.cache:
             ctx = dict(self.context, **(extra or {}))
-            self.cache[k] = render_snippet(self.layout, template, ctx)
-            check_markup_glyphs(self.cache[k], self.layout, template)
+            self.cache[k] = parse_markup(
+                render_snippet(self.layout, template, ctx), self.layout, template
+            )
         return self.cache[k]
+
+
+def paragraphs(lines: list[tuple[Span, ...]], style: TextStyle) -> list[TextBlock]:
+    return [TextBlock(spans, style) for spans in lines]
 
 
 def build_blocks(
@@ -275,60 +270,60 @@ def build_blocks(
     plan: Plan,
     setting: Setting,
     fonts: FontFamily,
-) -> list[Flowable]:
-    items: list[Flowable] = []
+) -> list[Piece]:
+    items: list[Piece] = []
     for block in blocks:
         builder = BUILDERS[block.kind]
         items.extend(builder(block, layout, styles, texts, plan, setting, fonts))
     return items
 
 
-def _title(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
+def _title(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
     lines = texts.lines(block.template)
     if not lines:
         return []
-    out: list[Flowable] = [Paragraph(lines[0], styles.style("title"))]
-    out += paragraphs(lines[1:], styles.style("muted"))
+    out = [TextBlock(lines[0], styles.text("title"))]
+    out += paragraphs(lines[1:], styles.text("muted"))
     return [Stack(out, styles.size * 0.15)]
 
 
-def _text(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
+def _text(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
     lines = texts.lines(block.template)
-    style = styles.style(block.options.get("style", "body"))
+    style = styles.text(block.options.get("style", "body"))
     return [Stack(paragraphs(lines, style), styles.size * 0.25)] if lines else []
 
 
-def _list(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
+def _list(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
     lines = texts.lines(block.template)
-    items = [Paragraph(line, styles.bullet(), bulletText="•") for line in lines]
+    items = paragraphs(lines, styles.bullet_text())
     return [Stack(items, styles.size * 0.15)] if items else []
 
 
-def _steps(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
-    rows: list[Flowable] = []
-    heading = styles.style("heading")
-    small = styles.style("body")
+def _steps(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
+    rows: list[Piece] = []
+    heading = styles.text("heading")
+    small = styles.text("body")
     show_gauge = block.options.get("gauge", True)
     for step in plan.steps:
         lines = texts.lines(
             block.template, str(step.number), {"step": step, "technique": step.technique}
         )
-        name = Paragraph(escape(step.technique.name), heading)
+        name = TextBlock((Span(step.technique.name),), heading)
         gauge = None
         if show_gauge:
-            word = f"<b>{escape(step.pressure)}</b> pressure"
+            words = [Span(step.pressure, bold=True), Span(" pressure")]
             if setting.feedback_short:
-                word += f" · {escape(setting.feedback_short)}"
+                words.append(Span(f" · {setting.feedback_short}"))
             gauge = Gauge(
                 step.pressure_rank,
-                Paragraph(word, small),
+                TextBlock(tuple(words), small),
                 styles.size,
                 layout.colours["accent"],
                 layout.colours["text"],
             )
         spine = None
         if step.technique.avoids_spine:
-            spine = Paragraph(f"<b>{escape(setting.spine_short)}</b>", small)
+            spine = TextBlock((Span(setting.spine_short, bold=True),), small)
         rows.append(
             StepRow(
                 step,
@@ -343,20 +338,19 @@ def _steps(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]
     return [Stack(rows, styles.size * 0.7)]
 
 
-def _warning(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
+def _warning(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
     lines = texts.lines(block.template)
-    return [WarningBox(paragraphs(lines, styles.style()), styles)] if lines else []
+    return [WarningBox(paragraphs(lines, styles.text()), styles)] if lines else []
 
 
-def _diagrams(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
+def _diagrams(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
     techniques = [t for t in plan.techniques if t.diagram is not None]
     if not techniques:
         return []
+    style = styles.text("muted", centred=True)  # centred under the figure
     captions = []
     for number, tech in enumerate(techniques, start=1):
         lines = texts.lines(block.template, tech.id, {"technique": tech, "number": number})
-        style = styles.style("muted")
-        style.alignment = 1  # centred under the figure
         captions.append(paragraphs(lines, style))
     return [
         DiagramGrid(
@@ -372,23 +366,15 @@ def _diagrams(block, layout, styles, texts, plan, setting, fonts) -> list[Flowab
     ]
 
 
-def _rule(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
-    return [
-        HRFlowable(
-            width="100%",
-            thickness=max(0.5, styles.size * 0.08),
-            color=HexColor(layout.colours["accent"]),
-            spaceBefore=0,
-            spaceAfter=0,
-        )
-    ]
+def _rule(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
+    return [Rule(max(0.5, styles.size * 0.08), colour_of(layout.colours["accent"]))]
 
 
-def _space(block, layout, styles, texts, plan, setting, fonts) -> list[Flowable]:
-    return [Spacer(1, styles.size * float(block.options.get("height", 1)))]
+def _space(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
+    return [Space(styles.size * float(block.options.get("height", 1)))]
 
 
-BUILDERS: dict[str, Callable[..., list[Flowable]]] = {
+BUILDERS: dict[str, Callable[..., list[Piece]]] = {
     "title": _title,
     "text": _text,
     "list": _list,
@@ -401,6 +387,7 @@ BUILDERS: dict[str, Callable[..., list[Flowable]]] = {
 
 
 def escape(text: str) -> str:
+    """Plain text as platypus markup, for booklet pages."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -443,21 +430,37 @@ def _check_fields(fields: dict[str, str], file: Path | str, fonts: FontFamily) -
             )
 
 
-_TAG = re.compile(r"<[^>]*>")
-
-
-def check_markup_glyphs(lines: list[str], layout: Layout, template: str) -> None:
+def parse_markup(lines: list[str], layout: Layout, template: str) -> list[tuple[Span, ...]]:
+    """Parse a snippet's lines; bad markup and characters the font lacks are errors that name
+    the snippet file."""
     fonts = register(layout.font)
+    parsed = []
     for line in lines:
-        text = unescape(_TAG.sub("", line))
-        missing = missing_chars(text, fonts.regular)
+        try:
+            spans = parse(line)
+        except MarkupError as exc:
+            raise BookletError(str(exc), file=_snippet_file(layout, template)) from None
+        missing = missing_chars(plain(spans), fonts.regular)
         if missing:
             raise BookletError(
                 f"{describe_chars(missing)} cannot be printed with the font "
                 f"'{font_label(fonts.regular)}'. "
                 "Replace the character in the snippet or its data.",
-                file=layout.folders[0] / template,
+                file=_snippet_file(layout, template),
             )
+        parsed.append(spans)
+    return parsed
+
+
+def check_markup_glyphs(lines: list[str], layout: Layout, template: str) -> None:
+    parse_markup(lines, layout, template)
+
+
+def _snippet_file(layout: Layout, template: str) -> Path:
+    for folder in layout.folders:
+        if (folder / template).is_file():
+            return folder / template
+    return layout.folders[0] / template
 
 
 # --- drawing -------------------------------------------------------------------------------
@@ -466,7 +469,7 @@ def check_markup_glyphs(lines: list[str], layout: Layout, template: str) -> None
 def paint_side(canvas, art: SideArt, x: float, y: float, bleed: float) -> None:
     """Draw a fitted side with its trim's lower-left corner at (x, y)."""
     canvas.saveState()
-    canvas.setFillColor(HexColor(art.background))
+    canvas.setFillColor(colour_of(art.background))
     canvas.rect(x - bleed, y - bleed, art.width + 2 * bleed, art.height + 2 * bleed, 0, 1)
     canvas.restoreState()
     top = y + art.height - art.margin

@@ -1,0 +1,100 @@
+"""Pieces: the measured, drawable parts a card side is stacked from.
+
+A piece is told the width it may use, says how tall it then is, and draws itself at a point. The
+protocol is platypus's `wrap`/`drawOn`, so a piece can hold a ReportLab Paragraph and a booklet
+page can hold a piece (through `book.as_flowable`), but cards never need to import platypus.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class Placeable(Protocol):
+    """Anything that wraps to a width and draws at a point: a piece, or a platypus Paragraph."""
+
+    width: float
+    height: float
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]: ...
+
+    def drawOn(self, canvas, x: float, y: float) -> Any: ...  # noqa: N802
+
+
+class Piece:
+    width: float = 0.0
+    height: float = 0.0
+    canv: Any = None
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        raise NotImplementedError
+
+    def draw(self) -> None:
+        """Draw with the piece's lower-left corner at the origin, on `self.canv`."""
+        raise NotImplementedError
+
+    def drawOn(self, canvas, x: float, y: float) -> None:  # noqa: N802 - platypus's name
+        self.canv = canvas
+        canvas.saveState()
+        canvas.translate(x, y)
+        self.draw()
+        canvas.restoreState()
+
+
+class Space(Piece):
+    def __init__(self, height: float) -> None:
+        self.height = height
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        return self.width, self.height
+
+    def drawOn(self, canvas, x: float, y: float) -> None:  # noqa: N802
+        pass
+
+
+class Rule(Piece):
+    """A full-width horizontal line."""
+
+    def __init__(self, thickness: float, colour) -> None:
+        self.thickness = thickness
+        self.colour = colour
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = avail_width, self.thickness
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        c.setStrokeColor(self.colour)
+        c.setLineWidth(self.thickness)
+        c.setLineCap(0)
+        c.line(0, self.thickness / 2, self.width, self.thickness / 2)
+
+
+class Stack(Piece):
+    """Pieces (or paragraphs) one under another, with a little space between them."""
+
+    def __init__(self, items: list[Placeable], spacing: float = 0.0) -> None:
+        self.items = items
+        self.spacing = spacing
+        self.sizes: list[tuple[float, float]] = []
+        self._wrapped_width: float | None = None
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        # Heights depend on width alone; line breaking is the costly part, so do it once.
+        if avail_width == self._wrapped_width:
+            return self.width, self.height
+        self._wrapped_width = avail_width
+        self.sizes = [item.wrap(avail_width, avail_height) for item in self.items]
+        self.width = avail_width
+        self.height = sum(h for _, h in self.sizes) + self.spacing * max(0, len(self.items) - 1)
+        return self.width, self.height
+
+    def drawOn(self, canvas, x: float, y: float) -> None:  # noqa: N802
+        # No state of its own to save: each item draws itself in place.
+        y += self.height
+        for item, (_, h) in zip(self.items, self.sizes, strict=True):
+            y -= h
+            item.drawOn(canvas, x, y)
+            y -= self.spacing

@@ -1,0 +1,338 @@
+"""Card text: a small paragraph markup, parsed once and broken into lines at any size.
+
+A card side is fitted by trying body sizes from the layout's own down to its legible minimum, so
+the work is split by what changes: markup is parsed once per snippet line, each word is
+measured once per font, and breaking lines at a size is then a walk over cached widths.
+ReportLab's platypus Paragraph redid all three at every size; it was most of a card's render
+time, and importing it a third of start-up.
+
+Markup is the part of ReportLab's that snippets need: `<b>`, `<i>` (and `<strong>`, `<em>`),
+`<font color="#hex" size="pt">`, `<br/>`, and entities such as `&amp;`. Anything else is an
+error that says what to write instead, never a silent drop and never a crash.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from html import unescape
+
+from booklet.flow import Piece
+from booklet.fonts import FontFamily
+
+LEADING = 1.22  # line height as a share of the font size
+MIN_FONT_SIZE, MAX_FONT_SIZE = 4.0, 72.0
+
+
+class MarkupError(ValueError):
+    """Snippet markup that cannot be read; the message says what to write instead."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of text in one face and colour. size is absolute pt from <font size>, or None
+    for the paragraph's own size (which shrinks with the card)."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    colour: str | None = None
+    size: float | None = None
+
+
+BREAK = Span("\n")
+
+_TAG = re.compile(
+    r"<(/?)([A-Za-z]+)((?:\s+[A-Za-z_-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))*)\s*(/?)>"
+)
+_ATTRIBUTE = re.compile(r"([A-Za-z_-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+))")
+_SPACES = re.compile(r"[ \t\r\n]+")
+_HEX = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
+_STYLE_TAGS = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic"}
+KNOWN_TAGS = '<b>, <i>, <font color="#hex" size="pt"> and <br/>'
+
+
+@lru_cache(maxsize=4096)
+def parse(markup: str) -> tuple[Span, ...]:
+    """Markup to spans. Whitespace runs become one space, as in HTML and ReportLab."""
+    spans: list[Span] = []
+    stack: list[tuple[str, Span]] = []
+    style = Span("")
+    pos = 0
+    for match in _TAG.finditer(markup):
+        _add_text(spans, markup[pos : match.start()], style)
+        pos = match.end()
+        closing, name, attributes, self_closing = match.groups()
+        name = name.lower()
+        if name == "br":
+            spans.append(BREAK)
+            continue
+        if closing:
+            if not stack or stack[-1][0] != name:
+                expected = f"</{stack[-1][0]}>" if stack else "no closing tag"
+                raise MarkupError(f"</{name}> does not match: expected {expected}.")
+            style = stack.pop()[1]
+            continue
+        if name in _STYLE_TAGS:
+            if attributes.strip():
+                raise MarkupError(f"<{name}> takes no attributes.")
+            changed = Span("", **{**_fields(style), _STYLE_TAGS[name]: True})
+        elif name == "font":
+            changed = _font(style, attributes)
+        else:
+            raise MarkupError(
+                f"<{name}> is not a tag cards understand. Use {KNOWN_TAGS}, "
+                "or write &lt; for a literal '<'."
+            )
+        if self_closing:
+            continue
+        stack.append((name, style))
+        style = changed
+    _add_text(spans, markup[pos:], style)
+    if stack:
+        raise MarkupError(f"<{stack[-1][0]}> is never closed. Add </{stack[-1][0]}>.")
+    return tuple(spans)
+
+
+def _fields(span: Span) -> dict:
+    return {"bold": span.bold, "italic": span.italic, "colour": span.colour, "size": span.size}
+
+
+def _font(style: Span, attributes: str) -> Span:
+    fields = _fields(style)
+    for match in _ATTRIBUTE.finditer(attributes):
+        key = match.group(1).lower()
+        value = next(v for v in match.groups()[1:] if v is not None).strip()
+        if key in ("color", "colour"):
+            if not _HEX.fullmatch(value):
+                raise MarkupError(
+                    f'<font color="{value}"> is not a colour. Use a hex colour like "#1F1F1F".'
+                )
+            fields["colour"] = value
+        elif key == "size":
+            try:
+                size = float(value)
+            except ValueError:
+                size = -1.0
+            if not MIN_FONT_SIZE <= size <= MAX_FONT_SIZE:
+                raise MarkupError(
+                    f'<font size="{value}"> is not a size. Use a number of points from '
+                    f"{MIN_FONT_SIZE:g} to {MAX_FONT_SIZE:g}."
+                )
+            fields["size"] = size
+        else:
+            raise MarkupError(f"<font> has no '{key}' attribute. Use color or size.")
+    return Span("", **fields)
+
+
+def _add_text(spans: list[Span], raw: str, style: Span) -> None:
+    if not raw:
+        return
+    if "<" in raw or ">" in raw:
+        raise MarkupError(
+            f"'{raw.strip()[:30]}' has a '<' or '>' that is not a tag. Write &lt; or &gt; "
+            f"for the character itself; tags are {KNOWN_TAGS}."
+        )
+    text = unescape(_SPACES.sub(" ", raw))
+    if text:
+        spans.append(Span(text, style.bold, style.italic, style.colour, style.size))
+
+
+def plain(spans: tuple[Span, ...]) -> str:
+    return "".join(s.text for s in spans)
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+_WIDTHS: dict[tuple[str, str], float] = {}
+
+
+def unit_width(text: str, font: str) -> float:
+    """Width of text at 1 pt, cached: the same words recur on every card and at every size."""
+    key = (text, font)
+    width = _WIDTHS.get(key)
+    if width is None:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        if len(_WIDTHS) > 200_000:
+            _WIDTHS.clear()
+        width = _WIDTHS[key] = stringWidth(text, font, 1000) / 1000
+    return width
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    fonts: FontFamily
+    size: float
+    colour: str
+    bold: bool = False
+    centred: bool = False
+    indent: float = 0.0  # left indent of every line (room for a bullet)
+    bullet: str | None = None
+
+    @property
+    def leading(self) -> float:
+        return self.size * LEADING
+
+    def face(self, span: Span) -> str:
+        bold = span.bold or self.bold
+        if bold and span.italic:
+            return self.fonts.bold_italic
+        if bold:
+            return self.fonts.bold
+        return self.fonts.italic if span.italic else self.fonts.regular
+
+
+@dataclass
+class Line:
+    runs: list[tuple[str, str, float, str]]  # text, font, size, colour
+    width: float
+    size: float  # the largest font size on the line
+
+    @property
+    def advance(self) -> float:
+        return self.size * LEADING
+
+
+def break_lines(spans: tuple[Span, ...], style: TextStyle, width: float) -> list[Line]:
+    """Greedy line breaking at spaces; a word wider than the line is split between letters."""
+    lines: list[Line] = []
+    runs: list[list] = []  # [text, font, size, colour]
+    line_w = 0.0
+    line_size = style.size
+    pending_space: tuple[str, float, str] | None = None  # font, size, colour of a space
+
+    def finish() -> None:
+        nonlocal runs, line_w, line_size, pending_space
+        lines.append(Line([tuple(r) for r in runs], line_w, line_size))
+        runs, line_w, line_size, pending_space = [], 0.0, style.size, None
+
+    def put(text: str, font: str, size: float, colour: str, w: float) -> None:
+        nonlocal line_w, line_size
+        if runs and runs[-1][1] == font and runs[-1][2] == size and runs[-1][3] == colour:
+            runs[-1][0] += text
+        else:
+            runs.append([text, font, size, colour])
+        line_w += w
+        line_size = max(line_size, size)
+
+    for word in _words(spans, style):
+        if word is None:  # forced break
+            finish()
+            continue
+        parts, word_w, space = word
+        gap = 0.0
+        if runs and pending_space is not None:
+            gap = unit_width(" ", pending_space[0]) * pending_space[1]
+        if runs and line_w + gap + word_w > width + 1e-6:
+            finish()
+            gap = 0.0
+        if runs and pending_space is not None and gap:
+            put(" ", *pending_space, gap)
+        if not runs and word_w > width + 1e-6:
+            _put_long_word(parts, width, put, finish, lambda: line_w)
+        else:
+            for text, font, size, colour in parts:
+                put(text, font, size, colour, unit_width(text, font) * size)
+        pending_space = space
+    if runs:
+        finish()
+    return lines
+
+
+def _words(spans: tuple[Span, ...], style: TextStyle):
+    """Words as (pieces, width, the space after it) with None for a forced line break."""
+    parts: list[tuple[str, str, float, str]] = []
+    width = 0.0
+    for span in spans:
+        if span is BREAK:
+            if parts:
+                yield parts, width, None
+                parts, width = [], 0.0
+            yield None
+            continue
+        font = style.face(span)
+        size = span.size or style.size
+        colour = span.colour or style.colour
+        pieces = span.text.split(" ")
+        for i, piece in enumerate(pieces):
+            if i > 0 and parts:  # a space came before this piece: the word so far is done
+                yield parts, width, (font, size, colour)
+                parts, width = [], 0.0
+            if piece:
+                parts.append((piece, font, size, colour))
+                width += unit_width(piece, font) * size
+    if parts:
+        yield parts, width, None
+
+
+def _put_long_word(parts, width: float, put, finish, current) -> None:
+    for text, font, size, colour in parts:
+        for char in text:
+            w = unit_width(char, font) * size
+            if current() > 0 and current() + w > width + 1e-6:
+                finish()
+            put(char, font, size, colour, w)
+
+
+# --- drawing -----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def colour_of(hex_colour: str):
+    from reportlab.lib.colors import HexColor
+
+    return HexColor(hex_colour)
+
+
+class TextBlock(Piece):
+    """One paragraph: wraps to a width, draws its lines with a single text object."""
+
+    def __init__(self, spans: tuple[Span, ...], style: TextStyle) -> None:
+        self.spans = spans
+        self.style = style
+        self.lines: list[Line] = []
+        self._wrapped_width: float | None = None
+
+    @property
+    def leading(self) -> float:
+        return self.style.leading
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        if avail_width != self._wrapped_width:
+            self._wrapped_width = avail_width
+            inner = max(1.0, avail_width - self.style.indent)
+            self.lines = break_lines(self.spans, self.style, inner)
+            self.height = sum(line.advance for line in self.lines)
+        self.width = avail_width
+        return self.width, self.height
+
+    def drawOn(self, canvas, x: float, y: float) -> None:  # noqa: N802
+        style = self.style
+        text = canvas.beginText()
+        font = size = colour = None
+        baseline = y + self.height
+        first = True
+        for line in self.lines:
+            baseline -= line.size if first else line.advance
+            offset = style.indent
+            if style.centred:
+                offset += (self.width - style.indent - line.width) / 2
+            if first and style.bullet:
+                text.setTextOrigin(x, baseline)
+                font, size, colour = style.fonts.regular, style.size, style.colour
+                text.setFont(font, size, style.leading)
+                text.setFillColor(colour_of(colour))
+                text.textOut(style.bullet)
+            first = False
+            text.setTextOrigin(x + offset, baseline)
+            for run_text, run_font, run_size, run_colour in line.runs:
+                if (run_font, run_size) != (font, size):
+                    font, size = run_font, run_size
+                    text.setFont(font, size, style.leading)
+                if run_colour != colour:
+                    colour = run_colour
+                    text.setFillColor(colour_of(colour))
+                text.textOut(run_text)
+        canvas.drawText(text)
