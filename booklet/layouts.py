@@ -1,8 +1,8 @@
 """Layouts: settings data plus short Jinja2 snippets, rendered in a sandbox.
 
 A layout is a folder with `layout.yaml` (page size, margins, fonts, colours, the ordered blocks of
-each side) and `.j2` snippets producing ReportLab paragraph markup. `extends: NAME` reuses another
-layout: settings merge (child wins) and snippets are looked up in the child's folder first.
+each side) and `.j2` snippets producing paragraph markup (see booklet.text). `extends: NAME`
+reuses another layout: settings merge (child wins) and snippets are looked up in the child's folder first.
 Template authors cannot break geometry: blocks are Python builders; snippets only make text.
 """
 
