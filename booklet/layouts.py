@@ -2,7 +2,8 @@
 
 A layout is a folder with `layout.yaml` (page size, margins, fonts, colours, the ordered blocks of
 each side) and `.j2` snippets producing paragraph markup (see booklet.text). `extends: NAME`
-reuses another layout: settings merge (child wins) and snippets are looked up in the child's folder first.
+reuses another layout: settings merge (child wins) and snippets are looked up in the child's
+folder first.
 Template authors cannot break geometry: blocks are Python builders; snippets only make text.
 """
 
