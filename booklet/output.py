@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
 from pathlib import Path
 
 from booklet.errors import BookletError
@@ -35,13 +34,26 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~mask
 
 
+def _create_temp(parent: Path, name: str) -> tuple[int, Path]:
+    """A new, exclusive file beside the target (what tempfile.mkstemp does, without importing
+    tempfile and its dependencies into every run)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = parent / f".{name}.{os.urandom(4).hex()}.tmp"
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise BookletError("could not create a temporary file beside it.", file=parent / name)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data` in one step; on any failure the old file stays as it was."""
     check_target(path)
     parent = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    fd, tmp = _create_temp(parent, path.name)
     try:
-        os.fchmod(fd, _file_mode(path))  # mkstemp makes 0600; give the usual permissions
+        os.fchmod(fd, _file_mode(path))  # the umask applied at creation; give the usual mode
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from html import unescape
 
 from booklet.flow import Piece
 from booklet.fonts import FontFamily
@@ -134,7 +133,11 @@ def _add_text(spans: list[Span], raw: str, style: Span) -> None:
             f"'{raw.strip()[:30]}' has a '<' or '>' that is not a tag. Write &lt; or &gt; "
             f"for the character itself; tags are {KNOWN_TAGS}."
         )
-    text = unescape(_SPACES.sub(" ", raw))
+    text = _SPACES.sub(" ", raw)
+    if "&" in text:
+        from html import unescape
+
+        text = unescape(text)
     if text:
         spans.append(Span(text, style.bold, style.italic, style.colour, style.size))
 

@@ -7,7 +7,6 @@ list is not empty. Messages name the field, what was given and what is allowed.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -71,6 +70,8 @@ def type_name(value: Any) -> str:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    import difflib  # only when there is a typo to suggest a fix for
+
     match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f" Did you mean '{match[0]}'?" if match else ""
 
