@@ -126,3 +126,46 @@ def test_user_text_cannot_inject_markup_through_a_snippet(run, make_library, tmp
     assert result.exit_code == 0, result.output
     text = " ".join(page_texts(tmp_path / "o.pdf")[0].split())
     assert "Tom & Jerry's <i>routine</i> <img src='x.png'/>" in text
+
+
+def _render_fresh(lib, tmp_path, name):
+    """A card from a freshly loaded library, as a new process would make it."""
+    from booklet import layouts
+    from booklet.library import load_library
+    from booklet.render import CardRequest, render_card
+
+    layouts._ENV_CACHE.clear()
+    library = load_library([lib])
+    return render_card(library, library.plan("classic"), CardRequest(layout="mine"))
+
+
+def test_compiled_snippets_are_cached_and_checked_against_their_source(
+    layout_lib, tmp_path, monkeypatch
+):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BOOKLET_CACHE", str(cache))
+    lib = layout_lib("{{ plan.title }} first\n")
+    first = _render_fresh(lib, tmp_path, "a")
+    entries = sorted(cache.glob("snippet-*.cache"))
+    assert len(entries) >= 6  # every snippet the bedside card uses
+    assert _render_fresh(lib, tmp_path, "b") == first  # from the cache: the same bytes
+    (lib / "layouts" / "mine" / "title.j2").write_text("{{ plan.title }} second\n")
+    edited = _render_fresh(lib, tmp_path, "c")
+    assert edited != first  # an edited snippet is compiled afresh, not read from the cache
+    for entry in cache.glob("snippet-*.cache"):
+        entry.write_bytes(b"damaged")
+    assert _render_fresh(lib, tmp_path, "d") == edited  # a damaged cache only costs time
+
+
+def test_a_cache_that_cannot_be_written_or_is_off_changes_nothing(
+    layout_lib, tmp_path, monkeypatch
+):
+    lib = layout_lib("{{ plan.title }}\n")
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("BOOKLET_CACHE", str(blocked / "cache"))
+    expected = _render_fresh(lib, tmp_path, "a")
+    monkeypatch.setenv("BOOKLET_CACHE", "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert _render_fresh(lib, tmp_path, "b") == expected
+    assert not (tmp_path / "xdg").exists()
