@@ -159,11 +159,12 @@ def fit_side(
         if used <= height + 0.01:
             k = start
         else:
-            # Text height grows about in proportion to its size, so aim straight at the size
-            # that should fit, then step to the largest that does.
+            # Wrapped text grows about with the square of its size (taller lines, and more of
+            # them), so aim straight at the size that should fit, then step to the largest
+            # that does.
             fixed = sum(i.minimum_height(width) for i in items if isinstance(i, DiagramGrid))
             ratio = max(0.0, height - fixed) / max(used - fixed, 1e-6)
-            k = min(range(1, len(sizes)), key=lambda j: abs(sizes[j] - sizes[start] * ratio))
+            k = min(range(1, len(sizes)), key=lambda j: abs(sizes[j] - sizes[start] * ratio**0.5))
             k = max(k, start + 1) if start + 1 < len(sizes) else k
             items, used, gap = attempt(sizes[k])
         step = -1 if used <= height + 0.01 else 1  # fits: try larger; else smaller
