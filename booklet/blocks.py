@@ -7,8 +7,7 @@ size, so fitting a side is a matter of trying smaller body sizes until everythin
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from booklet.diagrams import PALETTE, aspect, diagram_art, hatch_lines, paint
 from booklet.flow import Piece, Placeable, Stack
@@ -21,8 +20,7 @@ __all__ = ["Stack", "Styles", "Gauge", "StepRow", "WarningBox", "DiagramGrid"]
 WHITE = "#FFFFFF"
 
 
-@dataclass(frozen=True)
-class Styles:
+class Styles(NamedTuple):
     """Text styles for one body size: cards use `text`, booklet pages ReportLab's `style`."""
 
     size: float

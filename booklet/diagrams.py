@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from reportlab.lib.colors import Color, HexColor, white
 
@@ -62,8 +63,7 @@ def aspect(legend: bool) -> float:
     return body + (LEGEND_SHARE if legend else 0.0)
 
 
-@dataclass(frozen=True)
-class Ink:
+class Ink(NamedTuple):
     """Colours for one render: as chosen, or as greys of the same lightness."""
 
     grayscale: bool = False
@@ -115,8 +115,7 @@ class Shape:
     anchor: str = "start"
 
 
-@dataclass(frozen=True)
-class DiagramArt:
+class DiagramArt(NamedTuple):
     width: float
     height: float
     shapes: tuple[Shape, ...]

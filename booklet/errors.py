@@ -7,12 +7,11 @@ prints it as one line and exits 2. Anything else is a bug and exits 1.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with one place in one file."""
 
     message: str

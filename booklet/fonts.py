@@ -6,15 +6,14 @@ checked before rendering and a missing character becomes a clear error instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from booklet.errors import BookletError
 
 
-@dataclass(frozen=True)
-class FontFamily:
+class FontFamily(NamedTuple):
     regular: str
     bold: str
     italic: str

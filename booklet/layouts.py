@@ -13,10 +13,10 @@ import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from booklet.datafile import Document, join, load_yaml
 from booklet.errors import BookletError, Problem, ValidationError, display_path
@@ -75,15 +75,13 @@ DEFAULT_COLOURS = {
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     kind: str
     template: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     kind: str
     name: str
     description: str
@@ -508,7 +506,7 @@ def check_layout_folder(folder: Path, library: Library | None) -> list[Problem]:
 
 
 def with_overrides(layout: Layout, **changes: Any) -> Layout:
-    return replace(layout, **{k: v for k, v in changes.items() if v is not None})
+    return layout._replace(**{k: v for k, v in changes.items() if v is not None})
 
 
 def list_layouts(library: Library) -> list[Layout]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 PRESSURE_LEVELS: tuple[str, ...] = ("light", "gentle", "moderate", "firm", "deep")
 TECHNIQUE_KINDS: tuple[str, ...] = ("glide", "circle", "knead", "rake", "press", "stretch", "other")
@@ -20,8 +22,7 @@ def pressure_rank(level: str) -> int:
     return PRESSURE_LEVELS.index(level) + 1
 
 
-@dataclass(frozen=True)
-class Stroke:
+class Stroke(NamedTuple):
     """One movement on the back figure, in normalised back coordinates (spine at x = 0.5)."""
 
     kind: str
@@ -36,14 +37,12 @@ class Stroke:
     returning: bool = False
 
 
-@dataclass(frozen=True)
-class Diagram:
+class Diagram(NamedTuple):
     strokes: tuple[Stroke, ...]
     caution: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Technique:
+class Technique(NamedTuple):
     id: str
     name: str
     summary: str
@@ -66,8 +65,7 @@ class Technique:
         return "spine" in self.avoid
 
 
-@dataclass(frozen=True)
-class RoutineStep:
+class RoutineStep(NamedTuple):
     """A routine's reference to a technique, with optional overrides of its defaults."""
 
     technique: str
@@ -76,8 +74,7 @@ class RoutineStep:
     note: str | None = None
 
 
-@dataclass(frozen=True)
-class Routine:
+class Routine(NamedTuple):
     id: str
     title: str
     description: str
@@ -86,8 +83,7 @@ class Routine:
     path: Path | None = None
 
 
-@dataclass(frozen=True)
-class PlannedStep:
+class PlannedStep(NamedTuple):
     """A routine step resolved against its technique: what a page actually prints."""
 
     number: int
@@ -101,8 +97,7 @@ class PlannedStep:
         return pressure_rank(self.pressure)
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """A routine ready to print: title, steps with their effective values, and the total."""
 
     id: str
@@ -127,8 +122,7 @@ class Plan:
         return any(step.technique.oil for step in self.steps)
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """The setup and safety text every routine carries, kept as data so it can be reworded."""
 
     spine_warning: str
@@ -140,7 +134,7 @@ class Setting:
     disclaimer: str
     feedback_short: str = ""
     setup_short: str = ""
-    pressure_scale: dict[str, str] = field(default_factory=dict)
+    pressure_scale: Mapping[str, str] = MappingProxyType({})
     path: Path | None = None
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from booklet import __version__
 from booklet.blocks import DiagramGrid, Gauge, StepRow, Styles, WarningBox, minutes_label
@@ -34,8 +34,7 @@ MIN_DIAGRAM_WIDTH = 1.05 * 72
 MAX_DIAGRAM_WIDTH = 3.2 * 72
 
 
-@dataclass(frozen=True)
-class CardRequest:
+class CardRequest(NamedTuple):
     layout: str = "bedside"
     size: str | None = None
     landscape: bool = False
@@ -83,7 +82,7 @@ def build_card(library: Library, plan: Plan, req: CardRequest) -> Card:
         title = " ".join(req.title.split())
         if not title or len(title) > 120:
             raise BookletError("--title must have 1 to 120 characters.")
-        plan = replace(plan, title=title)
+        plan = plan._replace(title=title)
     layout = load_layout(req.layout, library)
     if layout.kind != "card":
         raise BookletError(

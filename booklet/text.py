@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from booklet.flow import Piece
 from booklet.fonts import FontFamily
@@ -28,8 +29,7 @@ class MarkupError(ValueError):
     """Snippet markup that cannot be read; the message says what to write instead."""
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """A stretch of text in one face and colour. size is absolute pt from <font size>, or None
     for the paragraph's own size (which shrinks with the card)."""
 
@@ -164,8 +164,7 @@ def unit_width(text: str, font: str) -> float:
     return width
 
 
-@dataclass(frozen=True)
-class TextStyle:
+class TextStyle(NamedTuple):
     fonts: FontFamily
     size: float
     colour: str
