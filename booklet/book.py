@@ -33,7 +33,7 @@ from booklet import __version__
 from booklet.blocks import Gauge, Stack, Styles, WarningBox
 from booklet.diagrams import aspect, diagram_art, paint
 from booklet.errors import BookletError, FitError
-from booklet.fonts import FontFamily, register
+from booklet.fonts import FontFamily, register_all
 from booklet.layouts import MIN_SAFE_MARGIN, Layout, load_layout, render_snippet
 from booklet.library import Library
 from booklet.model import PRESSURE_LEVELS, Plan, Setting, Technique, format_minutes, pressure_rank
@@ -280,7 +280,7 @@ class BookBuilder:
             )
         self.plan, self.req = plan, req
         self.setting = library.require_setting()
-        self.fonts = register(self.layout.font)
+        self.fonts = register_all(self.layout.font)
         check_glyphs(plan, self.setting, self.fonts)
         check_request_text(req, self.fonts)
         self.size = parse_size(req.size or self.layout.size)
@@ -566,6 +566,8 @@ class BookBuilder:
         table.setStyle(
             TableStyle(
                 [
+                    # the cells are paragraphs, but the table sets its font first: make it ours
+                    ("FONT", (0, 0), (-1, -1), self.fonts.regular, s.size),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("RIGHTPADDING", (0, 0), (-1, -1), 0),

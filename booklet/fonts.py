@@ -66,17 +66,20 @@ def _font_dir(family: str) -> Path:
     )
 
 
+_FACE_FILES: dict[str, Path] = {}  # every face of every family asked for, by font name
+_REGISTERED: set[str] = set()
+
+
 @cache
 def register(family: str = "sans") -> FontFamily:
-    """Register a family with ReportLab (once) so `<b>` and `<i>` pick the right faces.
+    """Make a family known to ReportLab, once. Regular and bold are registered now; the italic
+    faces when first used (`face`), since most cards never use them.
 
     Subsets hold only the glyphs a PDF uses (ReportLab otherwise adds all of ASCII to each), and
     streams are written as plain binary, not ASCII85: together a card PDF is a third smaller.
     """
     from reportlab import rl_config
     from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
 
     if family not in FAMILY_FILES:
         raise BookletError(f"font '{family}' is not known. Use one of: {', '.join(FAMILY_NAMES)}.")
@@ -85,10 +88,33 @@ def register(family: str = "sans") -> FontFamily:
     prefix = FAMILY_LABELS[family].replace(" ", "")
     names = (prefix, f"{prefix}-Bold", f"{prefix}-Italic", f"{prefix}-BoldItalic")
     for name, filename in zip(names, FAMILY_FILES[family], strict=True):
-        pdfmetrics.registerFont(TTFont(name, str(folder / filename), asciiReadable=False))
+        _FACE_FILES[name] = folder / filename
+    face(names[0])
+    face(names[1])
+    # After registering: ReportLab maps a newly registered font's own name to itself in every
+    # style, and the regular face's name is the family's.
     for (bold, italic), name in zip(((0, 0), (1, 0), (0, 1), (1, 1)), names, strict=True):
-        addMapping(prefix, bold, italic, name)
+        addMapping(prefix, bold, italic, name)  # so platypus's <b> and <i> find the faces
     return FontFamily(*names)
+
+
+def face(name: str) -> str:
+    """A face's font name, registered with ReportLab first if this is its first use."""
+    if name not in _REGISTERED:
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        pdfmetrics.registerFont(TTFont(name, str(_FACE_FILES[name]), asciiReadable=False))
+        _REGISTERED.add(name)
+    return name
+
+
+def register_all(family: str = "sans") -> FontFamily:
+    """Every face now: platypus looks faces up by name as it meets `<i>`."""
+    fonts = register(family)
+    for name in fonts:
+        face(name)
+    return fonts
 
 
 @cache

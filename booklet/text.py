@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from booklet.flow import Piece
-from booklet.fonts import FontFamily
+from booklet.fonts import FontFamily, face
 
 LEADING = 1.22  # line height as a share of the font size
 MIN_FONT_SIZE, MAX_FONT_SIZE = 4.0, 72.0
@@ -179,11 +179,9 @@ class TextStyle(NamedTuple):
 
     def face(self, span: Span) -> str:
         bold = span.bold or self.bold
-        if bold and span.italic:
-            return self.fonts.bold_italic
-        if bold:
-            return self.fonts.bold
-        return self.fonts.italic if span.italic else self.fonts.regular
+        if span.italic:
+            return face(self.fonts.bold_italic if bold else self.fonts.italic)
+        return self.fonts.bold if bold else self.fonts.regular
 
 
 @dataclass

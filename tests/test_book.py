@@ -105,6 +105,18 @@ def test_every_technique_page_has_its_spine_warning_and_page_number(default_book
         assert section.splitlines()[0] == str(page + 1)  # the footer's page number
 
 
+def test_technique_pages_set_bold_and_italic_in_their_own_faces(default_book):
+    """`<b>` and `<i>` in booklet text must reach the bold and oblique faces, not fall back."""
+    reader = pdf_reader(default_book)
+    texts = page_texts(default_book)
+    page = next(i for i, t in enumerate(texts) if re.search(r"^\d\. Fan stroke$", t, re.M))
+    fonts = {
+        f.get_object()["/BaseFont"].split("+")[-1]
+        for f in reader.pages[page]["/Resources"]["/Font"].values()
+    }
+    assert {"BookletSans-Bold", "BookletSans-Oblique", "BookletSans-Regular"} <= fonts
+
+
 def test_the_before_you_begin_page_covers_safety(default_book):
     text = " ".join(" ".join(page_texts(default_book)[3:5]).split())
     for phrase in (
@@ -267,3 +279,14 @@ def test_cover_title_stays_inside_its_band(library, size):
     titles = [r for r in rects if r[3] > band_bottom + 1]
     assert titles, "no title text found in the band"
     assert all(r[1] >= band_bottom for r in titles)
+
+
+def test_every_font_in_the_booklet_is_embedded(default_book):
+    """A print shop's preflight rejects unembedded fonts; a table once brought in Helvetica."""
+    for number, page in enumerate(pdf_reader(default_book).pages, start=1):
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            assert descriptor is not None and "/FontFile2" in descriptor.get_object(), (
+                f"page {number}: {font['/BaseFont']} is not embedded"
+            )
