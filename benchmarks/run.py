@@ -101,13 +101,17 @@ def median_spread(values: list[float]) -> dict[str, float]:
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def timed_process(cmd: list[str], repeats: int, cwd: Path) -> list[float]:
-    subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, env=CHILD_ENV)  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+def timed_processes(cmds: dict[str, list[str]], repeats: int, cwd: Path) -> dict[str, list[float]]:
+    """Whole-process times, the commands taking turns round by round: a shared machine's slow
+    spells then fall on the reference and on booklet alike, and the ratio stays honest."""
+    for cmd in cmds.values():  # warm-up: bytecode and snippet caches, the disk cache
         subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, env=CHILD_ENV)
-        times.append(time.perf_counter() - start)
+    times: dict[str, list[float]] = {name: [] for name in cmds}
+    for _ in range(repeats):
+        for name, cmd in cmds.items():
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, env=CHILD_ENV)
+            times[name].append(time.perf_counter() - start)
     return times
 
 
@@ -148,8 +152,16 @@ def in_process(repeats: int, cards: int) -> dict[str, dict[str, float]]:
             return library.plan(None, order), CardRequest(size=["4x6", "5x7", "a6"][i % 3])
         return library.plan(routines[i % 3]), CardRequest(size=["4x6", "5x7"][i % 2])
 
-    per_card = []
+    reference: dict = {}
+    exec(compile(REFERENCE_SCRIPT, "reference", "exec"), reference)
+    reference["card"](0)
+    # Reference and booklet take turns, round by round, for the same reason as processes do.
+    per_card, per_reference_card = [], []
     for r in range(repeats):
+        start = time.perf_counter()
+        for i in range(cards):
+            reference["card"](r * cards + i)
+        per_reference_card.append((time.perf_counter() - start) / cards)
         start = time.perf_counter()
         for i in range(cards):
             plan, req = card_variant(r * cards + i)
@@ -166,23 +178,11 @@ def in_process(repeats: int, cards: int) -> dict[str, dict[str, float]]:
         impose_saddle(pdf, "a4", 0.0, False)
         impose_times.append(time.perf_counter() - start)
     return {
+        "reference_card_s": median_spread(per_reference_card),
         "card_in_process_s": median_spread(per_card),
         "book_in_process_s": median_spread(book_times),
         "impose_in_process_s": median_spread(impose_times),
     }
-
-
-def reference_in_process(repeats: int, cards: int) -> dict[str, float]:
-    namespace: dict = {}
-    exec(compile(REFERENCE_SCRIPT, "reference", "exec"), namespace)
-    namespace["card"](0)
-    per_card = []
-    for r in range(repeats):
-        start = time.perf_counter()
-        for i in range(cards):
-            namespace["card"](r * cards + i)
-        per_card.append((time.perf_counter() - start) / cards)
-    return median_spread(per_card)
 
 
 def batch_file(folder: Path, count: int) -> Path:
@@ -215,16 +215,16 @@ def main() -> int:
     (work / "reference.py").write_text(REFERENCE_SCRIPT)
     results: dict[str, dict] = {}
     try:
-        results["reference_process_s"] = median_spread(
-            timed_process([PYTHON, "reference.py", "1", "ref.pdf"], repeats, work)
+        processes = timed_processes(
+            {
+                "reference_process_s": [PYTHON, "reference.py", "1", "ref.pdf"],
+                "help_process_s": [*BOOKLET, "--help"],
+                "card_process_s": [*BOOKLET, "card", "-o", "card.pdf"],
+            },
+            repeats * 2,
+            work,
         )
-        results["reference_card_s"] = reference_in_process(repeats, 20)
-        results["help_process_s"] = median_spread(
-            timed_process([*BOOKLET, "--help"], repeats, work)
-        )
-        results["card_process_s"] = median_spread(
-            timed_process([*BOOKLET, "card", "-o", "card.pdf"], repeats, work)
-        )
+        results.update({name: median_spread(times) for name, times in processes.items()})
         results.update(in_process(repeats, 20))
         subprocess.run(
             [*BOOKLET, "book", "-o", "book.pdf"], cwd=work, check=True, capture_output=True

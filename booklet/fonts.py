@@ -118,16 +118,16 @@ def register_all(family: str = "sans") -> FontFamily:
 
 
 @cache
-def _charmap(font_name: str) -> frozenset[int]:
+def _charmap(font_name: str) -> frozenset[str]:
+    """The characters a font can draw, plus the line breaks and tabs text may hold."""
     from reportlab.pdfbase import pdfmetrics
 
-    return frozenset(pdfmetrics.getFont(font_name).face.charToGlyph)
+    return frozenset(map(chr, pdfmetrics.getFont(font_name).face.charToGlyph)) | set("\n\r\t")
 
 
 def missing_chars(text: str, font_name: str) -> list[str]:
     """Characters in text that the font cannot draw (spaces and line breaks are fine)."""
-    have = _charmap(font_name)
-    return sorted(c for c in set(text) if ord(c) not in have and c not in "\n\r\t")
+    return sorted(set(text) - _charmap(font_name))
 
 
 def font_label(font_name: str) -> str:

@@ -195,62 +195,69 @@ class Line:
         return self.size * LEADING
 
 
+Word = tuple  # (parts, width, space after) with parts ((text, font, size, colour), ...)
+
+
 def break_lines(spans: tuple[Span, ...], style: TextStyle, width: float) -> list[Line]:
     """Greedy line breaking at spaces; a word wider than the line is split between letters."""
+    return break_words(words_of(spans, style), style.size, width)
+
+
+def break_words(words: list[Word | None], base_size: float, width: float) -> list[Line]:
     lines: list[Line] = []
-    runs: list[list] = []  # [text, font, size, colour]
+    runs: list[list] = []  # [text, font, size, colour], merged while the style holds
     line_w = 0.0
-    line_size = style.size
-    pending_space: tuple[str, float, str] | None = None  # font, size, colour of a space
-
-    def finish() -> None:
-        nonlocal runs, line_w, line_size, pending_space
-        lines.append(Line([tuple(r) for r in runs], line_w, line_size))
-        runs, line_w, line_size, pending_space = [], 0.0, style.size, None
-
-    def put(text: str, font: str, size: float, colour: str, w: float) -> None:
-        nonlocal line_w, line_size
-        if runs and runs[-1][1] == font and runs[-1][2] == size and runs[-1][3] == colour:
-            runs[-1][0] += text
-        else:
-            runs.append([text, font, size, colour])
-        line_w += w
-        line_size = max(line_size, size)
-
-    for word in _words(spans, style):
+    line_size = base_size
+    space = None  # the space after the last word on the line: (width, font, size, colour)
+    limit = width + 1e-6
+    for word in words:
         if word is None:  # forced break
-            finish()
+            lines.append(Line([tuple(r) for r in runs], line_w, line_size))
+            runs, line_w, line_size, space = [], 0.0, base_size, None
             continue
-        parts, word_w, space = word
-        gap = 0.0
-        if runs and pending_space is not None:
-            gap = unit_width(" ", pending_space[0]) * pending_space[1]
-        if runs and line_w + gap + word_w > width + 1e-6:
-            finish()
-            gap = 0.0
-        if runs and pending_space is not None and gap:
-            put(" ", *pending_space, gap)
-        if not runs and word_w > width + 1e-6:
-            _put_long_word(parts, width, put, finish, lambda: line_w)
+        parts, word_w, after = word
+        if runs:
+            gap = space[0] if space else 0.0
+            if line_w + gap + word_w > limit:
+                lines.append(Line([tuple(r) for r in runs], line_w, line_size))
+                runs, line_w, line_size = [], 0.0, base_size
+            elif space:
+                last = runs[-1]
+                if last[1] == space[1] and last[2] == space[2] and last[3] == space[3]:
+                    last[0] += " "
+                else:
+                    runs.append([" ", space[1], space[2], space[3]])
+                line_w += gap
+        if not runs and word_w > limit:
+            line_w, line_size = _split_long_word(parts, width, runs, lines, base_size)
         else:
             for text, font, size, colour in parts:
-                put(text, font, size, colour, unit_width(text, font) * size)
-        pending_space = space
+                last = runs[-1] if runs else None
+                if last and last[1] == font and last[2] == size and last[3] == colour:
+                    last[0] += text
+                else:
+                    runs.append([text, font, size, colour])
+                if size > line_size:
+                    line_size = size
+            line_w += word_w
+        space = after
     if runs:
-        finish()
+        lines.append(Line([tuple(r) for r in runs], line_w, line_size))
     return lines
 
 
-def _words(spans: tuple[Span, ...], style: TextStyle):
-    """Words as (pieces, width, the space after it) with None for a forced line break."""
+def words_of(spans: tuple[Span, ...], style: TextStyle) -> list[Word | None]:
+    """Words with their widths and the space after each; None for a forced line break. They
+    depend on the style, not the width, so a paragraph measures them once."""
+    words: list[Word | None] = []
     parts: list[tuple[str, str, float, str]] = []
     width = 0.0
     for span in spans:
         if span is BREAK:
             if parts:
-                yield parts, width, None
+                words.append((tuple(parts), width, None))
                 parts, width = [], 0.0
-            yield None
+            words.append(None)
             continue
         font = style.face(span)
         size = span.size or style.size
@@ -258,22 +265,36 @@ def _words(spans: tuple[Span, ...], style: TextStyle):
         pieces = span.text.split(" ")
         for i, piece in enumerate(pieces):
             if i > 0 and parts:  # a space came before this piece: the word so far is done
-                yield parts, width, (font, size, colour)
+                space = (unit_width(" ", font) * size, font, size, colour)
+                words.append((tuple(parts), width, space))
                 parts, width = [], 0.0
             if piece:
                 parts.append((piece, font, size, colour))
                 width += unit_width(piece, font) * size
     if parts:
-        yield parts, width, None
+        words.append((tuple(parts), width, None))
+    return words
 
 
-def _put_long_word(parts, width: float, put, finish, current) -> None:
+def _split_long_word(parts, width: float, runs: list, lines: list, base_size: float):
+    """Letters of an over-long word, as many to a line as fit. Returns the last line's width
+    and size so far; the last line stays open for what follows."""
+    line_w, line_size = 0.0, base_size
     for text, font, size, colour in parts:
         for char in text:
             w = unit_width(char, font) * size
-            if current() > 0 and current() + w > width + 1e-6:
-                finish()
-            put(char, font, size, colour, w)
+            if line_w > 0 and line_w + w > width + 1e-6:
+                lines.append(Line([tuple(r) for r in runs], line_w, line_size))
+                runs.clear()
+                line_w, line_size = 0.0, base_size
+            last = runs[-1] if runs else None
+            if last and last[1] == font and last[2] == size and last[3] == colour:
+                last[0] += char
+            else:
+                runs.append([char, font, size, colour])
+            line_w += w
+            line_size = max(line_size, size)
+    return line_w, line_size
 
 
 # --- drawing -----------------------------------------------------------------------------------
@@ -293,6 +314,7 @@ class TextBlock(Piece):
         self.spans = spans
         self.style = style
         self.lines: list[Line] = []
+        self._words: list[Word | None] | None = None
         self._wrapped_width: float | None = None
 
     @property
@@ -303,7 +325,9 @@ class TextBlock(Piece):
         if avail_width != self._wrapped_width:
             self._wrapped_width = avail_width
             inner = max(1.0, avail_width - self.style.indent)
-            self.lines = break_lines(self.spans, self.style, inner)
+            if self._words is None:
+                self._words = words_of(self.spans, self.style)
+            self.lines = break_words(self._words, self.style.size, inner)
             self.height = sum(line.advance for line in self.lines)
         self.width = avail_width
         return self.width, self.height
