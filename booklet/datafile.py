@@ -8,21 +8,27 @@ make "billion laughs" bombs possible, are refused outright.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from booklet.errors import BookletError
+
+if TYPE_CHECKING:
+    import yaml
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 24
 MAX_NODES = 50_000
 
-try:  # the C loader is several times faster; fall back when PyYAML was built without it
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
+
+@cache
+def _loader_class() -> type:
+    """PyYAML, imported on first use: a run that finds its data in the cache never needs it."""
+    import yaml
+
+    # the C loader is several times faster; fall back when PyYAML was built without it
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -83,7 +89,9 @@ def parse_yaml(text: str, path: Path) -> Document:
     """Parse YAML text into plain Python data with a line for every field."""
     if not text.strip():
         raise BookletError("file is empty. Add the fields this file needs.", file=path)
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader_class()(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -121,6 +129,8 @@ class _Builder:
         self.seen: set[int] = set()
 
     def build(self, node: yaml.Node, path: str, depth: int) -> Any:
+        import yaml
+
         if id(node) in self.seen:
             raise BookletError(
                 "YAML aliases (*name) are not supported. Write the value out in full.",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -109,9 +108,37 @@ def load_layout(name: str, library: Library) -> Layout:
         )
     cached = library.loaded_layouts.get(name)
     if cached is None:  # parsed once per library: a batch worker reads each layout once
-        folders = library.layouts[name]
-        cached = library.loaded_layouts[name] = _load(name, len(folders) - 1, library, [])
+        cached = library.loaded_layouts[name] = _load_cached(name, library)
     return cached
+
+
+def _load_cached(name: str, library: Library) -> Layout:
+    """A layout parsed before from the same files comes from the cache: the library's key
+    covers every layout.yaml. Its snippets are still looked up, as a parse would; if one is
+    missing or broken, the layout is parsed afresh to report the problem exactly."""
+    from booklet import cache
+
+    entry = f"layout-{library.key}-{name}" if library.key else None
+    if entry:
+        layout = cache.load(entry)
+        if isinstance(layout, Layout) and _snippets_compile(layout):
+            return layout
+    layout = _load(name, len(library.layouts[name]) - 1, library, [])
+    if entry:
+        cache.store(entry, layout)
+    return layout
+
+
+def _snippets_compile(layout: Layout) -> bool:
+    names = [b.template for b in (*layout.front, *layout.back) if b.template]
+    if layout.kind == "book":
+        names += BOOK_SNIPPETS
+    try:
+        for name in names:
+            environment(layout).get_template(name)
+    except Exception:
+        return False
+    return True
 
 
 def _load(name: str, index: int, library: Library, chain: list[str]) -> Layout:
@@ -315,33 +342,14 @@ def _loader(folders: tuple[Path, ...]):
     return ContainedLoader([str(f) for f in folders])
 
 
-def cache_folder() -> Path | None:
-    """Where compiled snippets are kept between runs: $BOOKLET_CACHE, else the user's cache
-    folder. BOOKLET_CACHE=off keeps nothing."""
-    setting = os.environ.get("BOOKLET_CACHE", "")
-    if setting.lower() in ("off", "0", "no", "false"):
-        return None
-    if setting:
-        return Path(setting)
-    base = os.environ.get("XDG_CACHE_HOME")
-    if not base:
-        try:
-            base = Path.home() / ".cache"
-        except RuntimeError:  # no home folder: no cache
-            return None
-    return Path(base) / "booklet"
-
-
 def _bytecode_cache(settings: str):
     """Jinja's own cache of compiled templates: compiling a layout's snippets is about a tenth
     of a card's start-up. Jinja checks each entry against the snippet's source, so an edited
     snippet is compiled afresh; a cache that cannot be read or written only costs time."""
-    folder = cache_folder()
+    from booklet import cache
+
+    folder = cache.ready_folder()
     if folder is None:
-        return None
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
         return None
     from jinja2 import FileSystemBytecodeCache
 

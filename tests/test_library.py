@@ -157,3 +157,45 @@ def test_internal_error_is_short_and_debug_shows_traceback(run, monkeypatch):
 
     with pytest.raises(RuntimeError):
         run("--debug", "techniques")
+
+
+def test_parsed_libraries_are_cached_by_content(make_library, tmp_path, monkeypatch):
+    """A second load comes from the cache; any edit, new file or damage is seen at once."""
+    import pytest
+
+    from booklet.errors import ValidationError
+
+    monkeypatch.setenv("BOOKLET_CACHE", str(tmp_path / "cache"))
+    lib = make_library({"techniques/neck-glide.yaml": technique_yaml("Neck glide")})
+    first = load_library([lib])
+    assert first.key and list((tmp_path / "cache").glob(f"library-{first.key}.pickle"))
+    again = load_library([lib])
+    assert again.key == first.key and again.techniques == first.techniques
+    (lib / "techniques" / "neck-glide.yaml").write_text(technique_yaml("Neck sweep"))
+    assert load_library([lib]).technique("neck-glide").name == "Neck sweep"
+    (lib / "techniques" / "shoulder-glide.yaml").write_text(technique_yaml("Shoulder glide"))
+    assert "shoulder-glide" in load_library([lib]).techniques
+    for entry in (tmp_path / "cache").glob("library-*.pickle"):
+        entry.write_bytes(b"damaged")
+    assert load_library([lib]).technique("neck-glide").name == "Neck sweep"
+    (lib / "techniques" / "neck-glide.yaml").write_text("name: [unclosed\n")
+    for _ in range(2):  # a broken file is reported every time, never cached
+        with pytest.raises(ValidationError, match="neck-glide.yaml:2: YAML syntax error"):
+            load_library([lib])
+
+
+def test_a_cached_layout_still_reports_a_missing_snippet(run, make_library, tmp_path, monkeypatch):
+    monkeypatch.setenv("BOOKLET_CACHE", str(tmp_path / "cache"))
+    layout = "extends: bedside\nfront:\n  - block: text\n    template: note.j2\n"
+    lib = make_library({"layouts/mine/layout.yaml": layout, "layouts/mine/note.j2": "Hello\n"})
+    assert run("--library", lib, "card", "--layout", "mine", "-o", "a.pdf").exit_code == 0
+    assert list((tmp_path / "cache").glob("layout-*-mine.pickle"))
+    assert run("--library", lib, "card", "--layout", "mine", "-o", "b.pdf").exit_code == 0
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    (lib / "layouts" / "mine" / "note.j2").unlink()  # layout.yaml unchanged: a cache hit
+    from booklet import layouts
+
+    monkeypatch.setattr(layouts, "_ENV_CACHE", {})  # as in a new process
+    result = run("--library", lib, "card", "--layout", "mine", "-o", "c.pdf")
+    assert result.exit_code == 2
+    assert "layout.yaml:3: front[0]: snippet 'note.j2' was not found in" in result.output
