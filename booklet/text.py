@@ -333,30 +333,51 @@ class TextBlock(Piece):
         return self.width, self.height
 
     def drawOn(self, canvas, x: float, y: float) -> None:  # noqa: N802
+        """Write the paragraph's PDF text operators in one piece.
+
+        The lines are already broken and every run knows its face, size and colour, so this
+        goes straight to ReportLab's documented route for TrueType text (`splitString` and
+        `getSubsetInternalName`, see reportlab.pdfbase.ttfonts) rather than through a text
+        object, which measured every run again to move a cursor nobody reads."""
+        from reportlab.lib.rl_accel import escapePDF, fp_str
+        from reportlab.pdfbase.pdfmetrics import getFont
+
+        doc = canvas._doc
         style = self.style
-        text = canvas.beginText()
-        font = size = colour = None
+        ops = ["BT"]
+        current: list = [None, None]  # the font and size, and the colour, already set
+
+        def put(text: str, face: str, size: float, colour: str) -> None:
+            if colour != current[1]:
+                current[1] = colour
+                ops.append(_fill_operator(colour))
+            font = getFont(face)
+            for subset, chunk in font.splitString(text, doc):
+                name = font.getSubsetInternalName(subset, doc)
+                if (name, size) != current[0]:
+                    current[0] = (name, size)
+                    ops.append(f"{name} {fp_str(size)} Tf")
+                ops.append(f"({escapePDF(chunk)}) Tj")
+
         baseline = y + self.height
-        first = True
-        for line in self.lines:
-            baseline -= line.size if first else line.advance
+        for number, line in enumerate(self.lines):
+            baseline -= line.advance if number else line.size
             offset = style.indent
             if style.centred:
                 offset += (self.width - style.indent - line.width) / 2
-            if first and style.bullet:
-                text.setTextOrigin(x, baseline)
-                font, size, colour = style.fonts.regular, style.size, style.colour
-                text.setFont(font, size, style.leading)
-                text.setFillColor(colour_of(colour))
-                text.textOut(style.bullet)
-            first = False
-            text.setTextOrigin(x + offset, baseline)
-            for run_text, run_font, run_size, run_colour in line.runs:
-                if (run_font, run_size) != (font, size):
-                    font, size = run_font, run_size
-                    text.setFont(font, size, style.leading)
-                if run_colour != colour:
-                    colour = run_colour
-                    text.setFillColor(colour_of(colour))
-                text.textOut(run_text)
-        canvas.drawText(text)
+            if number == 0 and style.bullet:
+                ops.append(f"1 0 0 1 {fp_str(x)} {fp_str(baseline)} Tm")
+                put(style.bullet, style.fonts.regular, style.size, style.colour)
+            ops.append(f"1 0 0 1 {fp_str(x + offset)} {fp_str(baseline)} Tm")
+            for run in line.runs:
+                put(*run)
+        ops.append("ET")
+        canvas.addLiteral(" ".join(ops))
+
+
+@lru_cache(maxsize=64)
+def _fill_operator(hex_colour: str) -> str:
+    from reportlab.lib.rl_accel import fp_str
+
+    c = colour_of(hex_colour)
+    return f"{fp_str(c.red, c.green, c.blue)} rg"
