@@ -88,10 +88,22 @@ class Marker(Flowable):
         self.info.titles[self.key] = self.title
 
 
+class Planning:
+    """Set during the page-numbering pass: pages are laid out, but nothing needs painting."""
+
+    active = False
+
+
+class BookParagraph(Paragraph):
+    """A platypus paragraph that skips painting in the page-numbering pass (a third of it)."""
+
+    def draw(self) -> None:
+        if not Planning.active:
+            super().draw()
+
+
 class FillDiagram(Flowable):
     """A technique's diagram at a chosen width (with its spine legend)."""
-
-    planning = False  # set during the page-numbering pass, when nothing needs painting
 
     def __init__(self, technique: Technique, width: float, font: str, align: str = "LEFT") -> None:
         super().__init__()
@@ -104,7 +116,7 @@ class FillDiagram(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
-        if FillDiagram.planning:
+        if Planning.active:
             return
         art = diagram_art(self.technique.diagram, self.width, False, True, self.font)
         paint(self.canv, art, 0, 0)
@@ -234,16 +246,16 @@ def marked_paragraphs(lines: list[str], styles: Styles) -> list[Flowable]:
         if line.startswith("# "):
             style = styles.style("title")
             style.spaceAfter = styles.size * 0.8
-            out.append(Paragraph(line[2:], style))
+            out.append(BookParagraph(line[2:], style))
         elif line.startswith("## "):
             out.append(CondPageBreak(styles.size * 6))
-            out.append(Paragraph(line[3:], heading_style(styles)))
+            out.append(BookParagraph(line[3:], heading_style(styles)))
         elif line.startswith("- "):
-            out.append(Paragraph(line[2:], styles.bullet(), bulletText="•"))
+            out.append(BookParagraph(line[2:], styles.bullet(), bulletText="•"))
         else:
             para_style = styles.style()
             para_style.spaceAfter = styles.size * 0.4
-            out.append(Paragraph(line, para_style))
+            out.append(BookParagraph(line, para_style))
     return out
 
 
@@ -366,7 +378,7 @@ class BookBuilder:
         story = self._story(info, contents, notes)
         doc._doSave = int(save)  # the planning pass only needs page numbers, not a file
         try:
-            FillDiagram.planning = not save
+            Planning.active = not save
             doc.build(story)
         except (LayoutError, ValueError) as exc:  # platypus reports a page too small either way
             del exc  # its text names ReportLab's internals, not the user's content
@@ -375,7 +387,7 @@ class BookBuilder:
                 f"{describe_size(w, h)} page. Use a larger --size, such as a6, or shorter text."
             ) from None
         finally:
-            FillDiagram.planning = False
+            Planning.active = False
         info.pages = doc.page
         self._check_single_pages(info)
         return buffer.getvalue()
@@ -473,7 +485,7 @@ class BookBuilder:
         s = styles or self.styles
         style = s.style("title")
         style.spaceAfter = s.size * 0.8
-        return Paragraph(text, style)
+        return BookParagraph(text, style)
 
     def _cover(self) -> list[Flowable]:
         """Title in the coloured band (which grows to hold it), the first diagram below."""
@@ -501,8 +513,8 @@ class BookBuilder:
         top = Spacer(1, h * 0.06)
         texts: list[Flowable] = []
         if lines:
-            texts.append(Paragraph(lines[0], title_style))
-            texts += [Paragraph(line, sub) for line in lines[1:]]
+            texts.append(BookParagraph(lines[0], title_style))
+            texts += [BookParagraph(line, sub) for line in lines[1:]]
         used = self.margin + h * 0.06 + sum(t.wrap(fw, h)[1] for t in texts)
         self.cover_band = used + s.size * 1.5
         out: list[Flowable] = [top, *texts]
@@ -525,14 +537,14 @@ class BookBuilder:
         style.leading = style.fontSize * 1.4
         style.alignment = 1
         if lines:
-            out += [Paragraph(line, style) for line in lines]
+            out += [BookParagraph(line, style) for line in lines]
         else:  # nothing given: lines to write on by hand
             out += [
-                Paragraph("For", style),
+                BookParagraph("For", style),
                 Spacer(1, s.size * 2.5),
                 FillLine(s),
                 Spacer(1, s.size * 2),
-                Paragraph("From", style),
+                BookParagraph("From", style),
                 Spacer(1, s.size * 2.5),
                 FillLine(s),
             ]
@@ -557,8 +569,8 @@ class BookBuilder:
             indent = "&nbsp;" * 4 * level
             rows.append(
                 [
-                    Paragraph(f'{indent}<a href="#{key}">{escape(title)}</a>', link),
-                    Paragraph(f'<a href="#{key}">{page}</a>', number),
+                    BookParagraph(f'{indent}<a href="#{key}">{escape(title)}</a>', link),
+                    BookParagraph(f'<a href="#{key}">{page}</a>', number),
                 ]
             )
         fw, _ = self.frame_size
@@ -587,7 +599,9 @@ class BookBuilder:
         out.append(Spacer(1, s.size))
         for level in PRESSURE_LEVELS:
             text = self.setting.pressure_scale.get(level, "")
-            label = Paragraph(f"<b>{level}</b>" + (f": {escape(text)}" if text else ""), s.style())
+            label = BookParagraph(
+                f"<b>{level}</b>" + (f": {escape(text)}" if text else ""), s.style()
+            )
             out += [
                 PieceFlowable(
                     Gauge(
@@ -640,7 +654,7 @@ class BookBuilder:
             return [title, *right, *bottom]
         room = (fh - flow_height([title], fw, fh) - small.size * 2) / aspect(True)
         diagram = FillDiagram(tech, max(72.0, min(fw * 0.85, room)), self.layout.font, "CENTER")
-        continued = Paragraph(f"{number}. {escape(tech.name)}, continued", heading_style(small))
+        continued = BookParagraph(f"{number}. {escape(tech.name)}, continued", heading_style(small))
         return [title, diagram, PageBreak(), continued, *right, *bottom]
 
     def _largest_diagram(
@@ -680,7 +694,7 @@ class BookBuilder:
         self, number: int, tech: Technique, s: Styles
     ) -> tuple[Paragraph, list[Flowable], list[Flowable]]:
         context = {"technique": tech, "number": number}
-        gauge_label = Paragraph(
+        gauge_label = BookParagraph(
             f"<b>{escape(tech.pressure)}</b> pressure"
             + (f" · {escape(self.setting.feedback_short)}" if self.setting.feedback_short else ""),
             s.style(),
@@ -698,18 +712,20 @@ class BookBuilder:
             Spacer(1, s.size * 0.5),
             *marked_paragraphs(self.lines("technique.j2", tech.id, context), s),
         ]
-        bottom: list[Flowable] = [Paragraph("Steps", heading_style(s))]
+        bottom: list[Flowable] = [BookParagraph("Steps", heading_style(s))]
         for i, step in enumerate(tech.steps, start=1):
-            bottom.append(Paragraph(escape(step), s.bullet(), bulletText=f"{i}."))
+            bottom.append(BookParagraph(escape(step), s.bullet(), bulletText=f"{i}."))
         if tech.cautions:
-            bottom.append(Paragraph("Take care", heading_style(s)))
-            bottom += [Paragraph(escape(c), s.bullet(), bulletText="•") for c in tech.cautions]
+            bottom.append(BookParagraph("Take care", heading_style(s)))
+            bottom += [BookParagraph(escape(c), s.bullet(), bulletText="•") for c in tech.cautions]
         if tech.avoids_spine:
-            warning = Paragraph(f"<b>Spine:</b> {escape(self.setting.spine_warning)}", s.style())
+            warning = BookParagraph(
+                f"<b>Spine:</b> {escape(self.setting.spine_warning)}", s.style()
+            )
             bottom += [Spacer(1, s.size * 0.8), PieceFlowable(WarningBox([warning], s))]
         style = s.style("title")
         style.spaceAfter = s.size * 0.8
-        return Paragraph(f"{number}. {escape(tech.name)}", style), right, bottom
+        return BookParagraph(f"{number}. {escape(tech.name)}", style), right, bottom
 
     def _routine(self, s: Styles) -> list[Flowable]:
         lines = self.lines("routine.j2")
@@ -723,13 +739,18 @@ class BookBuilder:
             rows.append(
                 [
                     str(step.number),
-                    Paragraph(escape(step.technique.name), s.style()),
+                    BookParagraph(escape(step.technique.name), s.style()),
                     format_minutes(step.minutes),
                     step.pressure,
                 ]
             )
         rows.append(
-            ["", Paragraph("<b>Total</b>", s.style()), format_minutes(self.plan.total_minutes), ""]
+            [
+                "",
+                BookParagraph("<b>Total</b>", s.style()),
+                format_minutes(self.plan.total_minutes),
+                "",
+            ]
         )
         fw, _ = self.frame_size
         table = Table(rows, colWidths=[s.size * 2.2, fw - s.size * 13.2, s.size * 5, s.size * 6])
