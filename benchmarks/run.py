@@ -5,8 +5,11 @@
 
 Each figure is the median of several runs with its spread (min..max). The floor is a minimal
 hand-written ReportLab canvas script that draws a comparable card (no layouts, no validation),
-run in the same session, so ratios hold across machines. Card content varies from run to run so
-nothing is measured from a cache.
+run in the same session and taking turns with booklet, so ratios hold across machines and a
+shared machine's slow spells fall on both alike. The floor is on the strict side: its card has
+about a sixth of the page operators of booklet's default card and two thirds of the text. Card
+content varies from run to run so nothing is measured from a cache; processes run after one
+warm-up, with Python's bytecode cache and booklet's own cache as an installed tool has them.
 """
 
 from __future__ import annotations

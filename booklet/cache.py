@@ -106,3 +106,19 @@ def store(name: str, value: Any) -> None:
     except Exception:  # a cache that cannot be written only costs time
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        return
+    _prune(where)
+
+
+MAX_ENTRIES = 200
+
+
+def _prune(where: Path) -> None:
+    """Every edit to a library makes a new entry; keep the newest, so the folder stays small."""
+    with contextlib.suppress(OSError):
+        entries = [e for e in os.scandir(where) if e.name.endswith(".pickle")]
+        if len(entries) > MAX_ENTRIES:
+            entries.sort(key=lambda e: e.stat().st_mtime_ns, reverse=True)
+            for old in entries[MAX_ENTRIES:]:
+                with contextlib.suppress(OSError):
+                    os.unlink(old.path)

@@ -199,3 +199,23 @@ def test_a_cached_layout_still_reports_a_missing_snippet(run, make_library, tmp_
     result = run("--library", lib, "card", "--layout", "mine", "-o", "c.pdf")
     assert result.exit_code == 2
     assert "layout.yaml:3: front[0]: snippet 'note.j2' was not found in" in result.output
+
+
+def test_the_cache_keeps_only_its_newest_entries(tmp_path, monkeypatch):
+    import os
+
+    from booklet import cache
+
+    monkeypatch.setenv("BOOKLET_CACHE", str(tmp_path))
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 3)
+    for i in range(5):
+        cache.store(f"entry-{i}", {"n": i})
+        os.utime(tmp_path / f"entry-{i}.pickle", ns=(i * 10**9, i * 10**9))
+    cache.store("entry-5", {"n": 5})
+    assert sorted(p.name for p in tmp_path.glob("*.pickle")) == [
+        "entry-3.pickle",
+        "entry-4.pickle",
+        "entry-5.pickle",
+    ]
+    assert cache.load("entry-5") == {"n": 5}
+    assert cache.load("entry-0") is None
