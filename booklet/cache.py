@@ -41,7 +41,7 @@ def folder() -> Path | None:
 
 
 def ready_folder() -> Path | None:
-    """The cache folder, created if need be (private to the user)."""
+    """The cache folder, created if need be, private to the user, or None."""
     where = folder()
     if where is None:
         return None
@@ -49,7 +49,18 @@ def ready_folder() -> Path | None:
         where.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError:
         return None
-    return where
+    return where if _private(where) else None
+
+
+def _private(where: Path) -> bool:
+    """Cached entries are code and pickles: use a folder only if nobody else can write to it."""
+    try:
+        stat = where.stat()
+    except OSError:
+        return False
+    if stat.st_mode & 0o022:
+        return False
+    return not hasattr(os, "getuid") or stat.st_uid == os.getuid()
 
 
 @cache
@@ -83,7 +94,7 @@ def content_key(files: list[Path]) -> str | None:
 
 def load(name: str) -> Any | None:
     where = folder()
-    if where is None:
+    if where is None or not _private(where):
         return None
     try:
         with open(where / f"{name}.pickle", "rb") as handle:

@@ -219,3 +219,17 @@ def test_the_cache_keeps_only_its_newest_entries(tmp_path, monkeypatch):
     ]
     assert cache.load("entry-5") == {"n": 5}
     assert cache.load("entry-0") is None
+
+
+def test_a_cache_folder_others_can_write_to_is_not_used(tmp_path, monkeypatch):
+    from booklet import cache
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv("BOOKLET_CACHE", str(shared))
+    cache.store("entry", {"n": 1})
+    assert cache.load("entry") == {"n": 1}
+    shared.chmod(0o777)
+    assert cache.load("entry") is None  # someone else could have put it there
+    cache.store("other", {"n": 2})
+    assert not (shared / "other.pickle").exists()
