@@ -95,7 +95,19 @@ class Planning:
 
 
 class BookParagraph(Paragraph):
-    """A platypus paragraph that skips painting in the page-numbering pass (a third of it)."""
+    """A platypus paragraph that breaks its lines once per width (platypus and our page
+    fitting ask again and again, and a paragraph's lines depend on nothing else), and skips
+    painting in the page-numbering pass."""
+
+    _wrapped_for: float | None = None
+    _wrapped_size: tuple[float, float] = (0.0, 0.0)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        # platypus's split may drop the broken lines (blPara); then break them again
+        if availWidth != self._wrapped_for or "blPara" not in self.__dict__:
+            self._wrapped_size = super().wrap(availWidth, availHeight)
+            self._wrapped_for = availWidth
+        return self._wrapped_size
 
     def draw(self) -> None:
         if not Planning.active:
