@@ -367,11 +367,33 @@ def _bytecode_cache(settings: str):
     return Cache(str(folder), f"snippet-{settings}-%s.cache")
 
 
-def _environment(layout: Layout):
-    from jinja2 import StrictUndefined
+def _sandbox_class():
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    env = ImmutableSandboxedEnvironment(
+    class SnippetSandbox(ImmutableSandboxedEnvironment):
+        """Jinja's immutable sandbox, and on booklet's records (named tuples) only their fields
+        and properties: not tuple methods such as `count`, nor indexing by position."""
+
+        def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+            fields = getattr(type(obj), "_fields", None)
+            if isinstance(obj, tuple) and fields is not None:
+                return attr in fields or isinstance(getattr(type(obj), attr, None), property)
+            return super().is_safe_attribute(obj, attr, value)
+
+        def getitem(self, obj: Any, argument: Any) -> Any:
+            if isinstance(obj, tuple) and hasattr(type(obj), "_fields"):
+                if not isinstance(argument, str):
+                    return self.undefined(obj=obj, name=str(argument))
+                return self.getattr(obj, argument)
+            return super().getitem(obj, argument)
+
+    return SnippetSandbox
+
+
+def _environment(layout: Layout):
+    from jinja2 import StrictUndefined
+
+    env = _sandbox_class()(
         loader=_loader(layout.folders),
         autoescape=True,  # every value is escaped into paragraph markup: `<` and `&` stay text
         undefined=StrictUndefined,
@@ -451,6 +473,13 @@ def render_snippet(layout: Layout, name: str, context: dict[str, Any]) -> list[s
     except TemplateError as exc:
         file, line = _template_position(exc, layout, name)
         raise BookletError(snippet_message(exc), file=file, line=line) from None
+    except Exception as exc:  # `{{ 1 / 0 }}` and the like: the snippet's error, not booklet's
+        file, line = _template_position(exc, layout, name)
+        raise BookletError(
+            f"the snippet failed: {type(exc).__name__}: {exc}. Fix the expression.",
+            file=file,
+            line=line,
+        ) from None
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 

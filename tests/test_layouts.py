@@ -28,6 +28,13 @@ SNIPPET_ERRORS = {
     "folder or the layouts it extends.",
     "{{ plan.title ": "lib/layouts/mine/title.j2:1: template syntax error: unexpected end of "
     "template, expected 'end of print statement'.",
+    # records are named tuples inside; snippets still see only their fields
+    "{{ plan.count }}": "layouts/mine/title.j2:1: refused by the template sandbox: access to "
+    "attribute 'count' of 'Plan' object is unsafe. Snippets may only read fields.",
+    "{{ plan[1] }}": "layouts/mine/title.j2:1: '1' is not a field of plan. See the README for "
+    "the fields.",
+    "{{ plan.title }}\n{{ 1 / 0 }}": "layouts/mine/title.j2:2: the snippet failed: "
+    "ZeroDivisionError: division by zero. Fix the expression.",
 }
 
 
