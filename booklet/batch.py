@@ -355,9 +355,19 @@ def read_manifest(folder: Path) -> dict[str, dict[str, Any]]:
 
 
 def write_manifest(folder: Path, batch: Path, results: dict[str, Result]) -> None:
-    entries = [results[k].manifest_entry() for k in sorted(results)]
-    data = {"booklet": __version__, "batch": str(batch), "variants": entries}
-    text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    """One variant a line: easy to read and to diff, and quick to write (json's indent option
+    falls back to its slow pure-Python encoder, which cost a 1,000-card batch a third of a
+    second of the parent's time)."""
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, default=str)
+
+    entries = ",\n    ".join(dump(results[k].manifest_entry()) for k in sorted(results))
+    variants = f"[\n    {entries}\n  ]" if entries else "[]"
+    text = (
+        f'{{\n  "booklet": {dump(__version__)},\n  "batch": {dump(str(batch))},\n'
+        f'  "variants": {variants}\n}}\n'
+    )
     write_atomic(folder / MANIFEST, text.encode("utf-8"))
 
 

@@ -263,3 +263,22 @@ def test_ctrl_c_with_worker_processes_keeps_manifest_and_disk_in_step(tmp_path):
     for entry in manifest(out)["variants"]:
         data = (out / entry["output"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+
+
+def test_manifest_is_json_with_one_variant_a_line(tmp_path):
+    import json
+
+    from booklet.batch import Result, write_manifest
+
+    write_manifest(tmp_path, tmp_path / "b.yaml", {})
+    assert json.loads((tmp_path / "manifest.json").read_text())["variants"] == []
+    results = {
+        f"v{i}.pdf": Result(f"v{i}", f"v{i}.pdf", {"size": "4x6"}, "fp", "built", 2, "ab", None)
+        for i in range(3)
+    }
+    write_manifest(tmp_path, tmp_path / "b.yaml", results)
+    text = (tmp_path / "manifest.json").read_text()
+    data = json.loads(text)
+    assert [v["output"] for v in data["variants"]] == ["v0.pdf", "v1.pdf", "v2.pdf"]
+    lines = [line.strip().rstrip(",") for line in text.splitlines() if '"output"' in line]
+    assert [json.loads(line)["name"] for line in lines] == ["v0", "v1", "v2"]
