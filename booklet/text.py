@@ -352,7 +352,7 @@ class TextBlock(Piece):
                 current[1] = colour
                 ops.append(_fill_operator(colour))
             font = getFont(face)
-            for subset, chunk in font.splitString(text, doc):
+            for subset, chunk in encode(font, text, doc):
                 name = font.getSubsetInternalName(subset, doc)
                 if (name, size) != current[0]:
                     current[0] = (name, size)
@@ -373,6 +373,47 @@ class TextBlock(Piece):
                 put(*run)
         ops.append("ET")
         canvas.addLiteral(" ".join(ops))
+
+
+class _Codes:
+    """A font's character codes in one document, as a str.translate table."""
+
+    __slots__ = ("size", "table", "chars")
+
+    def __init__(self) -> None:
+        self.size = -1
+        self.table: dict[int, int] = {}
+        self.chars: frozenset[str] = frozenset()
+
+
+_CODES: dict[int, tuple[object, _Codes]] = {}
+
+
+def encode(font, text: str, doc) -> list[tuple[int, bytes]]:
+    """`font.splitString`, quicker for the usual case. splitString assigns each character a
+    code in the font's subset the first time a document uses it, in a Python loop over every
+    character; most of a card's characters were seen before. Once every character of `text`
+    has its code and all codes fit the first subset, one str.translate gives the same bytes.
+    Anything else (a new character, a second subset) goes to splitString itself."""
+    state = getattr(font, "state", {}).get(doc)
+    assignments = getattr(state, "assignments", None)
+    if assignments is None or getattr(state, "nextCode", 256) >= 256:
+        return font.splitString(text, doc)
+    entry = _CODES.get(id(state))
+    if entry is None or entry[0] is not state:
+        if len(_CODES) > 64:
+            _CODES.clear()
+        entry = _CODES[id(state)] = (state, _Codes())
+    codes = entry[1]
+    if codes.size != len(assignments):
+        codes.table = dict(assignments)
+        if 32 in assignments:
+            codes.table[0xA0] = assignments[32]  # splitString prints a no-break space as one
+        codes.chars = frozenset(map(chr, codes.table))
+        codes.size = len(assignments)
+    if not codes.chars.issuperset(text):
+        return font.splitString(text, doc)
+    return [(0, text.translate(codes.table).encode("latin-1"))] if text else []
 
 
 @lru_cache(maxsize=64)

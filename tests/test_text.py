@@ -159,3 +159,18 @@ def test_bad_markup_in_a_booklet_snippet_is_a_clear_error(run, make_library):
     result = run("--library", make_library(files), "book", "--layout", "g2", "-o", "b.pdf")
     assert result.exit_code == 2, result.output
     assert "cover.j2: <b> is never closed. Add </b>." in result.output
+
+
+@given(st.lists(st.text(alphabet="abcé xyz\u00a0ÄΩ.,\u2603", max_size=12), min_size=1, max_size=8))
+def test_fast_encoding_gives_exactly_what_reportlab_gives(texts):
+    """encode() is splitString's shortcut; in two fresh documents fed the same strings, every
+    string must come out as the same subset bytes."""
+    from reportlab.pdfbase.pdfdoc import PDFDocument
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    from booklet.text import encode
+
+    font = getFont(register("sans").regular)
+    theirs, ours = PDFDocument(), PDFDocument()
+    for text in texts + texts:  # the second round goes the quick way
+        assert encode(font, text, ours) == font.splitString(text, theirs)
