@@ -25,7 +25,7 @@ from typing import Any
 from booklet import __version__
 from booklet.datafile import Document, join, load_yaml
 from booklet.errors import BookletError, Problem, ValidationError
-from booklet.output import write_atomic
+from booklet.files import write_atomic
 from booklet.validate import Reader, did_you_mean, type_name
 
 MAX_VARIANTS = 10_000

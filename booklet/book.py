@@ -31,6 +31,7 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from booklet import __version__
 from booklet.blocks import Gauge, Stack, Styles, WarningBox
+from booklet.context import base_context, frozen, layout_fields, technique_by_id
 from booklet.diagrams import aspect, diagram_art, paint
 from booklet.errors import BookletError, FitError
 from booklet.fonts import FontFamily, register_all
@@ -234,21 +235,20 @@ class Timeline(Flowable):
 
 
 def book_context(plan: Plan, setting: Setting, layout: Layout, req: BookRequest) -> dict[str, Any]:
-    return {
-        "plan": plan,
-        "setting": setting,
-        "layout": {
-            "name": layout.name,
-            "size": describe_size(*parse_size(req.size or layout.size)),
-            "colours": dict(layout.colours),
-        },
-        "book": {
+    """Plain data only (booklet.context): snippets come from strangers."""
+    size = describe_size(*parse_size(req.size or layout.size))
+    context: dict[str, Any] = base_context(
+        plan, setting, layout_fields(layout.name, size, layout.colours)
+    )
+    context["book"] = frozen(
+        {
             "title": req.title or plan.title,
             "for": req.for_name or "",
             "from": req.from_name or "",
             "message": req.message or "",
-        },
-    }
+        }
+    )
+    return context
 
 
 def marked_paragraphs(lines: list[str], styles: Styles) -> list[Flowable]:
@@ -705,7 +705,7 @@ class BookBuilder:
     def _technique_parts(
         self, number: int, tech: Technique, s: Styles
     ) -> tuple[Paragraph, list[Flowable], list[Flowable]]:
-        context = {"technique": tech, "number": number}
+        context = {"technique": technique_by_id(self.context, tech.id), "number": number}
         gauge_label = BookParagraph(
             f"<b>{escape(tech.pressure)}</b> pressure"
             + (f" · {escape(self.setting.feedback_short)}" if self.setting.feedback_short else ""),

@@ -283,7 +283,7 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
 
 def write_outputs(out: Path, pdf: bytes, png: bool) -> None:
     """Write the PDF (and its PNG previews) atomically and say where they went."""
-    from booklet.output import write_atomic
+    from booklet.files import write_atomic
 
     write_atomic(out, pdf)
     click.echo(str(out))
@@ -394,7 +394,7 @@ def card(
       booklet card --sheet letter --flip long -o sheet.pdf
       booklet card gentle --title "Sam's evening routine"
     """
-    from booklet.output import check_target
+    from booklet.files import check_target
     from booklet.render import CardRequest, render_card
     from booklet.units import parse_offset
 
@@ -451,8 +451,8 @@ def calibrate(sheet: str, flip: str, output: Path) -> None:
     Example:
       booklet calibrate --sheet a4 --flip long -o test.pdf
     """
+    from booklet.files import write_atomic
     from booklet.impose import calibration_pdf
-    from booklet.output import write_atomic
 
     write_atomic(output, calibration_pdf(sheet.lower(), flip))
     click.echo(str(output))
@@ -558,7 +558,7 @@ def book(
       booklet book gentle --size half-letter --impose saddle --sheet letter -o fold.pdf
     """
     from booklet.book import BookRequest, render_book
-    from booklet.output import check_target
+    from booklet.files import check_target
 
     check_size(size)
     if (sheet or creep or crop_marks) and not impose:

@@ -22,13 +22,70 @@ MAX_DEPTH = 24
 MAX_NODES = 50_000
 
 
+# YAML 1.2's core schema: what a plain scalar means. PyYAML follows YAML 1.1, where `1:30` is
+# 90 (base 60), `012` is 10 (octal), `1_000` is 1000 and `yes`/`no`/`on`/`off` are booleans: a
+# card would print "90 minutes" for `minutes: 1:30`. Under these rules those stay text, which
+# the field then refuses with a message saying how to write it.
+CORE_SCHEMA = (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+)
+STR, BOOL, NULL, INT, FLOAT = (
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+)
+MAX_NUMBER_CHARS = 40
+
+
 @cache
 def _loader_class() -> type:
-    """PyYAML, imported on first use: a run that finds its data in the cache never needs it."""
+    """PyYAML, imported on first use, with the YAML 1.2 core schema's implicit types."""
+    import re
+
     import yaml
 
     # the C loader is several times faster; fall back when PyYAML was built without it
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = type("CoreSchemaLoader", (base,), {"yaml_implicit_resolvers": {}})
+    for tag, pattern, first in CORE_SCHEMA:
+        loader.add_implicit_resolver(tag, re.compile(pattern), list(first))
+    return loader
+
+
+def scalar_value(tag: str, text: str) -> Any:
+    """A plain scalar as YAML 1.2's core schema reads it; ValueError for a tag we refuse."""
+    if tag == STR:
+        return text
+    if tag == NULL:
+        return None
+    if tag == BOOL:
+        return text.lower() == "true"
+    if tag in (INT, FLOAT) and len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"numbers are limited to {MAX_NUMBER_CHARS} characters")
+    if tag == INT:
+        if text.startswith("0o"):
+            return int(text[2:], 8)
+        if text.startswith("0x"):
+            return int(text[2:], 16)
+        return int(text, 10)
+    if tag == FLOAT:
+        lowered = text.lower()
+        if lowered.endswith(".inf"):
+            return float("-inf") if lowered.startswith("-") else float("inf")
+        if lowered == ".nan":
+            return float("nan")
+        return float(text)
+    raise ValueError(tag)
 
 
 @dataclass
@@ -58,31 +115,10 @@ def join(parent: str, key: str | int) -> str:
 
 
 def read_text(path: Path) -> str:
-    """Read a UTF-8 data file with size and encoding checks that name the file."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise BookletError("file not found. Check the path.", file=path) from None
-    except OSError as exc:
-        raise BookletError(f"cannot read: {exc.strerror}.", file=path) from None
-    if path.is_dir():
-        raise BookletError("is a folder, not a file.", file=path)
-    if size > MAX_FILE_BYTES:
-        raise BookletError(
-            f"file is {size // 1024} KiB; data files are limited to {MAX_FILE_BYTES // 1024} KiB. "
-            "Split it into smaller files.",
-            file=path,
-        )
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise BookletError(
-            f"byte 0x{raw[exc.start]:02x} is not UTF-8 text. Save the file as UTF-8.",
-            file=path,
-            line=line,
-        ) from None
+    """A UTF-8 data file, its size checked on the open file before a byte is read."""
+    from booklet.files import read_text_bounded
+
+    return read_text_bounded(path, MAX_FILE_BYTES)
 
 
 def parse_yaml(text: str, path: Path) -> Document:
@@ -152,9 +188,28 @@ class _Builder:
                 field=path or None,
             )
         self.doc.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in (
+            "tag:yaml.org,2002:map",
+            "tag:yaml.org,2002:seq",
+        ):
+            raise BookletError(
+                f"the YAML tag '{node.tag}' is not supported. Remove it.",
+                file=self.doc.path,
+                line=node.start_mark.line + 1,
+                field=path or None,
+            )
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or (
+                    isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<"
+                ):
+                    raise BookletError(
+                        "YAML merge keys (<<) are not supported. Write the fields out in full.",
+                        file=self.doc.path,
+                        line=key_node.start_mark.line + 1,
+                        field=path or None,
+                    )
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise BookletError(
                         "a key must be a plain word, not a list or mapping.",
@@ -162,7 +217,7 @@ class _Builder:
                         line=key_node.start_mark.line + 1,
                         field=path or None,
                     )
-                key = self.loader.construct_object(key_node)
+                key = self._scalar(key_node, path)
                 child = join(path, str(key))
                 if key in result:
                     raise BookletError(
@@ -176,11 +231,25 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, join(path, i), depth + 1) for i, item in enumerate(node.value)]
-        try:
-            return self.loader.construct_object(node)
-        except yaml.YAMLError as exc:
+        return self._scalar(node, path)
+
+    def _scalar(self, node: yaml.ScalarNode, path: str) -> Any:
+        """Plain data only: an explicit tag (`!!python/...`, `!!binary`, `!!timestamp`, a
+        custom `!tag`) is refused rather than turned into some other kind of object."""
+        tag = node.tag
+        if tag not in (STR, BOOL, NULL, INT, FLOAT):
             raise BookletError(
-                f"cannot read this value: {exc}.",
+                f"the YAML tag '{tag}' is not supported. Remove it and write plain text "
+                "or a number.",
+                file=self.doc.path,
+                line=node.start_mark.line + 1,
+                field=path or None,
+            )
+        try:
+            return scalar_value(tag, node.value)
+        except ValueError as exc:
+            raise BookletError(
+                f"cannot read '{node.value[:30]}' as {tag.rsplit(':', 1)[-1]}: {exc}.",
                 file=self.doc.path,
                 line=node.start_mark.line + 1,
                 field=path or None,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from booklet.diagrams import diagram_art, paint, to_drawing
 from booklet.errors import BookletError
+from booklet.files import write_atomic
 from booklet.model import Technique
-from booklet.output import write_atomic
 
 FORMATS = (".pdf", ".png", ".svg")
 

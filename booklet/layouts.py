@@ -9,8 +9,6 @@ Template authors cannot break geometry: blocks are Python builders; snippets onl
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -108,37 +106,10 @@ def load_layout(name: str, library: Library) -> Layout:
         )
     cached = library.loaded_layouts.get(name)
     if cached is None:  # parsed once per library: a batch worker reads each layout once
-        cached = library.loaded_layouts[name] = _load_cached(name, library)
+        cached = library.loaded_layouts[name] = _load(
+            name, len(library.layouts[name]) - 1, library, []
+        )
     return cached
-
-
-def _load_cached(name: str, library: Library) -> Layout:
-    """A layout parsed before from the same files comes from the cache: the library's key
-    covers every layout.yaml. Its snippets are still looked up, as a parse would; if one is
-    missing or broken, the layout is parsed afresh to report the problem exactly."""
-    from booklet import cache
-
-    entry = f"layout-{library.key}-{name}" if library.key else None
-    if entry:
-        layout = cache.load(entry)
-        if isinstance(layout, Layout) and _snippets_compile(layout):
-            return layout
-    layout = _load(name, len(library.layouts[name]) - 1, library, [])
-    if entry:
-        cache.store(entry, layout)
-    return layout
-
-
-def _snippets_compile(layout: Layout) -> bool:
-    names = [b.template for b in (*layout.front, *layout.back) if b.template]
-    if layout.kind == "book":
-        names += BOOK_SNIPPETS
-    try:
-        for name in names:
-            environment(layout).get_template(name)
-    except Exception:
-        return False
-    return True
 
 
 def _load(name: str, index: int, library: Library, chain: list[str]) -> Layout:
@@ -311,131 +282,20 @@ def parse_blocks(
 # --- snippets ----------------------------------------------------------------------------------
 
 
-MAX_SNIPPET_BYTES = 64 * 1024
-
-
-def _loader(folders: tuple[Path, ...]):
-    """Jinja's file loader refuses `..`; this one also refuses links that lead out of the
-    layout folders, and oversized files."""
-    from jinja2 import FileSystemLoader
-
-    roots = [f.resolve() for f in folders]
-
-    class ContainedLoader(FileSystemLoader):
-        def get_source(self, environment, template):
-            source, filename, uptodate = super().get_source(environment, template)
-            real = Path(filename).resolve()
-            if not any(real.is_relative_to(root) for root in roots):
-                link = next((f / template for f in folders if (f / template).exists()), filename)
-                raise BookletError(
-                    "snippet links to a file outside its layout folder, which is not allowed. "
-                    "Copy the file into the folder instead.",
-                    file=link,
-                )
-            if len(source.encode("utf-8")) > MAX_SNIPPET_BYTES:
-                raise BookletError(
-                    f"snippet is over {MAX_SNIPPET_BYTES // 1024} KiB. Keep snippets short.",
-                    file=filename,
-                )
-            return source, filename, uptodate
-
-    return ContainedLoader([str(f) for f in folders])
-
-
-def _bytecode_cache(settings: str):
-    """Jinja's own cache of compiled templates: compiling a layout's snippets is about a tenth
-    of a card's start-up. Jinja checks each entry against the snippet's source, so an edited
-    snippet is compiled afresh; a cache that cannot be read or written only costs time."""
-    from booklet import cache
-
-    folder = cache.ready_folder()
-    if folder is None:
-        return None
-    from jinja2 import FileSystemBytecodeCache
-
-    class Cache(FileSystemBytecodeCache):
-        def load_bytecode(self, bucket) -> None:
-            try:
-                super().load_bytecode(bucket)
-            except (OSError, EOFError, ValueError, TypeError):
-                bucket.reset()  # unreadable or damaged: compile the snippet again
-
-        def dump_bytecode(self, bucket) -> None:
-            with contextlib.suppress(OSError):
-                super().dump_bytecode(bucket)
-
-    return Cache(str(folder), f"snippet-{settings}-%s.cache")
-
-
-def _sandbox_class():
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    class SnippetSandbox(ImmutableSandboxedEnvironment):
-        """Jinja's immutable sandbox, and on booklet's records (named tuples) only their fields
-        and properties: not tuple methods such as `count`, nor indexing by position."""
-
-        def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-            fields = getattr(type(obj), "_fields", None)
-            if isinstance(obj, tuple) and fields is not None:
-                return attr in fields or isinstance(getattr(type(obj), attr, None), property)
-            return super().is_safe_attribute(obj, attr, value)
-
-        def getitem(self, obj: Any, argument: Any) -> Any:
-            if isinstance(obj, tuple) and hasattr(type(obj), "_fields"):
-                if not isinstance(argument, str):
-                    return self.undefined(obj=obj, name=str(argument))
-                return self.getattr(obj, argument)
-            return super().getitem(obj, argument)
-
-    return SnippetSandbox
-
-
-def _environment(layout: Layout):
-    from jinja2 import StrictUndefined
-
-    env = _sandbox_class()(
-        loader=_loader(layout.folders),
-        autoescape=True,  # every value is escaped into paragraph markup: `<` and `&` stay text
-        undefined=StrictUndefined,
-        trim_blocks=False,  # a line ending in {% endif %} keeps its line break
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-        auto_reload=False,
-    )
-    from booklet.model import format_minutes
-
-    env.filters["minutes"] = format_minutes
-    env.bytecode_cache = _bytecode_cache(_compile_settings(env))
-    return env
-
-
-def _compile_settings(env) -> str:
-    """What compiled code depends on besides the source, so no entry outlives a change to it."""
-    from jinja2 import __version__ as jinja_version
-
-    from booklet import __version__
-
-    settings = (
-        __version__,
-        jinja_version,
-        type(env).__name__,
-        env.autoescape,
-        env.undefined.__name__,
-        env.trim_blocks,
-        env.lstrip_blocks,
-        env.keep_trailing_newline,
-        sorted(env.filters),
-    )
-    return hashlib.sha1(repr(settings).encode()).hexdigest()[:12]
-
-
 _ENV_CACHE: dict[tuple[Path, ...], Any] = {}
 
 
 def environment(layout: Layout):
+    """The sandbox for a layout's folders, made once per process: compiling is the costly part
+    and compiled snippets are never written to disk (nothing read back may run)."""
     env = _ENV_CACHE.get(layout.folders)
     if env is None:
-        env = _ENV_CACHE[layout.folders] = _environment(layout)
+        from booklet.model import format_minutes
+        from booklet.sandbox import snippet_environment
+
+        env = _ENV_CACHE[layout.folders] = snippet_environment(
+            layout.folders, {"minutes": format_minutes}
+        )
     return env
 
 
@@ -460,6 +320,13 @@ def template_problems(layout: Layout, name: str, doc: Document, where: str) -> l
         return [Problem(snippet_message(exc), exc.filename, exc.lineno)]
     except BookletError as exc:
         return [exc.problem]
+    except (RecursionError, MemoryError):
+        return [
+            Problem(
+                "the snippet is nested too deeply to compile. Simplify it.",
+                _snippet_path(layout, name),
+            )
+        ]
     return []
 
 
@@ -467,12 +334,21 @@ def render_snippet(layout: Layout, name: str, context: dict[str, Any]) -> list[s
     """Render a snippet to paragraph markup, one paragraph per non-empty line."""
     from jinja2 import TemplateError
 
-    template = environment(layout).get_template(name)
+    from booklet.sandbox import render
+
     try:
-        text = template.render(context)
+        text = render(environment(layout), name, context)
     except TemplateError as exc:
         file, line = _template_position(exc, layout, name)
         raise BookletError(snippet_message(exc), file=file, line=line) from None
+    except RecursionError as exc:
+        file, line = _template_position(exc, layout, name)
+        raise BookletError(
+            "the snippet never stops: a macro, include or extends that calls itself. "
+            "Remove the loop.",
+            file=file,
+            line=line,
+        ) from None
     except Exception as exc:  # `{{ 1 / 0 }}` and the like: the snippet's error, not booklet's
         file, line = _template_position(exc, layout, name)
         raise BookletError(
@@ -492,6 +368,10 @@ def snippet_message(exc: BaseException) -> str:
     from jinja2.exceptions import SecurityError
 
     message = (getattr(exc, "message", None) or str(exc)).rstrip(".")
+    from booklet.sandbox import SnippetLimit
+
+    if isinstance(exc, SnippetLimit):
+        return f"the snippet was stopped: {message}."
     if isinstance(exc, SecurityError):
         return f"refused by the template sandbox: {message}. Snippets may only read fields."
     if isinstance(exc, TemplateNotFound):

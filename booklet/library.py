@@ -66,13 +66,6 @@ class Library:
     setting: Setting | None = None
     roots: list[Path] = field(default_factory=list)
     loaded_layouts: dict[str, Any] = field(default_factory=dict, repr=False)
-    # The key of the files it was read from (see booklet.cache); "" when not cacheable.
-    key: str = ""
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["loaded_layouts"] = {}  # layouts are cached on their own
-        return state
 
     def technique(self, ident: str) -> Technique:
         if ident not in self.techniques:
@@ -112,10 +105,8 @@ class Library:
 def load_library(user_roots: Iterable[Path] = ()) -> Library:
     """Load the built-in library and the user ones over it, reporting every problem at once.
 
-    A library read before from exactly the same files comes from the cache (booklet.cache):
-    parsing YAML is most of what loading costs, and importing the YAML parser even more."""
-    from booklet import cache
-
+    Nothing is cached between runs: whatever booklet read back from disk would have to be
+    trusted, and parsing these few small files costs a few milliseconds."""
     roots = [(builtin_root(), BUILTIN)]
     for root in user_roots:
         if not root.is_dir():
@@ -124,29 +115,7 @@ def load_library(user_roots: Iterable[Path] = ()) -> Library:
                 file=root,
             )
         roots.append((root, str(root)))
-    key = cache.content_key(_source_files(roots)) if cache.folder() else None
-    if key:
-        lib = cache.load(f"library-{key}")
-        if isinstance(lib, Library):
-            return lib
-    lib = _parse_library(roots)
-    if key:
-        lib.key = key
-        cache.store(f"library-{key}", lib)
-    return lib
-
-
-def _source_files(roots: list[tuple[Path, str]]) -> list[Path]:
-    """Every file a library is read from, in reading order: its cache key covers them all."""
-    files: list[Path] = []
-    for root, _ in roots:
-        files += data_files(root / "techniques")
-        files.append(root / "techniques" / SETTING_FILE)
-        files += data_files(root / "techniques" / "routines")
-        layouts_dir = root / "layouts"
-        if layouts_dir.is_dir():
-            files += sorted(sub / "layout.yaml" for sub in layouts_dir.iterdir())
-    return [f for f in files if f.is_file()]
+    return _parse_library(roots)
 
 
 def _parse_library(roots: list[tuple[Path, str]]) -> Library:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from booklet.output import write_atomic
+from booklet.files import write_atomic
 
 
 def pdf_to_pngs(pdf: bytes, dpi: float = 150, grayscale: bool = False) -> list[bytes]:

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from booklet import __version__
 from booklet.blocks import DiagramGrid, Gauge, StepRow, Styles, WarningBox, minutes_label
+from booklet.context import base_context, layout_fields, technique_by_id
 from booklet.errors import BookletError, FitError
 from booklet.flow import Piece, Rule, Space, Stack
 from booklet.fonts import FontFamily, describe_chars, font_label, missing_chars, register
@@ -110,16 +111,9 @@ def build_card(library: Library, plan: Plan, req: CardRequest) -> Card:
 def snippet_context(
     plan: Plan, setting: Setting, layout: Layout, trim: tuple[float, float], sides: int
 ) -> dict[str, Any]:
-    return {
-        "plan": plan,
-        "setting": setting,
-        "layout": {
-            "name": layout.name,
-            "sides": sides,
-            "size": describe_size(*trim),
-            "colours": dict(layout.colours),
-        },
-    }
+    """Plain data only (booklet.context): snippets come from strangers."""
+    fields = layout_fields(layout.name, describe_size(*trim), layout.colours, sides)
+    return base_context(plan, setting, fields)
 
 
 def fit_side(
@@ -305,8 +299,9 @@ def _steps(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
     small = styles.text("body")
     show_gauge = block.options.get("gauge", True)
     for step in plan.steps:
+        fields = texts.context["plan"]["steps"][step.number - 1]
         lines = texts.lines(
-            block.template, str(step.number), {"step": step, "technique": step.technique}
+            block.template, str(step.number), {"step": fields, "technique": fields["technique"]}
         )
         name = TextBlock((Span(step.technique.name),), heading)
         gauge = None
@@ -350,7 +345,8 @@ def _diagrams(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]
     style = styles.text("muted", centred=True)  # centred under the figure
     captions = []
     for number, tech in enumerate(techniques, start=1):
-        lines = texts.lines(block.template, tech.id, {"technique": tech, "number": number})
+        fields = technique_by_id(texts.context, tech.id)
+        lines = texts.lines(block.template, tech.id, {"technique": fields, "number": number})
         captions.append(paragraphs(lines, style))
     return [
         DiagramGrid(

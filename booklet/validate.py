@@ -57,7 +57,7 @@ def type_name(value: Any) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, bool):
-        return f"yes/no ({str(value).lower()})"
+        return f"true/false ({str(value).lower()})"
     if isinstance(value, int | float):
         return f"a number ({value})"
     if isinstance(value, str):
@@ -67,6 +67,27 @@ def type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "a set of fields"
     return type(value).__name__
+
+
+_SEXAGESIMAL = re.compile(r"^[-+]?\d+(?::[0-5]?\d)+(?:\.\d*)?$")
+_GROUPED = re.compile(r"^[-+]?\d[\d_,]*[_,]\d[\d_,]*(?:\.\d+)?$")
+
+
+def number_hint(value: Any, path: str) -> str:
+    """How to write a number that YAML 1.1 tools would have read differently."""
+    if not isinstance(value, str):
+        return ""
+    name = path.rsplit(".", 1)[-1].split("[")[0] or "it"
+    if _SEXAGESIMAL.match(value.strip()):
+        return (
+            f" Write {name} as a number, e.g. 1.5 for one and a half (some tools read "
+            f"'{value.strip()}' as a count in base 60)."
+        )
+    if _GROUPED.match(value.strip()):
+        return f" Write {name} without '_' or ',', e.g. 1000 or 2.5."
+    if value.strip().lower() in ("yes", "no", "on", "off", "y", "n"):
+        return f" Write {name} as a number."
+    return f" Write {name} as a number, e.g. 2 or 1.5."
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -195,7 +216,12 @@ class Reader:
         kind = "a whole number" if integer else "a number"
         ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
         if isinstance(value, bool) or not ok_type:
-            self.problem(path, f"expected {kind}, got {type_name(value)}.")
+            self.problem(
+                path, f"expected {kind}, got {type_name(value)}.{number_hint(value, path)}"
+            )
+            return None
+        if value != value or value in (float("inf"), float("-inf")):
+            self.problem(path, f"{value} is not a number you can print. Write a plain number.")
             return None
         if not (low <= value <= high):
             self.problem(path, f"{value}{unit} is out of range: use {low:g} to {high:g}{unit}.")
@@ -207,9 +233,7 @@ class Reader:
             return default
         value = data[key]
         if not isinstance(value, bool):
-            self.problem(
-                join(path, key), f"expected yes or no (true/false), got {type_name(value)}."
-            )
+            self.problem(join(path, key), f"expected true or false, got {type_name(value)}.")
             return default
         return value
 

@@ -11,14 +11,6 @@ from click.testing import CliRunner
 from booklet.cli import cli
 
 
-@pytest.fixture(autouse=True, scope="session")
-def snippet_cache(tmp_path_factory):
-    """Tests keep compiled snippets in their own folder, never in the user's cache."""
-    import os
-
-    os.environ["BOOKLET_CACHE"] = str(tmp_path_factory.mktemp("snippet-cache"))
-
-
 @pytest.fixture(autouse=True)
 def every_pdf_written_is_valid(tmp_path):
     """After each test, every PDF it left in its folder must pass `qpdf --check`."""

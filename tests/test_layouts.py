@@ -17,22 +17,25 @@ def layout_lib(make_library):
     return make
 
 
+PLAN_FIELDS = "description, id, steps, techniques, title, total_minutes, uses_oil"
 SNIPPET_ERRORS = {
     "{{ ''.__class__.__mro__[1].__subclasses__() }}": "layouts/mine/title.j2:1: refused by the "
     "template sandbox: access to attribute '__class__' of 'str' object is unsafe. Snippets may "
     "only read fields.",
-    "{{ plan.title }}\n{{ plan.nope }}": "layouts/mine/title.j2:2: 'nope' is not a field of "
-    "plan. See the README for the fields.",
+    "{{ plan.title }}\n{{ plan.nope }}": "layouts/mine/title.j2:2: 'nope' is not a field here "
+    f"(fields: {PLAN_FIELDS}). See the README for the fields snippets can use.",
     "{% include '../../../../etc/passwd' %}": "layouts/mine/title.j2:1: snippet "
     "'../../../../etc/passwd' was not found. A snippet can include only files in its layout's "
     "folder or the layouts it extends.",
     "{{ plan.title ": "lib/layouts/mine/title.j2:1: template syntax error: unexpected end of "
     "template, expected 'end of print statement'.",
-    # records are named tuples inside; snippets still see only their fields
-    "{{ plan.count }}": "layouts/mine/title.j2:1: refused by the template sandbox: access to "
-    "attribute 'count' of 'Plan' object is unsafe. Snippets may only read fields.",
-    "{{ plan[1] }}": "layouts/mine/title.j2:1: '1' is not a field of plan. See the README for "
-    "the fields.",
+    # records are read-only mappings: their keys are fields, and they have no methods
+    "{{ plan.count }}": "layouts/mine/title.j2:1: 'count' is not a field here "
+    f"(fields: {PLAN_FIELDS}). See the README for the fields snippets can use.",
+    "{{ plan.items() }}": "layouts/mine/title.j2:1: 'items' is not a field here "
+    f"(fields: {PLAN_FIELDS}). See the README for the fields snippets can use.",
+    "{{ plan[1] }}": "layouts/mine/title.j2:1: '1' is not a field here "
+    f"(fields: {PLAN_FIELDS}). See the README for the fields snippets can use.",
     "{{ plan.title }}\n{{ 1 / 0 }}": "layouts/mine/title.j2:2: the snippet failed: "
     "ZeroDivisionError: division by zero. Fix the expression.",
 }
@@ -133,46 +136,3 @@ def test_user_text_cannot_inject_markup_through_a_snippet(run, make_library, tmp
     assert result.exit_code == 0, result.output
     text = " ".join(page_texts(tmp_path / "o.pdf")[0].split())
     assert "Tom & Jerry's <i>routine</i> <img src='x.png'/>" in text
-
-
-def _render_fresh(lib, tmp_path, name):
-    """A card from a freshly loaded library, as a new process would make it."""
-    from booklet import layouts
-    from booklet.library import load_library
-    from booklet.render import CardRequest, render_card
-
-    layouts._ENV_CACHE.clear()
-    library = load_library([lib])
-    return render_card(library, library.plan("classic"), CardRequest(layout="mine"))
-
-
-def test_compiled_snippets_are_cached_and_checked_against_their_source(
-    layout_lib, tmp_path, monkeypatch
-):
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("BOOKLET_CACHE", str(cache))
-    lib = layout_lib("{{ plan.title }} first\n")
-    first = _render_fresh(lib, tmp_path, "a")
-    entries = sorted(cache.glob("snippet-*.cache"))
-    assert len(entries) >= 6  # every snippet the bedside card uses
-    assert _render_fresh(lib, tmp_path, "b") == first  # from the cache: the same bytes
-    (lib / "layouts" / "mine" / "title.j2").write_text("{{ plan.title }} second\n")
-    edited = _render_fresh(lib, tmp_path, "c")
-    assert edited != first  # an edited snippet is compiled afresh, not read from the cache
-    for entry in cache.glob("snippet-*.cache"):
-        entry.write_bytes(b"damaged")
-    assert _render_fresh(lib, tmp_path, "d") == edited  # a damaged cache only costs time
-
-
-def test_a_cache_that_cannot_be_written_or_is_off_changes_nothing(
-    layout_lib, tmp_path, monkeypatch
-):
-    lib = layout_lib("{{ plan.title }}\n")
-    blocked = tmp_path / "file"
-    blocked.write_text("not a folder")
-    monkeypatch.setenv("BOOKLET_CACHE", str(blocked / "cache"))
-    expected = _render_fresh(lib, tmp_path, "a")
-    monkeypatch.setenv("BOOKLET_CACHE", "off")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert _render_fresh(lib, tmp_path, "b") == expected
-    assert not (tmp_path / "xdg").exists()

@@ -37,13 +37,6 @@ def test_listing_reads_data_without_reportlab(tmp_path):
     assert "reportlab" not in imported("techniques", cwd=tmp_path)
 
 
-def test_a_warm_cache_spares_the_yaml_parser(tmp_path, monkeypatch):
-    """The second run finds the parsed library and layout in the cache."""
-    monkeypatch.setenv("BOOKLET_CACHE", str(tmp_path / "cache"))
-    assert "yaml" in imported("card", "-o", "a.pdf", cwd=tmp_path)
-    assert "yaml" not in imported("card", "-o", "b.pdf", cwd=tmp_path)
-    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
-
 
 def test_a_card_needs_no_platypus(tmp_path):
     """Cards set their own text; only booklets use ReportLab's platypus."""

@@ -31,7 +31,8 @@ CASES = {
         "expected ',' or ']'. Check indentation, colons and quotes."
     ],
     "minutes-not-a-number.yaml": [
-        "techniques/minutes-not-a-number.yaml:5: minutes: expected a number, got text ('three')."
+        "techniques/minutes-not-a-number.yaml:5: minutes: expected a number, got text "
+        "('three'). Write minutes as a number, e.g. 2 or 1.5."
     ],
     "empty-name.yaml": [
         "techniques/empty-name.yaml:1: name: is empty. Write some text or remove the field."
