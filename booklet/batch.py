@@ -24,8 +24,14 @@ from typing import Any
 
 from booklet import __version__
 from booklet.datafile import Document, join, load_yaml
-from booklet.errors import BookletError, Problem, ValidationError
-from booklet.files import write_atomic
+from booklet.errors import BookletError, Problem, Terminated, ValidationError
+from booklet.files import (
+    leftover_temp_files,
+    make_folders_within,
+    read_bounded,
+    sha256_of_regular_file,
+    write_atomic,
+)
 from booklet.validate import Reader, did_you_mean, type_name
 
 MAX_VARIANTS = 10_000
@@ -225,16 +231,28 @@ def _display(value: Any) -> str:
 
 
 def _check_unique(r: Reader, variants: list[Variant]) -> None:
-    seen: dict[str, str] = {}
+    seen: dict[str, Variant] = {}
     for v in variants:
         key = v.output.lower()
         if key in seen:
             r.problem(
                 "variants",
-                f"variants '{seen[key]}' and '{v.name}' would both write {v.output}. Add a field "
-                "such as {size} to the output pattern, or rename one.",
+                f"variants '{seen[key].name}' and '{v.name}' would both write {v.output}. Add a "
+                "field such as {size} to the output pattern, or rename one.",
             )
-        seen.setdefault(key, v.name)
+        seen.setdefault(key, v)
+    for v in variants:  # `a.pdf` and `a.pdf/b.pdf`: one would need the other as a folder
+        parts = Path(v.output.lower()).parts
+        for end in range(1, len(parts)):
+            folder = "/".join(parts[:end])
+            if folder in seen:
+                other = seen[folder]
+                r.problem(
+                    "variants",
+                    f"variant '{v.name}' writes {v.output} inside {other.output}, which variant "
+                    f"'{other.name}' writes as a file. Change one output pattern.",
+                )
+                break
 
 
 # --- turning options into requests ---------------------------------------------------------
@@ -322,17 +340,28 @@ def render_variant(variant: Variant, library) -> bytes:
 # --- fingerprints and the manifest ----------------------------------------------------------
 
 
+LIBRARY_SUFFIXES = (".yaml", ".yml", ".j2")
+
+
 def library_fingerprint(roots: list[Path]) -> str:
-    """Every data file of every library, by path and content, plus the program version."""
+    """Every file booklet reads from every library, by path and content, plus the version.
+    Reads are bounded, and links to folders are not followed."""
     digest = hashlib.sha256(__version__.encode())
     for index, root in enumerate(roots):
         for sub in ("techniques", "layouts"):
             folder = root / sub
             if not folder.is_dir():
                 continue
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            found = []
+            for where, dirs, files in os.walk(folder):
+                dirs.sort()
+                found += [Path(where) / f for f in files if f.endswith(LIBRARY_SUFFIXES)]
+            for path in sorted(found):
                 digest.update(f"{index}:{path.relative_to(root)}".encode())
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
+                try:
+                    digest.update(hashlib.sha256(read_bounded(path, 1 << 20)).digest())
+                except BookletError as exc:  # loading the library reports it properly
+                    digest.update(str(exc).encode())
     return digest.hexdigest()
 
 
@@ -343,15 +372,44 @@ def variant_fingerprint(variant: Variant, library_print: str) -> str:
     return hashlib.sha256((library_print + text).encode()).hexdigest()[:32]
 
 
+MAX_MANIFEST_BYTES = 64 << 20
+
+
 def read_manifest(folder: Path) -> dict[str, dict[str, Any]]:
+    """The entries of an earlier run's manifest that make sense. Anything else in it (a
+    damaged file, an entry without a name, an output that is not a safe relative path) only
+    means that entry cannot be skipped: it is built again."""
     path = folder / MANIFEST
     if not path.is_file():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {entry["output"]: entry for entry in data["variants"]}
-    except (ValueError, KeyError, TypeError):
-        return {}  # an unreadable manifest only means nothing can be skipped
+        data = json.loads(read_bounded(path, MAX_MANIFEST_BYTES).decode("utf-8"))
+    except (BookletError, ValueError):
+        return {}
+    entries = data.get("variants") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return {}
+    kept: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        if (
+            isinstance(entry, dict)
+            and isinstance(entry.get("name"), str)
+            and isinstance(entry.get("output"), str)
+            and _safe_output(entry["output"])
+            and isinstance(entry.get("options", {}), dict)
+        ):
+            kept[entry["output"]] = entry
+    return kept
+
+
+def _safe_output(name: str) -> bool:
+    parts = Path(name).parts
+    return (
+        bool(parts)
+        and not Path(name).is_absolute()
+        and all(_SAFE_NAME.match(p) for p in parts)
+        and name.endswith(".pdf")
+    )
 
 
 def write_manifest(folder: Path, batch: Path, results: dict[str, Result]) -> None:
@@ -372,10 +430,7 @@ def write_manifest(folder: Path, batch: Path, results: dict[str, Result]) -> Non
 
 
 def file_sha256(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
+    return sha256_of_regular_file(path)
 
 
 def is_unchanged(entry: dict[str, Any] | None, fingerprint: str, target: Path) -> bool:
@@ -390,22 +445,46 @@ def is_unchanged(entry: dict[str, Any] | None, fingerprint: str, target: Path) -
 
 @contextlib.contextmanager
 def folder_lock(folder: Path) -> Iterator[None]:
-    """One batch at a time per output folder, so the manifest is never written by two."""
-    import fcntl
+    """One batch at a time per output folder, so the manifest is never written by two. The
+    lock is filelock's, which never follows a link at the lock's path nor truncates it; the
+    lock goes when this process and its workers are gone (they watch for it, see _init_worker)."""
+    import stat
 
-    handle = open(folder / LOCK, "w")  # noqa: SIM115 - held for the whole run
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+    from filelock import FileLock, Timeout
+
+    path = folder / LOCK
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISREG(os.lstat(path).st_mode):
             raise BookletError(
-                "another batch is writing to this folder. Wait for it to finish, or choose "
-                "another -o folder.",
+                f"{LOCK} is not a regular file (a link or something else was put there). "
+                "Remove it, then run the batch again.",
                 file=folder,
-            ) from None
+            )
+    lock = FileLock(str(path), blocking=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BookletError(
+            "another batch is writing to this folder. Wait for it to finish, or choose "
+            "another -o folder.",
+            file=folder,
+        ) from None
+    except OSError as exc:
+        raise BookletError(f"cannot lock the folder: {exc.strerror or exc}.", file=folder) from None
+    try:
         yield
     finally:
-        handle.close()
+        lock.release()
+
+
+def remove_leftovers(folder: Path) -> int:
+    """Temporary files of an earlier run that was killed before it could tidy up."""
+    removed = 0
+    for path in leftover_temp_files(folder):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    return removed
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -418,10 +497,28 @@ def _init_worker(roots: list[str]) -> None:
     global _WORKER_LIBRARY
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cleans up
+    # The parent handles Ctrl-C and SIGTERM: it lets running variants finish and records them.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _exit_with_parent()
     from booklet.library import load_library
 
     _WORKER_LIBRARY = load_library([Path(r) for r in roots])
+
+
+def _exit_with_parent(interval: float = 0.25) -> None:
+    """A worker whose parent is gone (killed with SIGKILL, say) stops at once, so it neither
+    writes on nor keeps the folder's lock held for the next run."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="booklet-parent-watch", daemon=True).start()
 
 
 def _work(variant: Variant, folder: str) -> tuple[str, int | None, str | None, str | None, float]:
@@ -430,7 +527,7 @@ def _work(variant: Variant, folder: str) -> tuple[str, int | None, str | None, s
     try:
         pdf = render_variant(variant, _WORKER_LIBRARY)
         target = Path(folder) / variant.output
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_folders_within(Path(folder), target.parent)
         write_atomic(target, pdf)
         pages = _count_pages(pdf)
         sha = hashlib.sha256(pdf).hexdigest()
@@ -464,10 +561,21 @@ def run_batch(
     """Build every variant not already up to date; always leave a manifest true to the disk."""
     from booklet.library import load_library
 
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BookletError(
+            f"cannot create the output folder: {exc.strerror or exc}. Choose another -o folder.",
+            file=folder,
+        ) from None
+    if not folder.is_dir():
+        raise BookletError("is not a folder. Choose another -o folder.", file=folder)
+    if not os.access(folder, os.W_OK):
+        raise BookletError("folder is not writable. Choose another -o folder.", file=folder)
     variants = select(plan.variants, only)
     library_print = library_fingerprint([_builtin(), *roots])
-    with folder_lock(folder):
+    with folder_lock(folder), terminate_as_interrupt():
+        remove_leftovers(folder)
         previous = read_manifest(folder)
         results: dict[str, Result] = {
             out: Result(
@@ -538,6 +646,25 @@ def run_batch(
         finally:
             write_manifest(folder, plan.file, results)
         return done
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run_pool(todo, folder: Path, roots: list[Path], jobs: int, record) -> None:

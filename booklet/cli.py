@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from booklet import __version__
-from booklet.errors import BookletError
+from booklet.errors import BookletError, Terminated
 
 if TYPE_CHECKING:
     from booklet.library import Library
@@ -37,8 +37,20 @@ class BookletGroup(click.Group):
             raise UserError(str(exc)) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except Terminated:
+            click.echo("Stopped (SIGTERM).", err=True)
+            raise click.exceptions.Exit(143) from None
         except KeyboardInterrupt:
             raise click.Abort() from None
+        except BrokenPipeError:
+            # `booklet techniques | head`: the reader has gone; stop quietly, as a shell
+            # command killed by SIGPIPE would (no message, exit 141).
+            import os
+            import sys
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(141) from None
         except Exception as exc:
             state = ctx.find_object(State)
             if state is not None and state.debug:
@@ -260,7 +272,8 @@ LENGTH = LengthType()
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write; .pdf, .png or .svg by its ending. Default: TECHNIQUE.pdf.",
+    help="File to write; .pdf, .png or .svg by its ending (- writes a PDF to standard "
+    "output). Default: TECHNIQUE.pdf.",
 )
 @click.option("--size", type=LENGTH, default="3in", show_default=True, help="Diagram width.")
 @click.option("--grayscale", is_flag=True, help="Draw in shades of grey, as a laser printer would.")
@@ -277,14 +290,47 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
     if not 36 <= size <= 20 * 72:
         raise BookletError("--size must be between 0.5in and 20in.")
     technique = state.library().technique(ident)
+    if to_stdout(output):
+        from booklet.diagram_files import diagram_bytes
+
+        check_output(output)
+        write_outputs(output, diagram_bytes(technique, ".pdf", size, grayscale), png=False)
+        return
     written = write_diagram(technique, output or Path(f"{ident}.pdf"), size, grayscale)
     click.echo(str(written))
 
 
+def to_stdout(out: Path | None) -> bool:
+    """`-o -` means standard output, as in click and most command-line tools."""
+    return out is not None and str(out) == "-"
+
+
+def check_output(out: Path, png: bool = False) -> None:
+    """Before any work: can the output be written where the user asked?"""
+    if to_stdout(out):
+        if png:
+            raise BookletError("--png needs a file name with -o, not - (standard output).")
+        if click.get_binary_stream("stdout").isatty():
+            raise BookletError(
+                "-o - would write a PDF onto the terminal. Redirect it (> card.pdf) or pipe it."
+            )
+        return
+    from booklet.files import check_target
+
+    check_target(out)
+
+
 def write_outputs(out: Path, pdf: bytes, png: bool) -> None:
-    """Write the PDF (and its PNG previews) atomically and say where they went."""
+    """Write the PDF (and its PNG previews) atomically and say where they went; `-` sends the
+    PDF to standard output instead, and nothing else goes there."""
     from booklet.files import write_atomic
 
+    if to_stdout(out):
+        check_output(out, png)
+        stream = click.get_binary_stream("stdout")
+        stream.write(pdf)
+        stream.flush()
+        return
     write_atomic(out, pdf)
     click.echo(str(out))
     if png:
@@ -364,7 +410,7 @@ def check_size(size: str | None) -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="PDF to write. Default: ROUTINE-card.pdf in this folder.",
+    help="PDF to write (- for standard output). Default: ROUTINE-card.pdf in this folder.",
 )
 @pass_state
 def card(
@@ -394,7 +440,6 @@ def card(
       booklet card --sheet letter --flip long -o sheet.pdf
       booklet card gentle --title "Sam's evening routine"
     """
-    from booklet.files import check_target
     from booklet.render import CardRequest, render_card
     from booklet.units import parse_offset
 
@@ -405,7 +450,7 @@ def card(
     lib = state.library()
     plan = lib.plan(routine, techniques)
     out = output or Path(f"{plan.id}-card.pdf")
-    check_target(out)
+    check_output(out, png)
     req = CardRequest(
         layout,
         size,
@@ -442,7 +487,7 @@ def card(
     type=click.Path(dir_okay=False, path_type=Path),
     default="calibrate.pdf",
     show_default=True,
-    help="PDF to write.",
+    help="PDF to write (- for standard output).",
 )
 def calibrate(sheet: str, flip: str, output: Path) -> None:
     """Write a duplex alignment test page, to measure --back-offset for your printer.
@@ -451,11 +496,10 @@ def calibrate(sheet: str, flip: str, output: Path) -> None:
     Example:
       booklet calibrate --sheet a4 --flip long -o test.pdf
     """
-    from booklet.files import write_atomic
     from booklet.impose import calibration_pdf
 
-    write_atomic(output, calibration_pdf(sheet.lower(), flip))
-    click.echo(str(output))
+    check_output(output)
+    write_outputs(output, calibration_pdf(sheet.lower(), flip), png=False)
 
 
 @cli.command()
@@ -530,7 +574,7 @@ def layouts(state: State, as_json: bool) -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="PDF to write. Default: ROUTINE-booklet.pdf in this folder.",
+    help="PDF to write (- for standard output). Default: ROUTINE-booklet.pdf in this folder.",
 )
 @pass_state
 def book(
@@ -558,7 +602,6 @@ def book(
       booklet book gentle --size half-letter --impose saddle --sheet letter -o fold.pdf
     """
     from booklet.book import BookRequest, render_book
-    from booklet.files import check_target
 
     check_size(size)
     if (sheet or creep or crop_marks) and not impose:
@@ -566,7 +609,7 @@ def book(
     lib = state.library()
     plan = lib.plan(routine, techniques)
     out = output or Path(f"{plan.id}-booklet.pdf")
-    check_target(out)
+    check_output(out, png)
     req = BookRequest(
         layout,
         size,

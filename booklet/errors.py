@@ -69,3 +69,7 @@ class ValidationError(BookletError):
 
 class FitError(BookletError):
     """Content that cannot be made to fit the page at a legible size."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: finish what runs, record it, leave nothing half-done."""

@@ -91,6 +91,34 @@ def read_text_bounded(path: Path, limit: int, *, kind: str = "data files") -> st
         ) from None
 
 
+def sha256_of_regular_file(path: Path, limit: int = 256 << 20) -> str | None:
+    """The SHA-256 of a regular file (not a link, pipe or device), or None: used to ask "is
+    this still the file we wrote?", where anything odd simply means no."""
+    import hashlib
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        digest = hashlib.sha256()
+        total = 0
+        while chunk := os.read(fd, 1 << 20):
+            total += len(chunk)
+            if total > limit:
+                return None
+            digest.update(chunk)
+        return digest.hexdigest()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 # --- writing -----------------------------------------------------------------------------------
 
 
@@ -119,6 +147,12 @@ def check_target(path: Path) -> None:
         raise BookletError(f"cannot write here: {exc.strerror or exc}.", file=path) from None
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise BookletError("is a folder. Give a file name, e.g. card.pdf.", file=path)
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        raise BookletError(
+            "is a symbolic link; booklet does not write through links. Give the real file's "
+            "path (or - for standard output).",
+            file=path,
+        )
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise BookletError(
             f"is {_kind_of(info.st_mode)}, not a regular file; booklet only replaces regular "

@@ -157,6 +157,3 @@ def test_internal_error_is_short_and_debug_shows_traceback(run, monkeypatch):
 
     with pytest.raises(RuntimeError):
         run("--debug", "techniques")
-
-
-

@@ -37,7 +37,6 @@ def test_listing_reads_data_without_reportlab(tmp_path):
     assert "reportlab" not in imported("techniques", cwd=tmp_path)
 
 
-
 def test_a_card_needs_no_platypus(tmp_path):
     """Cards set their own text; only booklets use ReportLab's platypus."""
     loaded = imported("card", "-o", "c.pdf", cwd=tmp_path)
