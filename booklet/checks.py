@@ -9,6 +9,7 @@ from booklet.errors import BookletError, Problem, ValidationError
 from booklet.library import (
     SETTING_FILE,
     data_files,
+    entries,
     load_library,
     load_or_note,
 )
@@ -49,7 +50,7 @@ def collect(path: Path) -> list[tuple[str, Path]]:
                 found += collect(path / sub)
         return found
     if path.name == "layouts":
-        return [(LAYOUT, sub) for sub in sorted(path.iterdir()) if (sub / "layout.yaml").is_file()]
+        return [(LAYOUT, sub) for sub in entries(path) if (sub / "layout.yaml").is_file()]
     kind = ROUTINE if path.name == "routines" else TECHNIQUE
     found += [(kind, p) for p in data_files(path)]
     if (path / SETTING_FILE).is_file():

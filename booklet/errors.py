@@ -39,6 +39,12 @@ def display_path(path: Path | str) -> str:
         return str(p)
 
 
+def shown(value: object, limit: int = 40) -> str:
+    """A value the user gave, short enough to quote in a one-line message."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class BookletError(Exception):
     """A problem with the user's input; the message says where and how to fix it."""
 

@@ -32,7 +32,21 @@ DEFAULT_TEMPLATES = {
     "warning": "spine.j2",
 }
 NEEDS_TEMPLATE = ("title", "text", "steps", "warning", "list")
-BLOCK_OPTIONS = ("block", "template", "style", "columns", "legend", "gauge", "height", "size")
+BLOCK_OPTIONS = ("block", "template", "style", "columns", "legend", "gauge", "height")
+# Which options each block takes: the renderer reads exactly these, validated here.
+OPTIONS_OF = {
+    "title": ("template",),
+    "text": ("template", "style"),
+    "list": ("template",),
+    "steps": ("template", "gauge"),
+    "warning": ("template",),
+    "diagrams": ("template", "columns", "legend"),
+    "rule": (),
+    "space": ("height",),
+}
+TEXT_STYLES = ("body", "muted", "heading", "title")
+MAX_COLUMNS = 6
+MAX_SPACE = 10.0  # in lines of body text
 LAYOUT_KINDS = ("card", "book")
 BOOK_SNIPPETS = (
     "cover.j2",
@@ -274,9 +288,35 @@ def parse_blocks(
         if template is not None and (not isinstance(template, str) or not template.endswith(".j2")):
             r.problem(join(path, "template"), "expected a snippet file name ending in .j2.")
             continue
-        options = {k: v for k, v in spec.items() if k not in ("block", "template")}
+        stray = [k for k in spec if k in BLOCK_OPTIONS and k not in ("block", *OPTIONS_OF[kind])]
+        for key in stray:
+            takes = ", ".join(OPTIONS_OF[kind]) or "no options"
+            r.problem(join(path, key), f"a {kind} block does not take '{key}' (it takes {takes}).")
+        options = block_options(r, kind, spec, path)
         blocks.append(Block(kind, template, options))
     return tuple(blocks)
+
+
+def block_options(r: Reader, kind: str, spec: dict[str, Any], path: str) -> dict[str, Any]:
+    """The options of one block, typed and within the limits the renderer can honour."""
+    options: dict[str, Any] = {}
+    if "style" in spec and kind == "text":
+        style = r.choice_value(spec["style"], join(path, "style"), TEXT_STYLES, "text style")
+        if style is not None:
+            options["style"] = style
+    if "gauge" in spec and kind == "steps":
+        options["gauge"] = r.boolean(spec, "gauge", path, default=True)
+    if "legend" in spec and kind == "diagrams":
+        options["legend"] = r.boolean(spec, "legend", path, default=False)
+    if "columns" in spec and kind == "diagrams":
+        columns = r.number(spec, "columns", path, low=1, high=MAX_COLUMNS, integer=True)
+        if columns is not None:
+            options["columns"] = columns
+    if "height" in spec and kind == "space":
+        height = r.number(spec, "height", path, low=0.1, high=MAX_SPACE, unit=" lines")
+        if height is not None:
+            options["height"] = float(height)
+    return options
 
 
 # --- snippets ----------------------------------------------------------------------------------
@@ -410,21 +450,51 @@ def _snippet_path(layout: Layout, name: str) -> Path:
 
 
 def check_layout_folder(folder: Path, library: Library | None) -> list[Problem]:
-    """Validate a layout folder that may not be in any library yet (`booklet validate`)."""
+    """Validate a layout folder that may not be in any library yet (`booklet validate`): parse
+    it, then render it once with a built-in routine, so snippet errors that only show when they
+    run (a missing field, a budget exceeded, bad markup, text that does not fit) are found now."""
     from booklet.library import Library
 
     lib = library or Library()
-    stacked = Library(layouts={k: list(v) for k, v in lib.layouts.items()})
+    stacked = Library(
+        techniques=lib.techniques,
+        routines=lib.routines,
+        setting=lib.setting,
+        layouts={k: list(v) for k, v in lib.layouts.items()},
+    )
     stacked.layouts.setdefault(folder.name, [])
     if folder not in stacked.layouts[folder.name]:
         stacked.layouts[folder.name].append(folder)
     try:
-        _load(folder.name, stacked.layouts[folder.name].index(folder), stacked, [])
+        layout = _load(folder.name, stacked.layouts[folder.name].index(folder), stacked, [])
+    except ValidationError as exc:
+        return exc.problems
+    except BookletError as exc:
+        return [exc.problem]
+    if library is None or lib.setting is None or not lib.routines:
+        return []
+    stacked.loaded_layouts[folder.name] = layout
+    try:
+        trial_render(stacked, layout)
     except ValidationError as exc:
         return exc.problems
     except BookletError as exc:
         return [exc.problem]
     return []
+
+
+def trial_render(library: Library, layout: Layout) -> None:
+    """Render the layout in memory with the classic routine (or the first there is)."""
+    routine = "classic" if "classic" in library.routines else sorted(library.routines)[0]
+    plan = library.plan(routine)
+    if layout.kind == "book":
+        from booklet.book import BookRequest, render_book
+
+        render_book(library, plan, BookRequest(layout=layout.name))
+    else:
+        from booklet.render import CardRequest, build_card
+
+        build_card(library, plan, CardRequest(layout=layout.name))
 
 
 def with_overrides(layout: Layout, **changes: Any) -> Layout:

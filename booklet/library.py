@@ -47,14 +47,24 @@ def library_paths_from_env() -> list[Path]:
     return [Path(p) for p in value.split(os.pathsep) if p]
 
 
+def entries(folder: Path) -> list[Path]:
+    """A folder's entries, sorted; an unreadable folder is the user's problem to fix, named."""
+    try:
+        return sorted(folder.iterdir())
+    except OSError as exc:
+        raise BookletError(
+            f"cannot read this folder: {exc.strerror or exc}.", file=folder
+        ) from None
+
+
 def data_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(
+    return [
         p
-        for p in folder.iterdir()
+        for p in entries(folder)
         if p.suffix in DATA_SUFFIXES and p.is_file() and not p.name.startswith((".", "_"))
-    )
+    ]
 
 
 @dataclass
@@ -135,7 +145,7 @@ def _parse_library(roots: list[tuple[Path, str]]) -> Library:
                 lib.setting = parse_setting(doc, problems) or lib.setting
         layouts_dir = root / "layouts"
         if layouts_dir.is_dir():
-            for sub in sorted(layouts_dir.iterdir()):
+            for sub in entries(layouts_dir):
                 if (sub / "layout.yaml").is_file():
                     lib.layouts.setdefault(sub.name, []).append(sub)
                     lib.layout_origins[sub.name] = origin

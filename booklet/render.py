@@ -407,9 +407,15 @@ def check_glyphs(plan: Plan, setting: Setting, fonts: FontFamily) -> None:
     _check_fields(routine_fields, f"routine '{plan.id}'", fonts)
     setting_fields = {
         "spine_warning": setting.spine_warning,
+        "spine_short": setting.spine_short,
         "feedback_rule": setting.feedback_rule,
+        "feedback_short": setting.feedback_short,
+        "setup_short": setting.setup_short,
         "disclaimer": setting.disclaimer,
     }
+    for name in ("preparation", "safety", "do_not_massage"):
+        setting_fields |= {f"{name}[{i}]": s for i, s in enumerate(getattr(setting, name))}
+    setting_fields |= {f"pressure_scale.{k}": v for k, v in setting.pressure_scale.items()}
     _check_fields(setting_fields, setting.path or "setting", fonts)
 
 
@@ -436,6 +442,13 @@ def parse_markup(lines: list[str], layout: Layout, template: str) -> list[tuple[
             spans = parse(line)
         except MarkupError as exc:
             raise BookletError(str(exc), file=_snippet_file(layout, template)) from None
+        too_small = [s.size for s in spans if s.size is not None and s.size < layout.min_body_size]
+        if too_small:
+            raise BookletError(
+                f'<font size="{min(too_small):g}"> is below this layout\'s legible minimum of '
+                f"{layout.min_body_size:g} pt. Use {layout.min_body_size:g} or more.",
+                file=_snippet_file(layout, template),
+            )
         missing = missing_chars(plain(spans), fonts.regular)
         if missing:
             raise BookletError(

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from booklet.flow import Piece
-from booklet.fonts import FontFamily, face
+from booklet.fonts import FontFamily, describe_chars, face, font_label, missing_chars
 
 LEADING = 1.22  # line height as a share of the font size
 MIN_FONT_SIZE, MAX_FONT_SIZE = 4.0, 72.0
@@ -246,6 +246,19 @@ def break_words(words: list[Word | None], base_size: float, width: float) -> lis
     return lines
 
 
+def _check_drawable(text: str, font: str) -> None:
+    """The last line of defence of the glyph check: whatever a card draws, from wherever it
+    came, is never a silent empty box. (The data and snippet checks name the field first.)"""
+    missing = missing_chars(text, font)
+    if missing:
+        from booklet.errors import BookletError
+
+        raise BookletError(
+            f"{describe_chars(missing)} in '{text[:40]}' cannot be printed with the font "
+            f"'{font_label(font)}'. Replace the character."
+        )
+
+
 def words_of(spans: tuple[Span, ...], style: TextStyle) -> list[Word | None]:
     """Words with their widths and the space after each; None for a forced line break. They
     depend on the style, not the width, so a paragraph measures them once."""
@@ -260,6 +273,7 @@ def words_of(spans: tuple[Span, ...], style: TextStyle) -> list[Word | None]:
             words.append(None)
             continue
         font = style.face(span)
+        _check_drawable(span.text, font)
         size = span.size or style.size
         colour = span.colour or style.colour
         pieces = span.text.split(" ")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from booklet.errors import BookletError
+from booklet.errors import BookletError, shown
 
 POINTS_PER = {"pt": 1.0, "in": 72.0, "mm": 72.0 / 25.4, "cm": 72.0 / 2.54}
 
@@ -22,10 +22,10 @@ NAMED_SIZES: dict[str, tuple[float, float]] = {
 }
 SIZE_HELP = "3x5, 4x6, 5x7, a7, a6, a5, half-letter, or WxH with units such as 100x150mm"
 
-_LENGTH = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(pt|in|mm|cm)?\s*$")
-_SIZE = re.compile(
-    r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(pt|in|mm|cm)?\s*[x×]\s*(\d+(?:\.\d+)?|\.\d+)\s*(pt|in|mm|cm)?\s*$"
-)
+_NUMBER = r"(\d{1,6}(?:\.\d{0,6})?|\.\d{1,6})"  # no 400-digit numbers that overflow to infinity
+_LENGTH = re.compile(rf"^\s*{_NUMBER}\s*(pt|in|mm|cm)?\s*$")
+_SIZE = re.compile(rf"^\s*{_NUMBER}\s*(pt|in|mm|cm)?\s*[x×]\s*{_NUMBER}\s*(pt|in|mm|cm)?\s*$")
+MAX_OFFSET = 72.0  # a duplex back that is more than an inch out is not an offset to correct
 
 
 def parse_length(text: str, *, what: str = "length", default_unit: str | None = None) -> float:
@@ -33,7 +33,7 @@ def parse_length(text: str, *, what: str = "length", default_unit: str | None = 
     match = _LENGTH.match(str(text).lower())
     if not match or (match.group(2) is None and default_unit is None):
         raise BookletError(
-            f"{what} '{text}' is not a length. Write a number with a unit: "
+            f"{what} '{shown(text)}' is not a length. Write a number with a unit: "
             "0.125in, 3mm, 9pt or 1cm."
         )
     unit = match.group(2) or default_unit or "pt"
@@ -47,7 +47,7 @@ def parse_size(text: str) -> tuple[float, float]:
         return NAMED_SIZES[key]
     match = _SIZE.match(key)
     if not match:
-        raise BookletError(f"size '{text}' is not known. Use {SIZE_HELP}.")
+        raise BookletError(f"size '{shown(text)}' is not known. Use {SIZE_HELP}.")
     w, wu, h, hu = match.groups()
     unit = hu or wu
     if unit is None:
@@ -69,8 +69,14 @@ def parse_offset(text: str) -> tuple[float, float]:
     """`1mm,-0.5mm` -> (x, y) points, for shifting duplex backs."""
     parts = str(text).split(",")
     if len(parts) != 2:
-        raise BookletError(f"offset '{text}' needs two lengths, X,Y, such as 1mm,-0.5mm.")
-    return tuple(_signed_length(p.strip()) for p in parts)  # type: ignore[return-value]
+        raise BookletError(f"offset '{shown(text)}' needs two lengths, X,Y, such as 1mm,-0.5mm.")
+    x, y = (_signed_length(p.strip()) for p in parts)
+    if abs(x) > MAX_OFFSET or abs(y) > MAX_OFFSET:
+        raise BookletError(
+            f"offset '{shown(text)}' is more than 1 in; measure it again with "
+            "`booklet calibrate` (offsets are usually a few mm)."
+        )
+    return x, y
 
 
 def _signed_length(text: str) -> float:
