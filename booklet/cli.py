@@ -6,6 +6,7 @@ Heavy modules (ReportLab, Jinja2, YAML) are imported inside the commands that ne
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -310,7 +311,7 @@ def check_output(out: Path, png: bool = False) -> None:
     if to_stdout(out):
         if png:
             raise BookletError("--png needs a file name with -o, not - (standard output).")
-        if click.get_binary_stream("stdout").isatty():
+        if sys.stdout.buffer.isatty():
             raise BookletError(
                 "-o - would write a PDF onto the terminal. Redirect it (> card.pdf) or pipe it."
             )
@@ -327,7 +328,7 @@ def write_outputs(out: Path, pdf: bytes, png: bool) -> None:
 
     if to_stdout(out):
         check_output(out, png)
-        stream = click.get_binary_stream("stdout")
+        stream = sys.stdout.buffer
         stream.write(pdf)
         stream.flush()
         return

@@ -408,10 +408,12 @@ def snippet_message(exc: BaseException) -> str:
     from jinja2.exceptions import SecurityError
 
     message = (getattr(exc, "message", None) or str(exc)).rstrip(".")
-    from booklet.sandbox import SnippetLimit
+    from booklet.sandbox import SnippetLimit, SnippetRefused
 
     if isinstance(exc, SnippetLimit):
         return f"the snippet was stopped: {message}."
+    if isinstance(exc, SnippetRefused):
+        return f"refused by the template sandbox: {message}."
     if isinstance(exc, SecurityError):
         return f"refused by the template sandbox: {message}. Snippets may only read fields."
     if isinstance(exc, TemplateNotFound):

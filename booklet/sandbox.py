@@ -89,6 +89,10 @@ REMOVED_FILTERS = ("random",)  # not the same bytes from the same inputs
 REMOVED_GLOBALS = ("lipsum",)  # random, and an easy way to make megabytes
 
 
+class SnippetRefused(SecurityError):
+    """Something snippets may not do at all; the message says what they may do instead."""
+
+
 class SnippetLimit(SecurityError):
     """A snippet went over its budget: the message says which limit and what to do."""
 
@@ -283,7 +287,7 @@ BINOPS: dict[str, Callable[[Any, Any], Any]] = {
 def _check_str_call(text: str, name: str, args: tuple, kwargs: dict) -> None:
     """Before a string method builds its result: would it be too long?"""
     if name not in SAFE_STR_METHODS:
-        raise SecurityError(
+        raise SnippetRefused(
             f"the string method '{name}' is not available to snippets. Use a filter instead."
         )
     if name in ("center", "ljust", "rjust", "zfill"):
@@ -435,9 +439,11 @@ class SnippetSandbox(ImmutableSandboxedEnvironment):
         elif isinstance(__obj, types.BuiltinMethodType) and isinstance(method_of, str):
             _check_str_call(method_of, __obj.__name__, args, kwargs)
         elif not isinstance(__obj, Undefined) and not _callable_by_snippets(__obj):
-            raise SecurityError(
-                f"{type(__obj).__name__} cannot be called from a snippet. Snippets may call "
-                "macros, range(), loop() and string methods."
+            name = getattr(__obj, "__name__", type(__obj).__name__)
+            owner = f" of {type(method_of).__name__}" if method_of is not None else ""
+            raise SnippetRefused(
+                f"'{name}'{owner} cannot be called from a snippet. Snippets may call macros, "
+                "range(), loop() and string methods"
             )
         result = super().call(__context, __obj, *args, **kwargs)
         if isinstance(result, str):
