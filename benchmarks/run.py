@@ -10,7 +10,8 @@ round-by-round ratios, so it holds across machines and a shared machine's slow s
 both sides alike. The floor is on the strict side: its card has
 about a sixth of the page operators of booklet's default card and two thirds of the text. Card
 content varies from run to run so nothing is measured from a cache; processes run after one
-warm-up, with Python's bytecode cache and booklet's own cache as an installed tool has them.
+warm-up, with Python's bytecode cache as an installed tool has it (booklet keeps no cache of
+its own).
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def timed_processes(
     """Whole-process times, the commands taking turns round by round: a shared machine's slow
     spells then fall on the reference and on booklet alike, and the ratio stays honest. Each
     command is (argv, extra environment)."""
-    for cmd, extra in cmds.values():  # warm-up: bytecode and booklet caches, the disk cache
+    for cmd, extra in cmds.values():  # warm-up: bytecode cache, the disk cache
         subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, env={**CHILD_ENV, **extra})
     times: dict[str, list[float]] = {name: [] for name in cmds}
     for _ in range(repeats):
@@ -235,21 +236,14 @@ def main() -> int:
                 "reference_process_s": ([PYTHON, "reference.py", "1", "ref.pdf"], {}),
                 "help_process_s": ([*BOOKLET, "--help"], {}),
                 "card_process_s": ([*BOOKLET, "card", "-o", "card.pdf"], {}),
-                # for the record: the same without booklet's cache (a first run, or a changed
-                # library), where YAML is parsed and snippets compiled afresh
-                "card_uncached_process_s": (
-                    [*BOOKLET, "card", "-o", "card.pdf"],
-                    {"BOOKLET_CACHE": "off"},
-                ),
             },
             repeats * 2,
             work,
         )
         results.update({name: median_spread(times) for name, times in processes.items()})
-        for name in ("card_process", "card_uncached_process"):
-            results[f"{name}_ratio"] = paired_ratio(
-                processes[f"{name}_s"], processes["reference_process_s"]
-            )
+        results["card_process_ratio"] = paired_ratio(
+            processes["card_process_s"], processes["reference_process_s"]
+        )
         results.update(in_process(repeats, 20))
         subprocess.run(
             [*BOOKLET, "book", "-o", "book.pdf"], cwd=work, check=True, capture_output=True
@@ -410,12 +404,9 @@ def report(r: dict[str, dict]) -> list[dict]:
         mark = "met" if ok else "MISSED"
         print(f"{label:<34} {value:>8.3g}{unit:<3} {spread:>16}  {mark:<6} {target}")
         rows.append({"figure": label, "value": value, "unit": unit, "target": target, "met": ok})
-    uncached = med["card_uncached_process_s"]
     print(
         f"\nreference: {ref_card * 1000:.1f} ms per card in process, {ref_proc:.3f} s as a "
         f"process, {med['reference_pdf_kb']:.0f} KB PDF.  Machine: {os.cpu_count()} cores."
-        f"\nfor the record, booklet card with BOOKLET_CACHE=off: {uncached:.3f} s, "
-        f"{med['card_uncached_process_ratio']:.2f} x the reference."
     )
     return rows
 

@@ -495,7 +495,10 @@ _WORKER_LIBRARY = None
 def _init_worker(roots: list[str]) -> None:
     """Each worker loads the library once and renders many variants with it."""
     global _WORKER_LIBRARY
+    import gc
     import signal
+
+    gc.enable()  # a worker runs many variants: collect as usual
 
     # The parent handles Ctrl-C and SIGTERM: it lets running variants finish and records them.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
