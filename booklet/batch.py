@@ -213,8 +213,7 @@ def output_name(
         return None
     if not name.endswith(".pdf"):
         name += ".pdf"
-    parts = Path(name).parts
-    if Path(name).is_absolute() or ".." in parts or not all(_SAFE_NAME.match(p) for p in parts):
+    if not _safe_output(name):
         r.problem(
             where,
             f"output '{name}' would be written outside the output folder or has unsafe "

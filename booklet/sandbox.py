@@ -286,6 +286,12 @@ BINOPS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+def _check_replace(text: str, old: Any, new: Any) -> None:
+    if isinstance(old, str) and isinstance(new, str):
+        count = len(text) + 1 if old == "" else text.count(old)
+        _check_text(len(text) + count * max(0, len(new) - len(old)))
+
+
 def _check_str_call(text: str, name: str, args: tuple, kwargs: dict) -> None:
     """Before a string method builds its result: would it be too long?"""
     if name not in SAFE_STR_METHODS:
@@ -298,9 +304,7 @@ def _check_str_call(text: str, name: str, args: tuple, kwargs: dict) -> None:
             _check_text(width)
     elif name == "replace":
         old, new = (list(args) + ["", ""])[:2]
-        if isinstance(old, str) and isinstance(new, str):
-            count = len(text) + 1 if old == "" else text.count(old)
-            _check_text(len(text) + count * max(0, len(new) - len(old)))
+        _check_replace(text, old, new)
     elif name == "join" and args:
         items = list(args[0]) if not isinstance(args[0], str) else list(args[0])
         _check_items(len(items))
@@ -333,9 +337,7 @@ def _guard_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]
         elif name == "replace" and isinstance(value, str):
             old = values[1] if len(values) > 1 else ""
             new = values[2] if len(values) > 2 else ""
-            if isinstance(old, str) and isinstance(new, str):
-                count = len(value) + 1 if old == "" else value.count(old)
-                _check_text(len(value) + count * max(0, len(new) - len(old)))
+            _check_replace(value, old, new)
         elif name == "indent" and isinstance(value, str):
             width = values[1] if len(values) > 1 else kwargs.get("width", 4)
             width_size = width if isinstance(width, int) else len(str(width))
