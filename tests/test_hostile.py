@@ -383,7 +383,7 @@ BIG_BATCH = """\
 defaults: {routine: [classic, gentle, short], size: [4x6, 5x7]}
 output: "{name}-{routine}-{size}.pdf"
 variants:
-""" + "".join(f"  - {{name: client{i:02d}, title: 'Card for client {i}'}}\n" for i in range(20))
+""" + "".join(f"  - {{name: client{i:02d}, title: 'Card for client {i}'}}\n" for i in range(60))
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
@@ -416,7 +416,7 @@ def test_after_kill_9_the_workers_go_and_the_next_run_finishes(tmp_path):
     assert again.returncode == 0, again.stdout + again.stderr
     assert list((tmp_path / "out").rglob("*.tmp")) == []
     data = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    assert len(data["variants"]) == 120 and all(v["status"] == "ok" for v in data["variants"])
+    assert len(data["variants"]) == 360 and all(v["status"] == "ok" for v in data["variants"])
 
 
 def test_sigterm_stops_a_batch_cleanly_with_the_manifest_true_to_the_disk(tmp_path):
