@@ -150,10 +150,10 @@ def peak_rss_mb(cmd: list[str], cwd: Path) -> float:
 
 def in_process(repeats: int, cards: int) -> dict[str, dict[str, float]]:
     """Cards, booklet and imposition rendered inside this process (imports excluded)."""
-    from booklet.book import BookRequest, build_book
-    from booklet.library import load_library
-    from booklet.render import CardRequest, render_card
-    from booklet.saddle import impose_saddle
+    from booklet.data.library import load_library
+    from booklet.press.saddle import impose_saddle
+    from booklet.products.booklet import BookRequest, build_book
+    from booklet.products.card import CardRequest, render_card
 
     library = load_library()
     routines = ["classic", "gentle", "short"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from booklet.cli import cli
+from booklet.cli.main import cli
 
 
 @pytest.fixture(autouse=True)

@@ -145,7 +145,7 @@ def test_bad_input(run, tmp_path, args, code, message):
 
 
 def test_the_table_covers_every_command():
-    from booklet.cli import cli
+    from booklet.cli.main import cli
 
     covered = {shlex.split(args)[0] for args, _, _ in TABLE}
     assert set(cli.commands) <= covered

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from booklet.batch import expand
+from booklet.batch.runner import expand
 from tests.helpers import REPO, pdf_reader
 
 EXAMPLE = REPO / "examples" / "batch.yaml"
@@ -158,9 +158,9 @@ def test_changes_trigger_rebuilds_and_force_and_only(run, tmp_path, make_library
 
 
 def test_interrupt_leaves_no_partial_pdf_and_a_true_manifest(run, tmp_path, monkeypatch):
-    import booklet.batch
+    import booklet.batch.runner
 
-    real = booklet.batch.render_variant
+    real = booklet.batch.runner.render_variant
     calls = []
 
     def flaky(variant, library):
@@ -169,7 +169,7 @@ def test_interrupt_leaves_no_partial_pdf_and_a_true_manifest(run, tmp_path, monk
             raise KeyboardInterrupt
         return real(variant, library)
 
-    monkeypatch.setattr(booklet.batch, "render_variant", flaky)
+    monkeypatch.setattr(booklet.batch.runner, "render_variant", flaky)
     batch = write_batch(
         tmp_path,
         "variants:\n  - {name: v, routine: short, size: [3x5, 4x6, "
@@ -184,7 +184,7 @@ def test_interrupt_leaves_no_partial_pdf_and_a_true_manifest(run, tmp_path, monk
 
 
 def test_a_second_batch_into_the_same_folder_is_refused(run, tmp_path):
-    from booklet.batch import folder_lock
+    from booklet.batch.runner import folder_lock
 
     batch = write_batch(tmp_path, "variants:\n  - {name: a}\n")
     (tmp_path / "out").mkdir()
@@ -268,7 +268,7 @@ def test_ctrl_c_with_worker_processes_keeps_manifest_and_disk_in_step(tmp_path):
 def test_manifest_is_json_with_one_variant_a_line(tmp_path):
     import json
 
-    from booklet.batch import Result, write_manifest
+    from booklet.batch.runner import Result, write_manifest
 
     write_manifest(tmp_path, tmp_path / "b.yaml", {})
     assert json.loads((tmp_path / "manifest.json").read_text())["variants"] == []

@@ -9,9 +9,9 @@ import pypdfium2 as pdfium
 import pytest
 from reportlab.pdfgen.canvas import Canvas
 
-from booklet.book import BookRequest, build_book, render_book
-from booklet.library import load_library
-from booklet.saddle import impose_saddle, saddle_order
+from booklet.data.library import load_library
+from booklet.press.saddle import impose_saddle, saddle_order
+from booklet.products.booklet import BookRequest, build_book, render_book
 from tests.helpers import page_texts, pdf_reader, qpdf_check, technique_yaml
 
 NAMES = ["Fan stroke", "Circling hands", "Pétrissage", "Raking"]
@@ -26,7 +26,7 @@ def library():
 def default_book(tmp_path_factory):
     from click.testing import CliRunner
 
-    from booklet.cli import cli
+    from booklet.cli.main import cli
 
     out = tmp_path_factory.mktemp("book") / "b.pdf"
     result = CliRunner().invoke(
@@ -267,7 +267,7 @@ def test_wrong_kind_of_layout_and_stray_options(run):
 @pytest.mark.parametrize("size", ["a7", "a6", "a5", "half-letter"])
 def test_cover_title_stays_inside_its_band(library, size):
     """The title sits in the coloured band at every size; small pages drop the figure."""
-    from booklet.book import BookBuilder
+    from booklet.products.booklet import BookBuilder
 
     builder = BookBuilder(library, library.plan("classic"), BookRequest(size=size))
     pdf, _ = builder.build()

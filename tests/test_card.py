@@ -6,10 +6,10 @@ import itertools
 
 import pytest
 
-from booklet.impose import Grid, apply, back_transform, plan_grid
-from booklet.library import load_library
-from booklet.render import CardRequest, render_card
-from booklet.units import parse_size
+from booklet.base.units import parse_size
+from booklet.data.library import load_library
+from booklet.press.sheets import Grid, apply, back_transform, plan_grid
+from booklet.products.card import CardRequest, render_card
 from tests.helpers import page_texts, pdf_reader, qpdf_check, rasterize, technique_yaml, text_rects
 
 SAFE = 3 * 72 / 25.4
@@ -26,7 +26,7 @@ def library():
 def default_card(tmp_path_factory):
     from click.testing import CliRunner
 
-    from booklet.cli import cli
+    from booklet.cli.main import cli
 
     out = tmp_path_factory.mktemp("card") / "c.pdf"
     result = CliRunner().invoke(cli, ["card", "-o", str(out)])
@@ -372,14 +372,14 @@ def test_layouts_listing(run):
 def test_fit_hints_never_change_the_output(library):
     """A later card starts its size search where the last one ended; the result must be the
     same as a cold search."""
-    import booklet.render
+    import booklet.products.card
 
     req = CardRequest(size="a6")
-    booklet.render._FIT_HINTS.clear()
+    booklet.products.card._FIT_HINTS.clear()
     cold = render_card(library, library.plan("classic"), req)
     warm = render_card(library, library.plan("classic"), req)
     assert warm == cold
-    booklet.render._FIT_HINTS.clear()
+    booklet.products.card._FIT_HINTS.clear()
     render_card(library, library.plan("classic"), CardRequest(size="a6", layout="compact"))
     assert render_card(library, library.plan("classic"), req) == cold
 

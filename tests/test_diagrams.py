@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from PIL import Image, ImageChops
 
-from booklet.diagram_files import diagram_bytes
-from booklet.diagrams import LEGEND_SHARE, Mapper, aspect, spine_rect
-from booklet.library import load_library
+from booklet.data.library import load_library
+from booklet.draw.diagrams import LEGEND_SHARE, Mapper, aspect, spine_rect
+from booklet.products.diagram import diagram_bytes
 from tests.helpers import rasterize
 
 TECHNIQUES = ["fan-stroke", "circling-hands", "petrissage", "raking"]
@@ -115,8 +115,8 @@ def test_cached_operators_draw_what_the_canvas_api_draws(library, tech):
 
     from PIL import ImageStat
 
-    from booklet.diagrams import _paint_with_api, diagram_art, paint
-    from booklet.render import new_canvas
+    from booklet.draw.diagrams import _paint_with_api, diagram_art, paint
+    from booklet.products.card import new_canvas
 
     art = diagram_art(library.technique(tech).diagram, WIDTH, False, True)
     images = []

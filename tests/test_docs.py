@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from booklet.cli import cli
+from booklet.cli.main import cli
 from tests.helpers import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -102,7 +102,7 @@ def test_shell_completion_script():
 
     env = dict(os.environ, _BOOKLET_COMPLETE="bash_source")
     done = subprocess.run(
-        [sys.executable, "-c", "from booklet.cli import main; main()"],
+        [sys.executable, "-c", "from booklet.cli.main import main; main()"],
         env=env,
         capture_output=True,
         text=True,
@@ -135,7 +135,7 @@ def test_init_then_card_and_validate_in_a_fresh_folder(run, tmp_path):
 
 
 def test_every_starter_field_is_explained():
-    from booklet.starter import STARTER
+    from booklet.cli.starter import STARTER
 
     lines = (STARTER / "technique.yaml").read_text().splitlines()
     for before, line in zip(["", *lines], lines, strict=False):

@@ -13,13 +13,10 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from booklet.batch import load_batch, make_request
-from booklet.datafile import parse_yaml
-from booklet.errors import BookletError, Problem
-from booklet.layouts import check_layout_folder
-from booklet.library import load_library
-from booklet.render import CardRequest, render_card
-from booklet.validate import (
+from booklet.base.errors import BookletError, Problem
+from booklet.batch.runner import load_batch, make_request
+from booklet.data.library import load_library
+from booklet.data.schema import (
     STROKE_FIELDS,
     TECHNIQUE_OPTIONAL,
     TECHNIQUE_REQUIRED,
@@ -27,6 +24,9 @@ from booklet.validate import (
     parse_setting,
     parse_technique,
 )
+from booklet.data.yamlfile import parse_yaml
+from booklet.products.card import CardRequest, render_card
+from booklet.products.check import check_layout_folder
 
 LIBRARY = load_library()
 KEYS = [
@@ -153,7 +153,7 @@ def test_any_unicode_in_a_technique_renders_or_says_why(name, summary):
     if tech is None:
         assert problems
         return
-    from booklet.model import plan_techniques
+    from booklet.data.model import plan_techniques
 
     try:
         pdf = render_card(LIBRARY, plan_techniques([tech]), CardRequest(layout="compact"))

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from booklet.datafile import parse_yaml
-from booklet.errors import BookletError
+from booklet.base.errors import BookletError
+from booklet.data.yamlfile import parse_yaml
 from tests.helpers import page_texts, technique_yaml, text_rects
 
 
@@ -34,7 +34,7 @@ def test_full_disk_leaves_the_previous_pdf_and_no_temp_file(run, tmp_path, monke
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("booklet.files.os.fsync", full)
+    monkeypatch.setattr("booklet.base.files.os.fsync", full)
     result = run("card", "gentle", "-o", "c.pdf")
     assert result.exit_code == 2
     assert result.stderr == (
@@ -58,7 +58,7 @@ def test_read_only_folder_is_a_clear_error(run, tmp_path, monkeypatch):
     (tmp_path / "locked").mkdir()
     real = os.access
     monkeypatch.setattr(
-        "booklet.files.os.access",
+        "booklet.base.files.os.access",
         lambda p, mode: False if str(p).endswith("locked") else real(p, mode),
     )
     result = run("card", "-o", "locked/c.pdf")

@@ -140,7 +140,7 @@ def test_hostile_snippet_in_a_fresh_process_stays_small_and_quick(hostile_layout
     """Bounded memory: the whole process runs under a 1 GiB address-space limit."""
     lib = hostile_layout(HOSTILE_SNIPPETS[case][0] + "\n")
     limit = "import resource; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
-    code = limit + "from booklet.cli import main; main()"
+    code = limit + "from booklet.cli.main import main; main()"
     args = ["--library", str(lib), "card", "--layout", "mine", "-o", "x.pdf"]
     started = time.monotonic()
     done = subprocess.run(
@@ -170,7 +170,7 @@ def _plain(value, where="context"):
 
 
 def test_snippets_of_a_card_and_a_booklet_see_only_plain_data(run, monkeypatch):
-    from booklet import layouts
+    from booklet.layout import spec as layouts
 
     seen = []
     real = layouts.render_snippet
@@ -180,8 +180,8 @@ def test_snippets_of_a_card_and_a_booklet_see_only_plain_data(run, monkeypatch):
         return real(layout, name, context)
 
     monkeypatch.setattr(layouts, "render_snippet", spy)
-    monkeypatch.setattr("booklet.render.render_snippet", spy)
-    monkeypatch.setattr("booklet.book.render_snippet", spy)
+    monkeypatch.setattr("booklet.products.card.render_snippet", spy)
+    monkeypatch.setattr("booklet.products.booklet.render_snippet", spy)
     assert run("card", "-o", "c.pdf").exit_code == 0
     assert run("book", "-o", "b.pdf").exit_code == 0
     names = {name for name, _ in seen}

@@ -20,12 +20,12 @@ def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):
     )
     (wheel,) = dist.glob("booklet-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "booklet/data/techniques/fan-stroke.yaml" in names
-    assert "booklet/data/techniques/routines/classic.yaml" in names
-    assert "booklet/data/layouts/bedside/layout.yaml" in names
-    assert "booklet/fonts/BookletSans-Regular.ttf" in names
-    assert "booklet/fonts/LICENSE-Bitstream-Vera.txt" in names
-    assert "booklet/starter/technique.yaml" in names
+    assert "booklet/builtin/techniques/fan-stroke.yaml" in names
+    assert "booklet/builtin/techniques/routines/classic.yaml" in names
+    assert "booklet/builtin/layouts/bedside/layout.yaml" in names
+    assert "booklet/text/typefaces/BookletSans-Regular.ttf" in names
+    assert "booklet/text/typefaces/LICENSE-Bitstream-Vera.txt" in names
+    assert "booklet/cli/starter_files/technique.yaml" in names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from booklet.library import load_library
-from booklet.model import PRESSURE_LEVELS, plan_routine, pressure_rank
+from booklet.data.library import load_library
+from booklet.data.model import PRESSURE_LEVELS, plan_routine, pressure_rank
 from tests.helpers import REPO, technique_yaml
 
 FOUR = {"fan-stroke", "circling-hands", "petrissage", "raking"}
@@ -143,12 +143,12 @@ def test_version_and_module_entry_point():
 
 
 def test_internal_error_is_short_and_debug_shows_traceback(run, monkeypatch):
-    import booklet.library
+    import booklet.data.library
 
     def boom(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(booklet.library, "load_library", boom)
+    monkeypatch.setattr(booklet.data.library, "load_library", boom)
     result = run("techniques")
     assert result.exit_code == 1
     assert "internal error: RuntimeError: kaboom" in result.stderr

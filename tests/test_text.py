@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from booklet.fonts import register
-from booklet.text import (
+from booklet.text.fonts import register
+from booklet.text.paragraph import (
     BREAK,
     MarkupError,
     Span,
@@ -45,7 +45,7 @@ def test_markup_becomes_spans():
 @pytest.mark.parametrize(
     ("markup", "message"),
     [
-        ("<blink>x</blink>", "<blink> is not a tag cards understand"),
+        ("<blink>x</blink>", "<blink> is not a tag snippets understand"),
         ("<b>x", "<b> is never closed. Add </b>."),
         ("<b><i>x</b></i>", "</b> does not match: expected </i>."),
         ("x</b>", "</b> does not match: expected no closing tag."),
@@ -116,7 +116,7 @@ def _layout_with(make_library, snippet: str):
     [
         ("<b>{{ setting.setup_short }}\n", "<b> is never closed. Add </b>."),
         ('<font color="nope">x</font>\n', 'is not a colour. Use a hex colour like "#1F1F1F".'),
-        ("<blink>x</blink>\n", "<blink> is not a tag cards understand"),
+        ("<blink>x</blink>\n", "<blink> is not a tag snippets understand"),
     ],
 )
 def test_bad_markup_in_a_snippet_is_a_clear_error(run, make_library, snippet, message):
@@ -168,7 +168,7 @@ def test_fast_encoding_gives_exactly_what_reportlab_gives(texts):
     from reportlab.pdfbase.pdfdoc import PDFDocument
     from reportlab.pdfbase.pdfmetrics import getFont
 
-    from booklet.text import encode
+    from booklet.text.paragraph import encode
 
     font = getFont(register("sans").regular)
     theirs, ours = PDFDocument(), PDFDocument()

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from booklet.errors import BookletError
-from booklet.units import parse_length, parse_offset, parse_size
+from booklet.base.errors import BookletError
+from booklet.base.units import parse_length, parse_offset, parse_size
 
 
 @pytest.mark.parametrize(

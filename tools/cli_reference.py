@@ -19,7 +19,7 @@ END = "<!-- cli-reference:end -->"
 
 
 def reference() -> str:
-    from booklet.cli import cli
+    from booklet.cli.main import cli
 
     runner = CliRunner()
     parts = [START, ""]

@@ -16,10 +16,10 @@ DPI = 90
 
 def pictures() -> dict[str, bytes]:
     """File name -> PNG bytes, for every picture in the gallery."""
-    from booklet.book import BookRequest, build_book
-    from booklet.library import load_library
-    from booklet.preview import pdf_to_pngs
-    from booklet.render import CardRequest, render_card
+    from booklet.data.library import load_library
+    from booklet.press.preview import pdf_to_pngs
+    from booklet.products.booklet import BookRequest, build_book
+    from booklet.products.card import CardRequest, render_card
 
     library = load_library()
     card = pdf_to_pngs(render_card(library, library.plan("classic"), CardRequest()), DPI)

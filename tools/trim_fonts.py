@@ -20,7 +20,7 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 
 SOURCE = Path(reportlab.__file__).parent / "fonts"
-TARGET = Path(__file__).resolve().parent.parent / "booklet" / "fonts"
+TARGET = Path(__file__).resolve().parent.parent / "booklet" / "text" / "typefaces"
 FACES = {
     "Vera.ttf": ("Regular", "BookletSans-Regular.ttf"),
     "VeraBd.ttf": ("Bold", "BookletSans-Bold.ttf"),

@@ -1,0 +1,1 @@
+"""Foundations every layer uses: errors people can act on, units, careful file I/O."""

@@ -1,0 +1,1 @@
+"""Many cards and booklets from one file, in parallel, resumable."""

@@ -1,0 +1,758 @@
+"""Batches: many cards and booklets from one file, in parallel, resumable, nothing lost.
+
+A batch file has `defaults`, `variants` and an output name pattern. A list value expands into
+one variant per item (the cross product across keys). Each variant is rendered by the same
+pipeline as `booklet card` or `booklet book`, in a process pool whose workers load the library
+once. `manifest.json` records every variant; a re-run skips what is unchanged on disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import hashlib
+import itertools
+import json
+import os
+import re
+import string
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from booklet import __version__
+from booklet.base.errors import BookletError, Problem, Terminated, ValidationError
+from booklet.base.files import (
+    leftover_temp_files,
+    make_folders_within,
+    read_bounded,
+    sha256_of_regular_file,
+    write_atomic,
+)
+from booklet.data.schema import Reader, did_you_mean, type_name
+from booklet.data.yamlfile import Document, join, load_yaml
+
+MAX_VARIANTS = 10_000
+MANIFEST = "manifest.json"
+LOCK = ".booklet-batch.lock"
+DEFAULT_PATTERN = "{name}.pdf"
+CARD_KEYS = (
+    "layout",
+    "size",
+    "title",
+    "landscape",
+    "sides",
+    "bleed",
+    "crop_marks",
+    "sheet",
+    "flip",
+    "back_offset",
+)
+BOOK_KEYS = (
+    "layout",
+    "size",
+    "title",
+    "for",
+    "from",
+    "message",
+    "impose",
+    "sheet",
+    "creep",
+    "crop_marks",
+)
+VARIANT_KEYS = (
+    "name",
+    "kind",
+    "routine",
+    "techniques",
+    "output",
+    *sorted(set(CARD_KEYS) | set(BOOK_KEYS)),
+)
+_SAFE_NAME = re.compile(r"^[\w][\w.\-]*$")
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    options: dict[str, Any]
+    output: str  # relative to the batch's output folder
+
+    @property
+    def kind(self) -> str:
+        return self.options.get("kind", "card")
+
+
+@dataclass
+class Result:
+    name: str
+    output: str
+    options: dict[str, Any]
+    fingerprint: str
+    status: str  # built, skipped, failed
+    pages: int | None = None
+    sha256: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+    def manifest_entry(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "options": self.options,
+            "output": self.output,
+            "pages": self.pages,
+            "sha256": self.sha256,
+            "fingerprint": self.fingerprint,
+            "status": "failed" if self.status == "failed" else "ok",
+            "error": self.error,
+        }
+
+
+@dataclass
+class BatchPlan:
+    file: Path
+    variants: list[Variant] = field(default_factory=list)
+
+
+# --- reading and expanding ------------------------------------------------------------------
+
+
+def load_batch(path: Path) -> BatchPlan:
+    doc = load_yaml(path)
+    problems: list[Problem] = []
+    r = Reader(doc, problems)
+    data = r.fields(doc.data, "", ("variants",), ("defaults", "output"), "a batch file")
+    if data is None:
+        raise ValidationError(problems)
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        r.problem("defaults", f"expected option fields, got {type_name(defaults)}.")
+        defaults = {}
+    _check_keys(r, defaults, "defaults")
+    pattern = data.get("output", DEFAULT_PATTERN)
+    if not isinstance(pattern, str) or not pattern.strip():
+        r.problem("output", "expected a file name pattern such as '{name}-{size}.pdf'.")
+        pattern = DEFAULT_PATTERN
+    raw = data.get("variants")
+    if not isinstance(raw, list) or not raw:
+        r.problem("variants", f"expected a list of variants, got {type_name(raw)}.")
+        raise ValidationError(problems)
+    variants: list[Variant] = []
+    for i, item in enumerate(raw):
+        path_i = join("variants", i)
+        if not isinstance(item, dict):
+            r.problem(path_i, f"expected the fields of a variant, got {type_name(item)}.")
+            continue
+        _check_keys(r, item, path_i)
+        if "name" not in item and "name" not in defaults:
+            r.problem(path_i, "missing required field 'name'. Give each variant a name.")
+            continue
+        merged = {**defaults, **item}
+        names = merged["name"] if isinstance(merged["name"], list) else [merged["name"]]
+        if not names or not all(isinstance(n, str | int) and str(n).strip() for n in names):
+            r.problem(join(path_i, "name"), "expected a name (text), such as 'classic'.")
+            continue
+        for options in expand(merged):
+            if len(variants) >= MAX_VARIANTS:
+                r.problem("variants", f"expands to more than {MAX_VARIANTS} variants. Split it.")
+                raise ValidationError(problems)
+            name = str(options["name"])
+            output = output_name(options.get("output", pattern), options, doc, path_i, r)
+            if output is not None:
+                variants.append(Variant(name, options, output))
+    _check_unique(r, variants)
+    if problems:
+        raise ValidationError(problems)
+    return BatchPlan(path, variants)
+
+
+def _check_keys(r: Reader, data: dict[str, Any], path: str) -> None:
+    r.unknown_keys(data, path, VARIANT_KEYS, noun="option")
+
+
+def expand(options: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A list value means one variant per item; `techniques` is itself a list, so only a list
+    of lists expands there."""
+    axes = []
+    for key, value in options.items():
+        if key == "techniques":
+            values = value if value and all(isinstance(v, list) for v in value) else [value]
+        else:
+            values = value if isinstance(value, list) else [value]
+        axes.append([(key, v) for v in values])
+    for combo in itertools.product(*axes):
+        yield dict(combo)
+
+
+def output_name(
+    pattern: Any, options: dict[str, Any], doc: Document, where: str, r: Reader
+) -> str | None:
+    if not isinstance(pattern, str) or not pattern.strip():
+        r.problem(where, "output: expected a file name pattern such as '{name}-{size}.pdf'.")
+        return None
+    try:
+        fields_used = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
+    except ValueError as exc:
+        r.problem(where, f"output pattern '{pattern}' is not valid: {exc}.")
+        return None
+    for used in fields_used:
+        if not re.fullmatch(r"[a-z_]+", used):  # no {0}, {name.attr} or {name[0]}
+            r.problem(
+                where,
+                f"output pattern '{pattern}' has {{{used}}}; use option names "
+                "such as {name} or {size}.",
+            )
+            return None
+    fields = {k.replace("-", "_"): _display(v) for k, v in options.items()}
+    fields.setdefault("kind", "card")
+    try:
+        name = pattern.format(**fields)
+    except (KeyError, IndexError, ValueError) as exc:
+        r.problem(where, f"output pattern '{pattern}' uses {exc}, which this variant does not set.")
+        return None
+    if not name.endswith(".pdf"):
+        name += ".pdf"
+    if not _safe_output(name):
+        r.problem(
+            where,
+            f"output '{name}' would be written outside the output folder or has unsafe "
+            "characters. Use letters, digits, '-', '_' and '.' in a relative path.",
+        )
+        return None
+    return name
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, list):
+        return "+".join(str(v) for v in value)
+    return str(value)
+
+
+def _check_unique(r: Reader, variants: list[Variant]) -> None:
+    seen: dict[str, Variant] = {}
+    for v in variants:
+        key = v.output.lower()
+        if key in seen:
+            r.problem(
+                "variants",
+                f"variants '{seen[key].name}' and '{v.name}' would both write {v.output}. Add a "
+                "field such as {size} to the output pattern, or rename one.",
+            )
+        seen.setdefault(key, v)
+    for v in variants:  # `a.pdf` and `a.pdf/b.pdf`: one would need the other as a folder
+        parts = Path(v.output.lower()).parts
+        for end in range(1, len(parts)):
+            folder = "/".join(parts[:end])
+            if folder in seen:
+                other = seen[folder]
+                r.problem(
+                    "variants",
+                    f"variant '{v.name}' writes {v.output} inside {other.output}, which variant "
+                    f"'{other.name}' writes as a file. Change one output pattern.",
+                )
+                break
+
+
+# --- turning options into requests ---------------------------------------------------------
+
+
+def make_request(variant: Variant, library) -> tuple[str, Any, Any]:
+    """(kind, plan, request) for one variant; raises BookletError naming what is wrong."""
+    from booklet.base.units import parse_length, parse_offset, parse_size
+
+    o = variant.options
+    kind = o.get("kind", "card")
+    if kind not in ("card", "book"):
+        raise BookletError(f"kind '{kind}' is not known. Use card or book.")
+    techniques = o.get("techniques") or []
+    if isinstance(techniques, str):
+        techniques = [techniques]
+    plan = library.plan(o.get("routine"), [str(t) for t in techniques])
+    allowed = CARD_KEYS if kind == "card" else BOOK_KEYS
+    stray = [k for k in o if k in VARIANT_KEYS[5:] and k not in allowed]
+    if stray:
+        raise BookletError(f"{', '.join(stray)} do(es) not apply to a {kind}.")
+    if "size" in o:
+        parse_size(str(o["size"]))
+
+    def length(key: str) -> float:
+        return parse_length(str(o[key]), what=key) if key in o else 0.0
+
+    if kind == "card":
+        from booklet.products.card import CardRequest
+
+        flip = str(o.get("flip", "long"))
+        if flip not in ("long", "short"):
+            raise BookletError(f"flip '{flip}' is not known. Use long or short.")
+        sides = o.get("sides")
+        if sides is not None and sides not in (1, 2):
+            raise BookletError(f"sides must be 1 or 2, not {sides!r}.")
+        request = CardRequest(
+            layout=str(o.get("layout", "bedside")),
+            size=str(o["size"]) if "size" in o else None,
+            landscape=bool(o.get("landscape", False)),
+            sides=sides,
+            bleed=length("bleed"),
+            crop_marks=bool(o.get("crop_marks", False)),
+            sheet=str(o["sheet"]).lower() if "sheet" in o else None,
+            flip=flip,
+            back_offset=parse_offset(str(o["back_offset"])) if "back_offset" in o else (0, 0),
+            title=_text(o, "title"),
+        )
+        return kind, plan, request
+    from booklet.products.booklet import BookRequest
+
+    impose = o.get("impose")
+    if impose not in (None, "saddle"):
+        raise BookletError(f"impose '{impose}' is not known. Use saddle.")
+    request = BookRequest(
+        layout=str(o.get("layout", "gift")),
+        size=str(o["size"]) if "size" in o else None,
+        title=_text(o, "title"),
+        for_name=_text(o, "for"),
+        from_name=_text(o, "from"),
+        message=_text(o, "message"),
+        impose=impose,
+        sheet=str(o["sheet"]).lower() if "sheet" in o else None,
+        creep=length("creep"),
+        crop_marks=bool(o.get("crop_marks", False)),
+    )
+    return kind, plan, request
+
+
+def _text(o: dict[str, Any], key: str) -> str | None:
+    return None if o.get(key) is None else str(o[key])
+
+
+def render_variant(variant: Variant, library) -> bytes:
+    kind, plan, request = make_request(variant, library)
+    if kind == "card":
+        from booklet.products.card import render_card
+
+        return render_card(library, plan, request)
+    from booklet.products.booklet import render_book
+
+    return render_book(library, plan, request)
+
+
+# --- fingerprints and the manifest ----------------------------------------------------------
+
+
+LIBRARY_SUFFIXES = (".yaml", ".yml", ".j2")
+
+
+def library_fingerprint(roots: list[Path]) -> str:
+    """Every file booklet reads from every library, by path and content, plus the version.
+    Reads are bounded, and links to folders are not followed."""
+    digest = hashlib.sha256(__version__.encode())
+    for index, root in enumerate(roots):
+        for sub in ("techniques", "layouts"):
+            folder = root / sub
+            if not folder.is_dir():
+                continue
+            found = []
+            for where, dirs, files in os.walk(folder):
+                dirs.sort()
+                found += [Path(where) / f for f in files if f.endswith(LIBRARY_SUFFIXES)]
+            for path in sorted(found):
+                digest.update(f"{index}:{path.relative_to(root)}".encode())
+                try:
+                    digest.update(hashlib.sha256(read_bounded(path, 1 << 20)).digest())
+                except BookletError as exc:  # loading the library reports it properly
+                    digest.update(str(exc).encode())
+    return digest.hexdigest()
+
+
+def variant_fingerprint(variant: Variant, library_print: str) -> str:
+    text = json.dumps(
+        {"options": variant.options, "output": variant.output}, sort_keys=True, default=str
+    )
+    return hashlib.sha256((library_print + text).encode()).hexdigest()[:32]
+
+
+MAX_MANIFEST_BYTES = 64 << 20
+
+
+def read_manifest(folder: Path) -> dict[str, dict[str, Any]]:
+    """The entries of an earlier run's manifest that make sense. Anything else in it (a
+    damaged file, an entry without a name, an output that is not a safe relative path) only
+    means that entry cannot be skipped: it is built again."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(read_bounded(path, MAX_MANIFEST_BYTES).decode("utf-8"))
+    except (BookletError, ValueError):
+        return {}
+    entries = data.get("variants") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return {}
+    kept: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        if (
+            isinstance(entry, dict)
+            and isinstance(entry.get("name"), str)
+            and isinstance(entry.get("output"), str)
+            and _safe_output(entry["output"])
+            and isinstance(entry.get("options", {}), dict)
+        ):
+            kept[entry["output"]] = entry
+    return kept
+
+
+def _safe_output(name: str) -> bool:
+    parts = Path(name).parts
+    return (
+        bool(parts)
+        and not Path(name).is_absolute()
+        and all(_SAFE_NAME.match(p) for p in parts)
+        and name.endswith(".pdf")
+    )
+
+
+def write_manifest(folder: Path, batch: Path, results: dict[str, Result]) -> None:
+    """One variant a line: easy to read and to diff, and quick to write (json's indent option
+    falls back to its slow pure-Python encoder, which cost a 1,000-card batch a third of a
+    second of the parent's time)."""
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, default=str)
+
+    entries = ",\n    ".join(dump(results[k].manifest_entry()) for k in sorted(results))
+    variants = f"[\n    {entries}\n  ]" if entries else "[]"
+    text = (
+        f'{{\n  "booklet": {dump(__version__)},\n  "batch": {dump(str(batch))},\n'
+        f'  "variants": {variants}\n}}\n'
+    )
+    write_atomic(folder / MANIFEST, text.encode("utf-8"))
+
+
+def file_sha256(path: Path) -> str | None:
+    return sha256_of_regular_file(path)
+
+
+def is_unchanged(entry: dict[str, Any] | None, fingerprint: str, target: Path) -> bool:
+    return (
+        entry is not None
+        and entry.get("status") == "ok"
+        and entry.get("fingerprint") == fingerprint
+        and entry.get("sha256") is not None
+        and file_sha256(target) == entry["sha256"]
+    )
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """One batch at a time per output folder, so the manifest is never written by two. The
+    lock is filelock's, which never follows a link at the lock's path nor truncates it; the
+    lock goes when this process and its workers are gone (they watch for it, see _init_worker)."""
+    import stat
+
+    from filelock import FileLock, Timeout
+
+    path = folder / LOCK
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            raise BookletError(
+                f"{LOCK} is not a regular file (a link or something else was put there). "
+                "Remove it, then run the batch again.",
+                file=folder,
+            )
+    lock = FileLock(str(path), blocking=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BookletError(
+            "another batch is writing to this folder. Wait for it to finish, or choose "
+            "another -o folder.",
+            file=folder,
+        ) from None
+    except OSError as exc:
+        raise BookletError(f"cannot lock the folder: {exc.strerror or exc}.", file=folder) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def remove_leftovers(folder: Path) -> int:
+    """Temporary files of an earlier run that was killed before it could tidy up."""
+    removed = 0
+    for path in leftover_temp_files(folder):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    return removed
+
+
+# --- running ---------------------------------------------------------------------------------
+
+_WORKER_LIBRARY = None
+
+
+def _init_worker(roots: list[str]) -> None:
+    """Each worker loads the library once and renders many variants with it."""
+    global _WORKER_LIBRARY
+    import gc
+    import signal
+
+    gc.enable()  # a worker runs many variants: collect as usual
+
+    # The parent handles Ctrl-C and SIGTERM: it lets running variants finish and records them.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _exit_with_parent()
+    from booklet.data.library import load_library
+
+    _WORKER_LIBRARY = load_library([Path(r) for r in roots])
+
+
+def _exit_with_parent(interval: float = 0.25) -> None:
+    """A worker whose parent is gone (killed with SIGKILL, say) stops at once, so it neither
+    writes on nor keeps the folder's lock held for the next run."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="booklet-parent-watch", daemon=True).start()
+
+
+def _work(variant: Variant, folder: str) -> tuple[str, int | None, str | None, str | None, float]:
+    """Render and write one variant; returns (output, pages, sha256, error, seconds)."""
+    started = time.perf_counter()
+    try:
+        pdf = render_variant(variant, _WORKER_LIBRARY)
+        target = Path(folder) / variant.output
+        make_folders_within(Path(folder), target.parent)
+        write_atomic(target, pdf)
+        pages = _count_pages(pdf)
+        sha = hashlib.sha256(pdf).hexdigest()
+        return variant.output, pages, sha, None, time.perf_counter() - started
+    except BookletError as exc:
+        return variant.output, None, None, str(exc), time.perf_counter() - started
+    except Exception as exc:  # one broken variant must never stop the others
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        return variant.output, None, None, message, time.perf_counter() - started
+
+
+def _work_chunk(variants: list[Variant], folder: str) -> list[tuple]:
+    """Several variants per task: fewer round trips between the parent and its workers."""
+    return [_work(v, folder) for v in variants]
+
+
+def _count_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+def run_batch(
+    plan: BatchPlan,
+    folder: Path,
+    roots: list[Path],
+    *,
+    jobs: int,
+    force: bool,
+    only: str | None,
+    report: Callable[[Result, int, int], None],
+) -> list[Result]:
+    """Build every variant not already up to date; always leave a manifest true to the disk."""
+    from booklet.data.library import load_library
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BookletError(
+            f"cannot create the output folder: {exc.strerror or exc}. Choose another -o folder.",
+            file=folder,
+        ) from None
+    if not folder.is_dir():
+        raise BookletError("is not a folder. Choose another -o folder.", file=folder)
+    if not os.access(folder, os.W_OK):
+        raise BookletError("folder is not writable. Choose another -o folder.", file=folder)
+    variants = select(plan.variants, only)
+    library_print = library_fingerprint([_builtin(), *roots])
+    with folder_lock(folder), terminate_as_interrupt():
+        remove_leftovers(folder)
+        previous = read_manifest(folder)
+        results: dict[str, Result] = {
+            out: Result(
+                e["name"],
+                out,
+                e.get("options", {}),
+                e.get("fingerprint", ""),
+                "skipped" if e.get("status") == "ok" else "failed",
+                e.get("pages"),
+                e.get("sha256"),
+                e.get("error"),
+            )
+            for out, e in previous.items()
+            if (folder / out).is_file() or e.get("status") != "ok"
+        }
+        todo: list[tuple[Variant, str]] = []
+        done: list[Result] = []
+        total = len(variants)
+        for variant in variants:
+            fp = variant_fingerprint(variant, library_print)
+            entry = previous.get(variant.output)
+            if not force and is_unchanged(entry, fp, folder / variant.output):
+                result = Result(
+                    variant.name,
+                    variant.output,
+                    variant.options,
+                    fp,
+                    "skipped",
+                    entry["pages"],
+                    entry["sha256"],
+                )
+                results[variant.output] = result
+                done.append(result)
+                report(result, len(done), total)
+            else:
+                todo.append((variant, fp))
+        last_write = time.monotonic()
+
+        def record(variant: Variant, fp: str, outcome) -> None:
+            nonlocal last_write
+            _, pages, sha, error, seconds = outcome
+            result = Result(
+                variant.name,
+                variant.output,
+                variant.options,
+                fp,
+                "failed" if error else "built",
+                pages,
+                sha,
+                error,
+                seconds,
+            )
+            results[variant.output] = result
+            done.append(result)
+            report(result, len(done), total)
+            if time.monotonic() - last_write > 1.0:
+                write_manifest(folder, plan.file, results)
+                last_write = time.monotonic()
+
+        try:
+            if jobs <= 1 or len(todo) <= 1:
+                global _WORKER_LIBRARY
+                _WORKER_LIBRARY = load_library(roots)
+                for variant, fp in todo:
+                    record(variant, fp, _work(variant, str(folder)))
+            else:
+                _run_pool(todo, folder, roots, jobs, record)
+        finally:
+            write_manifest(folder, plan.file, results)
+        return done
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_pool(todo, folder: Path, roots: list[Path], jobs: int, record) -> None:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(todo)),
+        initializer=_init_worker,
+        initargs=([str(r) for r in roots],),
+    )
+    # Small chunks: few enough round trips to be cheap, small enough to keep both busy.
+    size = max(1, min(16, len(todo) // (jobs * 8)))
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    futures: dict = {}
+    recorded: set = set()
+
+    def record_chunk(future) -> None:
+        recorded.add(future)
+        for (variant, fp), outcome in zip(futures[future], future.result(), strict=True):
+            record(variant, fp, outcome)
+
+    try:
+        futures = {
+            pool.submit(_work_chunk, [v for v, _ in chunk], str(folder)): chunk for chunk in chunks
+        }
+        for future in as_completed(futures):
+            record_chunk(future)
+    except BaseException:
+        # Ctrl-C: cancel what has not started, let running chunks finish writing, and put
+        # every file that did get written into the manifest, so it matches the disk.
+        pool.shutdown(wait=True, cancel_futures=True)
+        for future in futures:
+            if future not in recorded and future.done() and not future.cancelled():
+                with contextlib.suppress(Exception):
+                    record_chunk(future)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _builtin() -> Path:
+    from booklet.data.library import builtin_root
+
+    return builtin_root()
+
+
+def select(variants: list[Variant], only: str | None) -> list[Variant]:
+    if not only:
+        return variants
+    chosen = [v for v in variants if fnmatch.fnmatchcase(v.name, only)]
+    if not chosen:
+        names = sorted({v.name for v in variants})
+        raise BookletError(
+            f"no variant matches --only '{only}'.{did_you_mean(only, names)} "
+            f"Variants: {', '.join(names[:20])}."
+        )
+    return chosen
+
+
+def dry_run(plan: BatchPlan, folder: Path, roots: list[Path], only: str | None, force: bool):
+    """Check every variant as far as possible without rendering: (variant, state, error)."""
+    from booklet.data.library import load_library
+    from booklet.layout.spec import load_layout
+
+    library = load_library(roots)
+    library_print = library_fingerprint([_builtin(), *roots])
+    previous = read_manifest(folder)
+    rows = []
+    for variant in select(plan.variants, only):
+        try:
+            kind, _, request = make_request(variant, library)
+            layout = load_layout(request.layout, library)
+            if layout.kind != kind:
+                raise BookletError(
+                    f"layout '{layout.name}' is a {layout.kind} layout, not a {kind}."
+                )
+            fp = variant_fingerprint(variant, library_print)
+            unchanged = not force and is_unchanged(
+                previous.get(variant.output), fp, folder / variant.output
+            )
+            rows.append((variant, "unchanged" if unchanged else "would build", None))
+        except BookletError as exc:
+            rows.append((variant, "invalid", str(exc)))
+    return rows
+
+
+def default_jobs() -> int:
+    return max(
+        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )

@@ -1,0 +1,1 @@
+"""The `booklet` command: a thin shell over the library."""

@@ -1,0 +1,1 @@
+"""The routine as data: records, YAML reading, the schema, libraries. No pages."""

@@ -1,0 +1,180 @@
+"""Finding and loading techniques, routines, layouts and the setting.
+
+The built-in library comes first, then each user library in the order given; a later one wins
+by id. A library folder has this shape (every part optional in a user library):
+
+    techniques/*.yaml           one technique per file, named by its id
+    techniques/routines/*.yaml  routines
+    techniques/_setting.yaml    the shared setup and safety text
+    layouts/NAME/layout.yaml    layouts, each with its Jinja2 snippets beside it
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from booklet.base.errors import BookletError, Problem, ValidationError
+from booklet.data.model import Plan, Routine, Setting, Technique, plan_routine, plan_techniques
+from booklet.data.schema import (
+    MAX_ROUTINE_STEPS,
+    did_you_mean,
+    duplicate_ids,
+    parse_routine,
+    parse_setting,
+    parse_technique,
+)
+from booklet.data.yamlfile import load_yaml
+
+DATA_SUFFIXES = (".yaml", ".yml")
+SETTING_FILE = "_setting.yaml"
+BUILTIN = "built-in"
+
+
+def builtin_root() -> Path:
+    """Inside an installed wheel the data sits in booklet/builtin; in a checkout, at the top
+    level of the repository."""
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "builtin"
+    if (packaged / "techniques").is_dir():
+        return packaged
+    return package.parent
+
+
+def library_paths_from_env() -> list[Path]:
+    value = os.environ.get("BOOKLET_LIBRARY", "")
+    return [Path(p) for p in value.split(os.pathsep) if p]
+
+
+def entries(folder: Path) -> list[Path]:
+    """A folder's entries, sorted; an unreadable folder is the user's problem to fix, named."""
+    try:
+        return sorted(folder.iterdir())
+    except OSError as exc:
+        raise BookletError(
+            f"cannot read this folder: {exc.strerror or exc}.", file=folder
+        ) from None
+
+
+def data_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return [
+        p
+        for p in entries(folder)
+        if p.suffix in DATA_SUFFIXES and p.is_file() and not p.name.startswith((".", "_"))
+    ]
+
+
+@dataclass
+class Library:
+    techniques: dict[str, Technique] = field(default_factory=dict)
+    routines: dict[str, Routine] = field(default_factory=dict)
+    layouts: dict[str, list[Path]] = field(default_factory=dict)
+    layout_origins: dict[str, str] = field(default_factory=dict)
+    setting: Setting | None = None
+    roots: list[Path] = field(default_factory=list)
+    loaded_layouts: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def technique(self, ident: str) -> Technique:
+        if ident not in self.techniques:
+            raise BookletError(
+                f"no technique '{ident}'.{did_you_mean(ident, self.techniques)} "
+                f"Known: {', '.join(sorted(self.techniques))}. See `booklet techniques`."
+            )
+        return self.techniques[ident]
+
+    def routine(self, ident: str) -> Routine:
+        if ident not in self.routines:
+            raise BookletError(
+                f"no routine '{ident}'.{did_you_mean(ident, self.routines)} "
+                f"Known: {', '.join(sorted(self.routines))}. See `booklet routines`."
+            )
+        return self.routines[ident]
+
+    def plan(self, routine: str | None, techniques: Sequence[str] = ()) -> Plan:
+        """What to print: the techniques picked with -t, else the routine (default `classic`)."""
+        if techniques:
+            if routine:
+                raise BookletError("give either a routine or -t techniques, not both.")
+            if len(techniques) > MAX_ROUTINE_STEPS:
+                raise BookletError(
+                    f"{len(techniques)} techniques given; the limit is {MAX_ROUTINE_STEPS}. "
+                    "Split them over several cards or booklets."
+                )
+            return plan_techniques([self.technique(t) for t in techniques])
+        return plan_routine(self.routine(routine or "classic"), self.techniques)
+
+    def require_setting(self) -> Setting:
+        if self.setting is None:  # only possible if the built-in data were removed
+            raise BookletError(f"no {SETTING_FILE} found in any library.")
+        return self.setting
+
+
+def load_library(user_roots: Iterable[Path] = ()) -> Library:
+    """Load the built-in library and the user ones over it, reporting every problem at once.
+
+    Nothing is cached between runs: whatever booklet read back from disk would have to be
+    trusted, and parsing these few small files costs a few milliseconds."""
+    roots = [(builtin_root(), BUILTIN)]
+    for root in user_roots:
+        if not root.is_dir():
+            raise BookletError(
+                "library folder not found. Create it with `booklet init` or fix the path.",
+                file=root,
+            )
+        roots.append((root, str(root)))
+    return _parse_library(roots)
+
+
+def _parse_library(roots: list[tuple[Path, str]]) -> Library:
+    lib = Library()
+    problems: list[Problem] = []
+    tech_docs = []
+    for root, origin in roots:
+        lib.roots.append(root)
+        files = data_files(root / "techniques")
+        problems.extend(duplicate_ids(files))
+        for path in files:
+            tech_docs.append((load_or_note(path, problems), origin))
+        setting_path = root / "techniques" / SETTING_FILE
+        if setting_path.is_file():
+            doc = load_or_note(setting_path, problems)
+            if doc is not None:
+                lib.setting = parse_setting(doc, problems) or lib.setting
+        layouts_dir = root / "layouts"
+        if layouts_dir.is_dir():
+            for sub in entries(layouts_dir):
+                if (sub / "layout.yaml").is_file():
+                    lib.layouts.setdefault(sub.name, []).append(sub)
+                    lib.layout_origins[sub.name] = origin
+    for doc, origin in tech_docs:
+        if doc is not None:
+            tech = parse_technique(doc, problems, origin)
+            if tech is not None:
+                lib.techniques[tech.id] = tech
+    # Routines are read after every technique, so a user routine may use a user technique.
+    ids = set(lib.techniques) | {doc.path.stem for doc, _ in tech_docs if doc is not None}
+    for root, origin in roots:
+        files = data_files(root / "techniques" / "routines")
+        problems.extend(duplicate_ids(files))
+        for path in files:
+            doc = load_or_note(path, problems)
+            if doc is not None:
+                routine = parse_routine(doc, problems, origin, ids)
+                if routine is not None:
+                    lib.routines[routine.id] = routine
+    if problems:
+        raise ValidationError(problems)
+    return lib
+
+
+def load_or_note(path: Path, problems: list[Problem]):
+    try:
+        return load_yaml(path)
+    except BookletError as exc:
+        problems.append(exc.problem)
+        return None

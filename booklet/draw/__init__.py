@@ -1,0 +1,1 @@
+"""Pictures and card pieces: back diagrams, gauges, step rows, warning boxes."""

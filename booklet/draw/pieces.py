@@ -1,0 +1,317 @@
+"""Block builders: small pieces that turn a layout's blocks into measured, drawable parts.
+
+Each builder knows its geometry; snippets only supply the words. All sizes derive from one body
+size, so fitting a side is a matter of trying smaller body sizes until everything fits.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+from booklet.data.model import PlannedStep, Technique, format_minutes
+from booklet.draw.diagrams import PALETTE, aspect, diagram_art, hatch_lines, paint
+from booklet.text.fonts import FontFamily
+from booklet.text.paragraph import TextStyle, colour_of, unit_width
+from booklet.text.pieces import Piece, Placeable, Stack
+
+__all__ = ["Stack", "Styles", "Gauge", "StepRow", "WarningBox", "DiagramGrid"]
+
+WHITE = "#FFFFFF"
+
+
+class Styles(NamedTuple):
+    """Text styles for one body size: cards use `text`, booklet pages ReportLab's `style`."""
+
+    size: float
+    fonts: FontFamily
+    colours: dict[str, str]
+    title_scale: float
+
+    def _kind(self, kind: str) -> tuple[float, bool, str]:
+        size, bold, colour = self.size, False, self.colours["text"]
+        if kind == "title":
+            size, bold = size * self.title_scale, True
+        elif kind == "heading":
+            size, bold = size * 1.15, True
+        elif kind == "muted":
+            colour = self.colours["muted"]
+        return size, bold, colour
+
+    def text(self, kind: str = "body", *, centred: bool = False) -> TextStyle:
+        size, bold, colour = self._kind(kind)
+        return TextStyle(self.fonts, size, colour, bold=bold, centred=centred)
+
+    def bullet_text(self, bullet: str = "•") -> TextStyle:
+        return TextStyle(
+            self.fonts, self.size, self.colours["text"], indent=self.size * 0.95, bullet=bullet
+        )
+
+    def style(self, kind: str = "body"):
+        """A platypus ParagraphStyle, for booklet pages."""
+        from reportlab.lib.styles import ParagraphStyle
+
+        size, bold, colour = self._kind(kind)
+        return ParagraphStyle(
+            kind,
+            fontName=self.fonts.bold if bold else self.fonts.regular,
+            fontSize=size,
+            leading=size * 1.22,
+            textColor=colour_of(colour),
+            splitLongWords=1,
+            allowWidows=1,
+            autoLeading="max",  # a <font size> larger than the text makes its line taller
+        )
+
+    def bullet(self):
+        s = self.style()
+        s.leftIndent = self.size * 0.95
+        s.bulletIndent = 0
+        s.bulletFontName = self.fonts.regular
+        s.bulletFontSize = self.size  # ReportLab's default is 10 pt, whatever the text size
+        return s
+
+    @property
+    def gap(self) -> float:
+        return self.size * 0.55
+
+
+class Gauge(Piece):
+    """Five boxes filled up to the pressure level, then the word: readable without colour."""
+
+    def __init__(self, rank: int, label: Placeable, size: float, colour: str, edge: str) -> None:
+        self.rank = rank
+        self.label = label
+        self.size = size
+        self.colour = colour
+        self.edge = edge
+
+    @property
+    def boxes_width(self) -> float:
+        return self.size * 0.75 * 5 + self.size * 0.5
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        _, h = self.label.wrap(avail_width - self.boxes_width, avail_height)
+        self.width, self.height = avail_width, max(h, self.size * 1.1)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        box = self.size * 0.62
+        step = self.size * 0.75
+        y = self.height - self.size * 0.95
+        c.setLineWidth(max(0.4, self.size * 0.06))
+        c.setStrokeColor(colour_of(self.edge))
+        for i in range(5):
+            filled = i < self.rank
+            c.setFillColor(colour_of(self.colour if filled else WHITE))
+            c.rect(i * step, y, box, box, stroke=1, fill=1)
+        self.label.drawOn(c, self.boxes_width, self.height - self.label.height)
+
+
+def spine_swatch(canv, x: float, y: float, w: float, h: float, ink=None) -> None:
+    """The hatched band the diagrams use for the spine, as an inline symbol."""
+    canv.saveState()
+    canv.setFillColor(colour_of(WHITE))
+    canv.rect(x, y, w, h, stroke=0, fill=1)
+    canv.setStrokeColor(colour_of(PALETTE["spine_hatch"]))
+    canv.setLineWidth(max(0.4, h * 0.07))
+    for xa, ya, xb, yb in hatch_lines(x, y, x + w, y + h, max(1.0, h * 0.24)):
+        canv.line(xa, ya, xb, yb)
+    canv.setStrokeColor(colour_of(PALETTE["spine_edge"]))
+    canv.setLineWidth(max(0.5, h * 0.09))
+    canv.rect(x, y, w, h, stroke=1, fill=0)
+    canv.restoreState()
+
+
+class StepRow(Piece):
+    """One routine step: number badge, name and minutes, pressure gauge, text, spine line."""
+
+    def __init__(
+        self,
+        step: PlannedStep,
+        name: Placeable,
+        minutes: str,
+        gauge: Gauge | None,
+        body: list[Placeable],
+        spine: Placeable | None,
+        styles: Styles,
+    ) -> None:
+        self.step = step
+        self.name = name
+        self.minutes = minutes
+        self.gauge = gauge
+        self.body = body
+        self.spine = spine
+        self.styles = styles
+        self.parts: list[tuple[Placeable, float, float]] = []
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        s = self.styles.size
+        indent = s * 2.0
+        inner = avail_width - indent
+        minutes_w = self._minutes_width() + s * 0.6
+        parts = []
+        _, h = self.name.wrap(inner - minutes_w, avail_height)
+        y = h
+        parts.append((self.name, indent, y))
+        for item in ([self.gauge] if self.gauge else []) + self.body:
+            _, h = item.wrap(inner, avail_height)
+            y += h + s * 0.12
+            parts.append((item, indent, y))
+        if self.spine is not None:
+            swatch = s * 1.3
+            _, h = self.spine.wrap(inner - swatch - s * 0.4, avail_height)
+            y += h + s * 0.12
+            parts.append((self.spine, indent + swatch + s * 0.4, y))
+        self.parts = parts
+        self.width, self.height = avail_width, y
+        return self.width, self.height
+
+    def _minutes_width(self) -> float:
+        return unit_width(self.minutes, self.styles.fonts.bold) * self.styles.size
+
+    def draw(self) -> None:
+        c = self.canv
+        s = self.styles.size
+        colours = self.styles.colours
+        top = self.height
+        # number badge
+        r = s * 0.8
+        c.setFillColor(colour_of(colours["accent"]))
+        c.circle(r, top - r * 1.05, r, stroke=0, fill=1)
+        c.setFillColor(colour_of(WHITE))
+        c.setFont(self.styles.fonts.bold, s)  # body size: large print stays large
+        c.drawCentredString(r, top - r * 1.05 - s * 0.35, str(self.step.number))
+        # minutes, right-aligned on the name's first line
+        c.setFillColor(colour_of(colours["text"]))
+        c.setFont(self.styles.fonts.bold, s)
+        first_line = self.name.style.leading
+        c.drawRightString(
+            self.width, top - first_line + (first_line - s) / 2 + s * 0.1, self.minutes
+        )
+        for item, x, bottom in self.parts:
+            item.drawOn(c, x, top - bottom)
+            if item is self.spine:
+                h = s * 0.85
+                spine_swatch(c, x - s * 1.7, top - bottom + item.height - h - s * 0.2, s * 1.3, h)
+
+
+class WarningBox(Piece):
+    """A bordered panel with the spine symbol: the one thing nobody may miss."""
+
+    def __init__(self, body: list[Placeable], styles: Styles) -> None:
+        self.body = Stack(body, styles.size * 0.2)
+        self.styles = styles
+
+    def _pad(self) -> float:
+        return self.styles.size * 0.55
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        s, pad = self.styles.size, self._pad()
+        self.icon_w = s * 1.6
+        inner = avail_width - 2 * pad - self.icon_w - pad
+        _, h = self.body.wrap(inner, avail_height)
+        self.width, self.height = avail_width, max(h, s * 2.0) + 2 * pad
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        s, pad = self.styles.size, self._pad()
+        colours = self.styles.colours
+        line = max(0.8, s * 0.14)
+        c.setFillColor(colour_of(colours["panel"]))
+        c.setStrokeColor(colour_of(colours["warning"]))
+        c.setLineWidth(line)
+        c.roundRect(line / 2, line / 2, self.width - line, self.height - line, s * 0.4, 1, 1)
+        spine_swatch(c, pad, pad, self.icon_w, self.height - 2 * pad)
+        self.body.drawOn(c, pad * 2 + self.icon_w, self.height - pad - self.body.height)
+
+
+class DiagramGrid(Piece):
+    """Technique diagrams in a grid; it takes whatever height the side has left."""
+
+    def __init__(
+        self,
+        techniques: list[Technique],
+        captions: list[list[Placeable]],
+        styles: Styles,
+        *,
+        legend: bool,
+        font: str,
+        min_width: float,
+        max_width: float,
+        columns: int | None = None,
+    ) -> None:
+        self.techniques = techniques
+        self.captions = [Stack(c) for c in captions]
+        self.styles = styles
+        self.legend = legend
+        self.font = font
+        self.min_width = min_width
+        self.max_width = max_width
+        self.columns = columns
+        self.target_height: float | None = None
+        self.cell = 0.0
+        self.cols = 1
+
+    def layout_for(self, avail_width: float, avail_height: float) -> tuple[int, float, float]:
+        """Columns, diagram width and total height that give the largest diagrams."""
+        n = len(self.techniques)
+        gap = self.styles.size * 0.8
+        best = (1, 0.0, 0.0)
+        choices = [self.columns] if self.columns else range(1, n + 1)
+        for cols in choices:
+            rows = math.ceil(n / cols)
+            col_w = (avail_width - gap * (cols - 1)) / cols
+            cap = self.caption_height(col_w)
+            fit_h = (avail_height - rows * (cap + gap * 0.4) - gap * (rows - 1)) / rows
+            w = min(self.max_width, col_w, fit_h / aspect(self.legend))
+            total = rows * (w * aspect(self.legend) + cap + gap * 0.4) + gap * (rows - 1)
+            if w > best[1] + 0.5:
+                best = (cols, w, total)
+        return best
+
+    def caption_height(self, width: float) -> float:
+        return max((c.wrap(width, 1e6)[1] for c in self.captions), default=0.0)
+
+    def minimum_height(self, avail_width: float) -> float:
+        """Height needed to show the diagrams at their smallest legible width."""
+        n = len(self.techniques)
+        gap = self.styles.size * 0.8
+        cols = self.columns or max(1, min(n, int((avail_width + gap) // (self.min_width + gap))))
+        rows = math.ceil(n / cols)
+        cap = self.caption_height((avail_width - gap * (cols - 1)) / cols)
+        return rows * (self.min_width * aspect(self.legend) + cap + gap * 0.4) + gap * (rows - 1)
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        height = self.target_height if self.target_height is not None else avail_height
+        self.cols, self.cell, used = self.layout_for(avail_width, height)
+        self.width, self.height = avail_width, used
+        return self.width, self.height
+
+    def draw(self) -> None:
+        n = len(self.techniques)
+        gap = self.styles.size * 0.8
+        cols, w = self.cols, self.cell
+        rows = math.ceil(n / cols)
+        col_w = (self.width - gap * (cols - 1)) / cols
+        row_h = (self.height - gap * (rows - 1)) / rows
+        for i, (tech, caption) in enumerate(zip(self.techniques, self.captions, strict=True)):
+            r, col = divmod(i, cols)
+            in_row = min(cols, n - r * cols)
+            row_w = in_row * col_w + (in_row - 1) * gap
+            x = (self.width - row_w) / 2 + col * (col_w + gap)
+            top = self.height - r * (row_h + gap)
+            art = diagram_art(tech.diagram, w, False, self.legend, self.font)
+            paint(self.canv, art, x + (col_w - w) / 2, top - art.height)
+            caption.wrap(col_w, 1e6)
+            caption.drawOn(self.canv, x, top - art.height - gap * 0.4 - caption.height)
+
+
+def step_context(step: PlannedStep) -> dict[str, Any]:
+    return {"step": step, "technique": step.technique}
+
+
+def minutes_label(minutes: float) -> str:
+    return f"{format_minutes(minutes)} min"

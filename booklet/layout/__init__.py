@@ -1,0 +1,1 @@
+"""Layouts: settings, and snippets rendered in a budgeted sandbox from plain data."""

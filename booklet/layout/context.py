@@ -1,0 +1,127 @@
+"""What snippets see: plain data made for them, never booklet's own objects.
+
+A layout comes from a stranger, so its snippets get strings, numbers, booleans, and read-only
+mappings and tuples of them: nothing with a method that reaches a file, a path or the process.
+The sandbox (booklet.layout.sandbox) is the second wall; this is the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from booklet.data.model import Plan, PlannedStep, Setting, Technique, pressure_rank
+
+Fields = Mapping[str, Any]
+
+PLAIN_SCALARS = (str, int, float, bool, type(None))
+
+
+def frozen(values: dict[str, Any]) -> Fields:
+    return MappingProxyType(values)
+
+
+def technique_fields(tech: Technique) -> Fields:
+    return frozen(
+        {
+            "id": tech.id,
+            "name": tech.name,
+            "summary": tech.summary,
+            "kind": tech.kind,
+            "pressure": tech.pressure,
+            "pressure_rank": pressure_rank(tech.pressure),
+            "pressure_note": tech.pressure_note,
+            "minutes": tech.minutes,
+            "oil": tech.oil,
+            "position": tech.position,
+            "steps": tuple(tech.steps),
+            "cautions": tuple(tech.cautions),
+            "avoid": tuple(tech.avoid),
+            "avoids_spine": tech.avoids_spine,
+            "has_diagram": tech.diagram is not None,
+        }
+    )
+
+
+def step_fields(step: PlannedStep, technique: Fields) -> Fields:
+    return frozen(
+        {
+            "number": step.number,
+            "technique": technique,
+            "minutes": step.minutes,
+            "pressure": step.pressure,
+            "pressure_rank": step.pressure_rank,
+            "note": step.note,
+        }
+    )
+
+
+def plan_fields(plan: Plan) -> Fields:
+    techniques = {tech.id: technique_fields(tech) for tech in plan.techniques}
+    return frozen(
+        {
+            "id": plan.id,
+            "title": plan.title,
+            "description": plan.description,
+            "steps": tuple(step_fields(s, techniques[s.technique.id]) for s in plan.steps),
+            "techniques": tuple(techniques.values()),
+            "total_minutes": plan.total_minutes,
+            "uses_oil": plan.uses_oil,
+        }
+    )
+
+
+def setting_fields(setting: Setting) -> Fields:
+    return frozen(
+        {
+            "spine_warning": setting.spine_warning,
+            "spine_short": setting.spine_short,
+            "feedback_rule": setting.feedback_rule,
+            "feedback_short": setting.feedback_short,
+            "setup_short": setting.setup_short,
+            "preparation": tuple(setting.preparation),
+            "safety": tuple(setting.safety),
+            "do_not_massage": tuple(setting.do_not_massage),
+            "disclaimer": setting.disclaimer,
+            "pressure_scale": frozen(dict(setting.pressure_scale)),
+        }
+    )
+
+
+def layout_fields(
+    name: str, size: str, colours: Mapping[str, str], sides: int | None = None
+) -> Fields:
+    values: dict[str, Any] = {"name": name, "size": size, "colours": frozen(dict(colours))}
+    if sides is not None:
+        values["sides"] = sides
+    return frozen(values)
+
+
+def base_context(plan: Plan, setting: Setting, layout: Fields) -> dict[str, Fields]:
+    return {"plan": plan_fields(plan), "setting": setting_fields(setting), "layout": layout}
+
+
+def technique_by_id(context: Mapping[str, Any], ident: str) -> Fields:
+    """The technique's fields as the plan in this context holds them."""
+    for tech in context["plan"]["techniques"]:
+        if tech["id"] == ident:
+            return tech
+    raise KeyError(ident)
+
+
+def impure_values(value: Any, where: str = "") -> list[str]:
+    """Every place in `value` holding something other than plain data (empty when it is all
+    plain): what the tests walk, and a guard for anyone who extends the context."""
+    if isinstance(value, PLAIN_SCALARS):
+        return []
+    if isinstance(value, tuple):
+        return [p for i, item in enumerate(value) for p in impure_values(item, f"{where}[{i}]")]
+    if isinstance(value, MappingProxyType | dict):
+        found = []
+        for key, item in value.items():
+            if not isinstance(key, str):
+                found.append(f"{where}: key {key!r}")
+            found += impure_values(item, f"{where}.{key}" if where else str(key))
+        return found
+    return [f"{where}: {type(value).__name__}"]

@@ -1,0 +1,486 @@
+"""Layouts: settings data plus short Jinja2 snippets, rendered in a sandbox.
+
+A layout is a folder with `layout.yaml` (page size, margins, fonts, colours, the ordered blocks of
+each side) and `.j2` snippets producing paragraph markup (see booklet.text.paragraph).
+`extends: NAME` reuses another layout: settings merge (child wins) and snippets are looked up
+in the child's folder first.
+Template authors cannot break geometry: blocks are Python builders; snippets only make text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from booklet.base.errors import BookletError, Problem, ValidationError, display_path
+from booklet.data.schema import Reader, did_you_mean, type_name
+from booklet.data.yamlfile import Document, join, load_yaml
+from booklet.text.fonts import FAMILY_NAMES
+
+if TYPE_CHECKING:
+    from booklet.data.library import Library
+
+MIN_SAFE_MARGIN = 3 * 72 / 25.4  # 3 mm: a laminating pouch's seal must cut no text
+BLOCK_KINDS = ("title", "text", "steps", "diagrams", "warning", "list", "rule", "space")
+DEFAULT_TEMPLATES = {
+    "title": "title.j2",
+    "steps": "step.j2",
+    "diagrams": "caption.j2",
+    "warning": "spine.j2",
+}
+NEEDS_TEMPLATE = ("title", "text", "steps", "warning", "list")
+BLOCK_OPTIONS = ("block", "template", "style", "columns", "legend", "gauge", "height")
+# Which options each block takes: the renderer reads exactly these, validated here.
+OPTIONS_OF = {
+    "title": ("template",),
+    "text": ("template", "style"),
+    "list": ("template",),
+    "steps": ("template", "gauge"),
+    "warning": ("template",),
+    "diagrams": ("template", "columns", "legend"),
+    "rule": (),
+    "space": ("height",),
+}
+TEXT_STYLES = ("body", "muted", "heading", "title")
+MAX_COLUMNS = 6
+MAX_SPACE = 10.0  # in lines of body text
+LAYOUT_KINDS = ("card", "book")
+BOOK_SNIPPETS = (
+    "cover.j2",
+    "dedication.j2",
+    "before.j2",
+    "pressure.j2",
+    "technique.j2",
+    "routine.j2",
+    "back.j2",
+)
+LAYOUT_FIELDS = (
+    "kind",
+    "name",
+    "description",
+    "extends",
+    "size",
+    "landscape",
+    "sides",
+    "margin",
+    "font",
+    "body_size",
+    "min_body_size",
+    "title_scale",
+    "colours",
+    "front",
+    "back",
+)
+COLOUR_NAMES = ("text", "muted", "accent", "warning", "background", "panel")
+DEFAULT_COLOURS = {
+    "text": "#1F1F1F",
+    "muted": "#555555",
+    "accent": "#0072B2",
+    "warning": "#B34700",
+    "background": "#FFFFFF",
+    "panel": "#F3F6F9",
+}
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class Block(NamedTuple):
+    kind: str
+    template: str | None = None
+    options: Mapping[str, Any] = MappingProxyType({})
+
+
+class Layout(NamedTuple):
+    kind: str
+    name: str
+    description: str
+    size: str
+    landscape: bool
+    sides: int
+    margin: float
+    font: str
+    body_size: float
+    min_body_size: float
+    title_scale: float
+    colours: dict[str, str]
+    front: tuple[Block, ...]
+    back: tuple[Block, ...]
+    folders: tuple[Path, ...]  # snippet search path, most specific first
+    path: Path
+
+
+def load_layout(name: str, library: Library) -> Layout:
+    """Resolve a layout by name through the stacked libraries, following `extends`."""
+    if name not in library.layouts:
+        raise BookletError(
+            f"no layout '{name}'.{did_you_mean(name, library.layouts)} "
+            f"Known: {', '.join(sorted(library.layouts))}. See `booklet layouts`."
+        )
+    cached = library.loaded_layouts.get(name)
+    if cached is None:  # parsed once per library: a batch worker reads each layout once
+        cached = library.loaded_layouts[name] = _load(
+            name, len(library.layouts[name]) - 1, library, []
+        )
+    return cached
+
+
+def _load(name: str, index: int, library: Library, chain: list[str]) -> Layout:
+    folder = library.layouts[name][index]
+    doc = load_yaml(folder / "layout.yaml")
+    problems: list[Problem] = []
+    data = Reader(doc, problems).fields(doc.data, "", (), LAYOUT_FIELDS, "a layout")
+    if problems:
+        raise ValidationError(problems)
+    parent: Layout | None = None
+    base = data.get("extends")
+    if base is not None:
+        if not isinstance(base, str):
+            raise BookletError(
+                f"expected a layout name, got {type_name(base)}.",
+                file=doc.path,
+                line=doc.line("extends"),
+                field="extends",
+            )
+        # A layout that extends its own name builds on the copy one library further down.
+        base_index = index - 1 if base == name else len(library.layouts.get(base, [])) - 1
+        here = f"{name}@{index}"
+        if f"{base}@{base_index}" in [*chain, here] or len(chain) > 8:
+            names = [step.split("@")[0] for step in [*chain, here]] + [base]
+            raise BookletError(
+                f"layouts extend each other in a loop ({' -> '.join(names)}). "
+                "Remove one `extends`.",
+                file=doc.path,
+                line=doc.line("extends"),
+                field="extends",
+            )
+        if base not in library.layouts or base_index < 0:
+            raise BookletError(
+                f"extends '{base}', which is not a layout.{did_you_mean(base, library.layouts)}"
+                f" Known: {', '.join(sorted(library.layouts))}.",
+                file=doc.path,
+                line=doc.line("extends"),
+                field="extends",
+            )
+        parent = _load(base, base_index, library, [*chain, f"{name}@{index}"])
+    return parse_layout(doc, name, folder, parent)
+
+
+def parse_layout(doc: Document, name: str, folder: Path, parent: Layout | None) -> Layout:
+    problems: list[Problem] = []
+    r = Reader(doc, problems)
+    data = doc.data
+    p = parent
+    colours = dict(p.colours if p else DEFAULT_COLOURS)
+    if "colours" in data:
+        value = r.fields(data["colours"], "colours", (), COLOUR_NAMES, "colours")
+        for key, colour in (value or {}).items():
+            if key in COLOUR_NAMES:
+                if isinstance(colour, str) and _HEX.match(colour):
+                    colours[key] = colour
+                else:
+                    r.problem(
+                        join("colours", key),
+                        f"colour {colour!r} is not a hex colour. Write it like '#0072B2'.",
+                    )
+    margin = p.margin if p else 12.0
+    if "margin" in data:
+        from booklet.base.units import parse_length
+
+        try:
+            margin = parse_length(str(data["margin"]), what="margin")
+        except BookletError as exc:
+            r.problem("margin", exc.problem.message)
+        else:
+            if margin < MIN_SAFE_MARGIN:
+                r.problem(
+                    "margin",
+                    f"{data['margin']} is inside the 3 mm laminating safe zone. Use 3mm or more.",
+                )
+    size = r.text(data, "size", "", default=p.size if p else "4x6")
+    if "size" in data and size:
+        from booklet.base.units import parse_size
+
+        try:
+            parse_size(size)
+        except BookletError as exc:
+            r.problem("size", exc.problem.message)
+    body = r.number(
+        data, "body_size", "", low=5, high=30, default=p.body_size if p else 9.0, unit=" pt"
+    )
+    minimum = r.number(
+        data, "min_body_size", "", low=7, high=30, default=p.min_body_size if p else 7.0, unit=" pt"
+    )
+    if body is not None and minimum is not None and minimum > body:
+        r.problem("min_body_size", f"{minimum} pt is larger than body_size ({body} pt).")
+    front = parse_blocks(r, data, "front", p.front if p else ())
+    back = parse_blocks(r, data, "back", p.back if p else ())
+    sides = r.number(data, "sides", "", low=1, high=2, integer=True, default=p.sides if p else 1)
+    kind = r.choice(data, "kind", "", LAYOUT_KINDS, "layout kind", default=p.kind if p else "card")
+    if kind == "card" and sides == 2 and not back:
+        r.problem("sides", "is 2 but the layout has no `back` blocks. Add them or use sides: 1.")
+    if kind == "card" and not front:
+        r.problem("front", "the layout has no `front` blocks. List at least one.")
+    layout = Layout(
+        kind=kind or "card",
+        name=name,
+        description=r.text(data, "description", "", default=p.description if p else "") or "",
+        size=size or "4x6",
+        landscape=r.boolean(data, "landscape", "", default=p.landscape if p else False),
+        sides=sides or 1,
+        margin=margin,
+        font=r.choice(data, "font", "", FAMILY_NAMES, "font", default=p.font if p else "sans")
+        or "sans",
+        body_size=body or 9.0,
+        min_body_size=minimum or 7.0,
+        title_scale=r.number(
+            data, "title_scale", "", low=1, high=4, default=p.title_scale if p else 1.6
+        )
+        or 1.6,
+        colours=colours,
+        front=front,
+        back=back,
+        folders=(folder, *(p.folders if p else ())),
+        path=doc.path,
+    )
+    # Every snippet named must exist and compile; report all problems together.
+    if layout.kind == "book":
+        for name in BOOK_SNIPPETS:
+            problems.extend(template_problems(layout, name, doc, ""))
+    for side in ("front", "back"):
+        for i, block in enumerate(getattr(layout, side)):
+            if block.template:
+                problems.extend(
+                    template_problems(layout, block.template, doc, join(join("", side), i))
+                )
+    if problems:
+        raise ValidationError(sorted(problems, key=lambda p: (str(p.file), p.line or 0)))
+    return layout
+
+
+def parse_blocks(
+    r: Reader, data: dict[str, Any], key: str, inherited: tuple[Block, ...]
+) -> tuple[Block, ...]:
+    if key not in data:
+        return inherited
+    value = data[key]
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        r.problem(key, f"expected a list of blocks, got {type_name(value)}.")
+        return ()
+    blocks = []
+    for i, item in enumerate(value):
+        path = join(key, i)
+        if isinstance(item, str):
+            item = {"block": item}
+        spec = r.fields(item, path, ("block",), BLOCK_OPTIONS[1:], "a block")
+        if spec is None:
+            continue
+        kind = r.choice_value(spec.get("block"), join(path, "block"), BLOCK_KINDS, "block kind")
+        if kind is None:
+            continue
+        template = spec.get("template", DEFAULT_TEMPLATES.get(kind))
+        if kind in NEEDS_TEMPLATE and not template:
+            r.problem(path, f"a {kind} block needs `template: NAME.j2`.")
+            continue
+        if template is not None and (not isinstance(template, str) or not template.endswith(".j2")):
+            r.problem(join(path, "template"), "expected a snippet file name ending in .j2.")
+            continue
+        stray = [k for k in spec if k in BLOCK_OPTIONS and k not in ("block", *OPTIONS_OF[kind])]
+        for key in stray:
+            takes = ", ".join(OPTIONS_OF[kind]) or "no options"
+            r.problem(join(path, key), f"a {kind} block does not take '{key}' (it takes {takes}).")
+        options = block_options(r, kind, spec, path)
+        blocks.append(Block(kind, template, options))
+    return tuple(blocks)
+
+
+def block_options(r: Reader, kind: str, spec: dict[str, Any], path: str) -> dict[str, Any]:
+    """The options of one block, typed and within the limits the renderer can honour."""
+    options: dict[str, Any] = {}
+    if "style" in spec and kind == "text":
+        style = r.choice_value(spec["style"], join(path, "style"), TEXT_STYLES, "text style")
+        if style is not None:
+            options["style"] = style
+    if "gauge" in spec and kind == "steps":
+        options["gauge"] = r.boolean(spec, "gauge", path, default=True)
+    if "legend" in spec and kind == "diagrams":
+        options["legend"] = r.boolean(spec, "legend", path, default=False)
+    if "columns" in spec and kind == "diagrams":
+        columns = r.number(spec, "columns", path, low=1, high=MAX_COLUMNS, integer=True)
+        if columns is not None:
+            options["columns"] = columns
+    if "height" in spec and kind == "space":
+        height = r.number(spec, "height", path, low=0.1, high=MAX_SPACE, unit=" lines")
+        if height is not None:
+            options["height"] = float(height)
+    return options
+
+
+# --- snippets ----------------------------------------------------------------------------------
+
+
+_ENV_CACHE: dict[tuple[Path, ...], Any] = {}
+
+
+def environment(layout: Layout):
+    """The sandbox for a layout's folders, made once per process: compiling is the costly part
+    and compiled snippets are never written to disk (nothing read back may run)."""
+    env = _ENV_CACHE.get(layout.folders)
+    if env is None:
+        from booklet.data.model import format_minutes
+        from booklet.layout.sandbox import snippet_environment
+
+        env = _ENV_CACHE[layout.folders] = snippet_environment(
+            layout.folders, {"minutes": format_minutes}
+        )
+    return env
+
+
+def template_problems(layout: Layout, name: str, doc: Document, where: str) -> list[Problem]:
+    from jinja2 import TemplateNotFound, TemplateSyntaxError
+
+    try:
+        environment(layout).get_template(name)
+    except TemplateNotFound as exc:
+        missing = exc.name if exc.name != name else name
+        return [
+            Problem(
+                f"snippet '{missing}' was not found in {display_path(layout.folders[0])}"
+                + (" or the layouts it extends" if len(layout.folders) > 1 else "")
+                + ". Create it or fix the name.",
+                doc.path,
+                doc.line(where),
+                where,
+            )
+        ]
+    except TemplateSyntaxError as exc:
+        return [Problem(snippet_message(exc), exc.filename, exc.lineno)]
+    except BookletError as exc:
+        return [exc.problem]
+    except (RecursionError, MemoryError):
+        return [
+            Problem(
+                "the snippet is nested too deeply to compile. Simplify it.",
+                snippet_path(layout, name),
+            )
+        ]
+    return []
+
+
+def render_snippet(layout: Layout, name: str, context: dict[str, Any]) -> list[str]:
+    """Render a snippet to paragraph markup, one paragraph per non-empty line."""
+    from jinja2 import TemplateError
+
+    from booklet.layout.sandbox import render
+
+    try:
+        text = render(environment(layout), name, context)
+    except TemplateError as exc:
+        file, line = _template_position(exc, layout, name)
+        raise BookletError(snippet_message(exc), file=file, line=line) from None
+    except RecursionError as exc:
+        file, line = _template_position(exc, layout, name)
+        raise BookletError(
+            "the snippet never stops: a macro, include or extends that calls itself. "
+            "Remove the loop.",
+            file=file,
+            line=line,
+        ) from None
+    except Exception as exc:  # `{{ 1 / 0 }}` and the like: the snippet's error, not booklet's
+        file, line = _template_position(exc, layout, name)
+        raise BookletError(
+            f"the snippet failed: {type(exc).__name__}: {exc}. Fix the expression.",
+            file=file,
+            line=line,
+        ) from None
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+_NO_ATTRIBUTE = re.compile(r"^'(?:[\w.]+\.)?(\w+) object' has no attribute '(\w+)'$")
+
+
+def snippet_message(exc: BaseException) -> str:
+    """Jinja's message, said in terms of the snippet's own fields."""
+    from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
+    from jinja2.exceptions import SecurityError
+
+    message = (getattr(exc, "message", None) or str(exc)).rstrip(".")
+    from booklet.layout.sandbox import SnippetLimit, SnippetRefused
+
+    if isinstance(exc, SnippetLimit):
+        return f"the snippet was stopped: {message}."
+    if isinstance(exc, SnippetRefused):
+        return f"refused by the template sandbox: {message}."
+    if isinstance(exc, SecurityError):
+        return f"refused by the template sandbox: {message}. Snippets may only read fields."
+    if isinstance(exc, TemplateNotFound):
+        return (
+            f"snippet '{exc.name}' was not found. A snippet can include only files in its "
+            "layout's folder or the layouts it extends."
+        )
+    if isinstance(exc, TemplateSyntaxError):
+        return f"template syntax error: {message}."
+    if isinstance(exc, UndefinedError):
+        match = _NO_ATTRIBUTE.match(message)
+        if match:
+            owner, attr = match.groups()
+            return f"'{attr}' is not a field of {owner.lower()}. See the README for the fields."
+        return f"{message}. See the README for the fields snippets can use."
+    return f"{message}."
+
+
+def _template_position(exc: BaseException, layout: Layout, name: str) -> tuple[Path, int | None]:
+    """Jinja rewrites tracebacks so the template's own frames carry its file and line."""
+    tb = exc.__traceback__
+    found: tuple[Path, int | None] = (snippet_path(layout, name), None)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = (Path(filename), tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def snippet_path(layout: Layout, name: str) -> Path:
+    """The file a snippet name stands for: in the most specific folder that has it."""
+    for folder in layout.folders:
+        if (folder / name).is_file():
+            return folder / name
+    return layout.folders[0] / name
+
+
+def load_layout_folder(folder: Path, library: Library) -> tuple[Layout, Library]:
+    """A layout folder that may not be in any library yet, read as if it were the top one
+    (`booklet validate`): the layout, and the library it now sits in."""
+    from booklet.data.library import Library
+
+    stacked = Library(
+        techniques=library.techniques,
+        routines=library.routines,
+        setting=library.setting,
+        layouts={k: list(v) for k, v in library.layouts.items()},
+    )
+    stacked.layouts.setdefault(folder.name, [])
+    if folder not in stacked.layouts[folder.name]:
+        stacked.layouts[folder.name].append(folder)
+    layout = _load(folder.name, stacked.layouts[folder.name].index(folder), stacked, [])
+    stacked.loaded_layouts[folder.name] = layout
+    return layout, stacked
+
+
+def with_overrides(layout: Layout, **changes: Any) -> Layout:
+    return layout._replace(**{k: v for k, v in changes.items() if v is not None})
+
+
+def list_layouts(library: Library) -> list[Layout]:
+    return [load_layout(name, library) for name in sorted(library.layouts)]
+
+
+def side_blocks(layout: Layout, sides: int) -> Sequence[tuple[str, tuple[Block, ...]]]:
+    out = [("front", layout.front)]
+    if sides == 2:
+        out.append(("back", layout.back))
+    return out

@@ -1,0 +1,1 @@
+"""PDF output: canvases and metadata, marks, print sheets, saddle imposition, previews."""

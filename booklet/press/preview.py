@@ -1,0 +1,39 @@
+"""PDF pages to PNG images, with PDFium (shipped inside the pypdfium2 wheel: no system packages)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from booklet.base.files import write_atomic
+
+
+def pdf_to_pngs(pdf: bytes, dpi: float = 150, grayscale: bool = False) -> list[bytes]:
+    """One PNG per page, in order."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        images = []
+        for page in doc:
+            # PDFium rounds pixel sizes up: a hair under the exact scale gives 600x900, not 901
+            width = page.get_width()
+            scale = round(width * dpi / 72) / width - 1e-9
+            bitmap = page.render(scale=scale, grayscale=grayscale)
+            buffer = io.BytesIO()
+            bitmap.to_pil().save(buffer, format="PNG", optimize=False)
+            images.append(buffer.getvalue())
+            page.close()
+        return images
+    finally:
+        doc.close()
+
+
+def write_previews(pdf: bytes, pdf_path: Path, dpi: float = 150) -> list[Path]:
+    """`card.pdf` -> `card-1.png`, `card-2.png`, … beside it."""
+    paths = []
+    for i, png in enumerate(pdf_to_pngs(pdf, dpi), start=1):
+        target = pdf_path.with_name(f"{pdf_path.stem}-{i}.png")
+        write_atomic(target, png)
+        paths.append(target)
+    return paths

@@ -1,0 +1,240 @@
+"""Print sheets: cards tiled N-up with cut marks, duplex backs placed for the flip edge.
+
+Each card side is drawn once into a PDF form (XObject) and placed many times, so a sheet of
+eight cards costs barely more than one card, in time and in bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+
+from booklet.base.errors import BookletError
+from booklet.base.units import NAMED_SIZES
+from booklet.press.marks import mark_lines
+from booklet.press.pdf import Painter, new_canvas, set_duplex
+
+SHEETS = ("letter", "a4")
+SHEET_MARGIN = 0.3 * 72  # most printers cannot print closer to the edge
+CUT_MARK = 12.0
+
+
+Affine = tuple[float, float, float, float, float, float]  # PDF order: a b c d e f
+
+
+def compose(outer: Affine, inner: Affine) -> Affine:
+    """The transform that applies `inner` first, then `outer`."""
+    a1, b1, c1, d1, e1, f1 = outer
+    a2, b2, c2, d2, e2, f2 = inner
+    return (
+        a1 * a2 + c1 * b2,
+        b1 * a2 + d1 * b2,
+        a1 * c2 + c1 * d2,
+        b1 * c2 + d1 * d2,
+        a1 * e2 + c1 * f2 + e1,
+        b1 * e2 + d1 * f2 + f1,
+    )
+
+
+def apply(t: Affine, x: float, y: float) -> tuple[float, float]:
+    a, b, c, d, e, f = t
+    return a * x + c * y + e, b * x + d * y + f
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Cards in rows and columns on a sheet; `rotated` turns each card a quarter turn."""
+
+    sheet: tuple[float, float]
+    card: tuple[float, float]  # the card with its bleed, as drawn in its form
+    cols: int
+    rows: int
+    rotated: bool = False
+
+    @property
+    def cell(self) -> tuple[float, float]:
+        w, h = self.card
+        return (h, w) if self.rotated else (w, h)
+
+    @property
+    def count(self) -> int:
+        return self.cols * self.rows
+
+    @property
+    def origin(self) -> tuple[float, float]:
+        """Lower-left corner of the whole grid, centred on the sheet."""
+        cw, ch = self.cell
+        return (self.sheet[0] - self.cols * cw) / 2, (self.sheet[1] - self.rows * ch) / 2
+
+    def front_transform(self, col: int, row: int) -> Affine:
+        """Card coordinates -> sheet coordinates for the card in this cell (row 0 at the top)."""
+        cw, ch = self.cell
+        ox, oy = self.origin
+        x, y = ox + col * cw, oy + (self.rows - 1 - row) * ch
+        if self.rotated:  # a quarter turn anticlockwise: the card's top faces left
+            return (0.0, 1.0, -1.0, 0.0, x + cw, y)
+        return (1.0, 0.0, 0.0, 1.0, x, y)
+
+
+def sheet_size(name: str) -> tuple[float, float]:
+    key = name.lower()
+    if key not in SHEETS:
+        raise BookletError(f"sheet '{name}' is not known. Use one of: {', '.join(SHEETS)}.")
+    return NAMED_SIZES[key]
+
+
+def plan_grid(sheet: tuple[float, float], card: tuple[float, float]) -> Grid:
+    """As many cards as fit inside the printable area, turned if that fits more."""
+    usable_w = sheet[0] - 2 * (SHEET_MARGIN + CUT_MARK)
+    usable_h = sheet[1] - 2 * (SHEET_MARGIN + CUT_MARK)
+    options = []
+    for rotated in (False, True):
+        w, h = (card[1], card[0]) if rotated else card
+        cols = math.floor(usable_w / w + 1e-6)
+        rows = math.floor(usable_h / h + 1e-6)
+        if cols >= 1 and rows >= 1:
+            options.append(Grid(sheet, card, cols, rows, rotated))
+    if not options:
+        raise BookletError(
+            f"a {card[0] / 72:.2f} x {card[1] / 72:.2f} in card does not fit on this sheet with "
+            "room for cut marks. Use a larger --sheet or a smaller --size."
+        )
+    return max(options, key=lambda g: (g.count, not g.rotated))
+
+
+def back_transform(
+    grid: Grid, col: int, row: int, flip: str, offset: tuple[float, float]
+) -> Affine:
+    """Where a card's back goes so that it lands behind its front after a duplex flip.
+
+    A card is turned over like a book page (about its own vertical axis); the sheet is turned
+    over about its long or short edge. Composing the two reflections gives the back's placement:
+    back = sheet flip . front placement . card flip, then the measured printer offset.
+    """
+    w, _ = grid.card
+    sw, sh = grid.sheet
+    card_flip: Affine = (-1.0, 0.0, 0.0, 1.0, w, 0.0)
+    if flip == "long":
+        sheet_flip: Affine = (-1.0, 0.0, 0.0, 1.0, sw, 0.0)
+    else:
+        sheet_flip = (1.0, 0.0, 0.0, -1.0, 0.0, sh)
+    placed = compose(sheet_flip, compose(grid.front_transform(col, row), card_flip))
+    a, b, c, d, e, f = placed
+    return (a, b, c, d, e + offset[0], f + offset[1])
+
+
+def cut_marks(canvas, grid: Grid, bleed: float) -> None:
+    """Marks in the sheet margins on every trim line: cut along them with a guillotine."""
+    ox, oy = grid.origin
+    cw, ch = grid.cell
+    xs = sorted({ox + c * cw + d for c in range(grid.cols) for d in (bleed, cw - bleed)})
+    ys = sorted({oy + r * ch + d for r in range(grid.rows) for d in (bleed, ch - bleed)})
+    left, right = ox, ox + grid.cols * cw
+    bottom, top = oy, oy + grid.rows * ch
+    lines = []
+    for x in xs:
+        lines += [(x, bottom - 3, x, bottom - 3 - CUT_MARK), (x, top + 3, x, top + 3 + CUT_MARK)]
+    for y in ys:
+        lines += [(left - 3, y, left - 3 - CUT_MARK, y), (right + 3, y, right + 3 + CUT_MARK, y)]
+    mark_lines(canvas, lines)
+
+
+def card_sheets(
+    sides: list[Painter],
+    trim: tuple[float, float],
+    *,
+    bleed: float,
+    sheet: str,
+    flip: str,
+    offset: tuple[float, float],
+    title: str,
+) -> bytes:
+    """Cards tiled on sheets, one sheet a side; anything that can paint a side will do."""
+    paper = sheet_size(sheet or "letter")
+    w, h = trim
+    grid = plan_grid(paper, (w + 2 * bleed, h + 2 * bleed))
+    buffer = io.BytesIO()
+    canvas = new_canvas(buffer, paper, title, "Back massage routine cards, print sheet")
+    if len(sides) == 2:
+        set_duplex(canvas, flip)
+    for index, paint in enumerate(sides):
+        canvas.beginForm(f"side{index}", 0, 0, w + 2 * bleed, h + 2 * bleed)
+        paint(canvas, bleed, bleed, bleed)
+        canvas.endForm()
+    for index, _ in enumerate(sides):
+        for row in range(grid.rows):
+            for col in range(grid.cols):
+                if index == 0:
+                    t = grid.front_transform(col, row)
+                else:
+                    t = back_transform(grid, col, row, flip, offset)
+                canvas.saveState()
+                canvas.transform(*t)
+                canvas.doForm(f"side{index}")
+                canvas.restoreState()
+        if index == 0:
+            cut_marks(canvas, grid, bleed)
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def calibration_pdf(sheet_name: str, flip: str) -> bytes:
+    """A duplex test: crosses on the front, rulers behind them on the back."""
+    from booklet.text.fonts import register
+
+    fonts = register("sans")
+    sheet = sheet_size(sheet_name)
+    sw, sh = sheet
+    buffer = io.BytesIO()
+    canvas = new_canvas(buffer, sheet, "Duplex alignment test", "booklet calibration page")
+    set_duplex(canvas, flip)
+    inset = 1.25 * 72
+    targets = [
+        (sw / 2, sh / 2),
+        (inset, inset),
+        (sw - inset, inset),
+        (inset, sh - inset),
+        (sw - inset, sh - inset),
+    ]
+    mm = 72 / 25.4
+    # front
+    canvas.setFont(fonts.bold, 14)
+    canvas.drawCentredString(sw / 2, sh - 0.8 * 72, "Duplex alignment test: front")
+    canvas.setFont(fonts.regular, 9)
+    lines = [
+        f"Print both pages on one sheet, two-sided, flipping on the {flip} edge, at actual size.",
+        "Hold the sheet up to a light and look at the back. Each cross from this side shows",
+        "through near the centre of a ruler. Read where it falls: right and up are positive.",
+        "Pass the readings as --back-offset X,Y (for example --back-offset 1mm,-0.5mm).",
+    ]
+    for i, text in enumerate(lines):
+        canvas.drawCentredString(sw / 2, sh - 1.05 * 72 - i * 12, text)
+    canvas.setLineWidth(0.4)
+    for x, y in targets:
+        canvas.line(x - 10 * mm, y, x + 10 * mm, y)
+        canvas.line(x, y - 10 * mm, x, y + 10 * mm)
+        canvas.circle(x, y, 2 * mm)
+    canvas.showPage()
+    # back: rulers centred where the crosses should land after the flip
+    canvas.setFont(fonts.bold, 14)
+    canvas.drawCentredString(sw / 2, sh - 0.8 * 72, "Duplex alignment test: back")
+    canvas.setLineWidth(0.3)
+    for x, y in targets:
+        bx, by = (sw - x, y) if flip == "long" else (x, sh - y)
+        for t in range(-8, 9):
+            tick = 3 * mm if t % 5 == 0 else 1.5 * mm
+            canvas.line(bx + t * mm, by - tick, bx + t * mm, by)
+            canvas.line(bx - tick, by + t * mm, bx, by + t * mm)
+        canvas.setFont(fonts.regular, 5)
+        for t in (-5, 5):
+            canvas.drawCentredString(bx + t * mm, by - 3 * mm - 6, f"{t:+d}")
+            canvas.drawRightString(bx - 3 * mm - 1, by + t * mm - 2, f"{t:+d}")
+        canvas.line(bx - 8 * mm, by, bx + 8 * mm, by)
+        canvas.line(bx, by - 8 * mm, bx, by + 8 * mm)
+    canvas.setFont(fonts.regular, 8)
+    canvas.drawCentredString(sw / 2, 0.6 * 72, "Ruler ticks are 1 mm apart; long ticks every 5 mm.")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""What booklet makes: requests, fitting, the card, the booklet, a diagram file."""

@@ -1,0 +1,844 @@
+"""The gift booklet: cover to back cover, planned to a multiple of four pages.
+
+Built with platypus in two passes: the first finds where each section starts, the second prints
+those page numbers on the contents page and pads the booklet with notes pages so the back cover
+lands on the last page of a foldable booklet. Section starts become outline entries and link
+targets as they are drawn.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from reportlab.lib.colors import HexColor, white
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.doctemplate import LayoutError
+
+from booklet import __version__
+from booklet.base.errors import BookletError, FitError
+from booklet.base.units import describe_size, parse_size
+from booklet.data.library import Library
+from booklet.data.model import (
+    PRESSURE_LEVELS,
+    Plan,
+    Setting,
+    Technique,
+    format_minutes,
+    pressure_rank,
+)
+from booklet.draw.diagrams import aspect, diagram_art, paint
+from booklet.draw.pieces import Gauge, Stack, Styles, WarningBox
+from booklet.layout.context import base_context, frozen, layout_fields, technique_by_id
+from booklet.layout.markup import parse_snippet
+from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, render_snippet
+from booklet.text.fonts import FontFamily, register_all
+from booklet.text.glyphs import check_fields, check_glyphs
+from booklet.text.markup import Para, escape, to_reportlab
+from booklet.text.paragraph import plain
+
+MIN_BOOK_DIAGRAM = 1.6 * 72
+MIN_BOOK_SIDE = 2.5 * 72
+MAX_TEXT = 400
+
+
+@dataclass(frozen=True)
+class BookRequest:
+    layout: str = "gift"
+    size: str | None = None
+    title: str | None = None
+    for_name: str | None = None
+    from_name: str | None = None
+    message: str | None = None
+    impose: str | None = None
+    sheet: str | None = None
+    creep: float = 0.0
+    crop_marks: bool = False
+
+
+@dataclass
+class BookInfo:
+    """Where things landed: for the contents page, and for tests."""
+
+    pages: int = 0
+    sections: dict[str, int] = field(default_factory=dict)  # key -> page number
+    titles: dict[str, str] = field(default_factory=dict)
+    notes_pages: int = 0
+
+
+class Marker(Flowable):
+    """Zero-size: marks a section start as a link target, an outline entry and a page number."""
+
+    def __init__(self, key: str, title: str, level: int, info: BookInfo) -> None:
+        super().__init__()
+        self.key, self.title, self.level, self.info = key, title, level, info
+        self.width = self.height = 0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        canv = self.canv
+        canv.bookmarkPage(self.key)
+        canv.addOutlineEntry(self.title, self.key, level=self.level, closed=False)
+        self.info.sections[self.key] = canv.getPageNumber()
+        self.info.titles[self.key] = self.title
+
+
+class Planning:
+    """Set during the page-numbering pass: pages are laid out, but nothing needs painting."""
+
+    active = False
+
+
+class BookParagraph(Paragraph):
+    """A platypus paragraph that breaks its lines once per width (platypus and our page
+    fitting ask again and again, and a paragraph's lines depend on nothing else), and skips
+    painting in the page-numbering pass."""
+
+    _wrapped_for: float | None = None
+    _wrapped_size: tuple[float, float] = (0.0, 0.0)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        # platypus's split may drop the broken lines (blPara); then break them again
+        if availWidth != self._wrapped_for or "blPara" not in self.__dict__:
+            self._wrapped_size = super().wrap(availWidth, availHeight)
+            self._wrapped_for = availWidth
+        return self._wrapped_size
+
+    def draw(self) -> None:
+        if not Planning.active:
+            super().draw()
+
+
+class FillDiagram(Flowable):
+    """A technique's diagram at a chosen width (with its spine legend)."""
+
+    def __init__(self, technique: Technique, width: float, font: str, align: str = "LEFT") -> None:
+        super().__init__()
+        self.technique, self.font = technique, font
+        self.width = width
+        self.height = width * aspect(True)
+        self.hAlign = align
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        if Planning.active:
+            return
+        art = diagram_art(self.technique.diagram, self.width, False, True, self.font)
+        paint(self.canv, art, 0, 0)
+
+
+class PieceFlowable(Flowable):
+    """A card piece (a gauge, a warning box) on a booklet page."""
+
+    def __init__(self, piece) -> None:
+        super().__init__()
+        self.piece = piece
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = self.piece.wrap(avail_width, avail_height)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.piece.drawOn(self.canv, 0, 0)
+
+
+class SideBySide(Flowable):
+    """A fixed-width piece on the left, a column of flowables beside it, tops aligned."""
+
+    def __init__(self, left: Flowable, right: list[Flowable], gap: float) -> None:
+        super().__init__()
+        self.left, self.right, self.gap = left, Stack(right), gap
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        lw, lh = self.left.wrap(avail_width, avail_height)
+        _, rh = self.right.wrap(avail_width - lw - self.gap, avail_height)
+        self.width, self.height = avail_width, max(lh, rh)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.left.drawOn(self.canv, 0, self.height - self.left.height)
+        self.right.drawOn(self.canv, self.left.width + self.gap, self.height - self.right.height)
+
+
+class NotesPage(Flowable):
+    """Ruled lines filling the page: notes on pressure, favourite strokes, what worked."""
+
+    def __init__(self, styles: Styles, title: str | None) -> None:
+        super().__init__()
+        self.styles, self.title = styles, title
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = avail_width, avail_height - 1
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        s = self.styles.size
+        top = self.height
+        if self.title:
+            c.setFont(self.styles.fonts.bold, s * self.styles.title_scale)
+            c.setFillColor(HexColor(self.styles.colours["text"]))
+            c.drawString(0, top - s * self.styles.title_scale, self.title)
+            top -= s * self.styles.title_scale * 2.2
+        c.setStrokeColor(HexColor(self.styles.colours["muted"]))
+        c.setLineWidth(0.4)
+        y = top - s * 2
+        while y > 0:
+            c.line(0, y, self.width, y)
+            y -= s * 2.2
+
+
+class Timeline(Flowable):
+    """The routine as a bar: one segment per step, its width the step's share of the time."""
+
+    def __init__(self, plan: Plan, styles: Styles) -> None:
+        super().__init__()
+        self.plan, self.styles = plan, styles
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = avail_width, self.styles.size * 4.2
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        s = self.styles.size
+        total = self.plan.total_minutes or 1
+        bar_h = s * 2.0
+        y = self.height - bar_h
+        x = 0.0
+        accent = HexColor(self.styles.colours["accent"])
+        elapsed = 0.0
+        c.setFont(self.styles.fonts.regular, s * 0.85)
+        for step in self.plan.steps:
+            w = self.width * step.minutes / total
+            c.setFillColor(accent if step.number % 2 else HexColor(self.styles.colours["panel"]))
+            c.setStrokeColor(accent)
+            c.setLineWidth(0.8)
+            c.rect(x, y, w, bar_h, stroke=1, fill=1)
+            c.setFillColor(white if step.number % 2 else accent)
+            c.setFont(self.styles.fonts.bold, s)
+            c.drawCentredString(x + w / 2, y + bar_h / 2 - s * 0.35, str(step.number))
+            c.setFillColor(HexColor(self.styles.colours["text"]))
+            c.setFont(self.styles.fonts.regular, s * 0.85)
+            c.drawString(x + 1, y - s * 1.2, format_minutes(elapsed))
+            elapsed += step.minutes
+            x += w
+        c.drawRightString(self.width, y - s * 1.2, f"{format_minutes(total)} min")
+
+
+def book_context(plan: Plan, setting: Setting, layout: Layout, req: BookRequest) -> dict[str, Any]:
+    """Plain data only (booklet.layout.context): snippets come from strangers."""
+    size = describe_size(*parse_size(req.size or layout.size))
+    context: dict[str, Any] = base_context(
+        plan, setting, layout_fields(layout.name, size, layout.colours)
+    )
+    context["book"] = frozen(
+        {
+            "title": req.title or plan.title,
+            "for": req.for_name or "",
+            "from": req.from_name or "",
+            "message": req.message or "",
+        }
+    )
+    return context
+
+
+def marked_paragraphs(paras: list[Para], styles: Styles) -> list[Flowable]:
+    """A snippet's paragraphs as flowables, by kind (booklet.text.markup): the same markup,
+    read by the same parser, as on a card."""
+    out: list[Flowable] = []
+    for para in paras:
+        markup = to_reportlab(para.spans)
+        if para.kind == "title":
+            style = styles.style("title")
+            style.spaceAfter = styles.size * 0.8
+            out.append(BookParagraph(markup, style))
+        elif para.kind == "heading":
+            out.append(CondPageBreak(styles.size * 6))
+            out.append(BookParagraph(markup, heading_style(styles)))
+        elif para.kind == "bullet":
+            out.append(BookParagraph(markup, styles.bullet(), bulletText="•"))
+        else:
+            para_style = styles.style()
+            para_style.spaceAfter = styles.size * 0.4
+            out.append(BookParagraph(markup, para_style))
+    return out
+
+
+def heading_style(styles: Styles):
+    style = styles.style("heading")
+    style.spaceBefore = styles.size * 0.8
+    style.spaceAfter = styles.size * 0.3
+    style.keepWithNext = 1
+    return style
+
+
+def check_request_text(req: BookRequest, fonts: FontFamily) -> None:
+    fields = {
+        "--title": req.title,
+        "--for": req.for_name,
+        "--from": req.from_name,
+        "--message": req.message,
+    }
+    for name, value in fields.items():
+        if value is not None and len(value) > MAX_TEXT:
+            raise BookletError(f"{name} is {len(value)} characters long; the limit is {MAX_TEXT}.")
+        if value is not None and not value.strip():
+            raise BookletError(f"{name} is empty. Give some text or leave the option out.")
+    check_fields({k: v for k, v in fields.items() if v}, "the command line", fonts)
+
+
+class BookBuilder:
+    def __init__(self, library: Library, plan: Plan, req: BookRequest) -> None:
+        self.layout = load_layout(req.layout, library)
+        if self.layout.kind != "book":
+            raise BookletError(
+                f"layout '{self.layout.name}' is a card layout. Use `booklet card --layout "
+                f"{self.layout.name}`, or a booklet layout such as gift."
+            )
+        self.plan, self.req = plan, req
+        self.setting = library.require_setting()
+        self.fonts = register_all(self.layout.font)
+        check_glyphs(plan, self.setting, self.fonts)
+        check_request_text(req, self.fonts)
+        self.size = parse_size(req.size or self.layout.size)
+        if min(self.size) < MIN_BOOK_SIDE or max(self.size) < MIN_BOOK_SIDE * 1.3:
+            raise BookletError(
+                f"a booklet page of {describe_size(*self.size)} is too small to read; use at "
+                f"least {MIN_BOOK_SIDE / 72:.1f} x {MIN_BOOK_SIDE * 1.3 / 72:.1f} in "
+                "(A7 or larger)."
+            )
+        self.styles = Styles(
+            self.layout.body_size, self.fonts, self.layout.colours, self.layout.title_scale
+        )
+        self.context = book_context(plan, self.setting, self.layout, req)
+        self.cache: dict[tuple[str, str], list[Para]] = {}
+        # Sizes found while fitting in the first pass, reused in the second.
+        self.chosen: dict[str, tuple[float, float | None]] = {}
+        self.cover_band = 0.0
+
+    def lines(
+        self, template: str, key: str = "", extra: dict[str, Any] | None = None
+    ) -> list[Para]:
+        k = (template, key)
+        if k not in self.cache:
+            lines = render_snippet(self.layout, template, dict(self.context, **(extra or {})))
+            self.cache[k] = parse_snippet(lines, self.layout, template)
+        return self.cache[k]
+
+    @property
+    def margin(self) -> float:
+        """The layout's margin, narrowed on small pages (never inside the 3 mm safe zone)."""
+        return max(MIN_SAFE_MARGIN, min(self.layout.margin, self.size[0] * 0.085))
+
+    @property
+    def frame_size(self) -> tuple[float, float]:
+        m = self.margin
+        return self.size[0] - 2 * m, self.size[1] - 2 * m - self.styles.size * 1.8
+
+    def build(self) -> tuple[bytes, BookInfo]:
+        first = BookInfo()
+        self._render(first, contents={}, notes=0, save=False)
+        notes = (-first.pages) % 4
+        contents = dict(first.sections)
+        if notes:
+            contents["notes"] = first.pages  # notes take the back cover's place; it moves on
+        info = BookInfo(notes_pages=notes)
+        pdf = self._render(info, contents=contents, notes=notes)
+        if info.pages % 4 or info.sections != contents:  # the plan held, or it is our bug
+            raise AssertionError(f"booklet planning failed: {info.sections} vs {contents}")
+        return pdf, info
+
+    def _render(
+        self, info: BookInfo, contents: dict[str, int], notes: int, save: bool = True
+    ) -> bytes:
+        buffer = io.BytesIO()
+        w, h = self.size
+        m = self.margin
+        title = self.context["book"]["title"]
+        doc = BaseDocTemplate(
+            buffer,
+            pagesize=self.size,
+            leftMargin=m,
+            rightMargin=m,
+            topMargin=m,
+            bottomMargin=m,
+            title=title,
+            author=self.req.from_name or "booklet",
+            subject="Back massage booklet",
+            creator=f"booklet {__version__}",
+            keywords=["back massage", "booklet"],
+            invariant=1,
+            pageCompression=1,
+            initialFontName=self.fonts.regular,
+        )
+        footer = self.styles.size * 1.8
+        full = Frame(m, m, w - 2 * m, h - 2 * m, 0, 0, 0, 0, id="full")
+        inner = Frame(m, m + footer, w - 2 * m, h - 2 * m - footer, 0, 0, 0, 0, id="inner")
+        doc.addPageTemplates(
+            [
+                PageTemplate("cover", [full], onPage=self._cover_page),
+                PageTemplate("inner", [inner], onPage=self._inner_page),
+                PageTemplate("back", [full], onPage=self._back_page),
+            ]
+        )
+        story = self._story(info, contents, notes)
+        doc._doSave = int(save)  # the planning pass only needs page numbers, not a file
+        try:
+            Planning.active = not save
+            doc.build(story)
+        except (LayoutError, ValueError) as exc:  # platypus reports a page too small either way
+            del exc  # its text names ReportLab's internals, not the user's content
+            raise FitError(
+                f"part of the booklet (a diagram or a long block of text) does not fit on a "
+                f"{describe_size(w, h)} page. Use a larger --size, such as a6, or shorter text."
+            ) from None
+        finally:
+            Planning.active = False
+        info.pages = doc.page
+        self._check_single_pages(info)
+        return buffer.getvalue()
+
+    def _check_single_pages(self, info: BookInfo) -> None:
+        """The contents must stay on one page, or the page numbers it prints would shift."""
+        sections = info.sections
+        if {"contents", "before"} <= set(sections) and sections["before"] != sections[
+            "contents"
+        ] + 1:
+            raise FitError(
+                "the contents page does not fit on one page. Use a larger --size or fewer "
+                "techniques."
+            )
+
+    # --- page decorations ---------------------------------------------------------------
+
+    def _cover_page(self, canv, doc) -> None:
+        w, h = self.size
+        canv.saveState()
+        canv.setFillColor(HexColor(self.layout.colours["panel"]))
+        canv.rect(0, 0, w, h, 0, 1)
+        canv.setFillColor(HexColor(self.layout.colours["accent"]))
+        band = max(h * 0.28, self.cover_band)
+        canv.rect(0, h - band, w, band, 0, 1)
+        canv.restoreState()
+        canv.addPageLabel(0, prefix="Cover")
+
+    def _inner_page(self, canv, doc) -> None:
+        w, _ = self.size
+        canv.saveState()
+        canv.setFont(self.fonts.regular, self.styles.size * 0.9)
+        canv.setFillColor(HexColor(self.layout.colours["muted"]))
+        canv.drawCentredString(w / 2, self.margin, str(canv.getPageNumber()))
+        canv.restoreState()
+        if canv.getPageNumber() == 2:
+            canv.addPageLabel(1, style="D", start=2)
+
+    def _back_page(self, canv, doc) -> None:
+        w, h = self.size
+        canv.saveState()
+        canv.setFillColor(HexColor(self.layout.colours["panel"]))
+        canv.rect(0, 0, w, h, 0, 1)
+        canv.setFillColor(HexColor(self.layout.colours["accent"]))
+        canv.rect(0, 0, w, h * 0.06, 0, 1)
+        canv.restoreState()
+        canv.addPageLabel(canv.getPageNumber() - 1, prefix="Back cover")
+
+    # --- the story ------------------------------------------------------------------------
+
+    def _story(self, info: BookInfo, contents: dict[str, int], notes: int) -> list[Flowable]:
+        s = self.styles
+        story: list[Flowable] = []
+        story += self._cover()
+        story += [NextPageTemplate("inner"), PageBreak()]
+        story += self._dedication()
+        story += [PageBreak(), Marker("contents", "Contents", 0, info)]
+        story += self._contents(contents, notes)
+        story += [PageBreak(), Marker("before", "Before you begin", 0, info)]
+        story += self._fit_page("before", lambda st: marked_paragraphs(self.lines("before.j2"), st))
+        story += [PageBreak(), Marker("pressure", "The pressure scale", 0, info)]
+        story += self._fit_page("pressure", self._pressure)
+        techniques = self.plan.techniques
+        for number, tech in enumerate(techniques, start=1):
+            story += [PageBreak(), Marker(f"t-{tech.id}", tech.name, 0, info)]
+            story += self._technique(number, tech)
+        story += [PageBreak(), Marker("routine", "Your routine", 0, info)]
+        story += self._fit_page("routine", self._routine)
+        for i in range(notes):
+            story.append(PageBreak())
+            if i == 0:
+                story.append(Marker("notes", "Notes", 0, info))
+            story.append(NotesPage(s, "Notes" if i == 0 else None))
+        story += [NextPageTemplate("back"), PageBreak(), Spacer(1, self.frame_size[1] * 0.55)]
+        story += marked_paragraphs(self.lines("back.j2"), s)
+        return story
+
+    def _styles(self, size: float) -> Styles:
+        return Styles(size, self.fonts, self.layout.colours, self.layout.title_scale)
+
+    def _fit_page(self, key: str, build) -> list[Flowable]:
+        """The section at the largest body size that keeps it on one page; else it flows on."""
+        if key in self.chosen:
+            return build(self._styles(self.chosen[key][0]))
+        fw, fh = self.frame_size
+        for size in _sizes(self.layout.body_size, self.layout.min_body_size):
+            flowables = build(self._styles(size))
+            if flow_height(flowables, fw, fh) <= fh:
+                self.chosen[key] = (size, None)
+                return flowables
+        self.chosen[key] = (self.layout.body_size, None)
+        return build(self.styles)
+
+    def _title(self, text: str, styles: Styles | None = None) -> Paragraph:
+        s = styles or self.styles
+        style = s.style("title")
+        style.spaceAfter = s.size * 0.8
+        return BookParagraph(text, style)
+
+    def _cover(self) -> list[Flowable]:
+        """Title in the coloured band (which grows to hold it), the first diagram below."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        s = self.styles
+        lines = self.lines("cover.j2")
+        w, h = self.size
+        fw, _ = self.frame_size
+        title_style = s.style("title")
+        size = s.size * s.title_scale * 1.6
+        if lines:  # no word may be wider than the page: shrink the title instead of breaking it
+            widest = max(
+                (
+                    stringWidth(word, self.fonts.bold, size)
+                    for word in plain(lines[0].spans).split()
+                ),
+                default=0.0,
+            )
+            size = max(s.size * 1.2, size * min(1.0, fw / max(widest, 1.0)))
+        title_style.fontSize = size
+        title_style.leading = size * 1.15
+        title_style.textColor = white
+        sub = s.style("heading")
+        sub.fontSize = min(s.size * 1.6, size * 0.6)
+        sub.leading = sub.fontSize * 1.3
+        sub.textColor = white
+        top = Spacer(1, h * 0.06)
+        texts: list[Flowable] = []
+        if lines:
+            texts.append(BookParagraph(to_reportlab(lines[0].spans), title_style))
+            texts += [BookParagraph(to_reportlab(line.spans), sub) for line in lines[1:]]
+        used = self.margin + h * 0.06 + sum(t.wrap(fw, h)[1] for t in texts)
+        self.cover_band = used + s.size * 1.5
+        out: list[Flowable] = [top, *texts]
+        figure = next((t for t in self.plan.techniques if t.diagram), None)
+        if figure is not None:
+            gap = s.size * 3
+            room = h - self.cover_band - gap - self.margin - s.size
+            width = min(w * 0.42, room / aspect(True))
+            if width >= 72:  # below an inch the figure says nothing; leave the cover plain
+                space = self.cover_band - used + gap
+                out += [Spacer(1, space), FillDiagram(figure, width, self.layout.font, "CENTER")]
+        return out
+
+    def _dedication(self) -> list[Flowable]:
+        s = self.styles
+        lines = self.lines("dedication.j2")
+        out: list[Flowable] = [Spacer(1, self.frame_size[1] * 0.25)]
+        style = s.style()
+        style.fontSize = s.size * 1.25
+        style.leading = style.fontSize * 1.4
+        style.alignment = 1
+        if lines:
+            out += [BookParagraph(to_reportlab(line.spans), style) for line in lines]
+        else:  # nothing given: lines to write on by hand
+            out += [
+                BookParagraph("For", style),
+                Spacer(1, s.size * 2.5),
+                FillLine(s),
+                Spacer(1, s.size * 2),
+                BookParagraph("From", style),
+                Spacer(1, s.size * 2.5),
+                FillLine(s),
+            ]
+        return out
+
+    def _contents(self, contents: dict[str, int], notes: int) -> list[Flowable]:
+        s = self.styles
+        entries: list[tuple[str, str, int]] = [
+            ("before", "Before you begin", 0),
+            ("pressure", "The pressure scale", 0),
+        ]
+        entries += [(f"t-{t.id}", t.name, 1) for t in self.plan.techniques]
+        entries += [("routine", "Your routine", 0)]
+        if notes:
+            entries.append(("notes", "Notes", 0))
+        rows = []
+        link = s.style()
+        number = s.style()
+        number.alignment = 2
+        for key, title, level in entries:
+            page = str(contents.get(key, "")) or "00"
+            indent = "&nbsp;" * 4 * level
+            rows.append(
+                [
+                    BookParagraph(f'{indent}<a href="#{key}">{escape(title)}</a>', link),
+                    BookParagraph(f'<a href="#{key}">{page}</a>', number),
+                ]
+            )
+        fw, _ = self.frame_size
+        table = Table(rows, colWidths=[fw - s.size * 4, s.size * 4])
+        table.setStyle(
+            TableStyle(
+                [
+                    # the cells are paragraphs, but the table sets its font first: make it ours
+                    ("FONT", (0, 0), (-1, -1), self.fonts.regular, s.size),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), s.size * 0.45),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.3, HexColor(self.layout.colours["muted"])),
+                ]
+            )
+        )
+        return [self._title("Contents"), table]
+
+    def _pressure(self, s: Styles) -> list[Flowable]:
+        out: list[Flowable] = []
+        lines = self.lines("pressure.j2")
+        if lines:
+            out.append(self._title(to_reportlab(lines[0].spans), s))
+            out += marked_paragraphs(lines[1:], s)
+        out.append(Spacer(1, s.size))
+        for level in PRESSURE_LEVELS:
+            text = self.setting.pressure_scale.get(level, "")
+            label = BookParagraph(
+                f"<b>{level}</b>" + (f": {escape(text)}" if text else ""), s.style()
+            )
+            out += [
+                PieceFlowable(
+                    Gauge(
+                        pressure_rank(level),
+                        label,
+                        s.size * 1.1,
+                        self.layout.colours["accent"],
+                        self.layout.colours["text"],
+                    )
+                ),
+                Spacer(1, s.size * 0.6),
+            ]
+        return out
+
+    def _technique(self, number: int, tech: Technique) -> list[Flowable]:
+        """Title; the diagram beside the pressure and notes; steps, cautions, spine warning.
+
+        Tries the layout's body size and the largest diagram first, then smaller ones, so the
+        whole technique fits on its page; if nothing fits it flows on to the next page.
+        """
+        fw, fh = self.frame_size
+        key = f"t-{tech.id}"
+        if key in self.chosen:  # the first pass found the size; build it straight away
+            size, width = self.chosen[key]
+            title, right, bottom = self._technique_parts(number, tech, self._styles(size))
+            if width is None:
+                return [title, *right, *bottom]
+            side = SideBySide(FillDiagram(tech, width, self.layout.font), right, size)
+            return [title, side, Spacer(1, size), *bottom]
+        for size in _sizes(self.layout.body_size, self.layout.min_body_size):
+            styles = self._styles(size)
+            title, right, bottom = self._technique_parts(number, tech, styles)
+            fixed = flow_height([title, *bottom], fw, fh)
+            if tech.diagram is None:
+                if fixed + flow_height(right, fw, fh) <= fh:
+                    self.chosen[key] = (size, None)
+                    return [title, *right, *bottom]
+                continue
+            width = self._largest_diagram(tech, right, size, fh - fixed - size)
+            if width is not None:
+                self.chosen[key] = (size, width)
+                side = SideBySide(FillDiagram(tech, width, self.layout.font), right, size)
+                return [title, side, Spacer(1, size), *bottom]
+        # Too much for one page: the diagram fills the first page, the text follows.
+        small = Styles(
+            self.layout.min_body_size, self.fonts, self.layout.colours, self.layout.title_scale
+        )
+        title, right, bottom = self._technique_parts(number, tech, small)
+        if tech.diagram is None:
+            return [title, *right, *bottom]
+        room = (fh - flow_height([title], fw, fh) - small.size * 2) / aspect(True)
+        diagram = FillDiagram(tech, max(72.0, min(fw * 0.85, room)), self.layout.font, "CENTER")
+        continued = BookParagraph(f"{number}. {escape(tech.name)}, continued", heading_style(small))
+        return [title, diagram, PageBreak(), continued, *right, *bottom]
+
+    def _largest_diagram(
+        self, tech: Technique, right: list[Flowable], size: float, room: float
+    ) -> float | None:
+        """The widest diagram, in 6 pt steps down from half the frame, whose side-by-side
+        block fits in `room`. A narrower diagram leaves the text a wider column, so both get
+        shorter: fitting is monotonic in the width, and a bisection finds the same width as
+        trying each in turn, in a third of the tries."""
+        fw, fh = self.frame_size
+        widths: list[float] = []
+        width = fw * 0.5
+        while width >= MIN_BOOK_DIAGRAM:
+            widths.append(width)
+            width -= 6
+
+        def fits(i: int) -> bool:
+            side = SideBySide(FillDiagram(tech, widths[i], self.layout.font), right, size)
+            return side.wrap(fw, fh)[1] <= room
+
+        if not widths:
+            return None
+        if fits(0):  # the usual case: the largest diagram fits
+            return widths[0]
+        low, high = 1, len(widths) - 1  # the answer, if any, is in widths[low..high]
+        if high < low or not fits(high):
+            return None
+        while low < high:
+            mid = (low + high) // 2
+            if fits(mid):
+                high = mid
+            else:
+                low = mid + 1
+        return widths[low]
+
+    def _technique_parts(
+        self, number: int, tech: Technique, s: Styles
+    ) -> tuple[Paragraph, list[Flowable], list[Flowable]]:
+        context = {"technique": technique_by_id(self.context, tech.id), "number": number}
+        gauge_label = BookParagraph(
+            f"<b>{escape(tech.pressure)}</b> pressure"
+            + (f" · {escape(self.setting.feedback_short)}" if self.setting.feedback_short else ""),
+            s.style(),
+        )
+        right: list[Flowable] = [
+            PieceFlowable(
+                Gauge(
+                    pressure_rank(tech.pressure),
+                    gauge_label,
+                    s.size,
+                    self.layout.colours["accent"],
+                    self.layout.colours["text"],
+                )
+            ),
+            Spacer(1, s.size * 0.5),
+            *marked_paragraphs(self.lines("technique.j2", tech.id, context), s),
+        ]
+        bottom: list[Flowable] = [BookParagraph("Steps", heading_style(s))]
+        for i, step in enumerate(tech.steps, start=1):
+            bottom.append(BookParagraph(escape(step), s.bullet(), bulletText=f"{i}."))
+        if tech.cautions:
+            bottom.append(BookParagraph("Take care", heading_style(s)))
+            bottom += [BookParagraph(escape(c), s.bullet(), bulletText="•") for c in tech.cautions]
+        if tech.avoids_spine:
+            warning = BookParagraph(
+                f"<b>Spine:</b> {escape(self.setting.spine_warning)}", s.style()
+            )
+            bottom += [Spacer(1, s.size * 0.8), PieceFlowable(WarningBox([warning], s))]
+        style = s.style("title")
+        style.spaceAfter = s.size * 0.8
+        return BookParagraph(f"{number}. {escape(tech.name)}", style), right, bottom
+
+    def _routine(self, s: Styles) -> list[Flowable]:
+        lines = self.lines("routine.j2")
+        out: list[Flowable] = []
+        if lines:
+            out.append(self._title(to_reportlab(lines[0].spans), s))
+            out += marked_paragraphs(lines[1:], s)
+        out += [Spacer(1, s.size), Timeline(self.plan, s), Spacer(1, s.size)]
+        rows = [["", "Technique", "Minutes", "Pressure"]]
+        for step in self.plan.steps:
+            rows.append(
+                [
+                    str(step.number),
+                    BookParagraph(escape(step.technique.name), s.style()),
+                    format_minutes(step.minutes),
+                    step.pressure,
+                ]
+            )
+        rows.append(
+            [
+                "",
+                BookParagraph("<b>Total</b>", s.style()),
+                format_minutes(self.plan.total_minutes),
+                "",
+            ]
+        )
+        fw, _ = self.frame_size
+        table = Table(rows, colWidths=[s.size * 2.2, fw - s.size * 13.2, s.size * 5, s.size * 6])
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONT", (0, 0), (-1, -1), self.fonts.regular, s.size),
+                    ("FONT", (0, 0), (-1, 0), self.fonts.bold, s.size),
+                    ("TEXTCOLOR", (0, 0), (-1, -1), HexColor(self.layout.colours["text"])),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("LINEBELOW", (0, 0), (-1, 0), 0.6, HexColor(self.layout.colours["accent"])),
+                    ("LINEABOVE", (0, -1), (-1, -1), 0.6, HexColor(self.layout.colours["accent"])),
+                ]
+            )
+        )
+        out.append(table)
+        return out
+
+
+class FillLine(Flowable):
+    """A line to write a name on."""
+
+    def __init__(self, styles: Styles) -> None:
+        super().__init__()
+        self.styles = styles
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = avail_width, 2
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.setStrokeColor(HexColor(self.styles.colours["muted"]))
+        self.canv.setLineWidth(0.5)
+        self.canv.line(self.width * 0.2, 0, self.width * 0.8, 0)
+
+
+def flow_height(flowables: list[Flowable], width: float, height: float) -> float:
+    """Height a list takes in a frame, counting the space platypus adds around paragraphs."""
+    total = 0.0
+    for f in flowables:
+        total += f.wrap(width, height)[1] + f.getSpaceBefore() + f.getSpaceAfter()
+    return total
+
+
+def _sizes(start: float, minimum: float) -> list[float]:
+    sizes, size = [], start
+    while size >= minimum - 1e-6:
+        sizes.append(round(size, 2))
+        size -= 0.25
+    return sizes or [minimum]
+
+
+def build_book(library: Library, plan: Plan, req: BookRequest) -> tuple[bytes, BookInfo]:
+    return BookBuilder(library, plan, req).build()
+
+
+def render_book(library: Library, plan: Plan, req: BookRequest) -> bytes:
+    pdf, _ = build_book(library, plan, req)
+    if req.impose == "saddle":
+        from booklet.press.saddle import impose_saddle
+
+        return impose_saddle(pdf, req.sheet, req.creep, req.crop_marks)
+    return pdf

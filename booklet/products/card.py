@@ -1,0 +1,461 @@
+"""Cards: a layout's blocks filled with a routine, fitted to the page, drawn with ReportLab.
+
+Fitting tries the layout's body size first and steps down to its legible minimum; if a side
+still does not fit, the command fails and says what to change. Nothing is ever clipped.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from booklet.base.errors import BookletError, FitError
+from booklet.base.units import describe_size, parse_size
+from booklet.data.library import Library
+from booklet.data.model import Plan, Setting
+from booklet.draw.pieces import DiagramGrid, Gauge, StepRow, Styles, WarningBox, minutes_label
+from booklet.layout.context import base_context, layout_fields, technique_by_id
+from booklet.layout.markup import parse_snippet
+from booklet.layout.spec import Block, Layout, load_layout, render_snippet
+from booklet.press.marks import MARK_ZONE, crop_marks
+from booklet.press.pdf import Painter, new_canvas, set_duplex
+from booklet.text.fonts import FontFamily, register
+from booklet.text.glyphs import check_glyphs
+from booklet.text.markup import Para
+from booklet.text.paragraph import Span, TextBlock, TextStyle, colour_of
+from booklet.text.pieces import Piece, Rule, Space, Stack
+
+SIZE_STEP = 0.25
+# The body size each side last fitted at, per layout, size and techniques: a later card with
+# the same shape starts its search there. Only where to start is remembered; the size chosen
+# is always the largest that fits, checked afresh, so the output is the same either way.
+_FIT_HINTS: dict[tuple, int] = {}
+MIN_DIAGRAM_WIDTH = 1.05 * 72
+MAX_DIAGRAM_WIDTH = 3.2 * 72
+
+
+class CardRequest(NamedTuple):
+    layout: str = "bedside"
+    size: str | None = None
+    landscape: bool = False
+    sides: int | None = None
+    bleed: float = 0.0
+    crop_marks: bool = False
+    sheet: str | None = None
+    flip: str = "long"
+    back_offset: tuple[float, float] = (0.0, 0.0)
+    title: str | None = None
+
+
+@dataclass
+class SideArt:
+    """A side fitted to its page: flowables already wrapped, ready to draw anywhere."""
+
+    name: str
+    items: list[Piece]
+    gap: float
+    body_size: float
+    width: float
+    height: float
+    margin: float
+    background: str
+    used_height: float = 0.0
+
+
+@dataclass
+class Card:
+    layout: Layout
+    plan: Plan
+    trim: tuple[float, float]
+    sides: list[SideArt] = field(default_factory=list)
+
+
+def trim_size(layout: Layout, req: CardRequest) -> tuple[float, float]:
+    w, h = parse_size(req.size or layout.size)
+    if req.landscape or (layout.landscape and req.size is None):
+        w, h = max(w, h), min(w, h)
+    return w, h
+
+
+def build_card(library: Library, plan: Plan, req: CardRequest) -> Card:
+    if req.title is not None:
+        title = " ".join(req.title.split())
+        if not title or len(title) > 120:
+            raise BookletError("--title must have 1 to 120 characters.")
+        plan = plan._replace(title=title)
+    layout = load_layout(req.layout, library)
+    if layout.kind != "card":
+        raise BookletError(
+            f"layout '{layout.name}' is a booklet layout. Use `booklet book --layout "
+            f"{layout.name}`, or a card layout such as bedside."
+        )
+    setting = library.require_setting()
+    sides = req.sides or layout.sides
+    if sides == 2 and not layout.back:
+        raise BookletError(
+            f"layout '{layout.name}' has one side only. Drop --sides 2 or choose a two-sided "
+            "layout such as bedside."
+        )
+    fonts = register(layout.font)
+    check_glyphs(plan, setting, fonts)
+    trim = trim_size(layout, req)
+    card = Card(layout, plan, trim)
+    context = snippet_context(plan, setting, layout, trim, sides)
+    side_list = [("front", layout.front)] + ([("back", layout.back)] if sides == 2 else [])
+    for name, blocks in side_list:
+        card.sides.append(fit_side(name, blocks, layout, fonts, context, plan, setting, trim))
+    return card
+
+
+def snippet_context(
+    plan: Plan, setting: Setting, layout: Layout, trim: tuple[float, float], sides: int
+) -> dict[str, Any]:
+    """Plain data only (booklet.layout.context): snippets come from strangers."""
+    fields = layout_fields(layout.name, describe_size(*trim), layout.colours, sides)
+    return base_context(plan, setting, fields)
+
+
+def fit_side(
+    name: str,
+    blocks: tuple[Block, ...],
+    layout: Layout,
+    fonts: FontFamily,
+    context: dict[str, Any],
+    plan: Plan,
+    setting: Setting,
+    trim: tuple[float, float],
+) -> SideArt:
+    width = trim[0] - 2 * layout.margin
+    height = trim[1] - 2 * layout.margin
+    texts = SnippetCache(layout, context)
+
+    def attempt(size: float) -> tuple[list[Piece], float, float]:
+        styles = Styles(size, fonts, layout.colours, layout.title_scale)
+        items = build_blocks(blocks, layout, styles, texts, plan, setting, fonts)
+        return items, measure(items, width, height, styles.gap), styles.gap
+
+    sizes = body_sizes(layout.body_size, layout.min_body_size)
+    best = None
+    hint_key = (
+        layout.path,
+        layout.body_size,
+        trim,
+        name,
+        tuple(s.technique.id for s in plan.steps),
+    )
+    start = _FIT_HINTS.get(hint_key, 0)
+    items, used, gap = attempt(sizes[start])
+    if used <= height + 0.01 and start == 0:
+        best = (sizes[0], items, used, gap)  # the layout's own size fits: one try
+    else:
+        if used <= height + 0.01:
+            k = start
+        else:
+            # Wrapped text grows about with the square of its size (taller lines, and more of
+            # them), so aim straight at the size that should fit, then step to the largest
+            # that does.
+            fixed = sum(i.minimum_height(width) for i in items if isinstance(i, DiagramGrid))
+            ratio = max(0.0, height - fixed) / max(used - fixed, 1e-6)
+            k = min(range(1, len(sizes)), key=lambda j: abs(sizes[j] - sizes[start] * ratio**0.5))
+            k = max(k, start + 1) if start + 1 < len(sizes) else k
+            items, used, gap = attempt(sizes[k])
+        step = -1 if used <= height + 0.01 else 1  # fits: try larger; else smaller
+        if step < 0:
+            best = (sizes[k], items, used, gap)
+        while 0 <= k + step < len(sizes):
+            k += step
+            items, used, gap = attempt(sizes[k])
+            fits = used <= height + 0.01
+            if fits:
+                best = (sizes[k], items, used, gap)
+            if fits != (step < 0):
+                break
+    if best is not None:
+        _FIT_HINTS[hint_key] = sizes.index(best[0])
+    if best is None:
+        items, used, _ = attempt(sizes[-1])
+        raise FitError(
+            f"the {name} of the '{layout.name}' card does not fit on {describe_size(*trim)}: "
+            f"it needs {used:.0f} pt of height but has {height:.0f} pt, even at the smallest "
+            f"legible size ({sizes[-1]:g} pt). Use a larger --size (e.g. 5x7), fewer "
+            "techniques, or another --layout (compact fits more)."
+        )
+    size, items, used, gap = best
+    used = settle(items, width, height, gap)
+    return SideArt(
+        name, items, gap, size, trim[0], trim[1], layout.margin, layout.colours["background"], used
+    )
+
+
+def body_sizes(start: float, minimum: float) -> list[float]:
+    sizes = []
+    size = start
+    while size >= minimum - 1e-6:
+        sizes.append(round(size, 2))
+        size -= SIZE_STEP
+    return sizes or [minimum]
+
+
+def measure(items: list[Piece], width: float, height: float, gap: float) -> float:
+    """Height the items need; a diagram grid counts at its smallest legible size."""
+    total = 0.0
+    for item in items:
+        if isinstance(item, DiagramGrid):
+            total += item.minimum_height(width)
+        else:
+            total += wrap_once(item, width, height)
+    return total + gap * max(0, len(items) - 1)
+
+
+def wrap_once(item: Piece, width: float, height: float) -> float:
+    """Wrap, unless this item was already wrapped at this width: line breaking is the costly
+    part of a card, and measuring then settling would otherwise do it twice."""
+    key = (width, height)
+    if getattr(item, "_wrapped_at", None) != key:
+        item._wrapped_height = item.wrap(width, height)[1]
+        item._wrapped_at = key
+    return item._wrapped_height
+
+
+def settle(items: list[Piece], width: float, height: float, gap: float) -> float:
+    """Final wrap: diagram grids grow into the height the other blocks leave free."""
+    fixed = 0.0
+    grids = [i for i in items if isinstance(i, DiagramGrid)]
+    for item in items:
+        if not isinstance(item, DiagramGrid):
+            fixed += wrap_once(item, width, height)
+    free = height - fixed - gap * max(0, len(items) - 1)
+    for grid in grids:
+        grid.target_height = free / len(grids)
+        grid.wrap(width, grid.target_height)
+    return sum(i.height for i in items) + gap * max(0, len(items) - 1)
+
+
+class SnippetCache:
+    """Snippets render and parse once per card, not once per fitting attempt."""
+
+    def __init__(self, layout: Layout, context: dict[str, Any]) -> None:
+        self.layout = layout
+        self.context = context
+        self.cache: dict[tuple[str, str], list[Para]] = {}
+
+    def lines(
+        self, template: str, key: str = "", extra: dict[str, Any] | None = None
+    ) -> list[Para]:
+        k = (template, key)
+        if k not in self.cache:
+            ctx = dict(self.context, **(extra or {}))
+            self.cache[k] = parse_snippet(
+                render_snippet(self.layout, template, ctx), self.layout, template
+            )
+        return self.cache[k]
+
+
+def paragraphs(paras: list[Para], style: TextStyle, styles: Styles) -> list[TextBlock]:
+    """Body lines in the block's own style; `#`, `##` and `-` lines as title, heading and
+    bullet, as in a booklet."""
+    out = []
+    for para in paras:
+        if para.kind == "body":
+            chosen = style
+        elif para.kind == "bullet":
+            chosen = styles.bullet_text()
+        else:
+            chosen = styles.text(para.kind)
+        out.append(TextBlock(para.spans, chosen))
+    return out
+
+
+def build_blocks(
+    blocks: tuple[Block, ...],
+    layout: Layout,
+    styles: Styles,
+    texts: SnippetCache,
+    plan: Plan,
+    setting: Setting,
+    fonts: FontFamily,
+) -> list[Piece]:
+    items: list[Piece] = []
+    for block in blocks:
+        builder = BUILDERS[block.kind]
+        items.extend(builder(block, layout, styles, texts, plan, setting, fonts))
+    return items
+
+
+def _title(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
+    lines = texts.lines(block.template)
+    if not lines:
+        return []
+    out = paragraphs(lines[:1], styles.text("title"), styles)
+    out += paragraphs(lines[1:], styles.text("muted"), styles)
+    return [Stack(out, styles.size * 0.15)]
+
+
+def _text(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
+    lines = texts.lines(block.template)
+    style = styles.text(block.options.get("style", "body"))
+    return [Stack(paragraphs(lines, style, styles), styles.size * 0.25)] if lines else []
+
+
+def _list(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
+    lines = texts.lines(block.template)
+    items = paragraphs(lines, styles.bullet_text(), styles)
+    return [Stack(items, styles.size * 0.15)] if items else []
+
+
+def _steps(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
+    rows: list[Piece] = []
+    heading = styles.text("heading")
+    small = styles.text("body")
+    show_gauge = block.options.get("gauge", True)
+    for step in plan.steps:
+        fields = texts.context["plan"]["steps"][step.number - 1]
+        lines = texts.lines(
+            block.template, str(step.number), {"step": fields, "technique": fields["technique"]}
+        )
+        name = TextBlock((Span(step.technique.name),), heading)
+        gauge = None
+        if show_gauge:
+            words = [Span(step.pressure, bold=True), Span(" pressure")]
+            if setting.feedback_short:
+                words.append(Span(f" · {setting.feedback_short}"))
+            gauge = Gauge(
+                step.pressure_rank,
+                TextBlock(tuple(words), small),
+                styles.size,
+                layout.colours["accent"],
+                layout.colours["text"],
+            )
+        spine = None
+        if step.technique.avoids_spine:
+            spine = TextBlock((Span(setting.spine_short, bold=True),), small)
+        rows.append(
+            StepRow(
+                step,
+                name,
+                minutes_label(step.minutes),
+                gauge,
+                paragraphs(lines, small, styles),
+                spine,
+                styles,
+            )
+        )
+    return [Stack(rows, styles.size * 0.7)]
+
+
+def _warning(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
+    lines = texts.lines(block.template)
+    return [WarningBox(paragraphs(lines, styles.text(), styles), styles)] if lines else []
+
+
+def _diagrams(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
+    techniques = [t for t in plan.techniques if t.diagram is not None]
+    if not techniques:
+        return []
+    style = styles.text("muted", centred=True)  # centred under the figure
+    captions = []
+    for number, tech in enumerate(techniques, start=1):
+        fields = technique_by_id(texts.context, tech.id)
+        lines = texts.lines(block.template, tech.id, {"technique": fields, "number": number})
+        captions.append(paragraphs(lines, style, styles))
+    return [
+        DiagramGrid(
+            techniques,
+            captions,
+            styles,
+            legend=bool(block.options.get("legend", False)),
+            font=layout.font,
+            min_width=MIN_DIAGRAM_WIDTH,
+            max_width=MAX_DIAGRAM_WIDTH,
+            columns=block.options.get("columns"),
+        )
+    ]
+
+
+def _rule(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
+    return [Rule(max(0.5, styles.size * 0.08), colour_of(layout.colours["accent"]))]
+
+
+def _space(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
+    return [Space(styles.size * float(block.options.get("height", 1)))]
+
+
+BUILDERS: dict[str, Callable[..., list[Piece]]] = {
+    "title": _title,
+    "text": _text,
+    "list": _list,
+    "steps": _steps,
+    "warning": _warning,
+    "diagrams": _diagrams,
+    "rule": _rule,
+    "space": _space,
+}
+
+
+# --- glyphs --------------------------------------------------------------------------------
+
+
+# --- drawing -------------------------------------------------------------------------------
+
+
+def paint_side(canvas, art: SideArt, x: float, y: float, bleed: float) -> None:
+    """Draw a fitted side with its trim's lower-left corner at (x, y)."""
+    canvas.saveState()
+    canvas.setFillColor(colour_of(art.background))
+    canvas.rect(x - bleed, y - bleed, art.width + 2 * bleed, art.height + 2 * bleed, 0, 1)
+    canvas.restoreState()
+    top = y + art.height - art.margin
+    for item in art.items:
+        item.drawOn(canvas, x + art.margin, top - item.height)
+        top -= item.height + art.gap
+
+
+def card_pdf(card: Card, req: CardRequest) -> bytes:
+    """The card as its own pages: one page a side, with bleed and crop marks on request."""
+    w, h = card.trim
+    pad = req.bleed + (MARK_ZONE if req.crop_marks else 0.0)
+    buffer = io.BytesIO()
+    canvas = new_canvas(
+        buffer, (w + 2 * pad, h + 2 * pad), card.plan.title, "Back massage routine card"
+    )
+    if len(card.sides) == 2:
+        set_duplex(canvas, req.flip)
+    for art in card.sides:
+        canvas.setTrimBox([pad, pad, pad + w, pad + h])
+        canvas.setBleedBox(
+            [pad - req.bleed, pad - req.bleed, pad + w + req.bleed, pad + h + req.bleed]
+        )
+        paint_side(canvas, art, pad, pad, req.bleed)
+        if req.crop_marks:
+            crop_marks(canvas, pad, pad, w, h, req.bleed)
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def render_card(library: Library, plan: Plan, req: CardRequest) -> bytes:
+    card = build_card(library, plan, req)
+    if req.sheet:
+        from booklet.press.sheets import card_sheets
+
+        return card_sheets(
+            [side_painter(art) for art in card.sides],
+            card.trim,
+            bleed=req.bleed,
+            sheet=req.sheet,
+            flip=req.flip,
+            offset=req.back_offset,
+            title=card.plan.title,
+        )
+    return card_pdf(card, req)
+
+
+def side_painter(art: SideArt) -> Painter:
+    """A fitted side as something the press can draw anywhere."""
+
+    def paint(canvas: Any, x: float, y: float, bleed: float) -> None:
+        paint_side(canvas, art, x, y, bleed)
+
+    return paint

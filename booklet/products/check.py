@@ -1,0 +1,142 @@
+"""`booklet validate`: find the data files under the given paths, check them all, report once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from booklet.base.errors import BookletError, Problem, ValidationError
+from booklet.data.library import (
+    SETTING_FILE,
+    Library,
+    data_files,
+    entries,
+    load_library,
+    load_or_note,
+)
+from booklet.data.schema import (
+    duplicate_ids,
+    id_problem,
+    parse_routine,
+    parse_setting,
+    parse_technique,
+)
+
+if TYPE_CHECKING:
+    from booklet.layout.spec import Layout
+
+TECHNIQUE, ROUTINE, SETTING, LAYOUT = "technique", "routine", "setting", "layout"
+
+
+def classify_file(path: Path) -> str:
+    if path.name == "layout.yaml":
+        return LAYOUT
+    if path.name == SETTING_FILE:
+        return SETTING
+    if path.parent.name == "routines":
+        return ROUTINE
+    return TECHNIQUE
+
+
+def collect(path: Path) -> list[tuple[str, Path]]:
+    """Every checkable file under a path, with what kind of file it is."""
+    if not path.exists():
+        raise BookletError("no such file or folder. Check the path.", file=path)
+    if path.is_file():
+        kind = classify_file(path)
+        return [(kind, path.parent if kind == LAYOUT else path)]
+    found: list[tuple[str, Path]] = []
+    if (path / "layout.yaml").is_file():
+        return [(LAYOUT, path)]
+    if (path / "techniques").is_dir() or (path / "layouts").is_dir():  # a library folder
+        for sub in ("techniques", "layouts"):
+            if (path / sub).is_dir():
+                found += collect(path / sub)
+        return found
+    if path.name == "layouts":
+        return [(LAYOUT, sub) for sub in entries(path) if (sub / "layout.yaml").is_file()]
+    kind = ROUTINE if path.name == "routines" else TECHNIQUE
+    found += [(kind, p) for p in data_files(path)]
+    if (path / SETTING_FILE).is_file():
+        found.append((SETTING, path / SETTING_FILE))
+    if kind == TECHNIQUE and (path / "routines").is_dir():
+        found += [(ROUTINE, p) for p in data_files(path / "routines")]
+    return found
+
+
+def check_paths(paths: Sequence[Path], library_roots: Sequence[Path]) -> int:
+    """Check every file; return how many were checked, or raise with every problem found."""
+    items: list[tuple[str, Path]] = []
+    for path in paths:
+        items += collect(path)
+    if not items:
+        raise BookletError(
+            "no technique, routine, layout or setting files found here.", file=paths[0]
+        )
+    problems: list[Problem] = []
+    problems += duplicate_ids([p for kind, p in items if kind in (TECHNIQUE, ROUTINE)])
+    known: set[str] = set()
+    try:
+        library = load_library(library_roots)
+        known |= set(library.techniques)
+    except ValidationError as exc:
+        problems += exc.problems
+        library = None
+    docs = {}
+    for kind, path in items:
+        if kind != LAYOUT:
+            docs[path] = load_or_note(path, problems)
+    for kind, path in items:
+        if kind == TECHNIQUE and docs[path] is not None:
+            if id_problem(path.stem) is None:
+                known.add(path.stem)
+            parse_technique(docs[path], problems, str(path.parent))
+    for kind, path in items:
+        doc = docs.get(path)
+        if kind == ROUTINE and doc is not None:
+            parse_routine(doc, problems, str(path.parent), known)
+        elif kind == SETTING and doc is not None:
+            parse_setting(doc, problems)
+        elif kind == LAYOUT:
+            problems += check_layout_folder(path, library)
+    if problems:
+        raise ValidationError(problems)
+    return len(items)
+
+
+def check_layout_folder(folder: Path, library: Library | None) -> list[Problem]:
+    """Parse a layout folder, then render it once with a built-in routine, so snippet errors
+    that only show when they run (a missing field, a budget exceeded, bad markup, text that
+    does not fit) are found by `validate` too."""
+    from booklet.layout.spec import load_layout_folder
+
+    try:
+        layout, stacked = load_layout_folder(folder, library or Library())
+    except ValidationError as exc:
+        return exc.problems
+    except BookletError as exc:
+        return [exc.problem]
+    if library is None or library.setting is None or not library.routines:
+        return []
+    try:
+        trial_render(stacked, layout)
+    except ValidationError as exc:
+        return exc.problems
+    except BookletError as exc:
+        return [exc.problem]
+    return []
+
+
+def trial_render(library: Library, layout: Layout) -> None:
+    """Render the layout in memory with the classic routine (or the first there is)."""
+    routine = "classic" if "classic" in library.routines else sorted(library.routines)[0]
+    plan = library.plan(routine)
+    if layout.kind == "book":
+        from booklet.products.booklet import BookRequest, render_book
+
+        render_book(library, plan, BookRequest(layout=layout.name))
+    else:
+        from booklet.products.card import CardRequest, build_card
+
+        build_card(library, plan, CardRequest(layout=layout.name))

@@ -1,0 +1,54 @@
+"""`booklet diagram`: one technique's diagram as a PDF, PNG or SVG file."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from booklet.base.errors import BookletError
+from booklet.base.files import write_atomic
+from booklet.data.model import Technique
+from booklet.draw.diagrams import diagram_art, paint, to_drawing
+
+FORMATS = (".pdf", ".png", ".svg")
+
+
+def diagram_bytes(technique: Technique, suffix: str, width: float, grayscale: bool) -> bytes:
+    if technique.diagram is None:
+        raise BookletError(
+            "has no diagram. Add a `diagram:` with strokes (see the README).",
+            file=technique.path or technique.id,
+        )
+    art = diagram_art(technique.diagram, width, grayscale, True)
+    if suffix == ".svg":
+        from reportlab.graphics import renderSVG
+
+        return renderSVG.drawToString(to_drawing(art)).encode("utf-8")
+    pdf = art_pdf(art, f"{technique.name}: diagram")
+    if suffix == ".pdf":
+        return pdf
+    from booklet.press.preview import pdf_to_pngs
+
+    return pdf_to_pngs(pdf, dpi=300, grayscale=grayscale)[0]
+
+
+def art_pdf(art, title: str) -> bytes:
+    from booklet.press.pdf import new_canvas
+
+    buffer = io.BytesIO()
+    canvas = new_canvas(buffer, (art.width, art.height), title, "Back massage diagram")
+    paint(canvas, art, 0, 0)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def write_diagram(technique: Technique, out: Path, width: float, grayscale: bool) -> Path:
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise BookletError(
+            f"cannot tell the format from '{out.name}'. End the name in .pdf, .png or .svg.",
+            file=out,
+        )
+    write_atomic(out, diagram_bytes(technique, suffix, width, grayscale))
+    return out

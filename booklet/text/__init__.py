@@ -1,0 +1,1 @@
+"""Type: fonts and glyph checks, paragraph markup and line breaking, stackable pieces."""

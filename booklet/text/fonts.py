@@ -1,0 +1,142 @@
+"""Embedded TrueType fonts, registered once per process, and a glyph-coverage check.
+
+A glyph the font lacks would print as an empty box without any warning, so every string is
+checked before rendering and a missing character becomes a clear error instead.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
+
+from booklet.base.errors import BookletError
+
+
+class FontFamily(NamedTuple):
+    regular: str
+    bold: str
+    italic: str
+    bold_italic: str
+
+
+def _reportlab_fonts() -> Path:
+    import reportlab
+
+    return Path(reportlab.__file__).parent / "fonts"
+
+
+_DEJAVU_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+
+FAMILY_FILES: dict[str, tuple[str, str, str, str]] = {
+    # Bitstream Vera without its hinting, renamed as the licence asks (tools/trim_fonts.py):
+    # the same letters, 30 KB less in every PDF. Ships with booklet.
+    "sans": (
+        "BookletSans-Regular.ttf",
+        "BookletSans-Bold.ttf",
+        "BookletSans-Oblique.ttf",
+        "BookletSans-BoldOblique.ttf",
+    ),
+    # Bitstream Vera as ReportLab ships it, hinting and all.
+    "vera": ("Vera.ttf", "VeraBd.ttf", "VeraIt.ttf", "VeraBI.ttf"),
+    # DejaVu covers far more scripts; used when the system has it.
+    "dejavu": (
+        "DejaVuSans.ttf",
+        "DejaVuSans-Bold.ttf",
+        "DejaVuSans-Oblique.ttf",
+        "DejaVuSans-BoldOblique.ttf",
+    ),
+}
+FAMILY_NAMES = tuple(FAMILY_FILES)
+FAMILY_LABELS = {"sans": "Booklet Sans", "vera": "Bitstream Vera", "dejavu": "DejaVu Sans"}
+PACKAGED_FONTS = Path(__file__).parent / "typefaces"
+
+
+def _font_dir(family: str) -> Path:
+    if family == "sans":
+        return PACKAGED_FONTS
+    if family == "vera":
+        return _reportlab_fonts()
+    for folder in _DEJAVU_DIRS:
+        if (folder / FAMILY_FILES[family][0]).is_file():
+            return folder
+    raise BookletError(
+        f"font '{family}' is not installed on this machine. Use font: vera, or install it "
+        "(on Debian/Ubuntu: apt-get install fonts-dejavu-core)."
+    )
+
+
+_FACE_FILES: dict[str, Path] = {}  # every face of every family asked for, by font name
+_REGISTERED: set[str] = set()
+
+
+@cache
+def register(family: str = "sans") -> FontFamily:
+    """Make a family known to ReportLab, once. Regular and bold are registered now; the italic
+    faces when first used (`face`), since most cards never use them.
+
+    Subsets hold only the glyphs a PDF uses (ReportLab otherwise adds all of ASCII to each), and
+    streams are written as plain binary, not ASCII85: together a card PDF is a third smaller.
+    """
+    from reportlab import rl_config
+    from reportlab.lib.fonts import addMapping
+
+    if family not in FAMILY_FILES:
+        raise BookletError(f"font '{family}' is not known. Use one of: {', '.join(FAMILY_NAMES)}.")
+    rl_config.useA85 = 0
+    folder = _font_dir(family)
+    prefix = FAMILY_LABELS[family].replace(" ", "")
+    names = (prefix, f"{prefix}-Bold", f"{prefix}-Italic", f"{prefix}-BoldItalic")
+    for name, filename in zip(names, FAMILY_FILES[family], strict=True):
+        _FACE_FILES[name] = folder / filename
+    face(names[0])
+    face(names[1])
+    # After registering: ReportLab maps a newly registered font's own name to itself in every
+    # style, and the regular face's name is the family's.
+    for (bold, italic), name in zip(((0, 0), (1, 0), (0, 1), (1, 1)), names, strict=True):
+        addMapping(prefix, bold, italic, name)  # so platypus's <b> and <i> find the faces
+    return FontFamily(*names)
+
+
+def face(name: str) -> str:
+    """A face's font name, registered with ReportLab first if this is its first use."""
+    if name not in _REGISTERED:
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        pdfmetrics.registerFont(TTFont(name, str(_FACE_FILES[name]), asciiReadable=False))
+        _REGISTERED.add(name)
+    return name
+
+
+def register_all(family: str = "sans") -> FontFamily:
+    """Every face now: platypus looks faces up by name as it meets `<i>`."""
+    fonts = register(family)
+    for name in fonts:
+        face(name)
+    return fonts
+
+
+@cache
+def _charmap(font_name: str) -> frozenset[str]:
+    """The characters a font can draw, plus the line breaks and tabs text may hold."""
+    from reportlab.pdfbase import pdfmetrics
+
+    return frozenset(map(chr, pdfmetrics.getFont(font_name).face.charToGlyph)) | set("\n\r\t")
+
+
+def missing_chars(text: str, font_name: str) -> list[str]:
+    """Characters in text that the font cannot draw (spaces and line breaks are fine)."""
+    return sorted(set(text) - _charmap(font_name))
+
+
+def font_label(font_name: str) -> str:
+    """'BookletSans' -> 'Booklet Sans', for messages."""
+    for label in FAMILY_LABELS.values():
+        if font_name.startswith(label.replace(" ", "")):
+            return label
+    return font_name
+
+
+def describe_chars(chars: list[str]) -> str:
+    return ", ".join(f"'{c}' (U+{ord(c):04X})" for c in chars[:5])

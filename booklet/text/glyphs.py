@@ -1,0 +1,51 @@
+"""The glyph check: every character of every string a product prints must be in its font, so
+nothing ever prints as an empty box. Data fields are checked by name, before any drawing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from booklet.base.errors import BookletError
+from booklet.data.model import Plan, Setting
+from booklet.text.fonts import FontFamily, describe_chars, font_label, missing_chars
+
+
+def check_glyphs(plan: Plan, setting: Setting, fonts: FontFamily) -> None:
+    for tech in plan.techniques:
+        fields = {
+            "name": tech.name,
+            "summary": tech.summary,
+            "pressure_note": tech.pressure_note,
+            "position": tech.position,
+        }
+        fields |= {f"steps[{i}]": s for i, s in enumerate(tech.steps)}
+        fields |= {f"cautions[{i}]": s for i, s in enumerate(tech.cautions)}
+        check_fields(fields, tech.path or tech.id, fonts)
+    routine_fields = {"title": plan.title, "description": plan.description}
+    routine_fields |= {f"steps[{s.number - 1}].note": s.note for s in plan.steps}
+    check_fields(routine_fields, f"routine '{plan.id}'", fonts)
+    setting_fields = {
+        "spine_warning": setting.spine_warning,
+        "spine_short": setting.spine_short,
+        "feedback_rule": setting.feedback_rule,
+        "feedback_short": setting.feedback_short,
+        "setup_short": setting.setup_short,
+        "disclaimer": setting.disclaimer,
+    }
+    for name in ("preparation", "safety", "do_not_massage"):
+        setting_fields |= {f"{name}[{i}]": s for i, s in enumerate(getattr(setting, name))}
+    setting_fields |= {f"pressure_scale.{k}": v for k, v in setting.pressure_scale.items()}
+    check_fields(setting_fields, setting.path or "setting", fonts)
+
+
+def check_fields(fields: dict[str, str], file: Path | str, fonts: FontFamily) -> None:
+    for name, text in fields.items():
+        missing = missing_chars(text or "", fonts.regular)
+        if missing:
+            raise BookletError(
+                f"{describe_chars(missing)} cannot be printed with the font "
+                f"'{font_label(fonts.regular)}'. Replace the character, or use a layout with a "
+                "wider font (font: dejavu).",
+                file=file,
+                field=name,
+            )
