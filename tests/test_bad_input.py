@@ -43,17 +43,21 @@ TABLE = [
     (
         "card --size 4x",
         2,
-        "Error: size '4x' is not known. Use 3x5, 4x6, 5x7, a7, a6, a5, half-letter, or WxH with "
-        "units such as 100x150mm.",
+        "Error: Invalid value for '--size': '4x' is not known. Use 3x5, 4x6, 5x7, a7, a6, a5, "
+        "half-letter, or WxH with units such as 100x150mm.",
     ),
-    ("card --bleed 2in", 2, "Error: --bleed must be between 0 and 0.5in."),
+    (
+        "card --bleed 2in",
+        2,
+        "Error: Invalid value for '--bleed': 2in is more than 0.5in. Use 0 to 0.5in.",
+    ),
     (
         "card --bleed lots",
         2,
-        "Error: Invalid value for '--bleed': length 'lots' is not a length. Write a number with a "
+        "Error: Invalid value for '--bleed': 'lots' is not a length. Write a number with a "
         "unit: 0.125in, 3mm, 9pt or 1cm.",
     ),
-    ("card --sides 3", 2, "Error: Invalid value for '--sides': 3 is not in the range 1<=x<=2."),
+    ("card --sides 3", 2, "Error: Invalid value for '--sides': '3' is not 1 or 2. Use 1 or 2."),
     (
         "card --sheet tabloid",
         2,
@@ -68,7 +72,8 @@ TABLE = [
     (
         "card --back-offset 1mm",
         2,
-        "Error: offset '1mm' needs two lengths, X,Y, such as 1mm,-0.5mm.",
+        "Error: Invalid value for '--back-offset': '1mm' needs two lengths, X,Y, such as "
+        "1mm,-0.5mm.",
     ),
     (
         "card -t raking -t nope",
@@ -90,14 +95,23 @@ TABLE = [
         "booklet layout such as gift.",
     ),
     ("book --impose fold", 2, "Error: Invalid value for '--impose': 'fold' is not 'saddle'."),
-    ("book --creep 1mm", 2, "Error: --sheet, --creep and --crop-marks go with --impose saddle."),
+    (
+        "book --creep 1mm",
+        2,
+        "Error: Invalid value for '--creep': applies only to a booklet imposed for saddle "
+        "stitching; impose the booklet (saddle) or leave it out.",
+    ),
     (
         "book --size 1x1in",
         2,
         "Error: a booklet page of 1.00 x 1.00 in is too small to read; use at least 2.5 x 3.2 in "
         "(A7 or larger).",
     ),
-    ("book --message ''", 2, "Error: --message is empty. Give some text or leave the option out."),
+    (
+        "book --message ''",
+        2,
+        "Error: Invalid value for '--message': is empty. Give some text or leave it out.",
+    ),
     ("batch missing.yaml", 2, "Error: missing.yaml: file not found. Check the path."),
     (
         "batch bad-batch.yaml",

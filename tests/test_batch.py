@@ -71,7 +71,8 @@ variants:
         for x in lines
     )
     assert any(
-        x.startswith("failed  bad-size (bad-size.pdf): size '4x' is not known.") for x in lines
+        x.startswith("failed  bad-size (bad-size.pdf): b.yaml:7: size: '4x' is not known.")
+        for x in lines
     )
     statuses = {e["name"]: e["status"] for e in manifest(out)["variants"]}
     assert statuses == {

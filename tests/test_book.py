@@ -261,7 +261,7 @@ def test_wrong_kind_of_layout_and_stray_options(run):
     assert "layout 'gift' is a booklet layout." in result.stderr
     result = run("book", "--sheet", "a4", "-o", "x.pdf")
     assert result.exit_code == 2
-    assert "--sheet, --creep and --crop-marks go with --impose saddle." in result.stderr
+    assert "Invalid value for '--sheet': applies only to a booklet imposed for" in result.stderr
 
 
 @pytest.mark.parametrize("size", ["a7", "a6", "a5", "half-letter"])

@@ -78,6 +78,14 @@ class Variant:
     name: str
     options: dict[str, Any]
     output: str  # relative to the batch's output folder
+    source: str = ""  # the batch file, for messages
+    lines: dict[str, int] = field(default_factory=dict)  # where each option was written
+
+    def option_error(self, option: str, reason: str) -> BookletError:
+        """A bad option, said the way the batch file's author wrote it: file, line, key."""
+        return BookletError(
+            reason, file=self.source or None, line=self.lines.get(option), field=option
+        )
 
     @property
     def kind(self) -> str:
@@ -160,7 +168,12 @@ def load_batch(path: Path) -> BatchPlan:
             name = str(options["name"])
             output = output_name(options.get("output", pattern), options, doc, path_i, r)
             if output is not None:
-                variants.append(Variant(name, options, output))
+                lines = {
+                    key: doc.line(join(path_i, key) if key in item else join("defaults", key))
+                    for key in options
+                }
+                where = {k: v for k, v in lines.items() if v is not None}
+                variants.append(Variant(name, options, output, str(path), where))
     _check_unique(r, variants)
     if problems:
         raise ValidationError(problems)
@@ -258,71 +271,33 @@ def _check_unique(r: Reader, variants: list[Variant]) -> None:
 
 
 def make_request(variant: Variant, library) -> tuple[str, Any, Any]:
-    """(kind, plan, request) for one variant; raises BookletError naming what is wrong."""
-    from booklet.base.units import parse_length, parse_offset, parse_size
+    """(kind, plan, request) for one variant, through the same request builders as the command
+    line; a bad option is reported at its line in the batch file."""
+    from booklet.products.requests import (
+        BOOK_OPTIONS,
+        CARD_OPTIONS,
+        OptionError,
+        book_request,
+        card_request,
+    )
 
     o = variant.options
     kind = o.get("kind", "card")
     if kind not in ("card", "book"):
-        raise BookletError(f"kind '{kind}' is not known. Use card or book.")
+        raise variant.option_error("kind", f"'{kind}' is not known. Use card or book.")
+    allowed = CARD_OPTIONS if kind == "card" else BOOK_OPTIONS
+    stray = [k for k in o if k in VARIANT_KEYS[5:] and k not in allowed]
+    if stray:
+        raise variant.option_error(stray[0], f"does not apply to a {kind}. Remove it.")
+    try:
+        request = (card_request if kind == "card" else book_request)(o)
+    except OptionError as exc:
+        raise variant.option_error(exc.option, exc.reason) from None
     techniques = o.get("techniques") or []
     if isinstance(techniques, str):
         techniques = [techniques]
     plan = library.plan(o.get("routine"), [str(t) for t in techniques])
-    allowed = CARD_KEYS if kind == "card" else BOOK_KEYS
-    stray = [k for k in o if k in VARIANT_KEYS[5:] and k not in allowed]
-    if stray:
-        raise BookletError(f"{', '.join(stray)} do(es) not apply to a {kind}.")
-    if "size" in o:
-        parse_size(str(o["size"]))
-
-    def length(key: str) -> float:
-        return parse_length(str(o[key]), what=key) if key in o else 0.0
-
-    if kind == "card":
-        from booklet.products.card import CardRequest
-
-        flip = str(o.get("flip", "long"))
-        if flip not in ("long", "short"):
-            raise BookletError(f"flip '{flip}' is not known. Use long or short.")
-        sides = o.get("sides")
-        if sides is not None and sides not in (1, 2):
-            raise BookletError(f"sides must be 1 or 2, not {sides!r}.")
-        request = CardRequest(
-            layout=str(o.get("layout", "bedside")),
-            size=str(o["size"]) if "size" in o else None,
-            landscape=bool(o.get("landscape", False)),
-            sides=sides,
-            bleed=length("bleed"),
-            crop_marks=bool(o.get("crop_marks", False)),
-            sheet=str(o["sheet"]).lower() if "sheet" in o else None,
-            flip=flip,
-            back_offset=parse_offset(str(o["back_offset"])) if "back_offset" in o else (0, 0),
-            title=_text(o, "title"),
-        )
-        return kind, plan, request
-    from booklet.products.booklet import BookRequest
-
-    impose = o.get("impose")
-    if impose not in (None, "saddle"):
-        raise BookletError(f"impose '{impose}' is not known. Use saddle.")
-    request = BookRequest(
-        layout=str(o.get("layout", "gift")),
-        size=str(o["size"]) if "size" in o else None,
-        title=_text(o, "title"),
-        for_name=_text(o, "for"),
-        from_name=_text(o, "from"),
-        message=_text(o, "message"),
-        impose=impose,
-        sheet=str(o["sheet"]).lower() if "sheet" in o else None,
-        creep=length("creep"),
-        crop_marks=bool(o.get("crop_marks", False)),
-    )
     return kind, plan, request
-
-
-def _text(o: dict[str, Any], key: str) -> str | None:
-    return None if o.get(key) is None else str(o[key])
 
 
 def render_variant(variant: Variant, library) -> bytes:

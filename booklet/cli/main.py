@@ -347,6 +347,18 @@ def write_outputs(out: Path, pdf: bytes, png: bool) -> None:
             click.echo(str(path))
 
 
+def make_request(builder: Any, options: dict[str, Any]) -> Any:
+    """A request from the command line's options; a bad value is click's usage error, naming
+    the option as it is typed (`--crop-marks`)."""
+    from booklet.products.requests import OptionError
+
+    try:
+        return builder(options)
+    except OptionError as exc:
+        flag = "--" + exc.option.replace("_", "-")
+        raise click.BadParameter(exc.reason, param_hint=f"'{flag}'") from None
+
+
 def size_option(default_help: str):
     return click.option(
         "--size",
@@ -354,13 +366,6 @@ def size_option(default_help: str):
         help="Page size: 3x5, 4x6, 5x7, a7, a6, a5, half-letter, or WxH with units "
         f"(100x150mm, 4.25x5.5in). Default: {default_help}.",
     )
-
-
-def check_size(size: str | None) -> None:
-    if size is not None:
-        from booklet.base.units import parse_size
-
-        parse_size(size)
 
 
 @cli.command()
@@ -381,15 +386,14 @@ def check_size(size: str | None) -> None:
 @click.option("--landscape", is_flag=True, help="Turn the page sideways.")
 @click.option(
     "--sides",
-    type=click.IntRange(1, 2),
+    metavar="1|2",
     help="1 = front only; 2 = front and back. Default: the layout's.",
 )
 @click.option(
     "--bleed",
-    type=LENGTH,
-    default="0pt",
-    show_default=True,
-    help="Extend backgrounds past the trim by this much (e.g. 0.125in, 3mm).",
+    metavar="LENGTH",
+    help="Extend backgrounds past the trim by this much, up to 0.5in (e.g. 0.125in, 3mm). "
+    "Default: none.",
 )
 @click.option("--crop-marks", is_flag=True, help="Draw crop marks outside the trim (and bleed).")
 @click.option(
@@ -407,10 +411,8 @@ def check_size(size: str | None) -> None:
 @click.option(
     "--back-offset",
     metavar="X,Y",
-    default="0mm,0mm",
-    show_default=True,
-    help="Shift the back sheet by X,Y to correct duplex misalignment "
-    "(measure it with `booklet calibrate`).",
+    help="Shift the back sheet by X,Y to correct duplex misalignment, e.g. 1mm,-0.5mm "
+    "(measure it with `booklet calibrate`). Default: none.",
 )
 @click.option("--png", is_flag=True, help="Also write a PNG preview of each page beside the PDF.")
 @click.option(
@@ -428,12 +430,12 @@ def card(
     size: str | None,
     title: str | None,
     landscape: bool,
-    sides: int | None,
-    bleed: float,
+    sides: str | None,
+    bleed: str | None,
     crop_marks: bool,
     sheet: str | None,
     flip: str,
-    back_offset: str,
+    back_offset: str | None,
     png: bool,
     output: Path | None,
 ) -> None:
@@ -447,29 +449,26 @@ def card(
       booklet card --sheet letter --flip long -o sheet.pdf
       booklet card gentle --title "Sam's evening routine"
     """
-    from booklet.base.units import parse_offset
-    from booklet.products.card import CardRequest, render_card
+    from booklet.products.card import render_card
+    from booklet.products.requests import card_request
 
-    check_size(size)
-    if not 0 <= bleed <= 0.5 * 72:
-        raise BookletError("--bleed must be between 0 and 0.5in.")
-    offset = parse_offset(back_offset)
+    options = {
+        "layout": layout,
+        "size": size,
+        "title": title,
+        "landscape": landscape,
+        "sides": sides,
+        "bleed": bleed,
+        "crop_marks": crop_marks,
+        "sheet": sheet,
+        "flip": flip,
+        "back_offset": back_offset,
+    }
+    req = make_request(card_request, options)
     lib = state.library()
     plan = lib.plan(routine, techniques)
     out = output or Path(f"{plan.id}-card.pdf")
     check_output(out, png)
-    req = CardRequest(
-        layout,
-        size,
-        landscape,
-        sides,
-        bleed,
-        crop_marks,
-        sheet.lower() if sheet else None,
-        flip,
-        offset,
-        title,
-    )
     write_outputs(out, render_card(lib, plan, req), png)
 
 
@@ -569,11 +568,9 @@ def layouts(state: State, as_json: bool) -> None:
 )
 @click.option(
     "--creep",
-    type=LENGTH,
-    default="0pt",
-    show_default=True,
+    metavar="LENGTH",
     help="With --impose: move the innermost pages this far toward the fold "
-    "(e.g. 0.5mm), less for outer sheets, to make up for paper thickness.",
+    "(e.g. 0.5mm, up to 5mm), less for outer sheets, to make up for paper thickness.",
 )
 @click.option("--crop-marks", is_flag=True, help="With --impose: crop marks around each spread.")
 @click.option("--png", is_flag=True, help="Also write a PNG preview of each page beside the PDF.")
@@ -596,7 +593,7 @@ def book(
     message: str | None,
     impose: str | None,
     sheet: str | None,
-    creep: float,
+    creep: str | None,
     crop_marks: bool,
     png: bool,
     output: Path | None,
@@ -608,27 +605,26 @@ def book(
       booklet book --for Sam --from Alex --message "For Sunday evenings."
       booklet book gentle --size half-letter --impose saddle --sheet letter -o fold.pdf
     """
-    from booklet.products.booklet import BookRequest, render_book
+    from booklet.products.booklet import render_book
+    from booklet.products.requests import book_request
 
-    check_size(size)
-    if (sheet or creep or crop_marks) and not impose:
-        raise BookletError("--sheet, --creep and --crop-marks go with --impose saddle.")
+    options = {
+        "layout": layout,
+        "size": size,
+        "title": title,
+        "for": for_name,
+        "from": from_name,
+        "message": message,
+        "impose": impose,
+        "sheet": sheet,
+        "creep": creep,
+        "crop_marks": crop_marks,
+    }
+    req = make_request(book_request, options)
     lib = state.library()
     plan = lib.plan(routine, techniques)
     out = output or Path(f"{plan.id}-booklet.pdf")
     check_output(out, png)
-    req = BookRequest(
-        layout,
-        size,
-        title,
-        for_name,
-        from_name,
-        message,
-        impose,
-        sheet.lower() if sheet else None,
-        creep,
-        crop_marks,
-    )
     write_outputs(out, render_book(lib, plan, req), png)
 
 

@@ -45,6 +45,7 @@ from booklet.draw.pieces import Gauge, Stack, Styles, WarningBox
 from booklet.layout.context import base_context, frozen, layout_fields, technique_by_id
 from booklet.layout.markup import parse_snippet
 from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, render_snippet
+from booklet.products.requests import BookRequest
 from booklet.text.fonts import FontFamily, register_all
 from booklet.text.glyphs import check_fields, check_glyphs
 from booklet.text.markup import Para, escape, to_reportlab
@@ -52,21 +53,6 @@ from booklet.text.paragraph import plain
 
 MIN_BOOK_DIAGRAM = 1.6 * 72
 MIN_BOOK_SIDE = 2.5 * 72
-MAX_TEXT = 400
-
-
-@dataclass(frozen=True)
-class BookRequest:
-    layout: str = "gift"
-    size: str | None = None
-    title: str | None = None
-    for_name: str | None = None
-    from_name: str | None = None
-    message: str | None = None
-    impose: str | None = None
-    sheet: str | None = None
-    creep: float = 0.0
-    crop_marks: bool = False
 
 
 @dataclass
@@ -291,18 +277,14 @@ def heading_style(styles: Styles):
 
 
 def check_request_text(req: BookRequest, fonts: FontFamily) -> None:
+    """The words the user gave must print: lengths were checked with the request."""
     fields = {
-        "--title": req.title,
-        "--for": req.for_name,
-        "--from": req.from_name,
-        "--message": req.message,
+        "title": req.title,
+        "for": req.for_name,
+        "from": req.from_name,
+        "message": req.message,
     }
-    for name, value in fields.items():
-        if value is not None and len(value) > MAX_TEXT:
-            raise BookletError(f"{name} is {len(value)} characters long; the limit is {MAX_TEXT}.")
-        if value is not None and not value.strip():
-            raise BookletError(f"{name} is empty. Give some text or leave the option out.")
-    check_fields({k: v for k, v in fields.items() if v}, "the command line", fonts)
+    check_fields({k: v for k, v in fields.items() if v}, None, fonts)
 
 
 class BookBuilder:

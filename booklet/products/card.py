@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from booklet.base.errors import BookletError, FitError
 from booklet.base.units import describe_size, parse_size
@@ -21,6 +21,7 @@ from booklet.layout.markup import parse_snippet
 from booklet.layout.spec import Block, Layout, load_layout, render_snippet
 from booklet.press.marks import MARK_ZONE, crop_marks
 from booklet.press.pdf import Painter, new_canvas, set_duplex
+from booklet.products.requests import CardRequest
 from booklet.text.fonts import FontFamily, register
 from booklet.text.glyphs import check_glyphs
 from booklet.text.markup import Para
@@ -34,19 +35,6 @@ SIZE_STEP = 0.25
 _FIT_HINTS: dict[tuple, int] = {}
 MIN_DIAGRAM_WIDTH = 1.05 * 72
 MAX_DIAGRAM_WIDTH = 3.2 * 72
-
-
-class CardRequest(NamedTuple):
-    layout: str = "bedside"
-    size: str | None = None
-    landscape: bool = False
-    sides: int | None = None
-    bleed: float = 0.0
-    crop_marks: bool = False
-    sheet: str | None = None
-    flip: str = "long"
-    back_offset: tuple[float, float] = (0.0, 0.0)
-    title: str | None = None
 
 
 @dataclass
@@ -80,11 +68,8 @@ def trim_size(layout: Layout, req: CardRequest) -> tuple[float, float]:
 
 
 def build_card(library: Library, plan: Plan, req: CardRequest) -> Card:
-    if req.title is not None:
-        title = " ".join(req.title.split())
-        if not title or len(title) > 120:
-            raise BookletError("--title must have 1 to 120 characters.")
-        plan = plan._replace(title=title)
+    if req.title is not None:  # checked when the request was made (booklet.products.requests)
+        plan = plan._replace(title=req.title)
     layout = load_layout(req.layout, library)
     if layout.kind != "card":
         raise BookletError(

@@ -38,7 +38,7 @@ def check_glyphs(plan: Plan, setting: Setting, fonts: FontFamily) -> None:
     check_fields(setting_fields, setting.path or "setting", fonts)
 
 
-def check_fields(fields: dict[str, str], file: Path | str, fonts: FontFamily) -> None:
+def check_fields(fields: dict[str, str], file: Path | str | None, fonts: FontFamily) -> None:
     for name, text in fields.items():
         missing = missing_chars(text or "", fonts.regular)
         if missing:

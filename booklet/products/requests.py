@@ -1,0 +1,244 @@
+"""What the user asked for, read once: the command line and a batch file both hand their options
+to these builders, so the same options mean the same thing, within the same limits, with the same
+messages, wherever they were written.
+
+Values may come as the command line gives them (text, flags) or as YAML gives them (numbers,
+true/false): `landscape: "false"` is false, `bleed: 3in` is refused as `--bleed 3in` is. A bad
+value raises OptionError naming the option by its key (`bleed`, `crop_marks`); each shell says
+it the way its user wrote it (`--crop-marks` on the command line, `batch.yaml:7: crop_marks:`
+in a batch). Nothing here names a command-line flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from booklet.base.errors import BookletError, shown
+from booklet.base.units import parse_length, parse_offset, parse_size
+
+CARD_OPTIONS = (
+    "layout",
+    "size",
+    "title",
+    "landscape",
+    "sides",
+    "bleed",
+    "crop_marks",
+    "sheet",
+    "flip",
+    "back_offset",
+)
+BOOK_OPTIONS = (
+    "layout",
+    "size",
+    "title",
+    "for",
+    "from",
+    "message",
+    "impose",
+    "sheet",
+    "creep",
+    "crop_marks",
+)
+SHEETS = ("letter", "a4")
+FLIPS = ("long", "short")
+IMPOSITIONS = ("saddle",)
+MAX_TITLE = 120
+MAX_TEXT = 400
+MAX_BLEED = 0.5 * 72
+MAX_CREEP = 5 * 72 / 25.4
+_TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
+
+
+class OptionError(BookletError):
+    """A bad option value. `option` is its key; `reason` says what is wrong and what to do."""
+
+    def __init__(self, option: str, reason: str) -> None:
+        self.option = option
+        self.reason = reason
+        super().__init__(reason, field=option)
+
+
+class CardRequest(NamedTuple):
+    layout: str = "bedside"
+    size: str | None = None
+    landscape: bool = False
+    sides: int | None = None
+    bleed: float = 0.0
+    crop_marks: bool = False
+    sheet: str | None = None
+    flip: str = "long"
+    back_offset: tuple[float, float] = (0.0, 0.0)
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class BookRequest:
+    layout: str = "gift"
+    size: str | None = None
+    title: str | None = None
+    for_name: str | None = None
+    from_name: str | None = None
+    message: str | None = None
+    impose: str | None = None
+    sheet: str | None = None
+    creep: float = 0.0
+    crop_marks: bool = False
+
+
+def _reason(key: str, exc: BookletError) -> OptionError:
+    """A units message ("size '4x' is not known…") without its subject: the shell names it."""
+    message = exc.problem.message
+    for subject in (key, "size", "offset", "length"):
+        if message.startswith(f"{subject} '"):
+            message = message[len(subject) + 1 :]
+            break
+    return OptionError(key, message)
+
+
+class _Options:
+    """Typed reads of one request's options; a missing or None value is the default."""
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self.options = options
+
+    def given(self, key: str) -> bool:
+        return self.options.get(key) is not None
+
+    def raw(self, key: str) -> Any:
+        return self.options.get(key)
+
+    def name(self, key: str, default: str) -> str:
+        value = self.raw(key)
+        if value is None:
+            return default
+        text = str(value).strip()
+        if not text:
+            raise OptionError(key, "is empty. Give a name, e.g. bedside.")
+        return text
+
+    def flag(self, key: str) -> bool:
+        value = self.raw(key)
+        if value is None:
+            return False
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in _TRUE or word in _FALSE:
+            return word in _TRUE
+        raise OptionError(key, f"'{shown(value)}' is not true or false. Write true or false.")
+
+    def choice(self, key: str, choices: tuple[str, ...]) -> str | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        word = str(value).strip().lower()
+        if word not in choices:
+            raise OptionError(
+                key, f"'{shown(value)}' is not one of: {', '.join(choices)}. Use one of those."
+            )
+        return word
+
+    def whole(self, key: str, choices: tuple[int, ...]) -> int | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        text = str(value).strip()
+        if isinstance(value, bool) or not text.isdigit() or int(text) not in choices:
+            allowed = " or ".join(str(c) for c in choices)
+            raise OptionError(key, f"'{shown(value)}' is not {allowed}. Use {allowed}.")
+        return int(text)
+
+    def length(self, key: str, high: float, high_text: str) -> float:
+        value = self.raw(key)
+        if value is None:
+            return 0.0
+        try:
+            points = parse_length(str(value).strip(), what=key)
+        except BookletError as exc:
+            raise _reason(key, exc) from None
+        if points > high + 1e-9:
+            raise OptionError(
+                key, f"{shown(value)} is more than {high_text}. Use 0 to {high_text}."
+            )
+        return points
+
+    def size(self, key: str) -> str | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        try:
+            parse_size(str(value))
+        except BookletError as exc:
+            raise _reason(key, exc) from None
+        return str(value).strip()
+
+    def offset(self, key: str) -> tuple[float, float]:
+        value = self.raw(key)
+        if value is None:
+            return (0.0, 0.0)
+        try:
+            return parse_offset(str(value))
+        except BookletError as exc:
+            raise _reason(key, exc) from None
+
+    def text(self, key: str, limit: int) -> str | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        text = " ".join(str(value).split())
+        if not text:
+            raise OptionError(key, "is empty. Give some text or leave it out.")
+        if len(text) > limit:
+            raise OptionError(
+                key, f"is {len(text)} characters long; the limit is {limit}. Shorten it."
+            )
+        return text
+
+
+def card_request(options: Mapping[str, Any]) -> CardRequest:
+    o = _Options(options)
+    return CardRequest(
+        layout=o.name("layout", "bedside"),
+        size=o.size("size"),
+        landscape=o.flag("landscape"),
+        sides=o.whole("sides", (1, 2)),
+        bleed=o.length("bleed", MAX_BLEED, "0.5in"),
+        crop_marks=o.flag("crop_marks"),
+        sheet=o.choice("sheet", SHEETS),
+        flip=o.choice("flip", FLIPS) or "long",
+        back_offset=o.offset("back_offset"),
+        title=o.text("title", MAX_TITLE),
+    )
+
+
+def book_request(options: Mapping[str, Any]) -> BookRequest:
+    o = _Options(options)
+    impose = o.choice("impose", IMPOSITIONS)
+    request = BookRequest(
+        layout=o.name("layout", "gift"),
+        size=o.size("size"),
+        title=o.text("title", MAX_TITLE),
+        for_name=o.text("for", MAX_TEXT),
+        from_name=o.text("from", MAX_TEXT),
+        message=o.text("message", MAX_TEXT),
+        impose=impose,
+        sheet=o.choice("sheet", SHEETS),
+        creep=o.length("creep", MAX_CREEP, "5mm"),
+        crop_marks=o.flag("crop_marks"),
+    )
+    if impose is None:
+        given = {
+            "sheet": request.sheet is not None,
+            "creep": request.creep > 0,
+            "crop_marks": request.crop_marks,
+        }
+        for key in (k for k, used in given.items() if used):
+            raise OptionError(
+                key,
+                "applies only to a booklet imposed for saddle stitching; impose the "
+                "booklet (saddle) or leave it out.",
+            )
+    return request
