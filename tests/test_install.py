@@ -18,7 +18,7 @@ def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):
         check=True,
         capture_output=True,
     )
-    (wheel,) = dist.glob("booklet-*.whl")
+    (wheel,) = dist.glob("massage_booklet-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "booklet/builtin/techniques/fan-stroke.yaml" in names
     assert "booklet/builtin/techniques/routines/classic.yaml" in names
@@ -26,6 +26,11 @@ def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):
     assert "booklet/text/typefaces/BookletSans-Regular.ttf" in names
     assert "booklet/text/typefaces/LICENSE-Bitstream-Vera.txt" in names
     assert "booklet/cli/starter_files/technique.yaml" in names
+    assert "booklet/builtin/examples/batch.yaml" in names
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    header = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "\nName: massage-booklet\n" in header and "\nLicense-Expression: MIT\n" in header
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -94,3 +99,50 @@ def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):
         text=True,
     )
     assert book.returncode == 0, book.stderr
+    example = subprocess.run(
+        [python, "-m", "booklet", "example", "batch"], cwd=elsewhere, capture_output=True, text=True
+    )
+    assert example.returncode == 0, example.stderr
+    dry = subprocess.run(
+        [python, "-m", "booklet", "batch", "batch.yaml", "-o", "out", "--dry-run"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+    )
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+
+
+def test_the_sdist_holds_what_its_tests_need_and_they_pass(tmp_path):
+    """Built from a checkout, unpacked elsewhere: the tests that read its files pass there."""
+    import tarfile
+
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-c", _SDIST_WITH_HATCHLING, str(REPO), str(dist)],
+        check=True,
+        capture_output=True,
+    )
+    (sdist,) = dist.glob("massage_booklet-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        archive.extractall(tmp_path / "src", filter="data")
+    (root,) = (tmp_path / "src").iterdir()
+    for needed in ("examples/batch.yaml", "tools/gallery.py", "docs/gallery", "LICENSE", ".ci/run"):
+        assert (root / needed).exists(), needed
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_docs.py",
+         "tests/test_validate.py", "tests/test_markup.py"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "PYTHONPATH": str(root)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+# hatchling is what pip builds this project with (a test dependency too): call it directly
+_SDIST_WITH_HATCHLING = """
+import os, sys
+os.chdir(sys.argv[1])
+from hatchling.build import build_sdist
+build_sdist(sys.argv[2])
+"""

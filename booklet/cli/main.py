@@ -628,6 +628,39 @@ def book(
     write_outputs(out, render_book(lib, plan, req), png)
 
 
+EXAMPLES = ("batch",)
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(EXAMPLES))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (- for standard output). Default: NAME.yaml in this folder.",
+)
+def example(name: str, output: Path | None) -> None:
+    """Write an example file to start from: `batch` is a batch of cards and booklets.
+
+    \b
+    Example:
+      booklet example batch && booklet batch batch.yaml -o out
+    """
+    from booklet.base.files import read_bounded, write_atomic
+    from booklet.data.library import builtin_root
+
+    data = read_bounded(builtin_root() / "examples" / f"{name}.yaml", 256 * 1024)
+    out = output or Path(f"{name}.yaml")
+    if to_stdout(out):
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    if out.exists() or out.is_symlink():
+        raise BookletError("already exists. Remove it, or give another name with -o.", file=out)
+    write_atomic(out, data)
+    click.echo(str(out))
+
+
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
