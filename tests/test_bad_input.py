@@ -24,6 +24,16 @@ TABLE = [
     ("layouts --json x", 2, "Error: Got unexpected extra argument (x)"),
     ("diagram", 2, "Error: Missing argument 'TECHNIQUE'."),
     (
+        "example brochure",
+        2,
+        "Error: Invalid value for 'NAME': 'brochure' is not 'batch'.",
+    ),
+    (
+        "example batch -o bad-batch.yaml",
+        2,
+        "Error: bad-batch.yaml: already exists. Remove it, or give another name with -o.",
+    ),
+    (
         "diagram raking -o x.txt",
         2,
         "Error: x.txt: cannot tell the format from 'x.txt'. End the name in .pdf, .png or .svg.",

@@ -632,7 +632,7 @@ EXAMPLES = ("batch",)
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(EXAMPLES))
+@click.argument("name", metavar="NAME", type=click.Choice(EXAMPLES))
 @click.option(
     "-o",
     "--output",
