@@ -177,7 +177,7 @@ def test_interrupt_leaves_no_partial_pdf_and_a_true_manifest(run, tmp_path, monk
         "5x7, a6], layout: compact}\noutput: '{name}-{size}.pdf'\n",
     )
     result = run("batch", batch, "-o", "out", "--jobs", "1")
-    assert result.exit_code == 1 and "Aborted" in result.output
+    assert result.exit_code == 130 and "Interrupted." in result.output
     out = tmp_path / "out"
     on_disk = sorted(p.name for p in out.iterdir() if not p.name.startswith(".booklet"))
     assert on_disk == ["manifest.json", "v-3x5.pdf", "v-4x6.pdf"]

@@ -98,8 +98,8 @@ def test_metadata_and_viewer_preferences(default_card):
 def test_no_arguments_renders_classic_and_prints_path(run, tmp_path):
     result = run("card")
     assert result.exit_code == 0
-    assert result.output == "classic-card.pdf\n"
-    assert len(pdf_reader(tmp_path / "classic-card.pdf").pages) == 2
+    assert result.output == "classic-bedside-4x6.pdf\n"
+    assert len(pdf_reader(tmp_path / "classic-bedside-4x6.pdf").pages) == 2
 
 
 def test_bleed_sets_boxes_and_extends_background(run, make_library, tmp_path):

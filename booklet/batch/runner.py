@@ -17,7 +17,7 @@ import os
 import re
 import string
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -725,6 +725,39 @@ def dry_run(plan: BatchPlan, folder: Path, roots: list[Path], only: str | None, 
         except BookletError as exc:
             rows.append((variant, "invalid", str(exc)))
     return rows
+
+
+def check_batch_file(path: Path, roots: Sequence[Path]) -> list[Problem]:
+    """Every problem `booklet batch` would meet before rendering, each at its file and line:
+    the file's shape, then each variant's options, routine and layout (`booklet validate`)."""
+    from booklet.data.library import load_library
+    from booklet.layout.spec import load_layout
+
+    try:
+        plan = load_batch(path)
+    except ValidationError as exc:
+        return exc.problems
+    except BookletError as exc:
+        return [exc.problem]
+    library = load_library(list(roots))
+    problems: list[Problem] = []
+    for variant in plan.variants:
+        try:
+            kind, _, request = make_request(variant, library)
+            layout = load_layout(request.layout, library)
+            if layout.kind != kind:
+                raise variant.option_error(
+                    "layout", f"'{layout.name}' is a {layout.kind} layout, not a {kind} layout."
+                )
+        except BookletError as exc:
+            problem = exc.problem
+            if problem.file is None:  # an unknown routine, technique or layout
+                key = next(
+                    (k for k in ("routine", "techniques", "layout") if k in variant.lines), "name"
+                )
+                problem = problem._replace(file=path, line=variant.lines.get(key))
+            problems.append(problem)
+    return problems
 
 
 def default_jobs() -> int:

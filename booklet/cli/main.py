@@ -6,6 +6,7 @@ Heavy modules (ReportLab, Jinja2, YAML) are imported inside the commands that ne
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,41 @@ class InternalError(click.ClickException):
     exit_code = 1
 
 
+GLOBAL_FLAGS = ("--debug", "-q", "--quiet", "-v", "--verbose")
+GLOBAL_WITH_VALUE = ("--library",)
+
+
 class BookletGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Global options are accepted after the command too (`booklet card --library x`):
+        they are moved in front of it before click parses."""
+        before: list[str] = []
+        moved: list[str] = []
+        after: list[str] = []
+        command_seen = False
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                (after if command_seen else before).extend(args[i:])
+                break
+            if arg in GLOBAL_WITH_VALUE and i + 1 < len(args):
+                (moved if command_seen else before).extend(args[i : i + 2])
+                i += 2
+                continue
+            if command_seen and (arg in GLOBAL_FLAGS or arg.startswith("--library=")):
+                moved.append(arg)
+            elif command_seen:
+                after.append(arg)
+            else:
+                before.append(arg)
+                command_seen = arg in self.commands
+            i += 1
+        if command_seen and moved:
+            command = before.pop()
+            args = [*before, *moved, command, *after]
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -42,7 +77,8 @@ class BookletGroup(click.Group):
             click.echo("Stopped (SIGTERM).", err=True)
             raise click.exceptions.Exit(143) from None
         except KeyboardInterrupt:
-            raise click.Abort() from None
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(130) from None
         except BrokenPipeError:
             # `booklet techniques | head`: the reader has gone; stop quietly, as a shell
             # command killed by SIGPIPE would (no message, exit 141).
@@ -66,7 +102,25 @@ class BookletGroup(click.Group):
 class State:
     library_roots: list[Path] = field(default_factory=list)
     debug: bool = False
+    verbosity: int = 0  # -1 quiet, 0 normal, 1 verbose
     _library: Library | None = None
+
+    started: float = field(default_factory=lambda: __import__("time").perf_counter())
+
+    def elapsed(self) -> float:
+        import time
+
+        return time.perf_counter() - self.started
+
+    def say(self, message: str) -> None:
+        """A result (what was written) on standard output, unless -q."""
+        if self.verbosity >= 0:
+            click.echo(message)
+
+    def detail(self, message: str) -> None:
+        """More about what happened, on standard error, with -v."""
+        if self.verbosity > 0:
+            click.echo(message, err=True)
 
     def library(self) -> Library:
         if self._library is None:
@@ -77,6 +131,12 @@ class State:
 
 
 pass_state = click.make_pass_decorator(State)
+
+
+def current_state() -> State:
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_object(State) if ctx is not None else None
+    return state if state is not None else State()
 
 
 @click.group(
@@ -95,8 +155,12 @@ pass_state = click.make_pass_decorator(State)
     "Also read from BOOKLET_LIBRARY, folders separated by the path separator.",
 )
 @click.option("--debug", is_flag=True, help="Show the full traceback of an internal error.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Also say what was made: pages, size, time.")
 @click.pass_context
-def cli(ctx: click.Context, libraries: tuple[Path, ...], debug: bool) -> None:
+def cli(
+    ctx: click.Context, libraries: tuple[Path, ...], debug: bool, quiet: bool, verbose: bool
+) -> None:
     """Print-ready back-massage routine cards and gift booklets.
 
     \b
@@ -104,7 +168,9 @@ def cli(ctx: click.Context, libraries: tuple[Path, ...], debug: bool) -> None:
       booklet card                      # the classic routine on a 4x6 in card
       booklet techniques                # what the library holds
     """
-    ctx.obj = State(list(libraries), debug)
+    if quiet and verbose:
+        raise click.UsageError("give -q or -v, not both.")
+    ctx.obj = State(list(libraries), debug, -1 if quiet else 1 if verbose else 0)
 
 
 def main() -> None:
@@ -236,19 +302,21 @@ def show(state: State, ident: str) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @pass_state
 def validate(state: State, paths: tuple[Path, ...]) -> None:
-    """Check technique, routine, layout and setting files; report every problem at once.
+    """Check technique, routine, layout, setting and batch files; report every problem at once.
 
-    PATHS are files or folders (a library folder, its techniques/ or layouts/, or single
-    files). Exits 0 when everything is valid, 2 otherwise.
+    PATHS are files or folders (a library folder, its techniques/ or layouts/, single files,
+    or a batch file, whose every variant is checked as `booklet batch` would build it). Exits 0
+    when everything is valid, 2 otherwise.
 
     \b
     Example:
       booklet validate techniques/ mylib/
     """
+    from booklet.batch.runner import check_batch_file
     from booklet.products.check import check_paths
 
-    count = check_paths(list(paths), state.library_roots)
-    click.echo(f"OK: {count} file(s) valid.")
+    count = check_paths(list(paths), state.library_roots, check_batch=check_batch_file)
+    state.say(f"OK: {count} file(s) valid.")
 
 
 # --- pictures and print ----------------------------------------------------------------------
@@ -304,7 +372,7 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
         write_outputs(output, diagram_bytes(technique, ".pdf", size, grayscale), png=False)
         return
     written = write_diagram(technique, output or Path(f"{ident}.pdf"), size, grayscale)
-    click.echo(str(written))
+    current_state().say(str(written))
 
 
 def to_stdout(out: Path | None) -> bool:
@@ -339,12 +407,33 @@ def write_outputs(out: Path, pdf: bytes, png: bool) -> None:
         stream.flush()
         return
     write_atomic(out, pdf)
-    click.echo(str(out))
+    state = current_state()
+    state.say(str(out))
+    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+    state.detail(f"{out}: {pages} page(s), {len(pdf) / 1024:.1f} KB, in {state.elapsed():.2f} s")
     if png:
         from booklet.press.preview import write_previews
 
         for path in write_previews(pdf, out):
-            click.echo(str(path))
+            state.say(str(path))
+
+
+def named_output(
+    lib: Library,
+    routine: str,
+    techniques: tuple[str, ...],
+    layout: str,
+    size: str | None,
+    extras: list[str],
+) -> Path:
+    """A file name that says what the PDF holds (`classic-bedside-4x6.pdf`,
+    `fan-stroke+raking-compact-3x5.pdf`), so different outputs never overwrite each other."""
+    from booklet.layout.spec import load_layout
+
+    what = "+".join(techniques) if techniques else routine
+    size = size or load_layout(layout, lib).size
+    name = "-".join([what, layout, size.lower().replace(" ", ""), *extras])
+    return Path(re.sub(r"[^\w.+-]", "_", name)[:150] + ".pdf")
 
 
 def make_request(builder: Any, options: dict[str, Any]) -> Any:
@@ -419,7 +508,8 @@ def size_option(default_help: str):
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="PDF to write (- for standard output). Default: ROUTINE-card.pdf in this folder.",
+    help="PDF to write (- for standard output). Default: named after what it holds, e.g. "
+    "classic-bedside-4x6.pdf.",
 )
 @pass_state
 def card(
@@ -467,7 +557,8 @@ def card(
     req = make_request(card_request, options)
     lib = state.library()
     plan = lib.plan(routine, techniques)
-    out = output or Path(f"{plan.id}-card.pdf")
+    extras = ["landscape"] * req.landscape + ([f"on-{req.sheet}"] if req.sheet else [])
+    out = output or named_output(lib, plan.id, techniques, req.layout, req.size, extras)
     check_output(out, png)
     write_outputs(out, render_card(lib, plan, req), png)
 
@@ -578,7 +669,8 @@ def layouts(state: State, as_json: bool) -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="PDF to write (- for standard output). Default: ROUTINE-booklet.pdf in this folder.",
+    help="PDF to write (- for standard output). Default: named after what it holds, e.g. "
+    "classic-gift-a5.pdf.",
 )
 @pass_state
 def book(
@@ -623,7 +715,8 @@ def book(
     req = make_request(book_request, options)
     lib = state.library()
     plan = lib.plan(routine, techniques)
-    out = output or Path(f"{plan.id}-booklet.pdf")
+    extras = [f"saddle-{req.sheet}" if req.sheet else "saddle"] if req.impose else []
+    out = output or named_output(lib, plan.id, techniques, req.layout, req.size, extras)
     check_output(out, png)
     write_outputs(out, render_book(lib, plan, req), png)
 
@@ -658,7 +751,7 @@ def example(name: str, output: Path | None) -> None:
     if out.exists() or out.is_symlink():
         raise BookletError("already exists. Remove it, or give another name with -o.", file=out)
     write_atomic(out, data)
-    click.echo(str(out))
+    current_state().say(str(out))
 
 
 @cli.command()
@@ -720,60 +813,63 @@ def batch(
         if bad:
             raise click.exceptions.Exit(2)
         return
-    tty = sys.stdout.isatty()
-    started = time_now()
+    state = current_state()
     counts = {"built": 0, "skipped": 0, "failed": 0}
+    bar = None
+    if sys.stderr.isatty() and state.verbosity >= 0:
+        bar = click.progressbar(
+            length=len(batching.select(plan.variants, only)),
+            label="Building",
+            file=sys.stderr,
+            show_pos=True,
+            show_eta=True,
+            item_show_func=lambda name: name,
+        )
+        bar.__enter__()
 
     def report(result, done: int, total: int) -> None:
+        """Progress and failures on standard error: a bar on a terminal, else one line each."""
         counts[result.status] += 1
         if result.status == "failed":
-            if tty:
-                click.echo("\r\x1b[K", nl=False)
-            click.echo(f"failed  {result.name} ({result.output}): {result.error}")
-        elif not tty:
-            plural = "page" if result.pages == 1 else "pages"
-            extra = f" ({result.pages} {plural})" if result.status == "built" else ""
-            click.echo(f"{result.status:<7} {result.output}{extra}")
-        if tty:
-            rate = done / max(time_now() - started, 1e-6)
-            filled = round(20 * done / max(total, 1))
-            click.echo("\r" + "#" * filled + "." * (20 - filled), nl=False)
-            click.echo(
-                f" [{done:>{len(str(total))}}/{total}] {rate:6.1f}/s  built "
-                f"{counts['built']}  skipped {counts['skipped']}  failed "
-                f"{counts['failed']}",
-                nl=done == total,
-            )
+            if bar is not None:
+                click.echo("\r\x1b[K", nl=False, err=True)
+            click.echo(f"failed  {result.name} ({result.output}): {result.error}", err=True)
+        elif bar is None and (state.verbosity > 0 or result.status == "built"):  # noqa: SIM102
+            if state.verbosity >= 0:
+                plural = "page" if result.pages == 1 else "pages"
+                extra = f" ({result.pages} {plural})" if result.status == "built" else ""
+                click.echo(f"{result.status:<7} {result.output}{extra}", err=True)
+        if bar is not None:
+            bar.update(1, result.name)
 
     import gc
 
     gc.enable()  # a batch runs long: collect as usual
-    results = batching.run_batch(
-        plan,
-        folder,
-        roots,
-        jobs=jobs or batching.default_jobs(),
-        force=force,
-        only=only,
-        report=report,
-    )
-    elapsed = time_now() - started
-    if results and counts["built"] == 0 and counts["failed"] == 0:
-        click.echo(f"Nothing to build: all {len(results)} variants are up to date.")
-    else:
-        click.echo(
-            f"Done: {counts['built']} built, {counts['skipped']} skipped, "
-            f"{counts['failed']} failed in {elapsed:.1f} s."
+    try:
+        results = batching.run_batch(
+            plan,
+            folder,
+            roots,
+            jobs=jobs or batching.default_jobs(),
+            force=force,
+            only=only,
+            report=report,
         )
-    click.echo(f"Manifest: {folder / batching.MANIFEST}")
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if state.verbosity >= 0:
+        if results and counts["built"] == 0 and counts["failed"] == 0:
+            click.echo(f"Nothing to build: all {len(results)} variants are up to date.", err=True)
+        else:
+            click.echo(
+                f"Done: {counts['built']} built, {counts['skipped']} skipped, "
+                f"{counts['failed']} failed in {state.elapsed():.1f} s.",
+                err=True,
+            )
+    state.say(str(folder / batching.MANIFEST))
     if counts["failed"]:
         raise click.exceptions.Exit(2)
-
-
-def time_now() -> float:
-    import time
-
-    return time.perf_counter()
 
 
 # --- starting a library ----------------------------------------------------------------------

@@ -30,10 +30,19 @@ def pdf_to_pngs(pdf: bytes, dpi: float = 150, grayscale: bool = False) -> list[b
 
 
 def write_previews(pdf: bytes, pdf_path: Path, dpi: float = 150) -> list[Path]:
-    """`card.pdf` -> `card-1.png`, `card-2.png`, … beside it."""
+    """`card.pdf` -> `card-1.png`, `card-2.png`, … beside it; pages an earlier, longer PDF
+    of the same name left there (`card-3.png`) are removed, so none is stale."""
     paths = []
     for i, png in enumerate(pdf_to_pngs(pdf, dpi), start=1):
-        target = pdf_path.with_name(f"{pdf_path.stem}-{i}.png")
+        target = preview_path(pdf_path, i)
         write_atomic(target, png)
         paths.append(target)
+    page = len(paths) + 1
+    while (stale := preview_path(pdf_path, page)).is_file() and not stale.is_symlink():
+        stale.unlink()
+        page += 1
     return paths
+
+
+def preview_path(pdf_path: Path, page: int) -> Path:
+    return pdf_path.with_name(f"{pdf_path.stem}-{page}.png")

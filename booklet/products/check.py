@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,11 +22,22 @@ from booklet.data.schema import (
     parse_setting,
     parse_technique,
 )
+from booklet.data.yamlfile import load_yaml
 
 if TYPE_CHECKING:
     from booklet.layout.spec import Layout
 
-TECHNIQUE, ROUTINE, SETTING, LAYOUT = "technique", "routine", "setting", "layout"
+TECHNIQUE, ROUTINE, SETTING, LAYOUT, BATCH = "technique", "routine", "setting", "layout", "batch"
+BatchChecker = Callable[[Path, Sequence[Path]], list[Problem]]
+
+
+def is_batch_file(path: Path) -> bool:
+    """A data file whose top level has `variants`: a batch, not a technique."""
+    try:
+        doc = load_yaml(path)
+    except BookletError:
+        return False
+    return isinstance(doc.data, dict) and "variants" in doc.data
 
 
 def classify_file(path: Path) -> str:
@@ -65,11 +76,19 @@ def collect(path: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def check_paths(paths: Sequence[Path], library_roots: Sequence[Path]) -> int:
-    """Check every file; return how many were checked, or raise with every problem found."""
+def check_paths(
+    paths: Sequence[Path],
+    library_roots: Sequence[Path],
+    check_batch: BatchChecker | None = None,
+) -> int:
+    """Check every file; return how many were checked, or raise with every problem found.
+    Batch files are recognised by their `variants` and handed to `check_batch`."""
     items: list[tuple[str, Path]] = []
     for path in paths:
         items += collect(path)
+    items = [
+        (BATCH if kind == TECHNIQUE and is_batch_file(path) else kind, path) for kind, path in items
+    ]
     if not items:
         raise BookletError(
             "no technique, routine, layout or setting files found here.", file=paths[0]
@@ -100,6 +119,8 @@ def check_paths(paths: Sequence[Path], library_roots: Sequence[Path]) -> int:
             parse_setting(doc, problems)
         elif kind == LAYOUT:
             problems += check_layout_folder(path, library)
+        elif kind == BATCH and check_batch is not None:
+            problems += check_batch(path, library_roots)
     if problems:
         raise ValidationError(problems)
     return len(items)
