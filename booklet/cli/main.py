@@ -133,6 +133,41 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
+# --- completion: names from the libraries the command line names -----------------------------
+
+
+def _completion_library(ctx: click.Context) -> Library | None:
+    from booklet.data.library import library_paths_from_env, load_library
+
+    roots = list(ctx.find_root().params.get("libraries") or ()) or library_paths_from_env()
+    try:
+        return load_library([Path(r) for r in roots])
+    except BookletError:
+        return None
+
+
+def _complete(names: Any) -> Any:
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+        library = _completion_library(ctx)
+        if library is None:
+            return []
+        return sorted(n for n in names(library) if n.startswith(incomplete))
+
+    return complete
+
+
+complete_routines = _complete(lambda lib: lib.routines)
+complete_techniques = _complete(lambda lib: lib.techniques)
+complete_layouts = _complete(lambda lib: lib.layouts)
+complete_ids = _complete(lambda lib: [*lib.techniques, *lib.routines])
+
+
+def complete_sizes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from booklet.base.units import NAMED_SIZES
+
+    return [n for n in NAMED_SIZES if n.startswith(incomplete.lower())]
+
+
 def current_state() -> State:
     ctx = click.get_current_context(silent=True)
     state = ctx.find_object(State) if ctx is not None else None
@@ -272,7 +307,7 @@ def routines(state: State, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="ID", shell_complete=complete_ids)
 @pass_state
 def show(state: State, ident: str) -> None:
     """Show one technique or routine in full.
@@ -342,7 +377,7 @@ LENGTH = LengthType()
 
 
 @cli.command()
-@click.argument("ident", metavar="TECHNIQUE")
+@click.argument("ident", metavar="TECHNIQUE", shell_complete=complete_techniques)
 @click.option(
     "-o",
     "--output",
@@ -452,23 +487,29 @@ def size_option(default_help: str):
     return click.option(
         "--size",
         metavar="SIZE",
+        shell_complete=complete_sizes,
         help="Page size: 3x5, 4x6, 5x7, a7, a6, a5, half-letter, or WxH with units "
         f"(100x150mm, 4.25x5.5in). Default: {default_help}.",
     )
 
 
 @cli.command()
-@click.argument("routine", required=False)
+@click.argument("routine", required=False, shell_complete=complete_routines)
 @click.option(
     "-t",
     "--technique",
     "techniques",
     multiple=True,
+    shell_complete=complete_techniques,
     metavar="ID",
     help="Pick techniques in this order instead of a routine (repeatable).",
 )
 @click.option(
-    "--layout", default="bedside", show_default=True, help="Layout name; see `booklet layouts`."
+    "--layout",
+    default="bedside",
+    show_default=True,
+    shell_complete=complete_layouts,
+    help="Layout name; see `booklet layouts`.",
 )
 @size_option("the layout's size (bedside: 4x6)")
 @click.option("--title", help="Card title. Default: the routine's title.")
@@ -627,12 +668,13 @@ def layouts(state: State, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("routine", required=False)
+@click.argument("routine", required=False, shell_complete=complete_routines)
 @click.option(
     "-t",
     "--technique",
     "techniques",
     multiple=True,
+    shell_complete=complete_techniques,
     metavar="ID",
     help="Pick techniques in this order instead of a routine (repeatable).",
 )
@@ -640,6 +682,7 @@ def layouts(state: State, as_json: bool) -> None:
     "--layout",
     default="gift",
     show_default=True,
+    shell_complete=complete_layouts,
     help="Booklet layout name; see `booklet layouts`.",
 )
 @size_option("the layout's size (gift: a5)")
