@@ -161,16 +161,16 @@ def test_changes_trigger_rebuilds_and_force_and_only(run, tmp_path, make_library
 def test_interrupt_leaves_no_partial_pdf_and_a_true_manifest(run, tmp_path, monkeypatch):
     import booklet.batch.runner
 
-    real = booklet.batch.runner.render_variant
+    real = booklet.batch.runner.Renderer.render
     calls = []
 
-    def flaky(variant, library):
+    def flaky(self, variant):
         calls.append(variant.name)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real(variant, library)
+        return real(self, variant)
 
-    monkeypatch.setattr(booklet.batch.runner, "render_variant", flaky)
+    monkeypatch.setattr(booklet.batch.runner.Renderer, "render", flaky)
     batch = write_batch(
         tmp_path,
         "variants:\n  - {name: v, routine: short, size: [3x5, 4x6, "

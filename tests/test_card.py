@@ -369,19 +369,28 @@ def test_layouts_listing(run):
     assert data["large-print"]["size"] == "5x7"
 
 
-def test_fit_hints_never_change_the_output(library):
-    """A later card starts its size search where the last one ended; the result must be the
-    same as a cold search."""
-    import booklet.products.card
+@pytest.mark.parametrize("size", ["a6", "4x6", "5x7"])
+def test_where_fitting_starts_never_changes_the_output(library, size):
+    """A batch starts each card's size search where the last similar card's ended. Started
+    anywhere at all (above, at or below the answer), the search must give a cold search's
+    bytes."""
+    from booklet.layout.spec import load_layout
+    from booklet.products.fitting import FitHints, body_sizes
 
-    req = CardRequest(size="a6")
-    booklet.products.card._FIT_HINTS.clear()
+    class StartAt(FitHints):
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+        def start(self, key):
+            return self.index
+
+    req = CardRequest(size=size)
     cold = render_card(library, library.plan("classic"), req)
-    warm = render_card(library, library.plan("classic"), req)
-    assert warm == cold
-    booklet.products.card._FIT_HINTS.clear()
-    render_card(library, library.plan("classic"), CardRequest(size="a6", layout="compact"))
-    assert render_card(library, library.plan("classic"), req) == cold
+    layout = load_layout("bedside", library)
+    for index in range(len(body_sizes(layout.body_size, layout.min_body_size))):
+        warm = render_card(library, library.plan("classic"), req, StartAt(index))
+        assert warm == cold, f"started at size #{index}"
 
 
 def test_title_option_and_in_a_batch(run, tmp_path):

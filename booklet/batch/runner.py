@@ -300,15 +300,30 @@ def make_request(variant: Variant, library) -> tuple[str, Any, Any]:
     return kind, plan, request
 
 
-def render_variant(variant: Variant, library) -> bytes:
-    kind, plan, request = make_request(variant, library)
-    if kind == "card":
-        from booklet.products.card import render_card
+@dataclass
+class Renderer:
+    """What renders a batch's variants in one process: the library, read once, and where
+    similar cards' fitting last ended (booklet.products.fitting.FitHints)."""
 
-        return render_card(library, plan, request)
-    from booklet.products.booklet import render_book
+    library: Any
+    hints: Any = None
 
-    return render_book(library, plan, request)
+    def render(self, variant: Variant) -> bytes:
+        kind, plan, request = make_request(variant, self.library)
+        if kind == "card":
+            from booklet.products.card import render_card
+
+            return render_card(self.library, plan, request, self.hints)
+        from booklet.products.booklet import render_book
+
+        return render_book(self.library, plan, request)
+
+
+def renderer_for(roots: Sequence[Path]) -> Renderer:
+    from booklet.data.library import load_library
+    from booklet.products.fitting import FitHints
+
+    return Renderer(load_library(list(roots)), FitHints())
 
 
 # --- fingerprints and the manifest ----------------------------------------------------------
@@ -463,12 +478,14 @@ def remove_leftovers(folder: Path) -> int:
 
 # --- running ---------------------------------------------------------------------------------
 
-_WORKER_LIBRARY = None
+# This process's renderer: a pool worker makes it once, in _init_worker (the way a process
+# pool hands state to its tasks); a one-job batch makes it in the parent.
+_RENDERER: Renderer | None = None
 
 
 def _init_worker(roots: list[str]) -> None:
     """Each worker loads the library once and renders many variants with it."""
-    global _WORKER_LIBRARY
+    global _RENDERER
     import gc
     import signal
 
@@ -478,9 +495,7 @@ def _init_worker(roots: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _exit_with_parent()
-    from booklet.data.library import load_library
-
-    _WORKER_LIBRARY = load_library([Path(r) for r in roots])
+    _RENDERER = renderer_for([Path(r) for r in roots])
 
 
 def _exit_with_parent(interval: float = 0.25) -> None:
@@ -502,7 +517,9 @@ def _work(variant: Variant, folder: str) -> tuple[str, int | None, str | None, s
     """Render and write one variant; returns (output, pages, sha256, error, seconds)."""
     started = time.perf_counter()
     try:
-        pdf = render_variant(variant, _WORKER_LIBRARY)
+        if _RENDERER is None:
+            raise RuntimeError("no renderer in this process")
+        pdf = _RENDERER.render(variant)
         target = Path(folder) / variant.output
         make_folders_within(Path(folder), target.parent)
         write_atomic(target, pdf)
@@ -536,7 +553,6 @@ def run_batch(
     report: Callable[[Result, int, int], None],
 ) -> list[Result]:
     """Build every variant not already up to date; always leave a manifest true to the disk."""
-    from booklet.data.library import load_library
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -574,7 +590,7 @@ def run_batch(
         for variant in variants:
             fp = variant_fingerprint(variant, library_print)
             entry = previous.get(variant.output)
-            if not force and is_unchanged(entry, fp, folder / variant.output):
+            if not force and entry is not None and is_unchanged(entry, fp, folder / variant.output):
                 result = Result(
                     variant.name,
                     variant.output,
@@ -614,8 +630,8 @@ def run_batch(
 
         try:
             if jobs <= 1 or len(todo) <= 1:
-                global _WORKER_LIBRARY
-                _WORKER_LIBRARY = load_library(roots)
+                global _RENDERER
+                _RENDERER = renderer_for(roots)
                 for variant, fp in todo:
                     record(variant, fp, _work(variant, str(folder)))
             else:
@@ -708,7 +724,7 @@ def dry_run(plan: BatchPlan, folder: Path, roots: list[Path], only: str | None, 
     library = load_library(roots)
     library_print = library_fingerprint([_builtin(), *roots])
     previous = read_manifest(folder)
-    rows = []
+    rows: list[tuple[Variant, str, str | None]] = []
     for variant in select(plan.variants, only):
         try:
             kind, _, request = make_request(variant, library)

@@ -400,7 +400,7 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
     if not 36 <= size <= 20 * 72:
         raise BookletError("--size must be between 0.5in and 20in.")
     technique = state.library().technique(ident)
-    if to_stdout(output):
+    if output is not None and to_stdout(output):
         from booklet.products.diagram import diagram_bytes
 
         check_output(output)

@@ -81,7 +81,7 @@ def smooth(points: Sequence[Point], per_segment: int = 10) -> list[Point]:
             t = step / per_segment
             t2, t3 = t * t, t * t * t
             out.append(
-                tuple(  # type: ignore[misc]
+                tuple(  # type: ignore[arg-type]
                     0.5
                     * (
                         2 * b

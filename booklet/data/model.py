@@ -31,7 +31,7 @@ class Stroke(NamedTuple):
     order: int | None = None
     contact: str | None = None
     direction: str = "ccw"
-    count: int | None = None
+    count: int | None = None  # type: ignore[assignment]  # a field, shadowing tuple.count
     size: float | None = None
     fingers: int = 4
     returning: bool = False

@@ -301,7 +301,7 @@ def parse_technique(doc: Document, problems: list[Problem], origin: str) -> Tech
     avoid = zone_list(r, data, "avoid", "", ZONES)
     source = r.text(data, "source", "", default="")
     diagram = parse_diagram(r, data["diagram"], "diagram") if "diagram" in data else None
-    if not r.ok:
+    if not r.ok or name is None or summary is None or kind is None or pressure is None:
         return None
     return Technique(
         id=ident,
@@ -484,7 +484,7 @@ def parse_routine(
             step = parse_routine_step(r, item, join("steps", i), known)
             if step:
                 steps.append(step)
-    if not r.ok:
+    if not r.ok or title is None:
         return None
     return Routine(ident, title, description or "", tuple(steps), origin, doc.path)
 

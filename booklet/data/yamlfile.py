@@ -56,7 +56,7 @@ def _loader_class() -> type:
 
     # the C loader is several times faster; fall back when PyYAML was built without it
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = type("CoreSchemaLoader", (base,), {"yaml_implicit_resolvers": {}})
+    loader: Any = type("CoreSchemaLoader", (base,), {"yaml_implicit_resolvers": {}})
     for tag, pattern, first in CORE_SCHEMA:
         loader.add_implicit_resolver(tag, re.compile(pattern), list(first))
     return loader

@@ -208,6 +208,7 @@ def paint(canvas, art: DiagramArt, x: float, y: float) -> None:
 def _draw_text(canvas, s: Shape) -> None:
     canvas.setFillColor(s.fill)
     canvas.setFont(s.font, s.size)
+    assert s.text is not None  # a text shape carries its text
     tx, ty, text = s.text
     if s.anchor == "middle":
         canvas.drawCentredString(tx, ty, text)
@@ -272,7 +273,7 @@ def _format_operators(art: DiagramArt) -> tuple:
             setting("line", f"{_num(s.width)} w {s.cap} J {s.join} j")
             dash = " ".join(_num(d) for d in s.dash) if s.dash else ""
             setting("dash", f"[{dash}] 0 d")
-        ops = s.ops if s.kind == "path" else _circle_ops(*s.circle)
+        ops = s.ops if s.kind == "path" or s.circle is None else _circle_ops(*s.circle)
         for op in ops:
             kind = op[0]
             if kind == "Z":
@@ -310,7 +311,7 @@ def _paint_with_api(canvas, art: DiagramArt, x: float, y: float) -> None:
             if s.dash != dash:
                 canvas.setDash(list(s.dash) if s.dash else [])
                 dash = s.dash
-        if s.kind == "circle":
+        if s.kind == "circle" and s.circle is not None:
             cx, cy, r = s.circle
             canvas.circle(cx, cy, r, stroke=int(s.stroke is not None), fill=int(s.fill is not None))
             continue
@@ -330,7 +331,7 @@ def to_drawing(art: DiagramArt, font: str = "sans"):
     d = Drawing(art.width, art.height)
     d.initialFontName = register(font).regular  # else ReportLab lists unembedded Helvetica
     for s in art.shapes:
-        if s.kind == "text":
+        if s.kind == "text" and s.text is not None:
             tx, ty, text = s.text
             d.add(
                 String(
@@ -343,7 +344,7 @@ def to_drawing(art: DiagramArt, font: str = "sans"):
                     textAnchor=s.anchor,
                 )
             )
-        elif s.kind == "circle":
+        elif s.kind == "circle" and s.circle is not None:
             d.add(Circle(*s.circle, fillColor=s.fill, strokeColor=s.stroke, strokeWidth=s.width))
         else:
             g = GPath(

@@ -7,12 +7,13 @@ size, so fitting a side is a matter of trying smaller body sizes until everythin
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from booklet.data.model import PlannedStep, Technique, format_minutes
 from booklet.draw.diagrams import PALETTE, aspect, diagram_art, hatch_lines, paint
 from booklet.text.fonts import FontFamily
-from booklet.text.paragraph import TextStyle, colour_of, unit_width
+from booklet.text.paragraph import TextBlock, TextStyle, colour_of, unit_width
 from booklet.text.pieces import Piece, Placeable, Stack
 
 __all__ = ["Stack", "Styles", "Gauge", "StepRow", "WarningBox", "DiagramGrid"]
@@ -130,10 +131,10 @@ class StepRow(Piece):
     def __init__(
         self,
         step: PlannedStep,
-        name: Placeable,
+        name: TextBlock,
         minutes: str,
         gauge: Gauge | None,
-        body: list[Placeable],
+        body: Sequence[Placeable],
         spine: Placeable | None,
         styles: Styles,
     ) -> None:
@@ -151,11 +152,11 @@ class StepRow(Piece):
         indent = s * 2.0
         inner = avail_width - indent
         minutes_w = self._minutes_width() + s * 0.6
-        parts = []
+        parts: list[tuple[Placeable, float, float]] = []
         _, h = self.name.wrap(inner - minutes_w, avail_height)
         y = h
         parts.append((self.name, indent, y))
-        for item in ([self.gauge] if self.gauge else []) + self.body:
+        for item in [*([self.gauge] if self.gauge else []), *self.body]:
             _, h = item.wrap(inner, avail_height)
             y += h + s * 0.12
             parts.append((item, indent, y))
@@ -200,7 +201,7 @@ class StepRow(Piece):
 class WarningBox(Piece):
     """A bordered panel with the spine symbol: the one thing nobody may miss."""
 
-    def __init__(self, body: list[Placeable], styles: Styles) -> None:
+    def __init__(self, body: Sequence[Placeable], styles: Styles) -> None:
         self.body = Stack(body, styles.size * 0.2)
         self.styles = styles
 
@@ -234,7 +235,7 @@ class DiagramGrid(Piece):
     def __init__(
         self,
         techniques: list[Technique],
-        captions: list[list[Placeable]],
+        captions: Sequence[Sequence[Placeable]],
         styles: Styles,
         *,
         legend: bool,

@@ -104,7 +104,8 @@ def base_context(plan: Plan, setting: Setting, layout: Fields) -> dict[str, Fiel
 
 def technique_by_id(context: Mapping[str, Any], ident: str) -> Fields:
     """The technique's fields as the plan in this context holds them."""
-    for tech in context["plan"]["techniques"]:
+    techniques: tuple[Fields, ...] = context["plan"]["techniques"]
+    for tech in techniques:
         if tech["id"] == ident:
             return tech
     raise KeyError(ident)

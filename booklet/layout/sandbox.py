@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.runtime import BlockReference, LoopContext, Macro, Undefined, markup_join
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Cycler, Joiner, Namespace
 from jinja2.visitor import NodeTransformer
 
@@ -292,7 +293,7 @@ def _check_replace(text: str, old: Any, new: Any) -> None:
         _check_text(len(text) + count * max(0, len(new) - len(old)))
 
 
-def _check_str_call(text: str, name: str, args: tuple, kwargs: dict) -> None:
+def _check_str_call(text: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     """Before a string method builds its result: would it be too long?"""
     if name not in SAFE_STR_METHODS:
         raise SnippetRefused(
@@ -404,7 +405,9 @@ class SnippetSandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset(BINOPS)
 
-    def compile(self, source: Any, name: Any = None, filename: Any = None, *args: Any, **kw: Any):
+    def compile(
+        self, source: Any, name: Any = None, filename: Any = None, *args: Any, **kw: Any
+    ) -> Any:
         if isinstance(source, str):
             source = self.parse(source, name, filename)
             source = _Budgeted().visit(source)
@@ -426,7 +429,7 @@ class SnippetSandbox(ImmutableSandboxedEnvironment):
             return self._no_field(obj, str(argument))
         return super().getitem(obj, argument)
 
-    def _no_field(self, obj: Mapping, name: str) -> Any:
+    def _no_field(self, obj: Mapping[Any, Any], name: str) -> Any:
         fields = ", ".join(sorted(str(k) for k in obj)) or "none"
         return self.undefined(
             hint=f"'{name}' is not a field here (fields: {fields})", obj=obj, name=name
@@ -437,7 +440,7 @@ class SnippetSandbox(ImmutableSandboxedEnvironment):
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         _budget().charge()
         method_of = getattr(__obj, "__self__", None)
-        wrapped = getattr(__obj, "__wrapped__", None)
+        wrapped: Any = getattr(__obj, "__wrapped__", None)
         if isinstance(getattr(wrapped, "__self__", None), str):  # the sandbox's str.format
             _check_str_call(wrapped.__self__, wrapped.__name__, args, kwargs)
         elif isinstance(__obj, types.BuiltinMethodType) and isinstance(method_of, str):
@@ -525,7 +528,9 @@ class SnippetLoader(BaseLoader):
         raise TemplateNotFound(template)
 
 
-def snippet_environment(folders: tuple[Path, ...], filters: dict[str, Callable[..., Any]]):
+def snippet_environment(
+    folders: tuple[Path, ...], filters: dict[str, Callable[..., Any]]
+) -> SnippetSandbox:
     env = SnippetSandbox(
         loader=SnippetLoader(folders),
         autoescape=True,  # every value is escaped into paragraph markup: `<` and `&` stay text

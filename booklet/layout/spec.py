@@ -22,6 +22,7 @@ from booklet.text.fonts import FAMILY_NAMES
 
 if TYPE_CHECKING:
     from booklet.data.library import Library
+    from booklet.layout.sandbox import SnippetSandbox
 
 MIN_SAFE_MARGIN = 3 * 72 / 25.4  # 3 mm: a laminating pouch's seal must cut no text
 BLOCK_KINDS = ("title", "text", "steps", "diagrams", "warning", "list", "rule", "space")
@@ -131,7 +132,7 @@ def _load(name: str, index: int, library: Library, chain: list[str]) -> Layout:
     doc = load_yaml(folder / "layout.yaml")
     problems: list[Problem] = []
     data = Reader(doc, problems).fields(doc.data, "", (), LAYOUT_FIELDS, "a layout")
-    if problems:
+    if problems or data is None:
         raise ValidationError(problems)
     parent: Layout | None = None
     base = data.get("extends")
@@ -325,7 +326,7 @@ def block_options(r: Reader, kind: str, spec: dict[str, Any], path: str) -> dict
 _ENV_CACHE: dict[tuple[Path, ...], Any] = {}
 
 
-def environment(layout: Layout):
+def environment(layout: Layout) -> SnippetSandbox:
     """The sandbox for a layout's folders, made once per process: compiling is the costly part
     and compiled snippets are never written to disk (nothing read back may run)."""
     env = _ENV_CACHE.get(layout.folders)

@@ -16,7 +16,7 @@ Painter = Callable[[Any, float, float, float], None]
 KEYWORDS = "back massage, routine card"
 
 
-def new_canvas(buffer: io.BytesIO, pagesize: tuple[float, float], title: str, subject: str):
+def new_canvas(buffer: io.BytesIO, pagesize: tuple[float, float], title: str, subject: str) -> Any:
     """A ReportLab canvas with booklet's metadata, same bytes for the same input, and print at
     100% asked of every viewer."""
     from reportlab.pdfgen.canvas import Canvas

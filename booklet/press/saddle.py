@@ -9,6 +9,7 @@ after folding the inner sheets stick out at the fore-edge and lose more there wh
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from booklet.base.errors import BookletError
 from booklet.press.sheets import sheet_size
@@ -84,12 +85,12 @@ def impose_saddle(pdf: bytes, sheet: str | None, creep: float, crop_marks: bool)
         stream = DecodedStreamObject()
         stream.set_data("\n".join(ops).encode("ascii"))
         out[NameObject("/Contents")] = writer._add_object(stream)
-    meta = reader.metadata or {}
+    meta: dict[str, Any] = dict(reader.metadata or {})
     keep = ("/Title", "/Author", "/Subject", "/Creator", "/Keywords")
     writer.add_metadata({k: v for k, v in meta.items() if k in keep})
     prefs = writer.create_viewer_preferences()
-    prefs.duplex = "/DuplexFlipShortEdge"
-    prefs.print_scaling = "/None"
+    prefs.duplex = "/DuplexFlipShortEdge"  # type: ignore[assignment]  # pypdf's typed getter
+    prefs.print_scaling = "/None"  # type: ignore[assignment]
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()

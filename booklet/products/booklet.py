@@ -45,6 +45,7 @@ from booklet.draw.pieces import Gauge, Stack, Styles, WarningBox
 from booklet.layout.context import base_context, frozen, layout_fields, technique_by_id
 from booklet.layout.markup import parse_snippet
 from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, render_snippet
+from booklet.products.fitting import Attempt, body_sizes, largest_fitting
 from booklet.products.requests import BookRequest
 from booklet.text.fonts import FontFamily, register_all
 from booklet.text.glyphs import check_fields, check_glyphs
@@ -471,6 +472,10 @@ class BookBuilder:
         story += marked_paragraphs(self.lines("back.j2"), s)
         return story
 
+    @property
+    def body_sizes(self) -> list[float]:
+        return body_sizes(self.layout.body_size, self.layout.min_body_size)
+
     def _styles(self, size: float) -> Styles:
         return Styles(size, self.fonts, self.layout.colours, self.layout.title_scale)
 
@@ -479,11 +484,17 @@ class BookBuilder:
         if key in self.chosen:
             return build(self._styles(self.chosen[key][0]))
         fw, fh = self.frame_size
-        for size in _sizes(self.layout.body_size, self.layout.min_body_size):
+
+        def attempt(size: float) -> Attempt[list[Flowable]]:
             flowables = build(self._styles(size))
-            if flow_height(flowables, fw, fh) <= fh:
-                self.chosen[key] = (size, None)
-                return flowables
+            return Attempt(flowables, flow_height(flowables, fw, fh) <= fh)
+
+        found = largest_fitting(
+            body_sizes(self.layout.body_size, self.layout.min_body_size), attempt
+        )
+        if found is not None:
+            self.chosen[key] = (found.size, None)
+            return found.built
         self.chosen[key] = (self.layout.body_size, None)
         return build(self.styles)
 
@@ -640,20 +651,27 @@ class BookBuilder:
                 return [title, *right, *bottom]
             side = SideBySide(FillDiagram(tech, width, self.layout.font), right, size)
             return [title, side, Spacer(1, size), *bottom]
-        for size in _sizes(self.layout.body_size, self.layout.min_body_size):
+
+        def attempt(size: float) -> Attempt[tuple[list[Flowable], float | None]]:
             styles = self._styles(size)
             title, right, bottom = self._technique_parts(number, tech, styles)
             fixed = flow_height([title, *bottom], fw, fh)
             if tech.diagram is None:
-                if fixed + flow_height(right, fw, fh) <= fh:
-                    self.chosen[key] = (size, None)
-                    return [title, *right, *bottom]
-                continue
+                fits = fixed + flow_height(right, fw, fh) <= fh
+                return Attempt(([title, *right, *bottom], None), fits)
             width = self._largest_diagram(tech, right, size, fh - fixed - size)
-            if width is not None:
-                self.chosen[key] = (size, width)
-                side = SideBySide(FillDiagram(tech, width, self.layout.font), right, size)
-                return [title, side, Spacer(1, size), *bottom]
+            if width is None:
+                return Attempt(([], None), False)
+            side = SideBySide(FillDiagram(tech, width, self.layout.font), right, size)
+            return Attempt(([title, side, Spacer(1, size), *bottom], width), True)
+
+        found = largest_fitting(
+            body_sizes(self.layout.body_size, self.layout.min_body_size), attempt
+        )
+        if found is not None:
+            flowables, found_width = found.built
+            self.chosen[key] = (found.size, found_width)
+            return flowables
         # Too much for one page: the diagram fills the first page, the text follows.
         small = Styles(
             self.layout.min_body_size, self.fonts, self.layout.colours, self.layout.title_scale
@@ -803,14 +821,6 @@ def flow_height(flowables: list[Flowable], width: float, height: float) -> float
     for f in flowables:
         total += f.wrap(width, height)[1] + f.getSpaceBefore() + f.getSpaceAfter()
     return total
-
-
-def _sizes(start: float, minimum: float) -> list[float]:
-    sizes, size = [], start
-    while size >= minimum - 1e-6:
-        sizes.append(round(size, 2))
-        size -= 0.25
-    return sizes or [minimum]
 
 
 def build_book(library: Library, plan: Plan, req: BookRequest) -> tuple[bytes, BookInfo]:

@@ -21,6 +21,7 @@ from booklet.layout.markup import parse_snippet
 from booklet.layout.spec import Block, Layout, load_layout, render_snippet
 from booklet.press.marks import MARK_ZONE, crop_marks
 from booklet.press.pdf import Painter, new_canvas, set_duplex
+from booklet.products.fitting import Attempt, FitHints, body_sizes, largest_fitting
 from booklet.products.requests import CardRequest
 from booklet.text.fonts import FontFamily, register
 from booklet.text.glyphs import check_glyphs
@@ -28,11 +29,6 @@ from booklet.text.markup import Para
 from booklet.text.paragraph import Span, TextBlock, TextStyle, colour_of
 from booklet.text.pieces import Piece, Rule, Space, Stack
 
-SIZE_STEP = 0.25
-# The body size each side last fitted at, per layout, size and techniques: a later card with
-# the same shape starts its search there. Only where to start is remembered; the size chosen
-# is always the largest that fits, checked afresh, so the output is the same either way.
-_FIT_HINTS: dict[tuple, int] = {}
 MIN_DIAGRAM_WIDTH = 1.05 * 72
 MAX_DIAGRAM_WIDTH = 3.2 * 72
 
@@ -67,7 +63,9 @@ def trim_size(layout: Layout, req: CardRequest) -> tuple[float, float]:
     return w, h
 
 
-def build_card(library: Library, plan: Plan, req: CardRequest) -> Card:
+def build_card(
+    library: Library, plan: Plan, req: CardRequest, hints: FitHints | None = None
+) -> Card:
     if req.title is not None:  # checked when the request was made (booklet.products.requests)
         plan = plan._replace(title=req.title)
     layout = load_layout(req.layout, library)
@@ -90,7 +88,9 @@ def build_card(library: Library, plan: Plan, req: CardRequest) -> Card:
     context = snippet_context(plan, setting, layout, trim, sides)
     side_list = [("front", layout.front)] + ([("back", layout.back)] if sides == 2 else [])
     for name, blocks in side_list:
-        card.sides.append(fit_side(name, blocks, layout, fonts, context, plan, setting, trim))
+        card.sides.append(
+            fit_side(name, blocks, layout, fonts, context, plan, setting, trim, hints)
+        )
     return card
 
 
@@ -111,106 +111,92 @@ def fit_side(
     plan: Plan,
     setting: Setting,
     trim: tuple[float, float],
+    hints: FitHints | None = None,
 ) -> SideArt:
     width = trim[0] - 2 * layout.margin
     height = trim[1] - 2 * layout.margin
     texts = SnippetCache(layout, context)
+    heights = Heights()
 
-    def attempt(size: float) -> tuple[list[Piece], float, float]:
+    def attempt(size: float) -> Attempt[tuple[list[Piece], float, float]]:
         styles = Styles(size, fonts, layout.colours, layout.title_scale)
         items = build_blocks(blocks, layout, styles, texts, plan, setting, fonts)
-        return items, measure(items, width, height, styles.gap), styles.gap
+        used = measure(items, width, height, styles.gap, heights)
+        return Attempt((items, used, styles.gap), used <= height + 0.01)
 
     sizes = body_sizes(layout.body_size, layout.min_body_size)
-    best = None
-    hint_key = (
-        layout.path,
-        layout.body_size,
-        trim,
-        name,
-        tuple(s.technique.id for s in plan.steps),
-    )
-    start = _FIT_HINTS.get(hint_key, 0)
-    items, used, gap = attempt(sizes[start])
-    if used <= height + 0.01 and start == 0:
-        best = (sizes[0], items, used, gap)  # the layout's own size fits: one try
-    else:
-        if used <= height + 0.01:
-            k = start
-        else:
-            # Wrapped text grows about with the square of its size (taller lines, and more of
-            # them), so aim straight at the size that should fit, then step to the largest
-            # that does.
-            fixed = sum(i.minimum_height(width) for i in items if isinstance(i, DiagramGrid))
-            ratio = max(0.0, height - fixed) / max(used - fixed, 1e-6)
-            k = min(range(1, len(sizes)), key=lambda j: abs(sizes[j] - sizes[start] * ratio**0.5))
-            k = max(k, start + 1) if start + 1 < len(sizes) else k
-            items, used, gap = attempt(sizes[k])
-        step = -1 if used <= height + 0.01 else 1  # fits: try larger; else smaller
-        if step < 0:
-            best = (sizes[k], items, used, gap)
-        while 0 <= k + step < len(sizes):
-            k += step
-            items, used, gap = attempt(sizes[k])
-            fits = used <= height + 0.01
-            if fits:
-                best = (sizes[k], items, used, gap)
-            if fits != (step < 0):
-                break
-    if best is not None:
-        _FIT_HINTS[hint_key] = sizes.index(best[0])
+
+    def aim(first: Attempt[tuple[list[Piece], float, float]]) -> int:
+        # Wrapped text grows about with the square of its size (taller lines, and more of
+        # them), so aim straight at the size that should fit.
+        items, used, _ = first.built
+        fixed = sum(i.minimum_height(width) for i in items if isinstance(i, DiagramGrid))
+        ratio = max(0.0, height - fixed) / max(used - fixed, 1e-6)
+        size = sizes[start] * ratio**0.5
+        return min(range(1, len(sizes)), key=lambda j: abs(sizes[j] - size))
+
+    shape = (layout.path, layout.body_size, trim, name, tuple(s.technique.id for s in plan.steps))
+    start = hints.start(shape) if hints is not None else 0
+    best = largest_fitting(sizes, attempt, start, aim)
     if best is None:
-        items, used, _ = attempt(sizes[-1])
+        _, used, _ = attempt(sizes[-1]).built
         raise FitError(
             f"the {name} of the '{layout.name}' card does not fit on {describe_size(*trim)}: "
             f"it needs {used:.0f} pt of height but has {height:.0f} pt, even at the smallest "
             f"legible size ({sizes[-1]:g} pt). Use a larger --size (e.g. 5x7), fewer "
             "techniques, or another --layout (compact fits more)."
         )
-    size, items, used, gap = best
-    used = settle(items, width, height, gap)
+    if hints is not None:
+        hints.remember(shape, best.position)
+    items, _, gap = best.built
+    used = settle(items, width, height, gap, heights)
     return SideArt(
-        name, items, gap, size, trim[0], trim[1], layout.margin, layout.colours["background"], used
+        name,
+        items,
+        gap,
+        best.size,
+        trim[0],
+        trim[1],
+        layout.margin,
+        layout.colours["background"],
+        used,
     )
 
 
-def body_sizes(start: float, minimum: float) -> list[float]:
-    sizes = []
-    size = start
-    while size >= minimum - 1e-6:
-        sizes.append(round(size, 2))
-        size -= SIZE_STEP
-    return sizes or [minimum]
-
-
-def measure(items: list[Piece], width: float, height: float, gap: float) -> float:
+def measure(items: list[Piece], width: float, height: float, gap: float, heights: Heights) -> float:
     """Height the items need; a diagram grid counts at its smallest legible size."""
     total = 0.0
     for item in items:
         if isinstance(item, DiagramGrid):
             total += item.minimum_height(width)
         else:
-            total += wrap_once(item, width, height)
+            total += heights.of(item, width, height)
     return total + gap * max(0, len(items) - 1)
 
 
-def wrap_once(item: Piece, width: float, height: float) -> float:
-    """Wrap, unless this item was already wrapped at this width: line breaking is the costly
-    part of a card, and measuring then settling would otherwise do it twice."""
-    key = (width, height)
-    if getattr(item, "_wrapped_at", None) != key:
-        item._wrapped_height = item.wrap(width, height)[1]
-        item._wrapped_at = key
-    return item._wrapped_height
+class Heights:
+    """Heights of pieces already wrapped at a width: line breaking is the costly part of a
+    card, and measuring then settling a side would otherwise do it twice."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Piece, float, float, float]] = {}
+
+    def of(self, item: Piece, width: float, height: float) -> float:
+        known = self._known.get(id(item))
+        if known is not None and known[0] is item and known[1:3] == (width, height):
+            return known[3]
+        wrapped = item.wrap(width, height)[1]
+        self._known[id(item)] = (item, width, height, wrapped)  # holding it keeps id() unique
+        return wrapped
 
 
-def settle(items: list[Piece], width: float, height: float, gap: float) -> float:
+def settle(items: list[Piece], width: float, height: float, gap: float, heights: Heights) -> float:
     """Final wrap: diagram grids grow into the height the other blocks leave free."""
     fixed = 0.0
     grids = [i for i in items if isinstance(i, DiagramGrid)]
     for item in items:
         if not isinstance(item, DiagramGrid):
-            fixed += wrap_once(item, width, height)
+            fixed += heights.of(item, width, height)
     free = height - fixed - gap * max(0, len(items) - 1)
     for grid in grids:
         grid.target_height = free / len(grids)
@@ -420,8 +406,12 @@ def card_pdf(card: Card, req: CardRequest) -> bytes:
     return buffer.getvalue()
 
 
-def render_card(library: Library, plan: Plan, req: CardRequest) -> bytes:
-    card = build_card(library, plan, req)
+def render_card(
+    library: Library, plan: Plan, req: CardRequest, hints: FitHints | None = None
+) -> bytes:
+    """The card's PDF. `hints` lets many similar cards (a batch) start their fitting where
+    the last one ended: fewer tries, the same bytes."""
+    card = build_card(library, plan, req, hints)
     if req.sheet:
         from booklet.press.sheets import card_sheets
 

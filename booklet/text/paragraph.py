@@ -232,9 +232,9 @@ def break_words(words: list[Word | None], base_size: float, width: float) -> lis
             line_w, line_size = _split_long_word(parts, width, runs, lines, base_size)
         else:
             for text, font, size, colour in parts:
-                last = runs[-1] if runs else None
-                if last and last[1] == font and last[2] == size and last[3] == colour:
-                    last[0] += text
+                tail = runs[-1] if runs else None
+                if tail and tail[1] == font and tail[2] == size and tail[3] == colour:
+                    tail[0] += text
                 else:
                     runs.append([text, font, size, colour])
                 if size > line_size:

@@ -7,6 +7,7 @@ page can hold a piece (through `book.as_flowable`), but cards never need to impo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 
@@ -75,7 +76,7 @@ class Rule(Piece):
 class Stack(Piece):
     """Pieces (or paragraphs) one under another, with a little space between them."""
 
-    def __init__(self, items: list[Placeable], spacing: float = 0.0) -> None:
+    def __init__(self, items: Sequence[Placeable], spacing: float = 0.0) -> None:
         self.items = items
         self.spacing = spacing
         self.sizes: list[tuple[float, float]] = []
