@@ -39,6 +39,11 @@ def apply_metadata(canvas: Any, title: str, subject: str, author: str = "booklet
     canvas.setCreator(f"booklet {__version__}")
     canvas.setAuthor(author)
     canvas.setKeywords(KEYWORDS)
+    print_at_actual_size(canvas)
+
+
+def print_at_actual_size(canvas: Any) -> None:
+    """Ask the print dialog not to shrink the page to fit: a card must come out at its size."""
     canvas.setViewerPreference("PrintScaling", "None")
 
 

@@ -12,6 +12,7 @@ import io
 from typing import Any
 
 from booklet.base.errors import BookletError
+from booklet.base.internals import add_object
 from booklet.press.sheets import sheet_size
 
 MARK_ROOM = 18.0
@@ -68,7 +69,7 @@ def impose_saddle(pdf: bytes, sheet: str | None, creep: float, crop_marks: bool)
         form[NameObject("/BBox")] = ArrayObject(FloatObject(v) for v in page.mediabox)
         if "/Resources" in page:
             form[NameObject("/Resources")] = page["/Resources"].clone(writer)
-        forms.append(writer._add_object(form.flate_encode()))
+        forms.append(add_object(writer, form.flate_encode()))
     y = (sh - h) / 2
     marks = _marks(sw, sh, w, h, crop_marks)
     for index, (left, right) in enumerate(saddle_order(padded)):
@@ -84,7 +85,7 @@ def impose_saddle(pdf: bytes, sheet: str | None, creep: float, crop_marks: bool)
         out[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): xobjects})
         stream = DecodedStreamObject()
         stream.set_data("\n".join(ops).encode("ascii"))
-        out[NameObject("/Contents")] = writer._add_object(stream)
+        out[NameObject("/Contents")] = add_object(writer, stream)
     meta: dict[str, Any] = dict(reader.metadata or {})
     keep = ("/Title", "/Author", "/Subject", "/Creator", "/Keywords")
     writer.add_metadata({k: v for k, v in meta.items() if k in keep})

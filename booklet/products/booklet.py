@@ -30,6 +30,7 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from booklet import __version__
 from booklet.base.errors import BookletError, FitError
+from booklet.base.internals import paragraph_lines_kept, skip_saving
 from booklet.base.units import describe_size, parse_size
 from booklet.data.library import Library
 from booklet.data.model import (
@@ -45,6 +46,7 @@ from booklet.draw.pieces import Gauge, Stack, Styles, WarningBox
 from booklet.layout.context import base_context, frozen, layout_fields, technique_by_id
 from booklet.layout.markup import parse_snippet
 from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, render_snippet
+from booklet.press.pdf import print_at_actual_size
 from booklet.products.fitting import Attempt, body_sizes, largest_fitting
 from booklet.products.requests import BookRequest
 from booklet.text.fonts import FontFamily, register_all
@@ -85,10 +87,24 @@ class Marker(Flowable):
         self.info.titles[self.key] = self.title
 
 
-class Planning:
-    """Set during the page-numbering pass: pages are laid out, but nothing needs painting."""
+def planning(canvas: Any) -> bool:
+    """Is this the page-numbering pass's canvas? Pages are laid out there, nothing painted."""
+    return bool(getattr(canvas, "planning", False))
 
-    active = False
+
+def canvas_for(save: bool) -> Any:
+    """The canvas class a booklet pass builds on: every booklet PDF asks viewers to print at
+    100% (booklet.press.pdf); the planning pass's canvas says it is one."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    class BookletCanvas(Canvas):
+        planning = not save
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            print_at_actual_size(self)
+
+    return BookletCanvas
 
 
 class BookParagraph(Paragraph):
@@ -101,13 +117,13 @@ class BookParagraph(Paragraph):
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
         # platypus's split may drop the broken lines (blPara); then break them again
-        if availWidth != self._wrapped_for or "blPara" not in self.__dict__:
+        if availWidth != self._wrapped_for or not paragraph_lines_kept(self):
             self._wrapped_size = super().wrap(availWidth, availHeight)
             self._wrapped_for = availWidth
         return self._wrapped_size
 
     def draw(self) -> None:
-        if not Planning.active:
+        if not planning(self.canv):
             super().draw()
 
 
@@ -125,7 +141,7 @@ class FillDiagram(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
-        if Planning.active:
+        if planning(self.canv):
             return
         art = diagram_art(self.technique.diagram, self.width, False, True, self.font)
         paint(self.canv, art, 0, 0)
@@ -383,18 +399,15 @@ class BookBuilder:
             ]
         )
         story = self._story(info, contents, notes)
-        doc._doSave = int(save)  # the planning pass only needs page numbers, not a file
+        skip_saving(doc, save)  # the planning pass only needs page numbers, not a file
         try:
-            Planning.active = not save
-            doc.build(story)
+            doc.build(story, canvasmaker=canvas_for(save))
         except (LayoutError, ValueError) as exc:  # platypus reports a page too small either way
             del exc  # its text names ReportLab's internals, not the user's content
             raise FitError(
                 f"part of the booklet (a diagram or a long block of text) does not fit on a "
                 f"{describe_size(w, h)} page. Use a larger --size, such as a6, or shorter text."
             ) from None
-        finally:
-            Planning.active = False
         info.pages = doc.page
         self._check_single_pages(info)
         return buffer.getvalue()

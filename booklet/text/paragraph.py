@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
+from booklet.base.internals import canvas_document, subset_state
 from booklet.text.fonts import FontFamily, describe_chars, face, font_label, missing_chars
 from booklet.text.pieces import Piece
 
@@ -356,7 +357,7 @@ class TextBlock(Piece):
         from reportlab.lib.rl_accel import escapePDF, fp_str
         from reportlab.pdfbase.pdfmetrics import getFont
 
-        doc = canvas._doc
+        doc = canvas_document(canvas)
         style = self.style
         ops = ["BT"]
         current: list = [None, None]  # the font and size, and the colour, already set
@@ -409,7 +410,7 @@ def encode(font, text: str, doc) -> list[tuple[int, bytes]]:
     character; most of a card's characters were seen before. Once every character of `text`
     has its code and all codes fit the first subset, one str.translate gives the same bytes.
     Anything else (a new character, a second subset) goes to splitString itself."""
-    state = getattr(font, "state", {}).get(doc)
+    state = subset_state(font, doc)
     assignments = getattr(state, "assignments", None)
     if assignments is None or getattr(state, "nextCode", 256) >= 256:
         return font.splitString(text, doc)

@@ -1,0 +1,40 @@
+"""The one place booklet reaches into ReportLab's and pypdf's private parts.
+
+Each use saves real time or bytes (see where they are called) and has no public equivalent.
+pyproject.toml caps both libraries at the major version these were checked against, and
+tests/test_internals.py fails loudly, naming the attribute, if an upgrade moves any of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def canvas_document(canvas: Any) -> Any:
+    """A ReportLab canvas's PDF document: fonts keep their subset state per document, and the
+    card text engine encodes through it (reportlab.pdfbase.ttfonts)."""
+    return canvas._doc
+
+
+def subset_state(font: Any, document: Any) -> Any:
+    """A TrueType font's subset assignments for one document, or None before its first use:
+    reading them lets card text skip splitString's per-character loop."""
+    return getattr(font, "state", {}).get(document)
+
+
+def skip_saving(doc_template: Any, save: bool) -> None:
+    """A platypus build that lays pages out without writing a file: the booklet's
+    page-numbering pass needs page numbers only."""
+    doc_template._doSave = int(save)
+
+
+def paragraph_lines_kept(paragraph: Any) -> bool:
+    """Whether a platypus paragraph still holds its broken lines (`split` may drop them), so a
+    wrap at the same width can be skipped."""
+    return "blPara" in paragraph.__dict__
+
+
+def add_object(writer: Any, obj: Any) -> Any:
+    """An indirect object in a pypdf writer: each booklet page is placed as one form XObject
+    by reference, instead of merging pages (30 times faster)."""
+    return writer._add_object(obj)

@@ -1,0 +1,55 @@
+"""ReportLab and pypdf internals booklet relies on (booklet/base/internals.py): if an upgrade
+moves one, this fails by name, before anything prints wrong."""
+
+from __future__ import annotations
+
+import io
+
+from booklet.base import internals
+
+
+def test_reportlab_canvas_keeps_its_document_and_fonts_their_subset_state():
+    from reportlab.pdfbase.pdfdoc import PDFDocument
+    from reportlab.pdfbase.pdfmetrics import getFont
+    from reportlab.pdfgen.canvas import Canvas
+
+    from booklet.text.fonts import register
+
+    face = register("sans").regular
+    canvas = Canvas(io.BytesIO())
+    document = internals.canvas_document(canvas)
+    assert isinstance(document, PDFDocument), "Canvas._doc moved"
+    font = getFont(face)
+    assert internals.subset_state(font, document) is None
+    font.splitString("abc", document)
+    state = internals.subset_state(font, document)
+    assert state is not None, "TTFont.state moved"
+    assert {ord(c) for c in "abc"} <= set(state.assignments), "subset assignments moved"
+    assert isinstance(state.nextCode, int)
+
+
+def test_platypus_can_lay_out_without_saving_and_paragraphs_keep_their_lines():
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
+
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(buffer)
+    doc.addPageTemplates([PageTemplate("p", [Frame(36, 36, 200, 200)])])
+    source = __import__("inspect").getsource(BaseDocTemplate)
+    assert "getattr(self,'_doSave',1)" in source, "BaseDocTemplate no longer reads _doSave"
+    internals.skip_saving(doc, False)
+    paragraph = Paragraph("words " * 40, ParagraphStyle("s"))
+    doc.build([paragraph])
+    assert buffer.getvalue() == b"", "a build with _doSave off wrote a file"
+    fresh = Paragraph("words " * 40, ParagraphStyle("s"))
+    fresh.wrap(200, 200)
+    assert internals.paragraph_lines_kept(fresh), "Paragraph.blPara moved"
+
+
+def test_pypdf_writer_adds_indirect_objects():
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, IndirectObject
+
+    writer = PdfWriter()
+    reference = internals.add_object(writer, DecodedStreamObject())
+    assert isinstance(reference, IndirectObject), "PdfWriter._add_object moved"
