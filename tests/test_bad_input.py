@@ -76,8 +76,8 @@ TABLE = [
     (
         "card --layout gift",
         2,
-        "Error: layout 'gift' is a booklet layout. Use `booklet book --layout gift`, or a card "
-        "layout such as bedside.",
+        "Error: layout 'gift' is a booklet layout, not a card layout. Choose a card layout such "
+        "as bedside (see the layouts list).",
     ),
     (
         "card --back-offset 1mm",
@@ -95,14 +95,14 @@ TABLE = [
         "card --layout large-print --size 3x5",
         2,
         "Error: the front of the 'large-print' card does not fit on 3x5: it needs 635 pt of height "
-        "but has 331 pt, even at the smallest legible size (12 pt). Use a larger --size (e.g. "
-        "5x7), fewer techniques, or another --layout (compact fits more).",
+        "but has 331 pt, even at the smallest legible size (12 pt). Use a larger size (e.g. "
+        "5x7), fewer techniques, or another layout (compact fits more).",
     ),
     (
         "book --layout bedside",
         2,
-        "Error: layout 'bedside' is a card layout. Use `booklet card --layout bedside`, or a "
-        "booklet layout such as gift.",
+        "Error: layout 'bedside' is a card layout, not a booklet layout. Choose a booklet layout "
+        "such as gift (see the layouts list).",
     ),
     ("book --impose fold", 2, "Error: Invalid value for '--impose': 'fold' is not 'saddle'."),
     (

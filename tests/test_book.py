@@ -256,9 +256,9 @@ def test_user_technique_and_layout_in_a_booklet(run, make_library, tmp_path):
 def test_wrong_kind_of_layout_and_stray_options(run):
     result = run("book", "--layout", "bedside", "-o", "x.pdf")
     assert result.exit_code == 2
-    assert "layout 'bedside' is a card layout." in result.stderr
+    assert "layout 'bedside' is a card layout, not a booklet layout." in result.stderr
     result = run("card", "--layout", "gift", "-o", "x.pdf")
-    assert "layout 'gift' is a booklet layout." in result.stderr
+    assert "layout 'gift' is a booklet layout, not a card layout." in result.stderr
     result = run("book", "--sheet", "a4", "-o", "x.pdf")
     assert result.exit_code == 2
     assert "Invalid value for '--sheet': applies only to a booklet imposed for" in result.stderr

@@ -212,8 +212,8 @@ def test_too_much_for_a_small_card_fails_clearly(run, tmp_path):
     assert result.exit_code == 2
     assert result.stderr == (
         "Error: the front of the 'large-print' card does not fit on 3x5: it needs 635 pt of "
-        "height but has 331 pt, even at the smallest legible size (12 pt). Use a larger --size "
-        "(e.g. 5x7), fewer techniques, or another --layout (compact fits more).\n"
+        "height but has 331 pt, even at the smallest legible size (12 pt). Use a larger size "
+        "(e.g. 5x7), fewer techniques, or another layout (compact fits more).\n"
     )
     assert (tmp_path / "x.pdf").read_bytes() == b"old"  # the good file is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.pdf"]

@@ -719,7 +719,7 @@ def select(variants: list[Variant], only: str | None) -> list[Variant]:
 def dry_run(plan: BatchPlan, folder: Path, roots: list[Path], only: str | None, force: bool):
     """Check every variant as far as possible without rendering: (variant, state, error)."""
     from booklet.data.library import load_library
-    from booklet.layout.spec import load_layout
+    from booklet.layout.spec import load_layout, require_kind
 
     library = load_library(roots)
     library_print = library_fingerprint([_builtin(), *roots])
@@ -729,10 +729,7 @@ def dry_run(plan: BatchPlan, folder: Path, roots: list[Path], only: str | None, 
         try:
             kind, _, request = make_request(variant, library)
             layout = load_layout(request.layout, library)
-            if layout.kind != kind:
-                raise BookletError(
-                    f"layout '{layout.name}' is a {layout.kind} layout, not a {kind}."
-                )
+            require_kind(layout, kind)
             fp = variant_fingerprint(variant, library_print)
             unchanged = not force and is_unchanged(
                 previous.get(variant.output), fp, folder / variant.output
@@ -747,7 +744,7 @@ def check_batch_file(path: Path, roots: Sequence[Path]) -> list[Problem]:
     """Every problem `booklet batch` would meet before rendering, each at its file and line:
     the file's shape, then each variant's options, routine and layout (`booklet validate`)."""
     from booklet.data.library import load_library
-    from booklet.layout.spec import load_layout
+    from booklet.layout.spec import load_layout, require_kind
 
     try:
         plan = load_batch(path)
@@ -761,10 +758,10 @@ def check_batch_file(path: Path, roots: Sequence[Path]) -> list[Problem]:
         try:
             kind, _, request = make_request(variant, library)
             layout = load_layout(request.layout, library)
-            if layout.kind != kind:
-                raise variant.option_error(
-                    "layout", f"'{layout.name}' is a {layout.kind} layout, not a {kind} layout."
-                )
+            try:
+                require_kind(layout, kind)
+            except BookletError as exc:
+                raise variant.option_error("layout", exc.problem.message) from None
         except BookletError as exc:
             problem = exc.problem
             if problem.file is None:  # an unknown routine, technique or layout

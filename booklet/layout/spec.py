@@ -472,6 +472,20 @@ def load_layout_folder(folder: Path, library: Library) -> tuple[Layout, Library]
     return layout, stacked
 
 
+KIND_NAMES = {"card": "card", "book": "booklet"}
+EXAMPLE_LAYOUTS = {"card": "bedside", "book": "gift"}
+
+
+def require_kind(layout: Layout, kind: str) -> None:
+    """The one check that a layout makes the product asked for."""
+    if layout.kind != kind:
+        raise BookletError(
+            f"layout '{layout.name}' is a {KIND_NAMES[layout.kind]} layout, not a "
+            f"{KIND_NAMES[kind]} layout. Choose a {KIND_NAMES[kind]} layout such as "
+            f"{EXAMPLE_LAYOUTS[kind]} (see the layouts list)."
+        )
+
+
 def with_overrides(layout: Layout, **changes: Any) -> Layout:
     return layout._replace(**{k: v for k, v in changes.items() if v is not None})
 

@@ -19,8 +19,12 @@ def mark_lines(canvas: Any, lines: list[tuple[float, float, float, float]]) -> N
     canvas.restoreState()
 
 
-def crop_marks(canvas: Any, x: float, y: float, w: float, h: float, bleed: float) -> None:
-    """Thin marks on the trim lines, starting beyond the bleed so none shows after cutting."""
+Line = tuple[float, float, float, float]
+
+
+def crop_mark_lines(x: float, y: float, w: float, h: float, bleed: float) -> list[Line]:
+    """Marks on the trim lines of a w x h box at (x, y), starting beyond the bleed so none
+    shows after cutting: the same marks on a card, a sheet of cards and a booklet spread."""
     start = bleed + MARK_GAP
     end = bleed + MARK_ZONE - 2
     lines = []
@@ -28,4 +32,17 @@ def crop_marks(canvas: Any, x: float, y: float, w: float, h: float, bleed: float
         lines += [(cx, y - start, cx, y - end), (cx, y + h + start, cx, y + h + end)]
     for cy in (y, y + h):
         lines += [(x - start, cy, x - end, cy), (x + w + start, cy, x + w + end, cy)]
-    mark_lines(canvas, lines)
+    return lines
+
+
+def crop_marks(canvas: Any, x: float, y: float, w: float, h: float, bleed: float) -> None:
+    mark_lines(canvas, crop_mark_lines(x, y, w, h, bleed))
+
+
+def mark_operators(lines: list[Line], dash: tuple[float, ...] = ()) -> str:
+    """The same marks as raw PDF operators, for pages built without a canvas (imposition)."""
+    pattern = " ".join(f"{d:g}" for d in dash)
+    ops = [f"q {MARK_WIDTH:g} w 0 G [{pattern}] 0 d"]
+    ops += [f"{x1:.3f} {y1:.3f} m {x2:.3f} {y2:.3f} l S" for x1, y1, x2, y2 in lines]
+    ops.append("Q")
+    return "\n".join(ops)

@@ -13,6 +13,7 @@ from typing import Any
 
 from booklet.base.errors import BookletError
 from booklet.base.internals import add_object
+from booklet.press.marks import crop_mark_lines, mark_operators
 from booklet.press.sheets import sheet_size
 
 MARK_ROOM = 18.0
@@ -56,7 +57,7 @@ def impose_saddle(pdf: bytes, sheet: str | None, creep: float, crop_marks: bool)
     w, h = pw * scale, ph * scale
     sheets = padded // 4
     if creep < 0 or creep > w / 4:
-        raise BookletError(f"--creep must be between 0 and {w / 4 / 72:.2f}in for this booklet.")
+        raise BookletError(f"creep must be between 0 and {w / 4 / 72:.2f}in for this booklet.")
     writer = PdfWriter()
     # Each booklet page becomes one form XObject, placed by reference: nothing is re-parsed.
     forms = []
@@ -101,19 +102,8 @@ def _marks(sw: float, sh: float, w: float, h: float, crop_marks: bool) -> str:
     """PDF operators for the dashed fold marks (and crop marks) every sheet side carries."""
     x = sw / 2
     y0, y1 = (sh - h) / 2, (sh + h) / 2
-    ops = [
-        "q 0.4 w 0 G [3 2] 0 d",
-        f"{x:.3f} 0 m {x:.3f} {min(y0 - 2, 14):.3f} l S",
-        f"{x:.3f} {sh:.3f} m {x:.3f} {max(y1 + 2, sh - 14):.3f} l S",
-        "[] 0 d",
-    ]
+    folds = [(x, 0.0, x, min(y0 - 2, 14)), (x, sh, x, max(y1 + 2, sh - 14))]
+    ops = mark_operators(folds, dash=(3, 2))
     if crop_marks:
-        left, right = x - w, x + w
-        for cx in (left, right):
-            ops.append(f"{cx:.3f} {y0 - 3:.3f} m {cx:.3f} {y0 - 15:.3f} l S")
-            ops.append(f"{cx:.3f} {y1 + 3:.3f} m {cx:.3f} {y1 + 15:.3f} l S")
-        for cy in (y0, y1):
-            ops.append(f"{left - 3:.3f} {cy:.3f} m {left - 15:.3f} {cy:.3f} l S")
-            ops.append(f"{right + 3:.3f} {cy:.3f} m {right + 15:.3f} {cy:.3f} l S")
-    ops.append("Q")
-    return "\n".join(ops)
+        ops += "\n" + mark_operators(crop_mark_lines(x - w, y0, 2 * w, h, 0.0))
+    return ops

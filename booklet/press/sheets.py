@@ -98,7 +98,7 @@ def plan_grid(sheet: tuple[float, float], card: tuple[float, float]) -> Grid:
     if not options:
         raise BookletError(
             f"a {card[0] / 72:.2f} x {card[1] / 72:.2f} in card does not fit on this sheet with "
-            "room for cut marks. Use a larger --sheet or a smaller --size."
+            "room for cut marks. Use a larger sheet or a smaller size."
         )
     return max(options, key=lambda g: (g.count, not g.rotated))
 

@@ -45,7 +45,7 @@ from booklet.draw.diagrams import aspect, diagram_art, paint
 from booklet.draw.pieces import Gauge, Stack, Styles, WarningBox
 from booklet.layout.context import base_context, frozen, layout_fields, technique_by_id
 from booklet.layout.markup import parse_snippet
-from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, render_snippet
+from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, render_snippet, require_kind
 from booklet.press.pdf import print_at_actual_size
 from booklet.products.fitting import Attempt, body_sizes, largest_fitting
 from booklet.products.requests import BookRequest
@@ -307,11 +307,7 @@ def check_request_text(req: BookRequest, fonts: FontFamily) -> None:
 class BookBuilder:
     def __init__(self, library: Library, plan: Plan, req: BookRequest) -> None:
         self.layout = load_layout(req.layout, library)
-        if self.layout.kind != "book":
-            raise BookletError(
-                f"layout '{self.layout.name}' is a card layout. Use `booklet card --layout "
-                f"{self.layout.name}`, or a booklet layout such as gift."
-            )
+        require_kind(self.layout, "book")
         self.plan, self.req = plan, req
         self.setting = library.require_setting()
         self.fonts = register_all(self.layout.font)
@@ -406,7 +402,7 @@ class BookBuilder:
             del exc  # its text names ReportLab's internals, not the user's content
             raise FitError(
                 f"part of the booklet (a diagram or a long block of text) does not fit on a "
-                f"{describe_size(w, h)} page. Use a larger --size, such as a6, or shorter text."
+                f"{describe_size(w, h)} page. Use a larger size, such as a6, or shorter text."
             ) from None
         info.pages = doc.page
         self._check_single_pages(info)
@@ -419,8 +415,7 @@ class BookBuilder:
             "contents"
         ] + 1:
             raise FitError(
-                "the contents page does not fit on one page. Use a larger --size or fewer "
-                "techniques."
+                "the contents page does not fit on one page. Use a larger size or fewer techniques."
             )
 
     # --- page decorations ---------------------------------------------------------------

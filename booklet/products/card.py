@@ -18,7 +18,7 @@ from booklet.data.model import Plan, Setting
 from booklet.draw.pieces import DiagramGrid, Gauge, StepRow, Styles, WarningBox, minutes_label
 from booklet.layout.context import base_context, layout_fields, technique_by_id
 from booklet.layout.markup import parse_snippet
-from booklet.layout.spec import Block, Layout, load_layout, render_snippet
+from booklet.layout.spec import Block, Layout, load_layout, render_snippet, require_kind
 from booklet.press.marks import MARK_ZONE, crop_marks
 from booklet.press.pdf import Painter, new_canvas, set_duplex
 from booklet.products.fitting import Attempt, FitHints, body_sizes, largest_fitting
@@ -69,16 +69,12 @@ def build_card(
     if req.title is not None:  # checked when the request was made (booklet.products.requests)
         plan = plan._replace(title=req.title)
     layout = load_layout(req.layout, library)
-    if layout.kind != "card":
-        raise BookletError(
-            f"layout '{layout.name}' is a booklet layout. Use `booklet book --layout "
-            f"{layout.name}`, or a card layout such as bedside."
-        )
+    require_kind(layout, "card")
     setting = library.require_setting()
     sides = req.sides or layout.sides
     if sides == 2 and not layout.back:
         raise BookletError(
-            f"layout '{layout.name}' has one side only. Drop --sides 2 or choose a two-sided "
+            f"layout '{layout.name}' has one side only. Ask for one side, or choose a two-sided "
             "layout such as bedside."
         )
     fonts = register(layout.font)
@@ -143,8 +139,8 @@ def fit_side(
         raise FitError(
             f"the {name} of the '{layout.name}' card does not fit on {describe_size(*trim)}: "
             f"it needs {used:.0f} pt of height but has {height:.0f} pt, even at the smallest "
-            f"legible size ({sizes[-1]:g} pt). Use a larger --size (e.g. 5x7), fewer "
-            "techniques, or another --layout (compact fits more)."
+            f"legible size ({sizes[-1]:g} pt). Use a larger size (e.g. 5x7), fewer "
+            "techniques, or another layout (compact fits more)."
         )
     if hints is not None:
         hints.remember(shape, best.position)
