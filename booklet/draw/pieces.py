@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from booklet.data.model import PlannedStep, Technique, format_minutes
-from booklet.draw.diagrams import PALETTE, aspect, diagram_art, hatch_lines, paint
+from booklet.draw.diagrams import (
+    DiagramArt,
+    Ink,
+    aspect,
+    diagram_art,
+    hatched_box,
+    paint,
+)
 from booklet.text.fonts import FontFamily
 from booklet.text.paragraph import TextBlock, TextStyle, colour_of, unit_width
 from booklet.text.pieces import Piece, Placeable, Stack
@@ -110,19 +117,13 @@ class Gauge(Piece):
         self.label.drawOn(c, self.boxes_width, self.height - self.label.height)
 
 
-def spine_swatch(canv, x: float, y: float, w: float, h: float, ink=None) -> None:
-    """The hatched band the diagrams use for the spine, as an inline symbol."""
-    canv.saveState()
-    canv.setFillColor(colour_of(WHITE))
-    canv.rect(x, y, w, h, stroke=0, fill=1)
-    canv.setStrokeColor(colour_of(PALETTE["spine_hatch"]))
-    canv.setLineWidth(max(0.4, h * 0.07))
-    for xa, ya, xb, yb in hatch_lines(x, y, x + w, y + h, max(1.0, h * 0.24)):
-        canv.line(xa, ya, xb, yb)
-    canv.setStrokeColor(colour_of(PALETTE["spine_edge"]))
-    canv.setLineWidth(max(0.5, h * 0.09))
-    canv.rect(x, y, w, h, stroke=1, fill=0)
-    canv.restoreState()
+def spine_swatch(canv: Any, x: float, y: float, w: float, h: float) -> None:
+    """The diagrams' spine symbol (diagrams.hatched_box), small and inline: one drawing of it
+    for diagrams, step rows and warning boxes alike."""
+    shapes = hatched_box(
+        0, 0, w, h, max(1.0, h * 0.24), Ink(), max(0.4, h * 0.07), max(0.5, h * 0.09)
+    )
+    paint(canv, DiagramArt(w, h, tuple(shapes)), x, y)
 
 
 class StepRow(Piece):
