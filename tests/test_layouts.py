@@ -136,3 +136,13 @@ def test_user_text_cannot_inject_markup_through_a_snippet(run, make_library, tmp
     assert result.exit_code == 0, result.output
     text = " ".join(page_texts(tmp_path / "o.pdf")[0].split())
     assert "Tom & Jerry's <i>routine</i> <img src='x.png'/>" in text
+
+
+def test_a_booklet_layout_refuses_card_only_settings(run, make_library):
+    lib = make_library({"layouts/mine/layout.yaml": "extends: gift\nlandscape: true\nsides: 2\n"})
+    result = run("--library", lib, "validate", lib)
+    assert result.exit_code == 2
+    assert "landscape: applies to card layouts only; a booklet layout has no landscape." in (
+        result.stderr
+    )
+    assert "sides: applies to card layouts only" in result.stderr

@@ -221,6 +221,10 @@ def parse_layout(doc: Document, name: str, folder: Path, parent: Layout | None) 
     kind = r.choice(data, "kind", "", LAYOUT_KINDS, "layout kind", default=p.kind if p else "card")
     if kind == "card" and sides == 2 and not back:
         r.problem("sides", "is 2 but the layout has no `back` blocks. Add them or use sides: 1.")
+    if kind == "book":
+        for key in ("landscape", "sides", "front", "back"):
+            if key in data:
+                r.problem(key, f"applies to card layouts only; a booklet layout has no {key}.")
     if kind == "card" and not front:
         r.problem("front", "the layout has no `front` blocks. List at least one.")
     layout = Layout(
