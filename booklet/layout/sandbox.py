@@ -86,7 +86,12 @@ SAFE_STR_METHODS = frozenset(
         "zfill",
     )
 )
-REMOVED_FILTERS = ("random",)  # not the same bytes from the same inputs
+REMOVED_FILTERS = ("random",)
+# Filters that turn whatever they are given into text: a large list would become a large text.
+TEXT_MAKING_FILTERS = frozenset(
+    ("string", "tojson", "pprint", "escape", "e", "forceescape", "urlize", "xmlattr", "safe")
+    + ("capitalize", "title", "upper", "lower", "trim", "striptags", "format", "list")
+)  # not the same bytes from the same inputs
 REMOVED_GLOBALS = ("lipsum",)  # random, and an easy way to make megabytes
 
 
@@ -348,10 +353,10 @@ def _guard_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]
             wrap = values[4] if len(values) > 4 else kwargs.get("wrapstring") or "\n"
             lines = len(value) // max(1, width if isinstance(width, int) else 1) + 1
             _check_text(len(value) + lines * len(str(wrap)))
-        elif name in ("center", "truncate", "batch", "slice", "round"):
-            pass  # their numbers are bounded above
-        else:
+        elif name in TEXT_MAKING_FILTERS:
             _check_text(sum(weight(v) for v in [*values, *kwargs.values()]), "what it works on")
+        # Every other filter (length, first, sort, map, center with its bounded width, …)
+        # returns at most what it was given, which was itself built within the limits.
         result = function(*args, **kwargs)
         if isinstance(result, str):
             _check_text(len(result))

@@ -8,7 +8,7 @@ and step up or down; where it starts changes how many tries it takes, never the 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from typing import Generic, NamedTuple, TypeVar
+from typing import Generic, TypeVar
 
 SIZE_STEP = 0.25
 T = TypeVar("T")
@@ -24,17 +24,25 @@ def body_sizes(start: float, minimum: float) -> list[float]:
     return sizes or [minimum]
 
 
-class Attempt(NamedTuple, Generic[T]):
+class Attempt(Generic[T]):
     """What was built at one size, and whether it fits."""
 
-    built: T
-    fits: bool
+    __slots__ = ("built", "fits")
+
+    def __init__(self, built: T, fits: bool) -> None:
+        self.built = built
+        self.fits = fits
 
 
-class Fitted(NamedTuple, Generic[T]):
-    position: int
-    size: float
-    built: T
+class Fitted(Generic[T]):
+    """The size that fits, its place in the list of sizes, and what was built at it."""
+
+    __slots__ = ("built", "position", "size")
+
+    def __init__(self, position: int, size: float, built: T) -> None:
+        self.position = position
+        self.size = size
+        self.built = built
 
 
 def largest_fitting(

@@ -12,7 +12,6 @@ in a batch). Nothing here names a command-line flag.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from booklet.base.errors import BookletError, shown
@@ -74,8 +73,7 @@ class CardRequest(NamedTuple):
     title: str | None = None
 
 
-@dataclass(frozen=True)
-class BookRequest:
+class BookRequest(NamedTuple):
     layout: str = "gift"
     size: str | None = None
     title: str | None = None

@@ -247,6 +247,7 @@ def break_words(words: list[Word | None], base_size: float, width: float) -> lis
     return lines
 
 
+@lru_cache(maxsize=4096)
 def _check_drawable(text: str, font: str) -> None:
     """The last line of defence of the glyph check: whatever a card draws, from wherever it
     came, is never a silent empty box. (The data and snippet checks name the field first.)"""
