@@ -671,13 +671,17 @@ def _run_pool(todo, folder: Path, roots: list[Path], jobs: int, record) -> None:
     # Small chunks: few enough round trips to be cheap, small enough to keep both busy.
     size = max(1, min(16, len(todo) // (jobs * 8)))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    futures: dict = {}
-    recorded: set = set()
+    futures: dict[Any, list[tuple[Variant, str]]] = {}
+    recorded: dict[Any, int] = {}  # how many of each chunk's outcomes are in the results
 
-    def record_chunk(future) -> None:
-        recorded.add(future)
-        for (variant, fp), outcome in zip(futures[future], future.result(), strict=True):
-            record(variant, fp, outcome)
+    def record_chunk(future: Any) -> None:
+        """Record a finished chunk's outcomes, carrying on where an interrupt left off: a
+        Ctrl-C in the middle of one must not lose the rest of it from the manifest."""
+        outcomes = list(zip(futures[future], future.result(), strict=True))
+        while recorded.get(future, 0) < len(outcomes):
+            (variant, fp), outcome = outcomes[recorded.get(future, 0)]
+            record(variant, fp, outcome)  # twice at worst (keyed by output), never lost
+            recorded[future] = recorded.get(future, 0) + 1
 
     try:
         futures = {
@@ -690,7 +694,7 @@ def _run_pool(todo, folder: Path, roots: list[Path], jobs: int, record) -> None:
         # every file that did get written into the manifest, so it matches the disk.
         pool.shutdown(wait=True, cancel_futures=True)
         for future in futures:
-            if future not in recorded and future.done() and not future.cancelled():
+            if future.done() and not future.cancelled():
                 with contextlib.suppress(Exception):
                     record_chunk(future)
         raise

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from booklet.data.model import PlannedStep, Technique, format_minutes
@@ -120,10 +121,14 @@ class Gauge(Piece):
 def spine_swatch(canv: Any, x: float, y: float, w: float, h: float) -> None:
     """The diagrams' spine symbol (diagrams.hatched_box), small and inline: one drawing of it
     for diagrams, step rows and warning boxes alike."""
-    shapes = hatched_box(
-        0, 0, w, h, max(1.0, h * 0.24), Ink(), max(0.4, h * 0.07), max(0.5, h * 0.09)
-    )
-    paint(canv, DiagramArt(w, h, tuple(shapes)), x, y)
+    paint(canv, _swatch_art(round(w, 2), round(h, 2)), x, y)
+
+
+@lru_cache(maxsize=64)
+def _swatch_art(w: float, h: float) -> DiagramArt:
+    """One display list per swatch size: its operators are then formatted once, not per card."""
+    gap, hatch, edge = max(1.0, h * 0.24), max(0.4, h * 0.07), max(0.5, h * 0.09)
+    return DiagramArt(w, h, tuple(hatched_box(0, 0, w, h, gap, Ink(), hatch, edge)))
 
 
 class StepRow(Piece):

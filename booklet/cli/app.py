@@ -1,0 +1,217 @@
+"""The command's frame: the group and its global options, the state commands share, errors
+turned into one line, and shell completion of names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from booklet import __version__
+from booklet.base.errors import BookletError, Terminated
+
+if TYPE_CHECKING:
+    from booklet.data.library import Library
+
+
+class UserError(click.ClickException):
+    """Our own error, shown as a message with exit code 2 (bad input), never a traceback."""
+
+    exit_code = 2
+
+
+class InternalError(click.ClickException):
+    exit_code = 1
+
+
+GLOBAL_FLAGS = ("--debug", "-q", "--quiet", "-v", "--verbose")
+GLOBAL_WITH_VALUE = ("--library",)
+
+
+class BookletGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Global options are accepted after the command too (`booklet card --library x`):
+        they are moved in front of it before click parses."""
+        before: list[str] = []
+        moved: list[str] = []
+        after: list[str] = []
+        command_seen = False
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                (after if command_seen else before).extend(args[i:])
+                break
+            if arg in GLOBAL_WITH_VALUE and i + 1 < len(args):
+                (moved if command_seen else before).extend(args[i : i + 2])
+                i += 2
+                continue
+            if command_seen and (arg in GLOBAL_FLAGS or arg.startswith("--library=")):
+                moved.append(arg)
+            elif command_seen:
+                after.append(arg)
+            else:
+                before.append(arg)
+                command_seen = arg in self.commands
+            i += 1
+        if command_seen and moved:
+            command = before.pop()
+            args = [*before, *moved, command, *after]
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BookletError as exc:
+            raise UserError(str(exc)) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Terminated:
+            click.echo("Stopped (SIGTERM).", err=True)
+            raise click.exceptions.Exit(143) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(130) from None
+        except BrokenPipeError:
+            # `booklet techniques | head`: the reader has gone; stop quietly, as a shell
+            # command killed by SIGPIPE would (no message, exit 141).
+            import os
+            import sys
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(141) from None
+        except Exception as exc:
+            state = ctx.find_object(State)
+            if state is not None and state.debug:
+                raise
+            raise InternalError(
+                f"internal error: {type(exc).__name__}: {exc}. This is a bug in booklet; "
+                "run again with --debug for the details and report it."
+            ) from None
+
+
+@dataclass
+class State:
+    library_roots: list[Path] = field(default_factory=list)
+    debug: bool = False
+    verbosity: int = 0  # -1 quiet, 0 normal, 1 verbose
+    _library: Library | None = None
+
+    started: float = field(default_factory=lambda: __import__("time").perf_counter())
+
+    def elapsed(self) -> float:
+        import time
+
+        return time.perf_counter() - self.started
+
+    def say(self, message: str) -> None:
+        """A result (what was written) on standard output, unless -q."""
+        if self.verbosity >= 0:
+            click.echo(message)
+
+    def detail(self, message: str) -> None:
+        """More about what happened, on standard error, with -v."""
+        if self.verbosity > 0:
+            click.echo(message, err=True)
+
+    def library(self) -> Library:
+        if self._library is None:
+            from booklet.data.library import load_library
+
+            self._library = load_library(self.library_roots)
+        return self._library
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+# --- completion: names from the libraries the command line names -----------------------------
+
+
+def _completion_library(ctx: click.Context) -> Library | None:
+    from booklet.data.library import library_paths_from_env, load_library
+
+    roots = list(ctx.find_root().params.get("libraries") or ()) or library_paths_from_env()
+    try:
+        return load_library([Path(r) for r in roots])
+    except BookletError:
+        return None
+
+
+def _complete(names: Any) -> Any:
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+        library = _completion_library(ctx)
+        if library is None:
+            return []
+        return sorted(n for n in names(library) if n.startswith(incomplete))
+
+    return complete
+
+
+complete_routines = _complete(lambda lib: lib.routines)
+complete_techniques = _complete(lambda lib: lib.techniques)
+complete_layouts = _complete(lambda lib: lib.layouts)
+complete_ids = _complete(lambda lib: [*lib.techniques, *lib.routines])
+
+
+def complete_sizes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from booklet.base.units import NAMED_SIZES
+
+    return [n for n in NAMED_SIZES if n.startswith(incomplete.lower())]
+
+
+def current_state() -> State:
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_object(State) if ctx is not None else None
+    return state if state is not None else State()
+
+
+@click.group(
+    cls=BookletGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "--version", prog_name="booklet")
+@click.option(
+    "--library",
+    "libraries",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="BOOKLET_LIBRARY",
+    metavar="DIR",
+    help="A user library folder stacked over the built-in one (repeatable; later wins by id). "
+    "Also read from BOOKLET_LIBRARY, folders separated by the path separator.",
+)
+@click.option("--debug", is_flag=True, help="Show the full traceback of an internal error.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Also say what was made: pages, size, time.")
+@click.pass_context
+def cli(
+    ctx: click.Context, libraries: tuple[Path, ...], debug: bool, quiet: bool, verbose: bool
+) -> None:
+    """Print-ready back-massage routine cards and gift booklets.
+
+    \b
+    Example:
+      booklet card                      # the classic routine on a 4x6 in card
+      booklet techniques                # what the library holds
+    """
+    if quiet and verbose:
+        raise click.UsageError("give -q or -v, not both.")
+    ctx.obj = State(list(libraries), debug, -1 if quiet else 1 if verbose else 0)
+
+
+def echo_json(data: Any) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    for row in rows:
+        lines.append("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return "\n".join(lines)

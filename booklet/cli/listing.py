@@ -1,0 +1,171 @@
+"""Commands that say what the libraries hold, and check them: techniques, routines, layouts,
+show, validate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from booklet.base.errors import BookletError
+from booklet.cli.app import (
+    State,
+    cli,
+    complete_ids,
+    echo_json,
+    pass_state,
+    table,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+# --- listing ---------------------------------------------------------------------------------
+
+
+def listing(rows: list[dict[str, Any]], as_json: bool, shown: dict[str, tuple]) -> None:
+    """Rows as JSON, or as a table; `shown` renames a column and formats its values."""
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("(none)")
+        return
+    headers = [shown.get(k, (k,))[0] for k in rows[0]]
+    cells = [
+        [str(shown[k][1](v)) if k in shown else str(v) for k, v in row.items()] for row in rows
+    ]
+    click.echo(table(cells, headers))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_state
+def techniques(state: State, as_json: bool) -> None:
+    """List the techniques in the library.
+
+    \b
+    Example:
+      booklet techniques --json
+    """
+    from booklet.data.model import format_minutes
+
+    lib = state.library()
+    rows = [
+        {
+            "id": t.id,
+            "name": t.name,
+            "kind": t.kind,
+            "pressure": t.pressure,
+            "minutes": t.minutes,
+            "origin": t.origin,
+        }
+        for t in (lib.techniques[k] for k in sorted(lib.techniques))
+    ]
+    listing(rows, as_json, {"minutes": ("min", format_minutes)})
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_state
+def routines(state: State, as_json: bool) -> None:
+    """List the routines in the library, with their total time.
+
+    \b
+    Example:
+      booklet routines
+    """
+    from booklet.data.model import format_minutes, plan_routine
+
+    lib = state.library()
+    rows = []
+    for ident in sorted(lib.routines):
+        routine = lib.routines[ident]
+        plan = plan_routine(routine, lib.techniques)
+        rows.append(
+            {
+                "id": routine.id,
+                "title": routine.title,
+                "steps": [s.technique.id for s in plan.steps],
+                "total_minutes": plan.total_minutes,
+                "origin": routine.origin,
+            }
+        )
+    listing(rows, as_json, {"steps": ("steps", len), "total_minutes": ("min", format_minutes)})
+
+
+@cli.command()
+@click.argument("ident", metavar="ID", shell_complete=complete_ids)
+@pass_state
+def show(state: State, ident: str) -> None:
+    """Show one technique or routine in full.
+
+    \b
+    Example:
+      booklet show fan-stroke
+    """
+    from booklet.cli import describe
+
+    lib = state.library()
+    if ident in lib.techniques:
+        click.echo(describe.technique(lib.techniques[ident]))
+    elif ident in lib.routines:
+        click.echo(describe.routine(lib.plan(ident), lib.routines[ident]))
+    else:
+        from booklet.data.schema import did_you_mean
+
+        known = sorted(lib.techniques) + sorted(lib.routines)
+        raise BookletError(
+            f"no technique or routine '{ident}'.{did_you_mean(ident, known)} "
+            "See `booklet techniques` and `booklet routines`."
+        )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@pass_state
+def validate(state: State, paths: tuple[Path, ...]) -> None:
+    """Check technique, routine, layout, setting and batch files; report every problem at once.
+
+    PATHS are files or folders (a library folder, its techniques/ or layouts/, single files,
+    or a batch file, whose every variant is checked as `booklet batch` would build it). Exits 0
+    when everything is valid, 2 otherwise.
+
+    \b
+    Example:
+      booklet validate techniques/ mylib/
+    """
+    from booklet.batch.runner import check_batch_file
+    from booklet.products.check import check_paths
+
+    count = check_paths(list(paths), state.library_roots, check_batch=check_batch_file)
+    state.say(f"OK: {count} file(s) valid.")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_state
+def layouts(state: State, as_json: bool) -> None:
+    """List the layouts, with their sides and default size.
+
+    \b
+    Example:
+      booklet layouts --json
+    """
+    from booklet.layout.spec import list_layouts
+
+    lib = state.library()
+    rows = [
+        {
+            "name": lay.name,
+            "kind": lay.kind,
+            "sides": lay.sides,
+            "size": lay.size,
+            "origin": lib.layout_origins[lay.name],
+            "description": lay.description,
+        }
+        for lay in list_layouts(lib)
+    ]
+    listing(rows, as_json, {})

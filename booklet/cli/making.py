@@ -1,0 +1,343 @@
+"""Commands that make PDFs: card, book, diagram, calibrate, and example files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from booklet.base.errors import BookletError
+from booklet.cli.app import (
+    State,
+    cli,
+    complete_layouts,
+    complete_routines,
+    complete_techniques,
+    current_state,
+    pass_state,
+)
+from booklet.cli.outputs import (
+    LENGTH,
+    check_output,
+    make_request,
+    named_output,
+    size_option,
+    to_stdout,
+    write_outputs,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+@cli.command()
+@click.argument("ident", metavar="TECHNIQUE", shell_complete=complete_techniques)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write; .pdf, .png or .svg by its ending (- writes a PDF to standard "
+    "output). Default: TECHNIQUE.pdf.",
+)
+@click.option("--size", type=LENGTH, default="3in", show_default=True, help="Diagram width.")
+@click.option("--grayscale", is_flag=True, help="Draw in shades of grey, as a laser printer would.")
+@pass_state
+def diagram(state: State, ident: str, output: Path | None, size: float, grayscale: bool) -> None:
+    """Draw one technique's back diagram as a PDF, PNG or SVG.
+
+    \b
+    Example:
+      booklet diagram fan-stroke -o fan.png --size 60mm --grayscale
+    """
+    from booklet.products.diagram import write_diagram
+
+    if not 36 <= size <= 20 * 72:
+        raise BookletError("--size must be between 0.5in and 20in.")
+    technique = state.library().technique(ident)
+    if output is not None and to_stdout(output):
+        from booklet.products.diagram import diagram_bytes
+
+        check_output(output)
+        write_outputs(output, diagram_bytes(technique, ".pdf", size, grayscale), png=False)
+        return
+    written = write_diagram(technique, output or Path(f"{ident}.pdf"), size, grayscale)
+    current_state().say(str(written))
+
+
+@cli.command()
+@click.argument("routine", required=False, shell_complete=complete_routines)
+@click.option(
+    "-t",
+    "--technique",
+    "techniques",
+    multiple=True,
+    shell_complete=complete_techniques,
+    metavar="ID",
+    help="Pick techniques in this order instead of a routine (repeatable).",
+)
+@click.option(
+    "--layout",
+    default="bedside",
+    show_default=True,
+    shell_complete=complete_layouts,
+    help="Layout name; see `booklet layouts`.",
+)
+@size_option("the layout's size (bedside: 4x6)")
+@click.option("--title", help="Card title. Default: the routine's title.")
+@click.option("--landscape", is_flag=True, help="Turn the page sideways.")
+@click.option(
+    "--sides",
+    metavar="1|2",
+    help="1 = front only; 2 = front and back. Default: the layout's.",
+)
+@click.option(
+    "--bleed",
+    metavar="LENGTH",
+    help="Extend backgrounds past the trim by this much, up to 0.5in (e.g. 0.125in, 3mm). "
+    "Default: none.",
+)
+@click.option("--crop-marks", is_flag=True, help="Draw crop marks outside the trim (and bleed).")
+@click.option(
+    "--sheet",
+    type=click.Choice(["letter", "a4"], case_sensitive=False),
+    help="Tile as many cards as fit on this paper, with cut marks.",
+)
+@click.option(
+    "--flip",
+    type=click.Choice(["long", "short"]),
+    default="long",
+    show_default=True,
+    help="Duplex flip edge: where backs go on the back sheet.",
+)
+@click.option(
+    "--back-offset",
+    metavar="X,Y",
+    help="Shift the back sheet by X,Y to correct duplex misalignment, e.g. 1mm,-0.5mm "
+    "(measure it with `booklet calibrate`). Default: none.",
+)
+@click.option("--png", is_flag=True, help="Also write a PNG preview of each page beside the PDF.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PDF to write (- for standard output). Default: named after what it holds, e.g. "
+    "classic-bedside-4x6.pdf.",
+)
+@pass_state
+def card(
+    state: State,
+    routine: str | None,
+    techniques: tuple[str, ...],
+    layout: str,
+    size: str | None,
+    title: str | None,
+    landscape: bool,
+    sides: str | None,
+    bleed: str | None,
+    crop_marks: bool,
+    sheet: str | None,
+    flip: str,
+    back_offset: str | None,
+    png: bool,
+    output: Path | None,
+) -> None:
+    """Render a routine card: the classic routine on a 4x6 in bedside card by default.
+
+    \b
+    Examples:
+      booklet card                                  # classic routine, 4x6 in, two sides
+      booklet card gentle --size a6 --bleed 3mm --crop-marks
+      booklet card -t fan-stroke -t raking --layout compact
+      booklet card --sheet letter --flip long -o sheet.pdf
+      booklet card gentle --title "Sam's evening routine"
+    """
+    from booklet.products.card import render_card
+    from booklet.products.requests import card_request
+
+    options = {
+        "layout": layout,
+        "size": size,
+        "title": title,
+        "landscape": landscape,
+        "sides": sides,
+        "bleed": bleed,
+        "crop_marks": crop_marks,
+        "sheet": sheet,
+        "flip": flip,
+        "back_offset": back_offset,
+    }
+    req = make_request(card_request, options)
+    lib = state.library()
+    plan = lib.plan(routine, techniques)
+    extras = ["landscape"] * req.landscape + ([f"on-{req.sheet}"] if req.sheet else [])
+    out = output or named_output(lib, plan.id, techniques, req.layout, req.size, extras)
+    check_output(out, png)
+    write_outputs(out, render_card(lib, plan, req), png)
+
+
+@cli.command()
+@click.option(
+    "--sheet",
+    type=click.Choice(["letter", "a4"], case_sensitive=False),
+    default="letter",
+    show_default=True,
+    help="Paper to test.",
+)
+@click.option(
+    "--flip",
+    type=click.Choice(["long", "short"]),
+    default="long",
+    show_default=True,
+    help="The duplex flip edge you will print with.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="calibrate.pdf",
+    show_default=True,
+    help="PDF to write (- for standard output).",
+)
+def calibrate(sheet: str, flip: str, output: Path) -> None:
+    """Write a duplex alignment test page, to measure --back-offset for your printer.
+
+    \b
+    Example:
+      booklet calibrate --sheet a4 --flip long -o test.pdf
+    """
+    from booklet.press.sheets import calibration_pdf
+
+    check_output(output)
+    write_outputs(output, calibration_pdf(sheet.lower(), flip), png=False)
+
+
+@cli.command()
+@click.argument("routine", required=False, shell_complete=complete_routines)
+@click.option(
+    "-t",
+    "--technique",
+    "techniques",
+    multiple=True,
+    shell_complete=complete_techniques,
+    metavar="ID",
+    help="Pick techniques in this order instead of a routine (repeatable).",
+)
+@click.option(
+    "--layout",
+    default="gift",
+    show_default=True,
+    shell_complete=complete_layouts,
+    help="Booklet layout name; see `booklet layouts`.",
+)
+@size_option("the layout's size (gift: a5)")
+@click.option("--title", help="Cover title. Default: the routine's title.")
+@click.option("--for", "for_name", metavar="NAME", help="Who the booklet is for.")
+@click.option("--from", "from_name", metavar="NAME", help="Who gives it.")
+@click.option("--message", help="A dedication message for the first inside page.")
+@click.option(
+    "--impose",
+    type=click.Choice(["saddle"]),
+    help="Arrange pages two-up on sheets in saddle-stitch order, ready to fold.",
+)
+@click.option(
+    "--sheet",
+    type=click.Choice(["letter", "a4"], case_sensitive=False),
+    help="Paper for --impose. Default: a4 for A-sizes, letter otherwise.",
+)
+@click.option(
+    "--creep",
+    metavar="LENGTH",
+    help="With --impose: move the innermost pages this far toward the fold "
+    "(e.g. 0.5mm, up to 5mm), less for outer sheets, to make up for paper thickness.",
+)
+@click.option("--crop-marks", is_flag=True, help="With --impose: crop marks around each spread.")
+@click.option("--png", is_flag=True, help="Also write a PNG preview of each page beside the PDF.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PDF to write (- for standard output). Default: named after what it holds, e.g. "
+    "classic-gift-a5.pdf.",
+)
+@pass_state
+def book(
+    state: State,
+    routine: str | None,
+    techniques: tuple[str, ...],
+    layout: str,
+    size: str | None,
+    title: str | None,
+    for_name: str | None,
+    from_name: str | None,
+    message: str | None,
+    impose: str | None,
+    sheet: str | None,
+    creep: str | None,
+    crop_marks: bool,
+    png: bool,
+    output: Path | None,
+) -> None:
+    """Render the gift booklet: cover, contents, a page per technique, notes, back cover.
+
+    \b
+    Examples:
+      booklet book --for Sam --from Alex --message "For Sunday evenings."
+      booklet book gentle --size half-letter --impose saddle --sheet letter -o fold.pdf
+    """
+    from booklet.products.booklet import render_book
+    from booklet.products.requests import book_request
+
+    options = {
+        "layout": layout,
+        "size": size,
+        "title": title,
+        "for": for_name,
+        "from": from_name,
+        "message": message,
+        "impose": impose,
+        "sheet": sheet,
+        "creep": creep,
+        "crop_marks": crop_marks,
+    }
+    req = make_request(book_request, options)
+    lib = state.library()
+    plan = lib.plan(routine, techniques)
+    extras = [f"saddle-{req.sheet}" if req.sheet else "saddle"] if req.impose else []
+    out = output or named_output(lib, plan.id, techniques, req.layout, req.size, extras)
+    check_output(out, png)
+    write_outputs(out, render_book(lib, plan, req), png)
+
+
+EXAMPLES = ("batch",)
+
+
+@cli.command()
+@click.argument("name", metavar="NAME", type=click.Choice(EXAMPLES))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (- for standard output). Default: NAME.yaml in this folder.",
+)
+def example(name: str, output: Path | None) -> None:
+    """Write an example file to start from: `batch` is a batch of cards and booklets.
+
+    \b
+    Example:
+      booklet example batch && booklet batch batch.yaml -o out
+    """
+    from booklet.base.files import read_bounded, write_atomic
+    from booklet.data.library import builtin_root
+
+    data = read_bounded(builtin_root() / "examples" / f"{name}.yaml", 256 * 1024)
+    out = output or Path(f"{name}.yaml")
+    if to_stdout(out):
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    if out.exists() or out.is_symlink():
+        raise BookletError("already exists. Remove it, or give another name with -o.", file=out)
+    write_atomic(out, data)
+    current_state().say(str(out))

@@ -1,0 +1,122 @@
+"""Where a command's PDF goes, and how its options become a request: shared by the commands
+that make things."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from booklet.base.errors import BookletError
+from booklet.cli.app import (
+    complete_sizes,
+    current_state,
+)
+
+if TYPE_CHECKING:
+    from booklet.data.library import Library
+
+
+class LengthType(click.ParamType):
+    """A length with a unit (`2in`, `60mm`, `9pt`), converted to points."""
+
+    name = "length"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if isinstance(value, float):
+            return value
+        from booklet.base.units import parse_length
+
+        try:
+            return parse_length(value)
+        except BookletError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+LENGTH = LengthType()
+
+
+def to_stdout(out: Path | None) -> bool:
+    """`-o -` means standard output, as in click and most command-line tools."""
+    return out is not None and str(out) == "-"
+
+
+def check_output(out: Path, png: bool = False) -> None:
+    """Before any work: can the output be written where the user asked?"""
+    if to_stdout(out):
+        if png:
+            raise BookletError("--png needs a file name with -o, not - (standard output).")
+        if sys.stdout.buffer.isatty():
+            raise BookletError(
+                "-o - would write a PDF onto the terminal. Redirect it (> card.pdf) or pipe it."
+            )
+        return
+    from booklet.base.files import check_target
+
+    check_target(out)
+
+
+def write_outputs(out: Path, pdf: bytes, png: bool) -> None:
+    """Write the PDF (and its PNG previews) atomically and say where they went; `-` sends the
+    PDF to standard output instead, and nothing else goes there."""
+    from booklet.base.files import write_atomic
+
+    if to_stdout(out):
+        check_output(out, png)
+        stream = sys.stdout.buffer
+        stream.write(pdf)
+        stream.flush()
+        return
+    write_atomic(out, pdf)
+    state = current_state()
+    state.say(str(out))
+    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+    state.detail(f"{out}: {pages} page(s), {len(pdf) / 1024:.1f} KB, in {state.elapsed():.2f} s")
+    if png:
+        from booklet.press.preview import write_previews
+
+        for path in write_previews(pdf, out):
+            state.say(str(path))
+
+
+def named_output(
+    lib: Library,
+    routine: str,
+    techniques: tuple[str, ...],
+    layout: str,
+    size: str | None,
+    extras: list[str],
+) -> Path:
+    """A file name that says what the PDF holds (`classic-bedside-4x6.pdf`,
+    `fan-stroke+raking-compact-3x5.pdf`), so different outputs never overwrite each other."""
+    from booklet.layout.spec import load_layout
+
+    what = "+".join(techniques) if techniques else routine
+    size = size or load_layout(layout, lib).size
+    name = "-".join([what, layout, size.lower().replace(" ", ""), *extras])
+    return Path(re.sub(r"[^\w.+-]", "_", name)[:150] + ".pdf")
+
+
+def make_request(builder: Any, options: dict[str, Any]) -> Any:
+    """A request from the command line's options; a bad value is click's usage error, naming
+    the option as it is typed (`--crop-marks`)."""
+    from booklet.products.requests import OptionError
+
+    try:
+        return builder(options)
+    except OptionError as exc:
+        flag = "--" + exc.option.replace("_", "-")
+        raise click.BadParameter(exc.reason, param_hint=f"'{flag}'") from None
+
+
+def size_option(default_help: str):
+    return click.option(
+        "--size",
+        metavar="SIZE",
+        shell_complete=complete_sizes,
+        help="Page size: 3x5, 4x6, 5x7, a7, a6, a5, half-letter, or WxH with units "
+        f"(100x150mm, 4.25x5.5in). Default: {default_help}.",
+    )
