@@ -78,13 +78,9 @@ def test_contents_page_numbers_match_the_sections(default_book):
     texts = page_texts(default_book)
     contents = texts[2].split("Contents", 1)[1]
     entries = re.findall(r"^\s*(\S.*?)\n\s*(\d+)$", contents, re.M)
-    assert [title for title, _ in entries] == [
-        "Before you begin",
-        "The pressure scale",
-        *NAMES,
-        "Your routine",
-        "Notes",
-    ]
+    titles = [title for title, _ in entries]
+    notes = ["Notes"] if titles[-1:] == ["Notes"] else []  # only when pages are left over
+    assert titles == ["Before you begin", "The pressure scale", *NAMES, "Your routine", *notes]
     for title, page in entries:
         heading = [line for line in texts[int(page) - 1].splitlines() if line.strip()][1]
         assert title in heading, (title, page, heading)

@@ -211,9 +211,9 @@ def test_too_much_for_a_small_card_fails_clearly(run, tmp_path):
     result = run("card", "--layout", "large-print", "--size", "3x5", "-o", "x.pdf")
     assert result.exit_code == 2
     assert result.stderr == (
-        "Error: the front of the 'large-print' card does not fit on 3x5: it needs 635 pt of "
+        "Error: the front of the 'large-print' card does not fit on 3x5: it needs 679 pt of "
         "height but has 331 pt, even at the smallest legible size (12 pt). Use a larger size "
-        "(e.g. 5x7), fewer techniques, or another layout (compact fits more).\n"
+        "(e.g. half-letter), fewer techniques, or another layout (compact fits more).\n"
     )
     assert (tmp_path / "x.pdf").read_bytes() == b"old"  # the good file is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.pdf"]
@@ -226,7 +226,7 @@ COMBOS = [
     ("bedside", "4x6", "short", True),
     ("compact", "3x5", "classic", False),
     ("compact", "a7", "short", False),
-    ("large-print", "5x7", "classic", False),
+    ("large-print", "half-letter", "classic", False),
     ("large-print", "a5", "gentle", False),
 ]
 
@@ -296,7 +296,7 @@ def test_png_previews_beside_the_pdf(run, tmp_path):
 def test_techniques_option_picks_in_order(run, tmp_path):
     result = run("card", "-t", "raking", "-t", "fan-stroke", "--layout", "compact", "-o", "t.pdf")
     assert result.exit_code == 0, result.output
-    (front,) = page_texts(tmp_path / "t.pdf")
+    front, _back = page_texts(tmp_path / "t.pdf")
     assert front.index("Raking") < front.index("Fan stroke")
     assert "Circling hands" not in front
 
@@ -341,8 +341,8 @@ def test_bad_options_are_clear(run):
     assert "Invalid value for '--size': '4x' is not known. Use 3x5, 4x6, 5x7" in result.stderr
     result = run("card", "--layout", "bedsid")
     assert "no layout 'bedsid'. Did you mean 'bedside'?" in result.stderr
-    result = run("card", "--layout", "compact", "--sides", "2")
-    assert "layout 'compact' has one side only" in result.stderr
+    result = run("card", "--layout", "gift", "--sides", "2")
+    assert "layout 'gift' is a booklet layout" in result.stderr
     result = run("card", "classic", "-t", "raking")
     assert "give either a routine or -t techniques, not both." in result.stderr
     result = run("card", "--back-offset", "1mm")
@@ -365,8 +365,8 @@ def test_layouts_listing(run):
     result = run("layouts", "--json")
     data = {item["name"]: item for item in json.loads(result.output)}
     assert data["bedside"]["sides"] == 2 and data["bedside"]["size"] == "4x6"
-    assert data["compact"]["sides"] == 1
-    assert data["large-print"]["size"] == "5x7"
+    assert data["compact"]["sides"] == 2  # the safety set is on the back
+    assert data["large-print"]["size"] == "half-letter"
 
 
 @pytest.mark.parametrize("size", ["a6", "4x6", "5x7"])

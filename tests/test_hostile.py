@@ -28,8 +28,8 @@ BOOKLET = [sys.executable, "-m", "booklet"]
 
 PLAN_FIELDS = "description, id, steps, techniques, title, total_minutes, uses_oil"
 SETTING_FIELDS = (
-    "disclaimer, do_not_massage, feedback_rule, feedback_short, preparation, pressure_scale, "
-    "safety, setup_short, spine_short, spine_warning"
+    "benefits, disclaimer, do_not_massage, feedback_rule, feedback_short, finishing, posture, "
+    "preparation, pressure_scale, safety, setup_short, spine_short, spine_warning"
 )
 STOPPED = "the snippet was stopped: "
 HOSTILE_SNIPPETS = {

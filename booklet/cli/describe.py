@@ -28,6 +28,8 @@ def technique(t: Technique) -> str:
     lines.append(f"Time      {format_minutes(t.minutes)} min" + ("   Oil: yes" if t.oil else ""))
     if t.position:
         lines.append(f"Position  {t.position}")
+    if t.muscles:
+        lines.append(f"Works     {' and '.join(t.muscles)}")
     lines += ["", "Steps"]
     lines += [_wrap(f"{i}. {s}") for i, s in enumerate(t.steps, 1)]
     if t.cautions:

@@ -137,10 +137,17 @@ def validate(state: State, paths: tuple[Path, ...]) -> None:
     Example:
       booklet validate techniques/ mylib/
     """
+    from booklet.base.errors import display_path
     from booklet.batch.runner import check_batch_file
-    from booklet.products.check import check_paths
+    from booklet.products.check import builtin_overrides, check_paths
 
     count = check_paths(list(paths), state.library_roots, check_batch=check_batch_file)
+    for path, kind, ident in builtin_overrides(list(paths)):
+        click.echo(
+            f"Note: {display_path(path)} replaces the built-in {kind} '{ident}' wherever this "
+            "library is used.",
+            err=True,
+        )
     state.say(f"OK: {count} file(s) valid.")
 
 

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from booklet.cli.app import (
-    cli,
-)
-
-if TYPE_CHECKING:
-    pass
-
+from booklet.base.errors import BookletError
+from booklet.cli.app import State, cli, pass_state
 
 # --- starting a library ----------------------------------------------------------------------
 
@@ -50,7 +44,14 @@ def init(folder: Path) -> None:
     show_default=True,
     help="The library folder to add it to.",
 )
-def new(kind: str, ident: str, root: Path) -> None:
+@click.option(
+    "--override",
+    is_flag=True,
+    help="Allow an id that a built-in technique or routine already has; yours then replaces "
+    "it everywhere this library is used.",
+)
+@pass_state
+def new(state: State, kind: str, ident: str, root: Path, override: bool) -> None:
     """Add a commented technique or routine file to a library, ready to edit.
 
     \b
@@ -59,7 +60,16 @@ def new(kind: str, ident: str, root: Path) -> None:
       booklet new routine sunday --in mylib
     """
     from booklet.cli.starter import new_file
+    from booklet.data.library import load_library
 
+    builtin = load_library([])
+    existing = builtin.techniques if kind == "technique" else builtin.routines
+    if ident in existing and not override:
+        raise BookletError(
+            f"'{ident}' is a built-in {kind}; a new file with that id would replace it in every "
+            f"card made with this library. Choose another id, or add --override to replace it "
+            "on purpose."
+        )
     path = new_file(kind, ident, root)
     click.echo(f"created {path}")
     click.echo(f"Edit it, then check it with: booklet validate {root}")

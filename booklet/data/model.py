@@ -57,6 +57,7 @@ class Technique(NamedTuple):
     avoid: tuple[str, ...]
     source: str
     diagram: Diagram | None = None
+    muscles: tuple[str, ...] = ()
     origin: str = "built-in"
     path: Path | None = None
 
@@ -135,6 +136,9 @@ class Setting(NamedTuple):
     feedback_short: str = ""
     setup_short: str = ""
     pressure_scale: Mapping[str, str] = MappingProxyType({})
+    posture: tuple[str, ...] = ()
+    finishing: tuple[str, ...] = ()
+    benefits: str = ""
     path: Path | None = None
 
 

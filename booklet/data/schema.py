@@ -275,6 +275,7 @@ TECHNIQUE_OPTIONAL = (
     "cautions",
     "avoid",
     "source",
+    "muscles",
     "diagram",
 )
 
@@ -300,6 +301,7 @@ def parse_technique(doc: Document, problems: list[Problem], origin: str) -> Tech
     cautions = r.text_list(data, "cautions", "")
     avoid = zone_list(r, data, "avoid", "", ZONES)
     source = r.text(data, "source", "", default="")
+    muscles = r.text_list(data, "muscles", "")
     diagram = parse_diagram(r, data["diagram"], "diagram") if "diagram" in data else None
     if not r.ok or name is None or summary is None or kind is None or pressure is None:
         return None
@@ -320,6 +322,7 @@ def parse_technique(doc: Document, problems: list[Problem], origin: str) -> Tech
         diagram=diagram,
         origin=origin,
         path=doc.path,
+        muscles=muscles,
     )
 
 
@@ -529,7 +532,14 @@ SETTING_REQUIRED = (
 
 def parse_setting(doc: Document, problems: list[Problem]) -> Setting | None:
     r = Reader(doc, problems)
-    optional = ("feedback_short", "setup_short", "pressure_scale")
+    optional = (
+        "feedback_short",
+        "setup_short",
+        "pressure_scale",
+        "posture",
+        "finishing",
+        "benefits",
+    )
     data = r.fields(doc.data, "", SETTING_REQUIRED, optional, "the setting")
     if data is None:
         return None
@@ -552,6 +562,9 @@ def parse_setting(doc: Document, problems: list[Problem]) -> Setting | None:
         feedback_short=r.text(data, "feedback_short", "", limit=60) or "",
         setup_short=r.text(data, "setup_short", "", limit=200) or "",
         pressure_scale=scale,
+        posture=r.text_list(data, "posture", ""),
+        finishing=r.text_list(data, "finishing", ""),
+        benefits=r.text(data, "benefits", "", default="") or "",
         path=doc.path,
     )
     return setting if r.ok else None

@@ -40,6 +40,7 @@ def technique_fields(tech: Technique) -> Fields:
             "avoid": tuple(tech.avoid),
             "avoids_spine": tech.avoids_spine,
             "has_diagram": tech.diagram is not None,
+            "muscles": tuple(tech.muscles),
         }
     )
 
@@ -85,6 +86,9 @@ def setting_fields(setting: Setting) -> Fields:
             "do_not_massage": tuple(setting.do_not_massage),
             "disclaimer": setting.disclaimer,
             "pressure_scale": frozen(dict(setting.pressure_scale)),
+            "posture": tuple(setting.posture),
+            "finishing": tuple(setting.finishing),
+            "benefits": setting.benefits,
         }
     )
 

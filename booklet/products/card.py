@@ -136,10 +136,11 @@ def fit_side(
     best = largest_fitting(sizes, attempt, start, aim)
     if best is None:
         _, used, _ = attempt(sizes[-1]).built
+        bigger = larger_size(trim, layout.size)
         raise FitError(
             f"the {name} of the '{layout.name}' card does not fit on {describe_size(*trim)}: "
             f"it needs {used:.0f} pt of height but has {height:.0f} pt, even at the smallest "
-            f"legible size ({sizes[-1]:g} pt). Use a larger size (e.g. 5x7), fewer "
+            f"legible size ({sizes[-1]:g} pt). Use a larger size (e.g. {bigger}), fewer "
             "techniques, or another layout (compact fits more)."
         )
     if hints is not None:
@@ -157,6 +158,22 @@ def fit_side(
         layout.colours["background"],
         used,
     )
+
+
+def larger_size(trim: tuple[float, float], own: str) -> str:
+    """A size with clearly more room than this one, for the advice in a message: the layout's
+    own size if that is larger, else the next named size up."""
+    from booklet.base.units import NAMED_SIZES, parse_size
+
+    area = trim[0] * trim[1]
+    w, h = parse_size(own)
+    if w * h > area * 1.05:
+        return own
+    for name in ("4x6", "5x7", "half-letter", "a5", "letter"):
+        w, h = NAMED_SIZES[name]
+        if w * h > area * 1.15:
+            return name
+    return "letter"
 
 
 def measure(items: list[Piece], width: float, height: float, gap: float, heights: Heights) -> float:

@@ -161,3 +161,29 @@ def trial_render(library: Library, layout: Layout) -> None:
         from booklet.products.card import CardRequest, build_card
 
         build_card(library, plan, CardRequest(layout=layout.name))
+
+
+def builtin_overrides(paths: Sequence[Path]) -> list[tuple[Path, str, str]]:
+    """The files under `paths` that replace a built-in technique or routine of the same id:
+    (file, kind, id). Allowed (that is how a library rewords one), but worth saying."""
+    builtin = load_library([])
+    found = []
+    for path in paths:
+        for kind, item in collect(path):
+            ids: set[str] = set(
+                builtin.techniques
+                if kind == TECHNIQUE
+                else builtin.routines
+                if kind == ROUTINE
+                else ()
+            )
+            if item.stem in ids and item.parent.resolve() != _builtin_folder(kind):
+                found.append((item, kind, item.stem))
+    return found
+
+
+def _builtin_folder(kind: str) -> Path:
+    from booklet.data.library import builtin_root
+
+    folder = builtin_root() / "techniques"
+    return (folder / "routines" if kind == ROUTINE else folder).resolve()

@@ -20,6 +20,7 @@ def check_glyphs(plan: Plan, setting: Setting, fonts: FontFamily) -> None:
         }
         fields |= {f"steps[{i}]": s for i, s in enumerate(tech.steps)}
         fields |= {f"cautions[{i}]": s for i, s in enumerate(tech.cautions)}
+        fields |= {f"muscles[{i}]": s for i, s in enumerate(tech.muscles)}
         check_fields(fields, tech.path or tech.id, fonts)
     routine_fields = {"title": plan.title, "description": plan.description}
     routine_fields |= {f"steps[{s.number - 1}].note": s.note for s in plan.steps}
@@ -31,8 +32,9 @@ def check_glyphs(plan: Plan, setting: Setting, fonts: FontFamily) -> None:
         "feedback_short": setting.feedback_short,
         "setup_short": setting.setup_short,
         "disclaimer": setting.disclaimer,
+        "benefits": setting.benefits,
     }
-    for name in ("preparation", "safety", "do_not_massage"):
+    for name in ("preparation", "safety", "do_not_massage", "posture", "finishing"):
         setting_fields |= {f"{name}[{i}]": s for i, s in enumerate(getattr(setting, name))}
     setting_fields |= {f"pressure_scale.{k}": v for k, v in setting.pressure_scale.items()}
     check_fields(setting_fields, setting.path or "setting", fonts)

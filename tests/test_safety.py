@@ -1,0 +1,91 @@
+"""Safety content is product-critical: every card layout at every size it fits carries the
+spine warning, the pressure rule, the contraindications and the disclaimer; the booklet covers
+what an amateur needs; no built-in text sends hands along or across the spine."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from booklet.base.units import NAMED_SIZES
+from tests.helpers import REPO, page_texts
+
+CARD_LAYOUTS = ("bedside", "compact", "large-print")
+CARD_SIZES = [s for s in NAMED_SIZES if s not in ("letter", "a4")]
+DEFAULT_SIZES = {"bedside": "4x6", "compact": "3x5", "large-print": "half-letter"}
+ON_EVERY_CARD = (
+    "pregnancy",  # contraindications
+    "clot",
+    "osteoporosis",
+    "blood thinners",
+    "does not diagnose or treat anything",  # the disclaimer
+    "Agree on pressure",  # the pressure rule
+    "Never press on the spine",  # the spine warning
+    "Beside the spine, never on it",
+)
+IN_THE_BOOKLET = (
+    "allergic to nuts",
+    "kidneys",
+    "sharp pain",
+    "weight on your own knees",
+    "latissimus dorsi",
+    "get up slowly",
+    "ask whether anywhere is sore",
+)
+SENDS_HANDS_ONTO_THE_SPINE = re.compile(
+    r"\b(along|across|up|down|over) the spine\b(?!, never)|spine's line", re.I
+)
+
+
+def flat(pdf) -> str:
+    return " ".join(" ".join(page_texts(pdf)).split())
+
+
+@pytest.mark.parametrize("layout", CARD_LAYOUTS)
+@pytest.mark.parametrize("size", CARD_SIZES)
+def test_every_card_carries_the_safety_set(run, tmp_path, layout, size):
+    result = run("card", "classic", "--layout", layout, "--size", size, "-o", "c.pdf")
+    if result.exit_code == 2 and "does not fit" in result.stderr:
+        assert size != DEFAULT_SIZES[layout], "a layout must fit its own size"
+        pytest.skip(f"{layout} does not fit on {size}, and says so")
+    assert result.exit_code == 0, result.output
+    text = flat(tmp_path / "c.pdf")
+    for words in ON_EVERY_CARD:
+        assert words in text, (layout, size, words)
+    assert not SENDS_HANDS_ONTO_THE_SPINE.search(text)
+
+
+def test_every_step_that_avoids_the_spine_says_so_on_the_card(run, tmp_path):
+    for layout in CARD_LAYOUTS:
+        assert run("card", "--layout", layout, "-o", f"{layout}.pdf").exit_code == 0
+        front = " ".join(page_texts(tmp_path / f"{layout}.pdf")[0].split())
+        assert front.count("Beside the spine, never on it") == 4, layout
+
+
+def test_the_booklet_covers_what_an_amateur_needs(run, tmp_path):
+    assert run("book", "-o", "b.pdf").exit_code == 0
+    text = flat(tmp_path / "b.pdf")
+    for words in IN_THE_BOOKLET + ON_EVERY_CARD[:5]:
+        assert words in text, words
+    assert not SENDS_HANDS_ONTO_THE_SPINE.search(text)
+
+
+def test_no_built_in_text_sends_hands_along_or_across_the_spine():
+    files = [*REPO.glob("techniques/**/*.yaml"), *REPO.glob("layouts/**/*.j2")]
+    files += list((REPO / "booklet" / "cli" / "starter_files").iterdir())
+    assert len(files) > 10
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            assert not SENDS_HANDS_ONTO_THE_SPINE.search(line), f"{path.name}:{number}: {line}"
+
+
+def test_new_refuses_to_shadow_a_built_in_unless_asked(run, tmp_path):
+    result = run("new", "technique", "fan-stroke", "--in", "lib")
+    assert result.exit_code == 2
+    assert "'fan-stroke' is a built-in technique" in result.stderr
+    assert not (tmp_path / "lib" / "techniques" / "fan-stroke.yaml").exists()
+    assert run("new", "technique", "fan-stroke", "--in", "lib", "--override").exit_code == 0
+    checked = run("validate", "lib")
+    assert checked.exit_code == 0
+    assert "replaces the built-in technique 'fan-stroke'" in checked.stderr
