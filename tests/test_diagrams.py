@@ -62,7 +62,12 @@ def test_no_stroke_pixels_inside_the_spine_band(library, tech):
 @pytest.mark.parametrize("tech", TECHNIQUES)
 @pytest.mark.parametrize(("width", "dpi"), [(WIDTH, DPI), (86.4, 300)])  # 3 in, and 1.2 in
 def test_spine_band_is_distinct_in_greyscale(library, tech, width, dpi):
-    data = diagram_bytes(library.technique(tech), ".pdf", width, True)
+    """The drawing itself, as a card shows it at 1.2 in (a diagram *file* that narrow is
+    refused, its legend being too small to read)."""
+    from booklet.draw.diagrams import diagram_art
+    from booklet.products.diagram import art_pdf
+
+    data = art_pdf(diagram_art(library.technique(tech).diagram, width, True, True), tech)
     image = rasterize(data, dpi=dpi, grey=True)
     left, top, right, bottom = band_box(width, dpi)
     inside = [

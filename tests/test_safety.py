@@ -89,3 +89,34 @@ def test_new_refuses_to_shadow_a_built_in_unless_asked(run, tmp_path):
     checked = run("validate", "lib")
     assert checked.exit_code == 0
     assert "replaces the built-in technique 'fan-stroke'" in checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("layout", "minimum"), [("bedside", 7), ("compact", 7), ("large-print", 12)]
+)
+def test_no_text_on_a_card_is_below_its_legible_minimum(run, tmp_path, layout, minimum):
+    """Every font size set on every page, diagram order badges included."""
+    from tests.helpers import pdf_reader
+
+    assert run("card", "--layout", layout, "-o", "c.pdf").exit_code == 0
+    sizes = set()
+    for page in pdf_reader(tmp_path / "c.pdf").pages:
+        data = page.get_contents().get_data().decode("latin-1")
+        sizes |= {float(x) for x in re.findall(r"/\S+ ([\d.]+) Tf", data)}
+    assert sizes and min(sizes) >= minimum, sorted(sizes)
+
+
+@pytest.mark.parametrize(
+    ("size", "fits"), [("1.2in", False), ("40mm", True), ("60mm", True), ("3in", True)]
+)
+def test_a_diagram_file_keeps_its_whole_legend_or_refuses(run, tmp_path, size, fits):
+    from tests.helpers import pdf_reader
+
+    result = run("diagram", "petrissage", "--size", size, "-o", "d.pdf")
+    if not fits:
+        assert result.exit_code == 2
+        assert "legend would be too small to read. Use a size of 39mm or more." in result.stderr
+        return
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_reader(tmp_path / "d.pdf").pages[0].extract_text().split())
+    assert "spine: no pressure" in text and "ribs: go gently" in text

@@ -168,8 +168,10 @@ def diagram_art(
     grayscale: bool = False,
     legend: bool = True,
     font: str = "sans",
+    min_text: float = 0.0,
 ) -> DiagramArt:
-    """Everything a diagram paints, computed once per technique, size and style."""
+    """Everything a diagram paints, computed once per technique, size and style. No text in
+    it (the order badges) is smaller than `min_text`, the legible minimum where it is used."""
     fonts = register(font)
     ink = Ink(grayscale)
     legend_h = width * LEGEND_SHARE if legend else 0.0
@@ -180,7 +182,7 @@ def diagram_art(
     if diagram is not None:
         for stroke in diagram.strokes:
             shapes += _stroke(stroke, m, ink, width)
-        shapes += _badges(diagram, m, ink, width, fonts.bold)
+        shapes += _badges(diagram, m, ink, width, fonts.bold, min_text)
     if legend:
         shapes += _legend(diagram, width, legend_h, ink, fonts.regular)
     return DiagramArt(width, width * aspect(legend), tuple(shapes))
@@ -612,10 +614,12 @@ def _knead_mark(centre: XY, size: float, colour, lw: float) -> list[Shape]:
     return shapes
 
 
-def _badges(diagram: Diagram, m: Mapper, ink: Ink, width: float, bold: str) -> list[Shape]:
+def _badges(
+    diagram: Diagram, m: Mapper, ink: Ink, width: float, bold: str, min_text: float = 0.0
+) -> list[Shape]:
     """Order numbers at the start of each numbered stroke (and of its mirror image)."""
     out: list[Shape] = []
-    r = max(3.6, width * 0.032)
+    r = max(3.6, width * 0.032, min_text / 1.25)
     for stroke in diagram.strokes:
         if stroke.order is None:
             continue
@@ -661,14 +665,11 @@ def _legend(
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     out: list[Shape] = []
-    fs = max(5.0, min(9.0, width * 0.052))
+    items = legend_items(diagram)
+    fs = legend_font_size(diagram, width, font)
     sw = fs * 1.5
     y = height - fs * 2.0
-    items = [("spine", "spine: no pressure")]
-    if diagram and diagram.caution:
-        items.append(("caution", f"{' & '.join(diagram.caution)}: go gently"))
-    total = sum(sw + fs * 0.5 + stringWidth(t, font, fs) for _, t in items)
-    total += fs * 1.6 * (len(items) - 1)
+    total = legend_width(items, fs, font)
     x = max(0.0, (width - total) / 2)
     for kind, text in items:
         if kind == "spine":
@@ -690,6 +691,36 @@ def _legend(
         )
         x += stringWidth(text, font, fs) + fs * 1.6
     return out
+
+
+MIN_LEGEND_TEXT = 5.0  # a diagram file's legend is never smaller; it shrinks to fit, not clip
+
+
+def legend_items(diagram: Diagram | None) -> list[tuple[str, str]]:
+    items = [("spine", "spine: no pressure")]
+    if diagram and diagram.caution:
+        items.append(("caution", f"{' & '.join(diagram.caution)}: go gently"))
+    return items
+
+
+def legend_width(items: list[tuple[str, str]], fs: float, font: str) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    total = sum(fs * 1.5 + fs * 0.5 + stringWidth(t, font, fs) for _, t in items)
+    return total + fs * 1.6 * (len(items) - 1)
+
+
+def legend_font_size(diagram: Diagram | None, width: float, font: str) -> float:
+    """The legend's size: in proportion to the diagram, smaller if its line would be wider
+    than the diagram (it never runs off the side)."""
+    fs = max(MIN_LEGEND_TEXT, min(9.0, width * 0.052))
+    wide = legend_width(legend_items(diagram), fs, font)
+    return fs * min(1.0, width / wide) if wide > width else fs
+
+
+def smallest_legend_width(diagram: Diagram | None, font: str) -> float:
+    """The narrowest diagram whose legend is still MIN_LEGEND_TEXT or larger."""
+    return legend_width(legend_items(diagram), MIN_LEGEND_TEXT, font)
 
 
 def contact_summary(diagram: Diagram) -> list[str]:

@@ -310,7 +310,7 @@ class DiagramGrid(Piece):
             row_w = in_row * col_w + (in_row - 1) * gap
             x = (self.width - row_w) / 2 + col * (col_w + gap)
             top = self.height - r * (row_h + gap)
-            art = diagram_art(tech.diagram, w, False, self.legend, self.font)
+            art = diagram_art(tech.diagram, w, False, self.legend, self.font, self.styles.size)
             paint(self.canv, art, x + (col_w - w) / 2, top - art.height)
             caption.wrap(col_w, 1e6)
             caption.drawOn(self.canv, x, top - art.height - gap * 0.4 - caption.height)

@@ -130,9 +130,16 @@ class BookParagraph(Paragraph):
 class FillDiagram(Flowable):
     """A technique's diagram at a chosen width (with its spine legend)."""
 
-    def __init__(self, technique: Technique, width: float, font: str, align: str = "LEFT") -> None:
+    def __init__(
+        self,
+        technique: Technique,
+        width: float,
+        font: str,
+        align: str = "LEFT",
+        min_text: float = 0.0,
+    ) -> None:
         super().__init__()
-        self.technique, self.font = technique, font
+        self.technique, self.font, self.min_text = technique, font, min_text
         self.width = width
         self.height = width * aspect(True)
         self.hAlign = align
@@ -143,7 +150,7 @@ class FillDiagram(Flowable):
     def draw(self) -> None:
         if planning(self.canv):
             return
-        art = diagram_art(self.technique.diagram, self.width, False, True, self.font)
+        art = diagram_art(self.technique.diagram, self.width, False, True, self.font, self.min_text)
         paint(self.canv, art, 0, 0)
 
 
@@ -480,6 +487,10 @@ class BookBuilder:
         story += marked_paragraphs(self.lines("back.j2"), s)
         return story
 
+    def _figure(self, tech: Technique, width: float, align: str = "LEFT") -> FillDiagram:
+        """A technique's diagram here: its badges no smaller than the layout's legible minimum."""
+        return FillDiagram(tech, width, self.layout.font, align, self.layout.min_body_size)
+
     @property
     def body_sizes(self) -> list[float]:
         return body_sizes(self.layout.body_size, self.layout.min_body_size)
@@ -553,7 +564,12 @@ class BookBuilder:
             width = min(w * 0.42, room / aspect(True))
             if width >= 72:  # below an inch the figure says nothing; leave the cover plain
                 space = self.cover_band - used + gap
-                out += [Spacer(1, space), FillDiagram(figure, width, self.layout.font, "CENTER")]
+                out += [
+                    Spacer(1, space),
+                    FillDiagram(
+                        figure, width, self.layout.font, "CENTER", self.layout.min_body_size
+                    ),
+                ]
         return out
 
     def _dedication(self) -> list[Flowable]:
@@ -657,7 +673,11 @@ class BookBuilder:
             title, right, bottom = self._technique_parts(number, tech, self._styles(size))
             if width is None:
                 return [title, *right, *bottom]
-            side = SideBySide(FillDiagram(tech, width, self.layout.font), right, size)
+            side = SideBySide(
+                self._figure(tech, width),
+                right,
+                size,
+            )
             return [title, side, Spacer(1, size), *bottom]
 
         def attempt(size: float) -> Attempt[tuple[list[Flowable], float | None]]:
@@ -670,7 +690,11 @@ class BookBuilder:
             width = self._largest_diagram(tech, right, size, fh - fixed - size)
             if width is None:
                 return Attempt(([], None), False)
-            side = SideBySide(FillDiagram(tech, width, self.layout.font), right, size)
+            side = SideBySide(
+                self._figure(tech, width),
+                right,
+                size,
+            )
             return Attempt(([title, side, Spacer(1, size), *bottom], width), True)
 
         found = largest_fitting(
@@ -688,7 +712,13 @@ class BookBuilder:
         if tech.diagram is None:
             return [title, *right, *bottom]
         room = (fh - flow_height([title], fw, fh) - small.size * 2) / aspect(True)
-        diagram = FillDiagram(tech, max(72.0, min(fw * 0.85, room)), self.layout.font, "CENTER")
+        diagram = FillDiagram(
+            tech,
+            max(72.0, min(fw * 0.85, room)),
+            self.layout.font,
+            "CENTER",
+            self.layout.min_body_size,
+        )
         continued = BookParagraph(f"{number}. {escape(tech.name)}, continued", heading_style(small))
         return [title, diagram, PageBreak(), continued, *right, *bottom]
 
@@ -707,7 +737,11 @@ class BookBuilder:
             width -= 6
 
         def fits(i: int) -> bool:
-            side = SideBySide(FillDiagram(tech, widths[i], self.layout.font), right, size)
+            side = SideBySide(
+                self._figure(tech, widths[i]),
+                right,
+                size,
+            )
             return side.wrap(fw, fh)[1] <= room
 
         if not widths:

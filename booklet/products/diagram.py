@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 
 from booklet.base.errors import BookletError
 from booklet.base.files import write_atomic
 from booklet.data.model import Technique
-from booklet.draw.diagrams import diagram_art, paint, to_drawing
+from booklet.draw.diagrams import diagram_art, paint, smallest_legend_width, to_drawing
+from booklet.text.fonts import register
 
 FORMATS = (".pdf", ".png", ".svg")
 
@@ -18,6 +20,12 @@ def diagram_bytes(technique: Technique, suffix: str, width: float, grayscale: bo
         raise BookletError(
             "has no diagram. Add a `diagram:` with strokes (see the README).",
             file=technique.path or technique.id,
+        )
+    smallest = smallest_legend_width(technique.diagram, register("sans").regular)
+    if width < smallest:
+        raise BookletError(
+            f"at {width / 72 * 25.4:.0f} mm wide the diagram's legend would be too small to "
+            f"read. Use a size of {math.ceil(smallest / 72 * 25.4)}mm or more."
         )
     art = diagram_art(technique.diagram, width, grayscale, True)
     if suffix == ".svg":
