@@ -393,6 +393,35 @@ def _mapped(points: Sequence[Point], m: Mapper) -> list[XY]:
     return [m(p) for p in points]
 
 
+def _inside(point: XY, polygon: Sequence[XY]) -> bool:
+    x, y = point
+    inside = False
+    for (x1, y1), (x2, y2) in zip(polygon, [*polygon[1:], polygon[0]], strict=True):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+def _stipple(polygon: Sequence[XY], spacing: float, radius: float, colour) -> list[Shape]:
+    """Dots over a caution zone: a pattern, so the zone survives printing in grey (its pale
+    fill alone nearly vanishes)."""
+    xs = [p[0] for p in polygon]
+    ys = [p[1] for p in polygon]
+    ops: list[tuple] = []
+    nib = max(0.1, radius * 0.3)  # long enough to survive rounding to 0.1 pt
+    row = 0
+    y = min(ys) + spacing / 2
+    while y < max(ys):
+        x = min(xs) + spacing * (0.5 if row % 2 else 0.0) + spacing / 2
+        while x < max(xs):
+            if _inside((x, y), polygon):
+                ops += [("M", x, y), ("L", x + nib, y)]  # a round-capped dot: few bytes
+            x += spacing
+        y += spacing * 0.87
+        row += 1
+    return [path(ops, stroke=colour, width=radius * 2, cap=1)] if ops else []
+
+
 def _figure(m: Mapper, ink: Ink, line: float, diagram: Diagram | None) -> list[Shape]:
     out: list[Shape] = []
     left = _mapped(fig.TORSO_LEFT, m)
@@ -404,15 +433,17 @@ def _figure(m: Mapper, ink: Ink, line: float, diagram: Diagram | None) -> list[S
     out.append(path(body, fill=ink("skin")))
     for zone in diagram.caution if diagram else ():
         for half in (fig.CAUTION_LEFT[zone], fig.mirror(fig.CAUTION_LEFT[zone])):
+            outline = _mapped(half, m)
             out.append(
                 path(
-                    closed_curve_ops(_mapped(half, m)),
+                    closed_curve_ops(outline),
                     fill=ink("caution_fill"),
                     stroke=ink("caution_edge"),
                     width=line * 0.8,
                     dash=(line * 1.2, line * 1.8),
                 )
             )
+            out += _stipple(outline, m.scale * 0.045, line * 0.55, ink("caution_edge"))
     thin = {"stroke": ink("anatomy"), "width": line * 0.8}
     for rib in fig.RIB_CURVES_LEFT:
         out.append(path(curve_ops(_mapped(rib, m)), **thin))
@@ -589,9 +620,12 @@ def _circle_arrow(centre: XY, radius: float, direction: str, colour, lw: float) 
     """A circle drawn as an arc with an arrowhead that shows which way the hand turns."""
     cx, cy = centre
     sign = 1 if direction == "ccw" else -1
-    start = math.radians(110)
+    # The arc ends at the top of the circle, where its arrowhead points plainly sideways:
+    # left for anticlockwise, right for clockwise, at any size (at two o'clock, a small head
+    # read the wrong way round).
     sweep = math.radians(300) * sign
-    head = lw * 0.85 * 3.6
+    start = math.radians(90) - sweep
+    head = max(lw * 0.85 * 3.6, radius * 0.5)
     trim = min(head * 0.7 / radius, 0.5) * sign  # stop under the arrowhead
     ops = arc_ops(cx, cy, radius, start, sweep - trim)
     end = start + sweep
@@ -693,13 +727,15 @@ def _legend(
     return out
 
 
+CAUTION_WORDS = {"ribs": "ribs", "lower-back": "kidneys"}
 MIN_LEGEND_TEXT = 5.0  # a diagram file's legend is never smaller; it shrinks to fit, not clip
 
 
 def legend_items(diagram: Diagram | None) -> list[tuple[str, str]]:
     items = [("spine", "spine: no pressure")]
     if diagram and diagram.caution:
-        items.append(("caution", f"{' & '.join(diagram.caution)}: go gently"))
+        zones = " & ".join(CAUTION_WORDS.get(z, z) for z in diagram.caution)
+        items.append(("caution", f"{zones}: go gently"))
     return items
 
 
