@@ -120,3 +120,17 @@ def test_a_diagram_file_keeps_its_whole_legend_or_refuses(run, tmp_path, size, f
     assert result.exit_code == 0, result.output
     text = " ".join(pdf_reader(tmp_path / "d.pdf").pages[0].extract_text().split())
     assert "spine: no pressure" in text and "ribs & kidneys: go gently" in text
+
+
+def test_a_layout_can_show_the_key_and_the_booklet_explains_the_marks(run, make_library, tmp_path):
+    lib = make_library(
+        {"layouts/keyed/layout.yaml": "extends: bedside\nsize: 5x7\nback:\n  - block: diagrams\n"
+         "  - block: key\n  - block: warning\n  - block: text\n    template: setup.j2\n"}
+    )  # fmt: skip
+    assert run("--library", lib, "card", "--layout", "keyed", "-o", "k.pdf").exit_code == 0
+    back = " ".join(page_texts(tmp_path / "k.pdf")[1].split())
+    for words in ("a light return, barely touching", "a squeeze: lift and release",
+                  "your partner's left is on the left"):  # fmt: skip
+        assert words in back
+    assert run("book", "-o", "b.pdf").exit_code == 0
+    assert "Reading the diagrams" in flat(tmp_path / "b.pdf")

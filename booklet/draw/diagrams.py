@@ -770,3 +770,132 @@ def contact_summary(diagram: Diagram) -> list[str]:
             words += ", light return"
         out.append(f"{s.order} {words}")
     return out
+
+
+# --- the key -----------------------------------------------------------------------------------
+
+KEY_ITEMS = (
+    ("stroke", "a stroke, the way your hands move"),
+    ("return", "a light return, barely touching"),
+    ("order", "the order of the strokes"),
+    ("circle", "small circles, turning this way"),
+    ("knead", "a squeeze: lift and release"),
+    ("spine", "the spine: no pressure"),
+    ("caution", "go gently here"),
+)
+KEY_NOTE = "Seen from above, head at the top: your partner's left is on the left."
+
+
+def key_note_lines(width: float, size: float, font: str) -> list[str]:
+    """The key's note, broken into lines that fit the width."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines: list[str] = []
+    for word in KEY_NOTE.split():
+        trial = f"{lines[-1]} {word}" if lines else word
+        if lines and stringWidth(trial, font, size) <= width:
+            lines[-1] = trial
+        else:
+            lines.append(word)
+    return lines
+
+
+def key_height(width: float, size: float, font: str) -> float:
+    rows = -(-len(KEY_ITEMS) // key_columns(width, size, font))
+    return rows * size * 1.9 + len(key_note_lines(width, size, font)) * size * 1.25 + size * 0.9
+
+
+def key_columns(width: float, size: float, font: str) -> int:
+    """As many columns as fit the longest label beside its symbol."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    item = size * 3.2 + max(stringWidth(label, font, size) for _, label in KEY_ITEMS)
+    return max(1, min(3, int(width // (item + size))))
+
+
+@lru_cache(maxsize=64)
+def key_art(width: float, size: float, font: str = "sans", grayscale: bool = False) -> DiagramArt:
+    """What the diagrams' marks mean, drawn with the very marks the diagrams use: a first-timer
+    reads a diagram without help. Text is `size` pt, the layout's body size."""
+    fonts = register(font)
+    ink = Ink(grayscale)
+    columns = key_columns(width, size, fonts.regular)
+    height = key_height(width, size, fonts.regular)
+    col_w = width / columns
+    lw = max(0.6, size * 0.12)
+    sym = size * 2.4  # room for a symbol
+    shapes: list[Shape] = []
+    for index, (kind, label) in enumerate(KEY_ITEMS):
+        row, col = divmod(index, columns)
+        x = col * col_w
+        y = height - size * 1.9 * (row + 1)  # the row's baseline
+        mid = y + size * 0.35
+        colour = ink("stroke")
+        if kind == "stroke":
+            shapes += _arrow_curve([(x, mid), (x + sym * 0.5, mid), (x + sym, mid)], colour, lw)
+        elif kind == "return":
+            shapes += _arrow_curve(
+                [(x, mid), (x + sym * 0.5, mid), (x + sym, mid)],
+                ink("return"),
+                lw * 0.8,
+                (lw * 1.2, lw * 1.6),
+            )
+        elif kind == "order":
+            r = size * 0.62
+            shapes.append(
+                Shape("circle", fill=white, stroke=colour, width=lw * 0.7, circle=(x + r, mid, r))
+            )
+            shapes.append(
+                Shape(
+                    "text",
+                    fill=ink("badge_text"),
+                    text=(x + r, mid - size * 0.36, "1"),
+                    font=fonts.bold,
+                    size=size,
+                    anchor="middle",
+                )
+            )
+        elif kind == "circle":
+            shapes += _circle_arrow((x + size * 0.8, mid), size * 0.65, "ccw", colour, lw)
+        elif kind == "knead":
+            shapes += _knead_mark((x + size * 0.9, mid), size * 0.7, colour, lw)
+        elif kind == "spine":
+            shapes += hatched_box(
+                x, y - size * 0.2, x + sym, y + size * 0.9, size * 0.3, ink, 0.5, 0.7
+            )
+        else:
+            box = [
+                (x, y - size * 0.2),
+                (x + sym, y - size * 0.2),
+                (x + sym, y + size * 0.9),
+                (x, y + size * 0.9),
+            ]
+            shapes.append(
+                path(
+                    _rect_ops(x, y - size * 0.2, x + sym, y + size * 0.9),
+                    fill=ink("caution_fill"),
+                    stroke=ink("caution_edge"),
+                    width=0.6,
+                    dash=(1, 1.4),
+                    join=0,
+                )
+            )
+            shapes += _stipple(box, size * 0.45, size * 0.07, ink("caution_edge"))
+        shapes.append(
+            Shape(
+                "text",
+                fill=ink("text"),
+                text=(x + sym + size * 0.6, y, label),
+                font=fonts.regular,
+                size=size,
+            )
+        )
+    notes = key_note_lines(width, size, fonts.regular)
+    for number, line in enumerate(notes):
+        baseline = size * 0.3 + (len(notes) - 1 - number) * size * 1.25
+        shapes.append(
+            Shape(
+                "text", fill=ink("text"), text=(0.0, baseline, line), font=fonts.regular, size=size
+            )
+        )
+    return DiagramArt(width, height, tuple(shapes))

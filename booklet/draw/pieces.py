@@ -18,6 +18,8 @@ from booklet.draw.diagrams import (
     aspect,
     diagram_art,
     hatched_box,
+    key_art,
+    key_height,
     paint,
 )
 from booklet.text.fonts import FontFamily
@@ -322,3 +324,20 @@ def step_context(step: PlannedStep) -> dict[str, Any]:
 
 def minutes_label(minutes: float) -> str:
     return f"{format_minutes(minutes)} min"
+
+
+class DiagramKey(Piece):
+    """The key to the diagrams' marks (diagrams.key_art), at the text's own size."""
+
+    def __init__(self, size: float, font: str) -> None:
+        self.size, self.font = size, font
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        from booklet.text.fonts import register
+
+        self.width = avail_width
+        self.height = key_height(avail_width, self.size, register(self.font).regular)
+        return self.width, self.height
+
+    def drawOn(self, canvas: Any, x: float, y: float) -> None:  # noqa: N802
+        paint(canvas, key_art(round(self.width, 2), self.size, self.font), x, y)

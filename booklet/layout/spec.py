@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from booklet.layout.sandbox import SnippetSandbox
 
 MIN_SAFE_MARGIN = 3 * 72 / 25.4  # 3 mm: a laminating pouch's seal must cut no text
-BLOCK_KINDS = ("title", "text", "steps", "diagrams", "warning", "list", "rule", "space")
+BLOCK_KINDS = ("title", "text", "steps", "diagrams", "key", "warning", "list", "rule", "space")
 DEFAULT_TEMPLATES = {
     "title": "title.j2",
     "steps": "step.j2",
@@ -43,6 +43,7 @@ OPTIONS_OF = {
     "warning": ("template",),
     "diagrams": ("template", "columns", "legend"),
     "rule": (),
+    "key": (),
     "space": ("height",),
 }
 TEXT_STYLES = ("body", "muted", "heading", "title")

@@ -42,7 +42,7 @@ from booklet.data.model import (
     pressure_rank,
 )
 from booklet.draw.diagrams import aspect, diagram_art, paint
-from booklet.draw.pieces import Gauge, Stack, Styles, WarningBox
+from booklet.draw.pieces import DiagramKey, Gauge, Stack, Styles, WarningBox
 from booklet.layout.context import base_context, frozen, layout_fields, technique_by_id
 from booklet.layout.markup import parse_snippet
 from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, render_snippet, require_kind
@@ -658,6 +658,11 @@ class BookBuilder:
                 ),
                 Spacer(1, s.size * 0.6),
             ]
+        out += [
+            Spacer(1, s.size * 0.4),
+            BookParagraph("Reading the diagrams", heading_style(s)),
+            PieceFlowable(DiagramKey(s.size, self.layout.font)),
+        ]
         return out
 
     def _technique(self, number: int, tech: Technique) -> list[Flowable]:

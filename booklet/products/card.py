@@ -15,7 +15,15 @@ from booklet.base.errors import BookletError, FitError
 from booklet.base.units import describe_size, parse_size
 from booklet.data.library import Library
 from booklet.data.model import Plan, Setting
-from booklet.draw.pieces import DiagramGrid, Gauge, StepRow, Styles, WarningBox, minutes_label
+from booklet.draw.pieces import (
+    DiagramGrid,
+    DiagramKey,
+    Gauge,
+    StepRow,
+    Styles,
+    WarningBox,
+    minutes_label,
+)
 from booklet.layout.context import base_context, layout_fields, technique_by_id
 from booklet.layout.markup import parse_snippet
 from booklet.layout.spec import Block, Layout, load_layout, render_snippet, require_kind
@@ -358,6 +366,10 @@ def _diagrams(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]
     ]
 
 
+def _key(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
+    return [DiagramKey(styles.size, layout.font)]
+
+
 def _rule(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
     return [Rule(max(0.5, styles.size * 0.08), colour_of(layout.colours["accent"]))]
 
@@ -374,6 +386,7 @@ BUILDERS: dict[str, Callable[..., list[Piece]]] = {
     "warning": _warning,
     "diagrams": _diagrams,
     "rule": _rule,
+    "key": _key,
     "space": _space,
 }
 
