@@ -6,7 +6,7 @@ checked before rendering and a missing character becomes a clear error instead.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -127,7 +127,13 @@ def _charmap(font_name: str) -> frozenset[str]:
 
 def missing_chars(text: str, font_name: str) -> list[str]:
     """Characters in text that the font cannot draw (spaces and line breaks are fine)."""
-    return sorted(set(text) - _charmap(font_name))
+    return list(_missing(text, font_name))
+
+
+@lru_cache(maxsize=8192)
+def _missing(text: str, font_name: str) -> tuple[str, ...]:
+    """The same strings are checked on every card of a batch: remember the answers."""
+    return tuple(sorted(set(text) - _charmap(font_name)))
 
 
 def font_label(font_name: str) -> str:
