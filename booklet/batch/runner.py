@@ -33,35 +33,15 @@ from booklet.base.files import (
 )
 from booklet.data.schema import Reader, did_you_mean, type_name
 from booklet.data.yamlfile import Document, join, load_yaml
+from booklet.products.requests import BOOK_OPTIONS, CARD_OPTIONS
 
 MAX_VARIANTS = 10_000
 MANIFEST = "manifest.json"
 LOCK = ".booklet-batch.lock"
 DEFAULT_PATTERN = "{name}.pdf"
-CARD_KEYS = (
-    "layout",
-    "size",
-    "title",
-    "landscape",
-    "sides",
-    "bleed",
-    "crop_marks",
-    "sheet",
-    "flip",
-    "back_offset",
-)
-BOOK_KEYS = (
-    "layout",
-    "size",
-    "title",
-    "for",
-    "from",
-    "message",
-    "impose",
-    "sheet",
-    "creep",
-    "crop_marks",
-)
+# The options a variant may set are exactly the request model's (booklet.products.requests).
+CARD_KEYS = CARD_OPTIONS
+BOOK_KEYS = BOOK_OPTIONS
 VARIANT_KEYS = (
     "name",
     "kind",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -30,6 +30,25 @@ from booklet.cli.outputs import (
 
 if TYPE_CHECKING:
     pass
+
+
+def what_to_print(command: Any) -> Any:
+    """A routine, or techniques picked with -t: what a card or a booklet holds."""
+    command = click.option(
+        "-t",
+        "--technique",
+        "techniques",
+        multiple=True,
+        shell_complete=complete_techniques,
+        metavar="ID",
+        help="Pick techniques in this order instead of a routine (repeatable).",
+    )(command)
+    return click.argument("routine", required=False, shell_complete=complete_routines)(command)
+
+
+png_option = click.option(
+    "--png", is_flag=True, help="Also write a PNG preview of each page beside the PDF."
+)
 
 
 @cli.command()
@@ -67,16 +86,7 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
 
 
 @cli.command()
-@click.argument("routine", required=False, shell_complete=complete_routines)
-@click.option(
-    "-t",
-    "--technique",
-    "techniques",
-    multiple=True,
-    shell_complete=complete_techniques,
-    metavar="ID",
-    help="Pick techniques in this order instead of a routine (repeatable).",
-)
+@what_to_print
 @click.option(
     "--layout",
     default="bedside",
@@ -117,7 +127,7 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
     help="Shift the back sheet by X,Y to correct duplex misalignment, e.g. 1mm,-0.5mm "
     "(measure it with `booklet calibrate`). Default: none.",
 )
-@click.option("--png", is_flag=True, help="Also write a PNG preview of each page beside the PDF.")
+@png_option
 @click.option(
     "-o",
     "--output",
@@ -214,16 +224,7 @@ def calibrate(sheet: str, flip: str, output: Path) -> None:
 
 
 @cli.command()
-@click.argument("routine", required=False, shell_complete=complete_routines)
-@click.option(
-    "-t",
-    "--technique",
-    "techniques",
-    multiple=True,
-    shell_complete=complete_techniques,
-    metavar="ID",
-    help="Pick techniques in this order instead of a routine (repeatable).",
-)
+@what_to_print
 @click.option(
     "--layout",
     default="gift",
@@ -253,7 +254,7 @@ def calibrate(sheet: str, flip: str, output: Path) -> None:
     "(e.g. 0.5mm, up to 5mm), less for outer sheets, to make up for paper thickness.",
 )
 @click.option("--crop-marks", is_flag=True, help="With --impose: crop marks around each spread.")
-@click.option("--png", is_flag=True, help="Also write a PNG preview of each page beside the PDF.")
+@png_option
 @click.option(
     "-o",
     "--output",
