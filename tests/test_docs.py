@@ -41,7 +41,7 @@ def test_every_command_has_help_with_an_example(run, name):
 def test_readme_examples_make_a_valid_library_that_renders(run, tmp_path):
     blocks = re.findall(r"```(yaml|jinja)\n(.*?)```", README, re.S)
     yaml_blocks = [text for kind, text in blocks if kind == "yaml"]
-    technique = next(t for t in yaml_blocks if t.startswith("name: Neck glide"))
+    technique = next(t for t in yaml_blocks if t.startswith("name: Shoulder glide"))
     routine = next(t for t in yaml_blocks if t.startswith("title: Evening"))
     layout = next(t for t in yaml_blocks if "extends: bedside" in t)
     batch = next(t for t in yaml_blocks if "variants:" in t)
@@ -52,7 +52,7 @@ def test_readme_examples_make_a_valid_library_that_renders(run, tmp_path):
     lib = tmp_path / "mylib"
     (lib / "techniques" / "routines").mkdir(parents=True)
     (lib / "layouts" / "my-card").mkdir(parents=True)
-    (lib / "techniques" / "neck-glide.yaml").write_text(technique)
+    (lib / "techniques" / "shoulder-glide.yaml").write_text(technique)
     (lib / "techniques" / "routines" / "evening.yaml").write_text(routine)
     (lib / "layouts" / "my-card" / "layout.yaml").write_text(layout)
     (lib / "layouts" / "my-card" / "title.j2").write_text(snippet)
@@ -63,7 +63,7 @@ def test_readme_examples_make_a_valid_library_that_renders(run, tmp_path):
     from tests.helpers import page_texts
 
     front = page_texts(tmp_path / "e.pdf")[0]
-    assert "For Sam: Evening wind-down" in front and "Neck glide" in front
+    assert "For Sam: Evening wind-down" in front and "Shoulder glide" in front
 
 
 def test_readme_command_reference_matches_the_help():
@@ -115,11 +115,11 @@ def test_init_then_card_and_validate_in_a_fresh_folder(run, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-3:] == [
         "  booklet validate mylib",
-        "  booklet --library mylib card -t neck-glide -o my-card.pdf --png",
+        "  booklet --library mylib card -t shoulder-glide -o my-card.pdf --png",
         "  booklet --library mylib card my-routine --layout my-card",
     ]
     assert run("validate", "mylib").exit_code == 0
-    card = run("--library", "mylib", "card", "-t", "neck-glide", "-o", "x.pdf")
+    card = run("--library", "mylib", "card", "-t", "shoulder-glide", "-o", "x.pdf")
     assert card.exit_code == 0, card.output
     routine = run("--library", "mylib", "card", "my-routine", "--layout", "my-card", "-o", "r.pdf")
     assert routine.exit_code == 0, routine.output
@@ -129,7 +129,7 @@ def test_init_then_card_and_validate_in_a_fresh_folder(run, tmp_path):
     again = run("init", "mylib")
     assert again.exit_code == 2
     assert again.stderr == (
-        "Error: mylib/techniques/neck-glide.yaml: already exists; nothing "
+        "Error: mylib/techniques/shoulder-glide.yaml: already exists; nothing "
         "was written. Choose another name or folder.\n"
     )
 

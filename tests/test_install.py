@@ -93,7 +93,18 @@ def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):
     )
     assert init.returncode == 0, init.stderr
     book = subprocess.run(
-        [python, "-m", "booklet", "--library", "mylib", "book", "-t", "neck-glide", "-o", "b.pdf"],
+        [
+            python,
+            "-m",
+            "booklet",
+            "--library",
+            "mylib",
+            "book",
+            "-t",
+            "shoulder-glide",
+            "-o",
+            "b.pdf",
+        ],
         cwd=elsewhere,
         capture_output=True,
         text=True,

@@ -9,7 +9,7 @@ from booklet.base.errors import BookletError
 from booklet.data.schema import id_problem
 
 STARTER = Path(__file__).parent / "starter_files"
-EXAMPLE_TECHNIQUE = "neck-glide"
+EXAMPLE_TECHNIQUE = "shoulder-glide"
 EXAMPLE_ROUTINE = "my-routine"
 EXAMPLE_LAYOUT = "my-card"
 
