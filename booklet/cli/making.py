@@ -46,6 +46,16 @@ def what_to_print(command: Any) -> Any:
     return click.argument("routine", required=False, shell_complete=complete_routines)(command)
 
 
+def pdf_output_option(example: str) -> Any:
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="PDF to write (- for standard output). Default: named after what it holds, e.g. "
+        f"{example}.",
+    )
+
+
 png_option = click.option(
     "--png", is_flag=True, help="Also write a PNG preview of each page beside the PDF."
 )
@@ -128,13 +138,7 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
     "(measure it with `booklet calibrate`). Default: none.",
 )
 @png_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="PDF to write (- for standard output). Default: named after what it holds, e.g. "
-    "classic-bedside-4x6.pdf.",
-)
+@pdf_output_option("classic-bedside-4x6.pdf")
 @pass_state
 def card(
     state: State,
@@ -255,13 +259,7 @@ def calibrate(sheet: str, flip: str, output: Path) -> None:
 )
 @click.option("--crop-marks", is_flag=True, help="With --impose: crop marks around each spread.")
 @png_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="PDF to write (- for standard output). Default: named after what it holds, e.g. "
-    "classic-gift-a5.pdf.",
-)
+@pdf_output_option("classic-gift-a5.pdf")
 @pass_state
 def book(
     state: State,
