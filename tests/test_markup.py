@@ -35,7 +35,7 @@ def rounded(colour):
 def both(make_library, run, tmp_path):
     lib = make_library(
         {
-            "layouts/card-mine/layout.yaml": "extends: bedside\n",
+            "layouts/card-mine/layout.yaml": "extends: bedside\nsize: 5x7\n",
             "layouts/card-mine/title.j2": SNIPPET,
             "layouts/book-mine/layout.yaml": "extends: gift\n",
             "layouts/book-mine/back.j2": SNIPPET,

@@ -10,7 +10,7 @@ import pytest
 # (name, kind, batch options as YAML flow mapping, command-line arguments)
 SAME_PDF = [
     ("quoted-false-landscape", "card", '{landscape: "false"}', []),
-    ("landscape-a6", "card", "{landscape: true, size: a6}", ["--landscape", "--size", "a6"]),
+    ("landscape-a5", "card", "{landscape: true, size: a5}", ["--landscape", "--size", "a5"]),
     ("quoted-no-crop-marks", "card", '{crop_marks: "no", bleed: 3mm}', ["--bleed", "3mm"]),
     ("crop-marks-yes", "card", '{crop_marks: "yes", bleed: 3mm}',
      ["--bleed", "3mm", "--crop-marks"]),

@@ -130,8 +130,101 @@ def test_a_layout_can_show_the_key_and_the_booklet_explains_the_marks(run, make_
     )  # fmt: skip
     assert run("--library", lib, "card", "--layout", "keyed", "-o", "k.pdf").exit_code == 0
     back = " ".join(page_texts(tmp_path / "k.pdf")[1].split())
-    for words in ("a light return, barely touching", "a squeeze: lift and release",
+    for words in ("light return", "squeeze, release",
                   "your partner's left is on the left"):  # fmt: skip
         assert words in back
     assert run("book", "-o", "b.pdf").exit_code == 0
     assert "Reading the diagrams" in flat(tmp_path / "b.pdf")
+
+
+KEY_WORDS = (
+    "stroke, this way",
+    "light return",
+    "order of strokes",
+    "circles this way",
+    "squeeze, release",
+    "spine: no pressure",
+    "go gently here",
+    "Seen from above, head at the top: your partner's left is on the left.",
+)
+
+
+@pytest.mark.parametrize("layout", ["bedside", "large-print"])
+def test_the_card_back_carries_the_key_and_hand_labels(run, tmp_path, layout):
+    assert run("card", "--layout", layout, "-o", "c.pdf").exit_code == 0
+    back = " ".join(page_texts(tmp_path / "c.pdf")[1].split())
+    for words in KEY_WORDS:
+        assert words in back, words
+    assert "1 right, 2 left hand" in back  # under the circling hands diagram
+
+
+def border_left_of(image, x: float, y: float, dpi: float, ink) -> bool:
+    """Is there a pixel of `ink` between the text at (x, y) (PDF points) and the page edge?"""
+    scale = dpi / 72
+    row = round(image.height - y * scale)
+    for column in range(round(x * scale) - 2, 0, -1):
+        pixel = image.getpixel((column, row))
+        if all(abs(a - b) <= 40 for a, b in zip(pixel, ink, strict=True)):
+            return True
+    return False
+
+
+@pytest.mark.parametrize(
+    ("layout", "ink"),
+    [("bedside", (0xB3, 0x47, 0x00)), ("compact", (0xB3, 0x47, 0x00)), ("large-print", (0, 0, 0))],
+)
+def test_the_do_not_list_is_a_boxed_bulleted_list_on_every_card(run, tmp_path, layout, ink):
+    import pypdfium2 as pdfium
+
+    from tests.helpers import rasterize
+
+    assert run("card", "--layout", layout, "-o", "c.pdf").exit_code == 0
+    pdf = tmp_path / "c.pdf"
+    lines = [line.strip() for text in page_texts(pdf) for line in text.splitlines()]
+    for item in ("over broken skin", "with a fever", "after recent surgery", "with osteoporosis",
+                 "in pregnancy or illness", "after alcohol"):  # fmt: skip
+        assert any(line.startswith(f"• {item}") for line in lines), item  # one bullet each
+    doc = pdfium.PdfDocument(pdf.read_bytes())
+    page = next(i for i in range(len(doc)) if "Do not massage" in page_texts(pdf)[i])
+    textpage = doc[page].get_textpage()
+    index, _ = textpage.search("Do not massage").get_next()
+    left, bottom, _, top = textpage.get_charbox(index)
+    doc.close()
+    image = rasterize(pdf, page, dpi=150)
+    assert border_left_of(image, left, (bottom + top) / 2, 150, ink)  # the box's edge
+    plain = rasterize(pdf, page, dpi=150).crop((0, 0, 1, 1)).getpixel((0, 0))
+    assert plain == (255, 255, 255)  # and not merely a coloured page
+
+
+def test_a_stroke_names_the_hand_in_plain_words(run, make_library, tmp_path):
+    assert run("book", "-o", "b.pdf").exit_code == 0
+    assert "In the picture: 1 is your right hand, 2 is your left hand." in flat(tmp_path / "b.pdf")
+    circling = (REPO / "techniques" / "circling-hands.yaml").read_text(encoding="utf-8")
+    typo = circling.replace("hand: right", "hand: rigth")
+    lib = make_library({"techniques/circling-hands.yaml": typo})
+    result = run("validate", lib)
+    assert result.exit_code == 2
+    assert "circling-hands.yaml:" in result.stderr
+    said = "diagram.strokes[0].hand: Hand 'rigth' is not known. Did you mean 'right'?"
+    assert said in result.stderr
+
+
+def text_top(pdf, page: int, words: str) -> float:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf.read_bytes())
+    textpage = doc[page].get_textpage()
+    found = textpage.search(words).get_next()
+    assert found, words
+    top = textpage.get_charbox(found[0])[3]
+    doc.close()
+    return top
+
+
+@pytest.mark.parametrize(("layout", "beside"), [("bedside", True), ("large-print", False)])
+def test_the_key_fills_the_grids_free_cells_or_goes_below(run, tmp_path, layout, beside):
+    assert run("card", "--layout", layout, "-o", "c.pdf").exit_code == 0
+    pdf = tmp_path / "c.pdf"
+    key = text_top(pdf, 1, "stroke, this way")
+    caption = text_top(pdf, 1, "4. Raking")  # the last diagram's caption
+    assert (key > caption) is beside

@@ -134,9 +134,9 @@ def test_snippet_markup_reaches_the_pdf(run, make_library, tmp_path):
     )
     result = run("--library", lib, "card", "--layout", "mine", "-o", "x.pdf")
     assert result.exit_code == 0, result.output
-    back = page_texts(tmp_path / "x.pdf")[1]
-    assert "Bold then orange & more" in back
-    content = pdf_reader(tmp_path / "x.pdf").pages[1].get_contents().get_data()
+    front = page_texts(tmp_path / "x.pdf")[0]  # the bedside card's setup line is on the front
+    assert "Bold then orange & more" in front
+    content = pdf_reader(tmp_path / "x.pdf").pages[0].get_contents().get_data()
     assert b".701961 .278431 0 rg" in content  # #B34700 as a fill colour
 
 

@@ -13,6 +13,7 @@ STROKE_KINDS: tuple[str, ...] = ("glide", "circles", "knead", "rake", "press", "
 CONTACTS: tuple[str, ...] = ("palm", "thumbs", "fingertips", "knuckles", "forearm", "elbow")
 ZONES: tuple[str, ...] = ("spine", "ribs", "lower-back", "neck", "shoulder-blades")
 CAUTION_ZONES: tuple[str, ...] = ("ribs", "lower-back")
+HANDS: tuple[str, ...] = ("right", "left", "both")
 
 Point = tuple[float, float]
 
@@ -35,11 +36,17 @@ class Stroke(NamedTuple):
     size: float | None = None
     fingers: int = 4
     returning: bool = False
+    hand: str | None = None  # the giver's hand, where it matters which
 
 
 class Diagram(NamedTuple):
     strokes: tuple[Stroke, ...]
     caution: tuple[str, ...] = ()
+
+    def hands(self) -> tuple[tuple[int, str], ...]:
+        """(order, hand) for the numbered strokes that name the giver's hand."""
+        named = {(s.order, s.hand) for s in self.strokes if s.order is not None and s.hand}
+        return tuple(sorted(named))
 
 
 class Technique(NamedTuple):

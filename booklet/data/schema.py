@@ -18,6 +18,7 @@ from booklet.data.figure import SPINE_LEFT, SPINE_RIGHT, footprint, spine_entry
 from booklet.data.model import (
     CAUTION_ZONES,
     CONTACTS,
+    HANDS,
     PRESSURE_LEVELS,
     STROKE_KINDS,
     TECHNIQUE_KINDS,
@@ -354,6 +355,7 @@ STROKE_FIELDS = (
     "size",
     "fingers",
     "return",
+    "hand",
 )
 
 
@@ -398,6 +400,7 @@ def parse_stroke(r: Reader, value: Any, path: str) -> Stroke | None:
         size=r.number(data, "size", path, low=0.005, high=0.2),
         fingers=r.number(data, "fingers", path, low=2, high=5, integer=True, default=4) or 4,
         returning=r.boolean(data, "return", path, default=False),
+        hand=r.choice(data, "hand", path, HANDS, "hand"),
     )
     if len(r.problems) > before:
         return None

@@ -775,14 +775,15 @@ def contact_summary(diagram: Diagram) -> list[str]:
 # --- the key -----------------------------------------------------------------------------------
 
 KEY_ITEMS = (
-    ("stroke", "a stroke, the way your hands move"),
-    ("return", "a light return, barely touching"),
-    ("order", "the order of the strokes"),
-    ("circle", "small circles, turning this way"),
-    ("knead", "a squeeze: lift and release"),
-    ("spine", "the spine: no pressure"),
+    ("stroke", "stroke, this way"),
+    ("return", "light return"),
+    ("order", "order of strokes"),
+    ("circle", "circles this way"),
+    ("knead", "squeeze, release"),
+    ("spine", "spine: no pressure"),
     ("caution", "go gently here"),
 )
+KEY_ROW = 1.75  # a row of the key, in text sizes: room for the symbols
 KEY_NOTE = "Seen from above, head at the top: your partner's left is on the left."
 
 
@@ -801,16 +802,33 @@ def key_note_lines(width: float, size: float, font: str) -> list[str]:
 
 
 def key_height(width: float, size: float, font: str) -> float:
-    rows = -(-len(KEY_ITEMS) // key_columns(width, size, font))
-    return rows * size * 1.9 + len(key_note_lines(width, size, font)) * size * 1.25 + size * 0.9
+    rows = key_grid(width, size, font)[0]
+    return rows * size * KEY_ROW + len(key_note_lines(width, size, font)) * size * 1.25 + size * 0.9
 
 
-def key_columns(width: float, size: float, font: str) -> int:
-    """As many columns as fit the longest label beside its symbol."""
+def key_width(size: float, font: str) -> float:
+    """The narrowest a key can be: one column, its longest label beside its symbol."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    item = size * 3.2 + max(stringWidth(label, font, size) for _, label in KEY_ITEMS)
-    return max(1, min(3, int(width // (item + size))))
+    return size * 3.2 + max(stringWidth(label, font, size) for _, label in KEY_ITEMS)
+
+
+@lru_cache(maxsize=64)
+def key_grid(width: float, size: float, font: str) -> tuple[int, tuple[float, ...]]:
+    """Rows, and where each column starts: items fill the columns top to bottom, each column
+    as wide as its own longest label, and as many columns as fit (a short key on a card)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    items = [size * 3.2 + stringWidth(label, font, size) for _, label in KEY_ITEMS]
+    for columns in range(4, 0, -1):
+        rows = -(-len(items) // columns)
+        widths = [max(items[c * rows : (c + 1) * rows], default=0.0) for c in range(columns)]
+        spare = width - sum(widths)
+        if columns == 1 or spare >= size * (columns - 1):
+            gap = spare / (columns - 1) if columns > 1 else 0.0
+            starts = [sum(widths[:c]) + gap * c for c in range(columns)]
+            return rows, tuple(starts)
+    raise AssertionError("unreachable: one column always fits")
 
 
 @lru_cache(maxsize=64)
@@ -819,16 +837,15 @@ def key_art(width: float, size: float, font: str = "sans", grayscale: bool = Fal
     reads a diagram without help. Text is `size` pt, the layout's body size."""
     fonts = register(font)
     ink = Ink(grayscale)
-    columns = key_columns(width, size, fonts.regular)
+    rows, starts = key_grid(width, size, fonts.regular)
     height = key_height(width, size, fonts.regular)
-    col_w = width / columns
     lw = max(0.6, size * 0.12)
     sym = size * 2.4  # room for a symbol
     shapes: list[Shape] = []
     for index, (kind, label) in enumerate(KEY_ITEMS):
-        row, col = divmod(index, columns)
-        x = col * col_w
-        y = height - size * 1.9 * (row + 1)  # the row's baseline
+        col, row = divmod(index, rows)
+        x = starts[col]
+        y = height - size * KEY_ROW * (row + 1)  # the row's baseline
         mid = y + size * 0.35
         colour = ink("stroke")
         if kind == "stroke":

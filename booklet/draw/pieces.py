@@ -20,6 +20,7 @@ from booklet.draw.diagrams import (
     hatched_box,
     key_art,
     key_height,
+    key_width,
     paint,
 )
 from booklet.text.fonts import FontFamily
@@ -207,21 +208,25 @@ class StepRow(Piece):
 
 
 class WarningBox(Piece):
-    """A bordered panel with the spine symbol: the one thing nobody may miss."""
+    """A bordered panel, with the spine symbol when `icon`: the things nobody may miss."""
 
-    def __init__(self, body: Sequence[Placeable], styles: Styles) -> None:
-        self.body = Stack(body, styles.size * 0.2)
+    def __init__(
+        self, body: Sequence[Placeable], styles: Styles, *, icon: bool = True, gap: float = 0.2
+    ) -> None:
+        self.body = Stack(body, styles.size * gap)
         self.styles = styles
+        self.icon = icon
 
     def _pad(self) -> float:
-        return self.styles.size * 0.55
+        return self.styles.size * 0.5
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         s, pad = self.styles.size, self._pad()
-        self.icon_w = s * 1.6
-        inner = avail_width - 2 * pad - self.icon_w - pad
+        self.icon_w = s * 1.6 + pad if self.icon else 0.0
+        inner = avail_width - 2 * pad - self.icon_w
         _, h = self.body.wrap(inner, avail_height)
-        self.width, self.height = avail_width, max(h, s * 2.0) + 2 * pad
+        low = s * 2.0 if self.icon else 0.0
+        self.width, self.height = avail_width, max(h, low) + 2 * pad
         return self.width, self.height
 
     def draw(self) -> None:
@@ -233,12 +238,24 @@ class WarningBox(Piece):
         c.setStrokeColor(colour_of(colours["warning"]))
         c.setLineWidth(line)
         c.roundRect(line / 2, line / 2, self.width - line, self.height - line, s * 0.4, 1, 1)
-        spine_swatch(c, pad, pad, self.icon_w, self.height - 2 * pad)
-        self.body.drawOn(c, pad * 2 + self.icon_w, self.height - pad - self.body.height)
+        if self.icon:
+            spine_swatch(c, pad, pad, self.icon_w - pad, self.height - 2 * pad)
+        self.body.drawOn(c, pad + self.icon_w, self.height - pad - self.body.height)
+
+
+class GridPlan(NamedTuple):
+    """How a diagram grid is laid out: columns, diagram width, total height, and where the key
+    goes (in the last row's free cells, below the grid, or nowhere)."""
+
+    cols: int
+    width: float
+    height: float
+    key_at: str = ""
 
 
 class DiagramGrid(Piece):
-    """Technique diagrams in a grid; it takes whatever height the side has left."""
+    """Technique diagrams in a grid; it takes whatever height the side has left. With `key`,
+    the key to the marks fills the last row's free cells when it fits there, or goes below."""
 
     def __init__(
         self,
@@ -251,6 +268,7 @@ class DiagramGrid(Piece):
         min_width: float,
         max_width: float,
         columns: int | None = None,
+        key: bool = False,
     ) -> None:
         self.techniques = techniques
         self.captions = [Stack(c) for c in captions]
@@ -260,62 +278,107 @@ class DiagramGrid(Piece):
         self.min_width = min_width
         self.max_width = max_width
         self.columns = columns
+        self.key = key
         self.target_height: float | None = None
-        self.cell = 0.0
-        self.cols = 1
+        self.plan = GridPlan(1, 0.0, 0.0)
 
-    def layout_for(self, avail_width: float, avail_height: float) -> tuple[int, float, float]:
-        """Columns, diagram width and total height that give the largest diagrams."""
-        n = len(self.techniques)
-        gap = self.styles.size * 0.8
-        best = (1, 0.0, 0.0)
-        choices = [self.columns] if self.columns else range(1, n + 1)
+    @property
+    def gap(self) -> float:
+        return self.styles.size * 0.8
+
+    def _key_height(self, width: float) -> float:
+        return key_height(width, self.styles.size, self.fonts_regular)
+
+    @property
+    def fonts_regular(self) -> str:
+        from booklet.text.fonts import register
+
+        return register(self.font).regular
+
+    def _plan(
+        self, cols: int, w: float | None, avail_width: float, avail_height: float
+    ) -> GridPlan:
+        """The plan for `cols` columns: at width `w`, or as wide as `avail_height` allows."""
+        n, gap = len(self.techniques), self.gap
+        rows = math.ceil(n / cols)
+        col_w = (avail_width - gap * (cols - 1)) / cols
+        caps = self.caption_heights(cols, col_w)
+        words = sum(caps) + rows * gap * 0.4 + gap * (rows - 1)  # all but the pictures
+        spare = rows * cols - n
+        plans = []
+        for key_at in ("cells", "below") if self.key else ("",):
+            below = self._key_height(avail_width) + gap if key_at == "below" else 0.0
+            if w is None:
+                fit = (avail_height - below - words) / rows
+                width = min(self.max_width, col_w, fit / aspect(self.legend))
+            else:
+                width = w
+            if key_at == "cells":
+                if spare == 0:
+                    continue
+                key_w = spare * col_w + (spare - 1) * gap
+                narrow = key_w < key_width(self.styles.size, self.fonts_regular)
+                cell_h = width * aspect(self.legend) + caps[-1]
+                if narrow or self._key_height(key_w) > cell_h:
+                    continue
+            height = rows * width * aspect(self.legend) + words + below
+            plans.append(GridPlan(cols, width, height, key_at))
+        return max(plans, key=lambda p: p.width) if plans else GridPlan(cols, 0.0, 0.0, "")
+
+    def layout_for(self, avail_width: float, avail_height: float) -> GridPlan:
+        """The columns that give the largest diagrams."""
+        best = GridPlan(1, 0.0, 0.0, "below" if self.key else "")
+        choices = [self.columns] if self.columns else range(1, len(self.techniques) + 1)
         for cols in choices:
-            rows = math.ceil(n / cols)
-            col_w = (avail_width - gap * (cols - 1)) / cols
-            cap = self.caption_height(col_w)
-            fit_h = (avail_height - rows * (cap + gap * 0.4) - gap * (rows - 1)) / rows
-            w = min(self.max_width, col_w, fit_h / aspect(self.legend))
-            total = rows * (w * aspect(self.legend) + cap + gap * 0.4) + gap * (rows - 1)
-            if w > best[1] + 0.5:
-                best = (cols, w, total)
+            plan = self._plan(cols, None, avail_width, avail_height)
+            if plan.width > best.width + 0.5:
+                best = plan
         return best
 
-    def caption_height(self, width: float) -> float:
-        return max((c.wrap(width, 1e6)[1] for c in self.captions), default=0.0)
+    def caption_heights(self, cols: int, width: float) -> list[float]:
+        """Each row's tallest caption: one long caption makes only its own row taller."""
+        heights = [c.wrap(width, 1e6)[1] for c in self.captions]
+        return [max(heights[r : r + cols]) for r in range(0, len(heights), cols)]
 
     def minimum_height(self, avail_width: float) -> float:
         """Height needed to show the diagrams at their smallest legible width."""
-        n = len(self.techniques)
-        gap = self.styles.size * 0.8
+        n, gap = len(self.techniques), self.gap
         cols = self.columns or max(1, min(n, int((avail_width + gap) // (self.min_width + gap))))
-        rows = math.ceil(n / cols)
-        cap = self.caption_height((avail_width - gap * (cols - 1)) / cols)
-        return rows * (self.min_width * aspect(self.legend) + cap + gap * 0.4) + gap * (rows - 1)
+        return self._plan(cols, self.min_width, avail_width, 0.0).height
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         height = self.target_height if self.target_height is not None else avail_height
-        self.cols, self.cell, used = self.layout_for(avail_width, height)
-        self.width, self.height = avail_width, used
+        self.plan = self.layout_for(avail_width, height)
+        self.width, self.height = avail_width, self.plan.height
         return self.width, self.height
 
     def draw(self) -> None:
-        n = len(self.techniques)
-        gap = self.styles.size * 0.8
-        cols, w = self.cols, self.cell
-        rows = math.ceil(n / cols)
+        n, gap = len(self.techniques), self.gap
+        cols, w = self.plan.cols, self.plan.width
         col_w = (self.width - gap * (cols - 1)) / cols
-        row_h = (self.height - gap * (rows - 1)) / rows
+        caps = self.caption_heights(cols, col_w)
+        picture = w * aspect(self.legend)
+        row_hs = [picture + c + gap * 1.4 for c in caps]
+        tops = [self.height - sum(row_hs[:r]) for r in range(len(caps))]
+        in_cells = self.plan.key_at == "cells"
         for i, (tech, caption) in enumerate(zip(self.techniques, self.captions, strict=True)):
             r, col = divmod(i, cols)
-            in_row = min(cols, n - r * cols)
+            in_row = cols if in_cells else min(cols, n - r * cols)
             row_w = in_row * col_w + (in_row - 1) * gap
             x = (self.width - row_w) / 2 + col * (col_w + gap)
-            top = self.height - r * (row_h + gap)
             art = diagram_art(tech.diagram, w, False, self.legend, self.font, self.styles.size)
-            paint(self.canv, art, x + (col_w - w) / 2, top - art.height)
+            paint(self.canv, art, x + (col_w - w) / 2, tops[r] - art.height)
             caption.wrap(col_w, 1e6)
-            caption.drawOn(self.canv, x, top - art.height - gap * 0.4 - caption.height)
+            caption.drawOn(self.canv, x, tops[r] - art.height - gap * 0.4 - caption.height)
+        size = self.styles.size
+        if in_cells:
+            first = n - (len(caps) - 1) * cols  # cells the last row's diagrams take
+            x = first * (col_w + gap)
+            art = key_art(round(self.width - x, 2), size, self.font)
+            row_h = picture + caps[-1] + gap * 0.4
+            paint(self.canv, art, x, tops[-1] - (row_h + art.height) / 2)
+        elif self.plan.key_at == "below":
+            paint(self.canv, key_art(round(self.width, 2), size, self.font), 0.0, 0.0)
 
 
 def step_context(step: PlannedStep) -> dict[str, Any]:

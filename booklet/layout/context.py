@@ -41,6 +41,10 @@ def technique_fields(tech: Technique) -> Fields:
             "avoids_spine": tech.avoids_spine,
             "has_diagram": tech.diagram is not None,
             "muscles": tuple(tech.muscles),
+            "hands": tuple(
+                frozen({"order": order, "hand": hand})
+                for order, hand in (tech.diagram.hands() if tech.diagram else ())
+            ),
         }
     )
 

@@ -33,15 +33,25 @@ DEFAULT_TEMPLATES = {
     "warning": "spine.j2",
 }
 NEEDS_TEMPLATE = ("title", "text", "steps", "warning", "list")
-BLOCK_OPTIONS = ("block", "template", "style", "columns", "legend", "gauge", "height")
+BLOCK_OPTIONS = (
+    "block",
+    "template",
+    "style",
+    "box",
+    "columns",
+    "legend",
+    "key",
+    "gauge",
+    "height",
+)
 # Which options each block takes: the renderer reads exactly these, validated here.
 OPTIONS_OF = {
     "title": ("template",),
-    "text": ("template", "style"),
-    "list": ("template",),
+    "text": ("template", "style", "box"),
+    "list": ("template", "box"),
     "steps": ("template", "gauge"),
     "warning": ("template",),
-    "diagrams": ("template", "columns", "legend"),
+    "diagrams": ("template", "columns", "legend", "key"),
     "rule": (),
     "key": (),
     "space": ("height",),
@@ -310,10 +320,14 @@ def block_options(r: Reader, kind: str, spec: dict[str, Any], path: str) -> dict
         style = r.choice_value(spec["style"], join(path, "style"), TEXT_STYLES, "text style")
         if style is not None:
             options["style"] = style
+    if "box" in spec and kind in ("text", "list"):
+        options["box"] = r.boolean(spec, "box", path, default=False)
     if "gauge" in spec and kind == "steps":
         options["gauge"] = r.boolean(spec, "gauge", path, default=True)
     if "legend" in spec and kind == "diagrams":
         options["legend"] = r.boolean(spec, "legend", path, default=False)
+    if "key" in spec and kind == "diagrams":
+        options["key"] = r.boolean(spec, "key", path, default=False)
     if "columns" in spec and kind == "diagrams":
         columns = r.number(spec, "columns", path, low=1, high=MAX_COLUMNS, integer=True)
         if columns is not None:

@@ -288,13 +288,22 @@ def _title(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
 def _text(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
     lines = texts.lines(block.template)
     style = styles.text(block.options.get("style", "body"))
-    return [Stack(paragraphs(lines, style, styles), styles.size * 0.25)] if lines else []
+    gap = styles.size * (0.1 if any(p.kind == "bullet" for p in lines) else 0.25)
+    return boxed(block, paragraphs(lines, style, styles), styles, gap)
+
+
+def boxed(block: Block, items: list[TextBlock], styles: Styles, gap: float) -> list[Piece]:
+    """A block's lines, in a panel like the spine warning's when the layout asks (`box`)."""
+    if not items:
+        return []
+    if block.options.get("box"):
+        return [WarningBox(items, styles, icon=False, gap=gap / styles.size)]
+    return [Stack(items, gap)]
 
 
 def _list(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
     lines = texts.lines(block.template)
-    items = paragraphs(lines, styles.bullet_text(), styles)
-    return [Stack(items, styles.size * 0.15)] if items else []
+    return boxed(block, paragraphs(lines, styles.bullet_text(), styles), styles, styles.size * 0.1)
 
 
 def _steps(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
@@ -362,6 +371,7 @@ def _diagrams(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]
             min_width=MIN_DIAGRAM_WIDTH,
             max_width=MAX_DIAGRAM_WIDTH,
             columns=block.options.get("columns"),
+            key=bool(block.options.get("key", False)),
         )
     ]
 
