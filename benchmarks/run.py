@@ -151,7 +151,7 @@ def peak_rss_mb(cmd: list[str], cwd: Path) -> float:
 def in_process(repeats: int, cards: int) -> dict[str, dict[str, float]]:
     """Cards, booklet and imposition rendered inside this process (imports excluded)."""
     from booklet.data.library import load_library
-    from booklet.press.saddle import impose_saddle
+    from booklet.press.saddle import Imposition, impose_saddle
     from booklet.products.booklet import BookRequest, build_book
     from booklet.products.card import CardRequest, render_card
 
@@ -194,7 +194,7 @@ def in_process(repeats: int, cards: int) -> dict[str, dict[str, float]]:
         pdf, _ = build_book(library, plan, BookRequest(for_name=f"Reader {r}"))
         book_times.append(time.perf_counter() - start)
         start = time.perf_counter()
-        impose_saddle(pdf, "a4", 0.0, False)
+        impose_saddle(pdf, Imposition("a4"))
         impose_times.append(time.perf_counter() - start)
     return {
         "card_in_process_ratio": paired_ratio(per_card, per_reference_card),

@@ -69,9 +69,10 @@ TABLE = [
     ),
     ("card --sides 3", 2, "Error: Invalid value for '--sides': '3' is not 1 or 2. Use 1 or 2."),
     (
-        "card --sheet tabloid",
+        "card --sheet legal",
         2,
-        "Error: Invalid value for '--sheet': 'tabloid' is not one of 'letter', 'a4'.",
+        "Error: Invalid value for '--sheet': 'legal' is not one of 'letter', 'a4', 'a3', "
+        "'tabloid', 'a5'.",
     ),
     (
         "card --layout gift",

@@ -10,7 +10,7 @@ import pytest
 from reportlab.pdfgen.canvas import Canvas
 
 from booklet.data.library import load_library
-from booklet.press.saddle import impose_saddle, saddle_order
+from booklet.press.saddle import Imposition, impose_saddle, saddle_order
 from booklet.products.booklet import BookRequest, build_book, render_book
 from tests.helpers import page_texts, pdf_reader, qpdf_check, technique_yaml
 
@@ -170,7 +170,7 @@ def half_numbers(pdf: bytes) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("pages", [4, 8, 12, 16, 20])
 def test_saddle_order_read_back_from_the_sheets(pages):
-    imposed = impose_saddle(numbered_pdf(pages), "letter", 0.0, False)
+    imposed = impose_saddle(numbered_pdf(pages), Imposition("letter")).pdf
     reader = pdf_reader(imposed)
     assert len(reader.pages) == pages // 2
     assert all(
@@ -183,7 +183,7 @@ def test_saddle_order_read_back_from_the_sheets(pages):
 
 def test_creep_moves_inner_pages_toward_the_fold():
     source = numbered_pdf(12)
-    plain, crept = (impose_saddle(source, "letter", creep, False) for creep in (0.0, 9.0))
+    plain, crept = (impose_saddle(source, Imposition("letter", creep=c)).pdf for c in (0.0, 9.0))
 
     def x_of(pdf, side, label):
         doc = pdfium.PdfDocument(pdf)

@@ -289,14 +289,19 @@ class Renderer:
     hints: Any = None
 
     def render(self, variant: Variant) -> bytes:
+        from booklet.products.requests import OptionError
+
         kind, plan, request = make_request(variant, self.library)
-        if kind == "card":
-            from booklet.products.card import render_card
+        try:
+            if kind == "card":
+                from booklet.products.card import render_card
 
-            return render_card(self.library, plan, request, self.hints)
-        from booklet.products.booklet import render_book
+                return render_card(self.library, plan, request, self.hints)
+            from booklet.products.booklet import render_book
 
-        return render_book(self.library, plan, request)
+            return render_book(self.library, plan, request)
+        except OptionError as exc:  # an option that only rendering finds wrong (a sheet too small)
+            raise variant.option_error(exc.option, exc.reason) from None
 
 
 def renderer_for(roots: Sequence[Path]) -> Renderer:

@@ -62,8 +62,13 @@ class BookletGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from booklet.products.requests import OptionError
+
         try:
             return super().invoke(ctx)
+        except OptionError as exc:  # found while rendering: said as a bad option, as before
+            flag = "--" + exc.option.replace("_", "-")
+            raise UserError(f"Invalid value for '{flag}': {exc.reason}") from None
         except BookletError as exc:
             raise UserError(str(exc)) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):

@@ -27,6 +27,7 @@ from booklet.cli.outputs import (
     to_stdout,
     write_outputs,
 )
+from booklet.products.requests import SHEETS
 
 if TYPE_CHECKING:
     pass
@@ -121,7 +122,7 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
 @click.option("--crop-marks", is_flag=True, help="Draw crop marks outside the trim (and bleed).")
 @click.option(
     "--sheet",
-    type=click.Choice(["letter", "a4"], case_sensitive=False),
+    type=click.Choice(SHEETS, case_sensitive=False),
     help="Tile as many cards as fit on this paper, with cut marks.",
 )
 @click.option(
@@ -248,16 +249,40 @@ def calibrate(sheet: str, flip: str, output: Path) -> None:
 )
 @click.option(
     "--sheet",
-    type=click.Choice(["letter", "a4"], case_sensitive=False),
-    help="Paper for --impose. Default: a4 for A-sizes, letter otherwise.",
+    type=click.Choice(SHEETS, case_sensitive=False),
+    help="Paper for --impose. Pages are placed at full size; a sheet that holds two spreads "
+    "gets two copies. Default: a4 for A-sizes (a3 if marks need it), letter otherwise "
+    "(tabloid if marks need it).",
+)
+@click.option(
+    "--fit-sheet",
+    is_flag=True,
+    help="With --impose: shrink the pages to fit a sheet too small for them at full size "
+    "(the finished booklet comes out smaller).",
+)
+@click.option(
+    "--paper-thickness",
+    metavar="LENGTH",
+    help="With --impose: the paper's thickness (e.g. 0.1mm for 80 gsm). Inner sheets move "
+    "toward the fold by 1.3 x thickness per sheet, to make up for creep.",
 )
 @click.option(
     "--creep",
     metavar="LENGTH",
-    help="With --impose: move the innermost pages this far toward the fold "
-    "(e.g. 0.5mm, up to 5mm), less for outer sheets, to make up for paper thickness.",
+    help="With --impose: move the innermost pages exactly this far toward the fold "
+    "(e.g. 0.8mm, up to 5mm), less for outer sheets. Instead of --paper-thickness.",
 )
-@click.option("--crop-marks", is_flag=True, help="With --impose: crop marks around each spread.")
+@click.option(
+    "--bleed",
+    metavar="LENGTH",
+    help="Run backgrounds this far past the trim (e.g. 3mm, up to 0.5in), with TrimBox and "
+    "BleedBox on every page. Default: none.",
+)
+@click.option(
+    "--crop-marks",
+    is_flag=True,
+    help="Crop marks outside the trim and bleed: around each page, or each spread with --impose.",
+)
 @png_option
 @pdf_output_option("classic-gift-a5.pdf")
 @pass_state
@@ -273,7 +298,10 @@ def book(
     message: str | None,
     impose: str | None,
     sheet: str | None,
+    fit_sheet: bool,
+    paper_thickness: str | None,
     creep: str | None,
+    bleed: str | None,
     crop_marks: bool,
     png: bool,
     output: Path | None,
@@ -284,6 +312,8 @@ def book(
     Examples:
       booklet book --for Sam --from Alex --message "For Sunday evenings."
       booklet book gentle --size half-letter --impose saddle --sheet letter -o fold.pdf
+      booklet book --bleed 3mm --crop-marks              # single pages for a print shop
+      booklet book --impose saddle --paper-thickness 0.1mm --crop-marks
     """
     from booklet.products.booklet import render_book
     from booklet.products.requests import book_request
@@ -297,7 +327,10 @@ def book(
         "message": message,
         "impose": impose,
         "sheet": sheet,
+        "fit_sheet": fit_sheet,
+        "paper_thickness": paper_thickness,
         "creep": creep,
+        "bleed": bleed,
         "crop_marks": crop_marks,
     }
     req = make_request(book_request, options)
@@ -306,7 +339,11 @@ def book(
     extras = [f"saddle-{req.sheet}" if req.sheet else "saddle"] if req.impose else []
     out = output or named_output(lib, plan.id, techniques, req.layout, req.size, extras)
     check_output(out, png)
-    write_outputs(out, render_book(lib, plan, req), png)
+    notes: list[str] = []
+    pdf = render_book(lib, plan, req, notes)
+    for note in notes:
+        click.echo(f"Note: {note}", err=True)
+    write_outputs(out, pdf, png)
 
 
 EXAMPLES = ("batch",)

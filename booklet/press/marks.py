@@ -39,10 +39,15 @@ def crop_marks(canvas: Any, x: float, y: float, w: float, h: float, bleed: float
     mark_lines(canvas, crop_mark_lines(x, y, w, h, bleed))
 
 
-def mark_operators(lines: list[Line], dash: tuple[float, ...] = ()) -> str:
-    """The same marks as raw PDF operators, for pages built without a canvas (imposition)."""
+def mark_operators(
+    lines: list[Line], dash: tuple[float, ...] = (), width: float = MARK_WIDTH, halo: bool = False
+) -> str:
+    """The same marks as raw PDF operators, for pages built without a canvas (imposition).
+    A `halo` (a wider white line underneath) keeps a mark visible where it crosses a page."""
     pattern = " ".join(f"{d:g}" for d in dash)
-    ops = [f"q {MARK_WIDTH:g} w 0 G [{pattern}] 0 d"]
-    ops += [f"{x1:.3f} {y1:.3f} m {x2:.3f} {y2:.3f} l S" for x1, y1, x2, y2 in lines]
-    ops.append("Q")
+    path = [f"{x1:.3f} {y1:.3f} m {x2:.3f} {y2:.3f} l" for x1, y1, x2, y2 in lines]
+    ops = []
+    if halo:
+        ops += [f"q {width * 4:g} w 1 G", *path, "S Q"]
+    ops += [f"q {width:g} w 0 G [{pattern}] 0 d", *path, "S Q"]
     return "\n".join(ops)

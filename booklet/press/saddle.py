@@ -1,22 +1,73 @@
-"""Saddle-stitch imposition: booklet pages two-up on landscape sheets, in folding order.
+"""Saddle-stitch imposition: booklet pages two-up on sheets, in folding order, at full size.
 
 Pages are placed with pypdf (BSD licence) as form XObjects, so nothing is re-rendered. Sheet s
 (0 = outermost) of an N-page booklet carries pages N-2s and 2s+1 on its front and 2s+2 and
-N-2s-1 on its back. Creep compensation moves inner sheets' pages toward the fold, because
-after folding the inner sheets stick out at the fore-edge and lose more there when trimmed.
+N-2s-1 on its back.
+
+Pages are never scaled unless asked (`fit_sheet`): a shop that trims at the marks must get the
+size the booklet was designed at. When the spreads, their bleed and their marks do not fit the
+sheet, the next sheet up is chosen (if the user named none) or the command refuses and names
+one that fits. A sheet that holds two spreads or more carries copies of the same spread.
+
+Creep: after folding, inner sheets stick out at the fore-edge and lose more there when trimmed,
+so their pages move toward the fold. From the paper's thickness (caliper) t, sheet s (0 =
+outermost) moves s x t x 1.3. This is the usual rule of imposition software, for example
+Impozycjoner's "(paper thickness x (pages / 4 - 1)) x a correction of 1.2 to 1.4 for how tightly
+the staples press": the innermost sheet of a 28-page booklet on 0.1 mm paper moves 0.78 mm.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Any
+import math
+from typing import Any, NamedTuple
 
 from booklet.base.errors import BookletError
 from booklet.base.internals import add_object
-from booklet.press.marks import crop_mark_lines, mark_operators
-from booklet.press.sheets import sheet_size
+from booklet.base.units import describe_size
+from booklet.press.marks import MARK_GAP, MARK_ZONE, crop_mark_lines, mark_operators
+from booklet.press.sheets import SHEET_SIZES, sheet_size
 
-MARK_ROOM = 18.0
+PRINTABLE = 5 * 72 / 25.4  # marks stay this far inside the sheet: most printers cannot go closer
+MARK_REACH = MARK_ZONE - 2  # how far crop marks reach beyond the bleed
+FOLD_MARK = 13.0  # length of a fold mark
+CREEP_ALLOWANCE = 1.3  # for the fold and the staples: imposition software uses 1.2 to 1.4
+LARGER = {"a5": ("a4", "a3"), "a4": ("a3",), "letter": ("tabloid",), "a3": (), "tabloid": ()}
+
+
+class SheetTooSmall(BookletError):
+    """The sheet the user named cannot hold a spread at full size; the message names one."""
+
+
+class Imposition(NamedTuple):
+    """How to impose: the sheet (None: the usual one for the page size), the pages' bleed,
+    marks, and either the innermost sheet's creep or the paper's thickness."""
+
+    sheet: str | None = None
+    bleed: float = 0.0
+    crop_marks: bool = False
+    creep: float = 0.0
+    paper_thickness: float = 0.0
+    fit_sheet: bool = False
+
+
+class Imposed(NamedTuple):
+    pdf: bytes
+    sheet: str
+    scale: float
+    copies: int
+    shifts: tuple[float, ...]  # each sheet's move toward the fold, outermost first
+    notes: tuple[str, ...]  # what the user should know: a larger sheet, a scale, the creep
+
+
+class Placement(NamedTuple):
+    """Spreads on a sheet: the sheet's size (landscape or portrait), how many spreads across
+    and down, and the scale (1 unless fit_sheet)."""
+
+    sheet: tuple[float, float]
+    cols: int
+    rows: int
+    scale: float = 1.0
 
 
 def saddle_order(pages: int) -> list[tuple[int, int]]:
@@ -36,7 +87,84 @@ def default_sheet(page: tuple[float, float]) -> str:
     return "a4" if abs(page[0] - a5[0]) < 2 or page[0] < 300 and page[1] < 430 else "letter"
 
 
-def impose_saddle(pdf: bytes, sheet: str | None, creep: float, crop_marks: bool) -> bytes:
+def edge(how: Imposition) -> float:
+    """What a spread needs around its trim on each side: bleed, and with crop marks the marks
+    and the margin a printer cannot print."""
+    return how.bleed + (MARK_REACH + PRINTABLE if how.crop_marks else 0.0)
+
+
+def place(sheet: tuple[float, float], trim: tuple[float, float], how: Imposition) -> Placement:
+    """As many spreads as fit on the sheet at full size, landscape or portrait (0 if none)."""
+    w, h = trim
+    e = edge(how)
+    spread = (2 * w + 2 * e, h + 2 * e)
+    best = Placement((max(sheet), min(sheet)), 0, 0)
+    for sw, sh in ((max(sheet), min(sheet)), (min(sheet), max(sheet))):
+        cols = math.floor(sw / spread[0] + 1e-6)
+        rows = math.floor(sh / spread[1] + 1e-6)
+        if cols * rows > best.cols * best.rows:
+            best = Placement((sw, sh), cols, rows)
+    return best
+
+
+def shrunk(sheet: tuple[float, float], trim: tuple[float, float], how: Imposition) -> Placement:
+    """One spread scaled down to fit the sheet (landscape), for fit_sheet."""
+    w, h = trim
+    e = edge(how)
+    sw, sh = max(sheet), min(sheet)
+    return Placement((sw, sh), 1, 1, min(1.0, sw / (2 * w + 2 * e), sh / (h + 2 * e)))
+
+
+def choose_sheet(trim: tuple[float, float], how: Imposition) -> tuple[str, Placement, list[str]]:
+    """The sheet and how the spreads sit on it, with anything the user should be told."""
+    what = f"{describe_size(*trim)} pages" + (
+        " with crop marks" if how.crop_marks else " with bleed" if how.bleed else ""
+    )
+    asked = how.sheet or default_sheet(trim)
+    chosen = place(sheet_size(asked), trim, how)
+    if chosen.cols:
+        return asked, chosen, []
+    if how.fit_sheet:
+        placement = shrunk(sheet_size(asked), trim, how)
+        return (
+            asked,
+            placement,
+            [
+                f"{what} do not fit {asked} at full size; scaled to {placement.scale:.1%}, so the "
+                "finished booklet is smaller than designed."
+            ],
+        )
+    fits = [s for s in LARGER.get(asked, ()) if place(sheet_size(s), trim, how).cols]
+    if fits and how.sheet is None:
+        return (
+            fits[0],
+            place(sheet_size(fits[0]), trim, how),
+            [f"{what} do not fit {asked} at full size; imposed on {fits[0]} instead."],
+        )
+    instead = f"Use {fits[0]}" if fits else "Use a smaller page size"
+    raise SheetTooSmall(
+        f"{asked} is too small for {what} at full size: each spread needs "
+        f"{spread_text(trim, how)}. {instead}, or let the pages shrink with the fit-sheet "
+        "option (the finished booklet comes out smaller)."
+    )
+
+
+def spread_text(trim: tuple[float, float], how: Imposition) -> str:
+    w, h = trim
+    e = edge(how)
+    return f"{(2 * w + 2 * e) / 72 * 25.4:.0f} x {(h + 2 * e) / 72 * 25.4:.0f} mm"
+
+
+def creep_shifts(sheets: int, how: Imposition) -> tuple[float, ...]:
+    """Each sheet's move toward the fold, outermost (0) first."""
+    if how.paper_thickness:
+        return tuple(s * how.paper_thickness * CREEP_ALLOWANCE for s in range(sheets))
+    if sheets < 2:
+        return (0.0,) * sheets
+    return tuple(how.creep * s / (sheets - 1) for s in range(sheets))
+
+
+def impose_saddle(pdf: bytes, how: Imposition) -> Imposed:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import (
         ArrayObject,
@@ -48,16 +176,26 @@ def impose_saddle(pdf: bytes, sheet: str | None, creep: float, crop_marks: bool)
 
     reader = PdfReader(io.BytesIO(pdf))
     pages = list(reader.pages)
-    pw, ph = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
+    first = pages[0]
+    box = first.trimbox if "/TrimBox" in first else first.mediabox
+    trim = (float(box.width), float(box.height))
+    origin = (float(box.left), float(box.bottom))  # the trim's corner in page coordinates
     count = len(pages)
     padded = count + (-count) % 4
-    sw, sh = sorted(sheet_size(sheet or default_sheet((pw, ph))), reverse=True)  # landscape
-    room = MARK_ROOM if crop_marks else 0.0
-    scale = min(1.0, (sw - 2 * room) / (2 * pw), (sh - 2 * room) / ph)
-    w, h = pw * scale, ph * scale
     sheets = padded // 4
-    if creep < 0 or creep > w / 4:
-        raise BookletError(f"creep must be between 0 and {w / 4 / 72:.2f}in for this booklet.")
+    name, placement, notes = choose_sheet(trim, how)
+    shifts = creep_shifts(sheets, how)
+    w, h = trim
+    if shifts[-1] > w / 4:
+        raise BookletError(
+            f"the innermost pages would move {shifts[-1] / 72 * 25.4:.1f} mm toward the fold, "
+            f"more than a quarter of the page. Use thinner paper, or fewer pages."
+        )
+    if shifts[-1] > 0:
+        notes.append(
+            f"creep: the innermost pages move {shifts[-1] / 72 * 25.4:.2f} mm toward the fold, "
+            f"the outer sheet not at all ({sheets} sheets)."
+        )
     writer = PdfWriter()
     # Each booklet page becomes one form XObject, placed by reference: nothing is re-parsed.
     forms = []
@@ -71,18 +209,19 @@ def impose_saddle(pdf: bytes, sheet: str | None, creep: float, crop_marks: bool)
         if "/Resources" in page:
             form[NameObject("/Resources")] = page["/Resources"].clone(writer)
         forms.append(add_object(writer, form.flate_encode()))
-    y = (sh - h) / 2
-    marks = _marks(sw, sh, w, h, crop_marks)
+    sw, sh = placement.sheet
     for index, (left, right) in enumerate(saddle_order(padded)):
-        shift = creep * (index // 2) / (sheets - 1) if sheets > 1 else 0.0
         out = writer.add_blank_page(sw, sh)
         xobjects = DictionaryObject()
-        ops = [marks]
-        for number, x in ((left, sw / 2 - w + shift), (right, sw / 2 - shift)):
+        ops: list[str] = []
+        for fold, y0, cell in spreads(placement, trim, how):
+            ops += spread_ops(
+                fold, y0, cell, (left, right), count, trim, origin, how, placement.scale,
+                shifts[index // 2], placement.sheet,
+            )  # fmt: skip
+        for number in (left, right):
             if number <= count:
-                name = f"/P{number}"
-                xobjects[NameObject(name)] = forms[number - 1]
-                ops.append(f"q {scale:.6f} 0 0 {scale:.6f} {x:.4f} {y:.4f} cm {name} Do Q")
+                xobjects[NameObject(f"/P{number}")] = forms[number - 1]
         out[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): xobjects})
         stream = DecodedStreamObject()
         stream.set_data("\n".join(ops).encode("ascii"))
@@ -91,19 +230,89 @@ def impose_saddle(pdf: bytes, sheet: str | None, creep: float, crop_marks: bool)
     keep = ("/Title", "/Author", "/Subject", "/Creator", "/Keywords")
     writer.add_metadata({k: v for k, v in meta.items() if k in keep})
     prefs = writer.create_viewer_preferences()
-    prefs.duplex = "/DuplexFlipShortEdge"  # type: ignore[assignment]  # pypdf's typed getter
+    duplex = "/DuplexFlipShortEdge" if sw > sh else "/DuplexFlipLongEdge"  # turn along the fold
+    prefs.duplex = duplex  # type: ignore[assignment]  # pypdf's typed getter
     prefs.print_scaling = "/None"  # type: ignore[assignment]
     buffer = io.BytesIO()
     writer.write(buffer)
-    return buffer.getvalue()
+    copies = placement.cols * placement.rows
+    if copies > 1:
+        notes.append(
+            f"{copies} copies of each spread per {name} sheet: cut the printed sheets apart "
+            "between them."
+        )
+    return Imposed(buffer.getvalue(), name, placement.scale, copies, shifts, tuple(notes))
 
 
-def _marks(sw: float, sh: float, w: float, h: float, crop_marks: bool) -> str:
-    """PDF operators for the dashed fold marks (and crop marks) every sheet side carries."""
-    x = sw / 2
-    y0, y1 = (sh - h) / 2, (sh + h) / 2
-    folds = [(x, 0.0, x, min(y0 - 2, 14)), (x, sh, x, max(y1 + 2, sh - 14))]
-    ops = mark_operators(folds, dash=(3, 2))
-    if crop_marks:
-        ops += "\n" + mark_operators(crop_mark_lines(x - w, y0, 2 * w, h, 0.0))
+def spreads(
+    placement: Placement, trim: tuple[float, float], how: Imposition
+) -> list[tuple[float, float, tuple[float, float, float, float]]]:
+    """(fold x, trim bottom y, the spread's cell) for each copy on the sheet, centred."""
+    w, h = trim
+    s = placement.scale
+    cell_w, cell_h = (2 * w + 2 * edge(how)) * s, (h + 2 * edge(how)) * s
+    sw, sh = placement.sheet
+    x0 = (sw - placement.cols * cell_w) / 2
+    y0 = (sh - placement.rows * cell_h) / 2
+    out = []
+    for row in range(placement.rows):
+        for col in range(placement.cols):
+            left, bottom = x0 + col * cell_w, y0 + row * cell_h
+            cell = (left, bottom, left + cell_w, bottom + cell_h)
+            out.append((left + cell_w / 2, bottom + (cell_h - h * s) / 2, cell))
+    return out
+
+
+def spread_ops(
+    fold: float,
+    y0: float,
+    cell: tuple[float, float, float, float],
+    numbers: tuple[int, int],
+    count: int,
+    trim: tuple[float, float],
+    origin: tuple[float, float],
+    how: Imposition,
+    scale: float,
+    shift: float,
+    sheet: tuple[float, float],
+) -> list[str]:
+    """One spread: each page clipped at the fold (its bleed runs out on the other three sides)
+    and moved toward the fold by `shift`; then its marks."""
+    w, h = trim
+    s, b = scale, how.bleed * scale
+    ops = []
+    for number, side in zip(numbers, (-1, 1), strict=True):
+        if number > count:
+            continue
+        trim_left = fold - w * s + shift * s if side < 0 else fold - shift * s
+        clip_x0, clip_x1 = (fold - w * s - b, fold) if side < 0 else (fold, fold + w * s + b)
+        tx, ty = trim_left - origin[0] * s, y0 - origin[1] * s
+        ops.append(
+            f"q {clip_x0:.4f} {y0 - b:.4f} {clip_x1 - clip_x0:.4f} {h * s + 2 * b:.4f} re W n "
+            f"{s:.6f} 0 0 {s:.6f} {tx:.4f} {ty:.4f} cm /P{number} Do Q"
+        )
+    lines = fold_marks(fold, y0, h * s, b, cell, sheet)
+    ops.append(mark_operators(lines, dash=(3, 2), width=0.6, halo=True))
+    if how.crop_marks:
+        ops.append(mark_operators(crop_mark_lines(fold - w * s, y0, 2 * w * s, h * s, b)))
     return ops
+
+
+def fold_marks(
+    fold: float,
+    y0: float,
+    h: float,
+    bleed: float,
+    cell: tuple[float, float, float, float],
+    sheet: tuple[float, float],
+) -> list[tuple[float, float, float, float]]:
+    """Dashed marks on the fold line, above and below the spread: outside the trim where there
+    is room, else in the pages' blank gutter margin; always where a printer can print."""
+    top_limit = min(cell[3], sheet[1] - PRINTABLE)
+    bottom_limit = max(cell[1], PRINTABLE)
+    top = min(y0 + h + bleed + MARK_GAP + FOLD_MARK, top_limit)
+    bottom = max(y0 - bleed - MARK_GAP - FOLD_MARK, bottom_limit)
+    return [(fold, top, fold, top - FOLD_MARK), (fold, bottom, fold, bottom + FOLD_MARK)]
+
+
+__all__ = ["SHEET_SIZES", "Imposition", "Imposed", "SheetTooSmall", "impose_saddle", "saddle_order"]

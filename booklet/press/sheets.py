@@ -15,7 +15,15 @@ from booklet.base.units import NAMED_SIZES
 from booklet.press.marks import mark_lines
 from booklet.press.pdf import Painter, new_canvas, set_duplex
 
-SHEETS = ("letter", "a4")
+MM = 72 / 25.4
+SHEET_SIZES: dict[str, tuple[float, float]] = {
+    "letter": NAMED_SIZES["letter"],
+    "a4": NAMED_SIZES["a4"],
+    "a3": (297 * MM, 420 * MM),
+    "tabloid": (11 * 72, 17 * 72),
+    "a5": NAMED_SIZES["a5"],
+}
+SHEETS = tuple(SHEET_SIZES)
 SHEET_MARGIN = 0.3 * 72  # most printers cannot print closer to the edge
 CUT_MARK = 12.0
 
@@ -81,7 +89,7 @@ def sheet_size(name: str) -> tuple[float, float]:
     key = name.lower()
     if key not in SHEETS:
         raise BookletError(f"sheet '{name}' is not known. Use one of: {', '.join(SHEETS)}.")
-    return NAMED_SIZES[key]
+    return SHEET_SIZES[key]
 
 
 def plan_grid(sheet: tuple[float, float], card: tuple[float, float]) -> Grid:

@@ -46,6 +46,7 @@ from booklet.draw.pieces import DiagramKey, Gauge, Stack, Styles, WarningBox
 from booklet.layout.context import base_context, frozen, layout_fields, technique_by_id
 from booklet.layout.markup import parse_snippet
 from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, render_snippet, require_kind
+from booklet.press.marks import MARK_ZONE, crop_marks
 from booklet.press.pdf import print_at_actual_size
 from booklet.products.fitting import Attempt, body_sizes, largest_fitting
 from booklet.products.requests import BookRequest
@@ -368,20 +369,25 @@ class BookBuilder:
             raise AssertionError(f"booklet planning failed: {info.sections} vs {contents}")
         return pdf, info
 
+    @property
+    def pad(self) -> float:
+        """From the page's edge to its trim: the bleed, and room for crop marks."""
+        return self.req.bleed + (MARK_ZONE if self.req.crop_marks and not self.req.impose else 0)
+
     def _render(
         self, info: BookInfo, contents: dict[str, int], notes: int, save: bool = True
     ) -> bytes:
         buffer = io.BytesIO()
         w, h = self.size
-        m = self.margin
+        m, pad = self.margin, self.pad
         title = self.context["book"]["title"]
         doc = BaseDocTemplate(
             buffer,
-            pagesize=self.size,
-            leftMargin=m,
-            rightMargin=m,
-            topMargin=m,
-            bottomMargin=m,
+            pagesize=(w + 2 * pad, h + 2 * pad),
+            leftMargin=m + pad,
+            rightMargin=m + pad,
+            topMargin=m + pad,
+            bottomMargin=m + pad,
             title=title,
             author=self.req.from_name or "booklet",
             subject="Back massage booklet",
@@ -392,8 +398,9 @@ class BookBuilder:
             initialFontName=self.fonts.regular,
         )
         footer = self.styles.size * 1.8
-        full = Frame(m, m, w - 2 * m, h - 2 * m, 0, 0, 0, 0, id="full")
-        inner = Frame(m, m + footer, w - 2 * m, h - 2 * m - footer, 0, 0, 0, 0, id="inner")
+        x = y = m + pad
+        full = Frame(x, y, w - 2 * m, h - 2 * m, 0, 0, 0, 0, id="full")
+        inner = Frame(x, y + footer, w - 2 * m, h - 2 * m - footer, 0, 0, 0, 0, id="inner")
         doc.addPageTemplates(
             [
                 PageTemplate("cover", [full], onPage=self._cover_page),
@@ -427,20 +434,31 @@ class BookBuilder:
 
     # --- page decorations ---------------------------------------------------------------
 
-    def _cover_page(self, canv, doc) -> None:
+    def _page_start(self, canv: Any) -> tuple[float, float, float]:
+        """Every page: its boxes (TrimBox exactly the page size, BleedBox around it), crop
+        marks when asked, and the canvas moved to the trim's corner. Returns w, h, bleed."""
         w, h = self.size
+        pad, bleed = self.pad, self.req.bleed
+        canv.setTrimBox([pad, pad, pad + w, pad + h])
+        canv.setBleedBox([pad - bleed, pad - bleed, pad + w + bleed, pad + h + bleed])
         canv.saveState()
+        if pad > bleed and not planning(canv):
+            crop_marks(canv, pad, pad, w, h, bleed)
+        canv.translate(pad, pad)
+        return w, h, bleed
+
+    def _cover_page(self, canv, doc) -> None:
+        w, h, b = self._page_start(canv)
         canv.setFillColor(HexColor(self.layout.colours["panel"]))
-        canv.rect(0, 0, w, h, 0, 1)
+        canv.rect(-b, -b, w + 2 * b, h + 2 * b, 0, 1)
         canv.setFillColor(HexColor(self.layout.colours["accent"]))
         band = max(h * 0.28, self.cover_band)
-        canv.rect(0, h - band, w, band, 0, 1)
+        canv.rect(-b, h - band, w + 2 * b, band + b, 0, 1)
         canv.restoreState()
         canv.addPageLabel(0, prefix="Cover")
 
     def _inner_page(self, canv, doc) -> None:
-        w, _ = self.size
-        canv.saveState()
+        w, _, _ = self._page_start(canv)
         canv.setFont(self.fonts.regular, self.styles.size * 0.9)
         canv.setFillColor(HexColor(self.layout.colours["muted"]))
         canv.drawCentredString(w / 2, self.margin, str(canv.getPageNumber()))
@@ -449,16 +467,13 @@ class BookBuilder:
             canv.addPageLabel(1, style="D", start=2)
 
     def _back_page(self, canv, doc) -> None:
-        w, h = self.size
-        canv.saveState()
+        w, h, b = self._page_start(canv)
         canv.setFillColor(HexColor(self.layout.colours["panel"]))
-        canv.rect(0, 0, w, h, 0, 1)
+        canv.rect(-b, -b, w + 2 * b, h + 2 * b, 0, 1)
         canv.setFillColor(HexColor(self.layout.colours["accent"]))
-        canv.rect(0, 0, w, h * 0.06, 0, 1)
+        canv.rect(-b, -b, w + 2 * b, h * 0.06 + b, 0, 1)
         canv.restoreState()
         canv.addPageLabel(canv.getPageNumber() - 1, prefix="Back cover")
-
-    # --- the story ------------------------------------------------------------------------
 
     def _story(self, info: BookInfo, contents: dict[str, int], notes: int) -> list[Flowable]:
         s = self.styles
@@ -874,10 +889,23 @@ def build_book(library: Library, plan: Plan, req: BookRequest) -> tuple[bytes, B
     return BookBuilder(library, plan, req).build()
 
 
-def render_book(library: Library, plan: Plan, req: BookRequest) -> bytes:
+def render_book(
+    library: Library, plan: Plan, req: BookRequest, notes: list[str] | None = None
+) -> bytes:
+    """The booklet's PDF; what the user should know about its imposition goes to `notes`."""
     pdf, _ = build_book(library, plan, req)
     if req.impose == "saddle":
-        from booklet.press.saddle import impose_saddle
+        from booklet.press.saddle import Imposition, SheetTooSmall, impose_saddle
+        from booklet.products.requests import OptionError
 
-        return impose_saddle(pdf, req.sheet, req.creep, req.crop_marks)
+        how = Imposition(
+            req.sheet, req.bleed, req.crop_marks, req.creep, req.paper_thickness, req.fit_sheet
+        )
+        try:
+            imposed = impose_saddle(pdf, how)
+        except SheetTooSmall as exc:
+            raise OptionError("sheet", exc.problem.message) from None
+        if notes is not None:
+            notes.extend(imposed.notes)
+        return imposed.pdf
     return pdf

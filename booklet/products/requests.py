@@ -36,18 +36,22 @@ BOOK_OPTIONS = (
     "for",
     "from",
     "message",
+    "bleed",
+    "crop_marks",
     "impose",
     "sheet",
+    "fit_sheet",
     "creep",
-    "crop_marks",
+    "paper_thickness",
 )
-SHEETS = ("letter", "a4")
+SHEETS = ("letter", "a4", "a3", "tabloid", "a5")
 FLIPS = ("long", "short")
 IMPOSITIONS = ("saddle",)
 MAX_TITLE = 120
 MAX_TEXT = 400
 MAX_BLEED = 0.5 * 72
 MAX_CREEP = 5 * 72 / 25.4
+MAX_CALIPER = 0.5 * 72 / 25.4  # 0.5 mm: thick card stock; paper is 0.08 to 0.2 mm
 _TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
 
 
@@ -84,6 +88,9 @@ class BookRequest(NamedTuple):
     sheet: str | None = None
     creep: float = 0.0
     crop_marks: bool = False
+    bleed: float = 0.0
+    fit_sheet: bool = False
+    paper_thickness: float = 0.0
 
 
 def _reason(key: str, exc: BookletError) -> OptionError:
@@ -226,12 +233,22 @@ def book_request(options: Mapping[str, Any]) -> BookRequest:
         sheet=o.choice("sheet", SHEETS),
         creep=o.length("creep", MAX_CREEP, "5mm"),
         crop_marks=o.flag("crop_marks"),
+        bleed=o.length("bleed", MAX_BLEED, "0.5in"),
+        fit_sheet=o.flag("fit_sheet"),
+        paper_thickness=o.length("paper_thickness", MAX_CALIPER, "0.5mm"),
     )
+    if request.creep > 0 and request.paper_thickness > 0:
+        raise OptionError(
+            "paper_thickness",
+            "cannot be given with creep: both set how far pages move toward the fold. Give "
+            "the paper's thickness or the creep, not both.",
+        )
     if impose is None:
         given = {
             "sheet": request.sheet is not None,
             "creep": request.creep > 0,
-            "crop_marks": request.crop_marks,
+            "paper_thickness": request.paper_thickness > 0,
+            "fit_sheet": request.fit_sheet,
         }
         for key in (k for k, used in given.items() if used):
             raise OptionError(

@@ -1,0 +1,146 @@
+"""Print-shop grade: bleed and page boxes, imposition at full size, marks where a printer can
+print them, creep from the paper's thickness, copies on sheets that hold two spreads."""
+
+from __future__ import annotations
+
+import pypdfium2 as pdfium
+import pytest
+
+from booklet.press.saddle import Imposition, impose_saddle
+from tests.helpers import pdf_reader, rasterize
+from tests.test_book import half_numbers, numbered_pdf
+
+MM = 72 / 25.4
+A5 = (148 * MM, 210 * MM)
+PANEL = (0xF4, 0xF0, 0xEA)
+
+
+def close(a: float, b: float, tolerance: float = 0.01) -> bool:
+    return abs(a - b) <= tolerance
+
+
+def test_book_with_bleed_has_exact_trim_and_bleed_boxes(run, tmp_path):
+    result = run("book", "--bleed", "3mm", "-o", "b.pdf")
+    assert result.exit_code == 0, result.output
+    reader = pdf_reader(tmp_path / "b.pdf")
+    assert len(reader.pages) == 12
+    for page in reader.pages:
+        trim, bleed, media = page.trimbox, page.bleedbox, page.mediabox
+        assert close(float(trim.width), A5[0]) and close(float(trim.height), A5[1])
+        assert close(float(trim.left), 3 * MM) and close(float(trim.bottom), 3 * MM)
+        assert [round(float(v), 2) for v in bleed] == [round(float(v), 2) for v in media]
+        assert close(float(bleed.width), A5[0] + 6 * MM)
+    cover = rasterize(tmp_path / "b.pdf", 0, dpi=72)
+    corner = cover.getpixel((1, cover.height - 2))  # inside the bleed: the cover's colour
+    assert all(abs(a - b) <= 12 for a, b in zip(corner, PANEL, strict=True)), corner
+
+
+def test_a_sheet_too_small_at_full_size_is_refused_naming_one_that_fits(run, tmp_path):
+    result = run("book", "--impose", "saddle", "--sheet", "a4", "--crop-marks", "-o", "s.pdf")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: Invalid value for '--sheet': a4 is too small for a5 pages with crop marks at "
+        "full size: each spread needs 317 x 231 mm. Use a3, or let the pages shrink with the "
+        "fit-sheet option (the finished booklet comes out smaller).\n"
+    )
+    assert not (tmp_path / "s.pdf").exists()
+
+
+def band_width(image, row: int, colour, tolerance: int = 20) -> int:
+    """How many pixels of `colour` a row holds: the width of a band across it."""
+    pixels = (image.getpixel((x, row)) for x in range(image.width))
+    return sum(all(abs(a - b) <= tolerance for a, b in zip(p, colour, strict=True)) for p in pixels)
+
+
+def test_without_a_sheet_the_next_size_up_holds_the_spread_at_full_size(run, tmp_path):
+    result = run("book", "--impose", "saddle", "--crop-marks", "-o", "s.pdf")
+    assert result.exit_code == 0, result.output
+    said = "Note: a5 pages with crop marks do not fit a4 at full size; imposed on a3 instead."
+    assert said in result.stderr
+    reader = pdf_reader(tmp_path / "s.pdf")
+    a3 = (420 * MM, 297 * MM)
+    assert all(close(float(p.mediabox.width), a3[0], 0.1) for p in reader.pages)
+    sheet = rasterize(tmp_path / "s.pdf", 0, dpi=72)  # 1 px per point
+    accent = (0x00, 0x72, 0xB2)
+    row = round(sheet.height / 2 - A5[1] / 2 + 20)  # inside the cover's top band
+    assert abs(band_width(sheet, row, accent) - A5[0]) <= 2  # the cover, full A5 width
+    margin = round(5 * MM)  # no mark, nothing at all, where a printer cannot print
+    grey = rasterize(tmp_path / "s.pdf", 0, dpi=72, grey=True)
+    w, h = grey.size
+    edges = [(0, 0, w, margin), (0, h - margin, w, h), (0, 0, margin, h), (w - margin, 0, w, h)]
+    for box in edges:
+        assert grey.crop(box).getextrema()[0] >= 250, box
+    crop = grey.crop((margin, margin, grey.width - margin, grey.height - margin))
+    assert crop.getextrema()[0] < 60  # the marks themselves are there, and dark
+
+
+def test_fold_marks_show_on_an_a5_on_a4_sheet(run, tmp_path):
+    assert run("book", "--impose", "saddle", "-o", "s.pdf").exit_code == 0
+    dpi = 150
+    for side in range(6):
+        grey = rasterize(tmp_path / "s.pdf", side, dpi=dpi, grey=True)
+        fold = grey.width // 2
+        inset = round(5 * MM * dpi / 72)
+        length = round(13 * dpi / 72)
+        for top in (inset, grey.height - inset - length):  # at the top and at the bottom
+            darkest, lightest = grey.crop((fold - 1, top, fold + 2, top + length)).getextrema()
+            assert darkest < 120 and lightest >= 250, (side, top)  # a dark dash, a white halo
+
+
+def label_x(pdf: bytes, side: int, label: str) -> float:
+    doc = pdfium.PdfDocument(pdf)
+    text = doc[side].get_textpage()
+    rects = [text.get_rect(i) for i in range(text.count_rects())]
+    box = next(r for r in rects if text.get_text_bounded(*r).strip() == label)
+    doc.close()
+    return box[0]
+
+
+def test_paper_thickness_moves_inner_sheets_and_leaves_the_outer_one():
+    source = numbered_pdf(28, size=A5)  # 7 sheets
+    plain = impose_saddle(source, Imposition("a4")).pdf
+    imposed = impose_saddle(source, Imposition("a4", paper_thickness=0.1 * MM))
+    assert imposed.shifts[0] == 0.0
+    assert imposed.shifts[-1] == pytest.approx(6 * 0.1 * 1.3 * MM)  # 0.78 mm
+    assert "innermost pages move 0.78 mm toward the fold" in imposed.notes[-1]
+    outer = ("P28", "P1")  # sheet 0, front
+    inner = ("P16", "P13")  # sheet 6, front (side 12)
+    for label in outer:
+        assert label_x(imposed.pdf, 0, label) == pytest.approx(label_x(plain, 0, label), abs=0.01)
+    left, right = (label_x(imposed.pdf, 12, n) - label_x(plain, 12, n) for n in inner)
+    assert left == pytest.approx(0.78 * MM, abs=0.05)  # toward the fold from the left
+    assert right == pytest.approx(-0.78 * MM, abs=0.05)  # and from the right
+
+
+def test_paper_thickness_through_the_command_line(run, tmp_path):
+    result = run("book", "--impose", "saddle", "--paper-thickness", "0.1mm", "-o", "s.pdf")
+    assert result.exit_code == 0, result.output
+    assert "Note: creep: the innermost pages move 0.26 mm toward the fold" in result.stderr
+    both = run("book", "--impose", "saddle", "--paper-thickness", "0.1mm", "--creep", "1mm")
+    assert both.exit_code == 2 and "not both" in both.stderr
+
+
+def test_a6_booklets_go_two_up_on_a4_and_one_up_on_a5():
+    source = numbered_pdf(8, size=(105 * MM, 148 * MM))
+    on_a4 = impose_saddle(source, Imposition())
+    assert on_a4.sheet == "a4" and on_a4.copies == 2
+    page = pdf_reader(on_a4.pdf).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+    doc = pdfium.PdfDocument(on_a4.pdf)
+    assert doc[0].get_textpage().get_text_range().split() == ["P8", "P1", "P8", "P1"]
+    doc.close()
+    prefs = pdf_reader(on_a4.pdf).trailer["/Root"]["/ViewerPreferences"]
+    assert prefs["/Duplex"] == "/DuplexFlipLongEdge"  # a portrait sheet turns on its long edge
+    on_a5 = impose_saddle(source, Imposition("a5"))
+    assert on_a5.copies == 1
+    assert half_numbers(on_a5.pdf)[:2] == [("P8", "P1"), ("P2", "P7")]
+
+
+def test_fit_sheet_shrinks_only_when_asked_and_says_so(run, tmp_path):
+    result = run(
+        "book", "--impose", "saddle", "--sheet", "a4", "--crop-marks", "--fit-sheet", "-o", "s.pdf"
+    )
+    assert result.exit_code == 0, result.output
+    assert "scaled to 90.8%, so the finished booklet is smaller than designed" in result.stderr
+    alone = run("book", "--fit-sheet", "-o", "b.pdf")
+    assert alone.exit_code == 2 and "--fit-sheet" in alone.stderr
