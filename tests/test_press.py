@@ -144,3 +144,107 @@ def test_fit_sheet_shrinks_only_when_asked_and_says_so(run, tmp_path):
     assert "scaled to 90.8%, so the finished booklet is smaller than designed" in result.stderr
     alone = run("book", "--fit-sheet", "-o", "b.pdf")
     assert alone.exit_code == 2 and "--fit-sheet" in alone.stderr
+
+
+def colour_operators(pdf_path) -> set[bytes]:
+    """Every colour operator in every content stream: pages and the forms they place."""
+    from pypdf.generic import ContentStream
+
+    reader = pdf_reader(pdf_path)
+    found: set[bytes] = set()
+    seen: set[int] = set()
+
+    def walk(stream, resources) -> None:
+        for _, operator in ContentStream(stream, reader).operations:
+            if operator in (b"rg", b"RG", b"g", b"G", b"k", b"K", b"sc", b"scn", b"SC", b"SCN"):
+                found.add(operator)
+        xobjects = resources.get("/XObject") if resources is not None else None
+        for ref in xobjects.get_object().values() if xobjects is not None else ():
+            form = ref.get_object()
+            if id(form) not in seen and form.get("/Subtype") == "/Form":
+                seen.add(id(form))
+                own = form.get("/Resources")
+                walk(form, own.get_object() if own is not None else None)
+
+    for page in reader.pages:
+        walk(page.get_contents(), page["/Resources"].get_object())
+    return found
+
+
+def separations(pdf_path, tmp_path, page: int = 1, dpi: int = 100) -> dict:
+    """Ghostscript's plates for one page: {'Cyan': image, ...}; 255 is no ink."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    if shutil.which("gs") is None:
+        import os
+
+        if os.environ.get("CI"):
+            pytest.fail("Ghostscript is required in CI (.ci/run installs it)")
+        pytest.skip("Ghostscript is not installed")
+    out = tmp_path / "sep.tif"
+    subprocess.run(
+        ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=tiffsep", f"-r{dpi}",
+         f"-dFirstPage={page}", f"-dLastPage={page}", f"-sOutputFile={out}", str(pdf_path)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    plates = {}
+    for name in ("Cyan", "Magenta", "Yellow", "Black"):
+        with Image.open(tmp_path / f"sep({name}).tif") as image:
+            plates[name] = image.convert("L")
+    return plates
+
+
+def line_boxes(pdf_path, page: int, words: str) -> list[tuple[float, float, float, float]]:
+    doc = pdfium.PdfDocument(pdf_path.read_bytes())
+    textpage = doc[page].get_textpage()
+    found = textpage.search(words).get_next()
+    assert found, words
+    boxes = [textpage.get_charbox(i) for i in range(found[0], found[0] + found[1])]
+    doc.close()
+    return boxes
+
+
+def test_cmyk_card_paints_no_rgb_and_sets_black_text_on_k_alone(run, tmp_path):
+    assert run("card", "--colour", "cmyk", "-o", "c.pdf").exit_code == 0
+    assert run("card", "-o", "rgb.pdf").exit_code == 0
+    pdf = tmp_path / "c.pdf"
+    assert colour_operators(pdf) == {b"k", b"K"}  # no rg, RG or grey left
+    assert b"rg" in colour_operators(tmp_path / "rgb.pdf")  # the test can tell
+    dpi = 150
+    for words in ("Agree on pressure as you go", "Knead small handfuls of muscle"):
+        boxes = line_boxes(pdf, 0, words)
+        left, bottom = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        right, top = max(b[2] for b in boxes), max(b[3] for b in boxes)
+        scale, height = dpi / 72, 432 * dpi / 72
+        region = (round(left * scale), round(height - top * scale),
+                  round(right * scale), round(height - bottom * scale))  # fmt: skip
+        for plates in (separations(pdf, tmp_path, 1, dpi),):
+            assert plates["Black"].crop(region).getextrema()[0] < 128, words  # inked on K
+            for name in ("Cyan", "Magenta", "Yellow"):
+                assert plates[name].crop(region).getextrema()[0] == 255, (words, name)
+    rgb_plates = separations(tmp_path / "rgb.pdf", tmp_path, 1, dpi)
+    assert rgb_plates["Cyan"].crop(region).getextrema()[0] < 255  # rich black without it
+
+
+def test_cmyk_marks_print_on_every_plate(run, tmp_path):
+    result = run("book", "--bleed", "3mm", "--crop-marks", "--colour", "cmyk", "-o", "b.pdf")
+    assert result.exit_code == 0, result.output
+    pdf = tmp_path / "b.pdf"
+    assert colour_operators(pdf) == {b"k", b"K", b"SCN"}
+    page = pdf_reader(pdf).pages[2]
+    spaces = page["/Resources"]["/ColorSpace"]
+    space = next(iter(spaces.values())).get_object()
+    assert [str(space[0]), str(space[1]), str(space[2])] == ["/Separation", "/All", "/DeviceCMYK"]
+    plates = separations(pdf, tmp_path, 3, dpi=100)
+    corner = (0, 0, round(30 * 100 / 72), round(30 * 100 / 72))  # the top-left marks
+    for name, plate in plates.items():
+        assert plate.crop(corner).getextrema()[0] < 128, name  # the mark is on every plate
+
+
+def test_cmyk_imposed_booklet_converts_the_placed_pages_too(run, tmp_path):
+    result = run("book", "--impose", "saddle", "--colour", "cmyk", "-o", "s.pdf")
+    assert result.exit_code == 0, result.output
+    assert colour_operators(tmp_path / "s.pdf") == {b"k", b"K", b"SCN"}

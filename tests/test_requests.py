@@ -22,6 +22,12 @@ SAME_PDF = [
      ["--for", "Sam", "--from", "Alex", "--message", "Sundays"]),
     ("book-imposed", "book", "{impose: saddle, sheet: a4, creep: 0.3mm}",
      ["--impose", "saddle", "--sheet", "a4", "--creep", "0.3mm"]),
+    ("card-cmyk", "card", "{colour: CMYK, sheet: letter}",
+     ["--colour", "cmyk", "--sheet", "letter"]),
+    ("book-print-shop", "book", "{bleed: 3mm, crop_marks: yes, colour: cmyk}",
+     ["--bleed", "3mm", "--crop-marks", "--colour", "cmyk"]),
+    ("book-paper", "book", "{impose: saddle, paper_thickness: 0.1mm, fit_sheet: true}",
+     ["--impose", "saddle", "--paper-thickness", "0.1mm", "--fit-sheet"]),
 ]  # fmt: skip
 
 SAME_ERROR = [
@@ -31,6 +37,14 @@ SAME_ERROR = [
     ("creep-without-impose", "book", "{creep: 1mm}", ["--creep", "1mm"], "creep"),
     ("unknown-size", "card", "{size: 4x}", ["--size", "4x"], "size"),
     ("three-sides", "card", "{sides: 3}", ["--sides", "3"], "sides"),
+    ("colour-rgbk", "card", "{colour: rgbk}", ["--colour", "rgbk"], "colour"),
+    (
+        "paper-too-thick",
+        "book",
+        "{impose: saddle, paper_thickness: 1mm}",
+        ["--impose", "saddle", "--paper-thickness", "1mm"],
+        "paper_thickness",
+    ),
     ("bad-offset", "card", "{back_offset: 1mm}", ["--back-offset", "1mm"], "back_offset"),
 ]
 

@@ -138,6 +138,12 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
     help="Shift the back sheet by X,Y to correct duplex misalignment, e.g. 1mm,-0.5mm "
     "(measure it with `booklet calibrate`). Default: none.",
 )
+@click.option(
+    "--colour",
+    metavar="rgb|cmyk",
+    help="cmyk for a press: every colour in CMYK, black text on the black plate alone, marks "
+    "in registration colour. Default: rgb.",
+)
 @png_option
 @pdf_output_option("classic-bedside-4x6.pdf")
 @pass_state
@@ -155,6 +161,7 @@ def card(
     sheet: str | None,
     flip: str,
     back_offset: str | None,
+    colour: str | None,
     png: bool,
     output: Path | None,
 ) -> None:
@@ -182,6 +189,7 @@ def card(
         "sheet": sheet,
         "flip": flip,
         "back_offset": back_offset,
+        "colour": colour,
     }
     req = make_request(card_request, options)
     lib = state.library()
@@ -283,6 +291,12 @@ def calibrate(sheet: str, flip: str, output: Path) -> None:
     is_flag=True,
     help="Crop marks outside the trim and bleed: around each page, or each spread with --impose.",
 )
+@click.option(
+    "--colour",
+    metavar="rgb|cmyk",
+    help="cmyk for a press: every colour in CMYK, black text on the black plate alone, marks "
+    "in registration colour. Default: rgb.",
+)
 @png_option
 @pdf_output_option("classic-gift-a5.pdf")
 @pass_state
@@ -303,6 +317,7 @@ def book(
     creep: str | None,
     bleed: str | None,
     crop_marks: bool,
+    colour: str | None,
     png: bool,
     output: Path | None,
 ) -> None:
@@ -332,6 +347,7 @@ def book(
         "creep": creep,
         "bleed": bleed,
         "crop_marks": crop_marks,
+        "colour": colour,
     }
     req = make_request(book_request, options)
     lib = state.library()

@@ -13,7 +13,7 @@ def mark_lines(canvas: Any, lines: list[tuple[float, float, float, float]]) -> N
     """Thin black lines, in their own graphics state."""
     canvas.saveState()
     canvas.setLineWidth(MARK_WIDTH)
-    canvas.setStrokeColorRGB(0, 0, 0)
+    canvas.setStrokeGray(0)  # marks alone use DeviceGray: in CMYK they print on every plate
     for x1, y1, x2, y2 in lines:
         canvas.line(x1, y1, x2, y2)
     canvas.restoreState()

@@ -893,6 +893,15 @@ def render_book(
     library: Library, plan: Plan, req: BookRequest, notes: list[str] | None = None
 ) -> bytes:
     """The booklet's PDF; what the user should know about its imposition goes to `notes`."""
+    pdf = book_pages(library, plan, req, notes)
+    if req.colour == "cmyk":
+        from booklet.press.colour import cmyk_pdf
+
+        return cmyk_pdf(pdf)
+    return pdf
+
+
+def book_pages(library: Library, plan: Plan, req: BookRequest, notes: list[str] | None) -> bytes:
     pdf, _ = build_book(library, plan, req)
     if req.impose == "saddle":
         from booklet.press.saddle import Imposition, SheetTooSmall, impose_saddle

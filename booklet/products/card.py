@@ -448,6 +448,16 @@ def render_card(
     """The card's PDF. `hints` lets many similar cards (a batch) start their fitting where
     the last one ended: fewer tries, the same bytes."""
     card = build_card(library, plan, req, hints)
+    pdf = card_pages(card, req)
+    if req.colour == "cmyk":
+        from booklet.press.colour import cmyk_pdf
+
+        return cmyk_pdf(pdf)
+    return pdf
+
+
+def card_pages(card: Card, req: CardRequest) -> bytes:
+    """The card on its own pages, or tiled on print sheets."""
     if req.sheet:
         from booklet.press.sheets import card_sheets
 

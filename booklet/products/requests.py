@@ -28,6 +28,7 @@ CARD_OPTIONS = (
     "sheet",
     "flip",
     "back_offset",
+    "colour",
 )
 BOOK_OPTIONS = (
     "layout",
@@ -43,10 +44,12 @@ BOOK_OPTIONS = (
     "fit_sheet",
     "creep",
     "paper_thickness",
+    "colour",
 )
 SHEETS = ("letter", "a4", "a3", "tabloid", "a5")
 FLIPS = ("long", "short")
 IMPOSITIONS = ("saddle",)
+COLOURS = ("rgb", "cmyk")
 MAX_TITLE = 120
 MAX_TEXT = 400
 MAX_BLEED = 0.5 * 72
@@ -75,6 +78,7 @@ class CardRequest(NamedTuple):
     flip: str = "long"
     back_offset: tuple[float, float] = (0.0, 0.0)
     title: str | None = None
+    colour: str = "rgb"
 
 
 class BookRequest(NamedTuple):
@@ -91,6 +95,7 @@ class BookRequest(NamedTuple):
     bleed: float = 0.0
     fit_sheet: bool = False
     paper_thickness: float = 0.0
+    colour: str = "rgb"
 
 
 def _reason(key: str, exc: BookletError) -> OptionError:
@@ -216,6 +221,7 @@ def card_request(options: Mapping[str, Any]) -> CardRequest:
         flip=o.choice("flip", FLIPS) or "long",
         back_offset=o.offset("back_offset"),
         title=o.text("title", MAX_TITLE),
+        colour=o.choice("colour", COLOURS) or "rgb",
     )
 
 
@@ -236,6 +242,7 @@ def book_request(options: Mapping[str, Any]) -> BookRequest:
         bleed=o.length("bleed", MAX_BLEED, "0.5in"),
         fit_sheet=o.flag("fit_sheet"),
         paper_thickness=o.length("paper_thickness", MAX_CALIPER, "0.5mm"),
+        colour=o.choice("colour", COLOURS) or "rgb",
     )
     if request.creep > 0 and request.paper_thickness > 0:
         raise OptionError(
