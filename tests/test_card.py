@@ -184,7 +184,7 @@ def test_sheet_letter_tiles_cards_with_cut_marks(run, tmp_path):
 
 
 @pytest.mark.parametrize("flip", ["long", "short"])
-@pytest.mark.parametrize("card", [(288.0, 432.0), (216.0, 360.0)])
+@pytest.mark.parametrize("card", [(288.0, 432.0), (216.0, 360.0), (432.0, 288.0), (504, 360)])
 def test_backs_land_behind_their_fronts(flip, card):
     sheet = parse_size("letter")
     grid = plan_grid(sheet, card)
@@ -194,7 +194,9 @@ def test_backs_land_behind_their_fronts(flip, card):
         back = back_transform(grid, col, row, flip, (0.0, 0.0))
         for u, v in [(0, 0), (w, 0), (10, h - 5), (w / 2, h / 3)]:
             fx, fy = apply(front, u, v)
-            bx, by = apply(back, w - u, v)  # the card turned over like a book page
+            # the card turned over about its long edge, as its own PDF declares: a portrait
+            # card like a book page, a landscape one like a calendar
+            bx, by = apply(back, w - u, v) if h >= w else apply(back, u, h - v)
             if flip == "long":
                 assert (bx, by) == pytest.approx((sheet[0] - fx, fy))
             else:

@@ -248,3 +248,28 @@ def test_cmyk_imposed_booklet_converts_the_placed_pages_too(run, tmp_path):
     result = run("book", "--impose", "saddle", "--colour", "cmyk", "-o", "s.pdf")
     assert result.exit_code == 0, result.output
     assert colour_operators(tmp_path / "s.pdf") == {b"k", b"K", b"SCN"}
+
+
+def test_single_booklet_pages_with_crop_marks_keep_the_trim_exact(run, tmp_path):
+    assert run("book", "--bleed", "3mm", "--crop-marks", "-o", "b.pdf").exit_code == 0
+    for page in pdf_reader(tmp_path / "b.pdf").pages:
+        trim = page.trimbox
+        assert close(float(trim.left), 3 * MM + 18) and close(float(trim.width), A5[0])
+        assert close(float(page.bleedbox.left), 18)
+    grey = rasterize(tmp_path / "b.pdf", 4, dpi=72, grey=True)
+    corner = grey.crop((0, 0, 27, 27))  # marks in the corner, outside the bleed
+    assert corner.getextrema()[0] < 128
+
+
+def test_each_file_names_its_font_subsets_after_its_own_content(run, tmp_path):
+    def subset_names(name):
+        reader = pdf_reader(tmp_path / name)
+        fonts = reader.pages[0]["/Resources"]["/Font"]
+        return sorted(str(f.get_object()["/BaseFont"]) for f in fonts.values())
+
+    for name, routine in (("a.pdf", "classic"), ("b.pdf", "gentle"), ("c.pdf", "classic")):
+        assert run("card", routine, "-o", name).exit_code == 0
+    a, b = subset_names("a.pdf"), subset_names("b.pdf")
+    assert all(not n.startswith("/AAAAA") for n in a + b)
+    assert {n.split("+")[0] for n in a}.isdisjoint({n.split("+")[0] for n in b})
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "c.pdf").read_bytes()

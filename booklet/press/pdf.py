@@ -3,7 +3,9 @@ preferences. Cards, booklets, sheets, diagrams and the calibration page all star
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -52,3 +54,27 @@ def set_duplex(canvas: Any, flip: str) -> None:
     canvas.setViewerPreference(
         "Duplex", "DuplexFlipLongEdge" if flip == "long" else "DuplexFlipShortEdge"
     )
+
+
+_SUBSET_NAME = re.compile(rb"(/(?:BaseFont|FontName)\s{0,4}/)([A-Z]{6})\+([A-Za-z0-9_-]{1,64})")
+
+
+def unique_subset_names(pdf: bytes) -> bytes:
+    """Give each embedded font subset a tag of its own, derived from the file's content.
+
+    ReportLab tags every subset AAAAAA+, AAAAAB+ and so on, so two booklet files carry
+    different subsets under the same names, and a shop merging them can get the wrong glyphs.
+    A tag from a hash of the file keeps the output reproducible (same inputs, same bytes). The
+    tag has the same length, so the file's cross-reference offsets stay right; font
+    dictionaries are not compressed, so the names are found in the raw bytes."""
+    digest = hashlib.sha256(pdf).digest()
+    tags: dict[bytes, bytes] = {}
+
+    def tag(match: re.Match[bytes]) -> bytes:
+        old = match.group(2) + b"+" + match.group(3)
+        if old not in tags:
+            seed = hashlib.sha256(digest + old).digest()
+            tags[old] = bytes(65 + b % 26 for b in seed[:6])
+        return match.group(1) + tags[old] + b"+" + match.group(3)
+
+    return _SUBSET_NAME.sub(tag, pdf)

@@ -116,13 +116,15 @@ def back_transform(
 ) -> Affine:
     """Where a card's back goes so that it lands behind its front after a duplex flip.
 
-    A card is turned over like a book page (about its own vertical axis); the sheet is turned
-    over about its long or short edge. Composing the two reflections gives the back's placement:
-    back = sheet flip . front placement . card flip, then the measured printer offset.
+    A card is turned over about its own long edge, as its standalone PDF declares: a portrait
+    card like a book page (its vertical axis), a landscape card like a calendar (its horizontal
+    axis). The sheet is turned over about its long or short edge. Composing the two reflections
+    gives the back's placement: back = sheet flip . front placement . card flip, then the
+    measured printer offset.
     """
-    w, _ = grid.card
+    w, h = grid.card
     sw, sh = grid.sheet
-    card_flip: Affine = (-1.0, 0.0, 0.0, 1.0, w, 0.0)
+    card_flip: Affine = (-1.0, 0.0, 0.0, 1.0, w, 0.0) if h >= w else (1.0, 0.0, 0.0, -1.0, 0.0, h)
     if flip == "long":
         sheet_flip: Affine = (-1.0, 0.0, 0.0, 1.0, sw, 0.0)
     else:

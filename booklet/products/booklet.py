@@ -47,7 +47,7 @@ from booklet.layout.context import base_context, frozen, layout_fields, techniqu
 from booklet.layout.markup import parse_snippet
 from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, render_snippet, require_kind
 from booklet.press.marks import MARK_ZONE, crop_marks
-from booklet.press.pdf import print_at_actual_size
+from booklet.press.pdf import print_at_actual_size, unique_subset_names
 from booklet.products.fitting import Attempt, body_sizes, largest_fitting
 from booklet.products.requests import BookRequest
 from booklet.text.fonts import FontFamily, register_all
@@ -897,8 +897,8 @@ def render_book(
     if req.colour == "cmyk":
         from booklet.press.colour import cmyk_pdf
 
-        return cmyk_pdf(pdf)
-    return pdf
+        pdf = cmyk_pdf(pdf)
+    return unique_subset_names(pdf)
 
 
 def book_pages(library: Library, plan: Plan, req: BookRequest, notes: list[str] | None) -> bytes:

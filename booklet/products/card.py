@@ -28,7 +28,7 @@ from booklet.layout.context import base_context, layout_fields, technique_by_id
 from booklet.layout.markup import parse_snippet
 from booklet.layout.spec import Block, Layout, load_layout, render_snippet, require_kind
 from booklet.press.marks import MARK_ZONE, crop_marks
-from booklet.press.pdf import Painter, new_canvas, set_duplex
+from booklet.press.pdf import Painter, new_canvas, set_duplex, unique_subset_names
 from booklet.products.fitting import Attempt, FitHints, body_sizes, largest_fitting
 from booklet.products.requests import CardRequest
 from booklet.text.fonts import FontFamily, register
@@ -452,8 +452,8 @@ def render_card(
     if req.colour == "cmyk":
         from booklet.press.colour import cmyk_pdf
 
-        return cmyk_pdf(pdf)
-    return pdf
+        pdf = cmyk_pdf(pdf)
+    return unique_subset_names(pdf)
 
 
 def card_pages(card: Card, req: CardRequest) -> bytes:
