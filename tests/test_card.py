@@ -42,8 +42,8 @@ def boxes(reader, page=0):
 def test_default_card_pages_and_text(default_card):
     reader = pdf_reader(default_card)
     assert [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages] == [
-        (288.0, 432.0),
-        (288.0, 432.0),
+        (360.0, 504.0),
+        (360.0, 504.0),
     ]
     front, back = page_texts(default_card)
     for name in NAMES:
@@ -102,8 +102,8 @@ def test_metadata_and_viewer_preferences(default_card):
 def test_no_arguments_renders_classic_and_prints_path(run, tmp_path):
     result = run("card")
     assert result.exit_code == 0
-    assert result.output == "classic-bedside-4x6.pdf\n"
-    assert len(pdf_reader(tmp_path / "classic-bedside-4x6.pdf").pages) == 2
+    assert result.output == "classic-bedside-5x7.pdf\n"
+    assert len(pdf_reader(tmp_path / "classic-bedside-5x7.pdf").pages) == 2
 
 
 def test_bleed_sets_boxes_and_extends_background(run, make_library, tmp_path):
@@ -116,7 +116,17 @@ def test_bleed_sets_boxes_and_extends_background(run, make_library, tmp_path):
         }
     )
     result = run(
-        "--library", lib, "card", "--layout", "tinted", "--bleed", "0.125in", "-o", "b.pdf"
+        "--library",
+        lib,
+        "card",
+        "--layout",
+        "tinted",
+        "--size",
+        "4x6",
+        "--bleed",
+        "0.125in",
+        "-o",
+        "b.pdf",
     )
     assert result.exit_code == 0, result.output
     reader = pdf_reader(tmp_path / "b.pdf")
@@ -127,7 +137,7 @@ def test_bleed_sets_boxes_and_extends_background(run, make_library, tmp_path):
 
 
 def test_crop_marks_sit_outside_the_bleed(run, tmp_path):
-    result = run("card", "--bleed", "3mm", "--crop-marks", "-o", "m.pdf")
+    result = run("card", "--size", "4x6", "--bleed", "3mm", "--crop-marks", "-o", "m.pdf")
     assert result.exit_code == 0
     reader = pdf_reader(tmp_path / "m.pdf")
     bleed = 3 * 72 / 25.4
@@ -152,7 +162,7 @@ def test_crop_marks_sit_outside_the_bleed(run, tmp_path):
 
 
 def test_sheet_letter_tiles_cards_with_cut_marks(run, tmp_path):
-    result = run("card", "--sheet", "letter", "-o", "s.pdf")
+    result = run("card", "--size", "4x6", "--sheet", "letter", "-o", "s.pdf")
     assert result.exit_code == 0, result.output
     reader = pdf_reader(tmp_path / "s.pdf")
     assert [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages] == [
@@ -292,7 +302,7 @@ def test_same_inputs_same_bytes(library):
 
 
 def test_png_previews_beside_the_pdf(run, tmp_path):
-    result = run("card", "--png", "-o", "p.pdf")
+    result = run("card", "--size", "4x6", "--png", "-o", "p.pdf")
     assert result.exit_code == 0
     assert result.output.splitlines() == ["p.pdf", "p-1.png", "p-2.png"]
     from PIL import Image
@@ -371,7 +381,7 @@ def test_layouts_listing(run):
 
     result = run("layouts", "--json")
     data = {item["name"]: item for item in json.loads(result.output)}
-    assert data["bedside"]["sides"] == 2 and data["bedside"]["size"] == "4x6"
+    assert data["bedside"]["sides"] == 2 and data["bedside"]["size"] == "5x7"
     assert data["compact"]["sides"] == 2  # the safety set is on the back
     assert data["large-print"]["size"] == "half-letter"
 

@@ -71,7 +71,7 @@ def test_read_only_folder_is_a_clear_error(run, tmp_path, monkeypatch):
 def test_very_long_words_wrap_inside_the_card(run, make_library, tmp_path):
     word = "Supercalifragilisticexpialidocious" * 3
     lib = make_library({"techniques/long.yaml": technique_yaml("Long", summary=word)})
-    result = run("--library", lib, "card", "-t", "long", "-o", "l.pdf")
+    result = run("--library", lib, "card", "-t", "long", "--size", "4x6", "-o", "l.pdf")
     assert result.exit_code == 0, result.output
     for left, _, right, _ in text_rects(tmp_path / "l.pdf"):
         assert left >= 8.5 and right <= 288 - 8.5

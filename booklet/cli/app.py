@@ -200,7 +200,7 @@ def cli(
 
     \b
     Example:
-      booklet card                      # the classic routine on a 4x6 in card
+      booklet card                      # the classic routine on a 5x7 in card
       booklet techniques                # what the library holds
     """
     if quiet and verbose:

@@ -105,7 +105,7 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
     shell_complete=complete_layouts,
     help="Layout name; see `booklet layouts`.",
 )
-@size_option("the layout's size (bedside: 4x6)")
+@size_option("the layout's size (bedside: 5x7)")
 @click.option("--title", help="Card title. Default: the routine's title.")
 @click.option("--landscape", is_flag=True, help="Turn the page sideways.")
 @click.option(
@@ -145,7 +145,7 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
     "in registration colour. Default: rgb.",
 )
 @png_option
-@pdf_output_option("classic-bedside-4x6.pdf")
+@pdf_output_option("classic-bedside-5x7.pdf")
 @pass_state
 def card(
     state: State,
@@ -165,11 +165,11 @@ def card(
     png: bool,
     output: Path | None,
 ) -> None:
-    """Render a routine card: the classic routine on a 4x6 in bedside card by default.
+    """Render a routine card: the classic routine on a 5x7 in bedside card by default.
 
     \b
     Examples:
-      booklet card                                  # classic routine, 4x6 in, two sides
+      booklet card                                  # classic routine, 5x7 in, two sides
       booklet card gentle --size a6 --bleed 3mm --crop-marks
       booklet card -t fan-stroke -t raking --layout compact
       booklet card --sheet letter --flip long -o sheet.pdf

@@ -90,7 +90,7 @@ def named_output(
     size: str | None,
     extras: list[str],
 ) -> Path:
-    """A file name that says what the PDF holds (`classic-bedside-4x6.pdf`,
+    """A file name that says what the PDF holds (`classic-bedside-5x7.pdf`,
     `fan-stroke+raking-compact-3x5.pdf`), so different outputs never overwrite each other."""
     from booklet.layout.spec import load_layout
 
