@@ -89,7 +89,7 @@ def test_layout_settings_are_validated_together(run, make_library):
         "lib/layouts/mine/layout.yaml:4: colours.accent: colour 'blue' is not a hex colour. "
         "Write it like '#0072B2'.",
         "lib/layouts/mine/layout.yaml:5: front[2].block: Block kind 'wiggle' is not known. Use "
-        "one of: title, text, steps, diagrams, key, warning, list, rule, space.",
+        "one of: title, text, steps, diagrams, key, warning, list, rule, space, client, link, log.",
         "lib/layouts/mine/layout.yaml:5: front[1]: snippet 'nope.j2' was not found in "
         "lib/layouts/mine or the layouts it extends. Create it or fix the name.",
     ]

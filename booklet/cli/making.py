@@ -57,6 +57,31 @@ def pdf_output_option(example: str) -> Any:
     )
 
 
+PERSONAL_FLAGS = (
+    ("--client", "NAME", "Who the handout is for (a therapist's client)."),
+    ("--therapist", "NAME", "Who gives it: your name and title, e.g. 'Ana Ruiz, LMT'."),
+    ("--contact", "TEXT", "How to reach you: phone, email or address, on one line."),
+    ("--logo", "FILE", "Your practice's logo, a PNG or JPEG file."),
+    ("--date", "YYYY-MM-DD", "A date to print, e.g. the session's (printed as 24 Nov 2026)."),
+    ("--note", "TEXT", "A line for this client, e.g. 'Go gently on the left shoulder.'"),
+    ("--link", "URL", "A web address (https://...) printed as a QR code, e.g. to a video."),
+    ("--max-pressure", "LEVEL", "Cap every step's pressure: light, gentle, moderate or firm."),
+    ("--minutes", "N", "Scale the steps' minutes to this total."),
+)
+PERSONAL_KEYS = tuple(flag[2:].replace("-", "_") for flag, _, _ in PERSONAL_FLAGS)
+
+
+def personal_options(command: Any) -> Any:
+    """A therapist's handout: the same options on card and book, and keys in a batch."""
+    for flag, metavar, text in reversed(PERSONAL_FLAGS):
+        command = click.option(flag, metavar=metavar, help=text)(command)
+    return command
+
+
+def personal_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: values.pop(key) for key in PERSONAL_KEYS}
+
+
 png_option = click.option(
     "--png", is_flag=True, help="Also write a PNG preview of each page beside the PDF."
 )
@@ -144,6 +169,13 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
     help="cmyk for a press: every colour in CMYK, black text on the black plate alone, marks "
     "in registration colour. Default: rgb.",
 )
+@click.option(
+    "--back",
+    metavar="diagrams|log",
+    help="What the back holds: the diagrams (default) or a practice log to tick, with the "
+    "safety set either way.",
+)
+@personal_options
 @png_option
 @pdf_output_option("classic-bedside-5x7.pdf")
 @pass_state
@@ -162,8 +194,10 @@ def card(
     flip: str,
     back_offset: str | None,
     colour: str | None,
+    back: str | None,
     png: bool,
     output: Path | None,
+    **personal: str | None,
 ) -> None:
     """Render a routine card: the classic routine on a 5x7 in bedside card by default.
 
@@ -174,6 +208,8 @@ def card(
       booklet card -t fan-stroke -t raking --layout compact
       booklet card --sheet letter --flip long -o sheet.pdf
       booklet card gentle --title "Sam's evening routine"
+      booklet card --client "Maria Lopez" --therapist "Ana Ruiz, LMT" --logo logo.png \\
+                   --link https://example.org/routine --back log
     """
     from booklet.products.card import render_card
     from booklet.products.requests import card_request
@@ -190,6 +226,8 @@ def card(
         "flip": flip,
         "back_offset": back_offset,
         "colour": colour,
+        "back": back,
+        **personal_values(personal),
     }
     req = make_request(card_request, options)
     lib = state.library()
@@ -297,6 +335,7 @@ def calibrate(sheet: str, flip: str, output: Path) -> None:
     help="cmyk for a press: every colour in CMYK, black text on the black plate alone, marks "
     "in registration colour. Default: rgb.",
 )
+@personal_options
 @png_option
 @pdf_output_option("classic-gift-a5.pdf")
 @pass_state
@@ -320,6 +359,7 @@ def book(
     colour: str | None,
     png: bool,
     output: Path | None,
+    **personal: str | None,
 ) -> None:
     """Render the gift booklet: cover, contents, a page per technique, notes, back cover.
 
@@ -348,6 +388,7 @@ def book(
         "bleed": bleed,
         "crop_marks": crop_marks,
         "colour": colour,
+        **personal_values(personal),
     }
     req = make_request(book_request, options)
     lib = state.library()

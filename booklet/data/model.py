@@ -65,6 +65,7 @@ class Technique(NamedTuple):
     source: str
     diagram: Diagram | None = None
     muscles: tuple[str, ...] = ()
+    video: str = ""  # a web page showing the stroke, printed as a QR code
     origin: str = "built-in"
     path: Path | None = None
 
@@ -80,6 +81,7 @@ class RoutineStep(NamedTuple):
     minutes: float | None = None
     pressure: str | None = None
     note: str | None = None
+    times: str | None = None  # how often, as the therapist writes it: "3 times a week"
 
 
 class Routine(NamedTuple):
@@ -99,6 +101,7 @@ class PlannedStep(NamedTuple):
     minutes: float
     pressure: str
     note: str
+    times: str = ""
 
     @property
     def pressure_rank(self) -> int:
@@ -161,6 +164,7 @@ def plan_routine(routine: Routine, techniques: dict[str, Technique]) -> Plan:
                 minutes=step.minutes if step.minutes is not None else tech.minutes,
                 pressure=step.pressure or tech.pressure,
                 note=step.note or tech.pressure_note,
+                times=step.times or "",
             )
         )
     return Plan(routine.id, routine.title, routine.description, tuple(steps))

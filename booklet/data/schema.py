@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from booklet.base.errors import Problem
+from booklet.base.errors import Problem, shown
+from booklet.base.links import link_problem
 from booklet.data.figure import SPINE_LEFT, SPINE_RIGHT, footprint, spine_entry
 from booklet.data.model import (
     CAUTION_ZONES,
@@ -277,6 +278,7 @@ TECHNIQUE_OPTIONAL = (
     "avoid",
     "source",
     "muscles",
+    "video",
     "diagram",
 )
 
@@ -303,6 +305,9 @@ def parse_technique(doc: Document, problems: list[Problem], origin: str) -> Tech
     avoid = zone_list(r, data, "avoid", "", ZONES)
     source = r.text(data, "source", "", default="")
     muscles = r.text_list(data, "muscles", "")
+    video = r.text(data, "video", "", default="") or ""
+    if video and (problem := link_problem(video)):
+        r.problem("video", f"'{shown(video)}' {problem}")
     diagram = parse_diagram(r, data["diagram"], "diagram") if "diagram" in data else None
     if not r.ok or name is None or summary is None or kind is None or pressure is None:
         return None
@@ -324,6 +329,7 @@ def parse_technique(doc: Document, problems: list[Problem], origin: str) -> Tech
         origin=origin,
         path=doc.path,
         muscles=muscles,
+        video=video,
     )
 
 
@@ -501,7 +507,8 @@ def parse_routine_step(r: Reader, item: Any, path: str, known: list[str]) -> Rou
         field_path = path
     else:
         field_path = join(path, "technique")
-    data = r.fields(item, path, ("technique",), ("minutes", "pressure", "note"), "a routine step")
+    optional = ("minutes", "pressure", "note", "times")
+    data = r.fields(item, path, ("technique",), optional, "a routine step")
     if data is None:
         return None
     tech = data.get("technique")
@@ -517,7 +524,8 @@ def parse_routine_step(r: Reader, item: Any, path: str, known: list[str]) -> Rou
     minutes = r.number(data, "minutes", path, low=0.5, high=120, unit=" min")
     pressure = r.choice(data, "pressure", path, PRESSURE_LEVELS, "pressure level")
     note = r.text(data, "note", path)
-    return RoutineStep(tech, minutes, pressure, note)
+    times = r.text(data, "times", path, limit=60)
+    return RoutineStep(tech, minutes, pressure, note, times)
 
 
 # --- the shared setting ---------------------------------------------------------------------

@@ -41,6 +41,7 @@ def technique_fields(tech: Technique) -> Fields:
             "avoids_spine": tech.avoids_spine,
             "has_diagram": tech.diagram is not None,
             "muscles": tuple(tech.muscles),
+            "video": tech.video,
             "hands": tuple(
                 frozen({"order": order, "hand": hand})
                 for order, hand in (tech.diagram.hands() if tech.diagram else ())
@@ -58,6 +59,7 @@ def step_fields(step: PlannedStep, technique: Fields) -> Fields:
             "pressure": step.pressure,
             "pressure_rank": step.pressure_rank,
             "note": step.note,
+            "times": step.times,
         }
     )
 

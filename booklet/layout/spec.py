@@ -25,12 +25,28 @@ if TYPE_CHECKING:
     from booklet.layout.sandbox import SnippetSandbox
 
 MIN_SAFE_MARGIN = 3 * 72 / 25.4  # 3 mm: a laminating pouch's seal must cut no text
-BLOCK_KINDS = ("title", "text", "steps", "diagrams", "key", "warning", "list", "rule", "space")
+BLOCK_KINDS = (
+    "title",
+    "text",
+    "steps",
+    "diagrams",
+    "key",
+    "warning",
+    "list",
+    "rule",
+    "space",
+    "client",
+    "link",
+    "log",
+)
 DEFAULT_TEMPLATES = {
     "title": "title.j2",
     "steps": "step.j2",
     "diagrams": "caption.j2",
     "warning": "spine.j2",
+    "client": "client.j2",
+    "link": "link.j2",
+    "log": "log.j2",
 }
 NEEDS_TEMPLATE = ("title", "text", "steps", "warning", "list")
 BLOCK_OPTIONS = (
@@ -43,6 +59,7 @@ BLOCK_OPTIONS = (
     "key",
     "gauge",
     "height",
+    "weeks",
 )
 # Which options each block takes: the renderer reads exactly these, validated here.
 OPTIONS_OF = {
@@ -55,9 +72,13 @@ OPTIONS_OF = {
     "rule": (),
     "key": (),
     "space": ("height",),
+    "client": ("template",),
+    "link": ("template",),
+    "log": ("template", "weeks"),
 }
 TEXT_STYLES = ("body", "muted", "heading", "title")
 MAX_COLUMNS = 6
+MAX_WEEKS = 26
 MAX_SPACE = 10.0  # in lines of body text
 LAYOUT_KINDS = ("card", "book")
 BOOK_SNIPPETS = (
@@ -68,6 +89,9 @@ BOOK_SNIPPETS = (
     "technique.j2",
     "routine.j2",
     "back.j2",
+    "client.j2",
+    "link.j2",
+    "log.j2",
 )
 LAYOUT_FIELDS = (
     "kind",
@@ -332,6 +356,10 @@ def block_options(r: Reader, kind: str, spec: dict[str, Any], path: str) -> dict
         columns = r.number(spec, "columns", path, low=1, high=MAX_COLUMNS, integer=True)
         if columns is not None:
             options["columns"] = columns
+    if "weeks" in spec and kind == "log":
+        weeks = r.number(spec, "weeks", path, low=1, high=MAX_WEEKS, integer=True)
+        if weeks is not None:
+            options["weeks"] = weeks
     if "height" in spec and kind == "space":
         height = r.number(spec, "height", path, low=0.1, high=MAX_SPACE, unit=" lines")
         if height is not None:

@@ -42,6 +42,7 @@ from booklet.data.model import (
     pressure_rank,
 )
 from booklet.draw.diagrams import aspect, diagram_art, paint
+from booklet.draw.handout import ClientBand, LogGrid, QrCode, check_qr, smallest_qr
 from booklet.draw.pieces import DiagramKey, Gauge, Stack, Styles, WarningBox
 from booklet.layout.context import base_context, frozen, layout_fields, technique_by_id
 from booklet.layout.markup import parse_snippet
@@ -49,6 +50,7 @@ from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, render_sni
 from booklet.press.marks import MARK_ZONE, crop_marks
 from booklet.press.pdf import print_at_actual_size, unique_subset_names
 from booklet.products.fitting import Attempt, body_sizes, largest_fitting
+from booklet.products.personal import adjust_plan, client_fields, load_logo, personal_texts
 from booklet.products.requests import BookRequest
 from booklet.text.fonts import FontFamily, register_all
 from booklet.text.glyphs import check_fields, check_glyphs
@@ -57,6 +59,7 @@ from booklet.text.paragraph import plain
 
 MIN_BOOK_DIAGRAM = 1.6 * 72
 MIN_BOOK_SIDE = 2.5 * 72
+BOOK_QR = 0.9 * 72  # a QR code in the booklet: this wide, or wider for a longer link
 
 
 @dataclass
@@ -260,6 +263,7 @@ def book_context(plan: Plan, setting: Setting, layout: Layout, req: BookRequest)
     context: dict[str, Any] = base_context(
         plan, setting, layout_fields(layout.name, size, layout.colours)
     )
+    context["client"] = client_fields(req.personal)
     context["book"] = frozen(
         {
             "title": req.title or plan.title,
@@ -316,11 +320,14 @@ class BookBuilder:
     def __init__(self, library: Library, plan: Plan, req: BookRequest) -> None:
         self.layout = load_layout(req.layout, library)
         require_kind(self.layout, "book")
+        plan = adjust_plan(plan, req.personal)
+        self.logo = load_logo(req.personal)
         self.plan, self.req = plan, req
         self.setting = library.require_setting()
         self.fonts = register_all(self.layout.font)
         check_glyphs(plan, self.setting, self.fonts)
         check_request_text(req, self.fonts)
+        check_fields(personal_texts(req.personal), None, self.fonts)
         self.size = parse_size(req.size or self.layout.size)
         if min(self.size) < MIN_BOOK_SIDE or max(self.size) < MIN_BOOK_SIDE * 1.3:
             raise BookletError(
@@ -492,15 +499,69 @@ class BookBuilder:
             story += [PageBreak(), Marker(f"t-{tech.id}", tech.name, 0, info)]
             story += self._technique(number, tech)
         story += [PageBreak(), Marker("routine", "Your routine", 0, info)]
-        story += self._fit_page("routine", self._routine)
+        routine = self._fit_page("routine", self._routine)
+        story += routine
+        fw, fh = self.frame_size
+        room = fh - flow_height(routine, fw, fh) - s.size * 2
+        log = self._log(s, room)  # below the routine when four weeks or more fit there
+        if log:
+            story += [Spacer(1, s.size * 2), Marker("log", "Practice log", 1, info), *log]
+        else:
+            story += [PageBreak(), Marker("log", "Practice log", 0, info)]
+            story += self._log(s, fh)
         for i in range(notes):
             story.append(PageBreak())
             if i == 0:
                 story.append(Marker("notes", "Notes", 0, info))
             story.append(NotesPage(s, "Notes" if i == 0 else None))
-        story += [NextPageTemplate("back"), PageBreak(), Spacer(1, self.frame_size[1] * 0.55)]
+        handout = self._handout(s)
+        drop = 0.3 if handout else 0.55  # the back cover's words sit low, under the practice's
+        story += [NextPageTemplate("back"), PageBreak(), Spacer(1, self.frame_size[1] * drop)]
+        story += handout
         story += marked_paragraphs(self.lines("back.j2"), s)
         return story
+
+    def _handout(self, s: Styles) -> list[Flowable]:
+        """The practice's logo and details and the link's QR code, for the back cover."""
+        out: list[Flowable] = []
+        lines = self.lines("client.j2")
+        if lines or self.logo is not None:
+            words = marked_paragraphs(lines, s)
+            out += [PieceFlowable(ClientBand(self.logo, words, s.gap, s.size * 4.5))]
+            out.append(Spacer(1, s.size * 1.5))
+        link = self.req.personal.link
+        if link:
+            size = max(BOOK_QR, smallest_qr(link))
+            check_qr(link, size, "the booklet")
+            words = marked_paragraphs(self.lines("link.j2", "", {"video": ""}), s)
+            out += [PieceFlowable(QrCode(link, size, words, s.gap)), Spacer(1, s.size * 1.5)]
+        return out
+
+    def _log(self, s: Styles, room: float) -> list[Flowable]:
+        """A week-by-week grid to tick: as many weeks as `room` holds, up to 12; nothing if
+        fewer than four fit (it then gets a page of its own)."""
+        lines = self.lines("log.j2")
+        if not lines:
+            return []
+        *above, header = lines
+        corner, *columns = [c.strip() for c in plain(header.spans).split("|")]
+        words = marked_paragraphs(above, s)
+        fw, fh = self.frame_size
+        room -= flow_height(words, fw, fh) + s.size
+        row = s.size * 2.2
+        weeks = min(12, int(room // row) - 1)
+        if weeks < 4:
+            return []
+        grid = LogGrid(
+            corner,
+            columns or ["1"],
+            weeks,
+            s.size,
+            self.fonts.regular,
+            self.fonts.bold,
+            self.layout.colours,
+        )
+        return [*words, Spacer(1, s.size), PieceFlowable(grid)]
 
     def _figure(self, tech: Technique, width: float, align: str = "LEFT") -> FillDiagram:
         """A technique's diagram here: its badges no smaller than the layout's legible minimum."""
@@ -788,6 +849,14 @@ class BookBuilder:
             + (f" · {escape(self.setting.feedback_short)}" if self.setting.feedback_short else ""),
             s.style(),
         )
+        video: list[Flowable] = []
+        if tech.video:
+            size = max(BOOK_QR * 0.8, smallest_qr(tech.video))
+            check_qr(tech.video, size, f"the {tech.name} video")
+            words = marked_paragraphs(
+                self.lines("link.j2", f"video-{tech.id}", {"video": tech.video}), s
+            )
+            video = [Spacer(1, s.size * 0.6), PieceFlowable(QrCode(tech.video, size, words, s.gap))]
         right: list[Flowable] = [
             PieceFlowable(
                 Gauge(
@@ -800,6 +869,7 @@ class BookBuilder:
             ),
             Spacer(1, s.size * 0.5),
             *marked_paragraphs(self.lines("technique.j2", tech.id, context), s),
+            *video,
         ]
         bottom: list[Flowable] = [BookParagraph("Steps", heading_style(s))]
         for i, step in enumerate(tech.steps, start=1):

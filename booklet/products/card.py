@@ -9,12 +9,13 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from booklet.base.errors import BookletError, FitError
 from booklet.base.units import describe_size, parse_size
 from booklet.data.library import Library
 from booklet.data.model import Plan, Setting
+from booklet.draw.handout import ClientBand, LogGrid, QrCode, check_qr, smallest_qr
 from booklet.draw.pieces import (
     DiagramGrid,
     DiagramKey,
@@ -30,11 +31,12 @@ from booklet.layout.spec import Block, Layout, load_layout, render_snippet, requ
 from booklet.press.marks import MARK_ZONE, crop_marks
 from booklet.press.pdf import Painter, new_canvas, set_duplex, unique_subset_names
 from booklet.products.fitting import Attempt, FitHints, body_sizes, largest_fitting
-from booklet.products.requests import CardRequest
+from booklet.products.personal import adjust_plan, client_fields, load_logo, personal_texts
+from booklet.products.requests import CardRequest, OptionError
 from booklet.text.fonts import FontFamily, register
-from booklet.text.glyphs import check_glyphs
+from booklet.text.glyphs import check_fields, check_glyphs
 from booklet.text.markup import Para
-from booklet.text.paragraph import Span, TextBlock, TextStyle, colour_of
+from booklet.text.paragraph import Span, TextBlock, TextStyle, colour_of, plain
 from booklet.text.pieces import Piece, Rule, Space, Stack
 
 MIN_DIAGRAM_WIDTH = 1.05 * 72
@@ -76,6 +78,8 @@ def build_card(
 ) -> Card:
     if req.title is not None:  # checked when the request was made (booklet.products.requests)
         plan = plan._replace(title=req.title)
+    plan = adjust_plan(plan, req.personal)
+    logo = load_logo(req.personal)
     layout = load_layout(req.layout, library)
     require_kind(layout, "card")
     setting = library.require_setting()
@@ -87,15 +91,58 @@ def build_card(
         )
     fonts = register(layout.font)
     check_glyphs(plan, setting, fonts)
+    check_fields(personal_texts(req.personal), None, fonts)
     trim = trim_size(layout, req)
     card = Card(layout, plan, trim)
     context = snippet_context(plan, setting, layout, trim, sides)
-    side_list = [("front", layout.front)] + ([("back", layout.back)] if sides == 2 else [])
+    context["client"] = client_fields(req.personal)
+    handout = Handout(logo, req.personal.link)
+    back = LOG_BACK if req.back == "log" else layout.back
+    check_places(layout, layout.front + (back if sides == 2 else ()), req.personal)
+    side_list = [("front", layout.front)] + ([("back", back)] if sides == 2 else [])
     for name, blocks in side_list:
         card.sides.append(
-            fit_side(name, blocks, layout, fonts, context, plan, setting, trim, hints)
+            fit_side(name, blocks, layout, fonts, context, plan, setting, trim, hints, handout)
         )
     return card
+
+
+def check_places(layout: Layout, blocks: tuple[Block, ...], personal: Any) -> None:
+    """A handout's details must land somewhere: a layout without the block for them is an
+    error, never a card that silently leaves them out."""
+    kinds = {b.kind for b in blocks}
+    given = [
+        k
+        for k in ("client", "therapist", "contact", "logo", "date", "note")
+        if getattr(personal, k)
+    ]
+    if given and "client" not in kinds:
+        raise OptionError(
+            given[0],
+            f"has no place on the '{layout.name}' layout (it has no client block). Use the "
+            "bedside layout, or add `- block: client` to your layout.",
+        )
+    if personal.link and "link" not in kinds:
+        raise OptionError(
+            "link",
+            f"has no place on the '{layout.name}' layout (it has no link block). Use the "
+            "bedside layout, or add `- block: link` to your layout.",
+        )
+
+
+class Handout(NamedTuple):
+    """What the handout blocks draw besides words: the logo's bytes and the link."""
+
+    logo: bytes | None = None
+    link: str | None = None
+
+
+# A practice-log card: the log where the diagrams were, the safety set kept.
+LOG_BACK = (
+    Block("log", "log.j2", {}),
+    Block("warning", "spine.j2", {}),
+    Block("text", "safety.j2", {"box": True}),
+)
 
 
 def snippet_context(
@@ -116,10 +163,11 @@ def fit_side(
     setting: Setting,
     trim: tuple[float, float],
     hints: FitHints | None = None,
+    handout: Handout | None = None,
 ) -> SideArt:
     width = trim[0] - 2 * layout.margin
     height = trim[1] - 2 * layout.margin
-    texts = SnippetCache(layout, context)
+    texts = SnippetCache(layout, context, handout or Handout())
     heights = Heights()
 
     def attempt(size: float) -> Attempt[tuple[list[Piece], float, float]]:
@@ -139,7 +187,15 @@ def fit_side(
         size = sizes[start] * ratio**0.5
         return min(range(1, len(sizes)), key=lambda j: abs(sizes[j] - size))
 
-    shape = (layout.path, layout.body_size, trim, name, tuple(s.technique.id for s in plan.steps))
+    shape = (
+        layout.path,
+        layout.body_size,
+        trim,
+        name,
+        tuple(s.technique.id for s in plan.steps),
+        tuple((b.kind, b.template) for b in blocks),
+        bool(context.get("client", {}).get("any")),
+    )
     start = hints.start(shape) if hints is not None else 0
     best = largest_fitting(sizes, attempt, start, aim)
     if best is None:
@@ -228,9 +284,10 @@ def settle(items: list[Piece], width: float, height: float, gap: float, heights:
 class SnippetCache:
     """Snippets render and parse once per card, not once per fitting attempt."""
 
-    def __init__(self, layout: Layout, context: dict[str, Any]) -> None:
+    def __init__(self, layout: Layout, context: dict[str, Any], handout: Handout) -> None:
         self.layout = layout
         self.context = context
+        self.handout = handout
         self.cache: dict[tuple[str, str], list[Para]] = {}
 
     def lines(
@@ -388,6 +445,47 @@ def _space(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
     return [Space(styles.size * float(block.options.get("height", 1)))]
 
 
+def _client(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
+    lines = texts.lines(block.template)
+    logo = texts.handout.logo
+    if not lines and logo is None:
+        return []
+    words = paragraphs(lines, styles.text("body"), styles)
+    return [ClientBand(logo, words, styles.gap, styles.size * 3.6)]
+
+
+QR_SIZES = (0.8 * 72, 1.25 * 72)  # a card's QR code: this wide, or wider for a longer link
+
+
+def _link(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
+    link = texts.handout.link
+    if not link:
+        return []
+    size = max(QR_SIZES[0], smallest_qr(link))
+    check_qr(link, min(size, QR_SIZES[1]), "the card")
+    words = paragraphs(texts.lines(block.template), styles.text("muted"), styles)
+    return [QrCode(link, size, words, styles.gap)]
+
+
+def _log(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
+    lines = texts.lines(block.template)
+    if not lines:
+        return []
+    *above, header = lines
+    corner, *columns = [c.strip() for c in plain(header.spans).split("|")]
+    grid = LogGrid(
+        corner,
+        columns or ["1"],
+        int(block.options.get("weeks", 6)),
+        styles.size,
+        fonts.regular,
+        fonts.bold,
+        layout.colours,
+    )
+    words = paragraphs(above, styles.text("body"), styles)
+    return [Stack([*words, grid], styles.size * 0.3)]
+
+
 BUILDERS: dict[str, Callable[..., list[Piece]]] = {
     "title": _title,
     "text": _text,
@@ -398,6 +496,9 @@ BUILDERS: dict[str, Callable[..., list[Piece]]] = {
     "rule": _rule,
     "key": _key,
     "space": _space,
+    "client": _client,
+    "link": _link,
+    "log": _log,
 }
 
 

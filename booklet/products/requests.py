@@ -15,8 +15,22 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from booklet.base.errors import BookletError, shown
+from booklet.base.links import link_problem
 from booklet.base.units import parse_length, parse_offset, parse_size
+from booklet.data.model import PRESSURE_LEVELS
 
+# A therapist's handout: who it is for, from whom, how to reach them, and the routine as set.
+PERSONAL_OPTIONS = (
+    "client",
+    "therapist",
+    "contact",
+    "logo",
+    "date",
+    "note",
+    "link",
+    "max_pressure",
+    "minutes",
+)
 CARD_OPTIONS = (
     "layout",
     "size",
@@ -29,6 +43,8 @@ CARD_OPTIONS = (
     "flip",
     "back_offset",
     "colour",
+    "back",
+    *PERSONAL_OPTIONS,
 )
 BOOK_OPTIONS = (
     "layout",
@@ -45,11 +61,15 @@ BOOK_OPTIONS = (
     "creep",
     "paper_thickness",
     "colour",
+    *PERSONAL_OPTIONS,
 )
 SHEETS = ("letter", "a4", "a3", "tabloid", "a5")
 FLIPS = ("long", "short")
 IMPOSITIONS = ("saddle",)
 COLOURS = ("rgb", "cmyk")
+BACKS = ("diagrams", "log")
+MAX_ROUTINE_MINUTES = 240
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MAX_TITLE = 120
 MAX_TEXT = 400
 MAX_BLEED = 0.5 * 72
@@ -67,6 +87,24 @@ class OptionError(BookletError):
         super().__init__(reason, field=option)
 
 
+class Personal(NamedTuple):
+    """The handout's people and settings; empty for a card made at home."""
+
+    client: str | None = None
+    therapist: str | None = None
+    contact: str | None = None
+    logo: str | None = None  # a path, read (bounded) when the card is made
+    date: str | None = None  # as printed: 24 Nov 2026
+    note: str | None = None
+    link: str | None = None
+    max_pressure: str | None = None
+    minutes: float | None = None
+
+    @property
+    def any(self) -> bool:
+        return any(v is not None for v in self)
+
+
 class CardRequest(NamedTuple):
     layout: str = "bedside"
     size: str | None = None
@@ -79,6 +117,8 @@ class CardRequest(NamedTuple):
     back_offset: tuple[float, float] = (0.0, 0.0)
     title: str | None = None
     colour: str = "rgb"
+    back: str = "diagrams"
+    personal: Personal = Personal()
 
 
 class BookRequest(NamedTuple):
@@ -96,6 +136,7 @@ class BookRequest(NamedTuple):
     fit_sheet: bool = False
     paper_thickness: float = 0.0
     colour: str = "rgb"
+    personal: Personal = Personal()
 
 
 def _reason(key: str, exc: BookletError) -> OptionError:
@@ -194,6 +235,46 @@ class _Options:
         except BookletError as exc:
             raise _reason(key, exc) from None
 
+    def link(self, key: str) -> str | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        text = str(value).strip()
+        problem = link_problem(text)
+        if problem:
+            raise OptionError(key, f"'{shown(text)}' {problem}")
+        return text
+
+    def date(self, key: str) -> str | None:
+        """A date written the one unambiguous way (2026-11-24), printed as 24 Nov 2026."""
+        import datetime
+
+        value = self.raw(key)
+        if value is None:
+            return None
+        if isinstance(value, datetime.date):
+            day = value
+        else:
+            try:
+                day = datetime.date.fromisoformat(str(value).strip())
+            except ValueError:
+                raise OptionError(
+                    key, f"'{shown(value)}' is not a date. Write it as 2026-11-24."
+                ) from None
+        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+    def number(self, key: str, low: float, high: float) -> float | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            number = float("nan")
+        if isinstance(value, bool) or not low <= number <= high:
+            raise OptionError(key, f"'{shown(value)}' is not a number from {low:g} to {high:g}.")
+        return number
+
     def text(self, key: str, limit: int) -> str | None:
         value = self.raw(key)
         if value is None:
@@ -206,6 +287,20 @@ class _Options:
                 key, f"is {len(text)} characters long; the limit is {limit}. Shorten it."
             )
         return text
+
+
+def personal(o: _Options) -> Personal:
+    return Personal(
+        client=o.text("client", MAX_TITLE),
+        therapist=o.text("therapist", MAX_TITLE),
+        contact=o.text("contact", MAX_TITLE),
+        logo=o.text("logo", 1000),
+        date=o.date("date"),
+        note=o.text("note", MAX_TEXT),
+        link=o.link("link"),
+        max_pressure=o.choice("max_pressure", PRESSURE_LEVELS),
+        minutes=o.number("minutes", 1, MAX_ROUTINE_MINUTES),
+    )
 
 
 def card_request(options: Mapping[str, Any]) -> CardRequest:
@@ -222,6 +317,8 @@ def card_request(options: Mapping[str, Any]) -> CardRequest:
         back_offset=o.offset("back_offset"),
         title=o.text("title", MAX_TITLE),
         colour=o.choice("colour", COLOURS) or "rgb",
+        back=o.choice("back", BACKS) or "diagrams",
+        personal=personal(o),
     )
 
 
@@ -243,6 +340,7 @@ def book_request(options: Mapping[str, Any]) -> BookRequest:
         fit_sheet=o.flag("fit_sheet"),
         paper_thickness=o.length("paper_thickness", MAX_CALIPER, "0.5mm"),
         colour=o.choice("colour", COLOURS) or "rgb",
+        personal=personal(o),
     )
     if request.creep > 0 and request.paper_thickness > 0:
         raise OptionError(

@@ -1,0 +1,94 @@
+"""A therapist's handout, between the request and the page: the routine as set for this client,
+the practice's logo read safely, and the plain fields snippets print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from booklet.base.errors import BookletError
+from booklet.base.files import read_bounded
+from booklet.data.model import PRESSURE_LEVELS, Plan, pressure_rank
+from booklet.layout.context import Fields, frozen
+from booklet.products.requests import OptionError, Personal
+
+MAX_LOGO_BYTES = 4 * 1024 * 1024
+MAX_LOGO_SIDE = 4000  # pixels: a logo, not a poster (and no image bomb)
+IMAGE_KINDS = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
+
+
+def adjust_plan(plan: Plan, personal: Personal) -> Plan:
+    """The routine as the therapist set it: pressure capped, minutes scaled to the total."""
+    steps = plan.steps
+    if personal.max_pressure:
+        cap = pressure_rank(personal.max_pressure)
+        steps = tuple(
+            s._replace(pressure=PRESSURE_LEVELS[cap - 1]) if s.pressure_rank > cap else s
+            for s in steps
+        )
+    if personal.minutes:
+        total = sum(s.minutes for s in steps) or 1.0
+        scale = personal.minutes / total
+        steps = tuple(s._replace(minutes=max(0.5, round(s.minutes * scale * 2) / 2)) for s in steps)
+    return plan._replace(steps=steps)
+
+
+def client_fields(personal: Personal) -> Fields:
+    """What snippets see as `client` (empty strings when not given)."""
+    return frozen(
+        {
+            "name": personal.client or "",
+            "therapist": personal.therapist or "",
+            "contact": personal.contact or "",
+            "date": personal.date or "",
+            "note": personal.note or "",
+            "link": personal.link or "",
+            "logo": personal.logo is not None,
+            "any": personal.any,
+        }
+    )
+
+
+def personal_texts(personal: Personal) -> dict[str, str]:
+    """The handout's words by option, for the glyph check."""
+    keys = ("client", "therapist", "contact", "date", "note", "link")
+    return {k: getattr(personal, k) for k in keys if getattr(personal, k)}
+
+
+def load_logo(personal: Personal, base: Path | None = None) -> bytes | None:
+    """The logo's bytes, checked: a PNG or JPEG file of sane size, read with a bound."""
+    if personal.logo is None:
+        return None
+    path = Path(personal.logo).expanduser()
+    if base is not None and not path.is_absolute():
+        path = base / path
+    try:
+        data = read_bounded(path, MAX_LOGO_BYTES, kind="logo images")
+    except BookletError as exc:
+        raise OptionError("logo", str(exc)) from None
+    kind = next((k for magic, k in IMAGE_KINDS.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise OptionError("logo", f"{path} is not a PNG or JPEG image. Save the logo as PNG.")
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(_buffer(data)) as image:
+            w, h = image.size
+            if max(w, h) > MAX_LOGO_SIDE or min(w, h) < 1:
+                raise OptionError(
+                    "logo",
+                    f"{path} is {w} x {h} pixels; the limit is {MAX_LOGO_SIDE} a side. Use a "
+                    "smaller copy (600 pixels wide is plenty).",
+                )
+            image.load()
+    except OptionError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise OptionError("logo", f"{path} is a damaged {kind} image. Save it again.") from None
+    return data
+
+
+def _buffer(data: bytes) -> Any:
+    import io
+
+    return io.BytesIO(data)
