@@ -123,8 +123,17 @@ def load_batch(path: Path) -> BatchPlan:
         r.problem("output", "expected a file name pattern such as '{name}-{size}.pdf'.")
         pattern = DEFAULT_PATTERN
     raw = data.get("variants")
+    if isinstance(raw, str) and raw.strip():
+        variants = sheet_variants(path, raw.strip(), defaults, pattern, doc, r)
+        _check_unique(r, variants)
+        if problems:
+            raise ValidationError(problems)
+        return BatchPlan(path, variants)
     if not isinstance(raw, list) or not raw:
-        r.problem("variants", f"expected a list of variants, got {type_name(raw)}.")
+        r.problem(
+            "variants",
+            f"expected a list of variants or a CSV file's name, got {type_name(raw)}.",
+        )
         raise ValidationError(problems)
     variants: list[Variant] = []
     for i, item in enumerate(raw):
@@ -158,6 +167,37 @@ def load_batch(path: Path) -> BatchPlan:
     if problems:
         raise ValidationError(problems)
     return BatchPlan(path, variants)
+
+
+def sheet_variants(
+    path: Path, name: str, defaults: dict[str, Any], pattern: Any, doc: Document, r: Reader
+) -> list[Variant]:
+    """A variant per row of a CSV file (booklet.batch.sheet), over the batch's defaults."""
+    from booklet.batch.sheet import read_sheet, sheet_path
+
+    sheet = sheet_path(path, name)
+    allowed = tuple(k for k in VARIANT_KEYS if k != "output")
+    variants: list[Variant] = []
+    for row in read_sheet(sheet, allowed):
+        merged = {**defaults, **row.options}
+        merged.setdefault("name", row.options.get("client") or f"row{row.line}")
+        for options in expand(merged):
+            if len(variants) >= MAX_VARIANTS:
+                r.problem("variants", f"expands to more than {MAX_VARIANTS} variants. Split it.")
+                return variants
+            shown_options = {k: _slug(v) if k in row.options else v for k, v in options.items()}
+            output = output_name(pattern, shown_options, doc, "output", r)
+            if output is not None:
+                lines = {key: row.line for key in options}
+                variants.append(Variant(str(options["name"]), options, output, str(sheet), lines))
+    return variants
+
+
+def _slug(value: Any) -> Any:
+    """A spreadsheet cell in a file name: 'Maria Lopez' becomes 'Maria-Lopez'."""
+    if isinstance(value, str):
+        return re.sub(r"[^\w.\-]+", "-", value).strip("-.") or "x"
+    return value
 
 
 def _check_keys(r: Reader, data: dict[str, Any], path: str) -> None:
@@ -269,6 +309,8 @@ def make_request(variant: Variant, library) -> tuple[str, Any, Any]:
     stray = [k for k in o if k in VARIANT_KEYS[5:] and k not in allowed]
     if stray:
         raise variant.option_error(stray[0], f"does not apply to a {kind}. Remove it.")
+    if o.get("logo") is not None:
+        o = {**o, "logo": str(batch_file_beside(variant, "logo", str(o["logo"])))}
     try:
         request = (card_request if kind == "card" else book_request)(o)
     except OptionError as exc:
@@ -276,8 +318,25 @@ def make_request(variant: Variant, library) -> tuple[str, Any, Any]:
     techniques = o.get("techniques") or []
     if isinstance(techniques, str):
         techniques = [techniques]
-    plan = library.plan(o.get("routine"), [str(t) for t in techniques])
+    try:
+        plan = library.plan(o.get("routine"), [str(t) for t in techniques])
+    except BookletError as exc:  # an unknown routine or technique, said at its line
+        key = "techniques" if techniques and "routine" not in o else "routine"
+        raise variant.option_error(key, exc.problem.message) from None
     return kind, plan, request
+
+
+def batch_file_beside(variant: Variant, key: str, value: str) -> Path:
+    """A file a batch names (a logo): relative to the batch's folder and inside it, so a
+    stranger's batch file cannot pull another file of yours into its PDFs."""
+    base = Path(variant.source).parent.resolve() if variant.source else Path.cwd()
+    relative = Path(value)
+    path = (base / relative).resolve()
+    if relative.is_absolute() or ".." in relative.parts or base not in path.parents:
+        raise variant.option_error(
+            key, f"'{value}' must be a file in the batch file's folder. Move it beside the batch."
+        )
+    return path
 
 
 @dataclass
