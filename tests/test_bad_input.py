@@ -127,7 +127,8 @@ TABLE = [
     (
         "batch bad-batch.yaml",
         2,
-        "Error: bad-batch.yaml:1: variants: expected a list of variants, got a number (3).",
+        "Error: bad-batch.yaml:1: variants: expected a list of variants or a CSV file's name, "
+        "got a number (3).",
     ),
     (
         "calibrate --sheet a3",

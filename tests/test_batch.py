@@ -63,7 +63,8 @@ variants:
     assert not (out / "typo.pdf").exists()
     lines = result.output.splitlines()
     assert (
-        "failed  typo (typo.pdf): no technique 'fan-strok'. Did you mean 'fan-stroke'? "
+        "failed  typo (typo.pdf): b.yaml:5: techniques: no technique 'fan-strok'. Did you "
+        "mean 'fan-stroke'? "
         "Known: circling-hands, fan-stroke, petrissage, raking. See `booklet techniques`." in lines
     )
     assert any(

@@ -124,11 +124,11 @@ def load_batch(path: Path) -> BatchPlan:
         pattern = DEFAULT_PATTERN
     raw = data.get("variants")
     if isinstance(raw, str) and raw.strip():
-        variants = sheet_variants(path, raw.strip(), defaults, pattern, doc, r)
-        _check_unique(r, variants)
+        rows = sheet_variants(path, raw.strip(), defaults, pattern, doc, r)
+        _check_unique(r, rows)
         if problems:
             raise ValidationError(problems)
-        return BatchPlan(path, variants)
+        return BatchPlan(path, rows)
     if not isinstance(raw, list) or not raw:
         r.problem(
             "variants",
@@ -290,7 +290,7 @@ def _check_unique(r: Reader, variants: list[Variant]) -> None:
 # --- turning options into requests ---------------------------------------------------------
 
 
-def make_request(variant: Variant, library) -> tuple[str, Any, Any]:
+def make_request(variant: Variant, library, resolved: bool = False) -> tuple[str, Any, Any]:
     """(kind, plan, request) for one variant, through the same request builders as the command
     line; a bad option is reported at its line in the batch file."""
     from booklet.products.requests import (
@@ -309,7 +309,7 @@ def make_request(variant: Variant, library) -> tuple[str, Any, Any]:
     stray = [k for k in o if k in VARIANT_KEYS[5:] and k not in allowed]
     if stray:
         raise variant.option_error(stray[0], f"does not apply to a {kind}. Remove it.")
-    if o.get("logo") is not None:
+    if o.get("logo") is not None and not resolved:
         o = {**o, "logo": str(batch_file_beside(variant, "logo", str(o["logo"])))}
     try:
         request = (card_request if kind == "card" else book_request)(o)
@@ -347,10 +347,11 @@ class Renderer:
     library: Any
     hints: Any = None
 
-    def render(self, variant: Variant) -> bytes:
+    def render(self, variant: Variant, resolved: bool = False) -> bytes:
+        """The variant's PDF; `resolved`: its file paths are already where to read them."""
         from booklet.products.requests import OptionError
 
-        kind, plan, request = make_request(variant, self.library)
+        kind, plan, request = make_request(variant, self.library, resolved)
         try:
             if kind == "card":
                 from booklet.products.card import render_card
@@ -595,6 +596,7 @@ def run_batch(
     force: bool,
     only: str | None,
     report: Callable[[Result, int, int], None],
+    scheduler: str | None = None,
 ) -> list[Result]:
     """Build every variant not already up to date; always leave a manifest true to the disk."""
 
@@ -672,8 +674,30 @@ def run_batch(
                 write_manifest(folder, plan.file, results)
                 last_write = time.monotonic()
 
+        def finish(variant: Variant, fp: str, outcome: tuple) -> None:
+            """A PDF rendered elsewhere: written here, atomically, then recorded."""
+            output, pdf, error, seconds = outcome
+            pages = sha = None
+            if pdf is not None:
+                try:
+                    target = folder / variant.output
+                    make_folders_within(folder, target.parent)
+                    write_atomic(target, pdf)
+                    pages, sha = _count_pages(pdf), hashlib.sha256(pdf).hexdigest()
+                except BookletError as exc:
+                    error = str(exc)
+            record(variant, fp, (output, pages, sha, error, seconds))
+
+        def resolve_logo(variant: Variant) -> str | None:
+            logo = variant.options.get("logo")
+            return None if logo is None else str(batch_file_beside(variant, "logo", str(logo)))
+
         try:
-            if jobs <= 1 or len(todo) <= 1:
+            if scheduler:
+                from booklet.batch.cluster import run_on_cluster
+
+                run_on_cluster(todo, scheduler, roots, finish, resolve_logo, renderer_for)
+            elif jobs <= 1 or len(todo) <= 1:
                 global _RENDERER
                 _RENDERER = renderer_for(roots)
                 for variant, fp in todo:

@@ -40,6 +40,12 @@ if TYPE_CHECKING:
 )
 @click.option("--force", is_flag=True, help="Rebuild even the variants that are up to date.")
 @click.option("--only", metavar="NAME", help="Only variants with this name (wildcards: * ?).")
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Render on a Dask cluster (e.g. tcp://10.0.0.5:8786) instead of local processes; "
+    "needs the cluster extra: pip install 'massage-booklet[cluster]'.",
+)
 @pass_state
 def batch(
     state: State,
@@ -49,6 +55,7 @@ def batch(
     dry_run: bool,
     force: bool,
     only: str | None,
+    scheduler: str | None,
 ) -> None:
     """Build many cards and booklets from one batch file.
 
@@ -56,8 +63,9 @@ def batch(
     reported and the others still build (exit code 2 if any failed).
 
     \b
-    Example:
+    Examples:
       booklet batch examples/batch.yaml -o out --jobs 2
+      booklet batch clients.yaml -o handouts --scheduler tcp://127.0.0.1:8786
     """
 
     from booklet.batch import runner as batching
@@ -118,6 +126,7 @@ def batch(
             force=force,
             only=only,
             report=report,
+            scheduler=scheduler,
         )
     finally:
         if bar is not None:

@@ -454,7 +454,7 @@ def _client(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
     return [ClientBand(logo, words, styles.gap, styles.size * 3.6)]
 
 
-QR_SIZES = (0.8 * 72, 1.25 * 72)  # a card's QR code: this wide, or wider for a longer link
+QR_SIZES = (0.8 * 72, 1.0 * 72)  # a card's QR code: this wide, or up to 1 in for a longer link
 
 
 def _link(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
