@@ -26,7 +26,7 @@ TABLE = [
     (
         "example brochure",
         2,
-        "Error: Invalid value for 'NAME': 'brochure' is not 'batch'.",
+        "Error: Invalid value for 'NAME': 'brochure' is not one of 'batch', 'clients'.",
     ),
     (
         "example batch -o bad-batch.yaml",

@@ -196,3 +196,32 @@ def test_an_unreachable_scheduler_is_a_clear_error(run, tmp_path):
     result = run("batch", "b.yaml", "--scheduler", "tcp://127.0.0.1:9")
     assert result.exit_code == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
+
+
+def test_a_technique_video_is_a_qr_code_on_its_booklet_page(run, make_library, tmp_path):
+    from tests.helpers import REPO
+
+    fan = (REPO / "techniques" / "fan-stroke.yaml").read_text(encoding="utf-8")
+    video = "https://example.org/videos/fan-stroke"
+    lib = make_library({"techniques/fan-stroke.yaml": fan + f"video: {video}\n"})
+    assert run("--library", lib, "book", "-o", "b.pdf").exit_code == 0
+    texts = page_texts(tmp_path / "b.pdf")
+    page = next(i for i, t in enumerate(texts) if "1. Fan stroke\n" in t)
+    assert scanned(tmp_path / "b.pdf", page, tmp_path) == [video]
+    bad = make_library({"techniques/fan-stroke.yaml": fan + "video: javascript:alert(1)\n"})
+    result = run("validate", bad)
+    assert result.exit_code == 2
+    assert "video: 'javascript:alert(1)' must be a web address starting with https://" in (
+        result.stderr
+    )
+
+
+def test_the_clients_example_builds_a_card_per_row(run, tmp_path):
+    assert run("example", "clients").exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clients.csv", "clients.yaml"]
+    result = run("batch", "clients.yaml", "-o", "handouts", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    maria = flat(tmp_path / "handouts" / "Maria-Lopez.pdf")
+    assert "For Maria Lopez · 24 Nov 2026" in maria and "15 minutes" in maria
+    again = run("example", "clients")
+    assert again.exit_code == 2 and "already exists" in again.stderr

@@ -20,6 +20,7 @@ def pictures() -> dict[str, bytes]:
     from booklet.press.preview import pdf_to_pngs
     from booklet.products.booklet import BookRequest, build_book
     from booklet.products.card import CardRequest, render_card
+    from booklet.products.requests import card_request
 
     library = load_library()
     card = pdf_to_pngs(render_card(library, library.plan("classic"), CardRequest()), DPI)
@@ -30,6 +31,18 @@ def pictures() -> dict[str, bytes]:
         library, library.plan("classic"), BookRequest(for_name="Sam", from_name="Alex")
     )
     pages = pdf_to_pngs(book, DPI)
+    maria = card_request(  # the first row of examples/clients.csv, with its defaults
+        {
+            "client": "Maria Lopez",
+            "date": "2026-11-24",
+            "max_pressure": "gentle",
+            "minutes": "15",
+            "note": "Go gently on the left shoulder; stop if the tingling comes back.",
+            "therapist": "Ana Ruiz, LMT",
+            "contact": "555-0100 · ana@example.org",
+        }
+    )
+    handout = pdf_to_pngs(render_card(library, library.plan("gentle"), maria), DPI)
     return {
         "card-front.png": card[0],
         "card-back.png": card[1],
@@ -37,6 +50,7 @@ def pictures() -> dict[str, bytes]:
         "booklet-cover.png": pages[0],
         "booklet-technique.png": pages[info.sections["t-petrissage"] - 1],
         "booklet-routine.png": pages[info.sections["routine"] - 1],
+        "handout-front.png": handout[0],
     }
 
 

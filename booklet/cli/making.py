@@ -403,11 +403,12 @@ def book(
     write_outputs(out, pdf, png)
 
 
-EXAMPLES = ("batch",)
+# Each example's files; the first is the one -o names, the others go beside it.
+EXAMPLES = {"batch": ("batch.yaml",), "clients": ("clients.yaml", "clients.csv")}
 
 
 @cli.command()
-@click.argument("name", metavar="NAME", type=click.Choice(EXAMPLES))
+@click.argument("name", metavar="NAME", type=click.Choice(list(EXAMPLES)))
 @click.option(
     "-o",
     "--output",
@@ -415,22 +416,38 @@ EXAMPLES = ("batch",)
     help="File to write (- for standard output). Default: NAME.yaml in this folder.",
 )
 def example(name: str, output: Path | None) -> None:
-    """Write an example file to start from: `batch` is a batch of cards and booklets.
+    """Write an example to start from: `batch` is a batch of cards and booklets; `clients` is
+    a therapist's batch, one handout per row of a spreadsheet (clients.yaml and clients.csv).
 
     \b
-    Example:
+    Examples:
       booklet example batch && booklet batch batch.yaml -o out
+      booklet example clients && booklet batch clients.yaml -o handouts
     """
     from booklet.base.files import read_bounded, write_atomic
     from booklet.data.library import builtin_root
 
-    data = read_bounded(builtin_root() / "examples" / f"{name}.yaml", 256 * 1024)
-    out = output or Path(f"{name}.yaml")
+    first, *others = EXAMPLES[name]
+    data = read_bounded(builtin_root() / "examples" / first, 256 * 1024)
+    out = output or Path(first)
     if to_stdout(out):
+        if others:
+            raise click.BadParameter(
+                f"the {name} example is {len(others) + 1} files; write it to a folder.",
+                param_hint="'-o'",
+            )
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    if out.exists() or out.is_symlink():
-        raise BookletError("already exists. Remove it, or give another name with -o.", file=out)
-    write_atomic(out, data)
-    current_state().say(str(out))
+    targets = [(out, data)]
+    for other in others:
+        extra = read_bounded(builtin_root() / "examples" / other, 256 * 1024)
+        targets.append((out.parent / other, extra))
+    for path, _ in targets:  # nothing is written unless every file can be
+        if path.exists() or path.is_symlink():
+            raise BookletError(
+                "already exists. Remove it, or give another name with -o.", file=path
+            )
+    for path, content in targets:
+        write_atomic(path, content)
+        current_state().say(str(path))
