@@ -227,7 +227,7 @@ def test_too_much_for_a_small_card_fails_clearly(run, tmp_path):
     result = run("card", "--layout", "large-print", "--size", "3x5", "-o", "x.pdf")
     assert result.exit_code == 2
     assert result.stderr == (
-        "Error: the front of the 'large-print' card does not fit on 3x5: it needs 970 pt of "
+        "Error: the front of the 'large-print' card does not fit on 3x5: it needs 926 pt of "
         "height but has 336 pt, even at the smallest legible size (12 pt). Use a larger size "
         "(e.g. half-letter), fewer techniques, or another layout (compact fits more).\n"
     )

@@ -198,7 +198,7 @@ def test_the_do_not_list_is_a_boxed_bulleted_list_on_every_card(run, tmp_path, l
 
 def test_a_stroke_names_the_hand_in_plain_words(run, make_library, tmp_path):
     assert run("book", "-o", "b.pdf").exit_code == 0
-    assert "In the picture: 1 is your right hand, 2 is your left hand." in flat(tmp_path / "b.pdf")
+    assert "In the picture: 1 is your right hand, 2 is your left hand" in flat(tmp_path / "b.pdf")
     circling = (REPO / "techniques" / "circling-hands.yaml").read_text(encoding="utf-8")
     typo = circling.replace("hand: right", "hand: rigth")
     lib = make_library({"techniques/circling-hands.yaml": typo})

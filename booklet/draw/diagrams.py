@@ -169,9 +169,11 @@ def diagram_art(
     legend: bool = True,
     font: str = "sans",
     min_text: float = 0.0,
+    badges: bool = True,
 ) -> DiagramArt:
     """Everything a diagram paints, computed once per technique, size and style. No text in
-    it (the order badges) is smaller than `min_text`, the legible minimum where it is used."""
+    it (the order badges) is smaller than `min_text`, the legible minimum where it is used.
+    Without `badges` it is a calm picture (a cover's), not an instruction."""
     fonts = register(font)
     ink = Ink(grayscale)
     legend_h = width * LEGEND_SHARE if legend else 0.0
@@ -182,7 +184,8 @@ def diagram_art(
     if diagram is not None:
         for stroke in diagram.strokes:
             shapes += _stroke(stroke, m, ink, width)
-        shapes += _badges(diagram, m, ink, width, fonts.bold, min_text)
+        if badges:
+            shapes += _badges(diagram, m, ink, width, fonts.bold, min_text)
     if legend:
         shapes += _legend(diagram, width, legend_h, ink, fonts.regular)
     return DiagramArt(width, width * aspect(legend), tuple(shapes))

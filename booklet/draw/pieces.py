@@ -39,6 +39,7 @@ class Styles(NamedTuple):
     fonts: FontFamily
     colours: dict[str, str]
     title_scale: float
+    display: str = ""  # the face for titles (a booklet's display face); bold text when empty
 
     def _kind(self, kind: str) -> tuple[float, bool, str]:
         size, bold, colour = self.size, False, self.colours["text"]
@@ -64,20 +65,25 @@ class Styles(NamedTuple):
         from reportlab.lib.styles import ParagraphStyle
 
         size, bold, colour = self._kind(kind)
+        name = self.fonts.bold if bold else self.fonts.regular
+        if kind == "title" and self.display:
+            name = self.display
         return ParagraphStyle(
             kind,
-            fontName=self.fonts.bold if bold else self.fonts.regular,
+            fontName=name,
             fontSize=size,
-            leading=size * 1.22,
+            leading=size * 1.32,  # a booklet's lines breathe
             textColor=colour_of(colour),
             splitLongWords=1,
             allowWidows=1,
             autoLeading="max",  # a <font size> larger than the text makes its line taller
         )
 
-    def bullet(self):
+    def bullet(self, numbered: bool = False):
+        """A hanging indent: every line of the text starts where the first one does, right of
+        the bullet (a wider one for numbers: "10." must fit)."""
         s = self.style()
-        s.leftIndent = self.size * 0.95
+        s.leftIndent = self.size * (1.6 if numbered else 0.95)
         s.bulletIndent = 0
         s.bulletFontName = self.fonts.regular
         s.bulletFontSize = self.size  # ReportLab's default is 10 pt, whatever the text size

@@ -100,11 +100,16 @@ def setting_fields(setting: Setting) -> Fields:
 
 
 def layout_fields(
-    name: str, size: str, colours: Mapping[str, str], sides: int | None = None
+    name: str,
+    size: str,
+    colours: Mapping[str, str],
+    sides: int | None = None,
+    diagrams_overleaf: bool = False,
 ) -> Fields:
     values: dict[str, Any] = {"name": name, "size": size, "colours": frozen(dict(colours))}
     if sides is not None:
         values["sides"] = sides
+        values["diagrams_overleaf"] = diagrams_overleaf
     return frozen(values)
 
 

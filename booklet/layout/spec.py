@@ -85,8 +85,10 @@ BOOK_SNIPPETS = (
     "cover.j2",
     "dedication.j2",
     "before.j2",
+    "safety.j2",
     "pressure.j2",
     "technique.j2",
+    "facts.j2",
     "routine.j2",
     "back.j2",
     "client.j2",
@@ -103,6 +105,7 @@ LAYOUT_FIELDS = (
     "sides",
     "margin",
     "font",
+    "display_font",
     "body_size",
     "min_body_size",
     "title_scale",
@@ -145,6 +148,7 @@ class Layout(NamedTuple):
     back: tuple[Block, ...]
     folders: tuple[Path, ...]  # snippet search path, most specific first
     path: Path
+    display_font: str = ""  # titles and the cover; the text font when empty
 
 
 def load_layout(name: str, library: Library) -> Layout:
@@ -283,6 +287,10 @@ def parse_layout(doc: Document, name: str, folder: Path, parent: Layout | None) 
         back=back,
         folders=(folder, *(p.folders if p else ())),
         path=doc.path,
+        display_font=r.choice(
+            data, "display_font", "", FAMILY_NAMES, "font", default=p.display_font if p else ""
+        )
+        or "",
     )
     # Every snippet named must exist and compile; report all problems together.
     if layout.kind == "book":

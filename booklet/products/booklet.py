@@ -141,11 +141,13 @@ class FillDiagram(Flowable):
         font: str,
         align: str = "LEFT",
         min_text: float = 0.0,
+        plain: bool = False,
     ) -> None:
         super().__init__()
         self.technique, self.font, self.min_text = technique, font, min_text
+        self.plain = plain  # no badges, no legend: a picture for the cover or the contents
         self.width = width
-        self.height = width * aspect(True)
+        self.height = width * aspect(not plain)
         self.hAlign = align
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -154,7 +156,15 @@ class FillDiagram(Flowable):
     def draw(self) -> None:
         if planning(self.canv):
             return
-        art = diagram_art(self.technique.diagram, self.width, False, True, self.font, self.min_text)
+        art = diagram_art(
+            self.technique.diagram,
+            self.width,
+            False,
+            not self.plain,
+            self.font,
+            self.min_text,
+            not self.plain,
+        )
         paint(self.canv, art, 0, 0)
 
 
@@ -171,6 +181,37 @@ class PieceFlowable(Flowable):
 
     def draw(self) -> None:
         self.piece.drawOn(self.canv, 0, 0)
+
+
+class FactsPanel(Flowable):
+    """The key facts in a tinted panel: the pressure, the time, oil, position, muscles."""
+
+    def __init__(self, items: list[Flowable], styles: Styles) -> None:
+        super().__init__()
+        self.items, self.styles = items, styles
+
+    @property
+    def pad(self) -> float:
+        return self.styles.size * 0.7
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        inner = avail_width - 2 * self.pad
+        gap = self.styles.size * 0.45
+        self.sizes = [item.wrap(inner, avail_height) for item in self.items]
+        body = sum(h for _, h in self.sizes) + gap * max(0, len(self.items) - 1)
+        self.width, self.height = avail_width, body + 2 * self.pad
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c, pad = self.canv, self.pad
+        c.setFillColor(HexColor(self.styles.colours["panel"]))
+        c.roundRect(0, 0, self.width, self.height, self.styles.size * 0.4, stroke=0, fill=1)
+        y = self.height - pad
+        gap = self.styles.size * 0.45
+        for item, (_, h) in zip(self.items, self.sizes, strict=True):
+            y -= h
+            item.drawOn(c, pad, y)
+            y -= gap
 
 
 class SideBySide(Flowable):
@@ -231,6 +272,10 @@ class Timeline(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
+        """Segments of one colour (no pattern a reader could take for pressure), each named
+        by its stroke where the name fits, else by its number."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
         c = self.canv
         s = self.styles.size
         total = self.plan.total_minutes or 1
@@ -239,16 +284,18 @@ class Timeline(Flowable):
         x = 0.0
         accent = HexColor(self.styles.colours["accent"])
         elapsed = 0.0
-        c.setFont(self.styles.fonts.regular, s * 0.85)
+        gap = max(1.0, s * 0.15)
         for step in self.plan.steps:
             w = self.width * step.minutes / total
-            c.setFillColor(accent if step.number % 2 else HexColor(self.styles.colours["panel"]))
-            c.setStrokeColor(accent)
-            c.setLineWidth(0.8)
-            c.rect(x, y, w, bar_h, stroke=1, fill=1)
-            c.setFillColor(white if step.number % 2 else accent)
-            c.setFont(self.styles.fonts.bold, s)
-            c.drawCentredString(x + w / 2, y + bar_h / 2 - s * 0.35, str(step.number))
+            c.setFillColor(accent)
+            c.rect(x + gap / 2, y, max(0.5, w - gap), bar_h, stroke=0, fill=1)
+            c.setFillColor(white)
+            name = step.technique.name
+            font, size = self.styles.fonts.bold, s * 0.9
+            if stringWidth(name, font, size) > w - s * 0.8:
+                name = str(step.number)
+            c.setFont(font, size)
+            c.drawCentredString(x + w / 2, y + bar_h / 2 - size * 0.35, name)
             c.setFillColor(HexColor(self.styles.colours["text"]))
             c.setFont(self.styles.fonts.regular, s * 0.85)
             c.drawString(x + 1, y - s * 1.2, format_minutes(elapsed))
@@ -335,8 +382,17 @@ class BookBuilder:
                 f"least {MIN_BOOK_SIDE / 72:.1f} x {MIN_BOOK_SIDE * 1.3 / 72:.1f} in "
                 "(A7 or larger)."
             )
+        self.display = (
+            register_all(self.layout.display_font).bold if self.layout.display_font else ""
+        )
+        if self.display:  # titles and names print in the display face too
+            check_glyphs(plan, self.setting, register_all(self.layout.display_font))
         self.styles = Styles(
-            self.layout.body_size, self.fonts, self.layout.colours, self.layout.title_scale
+            self.layout.body_size,
+            self.fonts,
+            self.layout.colours,
+            self.layout.title_scale,
+            self.display,
         )
         self.context = book_context(plan, self.setting, self.layout, req)
         self.cache: dict[tuple[str, str], list[Para]] = {}
@@ -412,6 +468,7 @@ class BookBuilder:
             [
                 PageTemplate("cover", [full], onPage=self._cover_page),
                 PageTemplate("inner", [inner], onPage=self._inner_page),
+                PageTemplate("plain", [full], onPage=self._plain_page),
                 PageTemplate("back", [full], onPage=self._back_page),
             ]
         )
@@ -473,6 +530,13 @@ class BookBuilder:
         if canv.getPageNumber() == 2:
             canv.addPageLabel(1, style="D", start=2)
 
+    def _plain_page(self, canv, doc) -> None:
+        """The dedication: no folio, nothing but the words (its number is still 2)."""
+        self._page_start(canv)
+        canv.restoreState()
+        if canv.getPageNumber() == 2:
+            canv.addPageLabel(1, style="D", start=2)
+
     def _back_page(self, canv, doc) -> None:
         w, h, b = self._page_start(canv)
         canv.setFillColor(HexColor(self.layout.colours["panel"]))
@@ -486,12 +550,14 @@ class BookBuilder:
         s = self.styles
         story: list[Flowable] = []
         story += self._cover()
-        story += [NextPageTemplate("inner"), PageBreak()]
+        story += [NextPageTemplate("plain"), PageBreak()]
         story += self._dedication()
-        story += [PageBreak(), Marker("contents", "Contents", 0, info)]
+        story += [NextPageTemplate("inner"), PageBreak(), Marker("contents", "Contents", 0, info)]
         story += self._contents(contents, notes)
         story += [PageBreak(), Marker("before", "Before you begin", 0, info)]
         story += self._fit_page("before", lambda st: marked_paragraphs(self.lines("before.j2"), st))
+        story += [PageBreak(), Marker("safety", "When not to massage", 0, info)]
+        story += self._fit_page("safety", self._safety)
         story += [PageBreak(), Marker("pressure", "The pressure scale", 0, info)]
         story += self._fit_page("pressure", self._pressure)
         techniques = self.plan.techniques
@@ -572,7 +638,7 @@ class BookBuilder:
         return body_sizes(self.layout.body_size, self.layout.min_body_size)
 
     def _styles(self, size: float) -> Styles:
-        return Styles(size, self.fonts, self.layout.colours, self.layout.title_scale)
+        return Styles(size, self.fonts, self.layout.colours, self.layout.title_scale, self.display)
 
     def _fit_page(self, key: str, build) -> list[Flowable]:
         """The section at the largest body size that keeps it on one page; else it flows on."""
@@ -637,13 +703,18 @@ class BookBuilder:
         if figure is not None:
             gap = s.size * 3
             room = h - self.cover_band - gap - self.margin - s.size
-            width = min(w * 0.42, room / aspect(True))
+            width = min(w * 0.42, room / aspect(False))
             if width >= 72:  # below an inch the figure says nothing; leave the cover plain
                 space = self.cover_band - used + gap
                 out += [
                     Spacer(1, space),
                     FillDiagram(
-                        figure, width, self.layout.font, "CENTER", self.layout.min_body_size
+                        figure,
+                        width,
+                        self.layout.font,
+                        "CENTER",
+                        self.layout.min_body_size,
+                        plain=True,
                     ),
                 ]
         return out
@@ -656,8 +727,26 @@ class BookBuilder:
         style.fontSize = s.size * 1.25
         style.leading = style.fontSize * 1.4
         style.alignment = 1
+        book = self.context["book"]
         if lines:
-            out += [BookParagraph(to_reportlab(line.spans), style) for line in lines]
+            paras = [BookParagraph(to_reportlab(line.spans), style) for line in lines]
+            if book["for"]:  # the name, large, in the display face
+                name = s.style("title")
+                name.alignment = 1
+                name.fontSize = s.size * 2.2
+                name.leading = name.fontSize * 1.3
+                name.spaceAfter = s.size * 1.2
+                paras[0] = BookParagraph(to_reportlab(lines[0].spans), name)
+            if not book["message"]:  # room for a line of one's own, by hand
+                at = 1 if book["for"] else 0
+                paras[at:at] = [
+                    Spacer(1, s.size * 2),
+                    FillLine(s),
+                    Spacer(1, s.size * 2),
+                    FillLine(s),
+                    Spacer(1, s.size * 1.5),
+                ]
+            out += paras
         else:  # nothing given: lines to write on by hand
             out += [
                 BookParagraph("For", style),
@@ -671,36 +760,57 @@ class BookBuilder:
         return out
 
     def _contents(self, contents: dict[str, int], notes: int) -> list[Flowable]:
-        s = self.styles
-        entries: list[tuple[str, str, int]] = [
-            ("before", "Before you begin", 0),
-            ("pressure", "The pressure scale", 0),
+        """A visual contents: each technique with its small figure and what it is, where the
+        page has room for them; a plain list where it has not (A6 and smaller)."""
+        fw, fh = self.frame_size
+        for pictures, s in ((True, self.styles), (False, self.styles)):
+            page = self._contents_with(contents, notes, pictures, s)
+            if flow_height(page, fw, fh) <= fh:
+                return page
+        return self._contents_with(contents, notes, False, self._styles(self.layout.min_body_size))
+
+    def _contents_with(
+        self, contents: dict[str, int], notes: int, pictures: bool, s: Styles
+    ) -> list[Flowable]:
+        entries: list[tuple[str, str, Technique | None]] = [
+            ("before", "Before you begin", None),
+            ("safety", "When not to massage", None),
+            ("pressure", "The pressure scale", None),
         ]
-        entries += [(f"t-{t.id}", t.name, 1) for t in self.plan.techniques]
-        entries += [("routine", "Your routine", 0)]
+        entries += [(f"t-{t.id}", t.name, t) for t in self.plan.techniques]
+        entries += [("routine", "Your routine", None)]
         if notes:
-            entries.append(("notes", "Notes", 0))
+            entries.append(("notes", "Notes", None))
         rows = []
         link = s.style()
+        summary = s.style("muted")
+        summary.fontSize = s.size * 0.9
+        summary.leading = summary.fontSize * 1.3
         number = s.style()
         number.alignment = 2
-        for key, title, level in entries:
+        thumb = s.size * 3.2 if pictures else 0.0  # each technique's figure, beside its name
+        for key, title, tech in entries:
             page = str(contents.get(key, "")) or "00"
-            indent = "&nbsp;" * 4 * level
-            rows.append(
-                [
-                    BookParagraph(f'{indent}<a href="#{key}">{escape(title)}</a>', link),
-                    BookParagraph(f'<a href="#{key}">{page}</a>', number),
-                ]
-            )
+            words: list[Flowable] = [
+                BookParagraph(f'<a href="#{key}"><b>{escape(title)}</b></a>', link)
+                if tech
+                else BookParagraph(f'<a href="#{key}">{escape(title)}</a>', link)
+            ]
+            picture: Flowable | str = ""
+            if tech is not None and pictures:
+                words.append(BookParagraph(escape(tech.summary), summary))
+                if tech.diagram is not None:
+                    picture = FillDiagram(tech, thumb, self.layout.font, "LEFT", plain=True)
+            rows.append([picture, words, BookParagraph(f'<a href="#{key}">{page}</a>', number)])
         fw, _ = self.frame_size
-        table = Table(rows, colWidths=[fw - s.size * 4, s.size * 4])
+        table = Table(rows, colWidths=[thumb + s.size, fw - thumb - s.size * 5, s.size * 4])
         table.setStyle(
             TableStyle(
                 [
                     # the cells are paragraphs, but the table sets its font first: make it ours
                     ("FONT", (0, 0), (-1, -1), self.fonts.regular, s.size),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("TOPPADDING", (0, 0), (-1, -1), s.size * 0.35),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                     ("BOTTOMPADDING", (0, 0), (-1, -1), s.size * 0.45),
@@ -708,14 +818,36 @@ class BookBuilder:
                 ]
             )
         )
-        return [self._title("Contents"), table]
+        return [self._title("Contents", s), table]
+
+    def _safety(self, s: Styles) -> list[Flowable]:
+        """Its title; the lines up to the first ## heading in a box; the rest below."""
+        lines = self.lines("safety.j2")
+        if not lines:
+            return []
+        title, rest = lines[0], lines[1:]
+        cut = next((i for i, p in enumerate(rest) if p.kind == "heading"), len(rest))
+        out: list[Flowable] = [self._title(to_reportlab(title.spans), s)]
+        if cut:
+            boxed = marked_paragraphs(rest[:cut], s)
+            box = PieceFlowable(WarningBox(boxed, s, icon=False))
+            fw, fh = self.frame_size
+            if box.wrap(fw, fh)[1] <= fh * 0.8:  # a box cannot break across pages
+                out += [box, Spacer(1, s.size * 1.2)]
+            else:  # a very small page: the list flows on, unboxed
+                out += boxed
+        return out + marked_paragraphs(rest[cut:], s)
 
     def _pressure(self, s: Styles) -> list[Flowable]:
         out: list[Flowable] = []
         lines = self.lines("pressure.j2")
+        after: list[Para] = []
         if lines:
             out.append(self._title(to_reportlab(lines[0].spans), s))
-            out += marked_paragraphs(lines[1:], s)
+            rest = lines[1:]
+            cut = next((i for i, p in enumerate(rest) if p.kind == "heading"), len(rest))
+            out += marked_paragraphs(rest[:cut], s)
+            after = rest[cut:]
         out.append(Spacer(1, s.size))
         for level in PRESSURE_LEVELS:
             text = self.setting.pressure_scale.get(level, "")
@@ -734,6 +866,7 @@ class BookBuilder:
                 ),
                 Spacer(1, s.size * 0.6),
             ]
+        out += marked_paragraphs(after, s)
         out += [
             Spacer(1, s.size * 0.4),
             BookParagraph("Reading the diagrams", heading_style(s)),
@@ -787,12 +920,24 @@ class BookBuilder:
             return flowables
         # Too much for one page: the diagram fills the first page, the text follows.
         small = Styles(
-            self.layout.min_body_size, self.fonts, self.layout.colours, self.layout.title_scale
+            self.layout.min_body_size,
+            self.fonts,
+            self.layout.colours,
+            self.layout.title_scale,
+            self.display,
         )
         title, right, bottom = self._technique_parts(number, tech, small)
         if tech.diagram is None:
             return [title, *right, *bottom]
-        room = (fh - flow_height([title], fw, fh) - small.size * 2) / aspect(True)
+        panels = [f for f in right if isinstance(f, FactsPanel)]
+        first = [title]
+        rest = right
+        fixed = flow_height([title], fw, fh) + small.size * 2
+        panel_h = flow_height(panels, fw, fh) + small.size
+        if panels and (fh - fixed - panel_h) / aspect(True) >= 1.5 * 72:
+            rest = [f for f in right if not isinstance(f, FactsPanel)]  # the panel stays
+            fixed += panel_h  # with the picture, the steps go overleaf
+        room = (fh - fixed) / aspect(True)
         diagram = FillDiagram(
             tech,
             max(72.0, min(fw * 0.85, room)),
@@ -800,8 +945,11 @@ class BookBuilder:
             "CENTER",
             self.layout.min_body_size,
         )
+        first.append(diagram)
+        if rest is not right:
+            first += [Spacer(1, small.size), *panels]
         continued = BookParagraph(f"{number}. {escape(tech.name)}, continued", heading_style(small))
-        return [title, diagram, PageBreak(), continued, *right, *bottom]
+        return [*first, PageBreak(), continued, *rest, *bottom]
 
     def _largest_diagram(
         self, tech: Technique, right: list[Flowable], size: float, room: float
@@ -857,23 +1005,24 @@ class BookBuilder:
                 self.lines("link.j2", f"video-{tech.id}", {"video": tech.video}), s
             )
             video = [Spacer(1, s.size * 0.6), PieceFlowable(QrCode(tech.video, size, words, s.gap))]
+        gauge = Gauge(
+            pressure_rank(tech.pressure),
+            gauge_label,
+            s.size,
+            self.layout.colours["accent"],
+            self.layout.colours["text"],
+        )
+        facts = marked_paragraphs(self.lines("facts.j2", tech.id, context), s)
+        panel = FactsPanel([PieceFlowable(gauge), *facts], s)
         right: list[Flowable] = [
-            PieceFlowable(
-                Gauge(
-                    pressure_rank(tech.pressure),
-                    gauge_label,
-                    s.size,
-                    self.layout.colours["accent"],
-                    self.layout.colours["text"],
-                )
-            ),
-            Spacer(1, s.size * 0.5),
             *marked_paragraphs(self.lines("technique.j2", tech.id, context), s),
+            Spacer(1, s.size * 0.8),
+            panel,
             *video,
         ]
         bottom: list[Flowable] = [BookParagraph("Steps", heading_style(s))]
         for i, step in enumerate(tech.steps, start=1):
-            bottom.append(BookParagraph(escape(step), s.bullet(), bulletText=f"{i}."))
+            bottom.append(BookParagraph(escape(step), s.bullet(numbered=True), bulletText=f"{i}."))
         if tech.cautions:
             bottom.append(BookParagraph("Take care", heading_style(s)))
             bottom += [BookParagraph(escape(c), s.bullet(), bulletText="•") for c in tech.cautions]

@@ -94,10 +94,11 @@ def build_card(
     check_fields(personal_texts(req.personal), None, fonts)
     trim = trim_size(layout, req)
     card = Card(layout, plan, trim)
-    context = snippet_context(plan, setting, layout, trim, sides)
+    back = LOG_BACK if req.back == "log" else layout.back
+    overleaf = sides == 2 and any(b.kind == "diagrams" for b in back)
+    context = snippet_context(plan, setting, layout, trim, sides, overleaf)
     context["client"] = client_fields(req.personal)
     handout = Handout(logo, req.personal.link)
-    back = LOG_BACK if req.back == "log" else layout.back
     check_places(layout, layout.front + (back if sides == 2 else ()), req.personal)
     side_list = [("front", layout.front)] + ([("back", back)] if sides == 2 else [])
     for name, blocks in side_list:
@@ -146,10 +147,15 @@ LOG_BACK = (
 
 
 def snippet_context(
-    plan: Plan, setting: Setting, layout: Layout, trim: tuple[float, float], sides: int
+    plan: Plan,
+    setting: Setting,
+    layout: Layout,
+    trim: tuple[float, float],
+    sides: int,
+    overleaf: bool = False,
 ) -> dict[str, Any]:
     """Plain data only (booklet.layout.context): snippets come from strangers."""
-    fields = layout_fields(layout.name, describe_size(*trim), layout.colours, sides)
+    fields = layout_fields(layout.name, describe_size(*trim), layout.colours, sides, overleaf)
     return base_context(plan, setting, fields)
 
 
@@ -376,9 +382,8 @@ def _steps(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
         name = TextBlock((Span(step.technique.name),), heading)
         gauge = None
         if show_gauge:
+            # "ask how it feels" once, in the pressure rule, not on every step
             words = [Span(step.pressure, bold=True), Span(" pressure")]
-            if setting.feedback_short:
-                words.append(Span(f" · {setting.feedback_short}"))
             gauge = Gauge(
                 step.pressure_rank,
                 TextBlock(tuple(words), small),

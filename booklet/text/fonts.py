@@ -37,6 +37,21 @@ FAMILY_FILES: dict[str, tuple[str, str, str, str]] = {
         "BookletSans-Oblique.ttf",
         "BookletSans-BoldOblique.ttf",
     ),
+    # The booklet's text face: Source Sans 3, instanced and trimmed to Latin, Greek and
+    # Cyrillic, renamed as its licence asks (tools/book_fonts.py). Ships with booklet.
+    "text": (
+        "BookletText-Regular.ttf",
+        "BookletText-Bold.ttf",
+        "BookletText-Italic.ttf",
+        "BookletText-BoldItalic.ttf",
+    ),
+    # The booklet's display face, for titles and the cover: EB Garamond, made the same way.
+    "serif": (
+        "BookletSerif-Regular.ttf",
+        "BookletSerif-Bold.ttf",
+        "BookletSerif-Italic.ttf",
+        "BookletSerif-BoldItalic.ttf",
+    ),
     # Bitstream Vera as ReportLab ships it, hinting and all.
     "vera": ("Vera.ttf", "VeraBd.ttf", "VeraIt.ttf", "VeraBI.ttf"),
     # DejaVu covers far more scripts; used when the system has it.
@@ -48,12 +63,18 @@ FAMILY_FILES: dict[str, tuple[str, str, str, str]] = {
     ),
 }
 FAMILY_NAMES = tuple(FAMILY_FILES)
-FAMILY_LABELS = {"sans": "Booklet Sans", "vera": "Bitstream Vera", "dejavu": "DejaVu Sans"}
+FAMILY_LABELS = {
+    "sans": "Booklet Sans",
+    "text": "Booklet Text",
+    "serif": "Booklet Serif",
+    "vera": "Bitstream Vera",
+    "dejavu": "DejaVu Sans",
+}
 PACKAGED_FONTS = Path(__file__).parent / "typefaces"
 
 
 def _font_dir(family: str) -> Path:
-    if family == "sans":
+    if family in ("sans", "text", "serif"):
         return PACKAGED_FONTS
     if family == "vera":
         return _reportlab_fonts()

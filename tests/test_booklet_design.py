@@ -1,0 +1,68 @@
+"""The gift booklet as a designed object: two type families, no software credit, a dedication
+without a folio, and no content page left mostly empty."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import page_texts, pdf_reader, rasterize
+
+
+def families(pdf) -> set[str]:
+    found = set()
+    for page in pdf_reader(pdf).pages:
+        for font in page["/Resources"]["/Font"].values():
+            name = str(font.get_object()["/BaseFont"]).split("+")[-1]
+            found.add(name.split("-")[0])
+    return found
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    from click.testing import CliRunner
+
+    from booklet.cli.main import cli
+
+    out = tmp_path_factory.mktemp("design") / "b.pdf"
+    result = CliRunner().invoke(cli, ["book", "--for", "Sam", "--from", "Alex", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_two_type_families_and_no_credit(book):
+    assert {"BookletText", "BookletSerif"} <= families(book)
+    back = page_texts(book)[-1]
+    assert "booklet" not in back.lower() and "no substitute" in back
+
+
+def test_the_dedication_page_has_no_page_number(book):
+    dedication = page_texts(book)[1]
+    assert not any(line.strip().isdigit() for line in dedication.splitlines())
+    assert "Sam" in dedication and "with love, Alex" in dedication
+    contents = page_texts(book)[2]
+    assert contents.splitlines()[0].strip() == "3"  # the next page is numbered as before
+
+
+def content_end(pdf, page: int, margin: float, footer: float, dpi: int = 40) -> float:
+    """How far down the text area the page's content reaches, from 0 (top) to 1 (bottom)."""
+    image = rasterize(pdf, page, dpi=dpi, grey=True)
+    w, h = image.size
+    m, f = round(margin * dpi / 72), round(footer * dpi / 72)
+    top, bottom = m, h - m - f
+    for y in range(bottom, top, -1):
+        if image.crop((m, y, w - m, y + 1)).getextrema()[0] < 200:
+            return (y - top) / (bottom - top)
+    return 0.0
+
+
+@pytest.mark.parametrize("size", ["a5", "half-letter"])
+def test_no_content_page_is_left_mostly_empty(run, tmp_path, size):
+    assert run("book", "--size", size, "-o", "b.pdf").exit_code == 0
+    pdf = tmp_path / "b.pdf"
+    texts = page_texts(pdf)
+    for number in range(2, len(texts) - 1):  # not the cover, dedication or back cover
+        lines = [line for line in texts[number].splitlines() if line.strip()]
+        if len(lines) > 1 and lines[1].startswith("Notes"):
+            continue
+        reach = content_end(pdf, number, margin=36, footer=10.5 * 1.8)
+        assert reach >= 0.6, (size, number + 1, lines[1:2], f"{reach:.0%}")
