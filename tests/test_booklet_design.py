@@ -66,3 +66,15 @@ def test_no_content_page_is_left_mostly_empty(run, tmp_path, size):
             continue
         reach = content_end(pdf, number, margin=36, footer=10.5 * 1.8)
         assert reach >= 0.6, (size, number + 1, lines[1:2], f"{reach:.0%}")
+
+
+def test_facing_pages_keep_more_margin_at_the_fold(book):
+    """Text is ragged right, so compare where lines start: further from the page's left edge
+    on a right-hand page (the fold is on its left) than on a left-hand page."""
+    from tests.helpers import text_rects
+
+    def starts(index: int) -> float:
+        return min(r[0] for r in text_rects(book, index) if r[1] > 60)  # not the folio
+
+    left_hand, right_hand, next_left = starts(5), starts(6), starts(7)  # pages 6, 7, 8
+    assert right_hand > left_hand + 10 and right_hand > next_left + 10

@@ -415,6 +415,13 @@ class BookBuilder:
         return max(MIN_SAFE_MARGIN, min(self.layout.margin, self.size[0] * 0.085))
 
     @property
+    def gutter(self) -> float:
+        """How much further the text block sits from the fold than from the outer edge, half
+        of it: saddle-stitched pages lose some of the inner margin to the fold and the staples,
+        and creep moves inner pages toward it."""
+        return min(self.margin * 0.18, max(0.0, self.margin - MIN_SAFE_MARGIN))
+
+    @property
     def frame_size(self) -> tuple[float, float]:
         m = self.margin
         return self.size[0] - 2 * m, self.size[1] - 2 * m - self.styles.size * 1.8
@@ -463,11 +470,25 @@ class BookBuilder:
         footer = self.styles.size * 1.8
         x = y = m + pad
         full = Frame(x, y, w - 2 * m, h - 2 * m, 0, 0, 0, 0, id="full")
-        inner = Frame(x, y + footer, w - 2 * m, h - 2 * m - footer, 0, 0, 0, 0, id="inner")
+        g = self.gutter
+        right_page = Frame(x + g, y + footer, w - 2 * m, h - 2 * m - footer, 0, 0, 0, 0, id="right")
+        left_page = Frame(x - g, y + footer, w - 2 * m, h - 2 * m - footer, 0, 0, 0, 0, id="left")
         doc.addPageTemplates(
             [
                 PageTemplate("cover", [full], onPage=self._cover_page),
-                PageTemplate("inner", [inner], onPage=self._inner_page),
+                # Facing pages: the text block sits nearer the outer edge, away from the fold
+                PageTemplate(
+                    "inner",
+                    [right_page],
+                    onPage=self._inner_page,
+                    autoNextPageTemplate="inner-left",
+                ),
+                PageTemplate(
+                    "inner-left",
+                    [left_page],
+                    onPage=self._inner_page,
+                    autoNextPageTemplate="inner",
+                ),
                 PageTemplate("plain", [full], onPage=self._plain_page),
                 PageTemplate("back", [full], onPage=self._back_page),
             ]
@@ -525,7 +546,9 @@ class BookBuilder:
         w, _, _ = self._page_start(canv)
         canv.setFont(self.fonts.regular, self.styles.size * 0.9)
         canv.setFillColor(HexColor(self.layout.colours["muted"]))
-        canv.drawCentredString(w / 2, self.margin, str(canv.getPageNumber()))
+        number = canv.getPageNumber()
+        middle = w / 2 + (self.gutter if number % 2 else -self.gutter)  # under the text block
+        canv.drawCentredString(middle, self.margin, str(number))
         canv.restoreState()
         if canv.getPageNumber() == 2:
             canv.addPageLabel(1, style="D", start=2)
