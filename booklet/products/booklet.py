@@ -111,6 +111,19 @@ def canvas_for(save: bool) -> Any:
     return BookletCanvas
 
 
+class FacingPages(BaseDocTemplate):
+    """Inner pages take the right-hand or left-hand template by their number (odd pages are
+    right-hand), however the page before ended: a page break, a full frame or a new section."""
+
+    def handle_pageBegin(self) -> None:  # noqa: N802 - platypus's name
+        current = self.pageTemplate.id
+        if current in ("inner", "inner-left"):
+            want = "inner" if (self.page + 1) % 2 else "inner-left"
+            if want != current:
+                self.pageTemplate = next(t for t in self.pageTemplates if t.id == want)
+        super().handle_pageBegin()
+
+
 class BookParagraph(Paragraph):
     """A platypus paragraph that breaks its lines once per width (platypus and our page
     fitting ask again and again, and a paragraph's lines depend on nothing else), and skips
@@ -451,7 +464,7 @@ class BookBuilder:
         w, h = self.size
         m, pad = self.margin, self.pad
         title = self.context["book"]["title"]
-        doc = BaseDocTemplate(
+        doc = FacingPages(
             buffer,
             pagesize=(w + 2 * pad, h + 2 * pad),
             leftMargin=m + pad,
@@ -477,18 +490,8 @@ class BookBuilder:
             [
                 PageTemplate("cover", [full], onPage=self._cover_page),
                 # Facing pages: the text block sits nearer the outer edge, away from the fold
-                PageTemplate(
-                    "inner",
-                    [right_page],
-                    onPage=self._inner_page,
-                    autoNextPageTemplate="inner-left",
-                ),
-                PageTemplate(
-                    "inner-left",
-                    [left_page],
-                    onPage=self._inner_page,
-                    autoNextPageTemplate="inner",
-                ),
+                PageTemplate("inner", [right_page], onPage=self._inner_page),
+                PageTemplate("inner-left", [left_page], onPage=self._inner_page),
                 PageTemplate("plain", [full], onPage=self._plain_page),
                 PageTemplate("back", [full], onPage=self._back_page),
             ]
