@@ -116,7 +116,7 @@ class FacingPages(BaseDocTemplate):
     right-hand), however the page before ended: a page break, a full frame or a new section."""
 
     def handle_pageBegin(self) -> None:  # noqa: N802 - platypus's name
-        current = self.pageTemplate.id
+        current: str = getattr(self.pageTemplate, "id", "")
         if current in ("inner", "inner-left"):
             want = "inner" if (self.page + 1) % 2 else "inner-left"
             if want != current:
