@@ -116,11 +116,12 @@ class FacingPages(BaseDocTemplate):
     right-hand), however the page before ended: a page break, a full frame or a new section."""
 
     def handle_pageBegin(self) -> None:  # noqa: N802 - platypus's name
-        current: str = getattr(self.pageTemplate, "id", "")
+        state: Any = self  # platypus sets these attributes as it goes
+        current: str = getattr(state.pageTemplate, "id", "")
         if current in ("inner", "inner-left"):
-            want = "inner" if (self.page + 1) % 2 else "inner-left"
+            want = "inner" if (state.page + 1) % 2 else "inner-left"
             if want != current:
-                self.pageTemplate = next(t for t in self.pageTemplates if t.id == want)
+                state.pageTemplate = next(t for t in state.pageTemplates if t.id == want)
         super().handle_pageBegin()
 
 
