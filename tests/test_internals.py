@@ -53,3 +53,20 @@ def test_pypdf_writer_adds_indirect_objects():
     writer = PdfWriter()
     reference = internals.add_object(writer, DecodedStreamObject())
     assert isinstance(reference, IndirectObject), "PdfWriter._add_object moved"
+
+
+def test_reportlab_compresses_streams_through_its_pdfdoc_modules_zlib():
+    """booklet.base.internals.stream_compression swaps that module's zlib for one at level 5."""
+    import zlib
+
+    import reportlab.pdfbase.pdfdoc as pdfdoc
+
+    from booklet.base.internals import stream_compression
+
+    stream_compression(5)
+    data = b"booklet " * 500
+    assert pdfdoc.zlib.compress(data) == zlib.compress(data, 5)
+    assert pdfdoc.zlib.decompress(pdfdoc.zlib.compress(data)) == data
+    import inspect
+
+    assert "zlib.compress(" in inspect.getsource(pdfdoc)  # still how ReportLab compresses

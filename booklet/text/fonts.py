@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from booklet.base.errors import BookletError
+from booklet.base.internals import stream_compression
 
 
 class FontFamily(NamedTuple):
@@ -105,6 +106,7 @@ def register(family: str = "sans") -> FontFamily:
     if family not in FAMILY_FILES:
         raise BookletError(f"font '{family}' is not known. Use one of: {', '.join(FAMILY_NAMES)}.")
     rl_config.useA85 = 0
+    stream_compression(5)
     folder = _font_dir(family)
     prefix = FAMILY_LABELS[family].replace(" ", "")
     names = (prefix, f"{prefix}-Bold", f"{prefix}-Italic", f"{prefix}-BoldItalic")
