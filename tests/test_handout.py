@@ -83,10 +83,12 @@ def test_the_booklet_has_a_practice_log_and_the_practice_on_its_back(run, tmp_pa
 
 
 def test_a_practice_log_card_keeps_the_safety_set(run, tmp_path):
-    assert run("card", "--back", "log", "-o", "c.pdf").exit_code == 0
+    result = run("card", "--back", "log", "--link", LINK, "-o", "c.pdf")
+    assert result.exit_code == 0, result.output
     back = " ".join(page_texts(tmp_path / "c.pdf")[1].split())
     assert "Practice log" in back and "Week 6" in back
     assert "Never press on the spine" in back and "Do not massage" in back
+    assert scanned(tmp_path / "c.pdf", 1, tmp_path) == [LINK]
 
 
 def test_pressure_cap_minutes_and_step_times(run, make_library, tmp_path):

@@ -143,6 +143,7 @@ LOG_BACK = (
     Block("log", "log.j2", {}),
     Block("warning", "spine.j2", {}),
     Block("text", "safety.j2", {"box": True}),
+    Block("link", "link.j2", {}),
 )
 
 
