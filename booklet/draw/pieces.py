@@ -244,8 +244,9 @@ class WarningBox(Piece):
         c.setStrokeColor(colour_of(colours["warning"]))
         c.setLineWidth(line)
         c.roundRect(line / 2, line / 2, self.width - line, self.height - line, s * 0.4, 1, 1)
-        if self.icon:
-            spine_swatch(c, pad, pad, self.icon_w - pad, self.height - 2 * pad)
+        if self.icon:  # the spine's symbol at its own size, at the top beside the first line
+            tall = min(self.height - 2 * pad, s * 2.4)
+            spine_swatch(c, pad, self.height - pad - tall, self.icon_w - pad, tall)
         self.body.drawOn(c, pad + self.icon_w, self.height - pad - self.body.height)
 
 
@@ -316,7 +317,10 @@ class DiagramGrid(Piece):
             below = self._key_height(avail_width) + gap if key_at == "below" else 0.0
             if w is None:
                 fit = (avail_height - below - words) / rows
-                width = min(self.max_width, col_w, fit / aspect(self.legend))
+                # a badge may stand out of the figure a little: keep it off the column's edge
+                width = min(
+                    self.max_width, col_w - self.styles.size * 0.6, fit / aspect(self.legend)
+                )
             else:
                 width = w
             if key_at == "cells":

@@ -304,10 +304,12 @@ class Timeline(Flowable):
             c.setFillColor(accent)
             c.rect(x + gap / 2, y, max(0.5, w - gap), bar_h, stroke=0, fill=1)
             c.setFillColor(white)
-            name = step.technique.name
             font, size = self.styles.fonts.bold, s * 0.9
-            if stringWidth(name, font, size) > w - s * 0.8:
-                name = str(step.number)
+            name = step.technique.name
+            for label in (name, name.split()[0], str(step.number)):  # "Circling hands", "Circling"
+                name = label
+                if stringWidth(label, font, size) <= w - s * 0.8:
+                    break
             c.setFont(font, size)
             c.drawCentredString(x + w / 2, y + bar_h / 2 - size * 0.35, name)
             c.setFillColor(HexColor(self.styles.colours["text"]))
@@ -611,7 +613,9 @@ class BookBuilder:
         drop = 0.3 if handout else 0.55  # the back cover's words sit low, under the practice's
         story += [NextPageTemplate("back"), PageBreak(), Spacer(1, self.frame_size[1] * drop)]
         story += handout
-        story += marked_paragraphs(self.lines("back.j2"), s)
+        back = s.style()
+        back.alignment = 1  # centred, as a back cover's few lines are
+        story += [BookParagraph(to_reportlab(p.spans), back) for p in self.lines("back.j2")]
         return story
 
     def _handout(self, s: Styles) -> list[Flowable]:
@@ -1019,11 +1023,8 @@ class BookBuilder:
         self, number: int, tech: Technique, s: Styles
     ) -> tuple[Paragraph, list[Flowable], list[Flowable]]:
         context = {"technique": technique_by_id(self.context, tech.id), "number": number}
-        gauge_label = BookParagraph(
-            f"<b>{escape(tech.pressure)}</b> pressure"
-            + (f" · {escape(self.setting.feedback_short)}" if self.setting.feedback_short else ""),
-            s.style(),
-        )
+        # "ask how it feels" is said once, on the pressure page, not on every technique
+        gauge_label = BookParagraph(f"<b>{escape(tech.pressure)}</b> pressure", s.style())
         video: list[Flowable] = []
         if tech.video:
             size = max(BOOK_QR * 0.8, smallest_qr(tech.video))

@@ -457,10 +457,10 @@ def _client(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
     if not lines and logo is None:
         return []
     words = paragraphs(lines, styles.text("body"), styles)
-    return [ClientBand(logo, words, styles.gap, styles.size * 3.6)]
+    return [ClientBand(logo, words, styles.size * 1.2, styles.size * 3.6)]
 
 
-QR_SIZES = (0.8 * 72, 1.0 * 72)  # a card's QR code: this wide, or up to 1 in for a longer link
+QR_SIZES = (1.0 * 72, 1.2 * 72)  # a card's QR code: this wide, or up to 1.2 in for a long link
 
 
 def _link(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
