@@ -46,8 +46,10 @@ SHOULDER_BLADE_LEFT: tuple[Point, ...] = (
 )
 # Caution zones (left halves). Ribs: where the muscle over the rib cage is thin.
 CAUTION_LEFT: dict[str, tuple[Point, ...]] = {
-    "ribs": ((0.08, 0.62), (0.42, 0.62), (0.42, 0.32), (0.115, 0.30)),
-    "lower-back": ((0.13, 0.26), (0.42, 0.26), (0.42, 0.0), (0.13, 0.0)),
+    # inset from the body's edge and from each other: the outline is drawn as a smooth curve,
+    # which bulges past its corner points
+    "ribs": ((0.11, 0.61), (0.41, 0.61), (0.41, 0.34), (0.145, 0.32)),
+    "lower-back": ((0.165, 0.245), (0.41, 0.245), (0.41, 0.02), (0.16, 0.02)),
 }
 RIB_CURVES_LEFT: tuple[tuple[Point, ...], ...] = tuple(
     ((0.43, y + 0.02), (0.27, y), (0.13 - (0.62 - y) * 0.06, y - 0.05))

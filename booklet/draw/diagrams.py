@@ -446,7 +446,7 @@ def _figure(m: Mapper, ink: Ink, line: float, diagram: Diagram | None) -> list[S
                     dash=(line * 1.2, line * 1.8),
                 )
             )
-            out += _stipple(outline, m.scale * 0.045, line * 0.55, ink("caution_edge"))
+            out += _stipple(outline, m.scale * 0.04, line * 0.7, ink("caution_edge"))
     thin = {"stroke": ink("anatomy"), "width": line * 0.8}
     for rib in fig.RIB_CURVES_LEFT:
         out.append(path(curve_ops(_mapped(rib, m)), **thin))
