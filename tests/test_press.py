@@ -273,3 +273,82 @@ def test_each_file_names_its_font_subsets_after_its_own_content(run, tmp_path):
     assert all(not n.startswith("/AAAAA") for n in a + b)
     assert {n.split("+")[0] for n in a}.isdisjoint({n.split("+")[0] for n in b})
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "c.pdf").read_bytes()
+
+
+def mixed_count(usable: tuple[float, float], card: tuple[float, float]) -> int:
+    """The most cards a sheet's usable area holds with two orientations: a band of one
+    orientation beside (or above) a band of the other, at every split."""
+    import math
+
+    w, h = card
+    best = 0
+    for a, b in (((w, h), (h, w)), ((h, w), (w, h))):
+        for split_x in range(0, int(usable[0]) + 1, 2):  # a band of `a` to the left
+            left = math.floor(split_x / a[0]) * math.floor(usable[1] / a[1])
+            right = math.floor((usable[0] - split_x) / b[0]) * math.floor(usable[1] / b[1])
+            best = max(best, left + right)
+        for split_y in range(0, int(usable[1]) + 1, 2):  # a band of `a` below
+            low = math.floor(usable[0] / a[0]) * math.floor(split_y / a[1])
+            high = math.floor(usable[0] / b[0]) * math.floor((usable[1] - split_y) / b[1])
+            best = max(best, low + high)
+    return best
+
+
+@pytest.mark.parametrize("sheet", ["letter", "a4", "a3", "tabloid"])
+def test_card_sheets_mix_orientations_when_that_holds_more(sheet):
+    """A7 on letter holds 5 cards with two orientations, not 4; 4x6 on tabloid 6, not 4."""
+    from booklet.base.units import NAMED_SIZES
+    from booklet.press.sheets import CUT_MARK, SHEET_MARGIN, SHEET_SIZES, plan_grid, plan_sheet
+
+    paper = SHEET_SIZES[sheet]
+    usable = (paper[0] - 2 * (SHEET_MARGIN + CUT_MARK), paper[1] - 2 * (SHEET_MARGIN + CUT_MARK))
+    for name in ("3x5", "4x6", "5x7", "a7", "a6", "a5", "half-letter"):
+        card = NAMED_SIZES[name]
+        if min(card) > min(usable):
+            continue
+        grids = plan_sheet(paper, card)
+        single = plan_grid(paper, card).count
+        assert sum(g.count for g in grids) == max(single, mixed_count(usable, card)), name
+        for grid in grids:  # every card inside the usable area, none overlapping another
+            x, y = grid.origin
+            w, h = grid.size
+            assert x >= SHEET_MARGIN + CUT_MARK - 0.01 and y >= SHEET_MARGIN + CUT_MARK - 0.01
+            assert x + w <= paper[0] - SHEET_MARGIN - CUT_MARK + 0.01
+            assert y + h <= paper[1] - SHEET_MARGIN - CUT_MARK + 0.01
+        if len(grids) == 2:
+            (ax, ay), (aw, ah) = grids[0].origin, grids[0].size
+            (bx, by), (bw, bh) = grids[1].origin, grids[1].size
+            assert ax + aw <= bx + 0.01 or ay + ah <= by + 0.01  # side by side or stacked
+
+
+@pytest.mark.parametrize("flip", ["long", "short"])
+def test_backs_land_behind_fronts_on_a_mixed_sheet(flip):
+    from booklet.base.units import NAMED_SIZES
+    from booklet.press.sheets import SHEET_SIZES, apply, back_transform, plan_sheet
+
+    sheet = SHEET_SIZES["letter"]
+    card = NAMED_SIZES["a7"]
+    grids = plan_sheet(sheet, card)
+    assert len(grids) == 2 and sum(g.count for g in grids) == 5
+    w, h = card
+    for grid in grids:
+        for col in range(grid.cols):
+            for row in range(grid.rows):
+                front = grid.front_transform(col, row)
+                back = back_transform(grid, col, row, flip, (0.0, 0.0))
+                for u, v in [(0, 0), (w, 0), (10, h - 5), (w / 2, h / 3)]:
+                    fx, fy = apply(front, u, v)
+                    bx, by = apply(back, w - u, v)  # a portrait card turns like a book page
+                    expected = (sheet[0] - fx, fy) if flip == "long" else (fx, sheet[1] - fy)
+                    assert (bx, by) == pytest.approx(expected)
+
+
+def test_a_mixed_sheet_through_the_command_line(run, tmp_path):
+    result = run("card", "short", "--layout", "compact", "--size", "a7", "--sheet", "letter",
+                 "-o", "s.pdf")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    from tests.helpers import page_texts
+
+    front, back = page_texts(tmp_path / "s.pdf")
+    assert front.count("Ten-minute back rub") == 5
+    assert back.count("Do not massage") == 5

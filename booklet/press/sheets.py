@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from booklet.base.errors import BookletError
 from booklet.base.units import NAMED_SIZES
@@ -59,6 +59,8 @@ class Grid:
     cols: int
     rows: int
     rotated: bool = False
+    at: tuple[float, float] | None = None  # lower-left corner; centred on the sheet if None
+    marks: str = "lrtb"  # the sides of the grid whose margins carry cut marks
 
     @property
     def cell(self) -> tuple[float, float]:
@@ -70,10 +72,17 @@ class Grid:
         return self.cols * self.rows
 
     @property
-    def origin(self) -> tuple[float, float]:
-        """Lower-left corner of the whole grid, centred on the sheet."""
+    def size(self) -> tuple[float, float]:
         cw, ch = self.cell
-        return (self.sheet[0] - self.cols * cw) / 2, (self.sheet[1] - self.rows * ch) / 2
+        return self.cols * cw, self.rows * ch
+
+    @property
+    def origin(self) -> tuple[float, float]:
+        """Lower-left corner of the whole grid: where it was put, or centred on the sheet."""
+        if self.at is not None:
+            return self.at
+        w, h = self.size
+        return (self.sheet[0] - w) / 2, (self.sheet[1] - h) / 2
 
     def front_transform(self, col: int, row: int) -> Affine:
         """Card coordinates -> sheet coordinates for the card in this cell (row 0 at the top)."""
@@ -90,6 +99,67 @@ def sheet_size(name: str) -> tuple[float, float]:
     if key not in SHEETS:
         raise BookletError(f"sheet '{name}' is not known. Use one of: {', '.join(SHEETS)}.")
     return SHEET_SIZES[key]
+
+
+def plan_sheet(sheet: tuple[float, float], card: tuple[float, float]) -> tuple[Grid, ...]:
+    """The cards' places: one grid, or two side by side (or one above the other) in the two
+    orientations when that holds more (A7 on letter: 5 instead of 4)."""
+    single = plan_grid(sheet, card)
+    best: tuple[Grid, ...] = (single,)
+    usable = (sheet[0] - 2 * (SHEET_MARGIN + CUT_MARK), sheet[1] - 2 * (SHEET_MARGIN + CUT_MARK))
+    for first_rotated in (False, True):
+        for across in (True, False):
+            bands = _two_bands(sheet, card, usable, first_rotated, across)
+            if bands and sum(g.count for g in bands) > sum(g.count for g in best):
+                best = bands
+    return best
+
+
+def _two_bands(
+    sheet: tuple[float, float],
+    card: tuple[float, float],
+    usable: tuple[float, float],
+    first_rotated: bool,
+    across: bool,
+) -> tuple[Grid, ...] | None:
+    """The best split of the usable area into a band of each orientation: side by side
+    (`across`) or one above the other."""
+    a = (card[1], card[0]) if first_rotated else card
+    b = (card[0], card[1]) if first_rotated else (card[1], card[0])
+    along = 0 if across else 1  # the axis the bands share out
+    best: tuple[int, int, int, int, int] | None = None
+    for n_first in range(1, math.floor(usable[along] / a[along] + 1e-6) + 1):
+        rest = usable[along] - n_first * a[along]
+        n_second = math.floor(rest / b[along] + 1e-6)
+        if n_second < 1:
+            continue
+        deep_a = math.floor(usable[1 - along] / a[1 - along] + 1e-6)
+        deep_b = math.floor(usable[1 - along] / b[1 - along] + 1e-6)
+        total = n_first * deep_a + n_second * deep_b
+        if deep_a and deep_b and (best is None or total > best[0]):
+            best = (total, n_first, deep_a, n_second, deep_b)
+    if best is None:
+        return None
+    _, n_first, deep_a, n_second, deep_b = best
+    if across:
+        first = Grid(sheet, card, n_first, deep_a, first_rotated)
+        second = Grid(sheet, card, n_second, deep_b, not first_rotated)
+        x = (sheet[0] - first.size[0] - second.size[0]) / 2
+        return (
+            replace(first, at=(x, (sheet[1] - first.size[1]) / 2), marks="ltb"),
+            replace(
+                second,
+                at=(x + first.size[0], (sheet[1] - second.size[1]) / 2),
+                marks="rtb",
+            ),
+        )
+    first = Grid(sheet, card, deep_a, n_first, first_rotated)
+    second = Grid(sheet, card, deep_b, n_second, not first_rotated)
+    y = (sheet[1] - first.size[1] - second.size[1]) / 2
+    return (
+        replace(first, at=((sheet[0] - first.size[0]) / 2, y), marks="lrb"),
+        replace(second, at=((sheet[0] - second.size[0]) / 2, y + first.size[1]), marks="lrt"),
+    )
 
 
 def plan_grid(sheet: tuple[float, float], card: tuple[float, float]) -> Grid:
@@ -144,9 +214,15 @@ def cut_marks(canvas, grid: Grid, bleed: float) -> None:
     bottom, top = oy, oy + grid.rows * ch
     lines = []
     for x in xs:
-        lines += [(x, bottom - 3, x, bottom - 3 - CUT_MARK), (x, top + 3, x, top + 3 + CUT_MARK)]
-    for y in ys:
-        lines += [(left - 3, y, left - 3 - CUT_MARK, y), (right + 3, y, right + 3 + CUT_MARK, y)]
+        if "b" in grid.marks:
+            lines.append((x, bottom - 3, x, bottom - 3 - CUT_MARK))
+        if "t" in grid.marks:
+            lines.append((x, top + 3, x, top + 3 + CUT_MARK))
+    for y in ys:  # a side shared with the other band has none: they would land on its cards
+        if "l" in grid.marks:
+            lines.append((left - 3, y, left - 3 - CUT_MARK, y))
+        if "r" in grid.marks:
+            lines.append((right + 3, y, right + 3 + CUT_MARK, y))
     mark_lines(canvas, lines)
 
 
@@ -163,7 +239,7 @@ def card_sheets(
     """Cards tiled on sheets, one sheet a side; anything that can paint a side will do."""
     paper = sheet_size(sheet or "letter")
     w, h = trim
-    grid = plan_grid(paper, (w + 2 * bleed, h + 2 * bleed))
+    grids = plan_sheet(paper, (w + 2 * bleed, h + 2 * bleed))
     buffer = io.BytesIO()
     canvas = new_canvas(buffer, paper, title, "Back massage routine cards, print sheet")
     if len(sides) == 2:
@@ -173,18 +249,19 @@ def card_sheets(
         paint(canvas, bleed, bleed, bleed)
         canvas.endForm()
     for index, _ in enumerate(sides):
-        for row in range(grid.rows):
-            for col in range(grid.cols):
-                if index == 0:
-                    t = grid.front_transform(col, row)
-                else:
-                    t = back_transform(grid, col, row, flip, offset)
-                canvas.saveState()
-                canvas.transform(*t)
-                canvas.doForm(f"side{index}")
-                canvas.restoreState()
-        if index == 0:
-            cut_marks(canvas, grid, bleed)
+        for grid in grids:
+            for row in range(grid.rows):
+                for col in range(grid.cols):
+                    if index == 0:
+                        t = grid.front_transform(col, row)
+                    else:
+                        t = back_transform(grid, col, row, flip, offset)
+                    canvas.saveState()
+                    canvas.transform(*t)
+                    canvas.doForm(f"side{index}")
+                    canvas.restoreState()
+            if index == 0:
+                cut_marks(canvas, grid, bleed)
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
