@@ -415,6 +415,7 @@ class BookBuilder:
         # Sizes found while fitting in the first pass, reused in the second.
         self.chosen: dict[str, tuple[float, float | None]] = {}
         self.cover_band = 0.0
+        self.align = False  # a notes page before the techniques, to start them on a left page
 
     def lines(
         self, template: str, key: str = "", extra: dict[str, Any] | None = None
@@ -445,6 +446,13 @@ class BookBuilder:
     def build(self) -> tuple[bytes, BookInfo]:
         first = BookInfo()
         self._render(first, contents={}, notes=0, save=False)
+        start = (
+            first.sections.get(f"t-{self.plan.techniques[0].id}", 0) if self.plan.techniques else 0
+        )
+        if start % 2:  # each technique is a spread: picture on the left, words on the right
+            self.align = True
+            first = BookInfo()
+            self._render(first, contents={}, notes=0, save=False)
         notes = (-first.pages) % 4
         contents = dict(first.sections)
         if notes:
@@ -589,10 +597,6 @@ class BookBuilder:
         story += self._fit_page("safety", self._safety)
         story += [PageBreak(), Marker("pressure", "The pressure scale", 0, info)]
         story += self._fit_page("pressure", self._pressure)
-        techniques = self.plan.techniques
-        for number, tech in enumerate(techniques, start=1):
-            story += [PageBreak(), Marker(f"t-{tech.id}", tech.name, 0, info)]
-            story += self._technique(number, tech)
         story += [PageBreak(), Marker("routine", "Your routine", 0, info)]
         routine = self._fit_page("routine", self._routine)
         story += routine
@@ -604,6 +608,11 @@ class BookBuilder:
         else:
             story += [PageBreak(), Marker("log", "Practice log", 0, info)]
             story += self._log(s, fh)
+        if self.align:  # the first technique's picture must fall on a left-hand page
+            story += [PageBreak(), NotesPage(s, "Notes")]
+        for number, tech in enumerate(self.plan.techniques, start=1):
+            story += [PageBreak(), Marker(f"t-{tech.id}", tech.name, 0, info)]
+            story += self._technique(number, tech)
         for i in range(notes):
             story.append(PageBreak())
             if i == 0:
@@ -807,9 +816,9 @@ class BookBuilder:
             ("before", "Before you begin", None),
             ("safety", "When not to massage", None),
             ("pressure", "The pressure scale", None),
+            ("routine", "Your routine", None),
         ]
         entries += [(f"t-{t.id}", t.name, t) for t in self.plan.techniques]
-        entries += [("routine", "Your routine", None)]
         if notes:
             entries.append(("notes", "Notes", None))
         rows = []
@@ -906,81 +915,54 @@ class BookBuilder:
         return out
 
     def _technique(self, number: int, tech: Technique) -> list[Flowable]:
-        """Title; the diagram beside the pressure and notes; steps, cautions, spine warning.
+        """A spread: the title and the picture, as large as the page allows, on the left-hand
+        page; what it is, the key facts, the steps, cautions and the spine box facing it.
 
-        Tries the layout's body size and the largest diagram first, then smaller ones, so the
-        whole technique fits on its page; if nothing fits it flows on to the next page.
+        The words' page tries the layout's body size first, then smaller ones, to stay on one
+        page; if nothing fits it flows on. A technique without a picture is one page.
         """
         fw, fh = self.frame_size
         key = f"t-{tech.id}"
-        if key in self.chosen:  # the first pass found the size; build it straight away
-            size, width = self.chosen[key]
-            title, right, bottom = self._technique_parts(number, tech, self._styles(size))
-            if width is None:
-                return [title, *right, *bottom]
-            side = SideBySide(
-                self._figure(tech, width),
-                right,
-                size,
-            )
-            return [title, side, Spacer(1, size), *bottom]
 
-        def attempt(size: float) -> Attempt[tuple[list[Flowable], float | None]]:
-            styles = self._styles(size)
+        def words(styles: Styles, panel: bool = True) -> list[Flowable]:
             title, right, bottom = self._technique_parts(number, tech, styles)
-            fixed = flow_height([title, *bottom], fw, fh)
+            if not panel:  # the key facts go with the picture (a small page)
+                right = [f for f in right if not isinstance(f, FactsPanel)]
             if tech.diagram is None:
-                fits = fixed + flow_height(right, fw, fh) <= fh
-                return Attempt(([title, *right, *bottom], None), fits)
-            width = self._largest_diagram(tech, right, size, fh - fixed - size)
-            if width is None:
-                return Attempt(([], None), False)
-            side = SideBySide(
-                self._figure(tech, width),
-                right,
-                size,
-            )
-            return Attempt(([title, side, Spacer(1, size), *bottom], width), True)
+                return [title, *right, Spacer(1, styles.size), *bottom]
+            head = BookParagraph(f"{number}. {escape(tech.name)}", heading_style(styles))
+            return [head, *right, Spacer(1, styles.size), *bottom]
 
-        found = largest_fitting(
-            body_sizes(self.layout.body_size, self.layout.min_body_size), attempt
-        )
-        if found is not None:
-            flowables, found_width = found.built
-            self.chosen[key] = (found.size, found_width)
-            return flowables
-        # Too much for one page: the diagram fills the first page, the text follows.
-        small = Styles(
-            self.layout.min_body_size,
-            self.fonts,
-            self.layout.colours,
-            self.layout.title_scale,
-            self.display,
-        )
-        title, right, bottom = self._technique_parts(number, tech, small)
+        sizes = body_sizes(self.layout.body_size, self.layout.min_body_size)
+        if key in self.chosen:
+            size, panel_flag = self.chosen[key]
+            with_panel = panel_flag is None
+            text = words(self._styles(size), with_panel)
+        else:
+            text, size, with_panel = [], sizes[-1], True
+            for with_panel in (True, False) if tech.diagram is not None else (True,):
+
+                def attempt(size: float, panel: bool = with_panel) -> Attempt[list[Flowable]]:
+                    built = words(self._styles(size), panel)
+                    return Attempt(built, flow_height(built, fw, fh) <= fh)
+
+                found = largest_fitting(sizes, attempt)
+                if found is not None:
+                    text, size = found.built, found.size
+                    break
+            else:  # too much for one page even so: the words flow on
+                with_panel = True
+                text = words(self._styles(size))
+            self.chosen[key] = (size, None if with_panel else 0.0)
         if tech.diagram is None:
-            return [title, *right, *bottom]
-        panels = [f for f in right if isinstance(f, FactsPanel)]
-        first = [title]
-        rest = right
-        fixed = flow_height([title], fw, fh) + small.size * 2
-        panel_h = flow_height(panels, fw, fh) + small.size
-        if panels and (fh - fixed - panel_h) / aspect(True) >= 1.5 * 72:
-            rest = [f for f in right if not isinstance(f, FactsPanel)]  # the panel stays
-            fixed += panel_h  # with the picture, the steps go overleaf
-        room = (fh - fixed) / aspect(True)
-        diagram = FillDiagram(
-            tech,
-            max(72.0, min(fw * 0.85, room)),
-            self.layout.font,
-            "CENTER",
-            self.layout.min_body_size,
-        )
-        first.append(diagram)
-        if rest is not right:
-            first += [Spacer(1, small.size), *panels]
-        continued = BookParagraph(f"{number}. {escape(tech.name)}, continued", heading_style(small))
-        return [*first, PageBreak(), continued, *rest, *bottom]
+            return text
+        title, right, _ = self._technique_parts(number, tech, self._styles(size))
+        under = [] if with_panel else [Spacer(1, self.styles.size)]
+        under += [] if with_panel else [f for f in right if isinstance(f, FactsPanel)]
+        used = flow_height([title, *under], fw, fh) + self.styles.size
+        width = max(72.0, min(fw * 0.9, (fh - used) / aspect(True)))
+        picture = FillDiagram(tech, width, self.layout.font, "CENTER", self.layout.min_body_size)
+        return [title, picture, *under, PageBreak(), *text]
 
     def _largest_diagram(
         self, tech: Technique, right: list[Flowable], size: float, room: float
