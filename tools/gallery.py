@@ -49,6 +49,7 @@ def pictures() -> dict[str, bytes]:
         "compact-card.png": compact[0],
         "booklet-cover.png": pages[0],
         "booklet-technique.png": pages[info.sections["t-petrissage"] - 1],
+        "booklet-technique-words.png": pages[info.sections["t-petrissage"]],
         "booklet-routine.png": pages[info.sections["routine"] - 1],
         "handout-front.png": handout[0],
     }
