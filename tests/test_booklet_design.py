@@ -78,3 +78,18 @@ def test_facing_pages_keep_more_margin_at_the_fold(book):
 
     left_hand, right_hand, next_left = starts(5), starts(6), starts(7)  # pages 6, 7, 8
     assert right_hand > left_hand + 10 and right_hand > next_left + 10
+
+
+@pytest.mark.parametrize("size", ["a5", "half-letter"])
+def test_a_techniques_picture_spans_most_of_the_text_width(run, tmp_path, size):
+    assert run("book", "--size", size, "-o", "b.pdf").exit_code == 0
+    pdf = tmp_path / "b.pdf"
+    texts = page_texts(pdf)
+    page = next(i for i, t in enumerate(texts) if "1. Fan stroke" in t)
+    assert page % 2 == 1  # page number page + 1 is even: a left-hand page
+    image = rasterize(pdf, page, dpi=72, grey=True)
+    w, h = image.size
+    body = image.crop((0, round(h * 0.3), w, round(h * 0.7)))  # the figure's middle band
+    columns = [x for x in range(w) if body.crop((x, 0, x + 1, body.height)).getextrema()[0] < 200]
+    text_width = w - 2 * 36
+    assert (max(columns) - min(columns)) >= 0.6 * text_width
