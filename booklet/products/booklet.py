@@ -43,7 +43,7 @@ from booklet.data.model import (
 )
 from booklet.draw.diagrams import aspect, diagram_art, paint
 from booklet.draw.handout import ClientBand, LogGrid, QrCode, check_qr, smallest_qr
-from booklet.draw.pieces import DiagramKey, Gauge, Stack, Styles, WarningBox
+from booklet.draw.pieces import DiagramKey, Gauge, Styles, WarningBox
 from booklet.layout.context import base_context, frozen, layout_fields, technique_by_id
 from booklet.layout.markup import parse_snippet
 from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, render_snippet, require_kind
@@ -57,7 +57,6 @@ from booklet.text.glyphs import check_fields, check_glyphs
 from booklet.text.markup import Para, escape, to_reportlab
 from booklet.text.paragraph import plain
 
-MIN_BOOK_DIAGRAM = 1.6 * 72
 MIN_BOOK_SIDE = 2.5 * 72
 BOOK_QR = 0.9 * 72  # a QR code in the booklet: this wide, or wider for a longer link
 
@@ -226,24 +225,6 @@ class FactsPanel(Flowable):
             y -= h
             item.drawOn(c, pad, y)
             y -= gap
-
-
-class SideBySide(Flowable):
-    """A fixed-width piece on the left, a column of flowables beside it, tops aligned."""
-
-    def __init__(self, left: Flowable, right: list[Flowable], gap: float) -> None:
-        super().__init__()
-        self.left, self.right, self.gap = left, Stack(right), gap
-
-    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        lw, lh = self.left.wrap(avail_width, avail_height)
-        _, rh = self.right.wrap(avail_width - lw - self.gap, avail_height)
-        self.width, self.height = avail_width, max(lh, rh)
-        return self.width, self.height
-
-    def draw(self) -> None:
-        self.left.drawOn(self.canv, 0, self.height - self.left.height)
-        self.right.drawOn(self.canv, self.left.width + self.gap, self.height - self.right.height)
 
 
 class NotesPage(Flowable):
@@ -963,43 +944,6 @@ class BookBuilder:
         width = max(72.0, min(fw * 0.9, (fh - used) / aspect(True)))
         picture = FillDiagram(tech, width, self.layout.font, "CENTER", self.layout.min_body_size)
         return [title, picture, *under, PageBreak(), *text]
-
-    def _largest_diagram(
-        self, tech: Technique, right: list[Flowable], size: float, room: float
-    ) -> float | None:
-        """The widest diagram, in 6 pt steps down from half the frame, whose side-by-side
-        block fits in `room`. A narrower diagram leaves the text a wider column, so both get
-        shorter: fitting is monotonic in the width, and a bisection finds the same width as
-        trying each in turn, in a third of the tries."""
-        fw, fh = self.frame_size
-        widths: list[float] = []
-        width = fw * 0.5
-        while width >= MIN_BOOK_DIAGRAM:
-            widths.append(width)
-            width -= 6
-
-        def fits(i: int) -> bool:
-            side = SideBySide(
-                self._figure(tech, widths[i]),
-                right,
-                size,
-            )
-            return side.wrap(fw, fh)[1] <= room
-
-        if not widths:
-            return None
-        if fits(0):  # the usual case: the largest diagram fits
-            return widths[0]
-        low, high = 1, len(widths) - 1  # the answer, if any, is in widths[low..high]
-        if high < low or not fits(high):
-            return None
-        while low < high:
-            mid = (low + high) // 2
-            if fits(mid):
-                high = mid
-            else:
-                low = mid + 1
-        return widths[low]
 
     def _technique_parts(
         self, number: int, tech: Technique, s: Styles
