@@ -577,12 +577,12 @@ def test_a_yaml_python_tag_is_refused_and_runs_nothing(run, make_library, tmp_pa
 
 def test_a_spine_warning_the_font_cannot_draw_is_refused(run, make_library):
     setting = (REPO / "techniques" / "_setting.yaml").read_text(encoding="utf-8")
-    setting = setting.replace("spine_short: Beside the spine", "spine_short: → Beside the spine")
-    assert "→" in setting
+    setting = setting.replace("spine_short: Beside the spine", "spine_short: 按 Beside the spine")
+    assert "按" in setting
     lib = make_library({"techniques/_setting.yaml": setting})
     result = run("--library", lib, "card", "-o", "x.pdf")
     assert result.exit_code == 2
-    assert "spine_short: '→' (U+2192) cannot be printed with the font" in result.stderr
+    assert "spine_short: '按' (U+6309) cannot be printed with the font" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,8 @@ def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):
     assert "booklet/builtin/techniques/routines/classic.yaml" in names
     assert "booklet/builtin/layouts/bedside/layout.yaml" in names
     assert "booklet/text/typefaces/BookletSans-Regular.ttf" in names
+    assert "booklet/text/typefaces/BookletText-Regular.ttf" in names
+    assert "booklet/text/typefaces/LICENSE-Source-Sans-3.txt" in names
     assert "booklet/text/typefaces/LICENSE-Bitstream-Vera.txt" in names
     assert "booklet/cli/starter_files/technique.yaml" in names
     assert "booklet/builtin/examples/batch.yaml" in names

@@ -218,7 +218,8 @@ def test_cmyk_card_paints_no_rgb_and_sets_black_text_on_k_alone(run, tmp_path):
         boxes = line_boxes(pdf, 0, words)
         left, bottom = min(b[0] for b in boxes), min(b[1] for b in boxes)
         right, top = max(b[2] for b in boxes), max(b[3] for b in boxes)
-        scale, height = dpi / 72, 432 * dpi / 72
+        page_height = float(pdf_reader(pdf).pages[0].mediabox.height)
+        scale, height = dpi / 72, page_height * dpi / 72
         region = (round(left * scale), round(height - top * scale),
                   round(right * scale), round(height - bottom * scale))  # fmt: skip
         for plates in (separations(pdf, tmp_path, 1, dpi),):

@@ -147,7 +147,7 @@ def test_italic_face_is_embedded_only_when_used(run, make_library, tmp_path):
     for page in pdf_reader(tmp_path / "x.pdf").pages:
         for font in page["/Resources"]["/Font"].values():
             fonts.add(font.get_object()["/BaseFont"].split("+")[1])
-    assert fonts == {"BookletSans-Regular", "BookletSans-Bold", "BookletSans-Oblique"}
+    assert fonts == {"BookletText-Regular", "BookletText-Bold", "BookletText-Italic"}
 
 
 def test_bad_markup_in_a_booklet_snippet_is_a_clear_error(run, make_library):
