@@ -227,3 +227,38 @@ def test_the_clients_example_builds_a_card_per_row(run, tmp_path):
     assert "For Maria Lopez · 24 Nov 2026" in maria and "15 minutes" in maria
     again = run("example", "clients")
     assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "c.csv: is empty. Give a header row, then a row per client."),
+        (b"client,routine\n", "c.csv: has a header but no rows."),
+        (b"client,routine\nAna,classic,extra\n", "c.csv:2: has 3 cells but the header names 2"),
+        (b"client\n\xff\xfe\n", "c.csv:2: is not UTF-8 text. Save the spreadsheet as 'CSV UTF-8'."),
+        (b"client,client\nA,B\n", "c.csv:1: column 'client' appears twice."),
+        (b"client,\nA,B\n", "c.csv:1: column 2 has no name in the header row."),
+        (b"client\n" + b"x" * 3000 + b"\n", "c.csv:2: the client cell is 3000 characters"),
+        (b'client\n"never closed\n', "c.csv:2: cannot be read as CSV"),
+    ],
+)  # fmt: skip
+def test_a_broken_spreadsheet_is_one_clear_error(run, tmp_path, content, message):
+    (tmp_path / "c.csv").write_bytes(content)
+    (tmp_path / "b.yaml").write_text("variants: c.csv\n")
+    result = run("batch", "b.yaml")
+    assert result.exit_code == 2
+    assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_spreadsheet_link_leading_outside_the_batch_folder_is_refused(run, tmp_path):
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "secret.csv").write_text("client\nroot:x:0:0\n")
+    (tmp_path / "batch").mkdir()
+    (tmp_path / "batch" / "c.csv").symlink_to(outside / "secret.csv")
+    (tmp_path / "batch" / "b.yaml").write_text("variants: c.csv\n")
+    result = run("batch", "batch/b.yaml")
+    assert result.exit_code == 2
+    assert "leads outside the batch file's folder" in result.stderr
+    assert "root:x" not in result.output
