@@ -205,6 +205,30 @@ def in_process(repeats: int, cards: int) -> dict[str, dict[str, float]]:
     }
 
 
+def preview_times(repeats: int) -> dict[str, dict[str, float]]:
+    """`booklet serve`'s work for one changed form: render in process and rasterize every page
+    (booklet.web.app.render and previews), for a card and for the booklet."""
+    from booklet.data.library import load_library
+    from booklet.web.app import previews, render
+
+    library = load_library()
+    card_times, book_times, pages = [], [], 1
+    for r in range(repeats * 2):
+        form = {"routine": ["classic", "gentle"][r % 2], "title": f"A card for reader {r}"}
+        start = time.perf_counter()
+        previews(render(library, form)[0])
+        card_times.append(time.perf_counter() - start)
+    for r in range(repeats):
+        form = {"routine": "classic", "product": "book", "for": f"Reader {r}"}
+        start = time.perf_counter()
+        pages = len(previews(render(library, form)[0]))
+        book_times.append((time.perf_counter() - start) / pages)
+    return {
+        "preview_card_side_s": median_spread([t / 2 for t in card_times]),
+        "preview_book_page_s": median_spread(book_times),
+    }
+
+
 def batch_file(folder: Path, count: int) -> Path:
     """A batch of `count` distinct cards: each client's own title, with routines, sizes and
     layouts crossed, so no two cards are the same."""
@@ -249,6 +273,7 @@ def main() -> int:
             processes["card_process_s"], processes["reference_process_s"]
         )
         results.update(in_process(repeats, 20))
+        results.update(preview_times(repeats))
         subprocess.run(
             [*BOOKLET, "book", "-o", "book.pdf"], cwd=work, check=True, capture_output=True
         )
@@ -363,6 +388,20 @@ def report(r: dict[str, dict]) -> list[dict]:
         ),
         ("default booklet PDF", med["book_pdf_kb"], "KB", "<= 150 KB", med["book_pdf_kb"] <= 150),
         (
+            "serve: preview of a card side",
+            med["preview_card_side_s"] * 1000,
+            "ms",
+            "<= 150 ms (render and rasterize, both sides / 2)",
+            med["preview_card_side_s"] <= 0.150,
+        ),
+        (
+            "serve: preview of a booklet page",
+            med["preview_book_page_s"] * 1000,
+            "ms",
+            "measured (the whole booklet / its pages)",
+            True,
+        ),
+        (
             "peak memory: card process",
             med["peak_rss_card_mb"],
             "MB",
@@ -395,6 +434,8 @@ def report(r: dict[str, dict]) -> list[dict]:
         "batch_speedup",
         "card_pdf_kb",
         "book_pdf_kb",
+        "preview_card_side_s",
+        "preview_book_page_s",
         "peak_rss_card_mb",
         "peak_rss_book_mb",
         "peak_rss_batch_worker_mb",

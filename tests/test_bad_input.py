@@ -24,6 +24,11 @@ TABLE = [
     ("layouts --json x", 2, "Error: Got unexpected extra argument (x)"),
     ("diagram", 2, "Error: Missing argument 'TECHNIQUE'."),
     (
+        "serve --port 0",
+        2,
+        "Error: Invalid value for '--port': 0 is not in the range 1<=x<=65535.",
+    ),
+    (
         "example brochure",
         2,
         "Error: Invalid value for 'NAME': 'brochure' is not one of 'batch', 'clients'.",

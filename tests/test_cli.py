@@ -77,3 +77,23 @@ def test_names_complete_in_the_shell(tmp_path, words, expected):
 def test_completion_reads_the_library_given(make_library, tmp_path):
     make_library({"layouts/my-own/layout.yaml": "extends: compact\n"})
     assert _complete("booklet --library lib card --layout my", tmp_path) == ["my-own"]
+
+
+def test_serve_without_the_web_extra_says_how_to_install_it(run, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if not installed
+    result = run("serve", "--no-browser")
+    assert result.exit_code == 2
+    assert "pip install 'massage-booklet[web]'" in result.stderr
+
+
+def test_serve_warns_when_it_listens_beyond_this_computer(run, monkeypatch):
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
+    result = run("serve", "--host", "0.0.0.0", "--port", "9911", "--no-browser")
+    assert result.exit_code == 0, result.output
+    assert "Warning: listening on 0.0.0.0" in result.stderr
+    assert calls == [{"host": "0.0.0.0", "port": 9911, "log_level": "warning"}]

@@ -7,10 +7,10 @@ listing, making, batching and starting; importing them registers them on the gro
 
 from __future__ import annotations
 
-from booklet.cli import batching, listing, making, starting
+from booklet.cli import batching, listing, making, serving, starting
 from booklet.cli.app import cli
 
-COMMAND_MODULES = (listing, making, batching, starting)
+COMMAND_MODULES = (listing, making, batching, starting, serving)
 __all__ = ["cli", "main"]
 
 

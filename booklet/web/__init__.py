@@ -1,0 +1,1 @@
+"""booklet in the browser: a local page over the same library the command line uses."""

@@ -1,0 +1,137 @@
+"""`booklet serve`: the page answers on loopback only, refuses other sites, escapes what it
+prints, and works in a real browser (Playwright driving Debian's Chromium)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+
+from tests.helpers import page_texts
+
+pytest.importorskip("starlette")
+uvicorn = pytest.importorskip("uvicorn")
+httpx = pytest.importorskip("httpx")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server():
+    from booklet.web.app import create_app
+
+    port = free_port()
+    config = uvicorn.Config(create_app([], port), host="127.0.0.1", port=port, log_level="error")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if running.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=5)
+
+
+def test_the_page_answers_on_loopback_and_refuses_other_hosts(server):
+    assert httpx.get(server + "/").status_code == 200
+    assert httpx.get(server + "/", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_a_form_from_another_site_is_refused(server):
+    data = {"routine": "gentle"}
+    assert (
+        httpx.post(
+            server + "/pdf", data=data, headers={"Origin": "http://evil.example"}
+        ).status_code
+        == 403
+    )
+    crossed = httpx.post(server + "/pdf", data=data, headers={"Sec-Fetch-Site": "cross-site"})
+    assert crossed.status_code == 403
+    same = httpx.post(server + "/pdf", data=data, headers={"Origin": server})
+    assert same.status_code == 200 and same.content.startswith(b"%PDF")
+
+
+def test_the_form_posts_without_scripts_and_returns_the_pdf(server, tmp_path):
+    answer = httpx.post(server + "/pdf", data={"routine": "gentle", "title": "A card for Sam"})
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/pdf"
+    (tmp_path / "c.pdf").write_bytes(answer.content)
+    front = page_texts(tmp_path / "c.pdf")[0]
+    assert "A card for Sam" in front and "17 minutes" in front
+
+
+def test_what_the_page_prints_back_is_escaped_and_errors_are_the_clis(server):
+    page = httpx.post(server + "/", data={"routine": "classic", "title": '"><script>x()</script>'})
+    assert "<script>x()" not in page.text and "&lt;script&gt;" in page.text
+    assert page.headers["content-security-policy"].startswith("default-src 'none'")
+    answer = httpx.post(server + "/preview", data={"routine": "classic", "title": "x" * 300})
+    assert answer.json()["error"] == "Title: is 300 characters long; the limit is 120. Shorten it."
+    booklet = httpx.post(server + "/preview", data={"routine": "classic", "product": "folded"})
+    assert len(booklet.json()["images"]) == 8  # 16 pages, two a side, four sheets
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI (.ci/run installs it)")
+        pytest.skip("chromium is not installed")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--no-first-run", "--disable-sync", "--disable-quic"],
+        )
+        yield launched
+        launched.close()
+
+
+def test_in_a_browser_choose_type_see_and_download(server, browser, tmp_path):
+    page = browser.new_page()
+    page.goto(server + "/")
+    for label in ("Routine", "Layout", "Size", "Title"):
+        assert page.get_by_label(label, exact=True).count() == 1, label
+    first = page.get_by_alt_text("Preview", exact=False).first
+    before = first.get_attribute("src")
+    page.get_by_label("Routine", exact=True).select_option("gentle")
+    page.get_by_label("Title", exact=True).fill("A card for Sam")
+    started = time.monotonic()
+    page.wait_for_function(
+        "src => document.querySelector('#previews img') &&"
+        " document.querySelector('#previews img').src !== src",
+        arg=before,
+        timeout=5000,
+    )
+    assert time.monotonic() - started < 5
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PDF").click()
+    saved = tmp_path / "download.pdf"
+    download.value.save_as(saved)
+    front = page_texts(saved)[0]
+    assert "A card for Sam" in front and "17 minutes" in front
+    page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+    page.close()
+
+
+def test_by_keyboard_and_at_phone_width(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(server + "/")
+    wide = page.evaluate("document.scrollingElement.scrollWidth")
+    assert wide <= 390  # nothing runs off a phone's screen sideways
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "routine"  # the first control
+    for _ in range(11):  # routine, product, layout, size, paper, then six text fields
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Download PDF"
+    page.close()
