@@ -131,7 +131,23 @@ def test_by_keyboard_and_at_phone_width(server, browser):
     assert wide <= 390  # nothing runs off a phone's screen sideways
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "routine"  # the first control
-    for _ in range(11):  # routine, product, layout, size, paper, then six text fields
+    visited = set()
+    for _ in range(40):  # every control in turn, then the button
         page.keyboard.press("Tab")
+        visited.add(page.evaluate("document.activeElement.id"))
+        if page.evaluate("document.activeElement.textContent") == "Download PDF":
+            break
     assert page.evaluate("document.activeElement.textContent") == "Download PDF"
+    assert {"product", "layout", "size", "title", "client", "link"} <= visited
     page.close()
+
+
+def test_techniques_picked_and_ordered_replace_the_routine(server, tmp_path):
+    form = {"routine": "classic", "at-raking": "1", "at-fan-stroke": "2"}
+    answer = httpx.post(server + "/pdf", data=form)
+    assert answer.status_code == 200
+    (tmp_path / "p.pdf").write_bytes(answer.content)
+    front = " ".join(page_texts(tmp_path / "p.pdf")[0].split())
+    assert front.index("Raking") < front.index("Fan stroke") and "Pétrissage" not in front
+    bad = httpx.post(server + "/preview", data={"at-raking": "x"}).json()
+    assert bad["error"] == "Raking: its position must be a number from 1 to 12."

@@ -31,7 +31,19 @@ PRODUCTS = {
 }
 PAPERS = ("letter", "a4")
 SIZES = tuple(n for n in NAMED_SIZES if n not in ("letter", "a4"))
-TEXT_FIELDS = ("title", "for", "from", "message", "client", "therapist")
+TEXT_FIELDS = (
+    "title",
+    "for",
+    "from",
+    "message",
+    "client",
+    "therapist",
+    "contact",
+    "date",
+    "note",
+    "link",
+)
+MAX_PICKED = 12
 
 
 def request_options(form: dict[str, str]) -> tuple[str, dict[str, Any]]:
@@ -65,7 +77,8 @@ def render(library: Any, form: dict[str, str]) -> tuple[bytes, str]:
 
     kind, options = request_options(form)
     routine = form.get("routine") or "classic"
-    plan = library.plan(routine, ())
+    picked = picked_techniques(form, library)
+    plan = library.plan(None if picked else routine, picked)
     try:
         if kind == "card":
             pdf = render_card(library, plan, card_request(options))
@@ -75,6 +88,19 @@ def render(library: Any, form: dict[str, str]) -> tuple[bytes, str]:
         raise BookletError(f"{label_of(exc.option)}: {exc.reason}") from None
     name = f"{plan.id}-{form.get('product') or 'card'}.pdf"
     return pdf, name
+
+
+def picked_techniques(form: dict[str, str], library: Any) -> list[str]:
+    """Techniques given a position ("at-fan-stroke": "1"), in that order; none: the routine."""
+    chosen = []
+    for ident in library.techniques:
+        value = (form.get(f"at-{ident}") or "").strip()
+        if value:
+            if not value.isdigit() or not 1 <= int(value) <= MAX_PICKED:
+                name = library.techniques[ident].name
+                raise BookletError(f"{name}: its position must be a number from 1 to 12.")
+            chosen.append((int(value), ident))
+    return [ident for _, ident in sorted(chosen)]
 
 
 def label_of(option: str) -> str:
@@ -106,10 +132,12 @@ def create_app(roots: list[Path], port: int) -> Any:
     from booklet.data.library import load_library
 
     library = load_library(roots)
+    thumbnails = technique_pictures(library)
     pages = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(default=True))
 
     def choices() -> dict[str, Any]:
         return {
+            "techniques": thumbnails,
             "routines": sorted(library.routines.values(), key=lambda r: r.id),
             "card_layouts": sorted(n for n in library.layouts if is_kind(library, n, "card")),
             "book_layouts": sorted(n for n in library.layouts if is_kind(library, n, "book")),
@@ -221,6 +249,23 @@ class SameOrigin:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def technique_pictures(library: Any) -> list[dict[str, str]]:
+    """Each technique's id, name and small diagram (a PNG data URL), drawn once at start."""
+    from booklet.draw.diagrams import diagram_art
+    from booklet.press.preview import pdf_to_pngs
+    from booklet.products.diagram import art_pdf
+
+    out = []
+    for ident, tech in sorted(library.techniques.items()):
+        picture = ""
+        if tech.diagram is not None:
+            art = diagram_art(tech.diagram, 54.0, False, False, "text", 0.0, False)
+            png = pdf_to_pngs(art_pdf(art, tech.name), 144)[0]
+            picture = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        out.append({"id": ident, "name": tech.name, "picture": picture})
+    return out
 
 
 def is_kind(library: Any, name: str, kind: str) -> bool:
