@@ -151,3 +151,17 @@ def test_techniques_picked_and_ordered_replace_the_routine(server, tmp_path):
     assert front.index("Raking") < front.index("Fan stroke") and "Pétrissage" not in front
     bad = httpx.post(server + "/preview", data={"at-raking": "x"}).json()
     assert bad["error"] == "Raking: its position must be a number from 1 to 12."
+
+
+def test_readable_at_200_percent_zoom(server, browser):
+    """200% zoom on a 1280 px window leaves 640 CSS px: the sections wrap, nothing is cut."""
+    page = browser.new_page(viewport={"width": 640, "height": 800}, device_scale_factor=2)
+    page.goto(server + "/")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 640
+    sections = page.locator("main > section")
+    boxes = [sections.nth(i).bounding_box() for i in range(sections.count())]
+    assert len(boxes) == 3 and all(b["x"] >= 0 and b["x"] + b["width"] <= 640 for b in boxes)
+    assert boxes[2]["y"] > boxes[0]["y"]  # "See it" wraps under the choices
+    button = page.get_by_role("button", name="Download PDF").bounding_box()
+    assert button["x"] >= 0 and button["x"] + button["width"] <= 640
+    page.close()
