@@ -31,19 +31,20 @@ PRODUCTS = {
 }
 PAPERS = ("letter", "a4")
 SIZES = tuple(n for n in NAMED_SIZES if n not in ("letter", "a4"))
-TEXT_FIELDS = (
-    "title",
-    "for",
-    "from",
-    "message",
-    "client",
-    "therapist",
-    "contact",
-    "date",
-    "note",
-    "link",
-)
 MAX_PICKED = 12
+# The "For whom" fields: name, label (what tests and screen readers find), limit, type, hint.
+FIELDS = (
+    ("title", "Title", 120, "text", "The routine's own title"),
+    ("for", "For", 200, "text", "Booklets: who it is for"),
+    ("from", "From", 200, "text", "Booklets: who gives it"),
+    ("message", "Message", 400, "textarea", "Booklets: a dedication"),
+    ("client", "Client", 120, "text", "Therapists: your client's name"),
+    ("therapist", "Therapist", 120, "text", "Therapists: your name and title"),
+    ("contact", "Contact", 120, "text", "Therapists: phone, email or address"),
+    ("date", "Date", 10, "date", ""),
+    ("note", "Note", 400, "text", "Therapists: a line for this client"),
+    ("link", "Link", 500, "url", "https://… printed as a QR code"),
+)
 
 
 def request_options(form: dict[str, str]) -> tuple[str, dict[str, Any]]:
@@ -56,7 +57,7 @@ def request_options(form: dict[str, str]) -> tuple[str, dict[str, Any]]:
         options["layout"] = layout
     if form.get("size"):
         options["size"] = form["size"]
-    for key in TEXT_FIELDS:
+    for key, *_ in FIELDS:
         value = (form.get(key) or "").strip()
         if value and (kind == "book" or key not in ("for", "from", "message")):
             options[key] = value
@@ -137,6 +138,10 @@ def create_app(roots: list[Path], port: int) -> Any:
 
     def choices() -> dict[str, Any]:
         return {
+            "fields": [
+                {"name": n, "label": label, "max": limit, "type": kind, "hint": hint}
+                for n, label, limit, kind, hint in FIELDS
+            ],
             "techniques": thumbnails,
             "routines": sorted(library.routines.values(), key=lambda r: r.id),
             "card_layouts": sorted(n for n in library.layouts if is_kind(library, n, "card")),
