@@ -82,6 +82,12 @@ def personal_values(values: dict[str, Any]) -> dict[str, Any]:
     return {key: values.pop(key) for key in PERSONAL_KEYS}
 
 
+colour_option = click.option(
+    "--colour",
+    metavar="rgb|cmyk",
+    help="cmyk for a press: every colour in CMYK, black text on the black plate alone, marks "
+    "in registration colour. Default: rgb.",
+)
 png_option = click.option(
     "--png", is_flag=True, help="Also write a PNG preview of each page beside the PDF."
 )
@@ -163,12 +169,7 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
     help="Shift the back sheet by X,Y to correct duplex misalignment, e.g. 1mm,-0.5mm "
     "(measure it with `booklet calibrate`). Default: none.",
 )
-@click.option(
-    "--colour",
-    metavar="rgb|cmyk",
-    help="cmyk for a press: every colour in CMYK, black text on the black plate alone, marks "
-    "in registration colour. Default: rgb.",
-)
+@colour_option
 @click.option(
     "--back",
     metavar="diagrams|log",
@@ -329,12 +330,7 @@ def calibrate(sheet: str, flip: str, output: Path) -> None:
     is_flag=True,
     help="Crop marks outside the trim and bleed: around each page, or each spread with --impose.",
 )
-@click.option(
-    "--colour",
-    metavar="rgb|cmyk",
-    help="cmyk for a press: every colour in CMYK, black text on the black plate alone, marks "
-    "in registration colour. Default: rgb.",
-)
+@colour_option
 @personal_options
 @png_option
 @pdf_output_option("classic-gift-a5.pdf")
