@@ -27,7 +27,7 @@ class InternalError(click.ClickException):
 
 
 GLOBAL_FLAGS = ("--debug", "-q", "--quiet", "-v", "--verbose")
-GLOBAL_WITH_VALUE = ("--library",)
+GLOBAL_WITH_VALUE = ("--library", "--lang")
 
 
 class BookletGroup(click.Group):
@@ -48,7 +48,8 @@ class BookletGroup(click.Group):
                 (moved if command_seen else before).extend(args[i : i + 2])
                 i += 2
                 continue
-            if command_seen and (arg in GLOBAL_FLAGS or arg.startswith("--library=")):
+            global_with_equals = arg.startswith(("--library=", "--lang="))
+            if command_seen and (arg in GLOBAL_FLAGS or global_with_equals):
                 moved.append(arg)
             elif command_seen:
                 after.append(arg)
@@ -103,9 +104,11 @@ class State:
     library_roots: list[Path] = field(default_factory=list)
     debug: bool = False
     verbosity: int = 0  # -1 quiet, 0 normal, 1 verbose
+    lang: str | None = None
     _library: Library | None = None
 
     started: float = field(default_factory=lambda: __import__("time").perf_counter())
+    _noted: set[str] = field(default_factory=set)
 
     def elapsed(self) -> float:
         import time
@@ -122,12 +125,33 @@ class State:
         if self.verbosity > 0:
             click.echo(message, err=True)
 
-    def library(self) -> Library:
+    def library(self, lang: str | None = None) -> Library:
+        """The libraries, in the language asked for (--lang, or a batch variant's `lang`);
+        what that language leaves in English is said once, on standard error."""
         if self._library is None:
             from booklet.data.library import load_library
 
             self._library = load_library(self.library_roots)
-        return self._library
+        chosen = lang or self.lang
+        if not chosen:
+            return self._library
+        try:
+            translated = self._library.in_language(chosen)
+        except BookletError as exc:
+            from booklet.products.requests import OptionError
+
+            raise OptionError("lang", exc.problem.message) from None
+        if translated.in_english and self.verbosity >= 0 and chosen not in self._noted:
+            self._noted.add(chosen)
+            shown = ", ".join(translated.in_english[:4])
+            more = len(translated.in_english) - 4
+            shown += f" and {more} more" if more > 0 else ""
+            click.echo(
+                f"Note: no {chosen} text for {shown}; printed in English. "
+                "`booklet validate` lists every one.",
+                err=True,
+            )
+        return translated
 
 
 pass_state = click.make_pass_decorator(State)
@@ -189,12 +213,24 @@ def current_state() -> State:
     help="A user library folder stacked over the built-in one (repeatable; later wins by id). "
     "Also read from BOOKLET_LIBRARY, folders separated by the path separator.",
 )
+@click.option(
+    "--lang",
+    metavar="CODE",
+    envvar="BOOKLET_LANG",
+    help="The language to print in: en (the default), de, es, fr, pt, or one a library adds. "
+    "See `booklet languages`. Also read from BOOKLET_LANG.",
+)
 @click.option("--debug", is_flag=True, help="Show the full traceback of an internal error.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say what was made: pages, size, time.")
 @click.pass_context
 def cli(
-    ctx: click.Context, libraries: tuple[Path, ...], debug: bool, quiet: bool, verbose: bool
+    ctx: click.Context,
+    libraries: tuple[Path, ...],
+    lang: str | None,
+    debug: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Print-ready back-massage routine cards and gift booklets.
 
@@ -205,7 +241,7 @@ def cli(
     """
     if quiet and verbose:
         raise click.UsageError("give -q or -v, not both.")
-    ctx.obj = State(list(libraries), debug, -1 if quiet else 1 if verbose else 0)
+    ctx.obj = State(list(libraries), debug, -1 if quiet else 1 if verbose else 0, lang or None)
 
 
 def echo_json(data: Any) -> None:

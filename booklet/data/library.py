@@ -6,6 +6,8 @@ by id. A library folder has this shape (every part optional in a user library):
     techniques/*.yaml           one technique per file, named by its id
     techniques/routines/*.yaml  routines
     techniques/_setting.yaml    the shared setup and safety text
+    techniques/_words.yaml      the words layouts print (booklet.data.language)
+    techniques/LANG/            a language's words and translations (es/, fr/, ...)
     layouts/NAME/layout.yaml    layouts, each with its Jinja2 snippets beside it
 """
 
@@ -13,11 +15,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from booklet.base.errors import BookletError, Problem, ValidationError
+from booklet.data.language import (
+    ENGLISH,
+    WORDS_FILE,
+    LanguagePack,
+    Words,
+    is_language_code,
+    parse_routine_text,
+    parse_setting_text,
+    parse_technique_text,
+    parse_words,
+    translate_routine,
+    translate_technique,
+)
 from booklet.data.model import Plan, Routine, Setting, Technique, plan_routine, plan_techniques
 from booklet.data.schema import (
     MAX_ROUTINE_STEPS,
@@ -78,6 +93,55 @@ class Library:
     setting: Setting | None = None
     roots: list[Path] = field(default_factory=list)
     loaded_layouts: dict[str, Any] = field(default_factory=dict, repr=False)
+    english_words: dict[str, Any] = field(default_factory=dict)
+    languages: dict[str, LanguagePack] = field(default_factory=dict)
+    lang: str = ENGLISH
+    words: Words = field(default_factory=lambda: Words(ENGLISH, {}, {}))
+    in_english: list[str] = field(default_factory=list)  # what a language left in English
+
+    @property
+    def language_codes(self) -> list[str]:
+        return [ENGLISH, *sorted(self.languages)]
+
+    def in_language(self, code: str | None) -> Library:
+        """This library in another language: every translated text in its words, the rest in
+        English (listed in `in_english`, for a note). English is the library itself."""
+        if code is None or code == self.lang:
+            return self
+        if code != ENGLISH and code not in self.languages:
+            hint = did_you_mean(code, self.languages)
+            raise BookletError(
+                f"no language '{code}'.{hint} Known: {', '.join(self.language_codes)}. "
+                "See `booklet languages`; to add one, see the README's Languages section.",
+                field="lang",
+            )
+        if code == ENGLISH:
+            return replace(
+                self, lang=ENGLISH, words=Words(ENGLISH, {}, self.english_words), in_english=[]
+            )
+        pack = self.languages[code]
+        lost: list[str] = []
+        techniques = {}
+        for ident, tech in self.techniques.items():
+            techniques[ident], missing = translate_technique(tech, pack.techniques.get(ident))
+            lost += [f"technique {ident}" + ("" if m == "all" else f" ({m})") for m in missing]
+        routines = {}
+        for ident, routine in self.routines.items():
+            routines[ident], missing = translate_routine(routine, pack.routines.get(ident))
+            lost += [f"routine {ident}" + ("" if m == "all" else f" ({m})") for m in missing]
+        if pack.setting is None:
+            lost.append("the setting (_setting.yaml)")
+        words = Words(code, pack.words, self.english_words)
+        lost += [f"word {k}" for k in self.english_words if k not in pack.words]
+        return replace(
+            self,
+            techniques=techniques,
+            routines=routines,
+            setting=pack.setting or self.setting,
+            lang=code,
+            words=words,
+            in_english=lost,
+        )
 
     def technique(self, ident: str) -> Technique:
         if ident not in self.techniques:
@@ -105,7 +169,10 @@ class Library:
                     f"{len(techniques)} techniques given; the limit is {MAX_ROUTINE_STEPS}. "
                     "Split them over several cards or booklets."
                 )
-            return plan_techniques([self.technique(t) for t in techniques])
+            chosen = [self.technique(t) for t in techniques]
+            return plan_techniques(
+                chosen, self.words.text("default_title") if len(chosen) > 1 else None
+            )
         return plan_routine(self.routine(routine or "classic"), self.techniques)
 
     def require_setting(self) -> Setting:
@@ -145,6 +212,12 @@ def _parse_library(roots: list[tuple[Path, str]]) -> Library:
             doc = load_or_note(setting_path, problems)
             if doc is not None:
                 lib.setting = parse_setting(doc, problems) or lib.setting
+        words_path = root / "techniques" / WORDS_FILE
+        if words_path.is_file():
+            doc = load_or_note(words_path, problems)
+            if doc is not None:
+                english = lib.english_words or None  # the built-in catalogue is the reference
+                lib.english_words.update(parse_words(doc, problems, english) or {})
         layouts_dir = root / "layouts"
         if layouts_dir.is_dir():
             for sub in entries(layouts_dir):
@@ -167,9 +240,91 @@ def _parse_library(roots: list[tuple[Path, str]]) -> Library:
                 routine = parse_routine(doc, problems, origin, ids)
                 if routine is not None:
                     lib.routines[routine.id] = routine
+    for root, _origin in roots:
+        for folder in language_folders(root / "techniques"):
+            load_language(lib, folder, problems)
+    known_routines = set(lib.routines)
+    for pack in lib.languages.values():
+        for ident, text in pack.techniques.items():
+            if ident not in lib.techniques:
+                problems.append(
+                    Problem(
+                        f"translates technique '{ident}', which no library has."
+                        f"{did_you_mean(ident, lib.techniques)} Name the file after the "
+                        "English one.",
+                        text.path,
+                    )
+                )
+        for ident, rtext in pack.routines.items():
+            if ident not in known_routines:
+                problems.append(
+                    Problem(
+                        f"translates routine '{ident}', which no library has."
+                        f"{did_you_mean(ident, known_routines)} Name the file after the "
+                        "English one.",
+                        rtext.path,
+                    )
+                )
+            elif rtext.notes and max(rtext.notes) > len(lib.routines[ident].steps):
+                problems.append(
+                    Problem(
+                        f"has a note for step {max(rtext.notes)}; routine '{ident}' has "
+                        f"{len(lib.routines[ident].steps)} steps.",
+                        rtext.path,
+                        None,
+                        "notes",
+                    )
+                )
     if problems:
         raise ValidationError(problems)
+    lib.words = Words(ENGLISH, {}, lib.english_words)
     return lib
+
+
+def language_folders(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return [p for p in entries(folder) if p.is_dir() and is_language_code(p.name)]
+
+
+def load_language(lib: Library, folder: Path, problems: list[Problem]) -> None:
+    """One library's folder for a language, over what earlier libraries gave it."""
+    code = folder.name
+    if code == ENGLISH:
+        problems.append(
+            Problem(
+                "English is the techniques folder itself; put English text there, not in en/.",
+                folder,
+            )
+        )
+        return
+    pack = lib.languages.setdefault(code, LanguagePack(code))
+    pack.folders.append(folder)
+    words_path = folder / WORDS_FILE
+    if words_path.is_file():
+        doc = load_or_note(words_path, problems)
+        if doc is not None:
+            pack.words.update(parse_words(doc, problems, lib.english_words) or {})
+            pack.words_paths.append(words_path)
+    setting_path = folder / SETTING_FILE
+    if setting_path.is_file():
+        doc = load_or_note(setting_path, problems)
+        if doc is not None:
+            pack.setting = parse_setting_text(doc, problems) or pack.setting
+    files = data_files(folder)
+    problems.extend(duplicate_ids(files))
+    for path in files:
+        doc = load_or_note(path, problems)
+        if doc is not None:
+            text = parse_technique_text(doc, problems)
+            if text is not None:
+                pack.techniques[text.id] = text
+    for path in data_files(folder / "routines"):
+        doc = load_or_note(path, problems)
+        if doc is not None:
+            rtext = parse_routine_text(doc, problems)
+            if rtext is not None:
+                pack.routines[rtext.id] = rtext
 
 
 def load_or_note(path: Path, problems: list[Problem]):

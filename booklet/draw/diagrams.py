@@ -21,6 +21,7 @@ from typing import NamedTuple
 from reportlab.lib.colors import Color, HexColor, white
 
 from booklet.data import figure as fig
+from booklet.data.language import Words
 from booklet.data.model import Diagram, Point, Stroke
 from booklet.text.fonts import register
 
@@ -170,6 +171,7 @@ def diagram_art(
     font: str = "sans",
     min_text: float = 0.0,
     badges: bool = True,
+    words: KeyWords | None = None,
 ) -> DiagramArt:
     """Everything a diagram paints, computed once per technique, size and style. No text in
     it (the order badges) is smaller than `min_text`, the legible minimum where it is used.
@@ -187,7 +189,7 @@ def diagram_art(
         if badges:
             shapes += _badges(diagram, m, ink, width, fonts.bold, min_text)
     if legend:
-        shapes += _legend(diagram, width, legend_h, ink, fonts.regular)
+        shapes += _legend(diagram, width, legend_h, ink, fonts.regular, words or ENGLISH_KEY)
     return DiagramArt(width, width * aspect(legend), tuple(shapes))
 
 
@@ -696,14 +698,14 @@ def _badges(
 
 
 def _legend(
-    diagram: Diagram | None, width: float, height: float, ink: Ink, font: str
+    diagram: Diagram | None, width: float, height: float, ink: Ink, font: str, words: KeyWords
 ) -> list[Shape]:
     """Below the figure: the hatched swatch says 'no pressure'; a caution swatch if zones."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     out: list[Shape] = []
-    items = legend_items(diagram)
-    fs = legend_font_size(diagram, width, font)
+    items = legend_items(diagram, words)
+    fs = legend_font_size(diagram, width, font, words)
     sw = fs * 1.5
     y = height - fs * 2.0
     total = legend_width(items, fs, font)
@@ -730,15 +732,15 @@ def _legend(
     return out
 
 
-CAUTION_WORDS = {"ribs": "ribs", "lower-back": "kidneys"}
 MIN_LEGEND_TEXT = 5.0  # a diagram file's legend is never smaller; it shrinks to fit, not clip
 
 
-def legend_items(diagram: Diagram | None) -> list[tuple[str, str]]:
-    items = [("spine", "spine: no pressure")]
+def legend_items(diagram: Diagram | None, words: KeyWords) -> list[tuple[str, str]]:
+    items = [("spine", dict(words.labels)["spine"])]
     if diagram and diagram.caution:
-        zones = " & ".join(CAUTION_WORDS.get(z, z) for z in diagram.caution)
-        items.append(("caution", f"{zones}: go gently"))
+        names = dict(words.zones)
+        zones = " & ".join(names.get(z, z) for z in diagram.caution)
+        items.append(("caution", words.legend_caution.replace("{zones}", zones)))
     return items
 
 
@@ -749,17 +751,19 @@ def legend_width(items: list[tuple[str, str]], fs: float, font: str) -> float:
     return total + fs * 1.6 * (len(items) - 1)
 
 
-def legend_font_size(diagram: Diagram | None, width: float, font: str) -> float:
+def legend_font_size(diagram: Diagram | None, width: float, font: str, words: KeyWords) -> float:
     """The legend's size: in proportion to the diagram, smaller if its line would be wider
     than the diagram (it never runs off the side)."""
     fs = max(MIN_LEGEND_TEXT, min(9.0, width * 0.052))
-    wide = legend_width(legend_items(diagram), fs, font)
+    wide = legend_width(legend_items(diagram, words), fs, font)
     return fs * min(1.0, width / wide) if wide > width else fs
 
 
-def smallest_legend_width(diagram: Diagram | None, font: str) -> float:
+def smallest_legend_width(
+    diagram: Diagram | None, font: str, words: KeyWords | None = None
+) -> float:
     """The narrowest diagram whose legend is still MIN_LEGEND_TEXT or larger."""
-    return legend_width(legend_items(diagram), MIN_LEGEND_TEXT, font)
+    return legend_width(legend_items(diagram, words or ENGLISH_KEY), MIN_LEGEND_TEXT, font)
 
 
 def contact_summary(diagram: Diagram) -> list[str]:
@@ -777,25 +781,53 @@ def contact_summary(diagram: Diagram) -> list[str]:
 
 # --- the key -----------------------------------------------------------------------------------
 
-KEY_ITEMS = (
-    ("stroke", "stroke, this way"),
-    ("return", "light return"),
-    ("order", "order of strokes"),
-    ("circle", "circles this way"),
-    ("knead", "squeeze, release"),
-    ("spine", "spine: no pressure"),
-    ("caution", "go gently here"),
-)
+KEY_KINDS = ("stroke", "return", "order", "circle", "knead", "spine", "caution")
 KEY_ROW = 1.75  # a row of the key, in text sizes: room for the symbols
-KEY_NOTE = "Seen from above, head at the top: your partner's left is on the left."
 
 
-def key_note_lines(width: float, size: float, font: str) -> list[str]:
+class KeyWords(NamedTuple):
+    """The key's words in one language: a label for each mark, and the note under them.
+    Hashable, so the key's art is cached per language."""
+
+    labels: tuple[tuple[str, str], ...]
+    note: str
+    zones: tuple[tuple[str, str], ...] = (("ribs", "ribs"), ("lower-back", "kidneys"))
+    legend_caution: str = "{zones}: go gently"
+
+
+ENGLISH_KEY = KeyWords(
+    (
+        ("stroke", "stroke, this way"),
+        ("return", "light return"),
+        ("order", "order of strokes"),
+        ("circle", "circles this way"),
+        ("knead", "squeeze, release"),
+        ("spine", "spine: no pressure"),
+        ("caution", "go gently here"),
+    ),
+    "Seen from above, head at the top: your partner's left is on the left.",
+)
+
+
+def key_words(words: Words) -> KeyWords:
+    """The key's and the legends' words from a language's catalogue."""
+    group = words.group("key")
+    return KeyWords(
+        tuple((kind, group.get(kind, kind)) for kind in KEY_KINDS),
+        words.text("key_note"),
+        tuple(words.group("zones").items()),
+        words.text("legend_caution"),
+    )
+
+
+def key_note_lines(
+    width: float, size: float, font: str, words: KeyWords = ENGLISH_KEY
+) -> list[str]:
     """The key's note, broken into lines that fit the width."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     lines: list[str] = []
-    for word in KEY_NOTE.split():
+    for word in words.note.split():
         trial = f"{lines[-1]} {word}" if lines else word
         if lines and stringWidth(trial, font, size) <= width:
             lines[-1] = trial
@@ -804,25 +836,28 @@ def key_note_lines(width: float, size: float, font: str) -> list[str]:
     return lines
 
 
-def key_height(width: float, size: float, font: str) -> float:
-    rows = key_grid(width, size, font)[0]
-    return rows * size * KEY_ROW + len(key_note_lines(width, size, font)) * size * 1.25 + size * 0.9
+def key_height(width: float, size: float, font: str, words: KeyWords = ENGLISH_KEY) -> float:
+    rows = key_grid(width, size, font, words)[0]
+    notes = key_note_lines(width, size, font, words)
+    return rows * size * KEY_ROW + len(notes) * size * 1.25 + size * 0.9
 
 
-def key_width(size: float, font: str) -> float:
+def key_width(size: float, font: str, words: KeyWords = ENGLISH_KEY) -> float:
     """The narrowest a key can be: one column, its longest label beside its symbol."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    return size * 3.2 + max(stringWidth(label, font, size) for _, label in KEY_ITEMS)
+    return size * 3.2 + max(stringWidth(label, font, size) for _, label in words.labels)
 
 
 @lru_cache(maxsize=64)
-def key_grid(width: float, size: float, font: str) -> tuple[int, tuple[float, ...]]:
+def key_grid(
+    width: float, size: float, font: str, words: KeyWords = ENGLISH_KEY
+) -> tuple[int, tuple[float, ...]]:
     """Rows, and where each column starts: items fill the columns top to bottom, each column
     as wide as its own longest label, and as many columns as fit (a short key on a card)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    items = [size * 3.2 + stringWidth(label, font, size) for _, label in KEY_ITEMS]
+    items = [size * 3.2 + stringWidth(label, font, size) for _, label in words.labels]
     for columns in range(4, 0, -1):
         rows = -(-len(items) // columns)
         widths = [max(items[c * rows : (c + 1) * rows], default=0.0) for c in range(columns)]
@@ -835,17 +870,23 @@ def key_grid(width: float, size: float, font: str) -> tuple[int, tuple[float, ..
 
 
 @lru_cache(maxsize=64)
-def key_art(width: float, size: float, font: str = "sans", grayscale: bool = False) -> DiagramArt:
+def key_art(
+    width: float,
+    size: float,
+    font: str = "sans",
+    grayscale: bool = False,
+    words: KeyWords = ENGLISH_KEY,
+) -> DiagramArt:
     """What the diagrams' marks mean, drawn with the very marks the diagrams use: a first-timer
     reads a diagram without help. Text is `size` pt, the layout's body size."""
     fonts = register(font)
     ink = Ink(grayscale)
-    rows, starts = key_grid(width, size, fonts.regular)
-    height = key_height(width, size, fonts.regular)
+    rows, starts = key_grid(width, size, fonts.regular, words)
+    height = key_height(width, size, fonts.regular, words)
     lw = max(0.6, size * 0.12)
     sym = size * 2.4  # room for a symbol
     shapes: list[Shape] = []
-    for index, (kind, label) in enumerate(KEY_ITEMS):
+    for index, (kind, label) in enumerate(words.labels):
         col, row = divmod(index, rows)
         x = starts[col]
         y = height - size * KEY_ROW * (row + 1)  # the row's baseline
@@ -910,7 +951,7 @@ def key_art(width: float, size: float, font: str = "sans", grayscale: bool = Fal
                 size=size,
             )
         )
-    notes = key_note_lines(width, size, fonts.regular)
+    notes = key_note_lines(width, size, fonts.regular, words)
     for number, line in enumerate(notes):
         baseline = size * 0.3 + (len(notes) - 1 - number) * size * 1.25
         shapes.append(

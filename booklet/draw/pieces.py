@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from booklet.data.model import PlannedStep, Technique, format_minutes
+from booklet.data.model import PlannedStep, Technique
 from booklet.draw.diagrams import (
+    ENGLISH_KEY,
     DiagramArt,
     Ink,
+    KeyWords,
     aspect,
     diagram_art,
     hatched_box,
@@ -275,7 +277,7 @@ class DiagramGrid(Piece):
         min_width: float,
         max_width: float,
         columns: int | None = None,
-        key: bool = False,
+        key: KeyWords | None = None,
     ) -> None:
         self.techniques = techniques
         self.captions = [Stack(c) for c in captions]
@@ -294,7 +296,7 @@ class DiagramGrid(Piece):
         return self.styles.size * 0.8
 
     def _key_height(self, width: float) -> float:
-        return key_height(width, self.styles.size, self.fonts_regular)
+        return key_height(width, self.styles.size, self.fonts_regular, self.key or ENGLISH_KEY)
 
     @property
     def fonts_regular(self) -> str:
@@ -327,7 +329,9 @@ class DiagramGrid(Piece):
                 if spare == 0:
                     continue
                 key_w = spare * col_w + (spare - 1) * gap
-                narrow = key_w < key_width(self.styles.size, self.fonts_regular)
+                narrow = key_w < key_width(
+                    self.styles.size, self.fonts_regular, self.key or ENGLISH_KEY
+                )
                 cell_h = width * aspect(self.legend) + caps[-1]
                 if narrow or self._key_height(key_w) > cell_h:
                     continue
@@ -376,7 +380,9 @@ class DiagramGrid(Piece):
             in_row = cols if in_cells else min(cols, n - r * cols)
             row_w = in_row * col_w + (in_row - 1) * gap
             x = (self.width - row_w) / 2 + col * (col_w + gap)
-            art = diagram_art(tech.diagram, w, False, self.legend, self.font, self.styles.size)
+            art = diagram_art(
+                tech.diagram, w, False, self.legend, self.font, self.styles.size, True, self.key
+            )
             paint(self.canv, art, x + (col_w - w) / 2, tops[r] - art.height)
             caption.wrap(col_w, 1e6)
             caption.drawOn(self.canv, x, tops[r] - art.height - gap * 0.4 - caption.height)
@@ -384,33 +390,31 @@ class DiagramGrid(Piece):
         if in_cells:
             first = n - (len(caps) - 1) * cols  # cells the last row's diagrams take
             x = first * (col_w + gap)
-            art = key_art(round(self.width - x, 2), size, self.font)
+            art = key_art(round(self.width - x, 2), size, self.font, False, self.key or ENGLISH_KEY)
             row_h = picture + caps[-1] + gap * 0.4
             paint(self.canv, art, x, tops[-1] - (row_h + art.height) / 2)
         elif self.plan.key_at == "below":
-            paint(self.canv, key_art(round(self.width, 2), size, self.font), 0.0, 0.0)
+            words = self.key or ENGLISH_KEY
+            paint(self.canv, key_art(round(self.width, 2), size, self.font, False, words), 0.0, 0.0)
 
 
 def step_context(step: PlannedStep) -> dict[str, Any]:
     return {"step": step, "technique": step.technique}
 
 
-def minutes_label(minutes: float) -> str:
-    return f"{format_minutes(minutes)} min"
-
-
 class DiagramKey(Piece):
     """The key to the diagrams' marks (diagrams.key_art), at the text's own size."""
 
-    def __init__(self, size: float, font: str) -> None:
-        self.size, self.font = size, font
+    def __init__(self, size: float, font: str, words: KeyWords = ENGLISH_KEY) -> None:
+        self.size, self.font, self.words = size, font, words
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         from booklet.text.fonts import register
 
         self.width = avail_width
-        self.height = key_height(avail_width, self.size, register(self.font).regular)
+        self.height = key_height(avail_width, self.size, register(self.font).regular, self.words)
         return self.width, self.height
 
     def drawOn(self, canvas: Any, x: float, y: float) -> None:  # noqa: N802
-        paint(canvas, key_art(round(self.width, 2), self.size, self.font), x, y)
+        art = key_art(round(self.width, 2), self.size, self.font, False, self.words)
+        paint(canvas, art, x, y)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from booklet.data.language import Words
 from booklet.data.model import Plan, PlannedStep, Setting, Technique, pressure_rank
 
 Fields = Mapping[str, Any]
@@ -22,7 +23,8 @@ def frozen(values: dict[str, Any]) -> Fields:
     return MappingProxyType(values)
 
 
-def technique_fields(tech: Technique) -> Fields:
+def technique_fields(tech: Technique, words: Words) -> Fields:
+    hands = tech.diagram.hands() if tech.diagram else ()
     return frozen(
         {
             "id": tech.id,
@@ -30,6 +32,7 @@ def technique_fields(tech: Technique) -> Fields:
             "summary": tech.summary,
             "kind": tech.kind,
             "pressure": tech.pressure,
+            "pressure_word": words.item("pressure_levels", tech.pressure),
             "pressure_rank": pressure_rank(tech.pressure),
             "pressure_note": tech.pressure_note,
             "minutes": tech.minutes,
@@ -41,11 +44,14 @@ def technique_fields(tech: Technique) -> Fields:
             "avoids_spine": tech.avoids_spine,
             "has_diagram": tech.diagram is not None,
             "muscles": tuple(tech.muscles),
+            "muscles_text": words.join(list(tech.muscles)),
             "video": tech.video,
             "hands": tuple(
-                frozen({"order": order, "hand": hand})
-                for order, hand in (tech.diagram.hands() if tech.diagram else ())
+                frozen({"order": order, "hand": hand, "word": words.item("hands", hand)})
+                for order, hand in hands
             ),
+            # "1 right, 2 left": for a caption that ends "... hand"
+            "hands_text": ", ".join(f"{o} {words.item('hands', h)}" for o, h in hands),
         }
     )
 
@@ -64,8 +70,8 @@ def step_fields(step: PlannedStep, technique: Fields) -> Fields:
     )
 
 
-def plan_fields(plan: Plan) -> Fields:
-    techniques = {tech.id: technique_fields(tech) for tech in plan.techniques}
+def plan_fields(plan: Plan, words: Words) -> Fields:
+    techniques = {tech.id: technique_fields(tech, words) for tech in plan.techniques}
     return frozen(
         {
             "id": plan.id,
@@ -113,8 +119,13 @@ def layout_fields(
     return frozen(values)
 
 
-def base_context(plan: Plan, setting: Setting, layout: Fields) -> dict[str, Fields]:
-    return {"plan": plan_fields(plan), "setting": setting_fields(setting), "layout": layout}
+def base_context(plan: Plan, setting: Setting, layout: Fields, words: Words) -> dict[str, Fields]:
+    return {
+        "plan": plan_fields(plan, words),
+        "setting": setting_fields(setting),
+        "layout": layout,
+        "words": words.fields(),
+    }
 
 
 def technique_by_id(context: Mapping[str, Any], ident: str) -> Fields:

@@ -386,13 +386,38 @@ def environment(layout: Layout) -> SnippetSandbox:
     and compiled snippets are never written to disk (nothing read back may run)."""
     env = _ENV_CACHE.get(layout.folders)
     if env is None:
-        from booklet.data.model import format_minutes
+        from jinja2 import pass_context
+
         from booklet.layout.sandbox import snippet_environment
 
-        env = _ENV_CACHE[layout.folders] = snippet_environment(
-            layout.folders, {"minutes": format_minutes}
-        )
+        filters = {"minutes": pass_context(minutes_filter), "say": pass_context(say_filter)}
+        env = _ENV_CACHE[layout.folders] = snippet_environment(layout.folders, filters)
     return env
+
+
+def _context_words(context: Any) -> tuple[Any, str]:
+    words = context.get("words") if hasattr(context, "get") else None
+    if words is None:
+        return {}, "en"
+    return words, str(words.get("lang", "en"))
+
+
+def minutes_filter(context: Any, minutes: float) -> str:
+    """`5`, `7.5`, or `7,5` where the language writes a decimal comma."""
+    from booklet.data.language import shown
+
+    return shown(minutes, _context_words(context)[0])
+
+
+def say_filter(context: Any, key: str, n: float | None = None, **values: Any) -> str:
+    """`{{ "minutes"|say(n=5) }}`: a catalogue text in the card's language, its {placeholders}
+    filled from the arguments and its plural form chosen for n."""
+    from booklet.data.language import say
+
+    words, lang = _context_words(context)
+    if not isinstance(key, str) or key not in words:
+        raise ValueError(f"say: no word '{key}' in the catalogue (techniques/_words.yaml).")
+    return say(words, lang, key, n, values)
 
 
 def template_problems(layout: Layout, name: str, doc: Document, where: str) -> list[Problem]:

@@ -32,16 +32,16 @@ from booklet import __version__
 from booklet.base.errors import BookletError, FitError
 from booklet.base.internals import paragraph_lines_kept, skip_saving
 from booklet.base.units import describe_size, parse_size
+from booklet.data.language import Words
 from booklet.data.library import Library
 from booklet.data.model import (
     PRESSURE_LEVELS,
     Plan,
     Setting,
     Technique,
-    format_minutes,
     pressure_rank,
 )
-from booklet.draw.diagrams import aspect, diagram_art, paint
+from booklet.draw.diagrams import KeyWords, aspect, diagram_art, key_words, paint
 from booklet.draw.handout import ClientBand, LogGrid, QrCode, check_qr, smallest_qr
 from booklet.draw.pieces import DiagramKey, Gauge, Styles, WarningBox
 from booklet.layout.context import base_context, frozen, layout_fields, technique_by_id
@@ -155,9 +155,11 @@ class FillDiagram(Flowable):
         align: str = "LEFT",
         min_text: float = 0.0,
         plain: bool = False,
+        words: KeyWords | None = None,
     ) -> None:
         super().__init__()
         self.technique, self.font, self.min_text = technique, font, min_text
+        self.words = words
         self.plain = plain  # no badges, no legend: a picture for the cover or the contents
         self.width = width
         self.height = width * aspect(not plain)
@@ -177,6 +179,7 @@ class FillDiagram(Flowable):
             self.font,
             self.min_text,
             not self.plain,
+            self.words,
         )
         paint(self.canv, art, 0, 0)
 
@@ -258,8 +261,9 @@ class NotesPage(Flowable):
 class Timeline(Flowable):
     """The routine as a bar: one segment per step, its width the step's share of the time."""
 
-    def __init__(self, plan: Plan, styles: Styles) -> None:
+    def __init__(self, plan: Plan, styles: Styles, words: Words) -> None:
         super().__init__()
+        self.words = words
         self.plan, self.styles = plan, styles
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -295,19 +299,21 @@ class Timeline(Flowable):
             c.drawCentredString(x + w / 2, y + bar_h / 2 - size * 0.35, name)
             c.setFillColor(HexColor(self.styles.colours["text"]))
             c.setFont(self.styles.fonts.regular, s * 0.85)
-            c.drawString(x + 1, y - s * 1.2, format_minutes(elapsed))
+            c.drawString(x + 1, y - s * 1.2, self.words.number(elapsed))
             elapsed += step.minutes
             x += w
-        c.drawRightString(self.width, y - s * 1.2, f"{format_minutes(total)} min")
+        c.drawRightString(self.width, y - s * 1.2, self.words.text("minutes_short", n=total))
 
 
-def book_context(plan: Plan, setting: Setting, layout: Layout, req: BookRequest) -> dict[str, Any]:
+def book_context(
+    plan: Plan, setting: Setting, layout: Layout, req: BookRequest, words: Words
+) -> dict[str, Any]:
     """Plain data only (booklet.layout.context): snippets come from strangers."""
     size = describe_size(*parse_size(req.size or layout.size))
     context: dict[str, Any] = base_context(
-        plan, setting, layout_fields(layout.name, size, layout.colours)
+        plan, setting, layout_fields(layout.name, size, layout.colours), words
     )
-    context["client"] = client_fields(req.personal)
+    context["client"] = client_fields(req.personal, words)
     context["book"] = frozen(
         {
             "title": req.title or plan.title,
@@ -391,7 +397,9 @@ class BookBuilder:
             self.layout.title_scale,
             self.display,
         )
-        self.context = book_context(plan, self.setting, self.layout, req)
+        self.words = library.words
+        self.key_words = key_words(self.words)
+        self.context = book_context(plan, self.setting, self.layout, req, self.words)
         self.cache: dict[tuple[str, str], list[Para]] = {}
         # Sizes found while fitting in the first pass, reused in the second.
         self.chosen: dict[str, tuple[float, float | None]] = {}
@@ -465,7 +473,7 @@ class BookBuilder:
             bottomMargin=m + pad,
             title=title,
             author=self.req.from_name or "booklet",
-            subject="Back massage booklet",
+            subject=self.words.text("book_subject"),
             creator=f"booklet {__version__}",
             keywords=["back massage", "booklet"],
             invariant=1,
@@ -535,7 +543,7 @@ class BookBuilder:
         band = max(h * 0.28, self.cover_band)
         canv.rect(-b, h - band, w + 2 * b, band + b, 0, 1)
         canv.restoreState()
-        canv.addPageLabel(0, prefix="Cover")
+        canv.addPageLabel(0, prefix=self.words.text("cover_page"))
 
     def _inner_page(self, canv, doc) -> None:
         w, _, _ = self._page_start(canv)
@@ -562,43 +570,47 @@ class BookBuilder:
         canv.setFillColor(HexColor(self.layout.colours["accent"]))
         canv.rect(-b, -b, w + 2 * b, h * 0.06 + b, 0, 1)
         canv.restoreState()
-        canv.addPageLabel(canv.getPageNumber() - 1, prefix="Back cover")
+        canv.addPageLabel(canv.getPageNumber() - 1, prefix=self.words.text("back_cover_page"))
 
     def _story(self, info: BookInfo, contents: dict[str, int], notes: int) -> list[Flowable]:
-        s = self.styles
+        s, w = self.styles, self.words
         story: list[Flowable] = []
         story += self._cover()
         story += [NextPageTemplate("plain"), PageBreak()]
         story += self._dedication()
-        story += [NextPageTemplate("inner"), PageBreak(), Marker("contents", "Contents", 0, info)]
+        story += [
+            NextPageTemplate("inner"),
+            PageBreak(),
+            Marker("contents", w.text("contents"), 0, info),
+        ]
         story += self._contents(contents, notes)
-        story += [PageBreak(), Marker("before", "Before you begin", 0, info)]
+        story += [PageBreak(), Marker("before", w.text("before_you_begin"), 0, info)]
         story += self._fit_page("before", lambda st: marked_paragraphs(self.lines("before.j2"), st))
-        story += [PageBreak(), Marker("safety", "When not to massage", 0, info)]
+        story += [PageBreak(), Marker("safety", w.text("when_not_to_massage"), 0, info)]
         story += self._fit_page("safety", self._safety)
-        story += [PageBreak(), Marker("pressure", "The pressure scale", 0, info)]
+        story += [PageBreak(), Marker("pressure", w.text("pressure_scale"), 0, info)]
         story += self._fit_page("pressure", self._pressure)
-        story += [PageBreak(), Marker("routine", "Your routine", 0, info)]
+        story += [PageBreak(), Marker("routine", w.text("your_routine"), 0, info)]
         routine = self._fit_page("routine", self._routine)
         story += routine
         fw, fh = self.frame_size
         room = fh - flow_height(routine, fw, fh) - s.size * 2
         log = self._log(s, room)  # below the routine when four weeks or more fit there
         if log:
-            story += [Spacer(1, s.size * 2), Marker("log", "Practice log", 1, info), *log]
+            story += [Spacer(1, s.size * 2), Marker("log", w.text("practice_log"), 1, info), *log]
         else:
-            story += [PageBreak(), Marker("log", "Practice log", 0, info)]
+            story += [PageBreak(), Marker("log", w.text("practice_log"), 0, info)]
             story += self._log(s, fh)
         if self.align:  # the first technique's picture must fall on a left-hand page
-            story += [PageBreak(), NotesPage(s, "Notes")]
+            story += [PageBreak(), NotesPage(s, w.text("notes"))]
         for number, tech in enumerate(self.plan.techniques, start=1):
             story += [PageBreak(), Marker(f"t-{tech.id}", tech.name, 0, info)]
             story += self._technique(number, tech)
         for i in range(notes):
             story.append(PageBreak())
             if i == 0:
-                story.append(Marker("notes", "Notes", 0, info))
-            story.append(NotesPage(s, "Notes" if i == 0 else None))
+                story.append(Marker("notes", w.text("notes"), 0, info))
+            story.append(NotesPage(s, w.text("notes") if i == 0 else None))
         handout = self._handout(s)
         drop = 0.3 if handout else 0.55  # the back cover's words sit low, under the practice's
         story += [NextPageTemplate("back"), PageBreak(), Spacer(1, self.frame_size[1] * drop)]
@@ -652,7 +664,9 @@ class BookBuilder:
 
     def _figure(self, tech: Technique, width: float, align: str = "LEFT") -> FillDiagram:
         """A technique's diagram here: its badges no smaller than the layout's legible minimum."""
-        return FillDiagram(tech, width, self.layout.font, align, self.layout.min_body_size)
+        return FillDiagram(
+            tech, width, self.layout.font, align, self.layout.min_body_size, words=self.key_words
+        )
 
     @property
     def body_sizes(self) -> list[float]:
@@ -770,11 +784,11 @@ class BookBuilder:
             out += paras
         else:  # nothing given: lines to write on by hand
             out += [
-                BookParagraph("For", style),
+                BookParagraph(escape(self.words.text("for_label")), style),
                 Spacer(1, s.size * 2.5),
                 FillLine(s),
                 Spacer(1, s.size * 2),
-                BookParagraph("From", style),
+                BookParagraph(escape(self.words.text("from_label")), style),
                 Spacer(1, s.size * 2.5),
                 FillLine(s),
             ]
@@ -794,14 +808,14 @@ class BookBuilder:
         self, contents: dict[str, int], notes: int, pictures: bool, s: Styles
     ) -> list[Flowable]:
         entries: list[tuple[str, str, Technique | None]] = [
-            ("before", "Before you begin", None),
-            ("safety", "When not to massage", None),
-            ("pressure", "The pressure scale", None),
-            ("routine", "Your routine", None),
+            ("before", self.words.text("before_you_begin"), None),
+            ("safety", self.words.text("when_not_to_massage"), None),
+            ("pressure", self.words.text("pressure_scale"), None),
+            ("routine", self.words.text("your_routine"), None),
         ]
         entries += [(f"t-{t.id}", t.name, t) for t in self.plan.techniques]
         if notes:
-            entries.append(("notes", "Notes", None))
+            entries.append(("notes", self.words.text("notes"), None))
         rows = []
         link = s.style()
         summary = s.style("muted")
@@ -839,7 +853,7 @@ class BookBuilder:
                 ]
             )
         )
-        return [self._title("Contents", s), table]
+        return [self._title(escape(self.words.text("contents")), s), table]
 
     def _safety(self, s: Styles) -> list[Flowable]:
         """Its title; the lines up to the first ## heading in a box; the rest below."""
@@ -872,8 +886,9 @@ class BookBuilder:
         out.append(Spacer(1, s.size))
         for level in PRESSURE_LEVELS:
             text = self.setting.pressure_scale.get(level, "")
+            word = escape(self.words.item("pressure_levels", level))
             label = BookParagraph(
-                f"<b>{level}</b>" + (f": {escape(text)}" if text else ""), s.style()
+                f"<b>{word}</b>" + (f": {escape(text)}" if text else ""), s.style()
             )
             out += [
                 PieceFlowable(
@@ -890,8 +905,8 @@ class BookBuilder:
         out += marked_paragraphs(after, s)
         out += [
             Spacer(1, s.size * 0.4),
-            BookParagraph("Reading the diagrams", heading_style(s)),
-            PieceFlowable(DiagramKey(s.size, self.layout.font)),
+            BookParagraph(escape(self.words.text("reading_diagrams")), heading_style(s)),
+            PieceFlowable(DiagramKey(s.size, self.layout.font, self.key_words)),
         ]
         return out
 
@@ -942,7 +957,9 @@ class BookBuilder:
         under += [] if with_panel else [f for f in right if isinstance(f, FactsPanel)]
         used = flow_height([title, *under], fw, fh) + self.styles.size
         width = max(72.0, min(fw * 0.9, (fh - used) / aspect(True)))
-        picture = FillDiagram(tech, width, self.layout.font, "CENTER", self.layout.min_body_size)
+        picture = FillDiagram(
+            tech, width, self.layout.font, "CENTER", self.layout.min_body_size, words=self.key_words
+        )
         return [title, picture, *under, PageBreak(), *text]
 
     def _technique_parts(
@@ -950,7 +967,9 @@ class BookBuilder:
     ) -> tuple[Paragraph, list[Flowable], list[Flowable]]:
         context = {"technique": technique_by_id(self.context, tech.id), "number": number}
         # "ask how it feels" is said once, on the pressure page, not on every technique
-        gauge_label = BookParagraph(f"<b>{escape(tech.pressure)}</b> pressure", s.style())
+        level = self.words.item("pressure_levels", tech.pressure)
+        label = escape(self.words.text("pressure_label", level="\x00"))
+        gauge_label = BookParagraph(label.replace("\x00", f"<b>{escape(level)}</b>"), s.style())
         video: list[Flowable] = []
         if tech.video:
             size = max(BOOK_QR * 0.8, smallest_qr(tech.video))
@@ -974,15 +993,17 @@ class BookBuilder:
             panel,
             *video,
         ]
-        bottom: list[Flowable] = [BookParagraph("Steps", heading_style(s))]
+        bottom: list[Flowable] = [BookParagraph(escape(self.words.text("steps")), heading_style(s))]
         for i, step in enumerate(tech.steps, start=1):
             bottom.append(BookParagraph(escape(step), s.bullet(numbered=True), bulletText=f"{i}."))
         if tech.cautions:
-            bottom.append(BookParagraph("Take care", heading_style(s)))
+            bottom.append(BookParagraph(escape(self.words.text("take_care")), heading_style(s)))
             bottom += [BookParagraph(escape(c), s.bullet(), bulletText="•") for c in tech.cautions]
         if tech.avoids_spine:
             warning = BookParagraph(
-                f"<b>Spine:</b> {escape(self.setting.spine_warning)}", s.style()
+                f"<b>{escape(self.words.text('spine_label'))}</b> "
+                f"{escape(self.setting.spine_warning)}",
+                s.style(),
             )
             bottom += [Spacer(1, s.size * 0.8), PieceFlowable(WarningBox([warning], s))]
         style = s.style("title")
@@ -995,22 +1016,24 @@ class BookBuilder:
         if lines:
             out.append(self._title(to_reportlab(lines[0].spans), s))
             out += marked_paragraphs(lines[1:], s)
-        out += [Spacer(1, s.size), Timeline(self.plan, s), Spacer(1, s.size)]
-        rows = [["", "Technique", "Minutes", "Pressure"]]
+        out += [Spacer(1, s.size), Timeline(self.plan, s, self.words), Spacer(1, s.size)]
+        w = self.words
+        head = [w.text("technique_column"), w.text("minutes_column"), w.text("pressure_column")]
+        rows = [["", *[BookParagraph(f"<b>{escape(h)}</b>", s.style()) for h in head]]]
         for step in self.plan.steps:
             rows.append(
                 [
                     str(step.number),
                     BookParagraph(escape(step.technique.name), s.style()),
-                    format_minutes(step.minutes),
-                    step.pressure,
+                    w.number(step.minutes),
+                    BookParagraph(escape(w.item("pressure_levels", step.pressure)), s.style()),
                 ]
             )
         rows.append(
             [
                 "",
-                BookParagraph("<b>Total</b>", s.style()),
-                format_minutes(self.plan.total_minutes),
+                BookParagraph(f"<b>{escape(w.text('total'))}</b>", s.style()),
+                w.number(self.plan.total_minutes),
                 "",
             ]
         )

@@ -13,8 +13,10 @@ from typing import Any, NamedTuple
 
 from booklet.base.errors import BookletError, FitError
 from booklet.base.units import describe_size, parse_size
+from booklet.data.language import Words
 from booklet.data.library import Library
 from booklet.data.model import Plan, Setting
+from booklet.draw.diagrams import key_words
 from booklet.draw.handout import ClientBand, LogGrid, QrCode, check_qr, smallest_qr
 from booklet.draw.pieces import (
     DiagramGrid,
@@ -23,7 +25,6 @@ from booklet.draw.pieces import (
     StepRow,
     Styles,
     WarningBox,
-    minutes_label,
 )
 from booklet.layout.context import base_context, layout_fields, technique_by_id
 from booklet.layout.markup import parse_snippet
@@ -64,6 +65,7 @@ class Card:
     plan: Plan
     trim: tuple[float, float]
     sides: list[SideArt] = field(default_factory=list)
+    words: Words | None = None  # set by build_card
 
 
 def trim_size(layout: Layout, req: CardRequest) -> tuple[float, float]:
@@ -93,17 +95,20 @@ def build_card(
     check_glyphs(plan, setting, fonts)
     check_fields(personal_texts(req.personal), None, fonts)
     trim = trim_size(layout, req)
-    card = Card(layout, plan, trim)
+    words = library.words
+    card = Card(layout, plan, trim, words=words)
     back = LOG_BACK if req.back == "log" else layout.back
     overleaf = sides == 2 and any(b.kind == "diagrams" for b in back)
-    context = snippet_context(plan, setting, layout, trim, sides, overleaf)
-    context["client"] = client_fields(req.personal)
+    context = snippet_context(plan, setting, layout, trim, sides, overleaf, words)
+    context["client"] = client_fields(req.personal, words)
     handout = Handout(logo, req.personal.link)
     check_places(layout, layout.front + (back if sides == 2 else ()), req.personal)
     side_list = [("front", layout.front)] + ([("back", back)] if sides == 2 else [])
     for name, blocks in side_list:
         card.sides.append(
-            fit_side(name, blocks, layout, fonts, context, plan, setting, trim, hints, handout)
+            fit_side(
+                name, blocks, layout, fonts, context, plan, setting, trim, hints, handout, words
+            )
         )
     return card
 
@@ -153,11 +158,12 @@ def snippet_context(
     layout: Layout,
     trim: tuple[float, float],
     sides: int,
-    overleaf: bool = False,
+    overleaf: bool,
+    words: Words,
 ) -> dict[str, Any]:
     """Plain data only (booklet.layout.context): snippets come from strangers."""
     fields = layout_fields(layout.name, describe_size(*trim), layout.colours, sides, overleaf)
-    return base_context(plan, setting, fields)
+    return base_context(plan, setting, fields, words)
 
 
 def fit_side(
@@ -171,10 +177,13 @@ def fit_side(
     trim: tuple[float, float],
     hints: FitHints | None = None,
     handout: Handout | None = None,
+    words: Words | None = None,
 ) -> SideArt:
+    if words is None:
+        raise ValueError("fit_side needs the card's words (Library.words)")
     width = trim[0] - 2 * layout.margin
     height = trim[1] - 2 * layout.margin
-    texts = SnippetCache(layout, context, handout or Handout())
+    texts = SnippetCache(layout, context, handout or Handout(), words)
     heights = Heights()
 
     def attempt(size: float) -> Attempt[tuple[list[Piece], float, float]]:
@@ -291,10 +300,14 @@ def settle(items: list[Piece], width: float, height: float, gap: float, heights:
 class SnippetCache:
     """Snippets render and parse once per card, not once per fitting attempt."""
 
-    def __init__(self, layout: Layout, context: dict[str, Any], handout: Handout) -> None:
+    def __init__(
+        self, layout: Layout, context: dict[str, Any], handout: Handout, words: Words
+    ) -> None:
         self.layout = layout
         self.context = context
         self.handout = handout
+        self.words = words
+        self.key = key_words(words)
         self.cache: dict[tuple[str, str], list[Para]] = {}
 
     def lines(
@@ -384,10 +397,10 @@ def _steps(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
         gauge = None
         if show_gauge:
             # "ask how it feels" once, in the pressure rule, not on every step
-            words = [Span(step.pressure, bold=True), Span(" pressure")]
+            level = texts.words.item("pressure_levels", step.pressure)
             gauge = Gauge(
                 step.pressure_rank,
-                TextBlock(tuple(words), small),
+                TextBlock((Span(level, bold=True),), small),
                 styles.size,
                 layout.colours["accent"],
                 layout.colours["text"],
@@ -399,7 +412,7 @@ def _steps(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
             StepRow(
                 step,
                 name,
-                minutes_label(step.minutes),
+                texts.words.text("minutes_short", n=step.minutes),
                 gauge,
                 paragraphs(lines, small, styles),
                 spine,
@@ -434,13 +447,13 @@ def _diagrams(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]
             min_width=MIN_DIAGRAM_WIDTH,
             max_width=MAX_DIAGRAM_WIDTH,
             columns=block.options.get("columns"),
-            key=bool(block.options.get("key", False)),
+            key=texts.key if block.options.get("key", False) else None,
         )
     ]
 
 
 def _key(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
-    return [DiagramKey(styles.size, layout.font)]
+    return [DiagramKey(styles.size, layout.font, texts.key)]
 
 
 def _rule(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
@@ -532,7 +545,10 @@ def card_pdf(card: Card, req: CardRequest) -> bytes:
     pad = req.bleed + (MARK_ZONE if req.crop_marks else 0.0)
     buffer = io.BytesIO()
     canvas = new_canvas(
-        buffer, (w + 2 * pad, h + 2 * pad), card.plan.title, "Back massage routine card"
+        buffer,
+        (w + 2 * pad, h + 2 * pad),
+        card.plan.title,
+        card.words.text("card_subject") if card.words else "",
     )
     if len(card.sides) == 2:
         set_duplex(canvas, req.flip)

@@ -3,11 +3,13 @@ the practice's logo read safely, and the plain fields snippets print."""
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any
 
 from booklet.base.errors import BookletError
 from booklet.base.files import read_bounded
+from booklet.data.language import Words
 from booklet.data.model import PRESSURE_LEVELS, Plan, pressure_rank
 from booklet.layout.context import Fields, frozen
 from booklet.products.requests import OptionError, Personal
@@ -33,14 +35,15 @@ def adjust_plan(plan: Plan, personal: Personal) -> Plan:
     return plan._replace(steps=steps)
 
 
-def client_fields(personal: Personal) -> Fields:
-    """What snippets see as `client` (empty strings when not given)."""
+def client_fields(personal: Personal, words: Words) -> Fields:
+    """What snippets see as `client` (empty strings when not given), the date in the
+    language's own words."""
     return frozen(
         {
             "name": personal.client or "",
             "therapist": personal.therapist or "",
             "contact": personal.contact or "",
-            "date": personal.date or "",
+            "date": words.date(datetime.date.fromisoformat(personal.date)) if personal.date else "",
             "note": personal.note or "",
             "link": personal.link or "",
             "logo": personal.logo is not None,

@@ -69,7 +69,6 @@ IMPOSITIONS = ("saddle",)
 COLOURS = ("rgb", "cmyk")
 BACKS = ("diagrams", "log")
 MAX_ROUTINE_MINUTES = 240
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MAX_TITLE = 120
 MAX_TEXT = 400
 MAX_BLEED = 0.5 * 72
@@ -94,7 +93,7 @@ class Personal(NamedTuple):
     therapist: str | None = None
     contact: str | None = None
     logo: str | None = None  # a path, read (bounded) when the card is made
-    date: str | None = None  # as printed: 24 Nov 2026
+    date: str | None = None  # 2026-11-24; printed as the language writes it
     note: str | None = None
     link: str | None = None
     max_pressure: str | None = None
@@ -261,7 +260,7 @@ class _Options:
                 raise OptionError(
                     key, f"'{shown(value)}' is not a date. Write it as 2026-11-24."
                 ) from None
-        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+        return day.isoformat()  # printed in the output's language (Words.date)
 
     def number(self, key: str, low: float, high: float) -> float | None:
         value = self.raw(key)
