@@ -3,7 +3,8 @@
 Run when the fonts change (needs fontTools and the fontpkg wheels, development tools only):
 
     pip install fonttools
-    pip download --no-deps fontpkg-source-sans-3 fontpkg-eb-garamond -d /tmp/fontpkg
+    pip download --no-deps fontpkg-source-sans-3 fontpkg-eb-garamond fontpkg-noto-sans-arabic \
+        fontpkg-noto-sans-devanagari fontpkg-heebo -d /tmp/fontpkg
     python tools/book_fonts.py /tmp/fontpkg
 
 Text: Source Sans 3 (Adobe), a sans designed for reading at small sizes on screen and paper.
@@ -72,7 +73,41 @@ def wheel_files(folder: Path, package: str) -> dict[str, bytes]:
         }
 
 
-def make_face(data: bytes, weight: int, family: str, style: str) -> TTFont:
+# The scripts Booklet Text lacks, each in a face of its own, used run by run where the text
+# needs it (booklet.text.scripts). Upright only: these scripts have no italic tradition. Every
+# OpenType feature is kept, since HarfBuzz shapes with them (joining, conjuncts, marks).
+COMMON = [(0x0020, 0x0040), (0x00A0, 0x00A0), (0x200C, 0x200F), (0x25CC, 0x25CC)]
+SCRIPT_FAMILIES = {
+    "Booklet Arabic": (
+        "fontpkg_noto_sans_arabic",
+        "NotoSansArabic[wdth,wght].ttf",
+        "LICENSE-Noto-Sans-Arabic.txt",
+        [(0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)],
+    ),
+    "Booklet Devanagari": (
+        "fontpkg_noto_sans_devanagari",
+        "NotoSansDevanagari[wdth,wght].ttf",
+        "LICENSE-Noto-Sans-Devanagari.txt",
+        [(0x0900, 0x097F), (0xA8E0, 0xA8FF), (0x1CD0, 0x1CFF), (0x20B9, 0x20B9)],
+    ),
+    "Booklet Hebrew": (
+        "fontpkg_heebo",
+        "Heebo[wght].ttf",
+        "LICENSE-Heebo.txt",
+        [(0x0590, 0x05FF), (0xFB1D, 0xFB4F), (0x20AA, 0x20AA)],
+    ),
+}
+SCRIPT_WEIGHTS = {"Regular": 400, "Bold": 700}
+
+
+def make_face(
+    data: bytes,
+    weight: int,
+    family: str,
+    style: str,
+    ranges: list[tuple[int, int]] | None = None,
+    features: list[str] | None = None,
+) -> TTFont:
     font = TTFont(BytesIO(data))
     axes = {axis.axisTag: axis for axis in font["fvar"].axes}
     location = {"wght": weight}
@@ -85,8 +120,8 @@ def make_face(data: bytes, weight: int, family: str, style: str) -> TTFont:
     options.name_IDs = ["*"]
     options.notdef_outline = True
     options.glyph_names = False
-    options.layout_features = ["kern", "liga", "mark", "mkmk", "ccmp", "locl"]
-    wanted = {u for low, high in RANGES for u in range(low, high + 1)}
+    options.layout_features = features or ["kern", "liga", "mark", "mkmk", "ccmp", "locl"]
+    wanted = {u for low, high in ranges or RANGES for u in range(low, high + 1)}
     available = set(font.getBestCmap())
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=wanted & available)
@@ -146,6 +181,14 @@ def main(folder: str) -> None:
                 name = f"{family.replace(' ', '')}-{style.replace(' ', '')}.ttf"
                 font.save(TARGET / name)
                 print(TARGET / name, (TARGET / name).stat().st_size)
+    for family, (package, source, licence, ranges) in SCRIPT_FAMILIES.items():
+        files = wheel_files(Path(folder), package)
+        (TARGET / licence).write_bytes(files["LICENSE"])
+        for style, weight in SCRIPT_WEIGHTS.items():
+            font = make_face(files[source], weight, family, style, ranges + COMMON, ["*"])
+            name = f"{family.replace(' ', '')}-{style}.ttf"
+            font.save(TARGET / name)
+            print(TARGET / name, (TARGET / name).stat().st_size)
 
 
 if __name__ == "__main__":

@@ -536,13 +536,13 @@ def snippet_path(layout: Layout, name: str) -> Path:
 def load_layout_folder(folder: Path, library: Library) -> tuple[Layout, Library]:
     """A layout folder that may not be in any library yet, read as if it were the top one
     (`booklet validate`): the layout, and the library it now sits in."""
-    from booklet.data.library import Library
+    from dataclasses import replace
 
-    stacked = Library(
-        techniques=library.techniques,
-        routines=library.routines,
-        setting=library.setting,
+    stacked = replace(
+        library,
         layouts={k: list(v) for k, v in library.layouts.items()},
+        loaded_layouts={},
+        layout_origins=dict(library.layout_origins),
     )
     stacked.layouts.setdefault(folder.name, [])
     if folder not in stacked.layouts[folder.name]:

@@ -398,9 +398,11 @@ def _steps(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
         if show_gauge:
             # "ask how it feels" once, in the pressure rule, not on every step
             level = texts.words.item("pressure_levels", step.pressure)
+            before, _, after = texts.words.text("pressure_label", level="\x00").partition("\x00")
+            words = (Span(before), Span(level, bold=True), Span(after))
             gauge = Gauge(
                 step.pressure_rank,
-                TextBlock((Span(level, bold=True),), small),
+                TextBlock(tuple(w for w in words if w.text), small),
                 styles.size,
                 layout.colours["accent"],
                 layout.colours["text"],

@@ -65,6 +65,9 @@ FAMILY_FILES: dict[str, tuple[str, str, str, str]] = {
 }
 FAMILY_NAMES = tuple(FAMILY_FILES)
 FAMILY_LABELS = {
+    "arabic": "Booklet Arabic",
+    "hebrew": "Booklet Hebrew",
+    "devanagari": "Booklet Devanagari",
     "sans": "Booklet Sans",
     "text": "Booklet Text",
     "serif": "Booklet Serif",
@@ -127,9 +130,39 @@ def face(name: str) -> str:
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.ttfonts import TTFont
 
-        pdfmetrics.registerFont(TTFont(name, str(_FACE_FILES[name]), asciiReadable=False))
+        # Only the script faces are shaped (by HarfBuzz, through ReportLab in the booklet and
+        # booklet.text.shaping on cards): Latin text needs no shaping and stays as fast.
+        shaped = name.startswith(SCRIPT_PREFIXES)
+        font = TTFont(name, str(_FACE_FILES[name]), asciiReadable=False, shapable=shaped)
+        pdfmetrics.registerFont(font)
         _REGISTERED.add(name)
     return name
+
+
+# The fallback chain: faces for the scripts the text faces lack, tried in this order.
+SCRIPT_FACES = {
+    "BookletArabic": ("BookletArabic-Regular.ttf", "BookletArabic-Bold.ttf"),
+    "BookletHebrew": ("BookletHebrew-Regular.ttf", "BookletHebrew-Bold.ttf"),
+    "BookletDevanagari": ("BookletDevanagari-Regular.ttf", "BookletDevanagari-Bold.ttf"),
+}
+SCRIPT_PREFIXES = tuple(SCRIPT_FACES)
+for _prefix, (_regular, _bold) in SCRIPT_FACES.items():
+    _FACE_FILES[_prefix] = PACKAGED_FONTS / _regular
+    _FACE_FILES[f"{_prefix}-Bold"] = PACKAGED_FONTS / _bold
+
+
+def is_bold(font_name: str) -> bool:
+    return font_name.endswith(("-Bold", "-BoldItalic", "-BoldOblique", "Bd", "BI"))
+
+
+def script_faces(primary: str) -> tuple[str, ...]:
+    """The fallback faces for text set in `primary`, in its weight (there are no italics)."""
+    suffix = "-Bold" if is_bold(primary) else ""
+    return tuple(f"{prefix}{suffix}" for prefix in SCRIPT_FACES)
+
+
+def is_script_face(font_name: str) -> bool:
+    return font_name.startswith(SCRIPT_PREFIXES)
 
 
 def register_all(family: str = "sans") -> FontFamily:
@@ -141,22 +174,33 @@ def register_all(family: str = "sans") -> FontFamily:
 
 
 @cache
-def _charmap(font_name: str) -> frozenset[str]:
+def charmap(font_name: str) -> frozenset[str]:
     """The characters a font can draw, plus the line breaks and tabs text may hold."""
     from reportlab.pdfbase import pdfmetrics
 
-    return frozenset(map(chr, pdfmetrics.getFont(font_name).face.charToGlyph)) | set("\n\r\t")
+    face(font_name) if font_name in _FACE_FILES else None
+    own = pdfmetrics.getFont(font_name).face.charToGlyph
+    return frozenset(chr(c) for c in own if not 0xE000 <= c <= 0xF8FF) | set("\n\r\t")
+
+
+@cache
+def coverage(font_name: str) -> frozenset[str]:
+    """What text set in this face can print: its own characters and its fallbacks'."""
+    chars = charmap(font_name)
+    for name in script_faces(font_name):
+        chars |= charmap(name)
+    return chars
 
 
 def missing_chars(text: str, font_name: str) -> list[str]:
-    """Characters in text that the font cannot draw (spaces and line breaks are fine)."""
+    """Characters in text that neither the font nor its fallbacks can draw."""
     return list(_missing(text, font_name))
 
 
 @lru_cache(maxsize=8192)
 def _missing(text: str, font_name: str) -> tuple[str, ...]:
     """The same strings are checked on every card of a batch: remember the answers."""
-    return tuple(sorted(set(text) - _charmap(font_name)))
+    return tuple(sorted(set(text) - coverage(font_name)))
 
 
 def font_label(font_name: str) -> str:

@@ -19,7 +19,15 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from booklet.base.internals import canvas_document, subset_state
-from booklet.text.fonts import FontFamily, describe_chars, face, font_label, missing_chars
+from booklet.text.fonts import (
+    FontFamily,
+    describe_chars,
+    face,
+    font_label,
+    is_script_face,
+    missing_chars,
+)
+from booklet.text.scripts import face_runs, first_strong, has_rtl
 from booklet.text.pieces import Piece
 
 LEADING = 1.22  # line height as a share of the font size
@@ -161,7 +169,12 @@ def unit_width(text: str, font: str) -> float:
 
         if len(_WIDTHS) > 200_000:
             _WIDTHS.clear()
-        width = _WIDTHS[key] = stringWidth(text, font, 1000) / 1000
+        if is_script_face(font):  # shaped: joined letters and conjuncts have widths of their own
+            from booklet.text.shaping import shaped_width
+
+            width = _WIDTHS[key] = shaped_width(text, font)
+        else:
+            width = _WIDTHS[key] = stringWidth(text, font, 1000) / 1000
     return width
 
 
@@ -285,8 +298,9 @@ def words_of(spans: tuple[Span, ...], style: TextStyle) -> list[Word | None]:
                 words.append((tuple(parts), width, space))
                 parts, width = [], 0.0
             if piece:
-                parts.append((piece, font, size, colour))
-                width += unit_width(piece, font) * size
+                for text, run_font in face_runs(piece, font):
+                    parts.append((text, run_font, size, colour))
+                    width += unit_width(text, run_font) * size
     if parts:
         words.append((tuple(parts), width, None))
     return words
@@ -329,6 +343,10 @@ class TextBlock(Piece):
     def __init__(self, spans: tuple[Span, ...], style: TextStyle) -> None:
         self.spans = spans
         self.style = style
+        text = plain(spans)
+        # Unicode's rule: a paragraph reads the way its first letter with a direction does
+        self.rtl = first_strong(text) == "rtl"
+        self.complex = self.rtl or has_rtl(text)
         self.lines: list[Line] = []
         self._words: list[Word | None] | None = None
         self._wrapped_width: float | None = None
@@ -381,9 +399,17 @@ class TextBlock(Piece):
             offset = style.indent
             if style.centred:
                 offset += (self.width - style.indent - line.width) / 2
+            elif self.rtl:  # right-aligned; the indent (a bullet's room) on the right
+                offset = self.width - style.indent - line.width
             if number == 0 and style.bullet:
-                ops.append(f"1 0 0 1 {fp_str(x)} {fp_str(baseline)} Tm")
+                at = x + self.width - style.indent * 0.75 if self.rtl else x
+                ops.append(f"1 0 0 1 {fp_str(at)} {fp_str(baseline)} Tm")
                 put(style.bullet, style.fonts.regular, style.size, style.colour)
+            if self.complex or any(is_script_face(r[1]) for r in line.runs):
+                from booklet.text.shaping import line_ops
+
+                ops += line_ops(line.runs, self.rtl, x + offset, baseline, doc, current)
+                continue
             ops.append(f"1 0 0 1 {fp_str(x + offset)} {fp_str(baseline)} Tm")
             for run in line.runs:
                 put(*run)

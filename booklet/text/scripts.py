@@ -1,0 +1,71 @@
+"""Writing systems beyond the text face: which face draws each run of text, and which way a
+paragraph reads.
+
+Booklet Text covers Latin, Greek and Cyrillic. Arabic, Hebrew and Devanagari each have a face
+of their own (tools/book_fonts.py); a run of text the layout's face cannot draw goes to the
+first of them that can: a fallback chain by script, since ReportLab has none of its own. The
+choice is per run of characters, so a Latin word or a number inside Arabic keeps the text face.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from booklet.text.fonts import charmap, face, script_faces
+
+_NEUTRAL_CATEGORIES = ("Z", "P", "S", "N", "C", "M")
+
+
+def is_neutral(char: str) -> bool:
+    """Spaces, punctuation, symbols, digits and marks: they take the face of the run around
+    them when it has them, so a word is not cut at every comma."""
+    return unicodedata.category(char)[0] in _NEUTRAL_CATEGORIES
+
+
+@lru_cache(maxsize=16384)
+def face_runs(text: str, primary: str) -> tuple[tuple[str, str], ...]:
+    """(text, face) runs: the primary face wherever it can draw the character, else the first
+    script face that can. A character nobody can draw stays with the primary face, for the
+    glyph check to name."""
+    own = charmap(primary)
+    if own.issuperset(text):
+        return ((text, primary),)
+    fallbacks = [(name, charmap(name)) for name in script_faces(primary)]
+    runs: list[list[str]] = []
+    for char in text:
+        current = runs[-1][1] if runs else None
+        if current is not None and current != primary and is_neutral(char):
+            if char in charmap(current):
+                runs[-1][0] += char
+                continue
+        if char in own:
+            chosen = primary
+        else:
+            chosen = next((name for name, chars in fallbacks if char in chars), primary)
+        if current == chosen:
+            runs[-1][0] += char
+        else:
+            runs.append([char, chosen])
+    for name in {r[1] for r in runs}:
+        face(name)
+    return tuple((t, f) for t, f in runs)
+
+
+_STRONG_RTL = ("R", "AL")
+
+
+@lru_cache(maxsize=4096)
+def has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(c) in ("R", "AL", "AN") for c in text)
+
+
+def first_strong(text: str) -> str | None:
+    """'rtl' or 'ltr' from the first letter with a direction (Unicode's rule P2), else None."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in _STRONG_RTL:
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return None

@@ -1,0 +1,237 @@
+"""Complex scripts on cards: shaping with HarfBuzz, right-to-left order, and extractable text.
+
+Card text is drawn by booklet.text.paragraph without platypus, so what ReportLab does for its
+paragraphs (shaping through uharfbuzz, bidi through python-bidi) is done here for one line:
+
+- the Unicode bidirectional algorithm (python-bidi's reference implementation) gives each
+  character its level; runs are put in visual order (rule L2);
+- each run set in a script face is shaped by HarfBuzz: Arabic letters joined, Devanagari
+  conjuncts formed and vowel signs placed, every glyph where the font's tables put it;
+- each such run is wrapped in an /ActualText span holding its characters, so copying from the
+  PDF, search and screen readers get the words, not the glyphs' private codes. Like the
+  glyphs, the span's text is in visual order: extractors (poppler's pdftotext) turn any
+  right-to-left text back into reading order themselves.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from booklet.text.fonts import is_script_face
+
+
+class Glyph(NamedTuple):
+    gid: int
+    advance: float  # in 1/1000 em
+    x_offset: float
+    y_offset: float
+
+
+@lru_cache(maxsize=64)
+def _hb_font(font_name: str) -> Any:
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    ttf = getFont(font_name)
+    font = ttf.hbFont(1000)  # also sets up ReportLab's private codes for unmapped glyphs
+    return font, ttf.hbFace.upem
+
+
+@lru_cache(maxsize=8192)
+def shape(text: str, font_name: str, rtl: bool = False) -> tuple[Glyph, ...]:
+    """Glyphs in visual (left-to-right) order, with advances and offsets in 1/1000 em."""
+    import uharfbuzz as hb
+
+    font, upem = _hb_font(font_name)
+    buffer = hb.Buffer()
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    buffer.direction = "rtl" if rtl else "ltr"
+    hb.shape(font, buffer, {"kern": True, "liga": True})
+    scale = 1000 / upem
+    return tuple(
+        Glyph(info.codepoint, pos.x_advance * scale, pos.x_offset * scale, pos.y_offset * scale)
+        for info, pos in zip(buffer.glyph_infos, buffer.glyph_positions, strict=True)
+    )
+
+
+def shaped_width(text: str, font_name: str) -> float:
+    """Width at 1 pt: what the shaped glyphs advance, not the characters' own widths."""
+    return sum(g.advance for g in shape(text, font_name, _is_rtl_run(text))) / 1000
+
+
+def _is_rtl_run(text: str) -> bool:
+    from booklet.text.scripts import first_strong
+
+    return first_strong(text) == "rtl"
+
+
+def needs_shaping(font_name: str) -> bool:
+    return is_script_face(font_name)
+
+
+# --- bidi --------------------------------------------------------------------------------------
+
+
+def levels(text: str, base_rtl: bool) -> list[int]:
+    """Each character's embedding level (even: left to right, odd: right to left), by the
+    Unicode bidirectional algorithm as python-bidi's reference implementation resolves it."""
+    from bidi.algorithm import (
+        explicit_embed_and_overrides,
+        get_embedding_levels,
+        get_empty_storage,
+        resolve_implicit_levels,
+        resolve_neutral_types,
+        resolve_weak_types,
+    )
+
+    storage = get_empty_storage()
+    storage["base_level"] = 1 if base_rtl else 0
+    storage["base_dir"] = "R" if base_rtl else "L"
+    get_embedding_levels(text, storage)
+    explicit_embed_and_overrides(storage)
+    resolve_weak_types(storage)
+    resolve_neutral_types(storage, False)
+    resolve_implicit_levels(storage, False)
+    return [c["level"] for c in storage["chars"]]
+
+
+def visual_order(line_levels: list[int]) -> list[int]:
+    """Logical indexes in visual order: from the highest level down to the lowest odd one,
+    every run at that level or above is reversed (UAX #9, rule L2)."""
+    order = list(range(len(line_levels)))
+    if not line_levels:
+        return order
+    highest = max(line_levels)
+    lowest_odd = min(level for level in line_levels) | 1
+    for level in range(highest, lowest_odd - 1, -1):
+        i = 0
+        while i < len(order):
+            if line_levels[order[i]] >= level:
+                j = i
+                while j < len(order) and line_levels[order[j]] >= level:
+                    j += 1
+                order[i:j] = reversed(order[i:j])
+                i = j
+            else:
+                i += 1
+    return order
+
+
+class Segment(NamedTuple):
+    """A stretch of a line in one face, size and colour, and one direction, in logical order."""
+
+    text: str
+    font: str
+    size: float
+    colour: str
+    rtl: bool
+
+
+def visual_segments(runs: list[tuple[str, str, float, str]], base_rtl: bool) -> list[Segment]:
+    """A line's runs, split where the face or direction changes, left to right on the page."""
+    chars: list[tuple[str, int]] = []
+    for index, run in enumerate(runs):
+        chars += [(c, index) for c in run[0]]
+    text = "".join(c for c, _ in chars)
+    line_levels = levels(text, base_rtl)
+    order = visual_order(line_levels)
+    segments: list[Segment] = []
+    pieces: list[list[int]] = []
+    for position in order:
+        run = chars[position][1]
+        level = line_levels[position]
+        if pieces and chars[pieces[-1][-1]][1] == run and line_levels[pieces[-1][-1]] == level:
+            pieces[-1].append(position)
+        else:
+            pieces.append([position])
+    for piece in pieces:
+        logical = sorted(piece)
+        run = runs[chars[logical[0]][1]]
+        rtl = line_levels[logical[0]] % 2 == 1
+        segment_text = "".join(chars[i][0] for i in logical)
+        segments.append(Segment(segment_text, run[1], run[2], run[3], rtl))
+    return segments
+
+
+def mirrored(text: str) -> str:
+    """Brackets and the like, turned for a right-to-left run drawn without shaping."""
+    from bidi.mirror import MIRRORED
+
+    return "".join(MIRRORED.get(c, c) for c in text)
+
+
+def actual_text(text: str) -> str:
+    """The PDF operator opening a span whose text is `text` (UTF-16BE, with its BOM)."""
+    return f"/Span <</ActualText <FEFF{text.encode('utf-16-be').hex().upper()}>>> BDC"
+
+
+def glyph_chars(font_name: str, glyphs: tuple[Glyph, ...]) -> str:
+    """A character code for each glyph, for ReportLab's subsets: the character the font maps
+    to it, or one of ReportLab's private codes for a glyph no character maps to (a ligature,
+    a conjunct, a joining form)."""
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    hb_font, _ = _hb_font(font_name)
+    ttf = getFont(font_name)
+    out = []
+    for glyph in glyphs:
+        codes = [c for c in ttf.face.glyphToChar.get(glyph.gid, ()) if not 0xE000 <= c <= 0xF8FF]
+        if codes:
+            out.append(chr(codes[0]))
+        else:
+            name = hb_font.glyph_to_string(glyph.gid)
+            out.append(chr(ttf.hbAddPrivate(name, glyph.gid, glyph.advance)))
+    return "".join(out)
+
+
+def line_ops(
+    runs: list[tuple[str, str, float, str]],
+    base_rtl: bool,
+    x: float,
+    baseline: float,
+    doc: Any,
+    current: list,
+) -> list[str]:
+    """PDF text operators for one line with right-to-left or shaped text in it: its segments
+    left to right, each glyph where HarfBuzz puts it, inside an /ActualText span."""
+    from reportlab.lib.rl_accel import escapePDF, fp_str
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    from booklet.text.paragraph import _fill_operator, encode, unit_width
+
+    ops: list[str] = []
+
+    def show(font: Any, text: str, size: float) -> None:
+        for subset, chunk in encode(font, text, doc):
+            name = font.getSubsetInternalName(subset, doc)
+            if (name, size) != current[0]:
+                current[0] = (name, size)
+                ops.append(f"{name} {fp_str(size)} Tf")
+            ops.append(f"({escapePDF(chunk)}) Tj")
+
+    pen = x
+    for seg in visual_segments(runs, base_rtl):
+        if seg.colour != current[1]:
+            current[1] = seg.colour
+            ops.append(_fill_operator(seg.colour))
+        font = getFont(seg.font)
+        spoken = is_script_face(seg.font) or seg.rtl
+        if spoken:  # extractors read glyphs in visual order, as they do for any RTL text
+            ops.append(actual_text(seg.text[::-1] if seg.rtl else seg.text))
+        if is_script_face(seg.font):
+            glyphs = shape(seg.text, seg.font, seg.rtl)
+            scale = seg.size / 1000
+            for glyph, char in zip(glyphs, glyph_chars(seg.font, glyphs), strict=True):
+                gx, gy = pen + glyph.x_offset * scale, baseline + glyph.y_offset * scale
+                ops.append(f"1 0 0 1 {fp_str(gx)} {fp_str(gy)} Tm")
+                show(font, char, seg.size)
+                pen += glyph.advance * scale
+        else:
+            text = mirrored(seg.text[::-1]) if seg.rtl else seg.text
+            ops.append(f"1 0 0 1 {fp_str(pen)} {fp_str(baseline)} Tm")
+            show(font, text, seg.size)
+            pen += unit_width(text, seg.font) * seg.size
+        if spoken:
+            ops.append("EMC")
+    return ops
