@@ -9,7 +9,9 @@ targets as they are drawn.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 
 from reportlab.lib.colors import HexColor, white
@@ -52,10 +54,11 @@ from booklet.press.pdf import print_at_actual_size, unique_subset_names
 from booklet.products.fitting import Attempt, body_sizes, largest_fitting
 from booklet.products.personal import adjust_plan, client_fields, load_logo, personal_texts
 from booklet.products.requests import BookRequest
-from booklet.text.fonts import FontFamily, register_all
+from booklet.text.fonts import FontFamily, charmap, register_all
 from booklet.text.glyphs import check_fields, check_glyphs
 from booklet.text.markup import Para, escape, to_reportlab
-from booklet.text.paragraph import plain
+from booklet.text.paragraph import Span, TextBlock, TextStyle, parse, plain
+from booklet.text.scripts import has_rtl
 
 MIN_BOOK_SIDE = 2.5 * 72
 BOOK_QR = 0.9 * 72  # a QR code in the booklet: this wide, or wider for a longer link
@@ -132,7 +135,19 @@ class BookParagraph(Paragraph):
     _wrapped_for: float | None = None
     _wrapped_size: tuple[float, float] = (0.0, 0.0)
 
+    def __init__(self, text: str, style: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(text, style, *args, **kwargs)
+        # Text platypus cannot set (another script, or right to left) goes to the cards' own
+        # engine (booklet.text.shaping): one way to shape, order and fall back, not two.
+        self.script_block = script_block(text, style, kwargs.get("bulletText"))
+
+    def split(self, availWidth: float, availHeight: float) -> list[Any]:  # noqa: N803
+        return [] if self.script_block is not None else super().split(availWidth, availHeight)
+
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if self.script_block is not None:
+            self.width, self.height = self.script_block.wrap(availWidth, availHeight)
+            return self.width, self.height
         # platypus's split may drop the broken lines (blPara); then break them again
         if availWidth != self._wrapped_for or not paragraph_lines_kept(self):
             self._wrapped_size = super().wrap(availWidth, availHeight)
@@ -140,8 +155,37 @@ class BookParagraph(Paragraph):
         return self._wrapped_size
 
     def draw(self) -> None:
-        if not planning(self.canv):
+        if planning(self.canv):
+            return
+        if self.script_block is not None:
+            self.script_block.drawOn(self.canv, 0, 0)
+        else:
             super().draw()
+
+
+def script_block(markup: str, style: Any, bullet: str | None) -> TextBlock | None:
+    """The paragraph as a card text block, when it holds text the primary face cannot draw
+    or that reads right to left; None for everything platypus sets well."""
+    text = re.sub(r"<[^>]*>", "", markup)
+    if not has_rtl(text) and charmap(style.fontName).issuperset(text):
+        return None
+    prefix, _, weight = style.fontName.partition("-")
+    fonts = FontFamily(prefix, f"{prefix}-Bold", f"{prefix}-Italic", f"{prefix}-BoldItalic")
+    colour = style.textColor.hexval() if hasattr(style.textColor, "hexval") else "#000000"
+    try:
+        spans = parse(re.sub(r"</?a\b[^>]*>", "", markup))  # links: contents entries
+    except ValueError:
+        return None
+    text_style = TextStyle(
+        fonts,
+        style.fontSize,
+        "#" + colour[2:] if colour.startswith("0x") else colour,
+        bold=weight.startswith("Bold"),
+        centred=style.alignment == 1,
+        indent=style.leftIndent if bullet else 0.0,
+        bullet=unescape(bullet) if bullet else None,
+    )
+    return TextBlock(spans, text_style)
 
 
 class FillDiagram(Flowable):
@@ -258,6 +302,12 @@ class NotesPage(Flowable):
             y -= s * 2.2
 
 
+def label_width(text: str, fonts: FontFamily, size: float) -> float:
+    block = TextBlock((Span(text, bold=True),), TextStyle(fonts, size, "#000000"))
+    block.wrap(1e6, 1e6)
+    return block.lines[0].width if block.lines else 0.0
+
+
 class Timeline(Flowable):
     """The routine as a bar: one segment per step, its width the step's share of the time."""
 
@@ -273,7 +323,6 @@ class Timeline(Flowable):
     def draw(self) -> None:
         """Segments of one colour (no pattern a reader could take for pressure), each named
         by its stroke where the name fits, else by its number."""
-        from reportlab.pdfbase.pdfmetrics import stringWidth
 
         c = self.canv
         s = self.styles.size
@@ -293,10 +342,18 @@ class Timeline(Flowable):
             name = step.technique.name
             for label in (name, name.split()[0], str(step.number)):  # "Circling hands", "Circling"
                 name = label
-                if stringWidth(label, font, size) <= w - s * 0.8:
+                if label_width(label, self.styles.fonts, size) <= w - s * 0.8:
                     break
             c.setFont(font, size)
-            c.drawCentredString(x + w / 2, y + bar_h / 2 - size * 0.35, name)
+            if charmap(font).issuperset(name) and not has_rtl(name):
+                c.drawCentredString(x + w / 2, y + bar_h / 2 - size * 0.35, name)
+            else:  # another script: shaped and in its own face, as everywhere
+                block = TextBlock(
+                    (Span(name, bold=True),), TextStyle(self.styles.fonts, size, "#FFFFFF")
+                )
+                lw = label_width(name, self.styles.fonts, size)
+                block.wrap(lw + 0.01, bar_h)  # as wide as its line: right-aligned or not
+                block.drawOn(c, x + (w - lw) / 2, y + (bar_h - block.height) / 2)
             c.setFillColor(HexColor(self.styles.colours["text"]))
             c.setFont(self.styles.fonts.regular, s * 0.85)
             c.drawString(x + 1, y - s * 1.2, self.words.number(elapsed))

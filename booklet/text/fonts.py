@@ -151,6 +151,17 @@ for _prefix, (_regular, _bold) in SCRIPT_FACES.items():
     _FACE_FILES[f"{_prefix}-Bold"] = PACKAGED_FONTS / _bold
 
 
+def register_scripts() -> None:
+    """The script faces for platypus: `<font face="BookletArabic"><b>` finds the bold."""
+    from reportlab.lib.fonts import addMapping
+
+    for prefix in SCRIPT_FACES:
+        face(prefix)
+        face(f"{prefix}-Bold")
+        for bold, italic in ((0, 0), (1, 0), (0, 1), (1, 1)):
+            addMapping(prefix, bold, italic, f"{prefix}-Bold" if bold else prefix)
+
+
 def is_bold(font_name: str) -> bool:
     return font_name.endswith(("-Bold", "-BoldItalic", "-BoldOblique", "Bd", "BI"))
 

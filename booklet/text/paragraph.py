@@ -27,8 +27,8 @@ from booklet.text.fonts import (
     is_script_face,
     missing_chars,
 )
-from booklet.text.scripts import face_runs, first_strong, has_rtl
 from booklet.text.pieces import Piece
+from booklet.text.scripts import face_runs, first_strong, has_rtl
 
 LEADING = 1.22  # line height as a share of the font size
 MIN_FONT_SIZE, MAX_FONT_SIZE = 4.0, 72.0

@@ -9,6 +9,7 @@ choice is per run of characters, so a Latin word or a number inside Arabic keeps
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -35,10 +36,9 @@ def face_runs(text: str, primary: str) -> tuple[tuple[str, str], ...]:
     runs: list[list[str]] = []
     for char in text:
         current = runs[-1][1] if runs else None
-        if current is not None and current != primary and is_neutral(char):
-            if char in charmap(current):
-                runs[-1][0] += char
-                continue
+        if current not in (None, primary) and is_neutral(char) and char in charmap(current):
+            runs[-1][0] += char
+            continue
         if char in own:
             chosen = primary
         else:
@@ -69,3 +69,22 @@ def first_strong(text: str) -> str | None:
         if kind == "L":
             return "ltr"
     return None
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def with_fallback_faces(markup: str, primary: str) -> str:
+    """ReportLab paragraph markup with each run the primary face cannot draw set in its
+    script's face (`<font face=...>`), for platypus, which has no fallback of its own."""
+    if charmap(primary).issuperset(markup):
+        return markup
+    out = []
+    for chunk in _TAG.split(markup):
+        if not chunk or chunk.startswith("<"):
+            out.append(chunk)
+            continue
+        for text, name in face_runs(chunk, primary):
+            family = name.removesuffix("-Bold")
+            out.append(text if name == primary else f'<font face="{family}">{text}</font>')
+    return "".join(out)
