@@ -13,6 +13,12 @@ import pytest
 TABLE = [
     ("techniques --jsn", 2, "Error: No such option '--jsn'. Did you mean '--json'?"),
     ("routines extra", 2, "Error: Got unexpected extra argument (extra)"),
+    (
+        "languages xx",
+        2,
+        "Error: lang: no language 'xx'. Known: en, de, es, fr, pt. See `booklet languages`; "
+        "to add one, see the README's Languages section.",
+    ),
     ("show", 2, "Error: Missing argument 'ID'."),
     (
         "show nope",

@@ -43,6 +43,17 @@ def pictures() -> dict[str, bytes]:
         }
     )
     handout = pdf_to_pngs(render_card(library, library.plan("gentle"), maria), DPI)
+    spanish = library.in_language("es")
+    card_es = pdf_to_pngs(render_card(spanish, spanish.plan("classic"), CardRequest()), DPI)
+    scripts = load_library([Path(__file__).resolve().parent.parent / "tests/fixtures/scripts"])
+    arabic = pdf_to_pngs(
+        render_card(
+            scripts,
+            scripts.plan(None, ["arabic-stroke"]),
+            CardRequest(layout="compact", size="4x6"),
+        ),
+        DPI,
+    )
     return {
         "card-front.png": card[0],
         "card-back.png": card[1],
@@ -52,6 +63,8 @@ def pictures() -> dict[str, bytes]:
         "booklet-technique-words.png": pages[info.sections["t-petrissage"]],
         "booklet-routine.png": pages[info.sections["routine"] - 1],
         "handout-front.png": handout[0],
+        "card-front-es.png": card_es[0],
+        "card-arabic.png": arabic[0],
     }
 
 

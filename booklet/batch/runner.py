@@ -47,9 +47,11 @@ VARIANT_KEYS = (
     "kind",
     "routine",
     "techniques",
+    "lang",
     "output",
     *sorted(set(CARD_KEYS) | set(BOOK_KEYS)),
 )
+REQUEST_KEYS = VARIANT_KEYS[6:]
 _SAFE_NAME = re.compile(r"^[\w][\w.\-]*$")
 
 
@@ -306,7 +308,7 @@ def make_request(variant: Variant, library, resolved: bool = False) -> tuple[str
     if kind not in ("card", "book"):
         raise variant.option_error("kind", f"'{kind}' is not known. Use card or book.")
     allowed = CARD_OPTIONS if kind == "card" else BOOK_OPTIONS
-    stray = [k for k in o if k in VARIANT_KEYS[5:] and k not in allowed]
+    stray = [k for k in o if k in REQUEST_KEYS and k not in allowed]
     if stray:
         raise variant.option_error(stray[0], f"does not apply to a {kind}. Remove it.")
     if o.get("logo") is not None and not resolved:
@@ -315,6 +317,11 @@ def make_request(variant: Variant, library, resolved: bool = False) -> tuple[str
         request = (card_request if kind == "card" else book_request)(o)
     except OptionError as exc:
         raise variant.option_error(exc.option, exc.reason) from None
+    if o.get("lang") is not None:
+        try:
+            library = library.in_language(str(o["lang"]))
+        except BookletError as exc:
+            raise variant.option_error("lang", exc.problem.message) from None
     techniques = o.get("techniques") or []
     if isinstance(techniques, str):
         techniques = [techniques]
@@ -323,7 +330,7 @@ def make_request(variant: Variant, library, resolved: bool = False) -> tuple[str
     except BookletError as exc:  # an unknown routine or technique, said at its line
         key = "techniques" if techniques and "routine" not in o else "routine"
         raise variant.option_error(key, exc.problem.message) from None
-    return kind, plan, request
+    return kind, plan, request, library
 
 
 def batch_file_beside(variant: Variant, key: str, value: str) -> Path:
@@ -351,15 +358,15 @@ class Renderer:
         """The variant's PDF; `resolved`: its file paths are already where to read them."""
         from booklet.products.requests import OptionError
 
-        kind, plan, request = make_request(variant, self.library, resolved)
+        kind, plan, request, library = make_request(variant, self.library, resolved)
         try:
             if kind == "card":
                 from booklet.products.card import render_card
 
-                return render_card(self.library, plan, request, self.hints)
+                return render_card(library, plan, request, self.hints)
             from booklet.products.booklet import render_book
 
-            return render_book(self.library, plan, request)
+            return render_book(library, plan, request)
         except OptionError as exc:  # an option that only rendering finds wrong (a sheet too small)
             raise variant.option_error(exc.option, exc.reason) from None
 
@@ -799,7 +806,7 @@ def dry_run(plan: BatchPlan, folder: Path, roots: list[Path], only: str | None, 
     rows: list[tuple[Variant, str, str | None]] = []
     for variant in select(plan.variants, only):
         try:
-            kind, _, request = make_request(variant, library)
+            kind, _, request, _ = make_request(variant, library)
             layout = load_layout(request.layout, library)
             require_kind(layout, kind)
             fp = variant_fingerprint(variant, library_print)
@@ -828,7 +835,7 @@ def check_batch_file(path: Path, roots: Sequence[Path]) -> list[Problem]:
     problems: list[Problem] = []
     for variant in plan.variants:
         try:
-            kind, _, request = make_request(variant, library)
+            kind, _, request, _ = make_request(variant, library)
             layout = load_layout(request.layout, library)
             try:
                 require_kind(layout, kind)

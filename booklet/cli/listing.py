@@ -148,7 +148,66 @@ def validate(state: State, paths: tuple[Path, ...]) -> None:
             "library is used.",
             err=True,
         )
+    library = state.library()
+    for code in library.languages:
+        lacking = library.in_language(code).in_english
+        if lacking:
+            shown = "; ".join(lacking[:6]) + (
+                f"; and {len(lacking) - 6} more" if len(lacking) > 6 else ""
+            )
+            click.echo(
+                f"Note: language {code} prints these in English: {shown}. "
+                f"`booklet languages {code}` lists them all.",
+                err=True,
+            )
     state.say(f"OK: {count} file(s) valid.")
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_state
+def languages(state: State, code: str | None, as_json: bool) -> None:
+    """List the languages booklet prints in, and how much of each is translated.
+
+    With CODE, list what that language leaves in English (it prints in English). Add a
+    language by giving a library a folder named by its code: see the README's Languages.
+
+    \b
+    Examples:
+      booklet languages
+      booklet --library mylib languages it
+    """
+    from booklet.data.language import language_name
+
+    lib = state.library()
+    if code is not None:
+        lacking = lib.in_language(code).in_english
+        if as_json:
+            echo_json({"code": code, "in_english": lacking})
+            return
+        click.echo("\n".join(lacking) if lacking else f"{code}: everything is translated.")
+        return
+    rows = []
+    for lang in lib.language_codes:
+        translated = lib.in_language(lang)
+        english, own = language_name(lang)
+        missing = translated.in_english
+        techniques_left = sum(1 for m in missing if m.startswith("technique ") and "(" not in m)
+        routines_left = sum(1 for m in missing if m.startswith("routine ") and "(" not in m)
+        words_left = sum(1 for m in missing if m.startswith("word "))
+        rows.append(
+            {
+                "code": lang,
+                "language": english if own == english else f"{english} ({own})",
+                "direction": translated.words.direction,
+                "techniques": f"{len(lib.techniques) - techniques_left}/{len(lib.techniques)}",
+                "routines": f"{len(lib.routines) - routines_left}/{len(lib.routines)}",
+                "words": f"{len(lib.english_words) - words_left}/{len(lib.english_words)}",
+                "setting": "no" if any(m.startswith("the setting") for m in missing) else "yes",
+            }
+        )
+    listing(rows, as_json, {})
 
 
 @cli.command()

@@ -98,6 +98,7 @@ class Library:
     lang: str = ENGLISH
     words: Words = field(default_factory=lambda: Words(ENGLISH, {}, {}))
     in_english: list[str] = field(default_factory=list)  # what a language left in English
+    english: Library | None = field(default=None, repr=False)  # the library before translation
 
     @property
     def language_codes(self) -> list[str]:
@@ -108,6 +109,8 @@ class Library:
         English (listed in `in_english`, for a note). English is the library itself."""
         if code is None or code == self.lang:
             return self
+        if self.english is not None:  # translate from the English, never from a translation
+            return self.english.in_language(code)
         if code != ENGLISH and code not in self.languages:
             hint = did_you_mean(code, self.languages)
             raise BookletError(
@@ -116,9 +119,7 @@ class Library:
                 field="lang",
             )
         if code == ENGLISH:
-            return replace(
-                self, lang=ENGLISH, words=Words(ENGLISH, {}, self.english_words), in_english=[]
-            )
+            return self
         pack = self.languages[code]
         lost: list[str] = []
         techniques = {}
@@ -141,6 +142,7 @@ class Library:
             lang=code,
             words=words,
             in_english=lost,
+            english=self,
         )
 
     def technique(self, ident: str) -> Technique:

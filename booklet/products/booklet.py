@@ -166,6 +166,8 @@ class BookParagraph(Paragraph):
 def script_block(markup: str, style: Any, bullet: str | None) -> TextBlock | None:
     """The paragraph as a card text block, when it holds text the primary face cannot draw
     or that reads right to left; None for everything platypus sets well."""
+    if not isinstance(markup, str):
+        return None
     text = re.sub(r"<[^>]*>", "", markup)
     if not has_rtl(text) and charmap(style.fontName).issuperset(text):
         return None

@@ -12,6 +12,8 @@ from booklet.data.library import (
     Library,
     data_files,
     entries,
+    language_folders,
+    load_language,
     load_library,
     load_or_note,
 )
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from booklet.layout.spec import Layout
 
 TECHNIQUE, ROUTINE, SETTING, LAYOUT, BATCH = "technique", "routine", "setting", "layout", "batch"
+LANGUAGE = "language"
 BatchChecker = Callable[[Path, Sequence[Path]], list[Problem]]
 
 
@@ -73,6 +76,8 @@ def collect(path: Path) -> list[tuple[str, Path]]:
         found.append((SETTING, path / SETTING_FILE))
     if kind == TECHNIQUE and (path / "routines").is_dir():
         found += [(ROUTINE, p) for p in data_files(path / "routines")]
+    if kind == TECHNIQUE:
+        found += [(LANGUAGE, folder) for folder in language_folders(path)]
     return found
 
 
@@ -104,7 +109,7 @@ def check_paths(
         library = None
     docs = {}
     for kind, path in items:
-        if kind != LAYOUT:
+        if kind not in (LAYOUT, LANGUAGE):
             docs[path] = load_or_note(path, problems)
     for kind, path in items:
         if kind == TECHNIQUE and docs[path] is not None:
@@ -119,10 +124,15 @@ def check_paths(
             parse_setting(doc, problems)
         elif kind == LAYOUT:
             problems += check_layout_folder(path, library)
+        elif kind == LANGUAGE:
+            from dataclasses import replace
+
+            base = library or load_library([])
+            load_language(replace(base, languages={}), path, problems)
         elif kind == BATCH and check_batch is not None:
             problems += check_batch(path, library_roots)
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError(list(dict.fromkeys(problems)))  # a library's and a path's, once
     return len(items)
 
 
