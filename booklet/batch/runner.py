@@ -292,9 +292,10 @@ def _check_unique(r: Reader, variants: list[Variant]) -> None:
 # --- turning options into requests ---------------------------------------------------------
 
 
-def make_request(variant: Variant, library, resolved: bool = False) -> tuple[str, Any, Any]:
-    """(kind, plan, request) for one variant, through the same request builders as the command
-    line; a bad option is reported at its line in the batch file."""
+def make_request(variant: Variant, library, resolved: bool = False) -> tuple[str, Any, Any, Any]:
+    """(kind, plan, request, library in the variant's language) for one variant, through the
+    same request builders as the command line; a bad option is reported at its line in the
+    batch file."""
     from booklet.products.requests import (
         BOOK_OPTIONS,
         CARD_OPTIONS,

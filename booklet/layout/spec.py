@@ -390,7 +390,10 @@ def environment(layout: Layout) -> SnippetSandbox:
 
         from booklet.layout.sandbox import snippet_environment
 
-        filters = {"minutes": pass_context(minutes_filter), "say": pass_context(say_filter)}
+        filters: dict[str, Any] = {
+            "minutes": pass_context(minutes_filter),
+            "say": pass_context(say_filter),
+        }
         env = _ENV_CACHE[layout.folders] = snippet_environment(layout.folders, filters)
     return env
 

@@ -408,7 +408,8 @@ class TextBlock(Piece):
             if self.complex or any(is_script_face(r[1]) for r in line.runs):
                 from booklet.text.shaping import line_ops
 
-                ops += line_ops(line.runs, self.rtl, x + offset, baseline, doc, current)
+                tools = (encode, _fill_operator, unit_width)
+                ops += line_ops(line.runs, self.rtl, x + offset, baseline, doc, current, tools)
                 continue
             ops.append(f"1 0 0 1 {fp_str(x + offset)} {fp_str(baseline)} Tm")
             for run in line.runs:

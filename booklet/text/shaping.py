@@ -139,9 +139,9 @@ def visual_segments(runs: list[tuple[str, str, float, str]], base_rtl: bool) -> 
     segments: list[Segment] = []
     pieces: list[list[int]] = []
     for position in order:
-        run = chars[position][1]
+        owner = chars[position][1]
         level = line_levels[position]
-        if pieces and chars[pieces[-1][-1]][1] == run and line_levels[pieces[-1][-1]] == level:
+        if pieces and chars[pieces[-1][-1]][1] == owner and line_levels[pieces[-1][-1]] == level:
             pieces[-1].append(position)
         else:
             pieces.append([position])
@@ -192,13 +192,14 @@ def line_ops(
     baseline: float,
     doc: Any,
     current: list,
+    text_tools: tuple[Any, Any, Any],
 ) -> list[str]:
     """PDF text operators for one line with right-to-left or shaped text in it: its segments
     left to right, each glyph where HarfBuzz puts it, inside an /ActualText span."""
     from reportlab.lib.rl_accel import escapePDF, fp_str
     from reportlab.pdfbase.pdfmetrics import getFont
 
-    from booklet.text.paragraph import _fill_operator, encode, unit_width
+    encode, _fill_operator, unit_width = text_tools  # booklet.text.paragraph's, passed in
 
     ops: list[str] = []
 
