@@ -67,7 +67,7 @@ def test_untranslated_technique_prints_in_english_with_a_note(run, make_library,
         str(out),
     )
     assert result.exit_code == 0, result.output
-    assert "no es text for technique palm-press" in result.stderr
+    assert "no es text yet for technique palm-press" in result.stderr
     text = extracted(out)
     assert "Palm press" in text and "Rastrillo" in text
 
@@ -173,3 +173,52 @@ def test_batch_variants_choose_their_language(run, tmp_path):
     assert "b.yaml:8: lang: no language 'xx'" in result.output + result.stderr
     assert "columna" in extracted(tmp_path / "out" / "es.pdf")
     assert "coluna" in extracted(tmp_path / "out" / "pt.pdf")
+
+
+def accent_extent(path) -> tuple[int, int]:
+    """Left and right of the accent-blue marks below the title rule (the step's number badge
+    and the gauge's filled boxes), in pixels at 72 dpi."""
+    image = rasterize(path, dpi=72)
+    pixels = image.load()
+    marks: dict[int, list[int]] = {}
+    for y in range(image.height):
+        for x in range(image.width):
+            r, _, b = pixels[x, y]
+            if b > 110 and r < 90 and b - r > 60:
+                marks.setdefault(y, []).append(x)
+    xs = [x for row in marks.values() if len(row) < image.width * 0.5 for x in row]  # no rules
+    assert xs, "no accent marks"
+    return min(xs), max(xs)
+
+
+@pytest.mark.parametrize(("lang", "side"), [("he", "right"), (None, "left")])
+def test_a_right_to_left_language_puts_badges_and_gauges_on_the_right(run, tmp_path, lang, side):
+    out = tmp_path / "card.pdf"
+    args = ["--library", str(SCRIPTS), *(["--lang", lang] if lang else [])]
+    result = run(*args, "card", "-t", "hebrew-stroke", "--layout", "compact", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    width = rasterize(out, dpi=72).width
+    left, right = accent_extent(out)
+    if side == "right":
+        assert left > width * 0.75, (left, right)
+    else:
+        assert right < width * 0.25, (left, right)
+    text = extracted(out)
+    assert ("לחץ עדין" in text) == (lang == "he")  # the gauge's words, from the catalogue
+
+
+def test_a_right_to_left_key_is_drawn_in_its_own_script(run, tmp_path):
+    """The key's Hebrew labels go through the text engine: extractable, and not the Latin
+    face's empty boxes."""
+    out = tmp_path / "card.pdf"
+    result = run("--library", str(SCRIPTS), "--lang", "he", "card", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    from pypdf import PdfReader
+
+    back = PdfReader(out).pages[1]
+    text = re.sub("[\u202a-\u202e\u200e\u200f]", "", back.extract_text())
+    assert "סדר הליטופים" in extracted(out) or "סדר הליטופים" in text
+    fonts = {
+        str(f["/BaseFont"]) for f in back["/Resources"]["/Font"].values() if "/BaseFont" in f
+    }
+    assert any("Hebrew" in f for f in fonts), fonts

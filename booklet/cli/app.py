@@ -147,7 +147,7 @@ class State:
             more = len(translated.in_english) - 4
             shown += f" and {more} more" if more > 0 else ""
             click.echo(
-                f"Note: no {chosen} text for {shown}; printed in English. "
+                f"Note: no {chosen} text yet for {shown}; where used, they print in English. "
                 "`booklet validate` lists every one.",
                 err=True,
             )

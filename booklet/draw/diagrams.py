@@ -24,6 +24,8 @@ from booklet.data import figure as fig
 from booklet.data.language import Words
 from booklet.data.model import Diagram, Point, Stroke
 from booklet.text.fonts import register
+from booklet.text.paragraph import draw_label, label_width, plain_label
+from booklet.text.scripts import first_strong
 
 # Okabe-Ito palette plus quiet neutrals for the figure.
 PALETTE = {
@@ -213,12 +215,19 @@ def paint(canvas, art: DiagramArt, x: float, y: float) -> None:
 
 
 def _draw_text(canvas, s: Shape) -> None:
-    canvas.setFillColor(s.fill)
-    canvas.setFont(s.font, s.size)
     assert s.text is not None  # a text shape carries its text
     tx, ty, text = s.text
+    if not plain_label(text, s.font):  # another script, or right to left: the text engine
+        assert s.fill is not None
+        colour = "#" + s.fill.hexval()[2:]
+        draw_label(canvas, text, s.font, s.size, colour, tx, ty, s.anchor)
+        return
+    canvas.setFillColor(s.fill)
+    canvas.setFont(s.font, s.size)
     if s.anchor == "middle":
         canvas.drawCentredString(tx, ty, text)
+    elif s.anchor == "end":
+        canvas.drawRightString(tx, ty, text)
     else:
         canvas.drawString(tx, ty, text)
 
@@ -701,8 +710,6 @@ def _legend(
     diagram: Diagram | None, width: float, height: float, ink: Ink, font: str, words: KeyWords
 ) -> list[Shape]:
     """Below the figure: the hatched swatch says 'no pressure'; a caution swatch if zones."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
     out: list[Shape] = []
     items = legend_items(diagram, words)
     fs = legend_font_size(diagram, width, font, words)
@@ -728,7 +735,7 @@ def _legend(
         out.append(
             Shape("text", fill=ink("text"), text=(x, y + fs * 0.15, text), font=font, size=fs)
         )
-        x += stringWidth(text, font, fs) + fs * 1.6
+        x += label_width(text, font, fs) + fs * 1.6
     return out
 
 
@@ -745,9 +752,7 @@ def legend_items(diagram: Diagram | None, words: KeyWords) -> list[tuple[str, st
 
 
 def legend_width(items: list[tuple[str, str]], fs: float, font: str) -> float:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    total = sum(fs * 1.5 + fs * 0.5 + stringWidth(t, font, fs) for _, t in items)
+    total = sum(fs * 1.5 + fs * 0.5 + label_width(t, font, fs) for _, t in items)
     return total + fs * 1.6 * (len(items) - 1)
 
 
@@ -793,6 +798,7 @@ class KeyWords(NamedTuple):
     note: str
     zones: tuple[tuple[str, str], ...] = (("ribs", "ribs"), ("lower-back", "kidneys"))
     legend_caution: str = "{zones}: go gently"
+    rtl: bool = False  # a right-to-left language: each symbol right of its label
 
 
 ENGLISH_KEY = KeyWords(
@@ -817,6 +823,7 @@ def key_words(words: Words) -> KeyWords:
         words.text("key_note"),
         tuple(words.group("zones").items()),
         words.text("legend_caution"),
+        words.rtl,
     )
 
 
@@ -824,12 +831,10 @@ def key_note_lines(
     width: float, size: float, font: str, words: KeyWords = ENGLISH_KEY
 ) -> list[str]:
     """The key's note, broken into lines that fit the width."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
     lines: list[str] = []
     for word in words.note.split():
         trial = f"{lines[-1]} {word}" if lines else word
-        if lines and stringWidth(trial, font, size) <= width:
+        if lines and label_width(trial, font, size) <= width:
             lines[-1] = trial
         else:
             lines.append(word)
@@ -844,9 +849,7 @@ def key_height(width: float, size: float, font: str, words: KeyWords = ENGLISH_K
 
 def key_width(size: float, font: str, words: KeyWords = ENGLISH_KEY) -> float:
     """The narrowest a key can be: one column, its longest label beside its symbol."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    return size * 3.2 + max(stringWidth(label, font, size) for _, label in words.labels)
+    return size * 3.2 + max(label_width(label, font, size) for _, label in words.labels)
 
 
 @lru_cache(maxsize=64)
@@ -855,9 +858,7 @@ def key_grid(
 ) -> tuple[int, tuple[float, ...]]:
     """Rows, and where each column starts: items fill the columns top to bottom, each column
     as wide as its own longest label, and as many columns as fit (a short key on a card)."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    items = [size * 3.2 + stringWidth(label, font, size) for _, label in words.labels]
+    items = [size * 3.2 + label_width(label, font, size) for _, label in words.labels]
     for columns in range(4, 0, -1):
         rows = -(-len(items) // columns)
         widths = [max(items[c * rows : (c + 1) * rows], default=0.0) for c in range(columns)]
@@ -886,9 +887,15 @@ def key_art(
     lw = max(0.6, size * 0.12)
     sym = size * 2.4  # room for a symbol
     shapes: list[Shape] = []
+    # Right to left, the columns run from the right and each symbol hugs its column's right
+    # edge; the symbols themselves are not mirrored (a circle's arrow says which way).
+    own = {"order": size * 1.24, "circle": size * 1.45, "knead": size * 1.6}
     for index, (kind, label) in enumerate(words.labels):
         col, row = divmod(index, rows)
         x = starts[col]
+        right = width - starts[col]
+        if words.rtl:
+            x = right - own.get(kind, sym)
         y = height - size * KEY_ROW * (row + 1)  # the row's baseline
         mid = y + size * 0.35
         colour = ink("stroke")
@@ -942,21 +949,29 @@ def key_art(
                 )
             )
             shapes += _stipple(box, size * 0.45, size * 0.07, ink("caution_edge"))
+        label_x = right - sym - size * 0.6 if words.rtl else x + sym + size * 0.6
         shapes.append(
             Shape(
                 "text",
                 fill=ink("text"),
-                text=(x + sym + size * 0.6, y, label),
+                text=(label_x, y, label),
                 font=fonts.regular,
                 size=size,
+                anchor="end" if words.rtl else "start",
             )
         )
     notes = key_note_lines(width, size, fonts.regular, words)
     for number, line in enumerate(notes):
         baseline = size * 0.3 + (len(notes) - 1 - number) * size * 1.25
+        rtl = first_strong(line) == "rtl"  # a right-to-left note sits at the right
         shapes.append(
             Shape(
-                "text", fill=ink("text"), text=(0.0, baseline, line), font=fonts.regular, size=size
+                "text",
+                fill=ink("text"),
+                text=(width if rtl else 0.0, baseline, line),
+                font=fonts.regular,
+                size=size,
+                anchor="end" if rtl else "start",
             )
         )
     return DiagramArt(width, height, tuple(shapes))

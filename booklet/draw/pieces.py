@@ -26,7 +26,7 @@ from booklet.draw.diagrams import (
     paint,
 )
 from booklet.text.fonts import FontFamily
-from booklet.text.paragraph import TextBlock, TextStyle, colour_of, unit_width
+from booklet.text.paragraph import Span, TextBlock, TextStyle, colour_of
 from booklet.text.pieces import Piece, Placeable, Stack
 
 __all__ = ["Stack", "Styles", "Gauge", "StepRow", "WarningBox", "DiagramGrid"]
@@ -42,6 +42,7 @@ class Styles(NamedTuple):
     colours: dict[str, str]
     title_scale: float
     display: str = ""  # the face for titles (a booklet's display face); bold text when empty
+    rtl: bool = False  # a right-to-left language: badges, gauges and symbols on the right
 
     def _kind(self, kind: str) -> tuple[float, bool, str]:
         size, bold, colour = self.size, False, self.colours["text"]
@@ -99,12 +100,15 @@ class Styles(NamedTuple):
 class Gauge(Piece):
     """Five boxes filled up to the pressure level, then the word: readable without colour."""
 
-    def __init__(self, rank: int, label: Placeable, size: float, colour: str, edge: str) -> None:
+    def __init__(
+        self, rank: int, label: Placeable, size: float, colour: str, edge: str, rtl: bool = False
+    ) -> None:
         self.rank = rank
         self.label = label
         self.size = size
         self.colour = colour
         self.edge = edge
+        self.rtl = rtl  # boxes at the right, filling leftwards, the word to their left
 
     @property
     def boxes_width(self) -> float:
@@ -125,8 +129,10 @@ class Gauge(Piece):
         for i in range(5):
             filled = i < self.rank
             c.setFillColor(colour_of(self.colour if filled else WHITE))
-            c.rect(i * step, y, box, box, stroke=1, fill=1)
-        self.label.drawOn(c, self.boxes_width, self.height - self.label.height)
+            x = self.width - box - i * step if self.rtl else i * step
+            c.rect(x, y, box, box, stroke=1, fill=1)
+        label_x = self.width - self.boxes_width - self.label.width if self.rtl else self.boxes_width
+        self.label.drawOn(c, label_x, self.height - self.label.height)
 
 
 def spine_swatch(canv: Any, x: float, y: float, w: float, h: float) -> None:
@@ -158,6 +164,8 @@ class StepRow(Piece):
         self.step = step
         self.name = name
         self.minutes = minutes
+        self.minutes_block = TextBlock((Span(minutes, bold=True),), styles.text())
+        self._natural: float | None = None
         self.gauge = gauge
         self.body = body
         self.spine = spine
@@ -169,6 +177,7 @@ class StepRow(Piece):
         indent = s * 2.0
         inner = avail_width - indent
         minutes_w = self._minutes_width() + s * 0.6
+        self.minutes_block.wrap(self._minutes_width() + 0.01, avail_height)
         parts: list[tuple[Placeable, float, float]] = []
         _, h = self.name.wrap(inner - minutes_w, avail_height)
         y = h
@@ -187,32 +196,42 @@ class StepRow(Piece):
         return self.width, self.height
 
     def _minutes_width(self) -> float:
-        return unit_width(self.minutes, self.styles.fonts.bold) * self.styles.size
+        """The minutes' natural width, measured the way they are set (any script's face)."""
+        if self._natural is None:
+            self.minutes_block.wrap(1e6, 1e6)
+            self._natural = max((line.width for line in self.minutes_block.lines), default=0.0)
+        return self._natural
 
     def draw(self) -> None:
+        """Badge at the start of the reading direction, minutes at its end: mirrored right to
+        left, so a reader of Hebrew or Arabic meets the number first."""
         c = self.canv
         s = self.styles.size
         colours = self.styles.colours
+        rtl = self.styles.rtl
         top = self.height
         # number badge
         r = s * 0.8
+        badge_x = self.width - r if rtl else r
         c.setFillColor(colour_of(colours["accent"]))
-        c.circle(r, top - r * 1.05, r, stroke=0, fill=1)
+        c.circle(badge_x, top - r * 1.05, r, stroke=0, fill=1)
         c.setFillColor(colour_of(WHITE))
         c.setFont(self.styles.fonts.bold, s)  # body size: large print stays large
-        c.drawCentredString(r, top - r * 1.05 - s * 0.35, str(self.step.number))
-        # minutes, right-aligned on the name's first line
-        c.setFillColor(colour_of(colours["text"]))
-        c.setFont(self.styles.fonts.bold, s)
-        first_line = self.name.style.leading
-        c.drawRightString(
-            self.width, top - first_line + (first_line - s) / 2 + s * 0.1, self.minutes
-        )
+        c.drawCentredString(badge_x, top - r * 1.05 - s * 0.35, str(self.step.number))
         for item, x, bottom in self.parts:
-            item.drawOn(c, x, top - bottom)
+            at = self.width - x - item.width if rtl else x
+            item.drawOn(c, at, top - bottom)
             if item is self.spine:
                 h = s * 0.85
-                spine_swatch(c, x - s * 1.7, top - bottom + item.height - h - s * 0.2, s * 1.3, h)
+                swatch_x = at + item.width + s * 0.4 if rtl else x - s * 1.7
+                swatch_y = top - bottom + item.height - h - s * 0.2
+                spine_swatch(c, swatch_x, swatch_y, s * 1.3, h)
+            if item is self.name:  # then its minutes, at the line's far end: read after it
+                minutes = self.minutes_block
+                first_line = self.name.style.leading
+                minutes_top = top - (first_line - minutes.style.leading) / 2
+                minutes_x = 0.0 if rtl else self.width - minutes.width
+                minutes.drawOn(c, minutes_x, minutes_top - minutes.height)
 
 
 class WarningBox(Piece):
@@ -246,10 +265,13 @@ class WarningBox(Piece):
         c.setStrokeColor(colour_of(colours["warning"]))
         c.setLineWidth(line)
         c.roundRect(line / 2, line / 2, self.width - line, self.height - line, s * 0.4, 1, 1)
+        rtl = self.styles.rtl
         if self.icon:  # the spine's symbol at its own size, at the top beside the first line
             tall = min(self.height - 2 * pad, s * 2.4)
-            spine_swatch(c, pad, self.height - pad - tall, self.icon_w - pad, tall)
-        self.body.drawOn(c, pad + self.icon_w, self.height - pad - self.body.height)
+            icon_x = self.width - self.icon_w if rtl else pad
+            spine_swatch(c, icon_x, self.height - pad - tall, self.icon_w - pad, tall)
+        body_x = pad if rtl else pad + self.icon_w
+        self.body.drawOn(c, body_x, self.height - pad - self.body.height)
 
 
 class GridPlan(NamedTuple):
@@ -380,6 +402,8 @@ class DiagramGrid(Piece):
             in_row = cols if in_cells else min(cols, n - r * cols)
             row_w = in_row * col_w + (in_row - 1) * gap
             x = (self.width - row_w) / 2 + col * (col_w + gap)
+            if self.styles.rtl:  # right to left, the first diagram is at the right
+                x = self.width - x - col_w
             art = diagram_art(
                 tech.diagram, w, False, self.legend, self.font, self.styles.size, True, self.key
             )
@@ -392,7 +416,8 @@ class DiagramGrid(Piece):
             x = first * (col_w + gap)
             art = key_art(round(self.width - x, 2), size, self.font, False, self.key or ENGLISH_KEY)
             row_h = picture + caps[-1] + gap * 0.4
-            paint(self.canv, art, x, tops[-1] - (row_h + art.height) / 2)
+            at = 0.0 if self.styles.rtl else x
+            paint(self.canv, art, at, tops[-1] - (row_h + art.height) / 2)
         elif self.plan.key_at == "below":
             words = self.key or ENGLISH_KEY
             paint(self.canv, key_art(round(self.width, 2), size, self.font, False, words), 0.0, 0.0)

@@ -455,6 +455,7 @@ class BookBuilder:
             self.layout.colours,
             self.layout.title_scale,
             self.display,
+            library.words.rtl,
         )
         self.words = library.words
         self.key_words = key_words(self.words)
@@ -732,7 +733,14 @@ class BookBuilder:
         return body_sizes(self.layout.body_size, self.layout.min_body_size)
 
     def _styles(self, size: float) -> Styles:
-        return Styles(size, self.fonts, self.layout.colours, self.layout.title_scale, self.display)
+        return Styles(
+            size,
+            self.fonts,
+            self.layout.colours,
+            self.layout.title_scale,
+            self.display,
+            self.words.rtl,
+        )
 
     def _fit_page(self, key: str, build) -> list[Flowable]:
         """The section at the largest body size that keeps it on one page; else it flows on."""
@@ -957,6 +965,7 @@ class BookBuilder:
                         s.size * 1.1,
                         self.layout.colours["accent"],
                         self.layout.colours["text"],
+                        s.rtl,
                     )
                 ),
                 Spacer(1, s.size * 0.6),
@@ -1043,6 +1052,7 @@ class BookBuilder:
             s.size,
             self.layout.colours["accent"],
             self.layout.colours["text"],
+            s.rtl,
         )
         facts = marked_paragraphs(self.lines("facts.j2", tech.id, context), s)
         panel = FactsPanel([PieceFlowable(gauge), *facts], s)

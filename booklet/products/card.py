@@ -187,7 +187,7 @@ def fit_side(
     heights = Heights()
 
     def attempt(size: float) -> Attempt[tuple[list[Piece], float, float]]:
-        styles = Styles(size, fonts, layout.colours, layout.title_scale)
+        styles = Styles(size, fonts, layout.colours, layout.title_scale, rtl=words.rtl)
         items = build_blocks(blocks, layout, styles, texts, plan, setting, fonts)
         used = measure(items, width, height, styles.gap, heights)
         return Attempt((items, used, styles.gap), used <= height + 0.01)
@@ -406,6 +406,7 @@ def _steps(block, layout, styles, texts, plan, setting, fonts) -> list[Piece]:
                 styles.size,
                 layout.colours["accent"],
                 layout.colours["text"],
+                styles.rtl,
             )
         spine = None
         if step.technique.avoids_spine:

@@ -21,6 +21,7 @@ from typing import NamedTuple
 from booklet.base.internals import canvas_document, subset_state
 from booklet.text.fonts import (
     FontFamily,
+    charmap,
     describe_chars,
     face,
     font_label,
@@ -465,3 +466,39 @@ def _fill_operator(hex_colour: str) -> str:
 
     c = colour_of(hex_colour)
     return f"{fp_str(c.red, c.green, c.blue)} rg"
+
+
+# --- one-line labels (diagrams, keys) ----------------------------------------------------------
+
+
+def plain_label(text: str, font: str) -> bool:
+    """Whether the face alone draws the label left to right: then it is a plain string."""
+    return not has_rtl(text) and charmap(font).issuperset(text)
+
+
+@lru_cache(maxsize=1024)
+def _label_block(text: str, font: str, size: float, colour: str) -> TextBlock:
+    block = TextBlock((Span(text),), TextStyle(FontFamily(font, font, font, font), size, colour))
+    block.wrap(1e6, 1e6)
+    block.width = max((line.width for line in block.lines), default=0.0)  # its natural width
+    return block
+
+
+def label_width(text: str, font: str, size: float) -> float:
+    """A one-line label's width as it prints: in fallback faces for letters its face lacks,
+    shaped, so a key or legend in Hebrew or Hindi is measured as it is drawn."""
+    if plain_label(text, font):
+        return unit_width(text, font) * size
+    return float(_label_block(text, font, size, "#000000").width)
+
+
+def draw_label(
+    canvas, text: str, font: str, size: float, colour: str, x: float, y: float, anchor: str
+) -> None:
+    """A label that needs the text engine (another script, right to left), its baseline at y;
+    `anchor` is start, middle or end of the label at x."""
+    block = _label_block(text, font, size, colour)
+    width = block.width
+    left = {"middle": x - width / 2, "end": x - width}.get(anchor, x)
+    first = block.lines[0].size if block.lines else size
+    block.drawOn(canvas, left, y - block.height + first)
