@@ -324,8 +324,9 @@ def test_accented_text_works_and_missing_glyph_is_an_error(run, make_library, tm
     assert result.exit_code == 2
     assert result.stderr == (
         "Error: lib/techniques/neck.yaml: name: '按' (U+6309), '摩' (U+6469) cannot be printed "
-        "with the font 'Booklet Text'. Replace the character, or use a layout with a wider font "
-        "(font: dejavu).\n"
+        "with the font 'Booklet Text'. Chinese, Japanese and Korean need a font that has them: "
+        "put a TrueType file such as NotoSansSC-Regular.ttf in your layout's folder and name it "
+        "in layout.yaml (font: NotoSansSC-Regular.ttf).\n"
     )
     assert not (tmp_path / "n.pdf").exists()
     # Latin with its extensions, Greek and Cyrillic: the cards' face covers them

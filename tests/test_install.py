@@ -28,6 +28,7 @@ def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):
     assert "booklet/text/typefaces/LICENSE-Source-Sans-3.txt" in names
     assert "booklet/text/typefaces/LICENSE-Bitstream-Vera.txt" in names
     assert "booklet/cli/starter_files/technique.yaml" in names
+    assert "booklet/cli/starter_files/es/technique.yaml" in names
     assert "booklet/builtin/examples/batch.yaml" in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))

@@ -218,7 +218,87 @@ def test_a_right_to_left_key_is_drawn_in_its_own_script(run, tmp_path):
     back = PdfReader(out).pages[1]
     text = re.sub("[\u202a-\u202e\u200e\u200f]", "", back.extract_text())
     assert "סדר הליטופים" in extracted(out) or "סדר הליטופים" in text
-    fonts = {
-        str(f["/BaseFont"]) for f in back["/Resources"]["/Font"].values() if "/BaseFont" in f
-    }
+    fonts = {str(f["/BaseFont"]) for f in back["/Resources"]["/Font"].values() if "/BaseFont" in f}
     assert any("Hebrew" in f for f in fonts), fonts
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "subtitle"),
+    [
+        ("es", "Mi rutina", "solo para ti"),
+        ("fr", "Ma séance", "rien que pour vous"),
+        ("de", "Mein Ablauf", "nur für Sie"),
+        ("pt", "Minha rotina", "só para você"),
+    ],
+)
+def test_init_writes_the_starter_library_in_the_language(run, tmp_path, lang, title, subtitle):
+    result = run("init", "lib", "--lang", lang)
+    assert result.exit_code == 0, result.output
+    assert f"--lang {lang} card my-routine" in result.output
+    technique = (tmp_path / "lib" / "techniques" / "shoulder-glide.yaml").read_text("utf-8")
+    assert f"lang: {lang}" in technique
+    assert run("validate", "lib").exit_code == 0
+    out = tmp_path / "c.pdf"
+    made = run("--library", "lib", "--lang", lang, "card", "my-routine", "--layout", "my-card",
+               "-o", str(out))  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert "shoulder-glide" not in made.stderr  # written in the language: nothing left over
+    text = extracted(out)
+    assert title in text and subtitle in text
+    assert "minutes," not in text or lang == "fr"
+
+
+def test_init_refuses_a_language_it_has_no_starter_files_in(run, tmp_path):
+    result = run("init", "lib", "--lang", "he")
+    assert result.exit_code == 2
+    assert "lang: the starter files are not written in 'he'" in result.stderr
+    assert not (tmp_path / "lib").exists()
+
+
+CJK = FIXTURES / "cjk"
+
+
+@pytest.mark.parametrize(("product", "layout"), [("card", "cjk-card"), ("book", "cjk-book")])
+def test_a_layout_font_file_prints_chinese(run, tmp_path, product, layout):
+    """No CJK face ships; a layout names a TrueType file in its folder (font: FILE) and the
+    text prints in it, with Latin from Booklet Text: no empty boxes anywhere."""
+    out = tmp_path / f"{product}.pdf"
+    args = ("--library", str(CJK), product, "-t", "chinese-stroke", "--layout", layout)
+    result = run(*args, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = extracted(out)
+    for words in ("扇形推法", "双手从下背部向上滑到肩膀", "Never press on the spine"):
+        assert words in text, words
+    from pypdf import PdfReader
+
+    fonts = {
+        str(f.get_object()["/BaseFont"]).split("+")[-1]
+        for page in PdfReader(out).pages
+        for f in page["/Resources"]["/Font"].values()
+    }
+    assert "DroidSansFallback" in fonts, fonts
+
+
+def test_a_layout_font_file_must_be_a_font_inside_its_folder(run, tmp_path):
+    layout = tmp_path / "lib" / "layouts" / "mine"
+    layout.mkdir(parents=True)
+    (tmp_path / "outside.ttf").write_bytes(b"not a font")
+    (layout / "broken.ttf").write_bytes(b"not a font at all")
+    (layout / "link.ttf").symlink_to(layout / "broken.ttf")  # even a link within the folder
+    (layout / "away.ttf").symlink_to(tmp_path / "outside.ttf")
+    cases = {
+        "../../../outside.ttf": "is outside the layout's folder",
+        "away.ttf": "is outside the layout's folder",
+        "link.ttf": "is not a regular file",
+        "missing.ttf": "is not a regular file",
+    }
+    for value, message in cases.items():
+        (layout / "layout.yaml").write_text(f"extends: bedside\nfont: {value}\n", "utf-8")
+        result = run("--library", "lib", "card", "--layout", "mine", "-o", "c.pdf")
+        assert result.exit_code == 2, value
+        assert f"layout.yaml:2: font: '{value}' {message}" in result.stderr, result.stderr
+    (layout / "layout.yaml").write_text("extends: bedside\nfont: broken.ttf\n", "utf-8")
+    result = run("--library", "lib", "card", "--layout", "mine", "-o", "c.pdf")
+    assert result.exit_code == 2
+    assert "broken.ttf: font: ReportLab cannot use this font" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "c.pdf").exists()

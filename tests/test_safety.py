@@ -74,7 +74,7 @@ def test_the_booklet_covers_what_an_amateur_needs(run, tmp_path):
 
 def test_no_built_in_text_sends_hands_along_or_across_the_spine():
     files = [*REPO.glob("techniques/**/*.yaml"), *REPO.glob("layouts/**/*.j2")]
-    files += list((REPO / "booklet" / "cli" / "starter_files").iterdir())
+    files += [p for p in (REPO / "booklet" / "cli" / "starter_files").rglob("*") if p.is_file()]
     assert len(files) > 10
     for path in files:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

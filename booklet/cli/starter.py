@@ -14,8 +14,34 @@ EXAMPLE_ROUTINE = "my-routine"
 EXAMPLE_LAYOUT = "my-card"
 
 
-def _text(file: str, **values: str) -> str:
-    return Template((STARTER / file).read_text(encoding="utf-8")).substitute(values)
+# The example's names in each language the starter files are written in.
+EXAMPLE_NAMES = {
+    "de": ("Schulterstreichen", "Mein Ablauf"),
+    "en": ("Shoulder glide", "My routine"),
+    "es": ("Deslizamiento sobre los hombros", "Mi rutina"),
+    "fr": ("Glissé des épaules", "Ma séance"),
+    "pt": ("Deslizamento nos ombros", "Minha rotina"),
+}
+STARTER_LANGUAGES = tuple(sorted(EXAMPLE_NAMES))
+
+
+def starter_language(lang: str | None) -> str:
+    """The language to write starter files in; a clear error for one they are not in."""
+    chosen = lang or "en"
+    if chosen not in EXAMPLE_NAMES:
+        raise BookletError(
+            f"the starter files are not written in '{chosen}'. Choose one of "
+            f"{', '.join(STARTER_LANGUAGES)}, or start in English and add a language folder "
+            "(see the README's Languages section).",
+            field="lang",
+        )
+    return chosen
+
+
+def _text(file: str, lang: str = "en", **values: str) -> str:
+    folder = STARTER if lang == "en" else STARTER / lang
+    text = (folder / file).read_text(encoding="utf-8")
+    return Template(text).substitute(values, lang=lang)
 
 
 def _title(ident: str) -> str:
@@ -35,30 +61,35 @@ def _write_new(files: dict[Path, str]) -> list[Path]:
     return list(files)
 
 
-def init_library(root: Path) -> list[Path]:
+def init_library(root: Path, lang: str | None = None) -> list[Path]:
+    """A starting library written in `lang`: its technique and routine say so (`lang:`), so
+    cards in that language print them as they are."""
+    lang = starter_language(lang)
     if root.exists() and not root.is_dir():
         raise BookletError("is a file, not a folder. Choose a new folder name.", file=root)
+    technique, routine = EXAMPLE_NAMES[lang]
     files = {
         root / "techniques" / f"{EXAMPLE_TECHNIQUE}.yaml": _text(
-            "technique.yaml", id=EXAMPLE_TECHNIQUE, name="Neck glide"
+            "technique.yaml", lang, id=EXAMPLE_TECHNIQUE, name=technique
         ),
         root / "techniques" / "routines" / f"{EXAMPLE_ROUTINE}.yaml": _text(
-            "routine.yaml", name="My routine", technique=EXAMPLE_TECHNIQUE
+            "routine.yaml", lang, name=routine, technique=EXAMPLE_TECHNIQUE
         ),
-        root / "layouts" / EXAMPLE_LAYOUT / "layout.yaml": _text("layout.yaml"),
-        root / "layouts" / EXAMPLE_LAYOUT / "title.j2": _text("title.j2"),
+        root / "layouts" / EXAMPLE_LAYOUT / "layout.yaml": _text("layout.yaml", lang),
+        root / "layouts" / EXAMPLE_LAYOUT / "title.j2": _text("title.j2", lang),
     }
     return _write_new(files)
 
 
-def new_file(kind: str, ident: str, root: Path) -> Path:
+def new_file(kind: str, ident: str, root: Path, lang: str | None = None) -> Path:
+    lang = starter_language(lang)
     problem = id_problem(ident)
     if problem:
         raise BookletError(problem.replace("Rename the file.", "Choose another id."))
     if kind == "technique":
         path = root / "techniques" / f"{ident}.yaml"
-        text = _text("technique.yaml", id=ident, name=_title(ident))
+        text = _text("technique.yaml", lang, id=ident, name=_title(ident))
     else:
         path = root / "techniques" / "routines" / f"{ident}.yaml"
-        text = _text("routine.yaml", name=_title(ident), technique="fan-stroke")
+        text = _text("routine.yaml", lang, name=_title(ident), technique="fan-stroke")
     return _write_new({path: text})[0]

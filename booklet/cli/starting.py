@@ -14,23 +14,30 @@ from booklet.cli.app import State, cli, pass_state
 
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def init(folder: Path) -> None:
+@pass_state
+def init(state: State, folder: Path) -> None:
     """Start your own library: an example technique, routine and layout, all commented.
 
-    Nothing is overwritten: if any file already exists, nothing is written.
+    With --lang (de, es, fr or pt) the examples and their comments are in that language, and
+    the technique and routine say so (`lang:`). Nothing is overwritten: if any file already
+    exists, nothing is written.
 
     \b
-    Example:
+    Examples:
       booklet init mylib
+      booklet init mylib --lang es
     """
     from booklet.cli.starter import EXAMPLE_LAYOUT, EXAMPLE_TECHNIQUE, init_library
 
-    for path in init_library(folder):
+    for path in init_library(folder, state.lang):
         click.echo(f"created {path}")
+    lang = f" --lang {state.lang}" if state.lang and state.lang != "en" else ""
     click.echo("\nNext:")
     click.echo(f"  booklet validate {folder}")
-    click.echo(f"  booklet --library {folder} card -t {EXAMPLE_TECHNIQUE} -o my-card.pdf --png")
-    click.echo(f"  booklet --library {folder} card my-routine --layout {EXAMPLE_LAYOUT}")
+    click.echo(
+        f"  booklet --library {folder}{lang} card -t {EXAMPLE_TECHNIQUE} -o my-card.pdf --png"
+    )
+    click.echo(f"  booklet --library {folder}{lang} card my-routine --layout {EXAMPLE_LAYOUT}")
 
 
 @cli.command()
@@ -52,7 +59,8 @@ def init(folder: Path) -> None:
 )
 @pass_state
 def new(state: State, kind: str, ident: str, root: Path, override: bool) -> None:
-    """Add a commented technique or routine file to a library, ready to edit.
+    """Add a commented technique or routine file to a library, ready to edit (in the
+    language --lang names, when the starter files are written in it).
 
     \b
     Examples:
@@ -70,6 +78,6 @@ def new(state: State, kind: str, ident: str, root: Path, override: bool) -> None
             f"card made with this library. Choose another id, or add --override to replace it "
             "on purpose."
         )
-    path = new_file(kind, ident, root)
+    path = new_file(kind, ident, root, state.lang)
     click.echo(f"created {path}")
     click.echo(f"Edit it, then check it with: booklet validate {root}")

@@ -30,17 +30,12 @@ from booklet.data.yamlfile import Document, join
 
 ENGLISH = "en"
 WORDS_FILE = "_words.yaml"
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-(?:[A-Z]{2}|[0-9]{3}|[A-Z][a-z]{3}))?$")
 PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
 TECHNIQUE_TEXT = ("name", "summary", "pressure_note", "position", "steps", "cautions", "muscles")
 TECHNIQUE_LISTS = ("steps", "cautions", "muscles")
 ROUTINE_TEXT = ("title", "description", "notes")
 MAX_WORD = 400
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-
-
-def is_language_code(name: str) -> bool:
-    return bool(LANGUAGE_CODE.match(name))
 
 
 def placeholders(text: str) -> set[str]:

@@ -25,7 +25,6 @@ from booklet.data.language import (
     WORDS_FILE,
     LanguagePack,
     Words,
-    is_language_code,
     parse_routine_text,
     parse_setting_text,
     parse_technique_text,
@@ -33,7 +32,15 @@ from booklet.data.language import (
     translate_routine,
     translate_technique,
 )
-from booklet.data.model import Plan, Routine, Setting, Technique, plan_routine, plan_techniques
+from booklet.data.model import (
+    Plan,
+    Routine,
+    Setting,
+    Technique,
+    is_language_code,
+    plan_routine,
+    plan_techniques,
+)
 from booklet.data.schema import (
     MAX_ROUTINE_STEPS,
     did_you_mean,
@@ -124,10 +131,16 @@ class Library:
         lost: list[str] = []
         techniques = {}
         for ident, tech in self.techniques.items():
+            if tech.lang == code and ident not in pack.techniques:  # written in it already
+                techniques[ident] = tech
+                continue
             techniques[ident], missing = translate_technique(tech, pack.techniques.get(ident))
             lost += [f"technique {ident}" + ("" if m == "all" else f" ({m})") for m in missing]
         routines = {}
         for ident, routine in self.routines.items():
+            if routine.lang == code and ident not in pack.routines:
+                routines[ident] = routine
+                continue
             routines[ident], missing = translate_routine(routine, pack.routines.get(ident))
             lost += [f"routine {ident}" + ("" if m == "all" else f" ({m})") for m in missing]
         if pack.setting is None:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
+
+# A BCP 47 language tag as a library names its folders: es, pt-BR, sr-Latn, es-419.
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-(?:[A-Z]{2}|[0-9]{3}|[A-Z][a-z]{3}))?$")
+
+
+def is_language_code(name: str) -> bool:
+    return bool(LANGUAGE_CODE.match(name))
+
 
 PRESSURE_LEVELS: tuple[str, ...] = ("light", "gentle", "moderate", "firm", "deep")
 TECHNIQUE_KINDS: tuple[str, ...] = ("glide", "circle", "knead", "rake", "press", "stretch", "other")
@@ -68,6 +77,7 @@ class Technique(NamedTuple):
     video: str = ""  # a web page showing the stroke, printed as a QR code
     origin: str = "built-in"
     path: Path | None = None
+    lang: str = "en"  # the language the file is written in: no note that it is "in English"
 
     @property
     def avoids_spine(self) -> bool:
@@ -91,6 +101,7 @@ class Routine(NamedTuple):
     steps: tuple[RoutineStep, ...]
     origin: str = "built-in"
     path: Path | None = None
+    lang: str = "en"
 
 
 class PlannedStep(NamedTuple):

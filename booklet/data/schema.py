@@ -30,6 +30,7 @@ from booklet.data.model import (
     Setting,
     Stroke,
     Technique,
+    is_language_code,
 )
 from booklet.data.yamlfile import Document, join
 
@@ -280,6 +281,7 @@ TECHNIQUE_OPTIONAL = (
     "muscles",
     "video",
     "diagram",
+    "lang",
 )
 
 
@@ -309,6 +311,7 @@ def parse_technique(doc: Document, problems: list[Problem], origin: str) -> Tech
     if video and (problem := link_problem(video)):
         r.problem("video", f"'{shown(video)}' {problem}")
     diagram = parse_diagram(r, data["diagram"], "diagram") if "diagram" in data else None
+    lang = file_language(r, data)
     if not r.ok or name is None or summary is None or kind is None or pressure is None:
         return None
     return Technique(
@@ -330,7 +333,20 @@ def parse_technique(doc: Document, problems: list[Problem], origin: str) -> Tech
         path=doc.path,
         muscles=muscles,
         video=video,
+        lang=lang,
     )
+
+
+def file_language(r: Reader, data: dict) -> str:
+    """A file's `lang:`, the language its text is written in (English when left out)."""
+    lang = r.text(data, "lang", "", default="en", limit=20) or "en"
+    if not is_language_code(lang):
+        r.problem(
+            "lang",
+            f"'{shown(lang)}' is not a language code; write one such as en, es, fr, de, pt or "
+            "pt-BR.",
+        )
+    return lang
 
 
 def zone_list(r: Reader, data: dict, key: str, path: str, zones: Sequence[str]) -> tuple[str, ...]:
@@ -479,7 +495,7 @@ def parse_routine(
     msg = id_problem(ident)
     if msg:
         r.problem("", msg)
-    data = r.fields(doc.data, "", ("title", "steps"), ("description",), "a routine")
+    data = r.fields(doc.data, "", ("title", "steps"), ("description", "lang"), "a routine")
     if data is None:
         return None
     title = r.text(data, "title", "", limit=MAX_TITLE)
@@ -496,9 +512,10 @@ def parse_routine(
             step = parse_routine_step(r, item, join("steps", i), known)
             if step:
                 steps.append(step)
+    lang = file_language(r, data)
     if not r.ok or title is None:
         return None
-    return Routine(ident, title, description or "", tuple(steps), origin, doc.path)
+    return Routine(ident, title, description or "", tuple(steps), origin, doc.path, lang)
 
 
 def parse_routine_step(r: Reader, item: Any, path: str, known: list[str]) -> RoutineStep | None:

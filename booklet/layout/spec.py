@@ -16,9 +16,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from booklet.base.errors import BookletError, Problem, ValidationError, display_path
+from booklet.base.errors import shown as quoted
 from booklet.data.schema import Reader, did_you_mean, type_name
 from booklet.data.yamlfile import Document, join, load_yaml
-from booklet.text.fonts import FAMILY_NAMES
+from booklet.text.fonts import FAMILY_NAMES, FILE_FONT, font_file_problem
 
 if TYPE_CHECKING:
     from booklet.data.library import Library
@@ -274,8 +275,7 @@ def parse_layout(doc: Document, name: str, folder: Path, parent: Layout | None) 
         landscape=r.boolean(data, "landscape", "", default=p.landscape if p else False),
         sides=sides or 1,
         margin=margin,
-        font=r.choice(data, "font", "", FAMILY_NAMES, "font", default=p.font if p else "sans")
-        or "sans",
+        font=layout_font(r, data, "font", folder, p.font if p else "sans") or "sans",
         body_size=body or 9.0,
         min_body_size=minimum or 7.0,
         title_scale=r.number(
@@ -287,9 +287,7 @@ def parse_layout(doc: Document, name: str, folder: Path, parent: Layout | None) 
         back=back,
         folders=(folder, *(p.folders if p else ())),
         path=doc.path,
-        display_font=r.choice(
-            data, "display_font", "", FAMILY_NAMES, "font", default=p.display_font if p else ""
-        )
+        display_font=layout_font(r, data, "display_font", folder, p.display_font if p else "")
         or "",
     )
     # Every snippet named must exist and compile; report all problems together.
@@ -384,7 +382,8 @@ _ENV_CACHE: dict[tuple[Path, ...], Any] = {}
 def environment(layout: Layout) -> SnippetSandbox:
     """The sandbox for a layout's folders, made once per process: compiling is the costly part
     and compiled snippets are never written to disk (nothing read back may run)."""
-    env = _ENV_CACHE.get(layout.folders)
+    key = tuple(folder.resolve() for folder in layout.folders)  # not relative to where we are
+    env = _ENV_CACHE.get(key)
     if env is None:
         from jinja2 import pass_context
 
@@ -394,7 +393,7 @@ def environment(layout: Layout) -> SnippetSandbox:
             "minutes": pass_context(minutes_filter),
             "say": pass_context(say_filter),
         }
-        env = _ENV_CACHE[layout.folders] = snippet_environment(layout.folders, filters)
+        env = _ENV_CACHE[key] = snippet_environment(key, filters)
     return env
 
 
@@ -534,6 +533,26 @@ def snippet_path(layout: Layout, name: str) -> Path:
         if (folder / name).is_file():
             return folder / name
     return layout.folders[0] / name
+
+
+def layout_font(r: Reader, data: dict[str, Any], key: str, folder: Path, default: str) -> str:
+    """A built-in family, or a TrueType file in the layout's own folder (CJK, or a house
+    face): never a path outside it, never through a link, never a file too large to read."""
+    value = data.get(key)
+    if not isinstance(value, str) or not value.lower().endswith((".ttf", ".otf")):
+        return r.choice(data, key, "", FAMILY_NAMES, "font", default=default) or ""
+    inside = folder.resolve()
+    path = (folder / value).resolve()
+    if Path(value).is_absolute() or inside not in path.parents:
+        r.problem(
+            key, f"'{quoted(value)}' is outside the layout's folder. Put the font file in it."
+        )
+        return ""
+    problem = font_file_problem(folder / value)
+    if problem:
+        r.problem(key, f"'{quoted(value)}' {problem}")
+        return ""
+    return FILE_FONT + str(path)
 
 
 def load_layout_folder(folder: Path, library: Library) -> tuple[Layout, Library]:

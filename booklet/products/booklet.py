@@ -448,7 +448,7 @@ class BookBuilder:
             register_all(self.layout.display_font).bold if self.layout.display_font else ""
         )
         if self.display:  # titles and names print in the display face too
-            check_glyphs(plan, self.setting, register_all(self.layout.display_font))
+            check_glyphs(plan, self.setting, register_all(self.layout.display_font), "display_font")
         self.styles = Styles(
             self.layout.body_size,
             self.fonts,

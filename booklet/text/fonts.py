@@ -95,6 +95,79 @@ _FACE_FILES: dict[str, Path] = {}  # every face of every family asked for, by fo
 _REGISTERED: set[str] = set()
 
 
+FILE_FONT = "file:"  # a layout's own TrueType file: "file:" and its absolute path
+MAX_FONT_BYTES = 40 * 1024 * 1024  # a full CJK face is 10-20 MB; read no more than this
+
+
+def font_file_problem(path: Path) -> str:
+    """Why a layout's font file cannot be used, or "": checked before anything reads it."""
+    if path.suffix.lower() not in (".ttf", ".otf"):
+        return "must be a TrueType font file (.ttf)."
+    if path.is_symlink() or not path.is_file():
+        return "is not a regular file in the layout's folder."
+    if path.stat().st_size > MAX_FONT_BYTES:
+        return f"is larger than {MAX_FONT_BYTES // (1024 * 1024)} MB."
+    return ""
+
+
+def _register_file(family: str) -> FontFamily:
+    """A layout's own font file, read bounded and checked by ReportLab's parser. A face that
+    draws plain Latin is the layout's text face (one face for every style: a file has no bold
+    of its own). A face without it, such as a CJK fallback face, joins the fallback chain
+    behind Booklet Text instead: badges, bullets and page numbers never print as boxes."""
+    import hashlib
+    import io
+    import re
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    path = Path(family[len(FILE_FONT) :])
+    problem = font_file_problem(path)
+    if problem:
+        raise BookletError(f"font: {problem}", file=path)
+    with path.open("rb") as stream:
+        data = stream.read(MAX_FONT_BYTES + 1)
+    if len(data) > MAX_FONT_BYTES:
+        raise BookletError("font: the file grew while it was read.", file=path)
+    stem = re.sub(r"[^A-Za-z0-9]", "", path.stem)[:24] or "Font"
+    name = f"{stem}{hashlib.sha256(data).hexdigest()[:8]}"
+    text = register("text")
+    for weight in (name, f"{name}-Bold"):  # the same face; the name keeps the weight's fallback
+        if weight in _REGISTERED:
+            continue
+        try:
+            font = TTFont(weight, io.BytesIO(data), asciiReadable=False, shapable=False)
+        except Exception as exc:  # a stranger's file: any parse failure is a bad input
+            raise BookletError(
+                f"font: ReportLab cannot use this font ({str(exc)[:120]}). Use a TrueType "
+                "font (.ttf with TrueType outlines) whose licence allows embedding.",
+                file=path,
+            ) from None
+        pdfmetrics.registerFont(font)
+        _REGISTERED.add(weight)
+    scripts = tuple(SCRIPT_FACES)
+    if charmap(name).issuperset(PLAIN_LATIN):
+        names = (name, f"{name}-Bold", name, f"{name}-Bold")
+        for weight, suffix in ((name, ""), (f"{name}-Bold", "-Bold")):
+            _CHAINS[weight] = (f"BookletText{suffix}", *(p + suffix for p in scripts))
+    else:  # Booklet Text under a name of this layout's, whose chain ends in the file's face
+        names = (f"Text{name}", f"Text{name}-Bold", f"Text{name}-Italic", f"Text{name}-BoldItalic")
+        for alias, own in zip(names, text, strict=True):
+            _FACE_FILES[alias] = _FACE_FILES[own]
+            suffix = "-Bold" if is_bold(alias) else ""
+            _CHAINS[alias] = (*(p + suffix for p in scripts), f"{name}{suffix}")
+        face(names[0])
+        face(names[1])
+    _map_family(names[0], names)
+    return FontFamily(*names)
+
+
+# Printed straight from a family's face, without the fallback chain: badges, bullets, numbers.
+PLAIN_LATIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .,:;-•")
+_CHAINS: dict[str, tuple[str, ...]] = {}  # a layout file family's faces: their fallbacks
+
+
 @cache
 def register(family: str = "sans") -> FontFamily:
     """Make a family known to ReportLab, once. Regular and bold are registered now; the italic
@@ -104,8 +177,11 @@ def register(family: str = "sans") -> FontFamily:
     streams are written as plain binary, not ASCII85: together a card PDF is a third smaller.
     """
     from reportlab import rl_config
-    from reportlab.lib.fonts import addMapping
 
+    if family.startswith(FILE_FONT):
+        stream_compression(5)
+        rl_config.useA85 = 0
+        return _register_file(family)
     if family not in FAMILY_FILES:
         raise BookletError(f"font '{family}' is not known. Use one of: {', '.join(FAMILY_NAMES)}.")
     rl_config.useA85 = 0
@@ -119,9 +195,16 @@ def register(family: str = "sans") -> FontFamily:
     face(names[1])
     # After registering: ReportLab maps a newly registered font's own name to itself in every
     # style, and the regular face's name is the family's.
-    for (bold, italic), name in zip(((0, 0), (1, 0), (0, 1), (1, 1)), names, strict=True):
-        addMapping(prefix, bold, italic, name)  # so platypus's <b> and <i> find the faces
+    _map_family(prefix, names)
     return FontFamily(*names)
+
+
+def _map_family(prefix: str, names: tuple[str, str, str, str]) -> None:
+    """So platypus's <b> and <i> find the faces."""
+    from reportlab.lib.fonts import addMapping
+
+    for (bold, italic), name in zip(((0, 0), (1, 0), (0, 1), (1, 1)), names, strict=True):
+        addMapping(prefix, bold, italic, name)
 
 
 def face(name: str) -> str:
@@ -169,6 +252,8 @@ def is_bold(font_name: str) -> bool:
 def script_faces(primary: str) -> tuple[str, ...]:
     """The fallback faces for text set in `primary`, in its weight (there are no italics)."""
     suffix = "-Bold" if is_bold(primary) else ""
+    if primary in _CHAINS:  # a family from a layout's own font file
+        return _CHAINS[primary]
     return tuple(f"{prefix}{suffix}" for prefix in SCRIPT_FACES)
 
 
@@ -212,6 +297,24 @@ def missing_chars(text: str, font_name: str) -> list[str]:
 def _missing(text: str, font_name: str) -> tuple[str, ...]:
     """The same strings are checked on every card of a batch: remember the answers."""
     return tuple(sorted(set(text) - coverage(font_name)))
+
+
+def missing_hint(chars: list[str], key: str = "font") -> str:
+    """What to do about characters no face can print: Chinese, Japanese and Korean need a
+    font file of their own (none ships: a CJK face is 10-20 MB); anything else, a wider font."""
+    import unicodedata
+
+    cjk = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC", "FULLWIDTH", "BOPOMOFO")
+    if any(unicodedata.name(c, "").startswith(cjk) for c in chars):
+        return (
+            "Chinese, Japanese and Korean need a font that has them: put a TrueType file such "
+            "as NotoSansSC-Regular.ttf in your layout's folder and name it in layout.yaml "
+            f"({key}: NotoSansSC-Regular.ttf)."
+        )
+    return (
+        f"Replace the character, or use a layout whose font has it ({key}: dejavu, or {key}: "
+        "FILE.ttf naming a TrueType file in the layout's folder)."
+    )
 
 
 def font_label(font_name: str) -> str:

@@ -7,10 +7,17 @@ from pathlib import Path
 
 from booklet.base.errors import BookletError
 from booklet.data.model import Plan, Setting
-from booklet.text.fonts import FontFamily, describe_chars, font_label, missing_chars
+from booklet.text.fonts import (
+    FontFamily,
+    describe_chars,
+    font_label,
+    missing_chars,
+    missing_hint,
+)
 
 
-def check_glyphs(plan: Plan, setting: Setting, fonts: FontFamily) -> None:
+def check_glyphs(plan: Plan, setting: Setting, fonts: FontFamily, key: str = "font") -> None:
+    """`key` is the layout's field that chose the fonts, for the message."""
     for tech in plan.techniques:
         fields = {
             "name": tech.name,
@@ -21,10 +28,10 @@ def check_glyphs(plan: Plan, setting: Setting, fonts: FontFamily) -> None:
         fields |= {f"steps[{i}]": s for i, s in enumerate(tech.steps)}
         fields |= {f"cautions[{i}]": s for i, s in enumerate(tech.cautions)}
         fields |= {f"muscles[{i}]": s for i, s in enumerate(tech.muscles)}
-        check_fields(fields, tech.path or tech.id, fonts)
+        check_fields(fields, tech.path or tech.id, fonts, key)
     routine_fields = {"title": plan.title, "description": plan.description}
     routine_fields |= {f"steps[{s.number - 1}].note": s.note for s in plan.steps}
-    check_fields(routine_fields, f"routine '{plan.id}'", fonts)
+    check_fields(routine_fields, f"routine '{plan.id}'", fonts, key)
     setting_fields = {
         "spine_warning": setting.spine_warning,
         "spine_short": setting.spine_short,
@@ -37,17 +44,18 @@ def check_glyphs(plan: Plan, setting: Setting, fonts: FontFamily) -> None:
     for name in ("preparation", "safety", "do_not_massage", "posture", "finishing"):
         setting_fields |= {f"{name}[{i}]": s for i, s in enumerate(getattr(setting, name))}
     setting_fields |= {f"pressure_scale.{k}": v for k, v in setting.pressure_scale.items()}
-    check_fields(setting_fields, setting.path or "setting", fonts)
+    check_fields(setting_fields, setting.path or "setting", fonts, key)
 
 
-def check_fields(fields: dict[str, str], file: Path | str | None, fonts: FontFamily) -> None:
+def check_fields(
+    fields: dict[str, str], file: Path | str | None, fonts: FontFamily, key: str = "font"
+) -> None:
     for name, text in fields.items():
         missing = missing_chars(text or "", fonts.regular)
         if missing:
             raise BookletError(
                 f"{describe_chars(missing)} cannot be printed with the font "
-                f"'{font_label(fonts.regular)}'. Replace the character, or use a layout with a "
-                "wider font (font: dejavu).",
+                f"'{font_label(fonts.regular)}'. {missing_hint(missing, key)}",
                 file=file,
                 field=name,
             )

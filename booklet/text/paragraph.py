@@ -27,6 +27,7 @@ from booklet.text.fonts import (
     font_label,
     is_script_face,
     missing_chars,
+    missing_hint,
 )
 from booklet.text.pieces import Piece
 from booklet.text.scripts import face_runs, first_strong, has_rtl
@@ -271,7 +272,7 @@ def _check_drawable(text: str, font: str) -> None:
 
         raise BookletError(
             f"{describe_chars(missing)} in '{text[:40]}' cannot be printed with the font "
-            f"'{font_label(font)}'. Replace the character."
+            f"'{font_label(font)}'. {missing_hint(missing)}"
         )
 
 
