@@ -302,3 +302,11 @@ def test_a_layout_font_file_must_be_a_font_inside_its_folder(run, tmp_path):
     assert result.exit_code == 2
     assert "broken.ttf: font: ReportLab cannot use this font" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "c.pdf").exists()
+
+
+def test_a_diagram_file_has_its_legend_in_the_language(run, tmp_path):
+    out = tmp_path / "d.pdf"
+    result = run("--lang", "es", "diagram", "petrissage", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = extracted(out)
+    assert "columna: sin presión" in text and "spine" not in text

@@ -116,14 +116,19 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
 
     if not 36 <= size <= 20 * 72:
         raise BookletError("--size must be between 0.5in and 20in.")
-    technique = state.library().technique(ident)
+    from booklet.draw.diagrams import key_words
+
+    library = state.library()
+    technique = library.technique(ident)
+    words = key_words(library.words)  # the legend in the --lang language
     if output is not None and to_stdout(output):
         from booklet.products.diagram import diagram_bytes
 
         check_output(output)
-        write_outputs(output, diagram_bytes(technique, ".pdf", size, grayscale), png=False)
+        pdf = diagram_bytes(technique, ".pdf", size, grayscale, words)
+        write_outputs(output, pdf, png=False)
         return
-    written = write_diagram(technique, output or Path(f"{ident}.pdf"), size, grayscale)
+    written = write_diagram(technique, output or Path(f"{ident}.pdf"), size, grayscale, words)
     current_state().say(str(written))
 
 

@@ -9,25 +9,39 @@ from pathlib import Path
 from booklet.base.errors import BookletError
 from booklet.base.files import write_atomic
 from booklet.data.model import Technique
-from booklet.draw.diagrams import diagram_art, paint, smallest_legend_width, to_drawing
+from booklet.draw.diagrams import (
+    ENGLISH_KEY,
+    KeyWords,
+    diagram_art,
+    paint,
+    smallest_legend_width,
+    to_drawing,
+)
 from booklet.text.fonts import register
 
 FORMATS = (".pdf", ".png", ".svg")
 
 
-def diagram_bytes(technique: Technique, suffix: str, width: float, grayscale: bool) -> bytes:
+def diagram_bytes(
+    technique: Technique,
+    suffix: str,
+    width: float,
+    grayscale: bool,
+    words: KeyWords = ENGLISH_KEY,
+) -> bytes:
+    """The diagram with its legend in `words`' language."""
     if technique.diagram is None:
         raise BookletError(
             "has no diagram. Add a `diagram:` with strokes (see the README).",
             file=technique.path or technique.id,
         )
-    smallest = smallest_legend_width(technique.diagram, register("sans").regular)
+    smallest = smallest_legend_width(technique.diagram, register("sans").regular, words)
     if width < smallest:
         raise BookletError(
             f"at {width / 72 * 25.4:.0f} mm wide the diagram's legend would be too small to "
             f"read. Use a size of {math.ceil(smallest / 72 * 25.4)}mm or more."
         )
-    art = diagram_art(technique.diagram, width, grayscale, True)
+    art = diagram_art(technique.diagram, width, grayscale, True, words=words)
     if suffix == ".svg":
         from reportlab.graphics import renderSVG
 
@@ -51,12 +65,18 @@ def art_pdf(art, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def write_diagram(technique: Technique, out: Path, width: float, grayscale: bool) -> Path:
+def write_diagram(
+    technique: Technique,
+    out: Path,
+    width: float,
+    grayscale: bool,
+    words: KeyWords = ENGLISH_KEY,
+) -> Path:
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
         raise BookletError(
             f"cannot tell the format from '{out.name}'. End the name in .pdf, .png or .svg.",
             file=out,
         )
-    write_atomic(out, diagram_bytes(technique, suffix, width, grayscale))
+    write_atomic(out, diagram_bytes(technique, suffix, width, grayscale, words))
     return out
