@@ -262,3 +262,24 @@ def test_a_spreadsheet_link_leading_outside_the_batch_folder_is_refused(run, tmp
     assert result.exit_code == 2
     assert "leads outside the batch file's folder" in result.stderr
     assert "root:x" not in result.output
+
+
+def test_a_cluster_batch_ships_language_folders_and_layout_fonts(run, tmp_path, cluster):
+    """The bundle holds a library's language folders and a layout's font file, so workers
+    print what the local pool prints."""
+    from tests.helpers import FIXTURES
+
+    shutil.copytree(FIXTURES / "cjk", tmp_path / "lib")
+    shutil.copytree(FIXTURES / "scripts" / "techniques" / "he", tmp_path / "lib/techniques/he")
+    (tmp_path / "b.yaml").write_text(
+        "variants:\n"
+        "  - {name: zh, techniques: [chinese-stroke], layout: cjk-card}\n"
+        "  - {name: he, lang: he, routine: classic}\n",
+        encoding="utf-8",
+    )
+    local = run("--library", "lib", "batch", "b.yaml", "-o", "local")
+    remote = run("--library", "lib", "batch", "b.yaml", "-o", "remote", "--scheduler", cluster)
+    assert local.exit_code == remote.exit_code == 0, remote.output
+    for name in ("zh.pdf", "he.pdf"):
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "remote" / name).read_bytes()
+    assert "עדין" in page_texts(tmp_path / "remote" / "he.pdf")[0]

@@ -23,7 +23,16 @@ from booklet.base.files import read_bounded
 
 MAX_BUNDLE_FILE = 4 * 1024 * 1024
 MAX_BUNDLE = 64 * 1024 * 1024
-LIBRARY_SUFFIXES = (".yaml", ".yml", ".j2")
+FONT_SUFFIXES = (".ttf", ".otf")  # a layout's own font file (font: FILE)
+LIBRARY_SUFFIXES = (".yaml", ".yml", ".j2", *FONT_SUFFIXES)
+
+
+def read_limit(path: Path, limit: int) -> int:
+    """How much of a library file to read: fonts are larger than data files."""
+    from booklet.text.fonts import MAX_FONT_BYTES
+
+    return MAX_FONT_BYTES if path.suffix.lower() in FONT_SUFFIXES else limit
+
 
 # On a worker: the renderer made from each bundle it has seen (by the bundle's hash).
 _RENDERERS: dict[str, Any] = {}
@@ -41,10 +50,11 @@ def bundle_of(roots: list[Path], logos: list[str]) -> dict[str, Any]:
             for where, dirs, names in os.walk(folder):
                 dirs.sort()
                 for name in sorted(names):
-                    if not name.endswith(LIBRARY_SUFFIXES):
+                    if not name.lower().endswith(LIBRARY_SUFFIXES):
                         continue
                     path = Path(where) / name
-                    data = read_bounded(path, MAX_BUNDLE_FILE, kind="library files")
+                    limit = read_limit(path, MAX_BUNDLE_FILE)
+                    data = read_bounded(path, limit, kind="library files")
                     files[f"root{index}/{path.relative_to(root).as_posix()}"] = data
                     total += len(data)
     for logo in sorted(set(logos)):

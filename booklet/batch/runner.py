@@ -31,6 +31,7 @@ from booklet.base.files import (
     sha256_of_regular_file,
     write_atomic,
 )
+from booklet.batch.cluster import LIBRARY_SUFFIXES, read_limit
 from booklet.data.schema import Reader, did_you_mean, type_name
 from booklet.data.yamlfile import Document, join, load_yaml
 from booklet.products.requests import BOOK_OPTIONS, CARD_OPTIONS
@@ -382,9 +383,6 @@ def renderer_for(roots: Sequence[Path]) -> Renderer:
 # --- fingerprints and the manifest ----------------------------------------------------------
 
 
-LIBRARY_SUFFIXES = (".yaml", ".yml", ".j2")
-
-
 def library_fingerprint(roots: list[Path]) -> str:
     """Every file booklet reads from every library, by path and content, plus the version.
     Reads are bounded, and links to folders are not followed."""
@@ -397,11 +395,12 @@ def library_fingerprint(roots: list[Path]) -> str:
             found = []
             for where, dirs, files in os.walk(folder):
                 dirs.sort()
-                found += [Path(where) / f for f in files if f.endswith(LIBRARY_SUFFIXES)]
+                found += [Path(where) / f for f in files if f.lower().endswith(LIBRARY_SUFFIXES)]
             for path in sorted(found):
                 digest.update(f"{index}:{path.relative_to(root)}".encode())
                 try:
-                    digest.update(hashlib.sha256(read_bounded(path, 1 << 20)).digest())
+                    data = read_bounded(path, read_limit(path, 1 << 20))
+                    digest.update(hashlib.sha256(data).digest())
                 except BookletError as exc:  # loading the library reports it properly
                     digest.update(str(exc).encode())
     return digest.hexdigest()
