@@ -229,6 +229,38 @@ def preview_times(repeats: int) -> dict[str, dict[str, float]]:
     }
 
 
+SCRIPT_TECHNIQUES = {
+    "greek": "greek-stroke",  # set by the text face alone: no shaping
+    "hebrew": "hebrew-stroke",
+    "arabic": "arabic-stroke",
+    "devanagari": "hindi-stroke",
+}
+
+
+def script_times(repeats: int, cards: int = 20) -> dict[str, dict[str, float]]:
+    """One technique on the compact card, in process, per script (tests/fixtures/scripts):
+    what shaping and the right-to-left engine cost over text the text face sets alone."""
+    from booklet.data.library import load_library
+    from booklet.products.card import CardRequest, render_card
+
+    library = load_library([REPO / "tests" / "fixtures" / "scripts"])
+    request = CardRequest(layout="compact")
+    times: dict[str, list[float]] = {name: [] for name in SCRIPT_TECHNIQUES}
+    sizes: dict[str, float] = {}
+    for name, ident in SCRIPT_TECHNIQUES.items():  # warm: faces, shaping fonts
+        sizes[name] = len(render_card(library, library.plan(None, [ident]), request)) / 1024
+    for _ in range(repeats):
+        for name, ident in SCRIPT_TECHNIQUES.items():  # taking turns, round by round
+            plan = library.plan(None, [ident])
+            start = time.perf_counter()
+            for _ in range(cards):
+                render_card(library, plan, request)
+            times[name].append((time.perf_counter() - start) / cards)
+    out = {f"card_{name}_s": median_spread(t) for name, t in times.items()}
+    out |= {f"card_{name}_kb": {"median": kb} for name, kb in sizes.items()}
+    return out
+
+
 def batch_file(folder: Path, count: int) -> Path:
     """A batch of `count` distinct cards: each client's own title, with routines, sizes and
     layouts crossed, so no two cards are the same."""
@@ -274,6 +306,7 @@ def main() -> int:
         )
         results.update(in_process(repeats, 20))
         results.update(preview_times(repeats))
+        results.update(script_times(repeats))
         subprocess.run(
             [*BOOKLET, "book", "-o", "book.pdf"], cwd=work, check=True, capture_output=True
         )
@@ -401,6 +434,21 @@ def report(r: dict[str, dict]) -> list[dict]:
             "measured (the whole booklet / its pages)",
             True,
         ),
+        *[
+            (
+                f"compact card in {name}" + (" (shaped)" if name != "greek" else ""),
+                med[f"card_{name}_s"] * 1000,
+                "ms",
+                f"measured; {med[f'card_{name}_kb']:.0f} KB"
+                + (
+                    f", {med[f'card_{name}_s'] / med['card_greek_s']:.2f} x Greek"
+                    if name != "greek"
+                    else " (no shaping: the text face alone)"
+                ),
+                True,
+            )
+            for name in SCRIPT_TECHNIQUES
+        ],
         (
             "peak memory: card process",
             med["peak_rss_card_mb"],
