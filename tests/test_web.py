@@ -138,7 +138,7 @@ def test_by_keyboard_and_at_phone_width(server, browser):
         if page.evaluate("document.activeElement.textContent") == "Download PDF":
             break
     assert page.evaluate("document.activeElement.textContent") == "Download PDF"
-    assert {"product", "layout", "size", "title", "client", "link"} <= visited
+    assert {"product", "layout", "size", "title", "client", "link", "logo", "lang"} <= visited
     page.close()
 
 
@@ -165,3 +165,44 @@ def test_readable_at_200_percent_zoom(server, browser):
     button = page.get_by_role("button", name="Download PDF").bounding_box()
     assert button["x"] >= 0 and button["x"] + button["width"] <= 640
     page.close()
+
+
+def test_the_language_select_prints_the_card_in_that_language(server, tmp_path):
+    page = httpx.get(server + "/").text
+    assert '<option value="es" lang="es">español</option>' in page
+    answer = httpx.post(server + "/pdf", data={"routine": "gentle", "lang": "es"})
+    assert answer.status_code == 200
+    (tmp_path / "es.pdf").write_bytes(answer.content)
+    front = page_texts(tmp_path / "es.pdf")[0]
+    assert "17 minutos" in front and "minutes" not in front
+    bad = httpx.post(server + "/preview", data={"routine": "gentle", "lang": "xx"}).json()
+    assert bad["error"].startswith("Language: there is no language 'xx' here; choose en,")
+
+
+def test_an_uploaded_logo_prints_on_the_handout(server, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from tests.helpers import rasterize
+
+    picture = io.BytesIO()
+    Image.new("RGB", (300, 120), (0, 120, 90)).save(picture, "PNG")
+    form = {"routine": "gentle", "therapist": "Ana Ruiz, LMT", "client": "Sam"}
+    sent = httpx.post(server + "/pdf", data=form, files={"logo": ("l.png", picture.getvalue())})
+    plain = httpx.post(server + "/pdf", data=form, files={"logo": ("", b"")})  # none chosen
+    assert sent.status_code == plain.status_code == 200
+    greens = []
+    for answer in (sent, plain):
+        image = rasterize(answer.content, dpi=30)
+        counts = {colour: n for n, colour in image.getcolors(maxcolors=1 << 20)}
+        greens.append(counts.get((0, 120, 90), 0))
+    assert greens[0] > 50 and greens[1] == 0  # the logo's own colour, only where it was sent
+    bad = httpx.post(server + "/preview", data=form, files={"logo": ("x.png", b"not an image")})
+    assert bad.json()["error"] == (
+        "Logo: the logo is not a PNG or JPEG image. Save the logo as PNG."
+    )
+    huge = httpx.post(
+        server + "/preview", data=form, files={"logo": ("x.png", b"\x89PNG" + b"0" * 5_000_000)}
+    )
+    assert "the form is too large" in huge.json()["error"]

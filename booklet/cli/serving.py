@@ -53,7 +53,7 @@ def serve(state: State, port: int, host: str, no_browser: bool) -> None:
     import gc
 
     gc.enable()  # a server runs long: collect as usual
-    app = create_app(state.library_roots, port)
+    app = create_app(state.library_roots, port, state.lang)
     url = f"http://127.0.0.1:{port}/"
     click.echo(f"booklet is at {url} (Ctrl-C stops it)", err=True)
     if not no_browser:

@@ -60,6 +60,11 @@ def personal_texts(personal: Personal) -> dict[str, str]:
 
 def load_logo(personal: Personal, base: Path | None = None) -> bytes | None:
     """The logo's bytes, checked: a PNG or JPEG file of sane size, read with a bound."""
+    if personal.logo_image is not None:
+        if len(personal.logo_image) > MAX_LOGO_BYTES:
+            limit = MAX_LOGO_BYTES // (1024 * 1024)
+            raise OptionError("logo", f"the logo is larger than {limit} MB. Use a smaller copy.")
+        return checked_logo(personal.logo_image, "the logo")
     if personal.logo is None:
         return None
     path = Path(personal.logo).expanduser()
@@ -69,6 +74,11 @@ def load_logo(personal: Personal, base: Path | None = None) -> bytes | None:
         data = read_bounded(path, MAX_LOGO_BYTES, kind="logo images")
     except BookletError as exc:
         raise OptionError("logo", str(exc)) from None
+    return checked_logo(data, str(path))
+
+
+def checked_logo(data: bytes, path: str) -> bytes:
+    """The logo's bytes, if they are a PNG or JPEG image of sane size; `path` names it."""
     kind = next((k for magic, k in IMAGE_KINDS.items() if data.startswith(magic)), None)
     if kind is None:
         raise OptionError("logo", f"{path} is not a PNG or JPEG image. Save the logo as PNG.")

@@ -98,6 +98,7 @@ class Personal(NamedTuple):
     link: str | None = None
     max_pressure: str | None = None
     minutes: float | None = None
+    logo_image: bytes | None = None  # a logo sent by the web page: its bytes, never a path
 
     @property
     def any(self) -> bool:

@@ -21,7 +21,7 @@ from booklet.base.units import NAMED_SIZES
 
 PREVIEW_DPI = 40
 TIME_LIMIT = 20.0  # seconds a render may take before the page is told it took too long
-MAX_FORM = 64 * 1024
+MAX_FORM = 64 * 1024  # the words; a logo may add up to the CLI's own logo limit
 HERE = Path(__file__).parent
 PRODUCTS = {
     "card": "Card",
@@ -69,9 +69,10 @@ def request_options(form: dict[str, str]) -> tuple[str, dict[str, Any]]:
     return kind, options
 
 
-def render(library: Any, form: dict[str, str]) -> tuple[bytes, str]:
+def render(library: Any, form: dict[str, str], logo: bytes | None = None) -> tuple[bytes, str]:
     """The PDF the form asks for, and a file name for it. Raises BookletError (a message for
-    the page) on any bad choice."""
+    the page) on any bad choice. `logo` is an uploaded image's bytes: checked as the command
+    line checks a logo file."""
     from booklet.products.booklet import render_book
     from booklet.products.card import render_card
     from booklet.products.requests import OptionError, book_request, card_request
@@ -82,9 +83,15 @@ def render(library: Any, form: dict[str, str]) -> tuple[bytes, str]:
     plan = library.plan(None if picked else routine, picked)
     try:
         if kind == "card":
-            pdf = render_card(library, plan, card_request(options))
+            req = card_request(options)
+            if logo:
+                req = req._replace(personal=req.personal._replace(logo_image=logo))
+            pdf = render_card(library, plan, req)
         else:
-            pdf = render_book(library, plan, book_request(options))
+            book = book_request(options)
+            if logo:
+                book = book._replace(personal=book.personal._replace(logo_image=logo))
+            pdf = render_book(library, plan, book)
     except OptionError as exc:
         raise BookletError(f"{label_of(exc.option)}: {exc.reason}") from None
     name = f"{plan.id}-{form.get('product') or 'card'}.pdf"
@@ -119,8 +126,9 @@ def previews(pdf: bytes) -> list[str]:
     ]
 
 
-def create_app(roots: list[Path], port: int) -> Any:
-    """The ASGI app for a server on loopback port `port`."""
+def create_app(roots: list[Path], port: int, lang: str | None = None) -> Any:
+    """The ASGI app for a server on loopback port `port`; `lang` is the language the form
+    starts in (--lang)."""
     import anyio
     from jinja2 import Environment, FileSystemLoader, select_autoescape
     from starlette.applications import Starlette
@@ -130,9 +138,17 @@ def create_app(roots: list[Path], port: int) -> Any:
     from starlette.responses import HTMLResponse, JSONResponse, Response
     from starlette.routing import Route
 
+    from booklet.data.language import language_name
     from booklet.data.library import load_library
+    from booklet.products.personal import MAX_LOGO_BYTES
 
     library = load_library(roots)
+    # Every language the libraries have, translated once: a form names one by its code only.
+    libraries = {code: library.in_language(code) for code in library.language_codes}
+    start_lang = lang or "en"
+    if start_lang not in libraries:
+        library.in_language(start_lang)  # the CLI's own message: no such language, and which
+    languages = [(code, language_name(code)[1]) for code in libraries]
     thumbnails = technique_pictures(library)
     pages = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(default=True))
 
@@ -149,26 +165,51 @@ def create_app(roots: list[Path], port: int) -> Any:
             "sizes": SIZES,
             "products": PRODUCTS,
             "papers": PAPERS,
+            "languages": languages,
         }
 
-    async def form_of(request: Request) -> dict[str, str]:
-        body = await request.body()
-        if len(body) > MAX_FORM:
-            raise BookletError("the form is too large.")
-        form = await request.form()
-        return {k: str(v)[:2000] for k, v in form.items() if isinstance(v, str)}
+    def library_for(form: dict[str, str]) -> Any:
+        code = form.get("lang") or start_lang
+        if code not in libraries:
+            known = ", ".join(libraries)
+            raise BookletError(f"Language: there is no language '{code}' here; choose {known}.")
+        return libraries[code]
 
-    async def rendered(form: dict[str, str]) -> tuple[bytes, str]:
+    async def form_of(request: Request) -> tuple[dict[str, str], bytes | None]:
+        """The form's words, and the logo's bytes if one was sent: all of it bounded before
+        it is parsed."""
+        declared = request.headers.get("content-length", "")
+        limit = MAX_FORM + MAX_LOGO_BYTES
+        if declared.isdigit() and int(declared) > limit:
+            raise BookletError("the form is too large (a logo may be up to 4 MB).")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise BookletError("the form is too large (a logo may be up to 4 MB).")
+        request._body = body  # the form parser reads these bytes, not the stream again
+        form = await request.form(max_files=1, max_fields=200)
+        words = {k: str(v)[:2000] for k, v in form.items() if isinstance(v, str)}
+        logo = None
+        upload = form.get("logo")
+        if upload is not None and not isinstance(upload, str):
+            logo = await upload.read(MAX_LOGO_BYTES + 1) or None
+        return words, logo
+
+    async def rendered(sent: tuple[dict[str, str], bytes | None]) -> tuple[bytes, str]:
+        form, logo = sent
         with anyio.fail_after(TIME_LIMIT):
-            return await anyio.to_thread.run_sync(render, library, form)
+            chosen = library_for(form)
+            return await anyio.to_thread.run_sync(render, chosen, form, logo)
 
     async def page(request: Request) -> Response:
-        form: dict[str, str] = {"routine": "classic", "product": "card"}
-        if request.method == "POST":
-            form = await form_of(request)
+        form: dict[str, str] = {"routine": "classic", "product": "card", "lang": start_lang}
+        logo: bytes | None = None
         error, images = "", []
         try:
-            pdf, _ = await rendered(form)
+            if request.method == "POST":
+                form, logo = await form_of(request)
+            pdf, _ = await rendered((form, logo))
             images = previews(pdf)
         except BookletError as exc:
             error = exc.problem.message
