@@ -54,6 +54,10 @@ def pictures() -> dict[str, bytes]:
         ),
         DPI,
     )
+    hebrew = scripts.in_language("he")  # the test catalogue: a right-to-left layout
+    card_he = pdf_to_pngs(
+        render_card(hebrew, hebrew.plan(None, ["hebrew-stroke"]), CardRequest(size="4x6")), DPI
+    )
     return {
         "card-front.png": card[0],
         "card-back.png": card[1],
@@ -65,6 +69,7 @@ def pictures() -> dict[str, bytes]:
         "handout-front.png": handout[0],
         "card-front-es.png": card_es[0],
         "card-arabic.png": arabic[0],
+        "card-hebrew-rtl.png": card_he[0],
     }
 
 
