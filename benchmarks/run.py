@@ -484,6 +484,7 @@ def report(r: dict[str, dict]) -> list[dict]:
         "book_pdf_kb",
         "preview_card_side_s",
         "preview_book_page_s",
+        *[f"card_{name}_s" for name in SCRIPT_TECHNIQUES],
         "peak_rss_card_mb",
         "peak_rss_book_mb",
         "peak_rss_batch_worker_mb",
