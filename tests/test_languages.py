@@ -301,6 +301,8 @@ def test_a_layout_font_file_must_be_a_font_inside_its_folder(run, tmp_path):
     result = run("--library", "lib", "card", "--layout", "mine", "-o", "c.pdf")
     assert result.exit_code == 2
     assert "broken.ttf: font: ReportLab cannot use this font" in result.stderr
+    checked = run("validate", "lib")  # validate renders the layout once: it finds it too
+    assert checked.exit_code == 2 and "broken.ttf: font: ReportLab cannot" in checked.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "c.pdf").exists()
 
 
