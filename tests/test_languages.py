@@ -286,11 +286,14 @@ def test_a_layout_font_file_must_be_a_font_inside_its_folder(run, tmp_path):
     (layout / "broken.ttf").write_bytes(b"not a font at all")
     (layout / "link.ttf").symlink_to(layout / "broken.ttf")  # even a link within the folder
     (layout / "away.ttf").symlink_to(tmp_path / "outside.ttf")
+    with (layout / "huge.ttf").open("wb") as huge:  # sparse: 41 MB that takes no disk
+        huge.truncate(41 * 1024 * 1024)
     cases = {
         "../../../outside.ttf": "is outside the layout's folder",
         "away.ttf": "is outside the layout's folder",
         "link.ttf": "is not a regular file",
         "missing.ttf": "is not a regular file",
+        "huge.ttf": "is larger than 40 MB",
     }
     for value, message in cases.items():
         (layout / "layout.yaml").write_text(f"extends: bedside\nfont: {value}\n", "utf-8")
@@ -312,3 +315,19 @@ def test_a_diagram_file_has_its_legend_in_the_language(run, tmp_path):
     assert result.exit_code == 0, result.output
     text = extracted(out)
     assert "columna: sin presión" in text and "spine" not in text
+
+
+def test_a_right_to_left_layout_sets_untranslated_latin_text_right(run, tmp_path):
+    """An English technique name in a Hebrew layout sits beside its badge, at the right."""
+    out = tmp_path / "card.pdf"
+    result = run("--library", str(SCRIPTS), "--lang", "he", "card", "-t", "raking", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    import pypdfium2 as pdfium
+
+    page = pdfium.PdfDocument(out.read_bytes())[0]
+    text = page.get_textpage()
+    width = page.get_width()
+    found = text.search("Raking", match_case=True).get_next()
+    assert found is not None
+    left, _, right, _ = text.get_charbox(found[0] + found[1] - 1)
+    assert right > width * 0.8, (right, width)

@@ -56,7 +56,8 @@ class Styles(NamedTuple):
 
     def text(self, kind: str = "body", *, centred: bool = False) -> TextStyle:
         size, bold, colour = self._kind(kind)
-        return TextStyle(self.fonts, size, colour, bold=bold, centred=centred)
+        right = self.rtl and not centred  # a right-to-left layout sets even Latin text right
+        return TextStyle(self.fonts, size, colour, bold=bold, centred=centred, right=right)
 
     def bullet_text(self, bullet: str = "•") -> TextStyle:
         return TextStyle(

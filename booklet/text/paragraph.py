@@ -188,6 +188,7 @@ class TextStyle(NamedTuple):
     centred: bool = False
     indent: float = 0.0  # left indent of every line (room for a bullet)
     bullet: str | None = None
+    right: bool = False  # aligned right whatever its direction: a right-to-left layout's text
 
     @property
     def leading(self) -> float:
@@ -401,7 +402,7 @@ class TextBlock(Piece):
             offset = style.indent
             if style.centred:
                 offset += (self.width - style.indent - line.width) / 2
-            elif self.rtl:  # right-aligned; the indent (a bullet's room) on the right
+            elif self.rtl or style.right:  # right-aligned; a bullet's room on the right
                 offset = self.width - style.indent - line.width
             if number == 0 and style.bullet:
                 at = x + self.width - style.indent * 0.75 if self.rtl else x
