@@ -83,19 +83,20 @@ def render(library: Any, form: dict[str, str], logo: bytes | None = None) -> tup
     plan = library.plan(None if picked else routine, picked)
     try:
         if kind == "card":
-            req = card_request(options)
-            if logo:
-                req = req._replace(personal=req.personal._replace(logo_image=logo))
-            pdf = render_card(library, plan, req)
+            pdf = render_card(library, plan, with_logo(card_request(options), logo))
         else:
-            book = book_request(options)
-            if logo:
-                book = book._replace(personal=book.personal._replace(logo_image=logo))
-            pdf = render_book(library, plan, book)
+            pdf = render_book(library, plan, with_logo(book_request(options), logo))
     except OptionError as exc:
         raise BookletError(f"{label_of(exc.option)}: {exc.reason}") from None
     name = f"{plan.id}-{form.get('product') or 'card'}.pdf"
     return pdf, name
+
+
+def with_logo(request: Any, logo: bytes | None) -> Any:
+    """A card or book request carrying an uploaded logo's bytes."""
+    if not logo:
+        return request
+    return request._replace(personal=request.personal._replace(logo_image=logo))
 
 
 def picked_techniques(form: dict[str, str], library: Any) -> list[str]:
@@ -182,12 +183,12 @@ def create_app(roots: list[Path], port: int, lang: str | None = None) -> Any:
         limit = MAX_FORM + MAX_LOGO_BYTES
         if declared.isdigit() and int(declared) > limit:
             raise BookletError("the form is too large (a logo may be up to 4 MB).")
-        body = b""
+        body = bytearray()
         async for chunk in request.stream():
             body += chunk
             if len(body) > limit:
                 raise BookletError("the form is too large (a logo may be up to 4 MB).")
-        request._body = body  # the form parser reads these bytes, not the stream again
+        request._body = bytes(body)  # the form parser reads these bytes, not the stream again
         form = await request.form(max_files=1, max_fields=200)
         words = {k: str(v)[:2000] for k, v in form.items() if isinstance(v, str)}
         logo = None
