@@ -79,3 +79,65 @@ class FitError(BookletError):
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, handled as Ctrl-C is: finish what runs, record it, leave nothing half-done."""
+
+
+# --- errors as data, for answers that cross a process boundary (booklet.base.jail) ------------
+
+_WIRE_TYPES: dict[str, type[BookletError]] = {}
+_WIRE_ATTRS = ("option", "reason")  # what a subclass may carry beside its problems
+
+
+def wire_type(cls: type[BookletError]) -> type[BookletError]:
+    """Register an error class so that it is raised as itself after crossing the jail."""
+    _WIRE_TYPES[cls.__name__] = cls
+    return cls
+
+
+def to_wire(exc: BookletError) -> dict[str, object]:
+    """An error as plain data: its class's name, its problems and its simple attributes."""
+    problems = exc.problems if isinstance(exc, ValidationError) else [exc.problem]
+    return {
+        "type": type(exc).__name__,
+        "problems": [
+            [p.message, None if p.file is None else str(p.file), p.line, p.field] for p in problems
+        ],
+        "attrs": {
+            k: getattr(exc, k) for k in _WIRE_ATTRS if isinstance(getattr(exc, k, None), str)
+        },
+    }
+
+
+def from_wire(data: object) -> BookletError:
+    """The error `to_wire` described, as an instance of its own class where that is known."""
+    if not isinstance(data, dict):
+        return BookletError("the render failed with an error booklet cannot read.")
+    problems = []
+    for item in data.get("problems") or []:
+        if isinstance(item, list) and len(item) == 4 and isinstance(item[0], str):
+            message, file, line, field = item
+            problems.append(
+                Problem(
+                    message,
+                    file if isinstance(file, str) else None,
+                    line if isinstance(line, int) else None,
+                    field if isinstance(field, str) else None,
+                )
+            )
+    if not problems:
+        problems = [Problem("the render failed with an error booklet cannot read.")]
+    cls = _WIRE_TYPES.get(str(data.get("type")), BookletError)
+    if issubclass(cls, ValidationError) or len(problems) > 1:
+        return ValidationError(problems)
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, str(problems[0]))
+    exc.problem = problems[0]
+    attrs = data.get("attrs")
+    if isinstance(attrs, dict):
+        for key in _WIRE_ATTRS:
+            if isinstance(attrs.get(key), str):
+                setattr(exc, key, attrs[key])
+    return exc
+
+
+for _cls in (BookletError, ValidationError, FitError):
+    wire_type(_cls)

@@ -32,6 +32,12 @@ from booklet.base.files import (
     write_atomic,
 )
 from booklet.batch.cluster import LIBRARY_SUFFIXES, read_limit
+from booklet.batch.work import (
+    Variant,
+    make_request,
+    run_in_jail,
+    with_logo_resolved,
+)
 from booklet.data.schema import Reader, did_you_mean, type_name
 from booklet.data.yamlfile import Document, join, load_yaml
 from booklet.products.requests import BOOK_OPTIONS, CARD_OPTIONS
@@ -54,25 +60,6 @@ VARIANT_KEYS = (
 )
 REQUEST_KEYS = VARIANT_KEYS[6:]
 _SAFE_NAME = re.compile(r"^[\w][\w.\-]*$")
-
-
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    options: dict[str, Any]
-    output: str  # relative to the batch's output folder
-    source: str = ""  # the batch file, for messages
-    lines: dict[str, int] = field(default_factory=dict)  # where each option was written
-
-    def option_error(self, option: str, reason: str) -> BookletError:
-        """A bad option, said the way the batch file's author wrote it: file, line, key."""
-        return BookletError(
-            reason, file=self.source or None, line=self.lines.get(option), field=option
-        )
-
-    @property
-    def kind(self) -> str:
-        return self.options.get("kind", "card")
 
 
 @dataclass
@@ -290,96 +277,6 @@ def _check_unique(r: Reader, variants: list[Variant]) -> None:
                 break
 
 
-# --- turning options into requests ---------------------------------------------------------
-
-
-def make_request(variant: Variant, library, resolved: bool = False) -> tuple[str, Any, Any, Any]:
-    """(kind, plan, request, library in the variant's language) for one variant, through the
-    same request builders as the command line; a bad option is reported at its line in the
-    batch file."""
-    from booklet.products.requests import (
-        BOOK_OPTIONS,
-        CARD_OPTIONS,
-        OptionError,
-        book_request,
-        card_request,
-    )
-
-    o = variant.options
-    kind = o.get("kind", "card")
-    if kind not in ("card", "book"):
-        raise variant.option_error("kind", f"'{kind}' is not known. Use card or book.")
-    allowed = CARD_OPTIONS if kind == "card" else BOOK_OPTIONS
-    stray = [k for k in o if k in REQUEST_KEYS and k not in allowed]
-    if stray:
-        raise variant.option_error(stray[0], f"does not apply to a {kind}. Remove it.")
-    if o.get("logo") is not None and not resolved:
-        o = {**o, "logo": str(batch_file_beside(variant, "logo", str(o["logo"])))}
-    try:
-        request = (card_request if kind == "card" else book_request)(o)
-    except OptionError as exc:
-        raise variant.option_error(exc.option, exc.reason) from None
-    if o.get("lang") is not None:
-        try:
-            library = library.in_language(str(o["lang"]))
-        except BookletError as exc:
-            raise variant.option_error("lang", exc.problem.message) from None
-    techniques = o.get("techniques") or []
-    if isinstance(techniques, str):
-        techniques = [techniques]
-    try:
-        plan = library.plan(o.get("routine"), [str(t) for t in techniques])
-    except BookletError as exc:  # an unknown routine or technique, said at its line
-        key = "techniques" if techniques and "routine" not in o else "routine"
-        raise variant.option_error(key, exc.problem.message) from None
-    return kind, plan, request, library
-
-
-def batch_file_beside(variant: Variant, key: str, value: str) -> Path:
-    """A file a batch names (a logo): relative to the batch's folder and inside it, so a
-    stranger's batch file cannot pull another file of yours into its PDFs."""
-    base = Path(variant.source).parent.resolve() if variant.source else Path.cwd()
-    relative = Path(value)
-    path = (base / relative).resolve()
-    if relative.is_absolute() or ".." in relative.parts or base not in path.parents:
-        raise variant.option_error(
-            key, f"'{value}' must be a file in the batch file's folder. Move it beside the batch."
-        )
-    return path
-
-
-@dataclass
-class Renderer:
-    """What renders a batch's variants in one process: the library, read once, and where
-    similar cards' fitting last ended (booklet.products.fitting.FitHints)."""
-
-    library: Any
-    hints: Any = None
-
-    def render(self, variant: Variant, resolved: bool = False) -> bytes:
-        """The variant's PDF; `resolved`: its file paths are already where to read them."""
-        from booklet.products.requests import OptionError
-
-        kind, plan, request, library = make_request(variant, self.library, resolved)
-        try:
-            if kind == "card":
-                from booklet.products.card import render_card
-
-                return render_card(library, plan, request, self.hints)
-            from booklet.products.booklet import render_book
-
-            return render_book(library, plan, request)
-        except OptionError as exc:  # an option that only rendering finds wrong (a sheet too small)
-            raise variant.option_error(exc.option, exc.reason) from None
-
-
-def renderer_for(roots: Sequence[Path]) -> Renderer:
-    from booklet.data.library import load_library
-    from booklet.products.fitting import FitHints
-
-    return Renderer(load_library(list(roots)), FitHints())
-
-
 # --- fingerprints and the manifest ----------------------------------------------------------
 
 
@@ -488,7 +385,7 @@ def is_unchanged(entry: dict[str, Any] | None, fingerprint: str, target: Path) -
 def folder_lock(folder: Path) -> Iterator[None]:
     """One batch at a time per output folder, so the manifest is never written by two. The
     lock is filelock's, which never follows a link at the lock's path nor truncates it; the
-    lock goes when this process and its workers are gone (they watch for it, see _init_worker)."""
+    lock goes when this process and its workers are gone (they watch for it, see init_worker)."""
     import stat
 
     from filelock import FileLock, Timeout
@@ -526,68 +423,6 @@ def remove_leftovers(folder: Path) -> int:
             path.unlink()
             removed += 1
     return removed
-
-
-# --- running ---------------------------------------------------------------------------------
-
-# This process's renderer: a pool worker makes it once, in _init_worker (the way a process
-# pool hands state to its tasks); a one-job batch makes it in the parent.
-_RENDERER: Renderer | None = None
-
-
-def _init_worker(roots: list[str]) -> None:
-    """Each worker loads the library once and renders many variants with it."""
-    global _RENDERER
-    import gc
-    import signal
-
-    gc.enable()  # a worker runs many variants: collect as usual
-
-    # The parent handles Ctrl-C and SIGTERM: it lets running variants finish and records them.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _exit_with_parent()
-    _RENDERER = renderer_for([Path(r) for r in roots])
-
-
-def _exit_with_parent(interval: float = 0.25) -> None:
-    """A worker whose parent is gone (killed with SIGKILL, say) stops at once, so it neither
-    writes on nor keeps the folder's lock held for the next run."""
-    import threading
-
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(interval)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="booklet-parent-watch", daemon=True).start()
-
-
-def _work(variant: Variant, folder: str) -> tuple[str, int | None, str | None, str | None, float]:
-    """Render and write one variant; returns (output, pages, sha256, error, seconds)."""
-    started = time.perf_counter()
-    try:
-        if _RENDERER is None:
-            raise RuntimeError("no renderer in this process")
-        pdf = _RENDERER.render(variant)
-        target = Path(folder) / variant.output
-        make_folders_within(Path(folder), target.parent)
-        write_atomic(target, pdf)
-        pages = _count_pages(pdf)
-        sha = hashlib.sha256(pdf).hexdigest()
-        return variant.output, pages, sha, None, time.perf_counter() - started
-    except BookletError as exc:
-        return variant.output, None, None, str(exc), time.perf_counter() - started
-    except Exception as exc:  # one broken variant must never stop the others
-        message = f"internal error: {type(exc).__name__}: {exc}"
-        return variant.output, None, None, message, time.perf_counter() - started
-
-
-def _work_chunk(variants: list[Variant], folder: str) -> list[tuple]:
-    """Several variants per task: fewer round trips between the parent and its workers."""
-    return [_work(v, folder) for v in variants]
 
 
 def _count_pages(pdf: bytes) -> int:
@@ -695,22 +530,13 @@ def run_batch(
                     error = str(exc)
             record(variant, fp, (output, pages, sha, error, seconds))
 
-        def resolve_logo(variant: Variant) -> str | None:
-            logo = variant.options.get("logo")
-            return None if logo is None else str(batch_file_beside(variant, "logo", str(logo)))
-
         try:
             if scheduler:
                 from booklet.batch.cluster import run_on_cluster
 
-                run_on_cluster(todo, scheduler, roots, finish, resolve_logo, renderer_for)
-            elif jobs <= 1 or len(todo) <= 1:
-                global _RENDERER
-                _RENDERER = renderer_for(roots)
-                for variant, fp in todo:
-                    record(variant, fp, _work(variant, str(folder)))
+                run_on_cluster(todo, scheduler, roots, finish, with_logo_resolved)
             else:
-                _run_pool(todo, folder, roots, jobs, record)
+                run_in_jail(todo, roots, jobs, finish)
         finally:
             write_manifest(folder, plan.file, results)
         return done
@@ -733,47 +559,6 @@ def terminate_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _run_pool(todo, folder: Path, roots: list[Path], jobs: int, record) -> None:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    pool = ProcessPoolExecutor(
-        max_workers=min(jobs, len(todo)),
-        initializer=_init_worker,
-        initargs=([str(r) for r in roots],),
-    )
-    # Small chunks: few enough round trips to be cheap, small enough to keep both busy.
-    size = max(1, min(16, len(todo) // (jobs * 8)))
-    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    futures: dict[Any, list[tuple[Variant, str]]] = {}
-    recorded: dict[Any, int] = {}  # how many of each chunk's outcomes are in the results
-
-    def record_chunk(future: Any) -> None:
-        """Record a finished chunk's outcomes, carrying on where an interrupt left off: a
-        Ctrl-C in the middle of one must not lose the rest of it from the manifest."""
-        outcomes = list(zip(futures[future], future.result(), strict=True))
-        while recorded.get(future, 0) < len(outcomes):
-            (variant, fp), outcome = outcomes[recorded.get(future, 0)]
-            record(variant, fp, outcome)  # twice at worst (keyed by output), never lost
-            recorded[future] = recorded.get(future, 0) + 1
-
-    try:
-        futures = {
-            pool.submit(_work_chunk, [v for v, _ in chunk], str(folder)): chunk for chunk in chunks
-        }
-        for future in as_completed(futures):
-            record_chunk(future)
-    except BaseException:
-        # Ctrl-C: cancel what has not started, let running chunks finish writing, and put
-        # every file that did get written into the manifest, so it matches the disk.
-        pool.shutdown(wait=True, cancel_futures=True)
-        for future in futures:
-            if future.done() and not future.cancelled():
-                with contextlib.suppress(Exception):
-                    record_chunk(future)
-        raise
-    pool.shutdown(wait=True)
 
 
 def _builtin() -> Path:

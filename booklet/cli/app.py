@@ -91,7 +91,10 @@ class BookletGroup(click.Group):
             raise click.exceptions.Exit(141) from None
         except Exception as exc:
             state = ctx.find_object(State)
+            child_traceback = getattr(exc, "child_traceback", "")
             if state is not None and state.debug:
+                if child_traceback:  # a bug inside the jail: its own traceback
+                    click.echo(child_traceback, err=True, nl=False)
                 raise
             raise InternalError(
                 f"internal error: {type(exc).__name__}: {exc}. This is a bug in booklet; "

@@ -23,6 +23,7 @@ from booklet.cli.outputs import (
     check_output,
     make_request,
     named_output,
+    render_in_jail,
     size_option,
     to_stdout,
     write_outputs,
@@ -112,24 +113,30 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
     Example:
       booklet diagram fan-stroke -o fan.png --size 60mm --grayscale
     """
-    from booklet.products.diagram import write_diagram
+    from booklet.products.diagram import FORMATS
+    from booklet.products.jailed import DiagramRequest
 
     if not 36 <= size <= 20 * 72:
         raise BookletError("--size must be between 0.5in and 20in.")
-    from booklet.draw.diagrams import key_words
-
-    library = state.library()
-    technique = library.technique(ident)
-    words = key_words(library.words)  # the legend in the --lang language
-    if output is not None and to_stdout(output):
-        from booklet.products.diagram import diagram_bytes
-
-        check_output(output)
-        pdf = diagram_bytes(technique, ".pdf", size, grayscale, words)
-        write_outputs(output, pdf, png=False)
+    out = output or Path(f"{ident}.pdf")
+    suffix = ".pdf" if to_stdout(out) else out.suffix.lower()
+    if suffix not in FORMATS:
+        raise BookletError(
+            f"cannot tell the format from '{out.name}'. End the name in .pdf, .png or .svg.",
+            file=out,
+        )
+    state.library().technique(ident)  # an unknown id is said before anything starts
+    check_output(out)
+    made = render_in_jail(
+        state, "diagram", None, (), DiagramRequest(ident, suffix, size, grayscale), png=False
+    )
+    if to_stdout(out):
+        write_outputs(out, made.data, png=False)
         return
-    written = write_diagram(technique, output or Path(f"{ident}.pdf"), size, grayscale, words)
-    current_state().say(str(written))
+    from booklet.base.files import write_atomic
+
+    write_atomic(out, made.data)
+    current_state().say(str(out))
 
 
 @cli.command()
@@ -217,7 +224,6 @@ def card(
       booklet card --client "Maria Lopez" --therapist "Ana Ruiz, LMT" --logo logo.png \\
                    --link https://example.org/routine --back log
     """
-    from booklet.products.card import render_card
     from booklet.products.requests import card_request
 
     options = {
@@ -241,7 +247,8 @@ def card(
     extras = ["landscape"] * req.landscape + ([f"on-{req.sheet}"] if req.sheet else [])
     out = output or named_output(lib, plan.id, techniques, req.layout, req.size, extras)
     check_output(out, png)
-    write_outputs(out, render_card(lib, plan, req), png)
+    made = render_in_jail(state, "card", routine, techniques, req, png)
+    write_outputs(out, made.data, png, made.previews)
 
 
 @cli.command()
@@ -371,7 +378,6 @@ def book(
       booklet book --bleed 3mm --crop-marks              # single pages for a print shop
       booklet book --impose saddle --paper-thickness 0.1mm --crop-marks
     """
-    from booklet.products.booklet import render_book
     from booklet.products.requests import book_request
 
     options = {
@@ -397,11 +403,10 @@ def book(
     extras = [f"saddle-{req.sheet}" if req.sheet else "saddle"] if req.impose else []
     out = output or named_output(lib, plan.id, techniques, req.layout, req.size, extras)
     check_output(out, png)
-    notes: list[str] = []
-    pdf = render_book(lib, plan, req, notes)
-    for note in notes:
+    made = render_in_jail(state, "book", routine, techniques, req, png)
+    for note in made.notes:
         click.echo(f"Note: {note}", err=True)
-    write_outputs(out, pdf, png)
+    write_outputs(out, made.data, png, made.previews)
 
 
 # Each example's files; the first is the one -o names, the others go beside it.

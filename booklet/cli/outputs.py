@@ -12,12 +12,14 @@ import click
 
 from booklet.base.errors import BookletError
 from booklet.cli.app import (
+    State,
     complete_sizes,
     current_state,
 )
 
 if TYPE_CHECKING:
     from booklet.data.library import Library
+    from booklet.products.jailed import Rendered
 
 
 class LengthType(click.ParamType):
@@ -59,7 +61,36 @@ def check_output(out: Path, png: bool = False) -> None:
     check_target(out)
 
 
-def write_outputs(out: Path, pdf: bytes, png: bool) -> None:
+def render_in_jail(
+    state: State,
+    kind: str,
+    routine: str | None,
+    techniques: tuple[str, ...],
+    request: Any,
+    png: bool,
+) -> Rendered:
+    """Make a card, booklet or diagram in the jail (booklet.products.jailed), with the
+    library this process has loaded, and PNG previews of its pages when asked for."""
+    from booklet.products.jailed import Render, make
+
+    job = Render(
+        kind,
+        tuple(str(r) for r in state.library_roots),
+        state.lang,
+        routine,
+        tuple(techniques),
+        request,
+        previews=PREVIEW_DPI if png else 0.0,
+    )
+    return make(job, state.library())
+
+
+PREVIEW_DPI = 150
+
+
+def write_outputs(
+    out: Path, pdf: bytes, png: bool, previews: tuple[bytes, ...] | None = None
+) -> None:
     """Write the PDF (and its PNG previews) atomically and say where they went; `-` sends the
     PDF to standard output instead, and nothing else goes there."""
     from booklet.base.files import write_atomic
@@ -78,7 +109,7 @@ def write_outputs(out: Path, pdf: bytes, png: bool) -> None:
     if png:
         from booklet.press.preview import write_previews
 
-        for path in write_previews(pdf, out):
+        for path in write_previews(pdf, out, PREVIEW_DPI, previews):
             state.say(str(path))
 
 

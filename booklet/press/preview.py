@@ -29,11 +29,14 @@ def pdf_to_pngs(pdf: bytes, dpi: float = 150, grayscale: bool = False) -> list[b
         doc.close()
 
 
-def write_previews(pdf: bytes, pdf_path: Path, dpi: float = 150) -> list[Path]:
+def write_previews(
+    pdf: bytes, pdf_path: Path, dpi: float = 150, pngs: tuple[bytes, ...] | None = None
+) -> list[Path]:
     """`card.pdf` -> `card-1.png`, `card-2.png`, … beside it; pages an earlier, longer PDF
-    of the same name left there (`card-3.png`) are removed, so none is stale."""
+    of the same name left there (`card-3.png`) are removed, so none is stale. `pngs` are the
+    pages already rasterized (in the jail), if they were."""
     paths = []
-    for i, png in enumerate(pdf_to_pngs(pdf, dpi), start=1):
+    for i, png in enumerate(pngs if pngs is not None else pdf_to_pngs(pdf, dpi), start=1):
         target = preview_path(pdf_path, i)
         write_atomic(target, png)
         paths.append(target)

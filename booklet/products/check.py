@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from booklet.base.errors import BookletError, Problem, ValidationError
 from booklet.data.library import (
@@ -25,9 +24,6 @@ from booklet.data.schema import (
     parse_technique,
 )
 from booklet.data.yamlfile import load_yaml
-
-if TYPE_CHECKING:
-    from booklet.layout.spec import Layout
 
 TECHNIQUE, ROUTINE, SETTING, LAYOUT, BATCH = "technique", "routine", "setting", "layout", "batch"
 LANGUAGE = "language"
@@ -123,7 +119,7 @@ def check_paths(
         elif kind == SETTING and doc is not None:
             parse_setting(doc, problems)
         elif kind == LAYOUT:
-            problems += check_layout_folder(path, library)
+            problems += check_layout_folder(path, library, library_roots)
         elif kind == LANGUAGE:
             from dataclasses import replace
 
@@ -136,14 +132,17 @@ def check_paths(
     return len(items)
 
 
-def check_layout_folder(folder: Path, library: Library | None) -> list[Problem]:
-    """Parse a layout folder, then render it once with a built-in routine, so snippet errors
-    that only show when they run (a missing field, a budget exceeded, bad markup, text that
-    does not fit) are found by `validate` too."""
+def check_layout_folder(
+    folder: Path, library: Library | None, roots: Sequence[Path] = ()
+) -> list[Problem]:
+    """Parse a layout folder, then render it once with a built-in routine, in the jail, so
+    snippet errors that only show when they run (a missing field, a budget exceeded, bad
+    markup, text that does not fit, a font that runs away) are found by `validate` too."""
     from booklet.layout.spec import load_layout_folder
+    from booklet.products.jailed import trial
 
     try:
-        layout, stacked = load_layout_folder(folder, library or Library())
+        load_layout_folder(folder, library or Library())
     except ValidationError as exc:
         return exc.problems
     except BookletError as exc:
@@ -151,26 +150,12 @@ def check_layout_folder(folder: Path, library: Library | None) -> list[Problem]:
     if library is None or library.setting is None or not library.routines:
         return []
     try:
-        trial_render(stacked, layout)
+        trial(folder, library, tuple(str(r) for r in roots))
     except ValidationError as exc:
         return exc.problems
     except BookletError as exc:
         return [exc.problem]
     return []
-
-
-def trial_render(library: Library, layout: Layout) -> None:
-    """Render the layout in memory with the classic routine (or the first there is)."""
-    routine = "classic" if "classic" in library.routines else sorted(library.routines)[0]
-    plan = library.plan(routine)
-    if layout.kind == "book":
-        from booklet.products.booklet import BookRequest, render_book
-
-        render_book(library, plan, BookRequest(layout=layout.name))
-    else:
-        from booklet.products.card import CardRequest, build_card
-
-        build_card(library, plan, CardRequest(layout=layout.name))
 
 
 def builtin_overrides(paths: Sequence[Path]) -> list[tuple[Path, str, str]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from booklet.base.errors import BookletError, shown
+from booklet.base.errors import BookletError, shown, wire_type
 from booklet.base.links import link_problem
 from booklet.base.units import parse_length, parse_offset, parse_size
 from booklet.data.model import PRESSURE_LEVELS
@@ -77,6 +77,7 @@ MAX_CALIPER = 0.5 * 72 / 25.4  # 0.5 mm: thick card stock; paper is 0.08 to 0.2 
 _TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
 
 
+@wire_type
 class OptionError(BookletError):
     """A bad option value. `option` is its key; `reason` says what is wrong and what to do."""
 

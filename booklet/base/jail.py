@@ -1,0 +1,888 @@
+"""The first wall: every render of a stranger's content runs in a child process under limits the
+operating system enforces, so nothing inside it (a C call that runs for minutes, a parser that
+takes gigabytes) can take the machine or the other renders with it.
+
+Two ways in, one child protocol:
+
+- `run(task, *args)`: one render in a child of its own (forked where the platform has fork:
+  a millisecond or two, with everything already imported and loaded; spawned elsewhere).
+- `Pool`: long-lived workers for batches, the page and cluster workers. Each task re-arms the
+  worker's limits; a worker that is killed or outgrows its memory is replaced, and only its task
+  fails. With `isolate=True` each task runs in a grandchild forked from the warm worker, so no
+  task can leave anything behind for the next (the page, where tasks come from different people).
+
+The child gets no file descriptors but its pipes (stdin, stdout and stderr go to the null
+device), may not write files, and has an address-space limit (memory), a CPU-time limit and,
+from its parent, a wall-clock deadline after which it is killed. Its answer comes back as data
+only: JSON and byte strings, never pickle, so a child cannot make its parent run anything. The
+parent turns a killed child into one line that names what was being made and the limit.
+
+What each platform enforces (the README says it too):
+
+- Linux: address space, CPU time, no file writes, the deadline.
+- macOS: CPU time, no file writes and the deadline; the kernel ignores address-space limits.
+- Windows (no fork): a spawned worker in a Job Object with a memory limit, and the deadline.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import gc
+import json
+import os
+import pickle
+import select
+import signal
+import struct
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from typing import Any, NamedTuple
+
+from booklet.base.errors import BookletError, from_wire, to_wire, wire_type
+
+MIB = 1024 * 1024
+MAX_REPLY = 512 * MIB  # what a child may send back: a few PDFs and pictures
+_HEADER = struct.Struct(">Q")
+_BLOB = "\x00blob"
+HAS_FORK = hasattr(os, "fork") and sys.platform != "win32"
+ENFORCES_ADDRESS_SPACE = sys.platform.startswith("linux") or sys.platform.startswith("freebsd")
+
+
+class Limits(NamedTuple):
+    """What one render may use. `memory` is what it may add to its process, in bytes."""
+
+    memory: int = 192 * MIB
+    cpu: float = 6.0
+    wall: float = 8.0
+
+    def more_memory(self, extra: int) -> Limits:
+        return self._replace(memory=self.memory + extra)
+
+
+@wire_type
+class Stopped(BookletError):
+    """A render the jail stopped: it ran too long, needed too much memory, or crashed."""
+
+
+class ChildFailed(RuntimeError):
+    """A bug (not bad input) inside the child: its exception type, message and traceback."""
+
+    def __init__(self, message: str, child_traceback: str = "") -> None:
+        super().__init__(message)
+        self.child_traceback = child_traceback
+
+
+class Busy(BookletError):
+    """Every worker is busy and the queue is full."""
+
+
+# --- the answer, as data -----------------------------------------------------------------------
+
+
+def encode(value: Any) -> bytes:
+    """`value` (None, bool, numbers, text, bytes, and lists and text-keyed dicts of them) as
+    one frame: a JSON header, then the byte strings it holds, in order."""
+    blobs: list[bytes] = []
+
+    def plain(item: Any) -> Any:
+        if isinstance(item, bytes | bytearray | memoryview):
+            blobs.append(bytes(item))
+            return {_BLOB: len(blobs) - 1}
+        if item is None or isinstance(item, bool | int | float | str):
+            return item
+        if isinstance(item, list | tuple):
+            return [plain(i) for i in item]
+        if isinstance(item, dict):
+            return {str(k): plain(v) for k, v in item.items()}
+        raise TypeError(f"a jail answer cannot hold {type(item).__name__}")
+
+    header = json.dumps(
+        {"value": plain(value), "blobs": [len(b) for b in blobs]}, ensure_ascii=True
+    ).encode("ascii")
+    return b"".join([_HEADER.pack(len(header)), header, *blobs])
+
+
+def decode(header: bytes, body: bytes) -> Any:
+    """The inverse of encode, from the frame's JSON header and the bytes after it."""
+    meta = json.loads(header)
+    sizes = meta["blobs"]
+    if not isinstance(sizes, list) or sum(sizes) != len(body):
+        raise ValueError("a jail answer's sizes do not add up")
+    blobs, at = [], 0
+    for size in sizes:
+        blobs.append(body[at : at + size])
+        at += size
+
+    def restore(item: Any) -> Any:
+        if isinstance(item, list):
+            return [restore(i) for i in item]
+        if isinstance(item, dict):
+            if set(item) == {_BLOB}:
+                return blobs[item[_BLOB]]
+            return {k: restore(v) for k, v in item.items()}
+        return item
+
+    return restore(meta["value"])
+
+
+def _reply_of(task: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
+    """Run the task; its value, our own error, or a bug, as a frame."""
+    try:
+        return encode({"ok": task(*args)})
+    except BookletError as exc:
+        return encode({"error": to_wire(exc)})
+    except MemoryError:
+        return encode({"stopped": "memory"})
+    except RecursionError:
+        return encode({"stopped": "depth"})
+    except BaseException as exc:  # a bug: named, with its traceback for --debug
+        text = "".join(traceback.format_exception(exc))
+        return encode({"bug": f"{type(exc).__name__}: {exc}", "traceback": text})
+
+
+# --- limits inside the child -------------------------------------------------------------------
+
+
+def _vm_size() -> int:
+    """This process's address space now (Linux), or 0 where it cannot be read."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _cpu_used() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def arm(limits: Limits) -> None:
+    """Set this process's limits for the task it is about to run (again, in a reused worker):
+    CPU time from what it has used so far, address space from what it holds now."""
+    if sys.platform == "win32":
+        return
+    import resource
+
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    soft_cpu = int(_cpu_used() + limits.cpu) + 1
+    _, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard_cpu == resource.RLIM_INFINITY or soft_cpu < hard_cpu:
+        resource.setrlimit(resource.RLIMIT_CPU, (soft_cpu, hard_cpu))
+    if ENFORCES_ADDRESS_SPACE:
+        now = _vm_size()
+        if now:
+            _, hard_as = resource.getrlimit(resource.RLIMIT_AS)
+            soft_as = now + limits.memory
+            if hard_as == resource.RLIM_INFINITY or soft_as < hard_as:
+                resource.setrlimit(resource.RLIMIT_AS, (soft_as, hard_as))
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # writes nothing to any file
+
+
+def disarm() -> None:
+    """A reused worker between tasks: no limit but the ones it started with."""
+    if sys.platform == "win32":
+        return
+    import resource
+
+    for which in (resource.RLIMIT_CPU, resource.RLIMIT_AS):
+        with contextlib.suppress(ValueError, OSError):
+            _, hard = resource.getrlimit(which)
+            resource.setrlimit(which, (hard, hard))
+
+
+def _detach(keep: tuple[int, ...]) -> None:
+    """A child keeps only its pipes: the null device on 0, 1 and 2, every other descriptor
+    closed; Ctrl-C and SIGTERM are its parent's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        if fd not in keep:
+            os.dup2(null, fd)
+    low = 3
+    for fd in sorted(k for k in keep if k >= 3):
+        os.closerange(low, fd)
+        low = fd + 1
+    with contextlib.suppress(OSError, ValueError):
+        os.closerange(low, _max_fd())
+    if null >= 3 and null not in keep:
+        with contextlib.suppress(OSError):
+            os.close(null)
+
+
+def _max_fd() -> int:
+    try:
+        return max(256, min(os.sysconf("SC_OPEN_MAX"), 1 << 16))
+    except (ValueError, OSError):
+        return 1024
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+# --- reading an answer with a deadline ---------------------------------------------------------
+
+
+class _Reply(NamedTuple):
+    frame: tuple[bytes, bytes] | None  # the JSON header and the bytes after it
+    timed_out: bool
+
+
+def _read_exact(fd: int, size: int, deadline: float) -> bytes | None:
+    """`size` bytes from `fd`, or None at end of file; TimeoutError past the deadline."""
+    chunks: list[bytes] = []
+    need = size
+    while need > 0:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            raise TimeoutError
+        chunk = os.read(fd, min(need, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        need -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_frame(fd: int, deadline: float) -> _Reply:
+    try:
+        head = _read_exact(fd, _HEADER.size, deadline)
+        if head is None:
+            return _Reply(None, False)
+        (length,) = _HEADER.unpack(head)
+        if length > 16 * MIB:
+            return _Reply(None, False)
+        header = _read_exact(fd, length, deadline)
+        if header is None:
+            return _Reply(None, False)
+        sizes = json.loads(header).get("blobs", [])
+        if (
+            not isinstance(sizes, list)
+            or not all(isinstance(s, int) and s >= 0 for s in sizes)
+            or sum(sizes) > MAX_REPLY
+        ):
+            return _Reply(None, False)
+        body = _read_exact(fd, sum(sizes), deadline) if sizes else b""
+        if body is None:
+            return _Reply(None, False)
+        return _Reply((header, body), False)
+    except TimeoutError:
+        return _Reply(None, True)
+    except (ValueError, OSError):
+        return _Reply(None, False)
+
+
+# --- what the parent says ----------------------------------------------------------------------
+
+
+def _megabytes(limit: int) -> str:
+    return f"{limit // MIB} MB"
+
+
+def stopped_message(label: str, why: str, limits: Limits) -> str:
+    """One line for a render the jail stopped, naming what was being made and the limit."""
+    fix = "Simplify the layout, font or picture that causes it, or leave it out."
+    if why == "time":
+        return (
+            f"{label}: stopped after {limits.wall:g} s, the time limit for one render. "
+            f"Something in it takes too long. {fix}"
+        )
+    if why == "cpu":
+        return (
+            f"{label}: stopped after {limits.cpu:g} s of work, the limit for one render. "
+            f"Something in it takes too long. {fix}"
+        )
+    if why == "memory":
+        return (
+            f"{label}: stopped: it needed more than {_megabytes(limits.memory)} of memory, "
+            f"the limit for one render. {fix}"
+        )
+    if why == "depth":
+        return f"{label}: stopped: something in it is nested too deeply. {fix}"
+    return (
+        f"{label}: stopped: the render ended abnormally ({why}), most likely by going over "
+        f"its memory limit of {_megabytes(limits.memory)}. {fix}"
+    )
+
+
+def _why_it_ended(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        if number == getattr(signal, "SIGXCPU", -1):
+            return "cpu"
+        if number == signal.SIGKILL:
+            return "killed"
+        try:
+            return signal.Signals(number).name
+        except ValueError:
+            return f"signal {number}"
+    return f"exit status {os.WEXITSTATUS(status)}" if os.WIFEXITED(status) else "unknown"
+
+
+def outcome(reply: Any, label: str, limits: Limits) -> Any:
+    """The task's value from a decoded answer, or the exception it stands for."""
+    if not isinstance(reply, dict):
+        raise ChildFailed("the render sent back an answer booklet does not understand")
+    if "ok" in reply:
+        return reply["ok"]
+    if "error" in reply:
+        raise from_wire(reply["error"])
+    if "stopped" in reply:
+        raise Stopped(stopped_message(label, str(reply["stopped"]), limits))
+    raise ChildFailed(str(reply.get("bug", "unknown")), str(reply.get("traceback", "")))
+
+
+# --- one render in a child of its own ----------------------------------------------------------
+
+
+def run(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any:
+    """task(*args) in a child under `limits`; its value, or its BookletError, raised here as
+    if it had run here. `label` names what is being made ("layout 'mine'") in a stop message.
+    `task` and `args` must pickle (they travel to a spawned child where there is no fork)."""
+    if not HAS_FORK:
+        with Pool(1, limits=limits) as pool:
+            return pool.submit(task, *args, label=label).result()
+    read_end, write_end = os.pipe()
+    gc.collect(0)
+    gc.freeze()  # the child shares these objects' pages instead of copying them
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 0
+        try:
+            os.close(read_end)
+            _detach((write_end,))
+            gc.disable()
+            arm(limits)
+            _write_all(write_end, _reply_of(task, args))
+        except BaseException:
+            code = 70
+        finally:
+            os._exit(code)
+    gc.unfreeze()
+    os.close(write_end)
+    try:
+        reply = _read_frame(read_end, time.monotonic() + limits.wall)
+    except BaseException:
+        _kill(pid)
+        raise
+    finally:
+        os.close(read_end)
+    status = _reap(pid, kill=reply.frame is None)
+    if reply.timed_out:
+        raise Stopped(stopped_message(label, "time", limits))
+    if reply.frame is None:
+        raise Stopped(stopped_message(label, _why_it_ended(status), limits))
+    return outcome(decode(*reply.frame), label, limits)
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, ChildProcessError, OSError):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def _reap(pid: int, kill: bool) -> int:
+    """Wait for a child that has answered (it is exiting) or kill one that has not."""
+    if kill:
+        with contextlib.suppress(ProcessLookupError, OSError):
+            os.kill(pid, signal.SIGKILL)
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return 0
+    return status
+
+
+# --- long-lived workers ------------------------------------------------------------------------
+
+
+def _task_frame(task: Callable[..., Any], args: tuple[Any, ...], limits: Limits) -> bytes:
+    """A task for a worker: from the parent, which the worker trusts, so pickle is fine here."""
+    data = pickle.dumps((task, args, tuple(limits)), protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
+
+
+def _read_task(fd: int) -> tuple[Callable[..., Any], tuple[Any, ...], Limits] | None:
+    head = _read_blocking(fd, _HEADER.size)
+    if head is None:
+        return None
+    (length,) = _HEADER.unpack(head)
+    data = _read_blocking(fd, length)
+    if data is None:
+        return None
+    task, args, limits = pickle.loads(data)
+    return task, args, Limits(*limits)
+
+
+def _read_blocking(fd: int, size: int) -> bytes | None:
+    chunks, need = [], size
+    while need:
+        chunk = os.read(fd, min(need, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        need -= len(chunk)
+    return b"".join(chunks)
+
+
+RECYCLE_GROWTH = 256 * MIB  # a worker that has grown this much since it started is replaced
+
+
+def serve(task_fd: int, reply_fd: int, isolate: bool, init: tuple[Any, ...] | None) -> None:
+    """A worker's life: run tasks until the parent closes the pipe. Each reply is one frame;
+    a worker that grew too large says so after its reply and leaves (the pool replaces it)."""
+    if init is not None:
+        initializer, initargs = init
+        initializer(*initargs)
+    base = _vm_size()
+    while True:
+        task = _read_task(task_fd)
+        if task is None:
+            return
+        function, args, limits = task
+        if isolate and HAS_FORK:
+            reply = _in_grandchild(function, args, limits)
+        else:
+            arm(limits)
+            try:
+                reply = _reply_of(function, args)
+            finally:
+                disarm()
+        leaving = bool(base) and _vm_size() - base > RECYCLE_GROWTH
+        _write_all(reply_fd, (b"R" if leaving else b"K") + reply)
+        if leaving:
+            return
+
+
+def _in_grandchild(function: Callable[..., Any], args: tuple[Any, ...], limits: Limits) -> bytes:
+    """One task in a child of the worker: whatever it does goes when it ends."""
+    read_end, write_end = os.pipe()
+    gc.freeze()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.close(read_end)
+            gc.disable()
+            arm(limits)
+            _write_all(write_end, _reply_of(function, args))
+        except BaseException:
+            code = 70
+        finally:
+            os._exit(code)
+    gc.unfreeze()
+    os.close(write_end)
+    try:
+        # The pool's own deadline kills this whole worker; this one only bounds the wait.
+        reply = _read_frame(read_end, time.monotonic() + limits.wall + 5)
+    finally:
+        os.close(read_end)
+    status = _reap(pid, kill=reply.frame is None)
+    if reply.frame is None:
+        return encode({"stopped": "time" if reply.timed_out else _why_it_ended(status)})
+    header, body = reply.frame
+    return _HEADER.pack(len(header)) + header + body
+
+
+def _worker_main() -> None:
+    """`python -m booklet.base.jail`: a spawned worker, talking on its stdin and stdout."""
+    task_fd = os.dup(0)
+    reply_fd = os.dup(1)
+    _detach((task_fd, reply_fd))
+    init_frame = _read_blocking(task_fd, _HEADER.size)
+    if init_frame is None:
+        return
+    (length,) = _HEADER.unpack(init_frame)
+    settings = pickle.loads(_read_blocking(task_fd, length) or b"")
+    serve(task_fd, reply_fd, settings["isolate"], settings["init"])
+
+
+class _Job(NamedTuple):
+    task: Callable[..., Any]
+    args: tuple[Any, ...]
+    label: str
+    limits: Limits
+    future: Future[Any]
+
+
+class _Worker:
+    """One worker process, its two pipes, and the tasks sent to it (it runs them in order:
+    the next one waits in the pipe, so the worker never idles while its parent writes)."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.jobs: collections.deque[_Job] = collections.deque()
+        self.head_started = 0.0  # when the task it is running began (as far as we can tell)
+        task_read, task_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        self.process: Any = None
+        if pool.start == "fork":
+            pid = os.fork()
+            if pid == 0:
+                code = 0
+                try:
+                    os.close(task_write)
+                    os.close(reply_read)
+                    with contextlib.suppress(OSError):
+                        os.setpgid(0, 0)
+                    _detach((task_read, reply_write))
+                    serve(task_read, reply_write, pool.isolate, pool.init)
+                except BaseException:
+                    code = 70
+                finally:
+                    os._exit(code)
+            self.pid = pid
+        else:
+            import subprocess
+
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "booklet.base.jail"],
+                stdin=task_read,
+                stdout=reply_write,
+                stderr=subprocess.DEVNULL,
+                close_fds=True,
+                start_new_session=sys.platform != "win32",
+                creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
+            )
+            self.pid = self.process.pid
+            _windows_job(self.process, pool.limits)
+        os.close(task_read)
+        os.close(reply_write)
+        self.task_fd = task_write
+        self.reply_fd = reply_read
+        if pool.start != "fork":
+            settings = {"isolate": pool.isolate, "init": pool.init}
+            data = pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL)
+            _write_all(self.task_fd, _HEADER.pack(len(data)) + data)
+
+    @property
+    def deadline(self) -> float:
+        return self.head_started + self.jobs[0].limits.wall
+
+    def send(self, job: _Job) -> None:
+        if not self.jobs:
+            self.head_started = time.monotonic()
+        self.jobs.append(job)
+        _write_all(self.task_fd, _task_frame(job.task, job.args, job.limits))
+
+    def stop(self) -> int:
+        """Kill the worker (and any grandchild) and return how it ended."""
+        for fd in (self.task_fd, self.reply_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if self.process is not None:
+            with contextlib.suppress(OSError):
+                if sys.platform == "win32":
+                    self.process.kill()
+                else:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            code = self.process.returncode or 0
+            return (-code) & 0x7F if code < 0 else (code & 0xFF) << 8
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            os.killpg(self.pid, signal.SIGKILL)
+        return _reap(self.pid, kill=True)
+
+    def close(self) -> None:
+        """Let an idle worker go: it reads end of file and leaves."""
+        with contextlib.suppress(OSError):
+            os.close(self.task_fd)
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            if self.process is not None:
+                if self.process.poll() is not None:
+                    break
+            else:
+                done, _ = os.waitpid(self.pid, os.WNOHANG)
+                if done:
+                    with contextlib.suppress(OSError):
+                        os.close(self.reply_fd)
+                    return
+            time.sleep(0.005)
+        self.stop()
+
+
+def _windows_job(process: Any, limits: Limits) -> None:
+    """On Windows, the worker goes into a Job Object with a memory limit (no rlimits there)."""
+    if sys.platform != "win32":
+        return
+    import ctypes
+    from ctypes import wintypes
+
+    class _Basic(ctypes.Structure):
+        _fields_ = [
+            ("PerProcessUserTimeLimit", ctypes.c_int64),
+            ("PerJobUserTimeLimit", ctypes.c_int64),
+            ("LimitFlags", wintypes.DWORD),
+            ("MinimumWorkingSetSize", ctypes.c_size_t),
+            ("MaximumWorkingSetSize", ctypes.c_size_t),
+            ("ActiveProcessLimit", wintypes.DWORD),
+            ("Affinity", ctypes.c_size_t),
+            ("PriorityClass", wintypes.DWORD),
+            ("SchedulingClass", wintypes.DWORD),
+        ]
+
+    class _Io(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_uint64) for name in ("r", "w", "o", "rb", "wb", "ob")]
+
+    class _Extended(ctypes.Structure):
+        _fields_ = [
+            ("BasicLimitInformation", _Basic),
+            ("IoInfo", _Io),
+            ("ProcessMemoryLimit", ctypes.c_size_t),
+            ("JobMemoryLimit", ctypes.c_size_t),
+            ("PeakProcessMemoryUsed", ctypes.c_size_t),
+            ("PeakJobMemoryUsed", ctypes.c_size_t),
+        ]
+
+    kernel = getattr(ctypes, "windll").kernel32  # noqa: B009 (Windows only)
+    job = kernel.CreateJobObjectW(None, None)
+    info = _Extended()
+    info.BasicLimitInformation.LimitFlags = 0x100 | 0x2000  # process memory, kill on close
+    info.ProcessMemoryLimit = 256 * MIB + limits.memory
+    kernel.SetInformationJobObject(job, 9, ctypes.byref(info), ctypes.sizeof(info))
+    kernel.AssignProcessToJobObject(job, int(process._handle))
+    process._booklet_job = job  # keep the handle: closing it kills the worker
+
+
+class Pool:
+    """Workers that render tasks under limits, each task in a fresh set of limits.
+
+    `submit` is safe from any thread and returns a Future; `results` drives the pool from the
+    calling thread for a batch; `start_thread` lets a thread drive it for a server. A task
+    whose worker is killed (time, memory, a crash) fails alone with one line; the worker is
+    replaced and the tasks queued behind it go to the others. At most `backlog` tasks wait:
+    more is `Busy` at once."""
+
+    DEPTH = 2  # tasks in a worker's pipe at once: one running, the next ready
+
+    def __init__(
+        self,
+        workers: int,
+        *,
+        limits: Limits | None = None,
+        isolate: bool = False,
+        initializer: Callable[..., Any] | None = None,
+        initargs: tuple[Any, ...] = (),
+        start: str | None = None,
+        backlog: int | None = None,
+    ) -> None:
+        self.size = max(1, workers)
+        self.limits = limits or Limits()
+        self.isolate = isolate
+        self.init = (initializer, initargs) if initializer is not None else None
+        single_threaded = threading.active_count() == 1
+        self.start = start or ("fork" if HAS_FORK and single_threaded else "spawn")
+        self.backlog = backlog
+        self.depth = 1 if backlog is not None else self.DEPTH  # a server: who waits is fair
+        self.waiting: collections.deque[_Job] = collections.deque()
+        self.pending = 0
+        self.lock = threading.Lock()
+        self.workers: list[_Worker] = []
+        self.closed = False
+        self.thread: threading.Thread | None = None
+        self.wake_read, self.wake_write = os.pipe()
+        os.set_blocking(self.wake_write, False)
+        for _ in range(self.size):
+            self.workers.append(_Worker(self))
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def submit(
+        self, task: Callable[..., Any], *args: Any, label: str, limits: Limits | None = None
+    ) -> Future[Any]:
+        future: Future[Any] = Future()
+        with self.lock:
+            if self.closed:
+                raise RuntimeError("the pool is closed")
+            if self.backlog is not None and self.pending >= self.size + self.backlog:
+                raise Busy("every worker is busy. Try again in a moment.")
+            self.pending += 1
+            self.waiting.append(_Job(task, args, label, limits or self.limits, future))
+        with contextlib.suppress(BlockingIOError, OSError):
+            os.write(self.wake_write, b"!")
+        return future
+
+    def busy(self) -> int:
+        """Tasks waiting or running."""
+        return self.pending
+
+    def _next_job(self) -> _Job | None:
+        with self.lock:
+            while self.waiting:
+                job = self.waiting.popleft()
+                if job.future.running() or job.future.set_running_or_notify_cancel():
+                    return job
+                self.pending -= 1
+        return None
+
+    def _dispatch(self) -> None:
+        for depth in range(1, self.depth + 1):  # first every worker one task, then a second
+            for worker in list(self.workers):
+                if len(worker.jobs) >= depth or worker not in self.workers:
+                    continue
+                job = self._next_job()
+                if job is None:
+                    return
+                try:
+                    worker.send(job)
+                except OSError:  # it had left: its tasks go to its replacement
+                    self._replace(worker, None, "gone")
+
+    def _settled(self) -> None:
+        with self.lock:
+            self.pending -= 1
+
+    def _replace(self, worker: _Worker, failed: _Job | None, why: str) -> None:
+        """Kill the worker; `failed` fails with `why`, its other tasks wait for another."""
+        status = worker.stop()
+        if worker in self.workers:
+            self.workers.remove(worker)
+        requeue = [job for job in worker.jobs if job is not failed]
+        worker.jobs.clear()
+        with self.lock:
+            self.waiting.extendleft(reversed(requeue))
+        if failed is not None:
+            reason = why if why != "exit" else _why_it_ended(status)
+            failed.future.set_exception(
+                Stopped(stopped_message(failed.label, reason, failed.limits))
+            )
+            self._settled()
+        if not self.closed:
+            self.workers.append(_Worker(self))
+
+    def pump(self, timeout: float) -> None:
+        """One turn: hand waiting tasks to workers, collect answers, enforce deadlines."""
+        self._dispatch()
+        busy = {w.reply_fd: w for w in self.workers if w.jobs}
+        wait = timeout
+        if busy:
+            soonest = min(w.deadline for w in busy.values())
+            wait = max(0.0, min(timeout, soonest - time.monotonic()))
+        try:
+            ready, _, _ = select.select([self.wake_read, *busy], [], [], wait)
+        except InterruptedError:
+            ready = []
+        if self.wake_read in ready:
+            with contextlib.suppress(BlockingIOError, OSError):
+                os.read(self.wake_read, 4096)
+        for fd in ready:
+            worker = busy.get(fd)
+            if worker is not None and worker in self.workers:
+                self._collect(worker)
+        now = time.monotonic()
+        for worker in list(self.workers):
+            if worker.jobs and now >= worker.deadline:
+                self._replace(worker, worker.jobs[0], "time")
+        self._dispatch()
+
+    def _collect(self, worker: _Worker) -> None:
+        job = worker.jobs[0]
+        try:
+            status = _read_exact(worker.reply_fd, 1, worker.deadline)
+        except TimeoutError:
+            status = None
+        reply = _read_frame(worker.reply_fd, worker.deadline) if status else _Reply(None, False)
+        if reply.frame is None:
+            self._replace(worker, job, "time" if reply.timed_out else "exit")
+            return
+        worker.jobs.popleft()
+        worker.head_started = time.monotonic()  # the next task starts as this one ends
+        try:
+            job.future.set_result(outcome(decode(*reply.frame), job.label, job.limits))
+        except BaseException as exc:
+            job.future.set_exception(exc)
+        self._settled()
+        if status == b"R":  # it grew too large and has left: a fresh one takes its place
+            self._replace(worker, None, "recycled")
+
+    def results(self, futures: list[Future[Any]]) -> Iterator[Future[Any]]:
+        """Drive the pool from this thread, yielding each future as it finishes."""
+        left = list(futures)
+        while left:
+            still = []
+            for future in left:
+                if future.done():
+                    yield future
+                else:
+                    still.append(future)
+            left = still
+            if left:
+                self.pump(0.5)
+
+    def drain(self, futures: list[Future[Any]]) -> None:
+        """After Ctrl-C: cancel what has not started, let what runs finish (or hit its
+        deadline), so every answer that arrives can still be recorded."""
+        with self.lock:
+            queued = list(self.waiting)
+            self.waiting.clear()
+            self.pending -= len(queued)
+        for job in queued:
+            job.future.cancel()
+        for future in futures:
+            future.cancel()
+        while any(w.jobs for w in self.workers):
+            for worker in self.workers:  # only the task each worker is running goes on
+                while len(worker.jobs) > 1:
+                    worker.jobs.pop().future.cancel()
+            self.pump(0.2)
+
+    def start_thread(self) -> None:
+        """Let a thread of its own drive the pool (a server, a cluster worker)."""
+
+        def loop() -> None:
+            while not self.closed:
+                try:
+                    self.pump(1.0)
+                except Exception:  # never let the loop die; a broken worker is replaced
+                    time.sleep(0.05)
+
+        self.thread = threading.Thread(target=loop, name="booklet-jail", daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.closed = True
+        with contextlib.suppress(OSError):
+            os.write(self.wake_write, b"!")
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join(timeout=5)
+        for worker in self.workers:
+            if worker.jobs:
+                for job in worker.jobs:
+                    job.future.cancel()
+                worker.stop()
+            else:
+                worker.close()
+        self.workers.clear()
+        with self.lock:
+            while self.waiting:
+                self.waiting.popleft().future.cancel()
+        for fd in (self.wake_read, self.wake_write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+if __name__ == "__main__":
+    _worker_main()

@@ -1,0 +1,251 @@
+"""A batch variant and its rendering: what the runner hands to the jail, and what a jailed
+worker (local, or on a cluster) does with it."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from booklet.base.errors import BookletError, shown
+from booklet.products.requests import BOOK_OPTIONS, CARD_OPTIONS
+
+# The options a variant may set are exactly the request model's (booklet.products.requests).
+REQUEST_KEYS = tuple(sorted(set(CARD_OPTIONS) | set(BOOK_OPTIONS)))
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    options: dict[str, Any]
+    output: str  # relative to the batch's output folder
+    source: str = ""  # the batch file, for messages
+    lines: dict[str, int] = field(default_factory=dict)  # where each option was written
+
+    def option_error(self, option: str, reason: str) -> BookletError:
+        """A bad option, said the way the batch file's author wrote it: file, line, key."""
+        return BookletError(
+            reason, file=self.source or None, line=self.lines.get(option), field=option
+        )
+
+    @property
+    def kind(self) -> str:
+        return self.options.get("kind", "card")
+
+
+# --- turning options into requests ---------------------------------------------------------
+
+
+def make_request(variant: Variant, library, resolved: bool = False) -> tuple[str, Any, Any, Any]:
+    """(kind, plan, request, library in the variant's language) for one variant, through the
+    same request builders as the command line; a bad option is reported at its line in the
+    batch file."""
+    from booklet.products.requests import (
+        BOOK_OPTIONS,
+        CARD_OPTIONS,
+        OptionError,
+        book_request,
+        card_request,
+    )
+
+    o = variant.options
+    kind = o.get("kind", "card")
+    if kind not in ("card", "book"):
+        raise variant.option_error("kind", f"'{kind}' is not known. Use card or book.")
+    allowed = CARD_OPTIONS if kind == "card" else BOOK_OPTIONS
+    stray = [k for k in o if k in REQUEST_KEYS and k not in allowed]
+    if stray:
+        raise variant.option_error(stray[0], f"does not apply to a {kind}. Remove it.")
+    if o.get("logo") is not None and not resolved:
+        o = {**o, "logo": str(batch_file_beside(variant, "logo", str(o["logo"])))}
+    try:
+        request = (card_request if kind == "card" else book_request)(o)
+    except OptionError as exc:
+        raise variant.option_error(exc.option, exc.reason) from None
+    if o.get("lang") is not None:
+        try:
+            library = library.in_language(str(o["lang"]))
+        except BookletError as exc:
+            raise variant.option_error("lang", exc.problem.message) from None
+    techniques = o.get("techniques") or []
+    if isinstance(techniques, str):
+        techniques = [techniques]
+    try:
+        plan = library.plan(o.get("routine"), [str(t) for t in techniques])
+    except BookletError as exc:  # an unknown routine or technique, said at its line
+        key = "techniques" if techniques and "routine" not in o else "routine"
+        raise variant.option_error(key, exc.problem.message) from None
+    return kind, plan, request, library
+
+
+def batch_file_beside(variant: Variant, key: str, value: str) -> Path:
+    """A file a batch names (a logo): relative to the batch's folder and inside it, so a
+    stranger's batch file cannot pull another file of yours into its PDFs."""
+    base = Path(variant.source).parent.resolve() if variant.source else Path.cwd()
+    relative = Path(value)
+    path = (base / relative).resolve()
+    if relative.is_absolute() or ".." in relative.parts or base not in path.parents:
+        raise variant.option_error(
+            key, f"'{value}' must be a file in the batch file's folder. Move it beside the batch."
+        )
+    return path
+
+
+@dataclass
+class Renderer:
+    """What renders a batch's variants in one process: the library, read once, and where
+    similar cards' fitting last ended (booklet.products.fitting.FitHints)."""
+
+    library: Any
+    hints: Any = None
+
+    def render(self, variant: Variant, resolved: bool = False) -> bytes:
+        """The variant's PDF; `resolved`: its file paths are already where to read them."""
+        from booklet.products.requests import OptionError
+
+        kind, plan, request, library = make_request(variant, self.library, resolved)
+        try:
+            if kind == "card":
+                from booklet.products.card import render_card
+
+                return render_card(library, plan, request, self.hints)
+            from booklet.products.booklet import render_book
+
+            return render_book(library, plan, request)
+        except OptionError as exc:  # an option that only rendering finds wrong (a sheet too small)
+            raise variant.option_error(exc.option, exc.reason) from None
+
+
+def renderer_for(roots: Sequence[Path]) -> Renderer:
+    from booklet.data.library import load_library
+    from booklet.products.fitting import FitHints
+
+    return Renderer(load_library(list(roots)), FitHints())
+
+
+# --- running ---------------------------------------------------------------------------------
+
+# This process's renderer: a jail worker makes it once (or inherits the parent's, where workers
+# are forked), the way a process pool hands state to its tasks.
+_RENDERER: Renderer | None = None
+_RENDERER_ROOTS: tuple[str, ...] | None = None
+
+
+def init_worker(roots: list[str]) -> None:
+    """Each worker loads the library once and renders many variants with it."""
+    global _RENDERER, _RENDERER_ROOTS
+    import gc
+
+    gc.enable()  # a worker runs many variants: collect as usual
+    if _RENDERER is None or tuple(roots) != _RENDERER_ROOTS:
+        _RENDERER = renderer_for([Path(r) for r in roots])
+        _RENDERER_ROOTS = tuple(roots)
+
+
+def render_variant(variant: Variant) -> dict[str, Any]:
+    """In the jail: one variant's PDF (its file paths already resolved), and how long it took."""
+    started = time.perf_counter()
+    if _RENDERER is None:
+        raise RuntimeError("no renderer in this worker")
+    pdf = _RENDERER.render(variant, resolved=True)
+    return {"pdf": pdf, "seconds": time.perf_counter() - started}
+
+
+def variant_label(variant: Variant) -> str:
+    """How a stopped variant is named: by its layout, as a one-off render is."""
+    kind = variant.options.get("kind", "card")
+    default = "gift" if kind == "book" else "bedside"
+    return f"layout '{shown(variant.options.get('layout') or default)}'"
+
+
+def variant_limits(variant: Variant) -> Any:
+    from booklet.products.jailed import LIMITS, LOGO_ALLOWANCE
+
+    if variant.options.get("logo") is not None:
+        return LIMITS.more_memory(LOGO_ALLOWANCE)
+    return LIMITS
+
+
+def outcome_of(variant: Variant, future: Any, seconds: float) -> tuple:
+    """A finished task as (output, pdf or None, error or None, seconds)."""
+    from booklet.base.jail import ChildFailed
+
+    try:
+        reply = future.result()
+        return variant.output, bytes(reply["pdf"]), None, float(reply["seconds"])
+    except BookletError as exc:
+        return variant.output, None, str(exc), seconds
+    except ChildFailed as exc:  # a bug: one variant fails, the rest go on
+        return variant.output, None, f"internal error: {exc}", seconds
+    except Exception as exc:
+        return variant.output, None, f"internal error: {type(exc).__name__}: {exc}", seconds
+
+
+def run_in_jail(
+    todo: list[tuple[Variant, str]],
+    roots: list[Path],
+    jobs: int,
+    finish: Callable[[Variant, str, tuple], None],
+) -> None:
+    """Render every variant in jailed workers (booklet.base.jail.Pool) and hand each outcome
+    to `finish`, which writes the PDF here. On Ctrl-C, what has not started is cancelled and
+    what runs is finished and handed over too, so the manifest matches the disk."""
+    from booklet.base.jail import Pool
+    from booklet.products.jailed import LIMITS
+
+    resolved: list[tuple[Variant, str]] = []
+    for variant, fp in todo:
+        try:
+            resolved.append((with_logo_resolved(variant), fp))
+        except BookletError as exc:  # a bad logo path fails its variant here, not the batch
+            finish(variant, fp, (variant.output, None, str(exc), 0.0))
+    if not resolved:
+        return
+    root_names = [str(r) for r in roots]
+    init_worker(root_names)  # forked workers inherit the library, loaded once
+    pool = Pool(min(jobs, len(resolved)), limits=LIMITS, initializer=init_worker,
+                initargs=(root_names,))  # fmt: skip
+    started = time.perf_counter()
+    futures: dict[Any, tuple[Variant, str]] = {}
+    handed: set[Any] = set()
+
+    def hand_over(future: Any) -> None:
+        variant, fp = futures[future]
+        handed.add(future)
+        finish(variant, fp, outcome_of(variant, future, time.perf_counter() - started))
+
+    try:
+        for variant, fp in resolved:
+            future = pool.submit(
+                render_variant,
+                variant,
+                label=variant_label(variant),
+                limits=variant_limits(variant),
+            )
+            futures[future] = (variant, fp)
+        for future in pool.results(list(futures)):
+            hand_over(future)
+    except BaseException:
+        pool.drain(list(futures))
+        for future in futures:
+            if future.done() and not future.cancelled() and future not in handed:
+                with contextlib.suppress(Exception):
+                    hand_over(future)
+        raise
+    finally:
+        pool.close()
+
+
+def with_logo_resolved(variant: Variant) -> Variant:
+    """The variant with its logo named by the path the worker will read."""
+    logo = variant.options.get("logo")
+    if logo is None:
+        return variant
+    path = batch_file_beside(variant, "logo", str(logo))
+    return Variant(
+        variant.name, {**variant.options, "logo": str(path)}, variant.output, variant.source,
+        variant.lines,
+    )  # fmt: skip

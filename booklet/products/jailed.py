@@ -1,0 +1,171 @@
+"""Where every render of user content enters the jail (booklet.base.jail): cards, booklets,
+diagrams, validate's trial render, batch variants and the page's previews.
+
+A render is described by plain data (`Render`): what to make, from which libraries, in which
+language, with which request. In the jail it becomes bytes: the PDF, and PNG previews when asked
+for. Where the platform forks, the child gets the library this process already loaded (no second
+parse); elsewhere the spawned child loads it from the same folders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from booklet.base import jail
+from booklet.base.jail import MIB, Limits
+from booklet.data.library import Library, load_library
+
+# One render: about 40 MB is a normal card; the limits leave room for the largest booklet.
+LIMITS = Limits(memory=192 * MIB, cpu=6.0, wall=8.0)
+LOGO_ALLOWANCE = 256 * MIB  # decoding a 4000-pixel logo and embedding it
+PREVIEW_ALLOWANCE = 64 * MIB  # PNG previews of every page
+
+
+class Render(NamedTuple):
+    """What to make, as plain data that can cross into the jail."""
+
+    kind: str  # card, book or diagram
+    roots: tuple[str, ...]  # the user libraries, in order
+    lang: str | None
+    routine: str | None
+    techniques: tuple[str, ...]
+    request: Any  # CardRequest, BookRequest or DiagramRequest
+    previews: float = 0.0  # PNG previews at this many dpi as well (0: none)
+    grayscale: bool = False  # the previews in shades of grey
+
+
+class DiagramRequest(NamedTuple):
+    technique: str
+    suffix: str  # .pdf, .png or .svg
+    width: float
+    grayscale: bool
+
+
+class Rendered(NamedTuple):
+    data: bytes  # the PDF (or, for a diagram, the file's bytes)
+    notes: tuple[str, ...]  # what the user should know (an imposition's sheet, its creep)
+    previews: tuple[bytes, ...]  # PNG pages, when asked for
+
+
+def label(render: Render) -> str:
+    """How a stopped render is named: by the layout (or technique) it was made with."""
+    if render.kind == "diagram":
+        return f"technique '{render.request.technique}'"
+    return f"layout '{render.request.layout}'"
+
+
+def limits_for(render: Render) -> Limits:
+    limits = LIMITS
+    personal = getattr(render.request, "personal", None)
+    if personal is not None and (personal.logo is not None or personal.logo_image is not None):
+        limits = limits.more_memory(LOGO_ALLOWANCE)
+    if render.previews:
+        limits = limits.more_memory(PREVIEW_ALLOWANCE)
+    return limits
+
+
+def make(render: Render, library: Library | None = None) -> Rendered:
+    """The render's bytes, made in the jail. `library` is the one this process has loaded for
+    `render.roots` in `render.lang`, if any: a forked child uses it as it is."""
+    if library is not None and jail.HAS_FORK:
+        reply = jail.run(
+            _made_with, library, render, limits=limits_for(render), label=label(render)
+        )
+    else:
+        reply = jail.run(_made, render, limits=limits_for(render), label=label(render))
+    return rendered_from(reply)
+
+
+def rendered_from(reply: Any) -> Rendered:
+    """The child's answer (plain data) as a Rendered."""
+    return Rendered(
+        bytes(reply["data"]),
+        tuple(str(n) for n in reply.get("notes", [])),
+        tuple(bytes(p) for p in reply.get("previews", [])),
+    )
+
+
+# --- inside the jail ---------------------------------------------------------------------------
+
+
+def _made(render: Render) -> dict[str, Any]:
+    return _made_with(library_of(render.roots, render.lang), render)
+
+
+def library_of(roots: tuple[str, ...], lang: str | None) -> Library:
+    """The libraries at `roots`, in `lang`: loaded once per process (a spawned worker)."""
+    key = (roots, lang)
+    if key not in _LOADED:
+        base = _LOADED.get((roots, None)) or load_library([Path(r) for r in roots])
+        _LOADED[(roots, None)] = base
+        _LOADED[key] = base.in_language(lang)
+    return _LOADED[key]
+
+
+_LOADED: dict[tuple[tuple[str, ...], str | None], Library] = {}
+
+
+def _made_with(library: Library, render: Render) -> dict[str, Any]:
+    notes: list[str] = []
+    if render.kind == "diagram":
+        data = _diagram(library, render.request)
+    else:
+        plan = library.plan(render.routine, render.techniques)
+        if render.kind == "card":
+            from booklet.products.card import render_card
+
+            data = render_card(library, plan, render.request)
+        else:
+            from booklet.products.booklet import render_book
+
+            data = render_book(library, plan, render.request, notes)
+    previews: list[bytes] = []
+    if render.previews:
+        from booklet.press.preview import pdf_to_pngs
+
+        previews = pdf_to_pngs(data, render.previews, render.grayscale)
+    return {"data": data, "notes": notes, "previews": previews}
+
+
+def _diagram(library: Library, request: DiagramRequest) -> bytes:
+    from booklet.draw.diagrams import key_words
+    from booklet.products.diagram import diagram_bytes
+
+    technique = library.technique(request.technique)
+    return diagram_bytes(
+        technique, request.suffix, request.width, request.grayscale, key_words(library.words)
+    )
+
+
+# --- validate's trial render -------------------------------------------------------------------
+
+
+def trial(folder: Path, library: Library | None, roots: tuple[str, ...]) -> None:
+    """Render a layout folder once with a built-in routine, in the jail, so errors that only
+    show when its snippets run (and anything that would run away) are found by validate."""
+    name = f"layout '{folder.name}'"
+    if library is not None and jail.HAS_FORK:
+        jail.run(_trial_with, folder, library, limits=LIMITS, label=name)
+    else:
+        jail.run(_trial, folder, roots, limits=LIMITS, label=name)
+
+
+def _trial(folder: Path, roots: tuple[str, ...]) -> None:
+    _trial_with(folder, library_of(roots, None))
+
+
+def _trial_with(folder: Path, library: Library) -> None:
+    from booklet.layout.spec import load_layout_folder
+
+    layout, stacked = load_layout_folder(folder, library)
+    routine = "classic" if "classic" in stacked.routines else sorted(stacked.routines)[0]
+    plan = stacked.plan(routine)
+    if layout.kind == "book":
+        from booklet.products.booklet import BookRequest, render_book
+
+        render_book(stacked, plan, BookRequest(layout=layout.name))
+    else:
+        from booklet.products.card import CardRequest, build_card
+
+        build_card(stacked, plan, CardRequest(layout=layout.name))
