@@ -70,3 +70,46 @@ def qpdf_check(path: Path) -> None:
         pytest.skip("qpdf is not installed")
     done = subprocess.run([exe, "--check", str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+class Measured:
+    """A finished command: exit code, output, wall time and the peak memory of its process
+    tree (the largest resident set of it or any child it waited for, from wait4)."""
+
+    def __init__(self, code: int, out: str, err: str, seconds: float, peak_mb: float) -> None:
+        self.returncode = code
+        self.stdout = out
+        self.stderr = err
+        self.seconds = seconds
+        self.peak_mb = peak_mb
+
+
+def run_measured(args: list[str], cwd: Path, timeout: float = 60, **kwargs) -> Measured:
+    """Run a command to the end, measuring its time and its tree's peak resident memory."""
+    import tempfile
+    import time
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        process = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, **kwargs)
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                process.kill()
+                pid, status, usage = os.wait4(process.pid, 0)
+                break
+            time.sleep(0.01)
+        seconds = time.monotonic() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Measured(
+            process.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            seconds,
+            usage.ru_maxrss / 1024,
+        )

@@ -27,10 +27,11 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server():
     from booklet.web.app import create_app
+    from booklet.web.server import server_config
 
     port = free_port()
-    config = uvicorn.Config(create_app([], port), host="127.0.0.1", port=port, log_level="error")
-    running = uvicorn.Server(config)
+    app = create_app([], port)
+    running = uvicorn.Server(server_config(app, "127.0.0.1", port))
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
     for _ in range(100):
@@ -40,6 +41,7 @@ def server():
     yield f"http://127.0.0.1:{port}"
     running.should_exit = True
     thread.join(timeout=5)
+    app.pool.close()
 
 
 def test_the_page_answers_on_loopback_and_refuses_other_hosts(server):

@@ -313,8 +313,6 @@ def run_on_cluster(
     returned PDF and records it, as for the local pool. `resolve` gives a variant its logo's
     path, or raises for a logo it may not read."""
     check_scheduler(address)
-    import logging
-
     from distributed import Client, as_completed
 
     logos, ready = [], []
@@ -330,8 +328,7 @@ def run_on_cluster(
     if not ready:
         return
     bundle = bundle_of(roots, logos)
-    for name in ("distributed", "tornado", "asyncio"):  # one line from us, not their tracebacks
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    quiet_dask_logs()
     try:
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -350,26 +347,82 @@ def run_on_cluster(
             variants = [v for v, _ in chunk]
             future = client.submit(render_chunk, shared, variants, pure=False)
             futures[future] = chunk
-        for future in as_completed(futures):
-            chunk = futures.pop(future)
-            for (variant, fp), outcome in zip(chunk, future.result(), strict=True):
-                finish(variant, fp, outcome)
-                finished += 1
+        waiting = as_completed(futures)
+        alone_since: float | None = None
+        while futures:
+            batch = waiting.next_batch(block=False)
+            if not batch:
+                alone_since = _check_workers(client, address, alone_since)
+                time.sleep(0.1)
+                continue
+            for future in batch:
+                if future.status == "cancelled":  # by the cluster: it lost the work
+                    raise ConnectionError("the cluster cancelled the work")
+                chunk = futures.pop(future)
+                for (variant, fp), outcome in zip(
+                    chunk, _chunk_outcome(future, chunk), strict=True
+                ):
+                    finish(variant, fp, outcome)
+                    finished += 1
     except (KeyboardInterrupt, BookletError):
         for future in futures:  # Ctrl-C: whatever has not run is cancelled; what ran is kept
             future.cancel()
         raise
-    except Exception as exc:  # the scheduler or a worker went away mid-batch
+    except Exception as exc:  # the scheduler went away mid-batch
         for future in futures:
             future.cancel()
-        left = len(ready) - finished
-        raise BookletError(
-            f"the Dask cluster at {address} stopped answering ({type(exc).__name__}); "
-            f"{finished} variants were built and recorded, {left} were not. Check the "
-            "scheduler and workers, then run the batch again to build the rest."
-        ) from None
+        raise _stopped_answering(address, exc, finished, len(ready)) from None
     finally:
         with contextlib.suppress(Exception):
             client.run(forget_bundles)
         with contextlib.suppress(Exception):
             client.close(timeout=2)
+
+
+def quiet_dask_logs() -> None:
+    """Dask logs a lost scheduler with tracebacks; the batch says it in one line instead."""
+    import logging
+
+    names = [n for n in logging.root.manager.loggerDict if n.startswith("distributed")]
+    for name in ["distributed", "tornado", "asyncio", *names]:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+NO_WORKERS_GRACE = 20.0  # seconds a batch waits for a worker to come (back) before it stops
+
+
+def _check_workers(client: Any, address: str, alone_since: float | None) -> float | None:
+    """With no worker connected for NO_WORKERS_GRACE seconds, the batch stops: nothing would
+    ever render what is left."""
+    if client.status not in ("running", "connecting"):
+        raise ConnectionError("the client lost the scheduler")
+    if client.scheduler_info().get("workers"):
+        return None
+    now = time.monotonic()
+    if alone_since is None:
+        return now
+    if now - alone_since > NO_WORKERS_GRACE:
+        raise BookletError(
+            f"no Dask worker has been connected to {address} for {NO_WORKERS_GRACE:g} s, so "
+            "nothing is left to render the rest. Start workers with `dask worker ADDRESS`, "
+            "then run the batch again to build what is missing."
+        )
+    return alone_since
+
+
+def _chunk_outcome(future: Any, chunk: list[tuple[Any, str]]) -> list[tuple]:
+    """A chunk's outcomes; a chunk whose worker died fails its variants, not the batch."""
+    try:
+        return list(future.result())
+    except Exception as exc:
+        why = f"the cluster worker rendering it stopped ({type(exc).__name__}). Run again."
+        return [(variant.output, None, why, 0.0) for variant, _ in chunk]
+
+
+def _stopped_answering(address: str, exc: BaseException, finished: int, total: int) -> BookletError:
+    return BookletError(
+        f"the Dask cluster at {address} stopped before the batch was done (a worker or the "
+        f"scheduler went away: {type(exc).__name__}); {finished} variants were built and "
+        f"recorded, {total - finished} were not. Check the scheduler and workers, then run "
+        "the batch again to build the rest."
+    )

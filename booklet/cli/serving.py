@@ -38,9 +38,10 @@ def serve(state: State, port: int, host: str, no_browser: bool) -> None:
       booklet serve --port 9000 --no-browser
     """
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401
 
         from booklet.web.app import create_app
+        from booklet.web.server import run
     except ImportError:
         raise BookletError(
             "the browser page needs the web extra: pip install 'massage-booklet[web]'."
@@ -61,4 +62,4 @@ def serve(state: State, port: int, host: str, no_browser: bool) -> None:
         import webbrowser
 
         threading.Timer(0.8, webbrowser.open, args=(url,)).start()
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    run(app, host, port)

@@ -1,0 +1,83 @@
+"""Tasks for the jail's tests: module-level, so a spawned worker can import them by name."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from booklet.base.errors import BookletError, ValidationError
+from booklet.products.requests import OptionError
+
+
+def echo(value):
+    return {"value": value, "bytes": b"%PDF-" + str(value).encode()}
+
+
+def spin():
+    while True:
+        pass
+
+
+def sleep_for(seconds: float):
+    time.sleep(seconds)
+    return "woke"
+
+
+def grab_memory():
+    return len(b"x" * (1 << 31))
+
+
+def quadratic_sum():
+    """One C call that runs for minutes: summing lists concatenates them again and again."""
+    return len(sum([[i] for i in range(400_000)], []))
+
+
+def work_for(cpu_seconds: float):
+    started = time.process_time()
+    while time.process_time() - started < cpu_seconds:
+        pass
+    return "done"
+
+
+def option_error():
+    raise OptionError("bleed", "3in is more than 0.5in. Use 0 to 0.5in.")
+
+
+def many_problems():
+    from booklet.base.errors import Problem
+
+    raise ValidationError([Problem("first", "a.yaml", 3, "steps"), Problem("second", "b.yaml")])
+
+
+def booklet_error():
+    raise BookletError("no such thing.", file="x.yaml", line=2, field="name")
+
+
+def bug():
+    return 1 / 0
+
+
+class NotData:
+    def __reduce__(self):  # pickle would run this in whoever unpickles it
+        return (os.system, ("echo owned > owned.txt",))
+
+
+def not_data():
+    return NotData()
+
+
+def open_descriptors():
+    """What each descriptor this process holds points at."""
+    found = []
+    for fd in sorted(os.listdir("/proc/self/fd"), key=int):
+        try:
+            found.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            found.append("(gone)")
+    return found
+
+
+def write_file(path: str):
+    with open(path, "w") as handle:
+        handle.write("written from the jail")
+    return "wrote"

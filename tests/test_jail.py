@@ -1,0 +1,250 @@
+"""The first wall: renders run in a child under limits the operating system enforces.
+
+Each case is one way a render could run away (time, memory, one long C call, a crash) or
+reach out (descriptors, files, pickled answers); each must end as one clear line, in time,
+with the parent unharmed. The end-to-end cases make `booklet card` and `booklet batch` meet a
+render that runs away, with the real command and its real limits (shortened where noted).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from booklet.base import jail
+from booklet.base.errors import BookletError, ValidationError
+from booklet.base.jail import MIB, ChildFailed, Limits, Pool, Stopped
+from booklet.products.requests import OptionError
+from tests import jail_tasks
+from tests.helpers import REPO, run_measured
+
+posix_only = pytest.mark.skipif(not jail.HAS_FORK, reason="needs fork and rlimits (POSIX)")
+linux_only = pytest.mark.skipif(
+    not jail.ENFORCES_ADDRESS_SPACE, reason="the kernel enforces address-space limits on Linux"
+)
+QUICK = Limits(memory=128 * MIB, cpu=2.0, wall=2.0)
+
+
+# --- one render in a child ---------------------------------------------------------------------
+
+
+@posix_only
+def test_a_render_that_never_ends_is_stopped_at_its_deadline():
+    started = time.monotonic()
+    with pytest.raises(Stopped) as stopped:
+        jail.run(jail_tasks.sleep_for, 60, limits=QUICK, label="layout 'evil'")
+    assert time.monotonic() - started < 4
+    assert str(stopped.value).startswith("layout 'evil': stopped after 2 s, the time limit")
+
+
+@posix_only
+def test_a_render_that_spins_is_stopped_by_its_cpu_limit_or_deadline():
+    started = time.monotonic()
+    with pytest.raises(Stopped, match="layout 'evil': stopped after 2 s"):
+        jail.run(jail_tasks.spin, limits=QUICK, label="layout 'evil'")
+    assert time.monotonic() - started < 4
+
+
+@posix_only
+def test_one_c_call_that_runs_for_minutes_is_stopped():
+    """`…|sum(start=[])` was one quadratic C call of 24 to 69 s: no budget checked between
+    Python calls can stop it; the jail does."""
+    started = time.monotonic()
+    with pytest.raises(Stopped, match="stopped after 2 s"):
+        jail.run(jail_tasks.quadratic_sum, limits=QUICK, label="layout 'evil'")
+    assert time.monotonic() - started < 4
+
+
+@linux_only
+def test_a_render_that_grabs_memory_is_stopped_at_its_limit():
+    with pytest.raises(Stopped) as stopped:
+        jail.run(jail_tasks.grab_memory, limits=QUICK, label="layout 'evil'")
+    assert "needed more than 128 MB of memory, the limit for one render" in str(stopped.value)
+
+
+@posix_only
+def test_our_errors_cross_the_jail_as_themselves():
+    with pytest.raises(OptionError) as option:
+        jail.run(jail_tasks.option_error, limits=QUICK, label="x")
+    assert (option.value.option, option.value.reason) == (
+        "bleed",
+        "3in is more than 0.5in. Use 0 to 0.5in.",
+    )
+    with pytest.raises(ValidationError) as many:
+        jail.run(jail_tasks.many_problems, limits=QUICK, label="x")
+    assert [str(p) for p in many.value.problems] == ["a.yaml:3: steps: first", "b.yaml: second"]
+    with pytest.raises(BookletError, match=r"^x.yaml:2: name: no such thing.$"):
+        jail.run(jail_tasks.booklet_error, limits=QUICK, label="x")
+
+
+@posix_only
+def test_a_bug_in_the_child_is_named_with_its_traceback():
+    with pytest.raises(ChildFailed) as failed:
+        jail.run(jail_tasks.bug, limits=QUICK, label="x")
+    assert str(failed.value) == "ZeroDivisionError: division by zero"
+    assert "jail_tasks.py" in failed.value.child_traceback
+
+
+@posix_only
+def test_the_answer_is_data_never_pickle(tmp_path, monkeypatch):
+    """A child cannot make its parent run anything: only JSON and byte strings come back."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ChildFailed, match="a jail answer cannot hold NotData"):
+        jail.run(jail_tasks.not_data, limits=QUICK, label="x")
+    assert not (tmp_path / "owned.txt").exists()
+    assert jail.run(jail_tasks.echo, 7, limits=QUICK, label="x") == {
+        "value": 7,
+        "bytes": b"%PDF-7",
+    }
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_the_child_keeps_no_descriptor_but_its_pipe(tmp_path):
+    with open(tmp_path / "secret.txt", "w") as held:
+        held.write("held open by the parent")
+        held.flush()
+        targets = jail.run(jail_tasks.open_descriptors, limits=QUICK, label="x")
+    # 0, 1 and 2 (the null device), the answer's pipe, and the one listing /proc/self/fd
+    assert targets[:3] == ["/dev/null"] * 3
+    assert len(targets) <= 5
+    assert not any("secret.txt" in t for t in targets)
+
+
+@posix_only
+def test_the_child_writes_no_file(tmp_path):
+    target = tmp_path / "written.txt"
+    with pytest.raises((Stopped, BookletError, ChildFailed)):
+        jail.run(jail_tasks.write_file, str(target), limits=QUICK, label="x")
+    assert not target.exists() or target.read_text() == ""
+
+
+# --- pools of workers --------------------------------------------------------------------------
+
+
+@posix_only
+def test_a_killed_worker_fails_its_task_alone_and_is_replaced():
+    with Pool(2, limits=QUICK) as pool:
+        futures = [pool.submit(jail_tasks.spin, label="layout 'evil'")]
+        futures += [pool.submit(jail_tasks.echo, i, label="ok") for i in range(8)]
+        futures.append(pool.submit(jail_tasks.grab_memory, label="layout 'greedy'"))
+        futures += [pool.submit(jail_tasks.echo, i, label="ok") for i in range(8, 12)]
+        done = list(pool.results(futures))
+    assert len(done) == len(futures)
+    with pytest.raises(Stopped, match="layout 'evil': stopped after 2 s"):
+        futures[0].result()
+    if jail.ENFORCES_ADDRESS_SPACE:
+        with pytest.raises(Stopped, match="layout 'greedy': stopped: it needed more than"):
+            futures[9].result()
+    values = [f.result()["value"] for f in futures if f not in (futures[0], futures[9])]
+    assert sorted(values) == list(range(12))
+
+
+@posix_only
+def test_limits_are_rearmed_for_every_task_of_a_reused_worker():
+    """Five tasks of 0.7 s of work each in one worker whose limit is 2 s a task: all finish,
+    because the CPU limit counts from where each task starts."""
+    limits = Limits(memory=128 * MIB, cpu=2.0, wall=4.0)
+    with Pool(1, limits=limits) as pool:
+        futures = [pool.submit(jail_tasks.work_for, 0.7, label="x") for _ in range(5)]
+        assert [f.result() for f in pool.results(futures)] == ["done"] * 5
+
+
+@posix_only
+def test_a_spawned_pool_driven_by_a_thread_works_as_a_forked_one(monkeypatch):
+    """The page and Dask's daemon workers use spawned workers and a thread of their own."""
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    with Pool(2, limits=QUICK, start="spawn", isolate=True, backlog=4) as pool:
+        pool.start_thread()
+        slow = pool.submit(jail_tasks.sleep_for, 60, label="layout 'slow'")
+        quick = [pool.submit(jail_tasks.echo, i, label="ok") for i in range(4)]
+        assert [f.result(timeout=20)["value"] for f in quick] == [0, 1, 2, 3]
+        with pytest.raises(Stopped, match="layout 'slow': stopped after 2 s"):
+            slow.result(timeout=20)
+
+
+@posix_only
+def test_a_full_backlog_is_busy_at_once():
+    from booklet.base.jail import Busy
+
+    with Pool(1, limits=QUICK, backlog=1) as pool:
+        pool.submit(jail_tasks.sleep_for, 1, label="a")
+        pool.submit(jail_tasks.sleep_for, 1, label="b")
+        with pytest.raises(Busy, match="every worker is busy"):
+            pool.submit(jail_tasks.sleep_for, 1, label="c")
+
+
+# --- the commands meet a render that runs away -------------------------------------------------
+
+HANG = """
+import sys, time
+import booklet.products.card as card
+import booklet.products.jailed as jailed
+from booklet.base.jail import Limits
+MODE = sys.argv.pop(1)
+def runaway(*args, **kwargs):
+    if MODE == "time":
+        while True:
+            pass
+    return len(b"x" * (3 << 30))
+card.render_card = runaway
+if MODE == "time":
+    jailed.LIMITS = Limits(memory=jailed.LIMITS.memory, cpu=2.0, wall=3.0)
+from booklet.cli.main import main
+main()
+"""
+
+
+@posix_only
+@pytest.mark.parametrize("mode", ["time", "memory"])
+def test_a_card_whose_render_runs_away_is_one_line_in_time_and_memory(tmp_path, mode):
+    done = run_measured(
+        [sys.executable, "-c", HANG, mode, "card", "-o", "c.pdf"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("Error: layout 'bedside': stopped")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.seconds < 10
+    assert done.peak_mb < 250, done.peak_mb
+    assert not (tmp_path / "c.pdf").exists()
+    if mode == "memory" and jail.ENFORCES_ADDRESS_SPACE:
+        assert "needed more than 192 MB of memory" in done.stderr
+
+
+@posix_only
+def test_a_batch_variant_that_runs_away_fails_alone(run, tmp_path, monkeypatch):
+    import booklet.products.card as card
+    import booklet.products.jailed as jailed
+
+    real = card.render_card
+
+    def runaway_for_one(library, plan, request, hints=None):
+        if request.title == "Runaway":
+            while True:
+                pass
+        return real(library, plan, request, hints)
+
+    monkeypatch.setattr(card, "render_card", runaway_for_one)
+    monkeypatch.setattr(jailed, "LIMITS", Limits(memory=192 * MIB, cpu=2.0, wall=3.0))
+    (tmp_path / "b.yaml").write_text(
+        "variants:\n"
+        "  - {name: a, title: First}\n"
+        "  - {name: b, title: Runaway}\n"
+        "  - {name: c, title: Third}\n"
+        "  - {name: d, title: Fourth}\n"
+    )
+    started = time.monotonic()
+    result = run("batch", "b.yaml", "-o", "out", "--jobs", "2")
+    assert time.monotonic() - started < 10
+    assert result.exit_code == 2
+    assert "failed  b (b.pdf): layout 'bedside': stopped after 3 s" in result.stderr
+    assert sorted(p.name for p in Path(tmp_path / "out").glob("*.pdf")) == [
+        "a.pdf",
+        "c.pdf",
+        "d.pdf",
+    ]
