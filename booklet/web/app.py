@@ -250,7 +250,9 @@ def create_app(roots: list[Path], port: int, lang: str | None = None) -> Any:
         kinds = {"app.js": "text/javascript", "app.css": "text/css"}
         if name not in kinds:
             return Response(status_code=404)
-        return Response((HERE / name).read_bytes(), media_type=kinds[name])
+        from booklet.base.files import read_bounded
+
+        return Response(read_bounded(HERE / name, 1 << 20), media_type=kinds[name])
 
     hosts = ["127.0.0.1", "localhost", "[::1]"]
     app = Starlette(
