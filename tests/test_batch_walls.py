@@ -133,6 +133,19 @@ def test_output_patterns_and_names_are_bounded(run, tmp_path, variant, message):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_pattern_in_the_defaults_is_refused_at_its_own_line(run, tmp_path):
+    (tmp_path / "b.yaml").write_text(
+        'defaults:\n  routine: classic\n  output: "{name!s}.pdf"\nvariants:\n'
+        "  - {name: a}\n  - {name: b}\n"
+    )
+    result = run("validate", "b.yaml")
+    assert result.exit_code == 2
+    assert one_error_line(result.stderr) == (
+        "Error: b.yaml:3: defaults.output: output pattern '{name!s}.pdf' uses a conversion "
+        "'!s'; use plain fields such as {name}."
+    )
+
+
 # --- a spreadsheet's header ------------------------------------------------------------------
 
 

@@ -171,7 +171,13 @@ def load_batch(path: Path) -> BatchPlan:
                 r.problem("variants", f"expands to more than {MAX_VARIANTS} variants. Split it.")
                 raise ValidationError(problems)
             name = str(options["name"])
-            at = join(path_i, "output") if "output" in item else "output"
+            at = (  # where the pattern this variant uses is written
+                join(path_i, "output")
+                if "output" in item
+                else "defaults.output"
+                if "output" in defaults
+                else "output"
+            )
             output = output_name(options.get("output", pattern), options, doc, path_i, r, at)
             if output is not None:
                 lines = {
