@@ -89,11 +89,16 @@ def test_serve_without_the_web_extra_says_how_to_install_it(run, monkeypatch):
 
 
 def test_serve_warns_when_it_listens_beyond_this_computer(run, monkeypatch):
-    import uvicorn
+    import booklet.web.server
 
     calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
+
+    def not_served(app, host, port):
+        calls.append((host, port))
+        app.pool.close()
+
+    monkeypatch.setattr(booklet.web.server, "run", not_served)
     result = run("serve", "--host", "0.0.0.0", "--port", "9911", "--no-browser")
     assert result.exit_code == 0, result.output
     assert "Warning: listening on 0.0.0.0" in result.stderr
-    assert calls == [{"host": "0.0.0.0", "port": 9911, "log_level": "warning"}]
+    assert calls == [("0.0.0.0", 9911)]

@@ -7,6 +7,7 @@ prints it as one line and exits 2. Anything else is a bug and exits 1.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -39,10 +40,17 @@ def display_path(path: Path | str) -> str:
         return str(p)
 
 
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def shown(value: object, limit: int = 40) -> str:
-    """A value the user gave, short enough to quote in a one-line message."""
+    """A value the user gave, short enough to quote in a one-line message: control characters
+    (a line break at the end of a name) are written as escapes, so the message stays one line
+    and says what is really there."""
     text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    cut = len(text) > 4 * limit  # never escape more than could be shown
+    text = _CONTROL_CHARACTERS.sub(lambda m: repr(m.group())[1:-1], text[: 4 * limit])
+    return text if not cut and len(text) <= limit else text[: limit - 1] + "…"
 
 
 class BookletError(Exception):

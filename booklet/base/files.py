@@ -119,6 +119,86 @@ def sha256_of_regular_file(path: Path, limit: int = 256 << 20) -> str | None:
         os.close(fd)
 
 
+def read_start(path: Path, size: int) -> bytes | None:
+    """The first `size` bytes of a regular file (not a link, pipe or device), or None: for
+    asking what a file is, where anything odd simply means "not what we look for"."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks: list[bytes] = []
+        total = 0
+        while total < size and (chunk := os.read(fd, size - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+# --- walking -----------------------------------------------------------------------------------
+
+MAX_WALK_DEPTH = 32  # folders inside folders: a library needs three or four
+MAX_WALK_ENTRIES = 100_000  # files and folders looked at under one root
+MAX_WALK_FILES = 10_000  # files found
+
+
+def walk_files(
+    root: Path,
+    suffixes: tuple[str, ...],
+    *,
+    max_depth: int = MAX_WALK_DEPTH,
+    max_entries: int = MAX_WALK_ENTRIES,
+    max_files: int = MAX_WALK_FILES,
+) -> list[Path]:
+    """The files under `root` whose names end in one of `suffixes` (any case), sorted. Links
+    are not followed, the walk is a loop (no recursion to run out of), and it stops with a
+    BookletError naming the folder at a depth, a count of entries or of files no library
+    needs. A folder that cannot be read is passed over, as os.walk does."""
+    found: list[Path] = []
+    pending: list[tuple[Path, int]] = [(root, 0)]
+    seen = 0
+    while pending:
+        folder, depth = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                for entry in listing:
+                    seen += 1
+                    if seen > max_entries:
+                        raise BookletError(
+                            f"holds more than {max_entries} files and folders; booklet looks "
+                            "at no more. Keep only the library's own files here.",
+                            file=root,
+                        )
+                    path = Path(entry.path)
+                    if entry.is_dir(follow_symlinks=False):
+                        if depth + 1 > max_depth:
+                            top = root / path.relative_to(root).parts[0]
+                            raise BookletError(
+                                f"has folders nested more than {max_depth} levels deep; booklet "
+                                "reads no deeper. Move the files up, or remove the folders.",
+                                file=top,
+                            )
+                        pending.append((path, depth + 1))
+                    elif entry.name.lower().endswith(suffixes):
+                        found.append(path)
+                        if len(found) > max_files:
+                            raise BookletError(
+                                f"holds more than {max_files} library files; booklet reads no "
+                                "more. Split the library.",
+                                file=root,
+                            )
+        except OSError:
+            continue
+    return sorted(found)
+
+
 # --- writing -----------------------------------------------------------------------------------
 
 

@@ -150,10 +150,14 @@ def _reply_of(task: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
 
 def _vm_size() -> int:
     """This process's address space now (Linux), or 0 where it cannot be read."""
+    from pathlib import Path
+
+    from booklet.base.files import read_bounded
+
     try:
-        with open("/proc/self/statm", "rb") as statm:
-            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
+        statm = read_bounded(Path("/proc/self/statm"), 4096)
+        return int(statm.split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (BookletError, OSError, ValueError, IndexError):
         return 0
 
 

@@ -23,14 +23,14 @@ NAMED_SIZES: dict[str, tuple[float, float]] = {
 SIZE_HELP = "3x5, 4x6, 5x7, a7, a6, a5, half-letter, or WxH with units such as 100x150mm"
 
 _NUMBER = r"(\d{1,6}(?:\.\d{0,6})?|\.\d{1,6})"  # no 400-digit numbers that overflow to infinity
-_LENGTH = re.compile(rf"^\s*{_NUMBER}\s*(pt|in|mm|cm)?\s*$")
-_SIZE = re.compile(rf"^\s*{_NUMBER}\s*(pt|in|mm|cm)?\s*[x×]\s*{_NUMBER}\s*(pt|in|mm|cm)?\s*$")
+_LENGTH = re.compile(rf"\s*{_NUMBER}\s*(pt|in|mm|cm)?\s*")
+_SIZE = re.compile(rf"\s*{_NUMBER}\s*(pt|in|mm|cm)?\s*[x×]\s*{_NUMBER}\s*(pt|in|mm|cm)?\s*")
 MAX_OFFSET = 72.0  # a duplex back that is more than an inch out is not an offset to correct
 
 
 def parse_length(text: str, *, what: str = "length", default_unit: str | None = None) -> float:
     """`3mm`, `0.125in`, `9pt`, `1cm` -> points. A bare number needs a default unit."""
-    match = _LENGTH.match(str(text).lower())
+    match = _LENGTH.fullmatch(str(text).lower())
     if not match or (match.group(2) is None and default_unit is None):
         raise BookletError(
             f"{what} '{shown(text)}' is not a length. Write a number with a unit: "
@@ -45,7 +45,7 @@ def parse_size(text: str) -> tuple[float, float]:
     key = str(text).strip().lower()
     if key in NAMED_SIZES:
         return NAMED_SIZES[key]
-    match = _SIZE.match(key)
+    match = _SIZE.fullmatch(key)
     if not match:
         raise BookletError(f"size '{shown(text)}' is not known. Use {SIZE_HELP}.")
     w, wu, h, hu = match.groups()

@@ -26,6 +26,7 @@ import atexit
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -35,7 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from booklet.base.errors import BookletError
+from booklet.base.errors import BookletError, shown
 from booklet.base.files import read_bounded
 from booklet.batch.work import (
     Variant,
@@ -292,13 +293,30 @@ def render_chunk(bundle: dict[str, Any], variants: list[Variant]) -> list[tuple]
 # --- the client: sending the work --------------------------------------------------------------
 
 
+_SCHEDULER = re.compile(
+    r"(?:(?:tcp|tls)://)?"  # Dask's own protocols; a bare HOST:PORT is tcp
+    r"(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.\-]{0,252}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])"
+    r":(?P<port>[0-9]{1,5})"
+)
+
+
 def check_scheduler(address: str) -> None:
-    """Dask is installed: before a batch creates anything, say so if it is not."""
+    """A Dask scheduler's address, and Dask to reach it with: checked before the batch creates
+    anything, so a typo or a missing install leaves no folder, lock or manifest behind."""
+    match = _SCHEDULER.fullmatch(address)
+    if match is None or not 0 < int(match["port"]) < 65536:
+        raise BookletError(
+            f"'{shown(address)}' is not a scheduler address; write tcp://HOST:PORT, such as "
+            "tcp://10.0.0.5:8786.",
+            field="--scheduler",
+        )
     try:
         import distributed  # noqa: F401
     except ImportError:
         raise BookletError(
-            "running on a cluster needs Dask: pip install 'massage-booklet[cluster]'."
+            "running on a cluster needs Dask, which is not installed: "
+            "pip install 'massage-booklet[cluster]'.",
+            field="--scheduler",
         ) from None
 
 

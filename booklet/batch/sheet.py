@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from booklet.base.errors import BookletError, Problem
+from booklet.base.errors import BookletError, Problem, shown
 from booklet.base.files import read_bounded
 from booklet.data.schema import did_you_mean
 
 MAX_SHEET_BYTES = 16 * 1024 * 1024
 MAX_ROWS = 10_000
 MAX_CELL = 2_000
+MAX_COLUMNS = 200  # a variant has some 35 options; more columns than this is not a client list
+MAX_UNKNOWN_SHOWN = 5  # columns that are not options, each said with a hint; the rest counted
 
 
 @dataclass
@@ -36,21 +39,22 @@ def sheet_path(batch_file: Path, value: str) -> Path:
     base = batch_file.parent.resolve()
     if relative.is_absolute() or ".." in relative.parts:
         raise BookletError(
-            f"'{value}' must be a file in the batch file's folder (no absolute path or '..'). "
-            "Move the spreadsheet beside the batch file.",
+            f"'{shown(value)}' must be a file in the batch file's folder (no absolute path or "
+            "'..'). Move the spreadsheet beside the batch file.",
             file=batch_file,
             field="variants",
         )
     path = (base / relative).resolve()
     if base not in path.parents:
         raise BookletError(
-            f"'{value}' leads outside the batch file's folder. Move the spreadsheet beside it.",
+            f"'{shown(value)}' leads outside the batch file's folder. Move the spreadsheet "
+            "beside it.",
             file=batch_file,
             field="variants",
         )
     if path.suffix.lower() != ".csv":
         raise BookletError(
-            f"'{value}' is not a .csv file. Save the spreadsheet as CSV (UTF-8).",
+            f"'{shown(value)}' is not a .csv file. Save the spreadsheet as CSV (UTF-8).",
             file=batch_file,
             field="variants",
         )
@@ -79,22 +83,38 @@ def read_sheet(path: Path, allowed: tuple[str, ...]) -> list[SheetRow]:
         ) from None
     except csv.Error as exc:
         raise BookletError(f"cannot be read as CSV: {exc}.", file=path, line=1) from None
+    if len(header) > MAX_COLUMNS:  # before looking at any: each check below is per column
+        raise BookletError(
+            f"the header row has {len(header)} columns; the limit is {MAX_COLUMNS}. Keep only "
+            f"the option columns ({', '.join(allowed[:3])}, …).",
+            file=path,
+            line=1,
+        )
     columns = [c.strip() for c in header]
+    unknown = [c for c in columns if c and c not in allowed]
     for index, name in enumerate(columns, start=1):
         if not name:
             problems.append(Problem(f"column {index} has no name in the header row.", path, 1))
-        elif name not in allowed:
+        elif name not in allowed and name in unknown[:MAX_UNKNOWN_SHOWN]:
             hint = did_you_mean(name, allowed)
             problems.append(
                 Problem(
-                    f"column '{name}' is not an option.{hint} Columns: {', '.join(allowed)}.",
+                    f"column '{shown(name)}' is not an option.{hint} Columns: "
+                    f"{', '.join(allowed)}.",
                     path,
                     1,
                 )
             )
-    if len(set(columns)) < len(columns):
-        twice = sorted({c for c in columns if columns.count(c) > 1})
-        problems.append(Problem(f"column '{twice[0]}' appears twice. Keep one.", path, 1))
+    if len(unknown) > MAX_UNKNOWN_SHOWN:
+        problems.append(
+            Problem(
+                f"{len(unknown) - MAX_UNKNOWN_SHOWN} more columns are not options either.", path, 1
+            )
+        )
+    counts = Counter(columns)
+    twice = sorted(c for c, n in counts.items() if n > 1 and c)
+    if twice:
+        problems.append(Problem(f"column '{shown(twice[0])}' appears twice. Keep one.", path, 1))
     if problems:
         from booklet.base.errors import ValidationError
 

@@ -54,7 +54,7 @@ def make_request(variant: Variant, library, resolved: bool = False) -> tuple[str
     o = variant.options
     kind = o.get("kind", "card")
     if kind not in ("card", "book"):
-        raise variant.option_error("kind", f"'{kind}' is not known. Use card or book.")
+        raise variant.option_error("kind", f"'{shown(kind)}' is not known. Use card or book.")
     allowed = CARD_OPTIONS if kind == "card" else BOOK_OPTIONS
     stray = [k for k in o if k in REQUEST_KEYS and k not in allowed]
     if stray:
@@ -89,7 +89,9 @@ def batch_file_beside(variant: Variant, key: str, value: str) -> Path:
     path = (base / relative).resolve()
     if relative.is_absolute() or ".." in relative.parts or base not in path.parents:
         raise variant.option_error(
-            key, f"'{value}' must be a file in the batch file's folder. Move it beside the batch."
+            key,
+            f"'{shown(value)}' must be a file in the batch file's folder. Move it beside the "
+            "batch.",
         )
     return path
 

@@ -3,6 +3,7 @@ turned into one line, and shell completion of names."""
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,23 +84,73 @@ class BookletGroup(click.Group):
         except BrokenPipeError:
             # `booklet techniques | head`: the reader has gone; stop quietly, as a shell
             # command killed by SIGPIPE would (no message, exit 141).
-            import os
-            import sys
-
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            silence_stdout()
             raise click.exceptions.Exit(141) from None
+        except OSError as exc:
+            if not _written_to_a_stream(exc):
+                raise InternalError(_internal(ctx, exc)) from None
+            silence_stdout()
+            raise UserError(stdout_problem(exc)) from None
         except Exception as exc:
-            state = ctx.find_object(State)
-            child_traceback = getattr(exc, "child_traceback", "")
-            if state is not None and state.debug:
-                if child_traceback:  # a bug inside the jail: its own traceback
-                    click.echo(child_traceback, err=True, nl=False)
-                raise
-            raise InternalError(
-                f"internal error: {type(exc).__name__}: {exc}. This is a bug in booklet; "
-                "run again with --debug for the details and report it."
-            ) from None
+            raise InternalError(_internal(ctx, exc)) from None
+
+
+def _internal(ctx: click.Context, exc: Exception) -> str:
+    """The one line for a bug; with --debug, the traceback instead (the error goes on up)."""
+    state = ctx.find_object(State)
+    if state is not None and state.debug:
+        child_traceback = getattr(exc, "child_traceback", "")
+        if child_traceback:  # a bug inside the jail: its own traceback
+            click.echo(child_traceback, err=True, nl=False)
+        raise exc
+    return (
+        f"internal error: {type(exc).__name__}: {exc}. This is a bug in booklet; "
+        "run again with --debug for the details and report it."
+    )
+
+
+# Errors of a write to standard output that the user can act on (a pipe whose reader has
+# gone is not one: that ends quietly, as above).
+_STREAM_ERRORS = {
+    errno.ENOSPC: "the disk is full",
+    getattr(errno, "EDQUOT", errno.ENOSPC): "the disk quota is used up",
+    errno.EFBIG: "the file it goes to is too large",
+    errno.EBADF: "it is closed or open only for reading",
+    errno.EIO: "an input/output error",
+}
+
+
+def stdout_problem(exc: OSError) -> str:
+    reason = _STREAM_ERRORS.get(exc.errno or 0) or exc.strerror or str(exc)
+    return (
+        f"could not write to standard output: {reason}. Give a file name with -o, or send "
+        "the output somewhere else."
+    )
+
+
+def _written_to_a_stream(exc: OSError) -> bool:
+    """An error of writing to standard output: raised by click.echo (or booklet's own
+    write_stdout), with no file name of its own, and of a kind the user can act on."""
+    if exc.errno not in _STREAM_ERRORS or exc.filename is not None:
+        return False
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_name in ("echo", "write_stdout")
+
+
+def silence_stdout() -> None:
+    """Point standard output at the null device, so the flush Python makes at exit does not
+    fail again (and print a traceback) after booklet has said what went wrong."""
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass  # no real standard output (a test's in-memory one, or none at all)
 
 
 @dataclass

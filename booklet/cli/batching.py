@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from booklet.base.errors import shown
 from booklet.cli.app import (
     State,
     cli,
@@ -70,6 +71,8 @@ def batch(
 
     from booklet.batch import runner as batching
 
+    if scheduler is not None:  # before the batch file is read, and before anything is made
+        batching.check_scheduler(scheduler)
     plan = batching.load_batch(file)
     roots = state.library_roots
     if dry_run:
@@ -105,7 +108,8 @@ def batch(
         if result.status == "failed":
             if bar is not None:
                 click.echo("\r\x1b[K", nl=False, err=True)
-            click.echo(f"failed  {result.name} ({result.output}): {result.error}", err=True)
+            name, output = shown(result.name), shown(result.output, 80)
+            click.echo(f"failed  {name} ({output}): {result.error}", err=True)
         elif bar is None and (state.verbosity > 0 or result.status == "built"):  # noqa: SIM102
             if state.verbosity >= 0:
                 plural = "page" if result.pages == 1 else "pages"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,9 +23,11 @@ from booklet.cli.outputs import (
     make_request,
     named_output,
     render_in_jail,
+    require_stdout,
     size_option,
     to_stdout,
     write_outputs,
+    write_stdout,
 )
 from booklet.products.requests import SHEETS
 
@@ -442,8 +443,8 @@ def example(name: str, output: Path | None) -> None:
                 f"the {name} example is {len(others) + 1} files; write it to a folder.",
                 param_hint="'-o'",
             )
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        require_stdout()
+        write_stdout(data)
         return
     targets = [(out, data)]
     for other in others:

@@ -51,6 +51,7 @@ def check_output(out: Path, png: bool = False) -> None:
     if to_stdout(out):
         if png:
             raise BookletError("--png needs a file name with -o, not - (standard output).")
+        require_stdout()
         if sys.stdout.buffer.isatty():
             raise BookletError(
                 "-o - would write a PDF onto the terminal. Redirect it (> card.pdf) or pipe it."
@@ -97,9 +98,7 @@ def write_outputs(
 
     if to_stdout(out):
         check_output(out, png)
-        stream = sys.stdout.buffer
-        stream.write(pdf)
-        stream.flush()
+        write_stdout(pdf)
         return
     write_atomic(out, pdf)
     state = current_state()
@@ -111,6 +110,47 @@ def write_outputs(
 
         for path in write_previews(pdf, out, PREVIEW_DPI, previews):
             state.say(str(path))
+
+
+def stdout_is_writable() -> bool:
+    """Is there a standard output to write to? None when booklet was started with it closed
+    (`>&-`); open only for reading (`1</dev/null`) fails every write. An in-memory stream (a
+    test's) has no descriptor to ask, and is writable."""
+    import os
+
+    stream = sys.stdout
+    if stream is None:
+        return False
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        return True
+    try:
+        import fcntl
+    except ImportError:  # Windows: a write will tell
+        return True
+    try:
+        mode = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE
+    except OSError:
+        return False
+    return mode in (os.O_WRONLY, os.O_RDWR)
+
+
+def require_stdout() -> None:
+    """`-o -` with no standard output to write to: said before any work is done."""
+    if not stdout_is_writable():
+        raise BookletError(
+            "-o - writes to standard output, but standard output is closed or open only for "
+            "reading. Give a file name with -o, or redirect it (> FILE)."
+        )
+
+
+def write_stdout(data: bytes) -> None:
+    """The PDF on standard output. A full disk or a closed descriptor is said in one line
+    (booklet.cli.app turns the OSError into it); a reader that has gone ends quietly."""
+    stream = sys.stdout.buffer
+    stream.write(data)
+    stream.flush()
 
 
 def named_output(

@@ -6,6 +6,7 @@ from pathlib import Path
 from string import Template
 
 from booklet.base.errors import BookletError
+from booklet.base.files import read_text_bounded
 from booklet.data.schema import id_problem
 
 STARTER = Path(__file__).parent / "starter_files"
@@ -40,7 +41,7 @@ def starter_language(lang: str | None) -> str:
 
 def _text(file: str, lang: str = "en", **values: str) -> str:
     folder = STARTER if lang == "en" else STARTER / lang
-    text = (folder / file).read_text(encoding="utf-8")
+    text = read_text_bounded(folder / file, 64 * 1024, kind="starter files")
     return Template(text).substitute(values, lang=lang)
 
 

@@ -9,11 +9,11 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 # A BCP 47 language tag as a library names its folders: es, pt-BR, sr-Latn, es-419.
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-(?:[A-Z]{2}|[0-9]{3}|[A-Z][a-z]{3}))?$")
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-(?:[A-Z]{2}|[0-9]{3}|[A-Z][a-z]{3}))?")
 
 
 def is_language_code(name: str) -> bool:
-    return bool(LANGUAGE_CODE.match(name))
+    return bool(LANGUAGE_CODE.fullmatch(name))
 
 
 PRESSURE_LEVELS: tuple[str, ...] = ("light", "gentle", "moderate", "firm", "deep")

@@ -34,7 +34,7 @@ from booklet.data.model import (
 )
 from booklet.data.yamlfile import Document, join
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID = 64
 MAX_TEXT = 600
 MAX_TITLE = 120
@@ -46,12 +46,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def id_problem(ident: str) -> str | None:
     if len(ident) > MAX_ID:
-        return f"id '{ident[:20]}…' is longer than {MAX_ID} characters. Use a shorter file name."
-    if not ID_PATTERN.match(ident):
+        return (
+            f"id '{shown(ident, 21)}' is longer than {MAX_ID} characters. Use a shorter file name."
+        )
+    if not ID_PATTERN.fullmatch(ident):
         suggestion = re.sub(r"[^a-z0-9]+", "-", ident.lower()).strip("-") or "my-technique"
         return (
-            f"'{ident}' is not a valid id: use lower-case letters, digits and single hyphens "
-            f"(e.g. '{suggestion}'). Rename the file."
+            f"'{shown(ident, MAX_ID + 8)}' is not a valid id: use lower-case letters, digits and "
+            f"single hyphens (e.g. '{suggestion}'). Rename the file."
         )
     return None
 
@@ -84,7 +86,7 @@ def number_hint(value: Any, path: str) -> str:
     if _SEXAGESIMAL.match(value.strip()):
         return (
             f" Write {name} as a number, e.g. 1.5 for one and a half (some tools read "
-            f"'{value.strip()}' as a count in base 60)."
+            f"'{shown(value.strip())}' as a count in base 60)."
         )
     if _GROUPED.match(value.strip()):
         return f" Write {name} without '_' or ',', e.g. 1000 or 2.5."
@@ -96,6 +98,8 @@ def number_hint(value: Any, path: str) -> str:
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     import difflib  # only when there is a typo to suggest a fix for
 
+    if len(str(word)) > 100:  # no name is this long: nothing to suggest, and no time spent
+        return ""
     match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f" Did you mean '{match[0]}'?" if match else ""
 
@@ -136,7 +140,7 @@ class Reader:
             if key not in allowed:
                 self.problem(
                     join(path, str(key)),
-                    f"unknown {noun} '{key}'.{did_you_mean(str(key), allowed)} "
+                    f"unknown {noun} '{shown(key)}'.{did_you_mean(str(key), allowed)} "
                     f"Allowed: {', '.join(allowed)}.",
                 )
 
@@ -256,12 +260,12 @@ class Reader:
 
     def choice_value(self, value: Any, path: str, choices: Sequence[str], noun: str) -> str | None:
         if value not in choices or not isinstance(value, str):
-            shown = value if isinstance(value, str) else type_name(value)
+            given = value if isinstance(value, str) else type_name(value)
             what = "is not a level" if noun == "pressure level" else "is not known"
             label = "Pressure" if noun == "pressure level" else noun.capitalize()
             self.problem(
                 path,
-                f"{label} '{shown}' {what}.{did_you_mean(shown, choices)}"
+                f"{label} '{shown(given)}' {what}.{did_you_mean(given, choices)}"
                 f" Use one of: {', '.join(choices)}.",
             )
             return None

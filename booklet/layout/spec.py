@@ -123,7 +123,7 @@ DEFAULT_COLOURS = {
     "background": "#FFFFFF",
     "panel": "#F3F6F9",
 }
-_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+_HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class Block(NamedTuple):
@@ -218,7 +218,7 @@ def parse_layout(doc: Document, name: str, folder: Path, parent: Layout | None) 
         value = r.fields(data["colours"], "colours", (), COLOUR_NAMES, "colours")
         for key, colour in (value or {}).items():
             if key in COLOUR_NAMES:
-                if isinstance(colour, str) and _HEX.match(colour):
+                if isinstance(colour, str) and _HEX.fullmatch(colour):
                     colours[key] = colour
                 else:
                     r.problem(

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import struct
 from pathlib import Path
 
-from booklet.base.files import write_atomic
+from booklet.base.files import read_start, write_atomic
+
+# A preview carries this in a PNG text chunk, so that booklet removes only what it wrote.
+MARK_KEY = "Software"
+MARK_VALUE = "booklet"
+MAX_STALE = 1000  # stale previews looked at beyond the last page
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_MARK_CHUNK = MARK_KEY.encode("latin-1") + b"\0" + MARK_VALUE.encode("latin-1")
 
 
-def pdf_to_pngs(pdf: bytes, dpi: float = 150, grayscale: bool = False) -> list[bytes]:
-    """One PNG per page, in order."""
+def pdf_to_pngs(
+    pdf: bytes, dpi: float = 150, grayscale: bool = False, marked: bool = False
+) -> list[bytes]:
+    """One PNG per page, in order; `marked`: each carries booklet's mark (a preview file)."""
     import pypdfium2 as pdfium
+    from PIL.PngImagePlugin import PngInfo
 
+    info = None
+    if marked:
+        info = PngInfo()
+        info.add_text(MARK_KEY, MARK_VALUE)
     doc = pdfium.PdfDocument(pdf)
     try:
         images = []
@@ -21,7 +37,7 @@ def pdf_to_pngs(pdf: bytes, dpi: float = 150, grayscale: bool = False) -> list[b
             scale = round(width * dpi / 72) / width - 1e-9
             bitmap = page.render(scale=scale, grayscale=grayscale)
             buffer = io.BytesIO()
-            bitmap.to_pil().save(buffer, format="PNG", optimize=False)
+            bitmap.to_pil().save(buffer, format="PNG", optimize=False, pnginfo=info)
             images.append(buffer.getvalue())
             page.close()
         return images
@@ -32,19 +48,43 @@ def pdf_to_pngs(pdf: bytes, dpi: float = 150, grayscale: bool = False) -> list[b
 def write_previews(
     pdf: bytes, pdf_path: Path, dpi: float = 150, pngs: tuple[bytes, ...] | None = None
 ) -> list[Path]:
-    """`card.pdf` -> `card-1.png`, `card-2.png`, … beside it; pages an earlier, longer PDF
-    of the same name left there (`card-3.png`) are removed, so none is stale. `pngs` are the
-    pages already rasterized (in the jail), if they were."""
+    """`card.pdf` -> `card-1.png`, `card-2.png`, … beside it. Pages an earlier, longer PDF of
+    the same name left there (`card-3.png`) are removed, so none is stale, but only if booklet
+    wrote them: a regular file of that exact name whose PNG carries booklet's mark. Any other
+    file of such a name (a holiday photo called `card-3.png`) is left as it is. `pngs` are the
+    pages already rasterized (in the jail, marked), if they were."""
     paths = []
-    for i, png in enumerate(pngs if pngs is not None else pdf_to_pngs(pdf, dpi), start=1):
+    pages = pngs if pngs is not None else pdf_to_pngs(pdf, dpi, marked=True)
+    for i, png in enumerate(pages, start=1):
         target = preview_path(pdf_path, i)
         write_atomic(target, png)
         paths.append(target)
-    page = len(paths) + 1
-    while (stale := preview_path(pdf_path, page)).is_file() and not stale.is_symlink():
-        stale.unlink()
-        page += 1
+    for page in range(len(paths) + 1, len(paths) + 1 + MAX_STALE):
+        stale = preview_path(pdf_path, page)
+        if not (stale.is_file() or stale.is_symlink()):
+            break
+        if is_booklet_preview(stale):
+            with contextlib.suppress(OSError):
+                stale.unlink()
     return paths
+
+
+def is_booklet_preview(path: Path) -> bool:
+    """A regular file (not a link) holding a PNG whose text chunks, before its image data,
+    include booklet's mark. Only the file's start is read."""
+    head = read_start(path, 64 * 1024)
+    if head is None or not head.startswith(_PNG_SIGNATURE):
+        return False
+    at = len(_PNG_SIGNATURE)
+    while at + 8 <= len(head):
+        length, kind = struct.unpack(">I4s", head[at : at + 8])
+        if kind in (b"IDAT", b"IEND"):
+            return False
+        data = head[at + 8 : at + 8 + length]
+        if kind == b"tEXt" and data == _MARK_CHUNK:
+            return True
+        at += 12 + length
+    return False
 
 
 def preview_path(pdf_path: Path, page: int) -> Path:

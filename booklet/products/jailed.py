@@ -124,7 +124,7 @@ def _made_with(library: Library, render: Render) -> dict[str, Any]:
     if render.previews:
         from booklet.press.preview import pdf_to_pngs
 
-        previews = pdf_to_pngs(data, render.previews, render.grayscale)
+        previews = pdf_to_pngs(data, render.previews, render.grayscale, marked=True)
     return {"data": data, "notes": notes, "previews": previews}
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from booklet.base.errors import BookletError
+from booklet.base.files import read_bounded
 from booklet.base.internals import stream_compression
 
 
@@ -126,10 +127,10 @@ def _register_file(family: str) -> FontFamily:
     problem = font_file_problem(path)
     if problem:
         raise BookletError(f"font: {problem}", file=path)
-    with path.open("rb") as stream:
-        data = stream.read(MAX_FONT_BYTES + 1)
-    if len(data) > MAX_FONT_BYTES:
-        raise BookletError("font: the file grew while it was read.", file=path)
+    try:  # bounded on the open file: it may have been replaced since it was checked
+        data = read_bounded(path, MAX_FONT_BYTES, kind="font files")
+    except BookletError as exc:
+        raise BookletError(f"font: {exc.problem.message}", file=path) from None
     stem = re.sub(r"[^A-Za-z0-9]", "", path.stem)[:24] or "Font"
     name = f"{stem}{hashlib.sha256(data).hexdigest()[:8]}"
     text = register("text")

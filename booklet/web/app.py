@@ -260,9 +260,9 @@ def create_app(
         pool.close()
         raise
     pages = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(default=True))
-    statics = {
-        name: (HERE / name).read_bytes() for name in ("app.js", "app.css")
-    }  # read once, at start
+    from booklet.base.files import read_bounded
+
+    statics = {name: read_bounded(HERE / name, 1 << 20) for name in ("app.js", "app.css")}
     bodies = asyncio.Semaphore(MAX_BODIES)
     card_layouts = sorted(n for n in library.layouts if is_kind(library, n, "card"))
     book_layouts = sorted(n for n in library.layouts if is_kind(library, n, "book"))

@@ -20,7 +20,7 @@ def header_timeout_protocol() -> Any:
     """uvicorn's h11 protocol, closing a connection whose headers take too long."""
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class HeaderDeadline(H11Protocol):  # type: ignore[misc]
+    class HeaderDeadline(H11Protocol):
         header_timer: asyncio.TimerHandle | None = None
 
         def _arm(self) -> None:
