@@ -351,40 +351,45 @@ def _check_composites(glyf: memoryview, starts: list[int], glyphs: int) -> None:
     if short is not None:
         raise _damaged(f"glyph {short:,} is shorter than a glyph's header")
     composite = [
-        (glyph, start, size)
+        (glyph, start, start + size)
         for glyph, start, size in zip(range(glyphs), starts, sizes, strict=False)
         if size and glyf[start] & 0x80  # numberOfContours < 0
     ]
+    _check_nesting(_components(glyf, composite, glyphs))
+
+
+def _components(
+    glyf: memoryview, composite: list[tuple[int, int, int]], glyphs: int
+) -> dict[int, list[int]]:
+    """Each composite glyph's parts, read record by record within the glyph (one loop for all
+    of them: a CJK font has tens of thousands)."""
+    unpack, record_size, kinds = _TWO_USHORTS.unpack_from, _RECORD_SIZES, _RECORD_KINDS
     parts: dict[int, list[int]] = {}
     count = 0
-    for glyph, start, size in composite:
-        parts[glyph] = _components(glyf, glyph, start + 10, start + size, glyphs)
-        count += len(parts[glyph])
+    for glyph, start, end in composite:
+        own = []
+        pos, flags = start + 10, MORE_COMPONENTS
+        while flags & MORE_COMPONENTS:
+            if pos + 4 > end:
+                raise _damaged(f"composite glyph {glyph:,} runs past its end")
+            flags, part = unpack(glyf, pos)
+            if part >= glyphs:
+                raise FontProblem(
+                    f"has a composite glyph ({glyph:,}) made of glyph {part:,}, but it has only "
+                    f"{glyphs:,} glyphs. {ANOTHER}"
+                )
+            own.append(part)
+            pos += record_size[flags & kinds]
+        if pos > end:
+            raise _damaged(f"composite glyph {glyph:,} runs past its end")
+        parts[glyph] = own
+        count += len(own)
         if count > MAX_COMPONENTS:
             raise FontProblem(
                 f"has more than {MAX_COMPONENTS:,} parts in its composite glyphs; a font may "
                 f"have at most {MAX_COMPONENTS:,}. {ANOTHER}"
             )
-    _check_nesting(parts)
-
-
-def _components(glyf: memoryview, glyph: int, pos: int, end: int, glyphs: int) -> list[int]:
-    found = []
-    flags = MORE_COMPONENTS
-    while flags & MORE_COMPONENTS:
-        if pos + 4 > end:
-            raise _damaged(f"composite glyph {glyph:,} runs past its end")
-        flags, part = _TWO_USHORTS.unpack_from(glyf, pos)
-        if part >= glyphs:
-            raise FontProblem(
-                f"has a composite glyph ({glyph:,}) made of glyph {part:,}, but it has only "
-                f"{glyphs:,} glyphs. {ANOTHER}"
-            )
-        found.append(part)
-        pos += _RECORD_SIZES[flags & (ARGS_ARE_WORDS | HAS_SCALE | HAS_XY_SCALE | HAS_TWO_BY_TWO)]
-        if pos > end:
-            raise _damaged(f"composite glyph {glyph:,} runs past its end")
-    return found
+    return parts
 
 
 def _record_size(flags: int) -> int:
@@ -398,6 +403,7 @@ def _record_size(flags: int) -> int:
 
 
 _TWO_USHORTS = struct.Struct(">HH")
+_RECORD_KINDS = ARGS_ARE_WORDS | HAS_SCALE | HAS_XY_SCALE | HAS_TWO_BY_TWO
 _RECORD_SIZES = [_record_size(flags) for flags in range(256)]
 
 
@@ -406,13 +412,13 @@ def _check_nesting(parts: dict[int, list[int]]) -> None:
     then those made of those, and so on, at most MAX_COMPONENT_DEPTH + 1 rounds. A round that
     places none while some are left means they contain themselves; one past the limit that
     places some means they nest too deep. Most fonts are done in one or two rounds."""
-    left = {glyph: [p for p in own if p in parts] for glyph, own in parts.items()}
-    left = {glyph: inner for glyph, inner in left.items() if inner}  # level 1 are done
-    done: set[int] = set(parts) - set(left)
+    composite = parts.keys()
+    left = {glyph: own for glyph, own in parts.items() if not composite.isdisjoint(own)}
     for level in range(2, MAX_COMPONENT_DEPTH + 2):
         if not left:
             return
-        placed = [glyph for glyph, inner in left.items() if all(p in done for p in inner)]
+        waiting = left.keys()  # composite glyphs not placed yet: a part among them must wait
+        placed = [glyph for glyph, own in left.items() if waiting.isdisjoint(own)]
         if not placed:
             raise FontProblem(
                 f"has a composite glyph ({min(left):,}) that contains itself. {ANOTHER}"
@@ -422,6 +428,5 @@ def _check_nesting(parts: dict[int, list[int]]) -> None:
                 f"has composite glyphs nested {level} deep (glyph {min(placed):,}); a font may "
                 f"nest at most {MAX_COMPONENT_DEPTH}. {ANOTHER}"
             )
-        done.update(placed)
         for glyph in placed:
             del left[glyph]
