@@ -36,7 +36,7 @@ def glyph_name(char: str) -> str:
     return f"uni{ord(char):04X}"
 
 
-def build_font(family: str = "Wall Test", composites: int = 0) -> bytes:
+def build_font(family: str = "Wall Test", composites: int = 0, width: int = 500) -> bytes:
     """A small valid TrueType font: a box for every character booklet prints straight from a
     face (so it becomes the layout's text face), and `composites` extra glyphs, each made of
     the previous one (the first of the letter H), mapped to U+E000 onwards."""
@@ -70,7 +70,7 @@ def build_font(family: str = "Wall Test", composites: int = 0) -> bytes:
     builder.setupGlyphOrder(names)
     builder.setupCharacterMap(cmap)
     builder.setupGlyf(glyphs)
-    builder.setupHorizontalMetrics({name: (500, 60) for name in names})
+    builder.setupHorizontalMetrics({name: (width, 60) for name in names})
     builder.setupHorizontalHeader(ascent=800, descent=-200)
     ps = family.replace(" ", "")
     builder.setupNameTable({"familyName": family, "styleName": "Regular", "psName": ps})
@@ -364,7 +364,7 @@ def test_a_good_font_file_prints(run, tmp_path):
     assert run("validate", "lib").exit_code == 0
     made = run("--library", "lib", "card", "--layout", "mine", "-o", "c.pdf")
     assert made.exit_code == 0, made.output
-    assert "WallGood" in embedded_fonts(tmp_path / "c.pdf")
+    assert any(name.startswith("WallGood-") for name in embedded_fonts(tmp_path / "c.pdf"))
 
 
 def test_a_font_file_named_for_text_and_titles_is_parsed_once(run, tmp_path, monkeypatch):
@@ -386,7 +386,28 @@ def test_a_font_file_named_for_text_and_titles_is_parsed_once(run, tmp_path, mon
     assert made.exit_code == 0, made.output
     assert parsed.count(True) == 1, parsed
     programs = embedded_fonts(tmp_path / "c.pdf")
-    assert [name for name in programs if "WallOnce" in name] == ["WallOnce"], programs
+    assert len([name for name in programs if name.startswith("WallOnce-")]) == 1, programs
+
+
+def test_font_files_with_one_postscript_name_each_print_in_their_own_face(run, tmp_path):
+    """ReportLab shares a face among the fonts of one PostScript name, for the whole process:
+    two layouts' files named alike (or a file named like a built-in face) must not take each
+    other's place. Here one file's letters are 500 units wide, the other's 900."""
+    widths = {}
+    for width in (500, 900):
+        folder = tmp_path / "lib" / "layouts" / f"mine{width}"
+        folder.mkdir(parents=True)
+        (folder / "same.ttf").write_bytes(build_font("Wall Same", width=width))
+        (folder / "layout.yaml").write_text("extends: bedside\nfont: same.ttf\n", "utf-8")
+        out = tmp_path / f"c{width}.pdf"
+        made = run("--library", "lib", "card", "--layout", f"mine{width}", "-o", str(out))
+        assert made.exit_code == 0, made.output
+        for page in pdf_reader(out).pages:
+            for font in page["/Resources"]["/Font"].values():
+                font = font.get_object()
+                if str(font["/BaseFont"]).split("+")[-1].startswith("WallSame"):
+                    widths[width] = {w for w in font["/Widths"] if w}
+    assert widths == {500: {500}, 900: {900}}, widths
 
 
 def embedded_fonts(pdf: Path) -> list[str]:

@@ -276,7 +276,7 @@ def test_a_layout_font_file_prints_chinese(run, tmp_path, product, layout):
         for page in PdfReader(out).pages
         for f in page["/Resources"]["/Font"].values()
     }
-    assert "DroidSansFallback" in fonts, fonts
+    assert any(f.startswith("DroidSansFallback-") for f in fonts), fonts  # -: the file's hash
 
 
 def test_a_layout_font_file_must_be_a_font_inside_its_folder(run, tmp_path):

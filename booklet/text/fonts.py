@@ -168,7 +168,7 @@ def _register_file(family: str) -> FontFamily:
     problem = font_problem(data)  # the very bytes ReportLab is given, whatever was checked before
     if problem:
         raise BookletError(f"font: {problem}", file=path)
-    digest = hashlib.sha256(data).hexdigest()[:8]
+    digest = hashlib.sha256(data).hexdigest()[:16]  # 64 bits: no file is made to share it
     stem = re.sub(r"[^A-Za-z0-9]", "", path.stem)[:24] or "Font"
     name = f"{stem}{digest}"
     text = register("text")
@@ -181,6 +181,10 @@ def _register_file(family: str) -> FontFamily:
                 "font (.ttf with TrueType outlines) whose licence allows embedding.",
                 file=path,
             ) from None
+        # ReportLab shares a face among all fonts of its PostScript name, for the process: a
+        # file named like a built-in face, or like another layout's file, would take its place
+        # (the built-in italic printing a stranger's glyphs). Its face is named for its bytes.
+        font.face.name = font.face.name[:63] + b"-" + digest.encode()
         # The bold is the same face under the name that keeps the bold's fallback chain: parsed
         # once, and one font program in the PDF (ReportLab shares a face by its name).
         bold = copy.copy(font)
