@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 pytest.importorskip("fontTools")
 
@@ -93,10 +95,11 @@ def tables_of(data: bytes) -> dict[str, bytes]:
     return found
 
 
-def sfnt(tables: dict[str, bytes]) -> bytes:
+def sfnt(tables: dict[str, bytes], at: int = 0) -> bytes:
+    """A font file of these tables; `at`: where in a larger file (a collection) it will start."""
     tags = sorted(tables)
     out = bytearray(struct.pack(">LHHHH", 0x00010000, len(tags), 0, 0, 0))
-    offset = 12 + 16 * len(tags)
+    offset = at + 12 + 16 * len(tags)
     body = bytearray()
     for tag in tags:
         table = tables[tag]
@@ -109,6 +112,11 @@ def patched(data: bytes, **changes: bytes) -> bytes:
     tables = tables_of(data)
     tables.update({tag.replace("_", "/"): table for tag, table in changes.items()})
     return sfnt(tables)
+
+
+def collection(data: bytes) -> bytes:
+    """A TrueType collection (.ttc) of one font: ReportLab reads a collection's first font."""
+    return b"ttcf" + struct.pack(">LLL", 0x00010000, 1, 16) + sfnt(tables_of(data), at=16)
 
 
 def glyph_count(data: bytes) -> int:
@@ -229,9 +237,9 @@ def test_cmap_format13_all_unicode(run, tmp_path):
     assert_refused_within_memory(tmp_path, data, ALL_UNICODE)
 
 
-def test_cmap_format4_overlapping_segments(run, tmp_path):
-    """Format 4 holds 16-bit characters, but 32,767 segments may each span all 65,536."""
-    segments = 8
+def overlapping_format4(segments: int) -> bytes:
+    """A cmap whose format 4 subtable has `segments` segments, each spanning all 65,536
+    16-bit characters (format 4 allows 32,767 of them)."""
     header = struct.pack(">HHHHHHH", 4, 0, 0, 2 * segments, 0, 0, 0)
     body = (
         struct.pack(f">{segments}H", *[0xFFFF] * segments)  # ends
@@ -242,7 +250,12 @@ def test_cmap_format4_overlapping_segments(run, tmp_path):
     )
     subtable = bytearray(header + body)
     struct.pack_into(">H", subtable, 2, len(subtable))
-    data = patched(build_font(), cmap=struct.pack(">HHHHL", 0, 1, 3, 1, 12) + bytes(subtable))
+    return struct.pack(">HHHHL", 0, 1, 3, 1, 12) + bytes(subtable)
+
+
+def test_cmap_format4_overlapping_segments(run, tmp_path):
+    """Format 4 holds 16-bit characters, but its segments may overlap."""
+    data = patched(build_font(), cmap=overlapping_format4(8))
     message = "maps 524,288 characters in its cmap; a font may map at most 200,000."
     assert_refused(run, tmp_path, data, f"{message} Use another font file.")
 
@@ -254,6 +267,21 @@ def test_cmap_glyph_past_the_end(run, tmp_path):
     data = patched(build_font(), cmap=cmap_with(subtable))
     message = f"maps characters to glyph {glyphs + 25:,} in its cmap, but it has only {glyphs}"
     assert_refused(run, tmp_path, data, f"{message} glyphs. Use another font file.")
+
+
+def test_cmap_format4_overlapping_segments_within_memory(tmp_path):
+    data = patched(build_font(), cmap=overlapping_format4(16))
+    assert_refused_within_memory(tmp_path, data, "maps 1,048,576 characters in its cmap")
+
+
+def test_a_collection_is_checked_by_its_first_font(run, tmp_path):
+    """A .ttc renamed .ttf: ReportLab reads its first font, and so does the check."""
+    data = collection(patched(build_font(), cmap=cmap_with(all_unicode(13))))
+    assert_refused(run, tmp_path, data, ALL_UNICODE)
+    write_layout(tmp_path, collection(build_font("Wall Collected")))
+    made = run("--library", "lib", "card", "--layout", "mine", "-o", "c.pdf")
+    assert made.exit_code == 0, made.output
+    assert any(name.startswith("WallCollected-") for name in embedded_fonts(tmp_path / "c.pdf"))
 
 
 def test_composite_past_the_end(run, tmp_path):
@@ -419,3 +447,44 @@ def embedded_fonts(pdf: Path) -> list[str]:
             program = descriptor.raw_get("/FontFile2").idnum
             programs[program] = str(descriptor["/FontName"]).lstrip("/").split("+")[-1]
     return sorted(programs.values())
+
+
+GOOD = {
+    "plain": build_font("Wall Fuzz", composites=3),
+    "format 12": patched(
+        build_font("Wall Fuzz", composites=3),
+        cmap=cmap_with(
+            struct.pack(">HHLLL", 12, 0, 40, 0, 2)
+            + struct.pack(">LLL", 0x41, 0x5A, 1)
+            + struct.pack(">LLL", 0x1F600, 0x1F602, 5)
+        ),
+    ),
+}
+
+
+@given(
+    base=st.sampled_from(sorted(GOOD)),
+    changes=st.lists(
+        st.tuples(st.integers(0, 1_000_000), st.sampled_from([0, 1, 0x7F, 0x80, 0xFF])),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_whatever_the_check_lets_through_reportlab_reads_and_subsets(base, changes):
+    """A good font with a few bytes changed anywhere: the check answers (never raises), and a
+    file it lets through either fails ReportLab's parse (booklet turns that into the font's
+    own error) or parses, prints its characters and subsets without an error."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    data = bytearray(GOOD[base])
+    for where, value in changes:
+        data[where % len(data)] = value
+    if font_problem(bytes(data)):
+        return
+    try:
+        font = TTFont("Fuzz", io.BytesIO(bytes(data)), asciiReadable=False, shapable=False)
+    except Exception:  # booklet reports it as the font file's problem
+        return
+    codes = sorted(font.face.charToGlyph)
+    assert all(chr(code) for code in codes)
+    font.face.makeSubset(codes[:250])

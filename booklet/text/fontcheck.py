@@ -271,6 +271,8 @@ def _format4(table: memoryview, glyphs: int) -> tuple[int, int]:
     starts = struct.unpack_from(f">{segments}H", table, 16 + 2 * segments)
     deltas = struct.unpack_from(f">{segments}h", table, 16 + 4 * segments)
     ranges = struct.unpack_from(f">{segments}H", table, 16 + 6 * segments)
+    if len(table) % 2 or any(offset % 2 for offset in ranges):  # ReportLab would read across
+        raise _damaged("its cmap format 4 subtable has a length or glyph offset that is odd")
     mapped = sum(max(0, end - start + 1) for start, end in zip(starts, ends, strict=True))
     if mapped > MAX_MAPPED:
         return mapped, 0
