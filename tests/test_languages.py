@@ -276,7 +276,7 @@ def test_a_layout_font_file_prints_chinese(run, tmp_path, product, layout):
         for page in PdfReader(out).pages
         for f in page["/Resources"]["/Font"].values()
     }
-    assert "DroidSansFallback" in fonts, fonts
+    assert any(f.startswith("DroidSansFallback-") for f in fonts), fonts  # -: the file's hash
 
 
 def test_a_layout_font_file_must_be_a_font_inside_its_folder(run, tmp_path):
@@ -294,18 +294,16 @@ def test_a_layout_font_file_must_be_a_font_inside_its_folder(run, tmp_path):
         "link.ttf": "is not a regular file",
         "missing.ttf": "is not a regular file",
         "huge.ttf": "is larger than 40 MB",
+        "broken.ttf": "is not a TrueType font file: it does not begin as one",  # its own bytes
     }
     for value, message in cases.items():
         (layout / "layout.yaml").write_text(f"extends: bedside\nfont: {value}\n", "utf-8")
         result = run("--library", "lib", "card", "--layout", "mine", "-o", "c.pdf")
         assert result.exit_code == 2, value
         assert f"layout.yaml:2: font: '{value}' {message}" in result.stderr, result.stderr
-    (layout / "layout.yaml").write_text("extends: bedside\nfont: broken.ttf\n", "utf-8")
-    result = run("--library", "lib", "card", "--layout", "mine", "-o", "c.pdf")
-    assert result.exit_code == 2
-    assert "broken.ttf: font: ReportLab cannot use this font" in result.stderr
-    checked = run("validate", "lib")  # validate renders the layout once: it finds it too
-    assert checked.exit_code == 2 and "broken.ttf: font: ReportLab cannot" in checked.stderr
+    checked = run("validate", "lib")  # validate reads the layout's font file too
+    assert checked.exit_code == 2
+    assert "font: 'broken.ttf' is not a TrueType font file" in checked.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "c.pdf").exists()
 
 

@@ -101,7 +101,17 @@ MAX_FONT_BYTES = 40 * 1024 * 1024  # a full CJK face is 10-20 MB; read no more t
 
 
 def font_file_problem(path: Path) -> str:
-    """Why a layout's font file cannot be used, or "": checked before anything reads it."""
+    """Why a layout's font file cannot be used, or "": first its name, kind and size, then its
+    own tables, read bounded and checked before any parser expands them (booklet.text.fontcheck).
+    A message follows the file's quoted name."""
+    problem = _file_problem(path)
+    if problem:
+        return problem
+    stat = path.stat()
+    return _table_problem(str(path), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _file_problem(path: Path) -> str:
     if path.suffix.lower() not in (".ttf", ".otf"):
         return "must be a TrueType font file (.ttf)."
     if path.is_symlink() or not path.is_file():
@@ -111,11 +121,26 @@ def font_file_problem(path: Path) -> str:
     return ""
 
 
+@lru_cache(maxsize=64)
+def _table_problem(path: str, device: int, inode: int, size: int, mtime: int) -> str:
+    """Once per file and version of it: a layout names its font for its text and its titles,
+    and is read again when it renders. Registering checks the bytes it parses all the same."""
+    try:
+        data = read_bounded(Path(path), MAX_FONT_BYTES, kind="font files")
+    except BookletError as exc:
+        return exc.problem.message
+    from booklet.text.fontcheck import font_problem
+
+    return font_problem(data)
+
+
 def _register_file(family: str) -> FontFamily:
-    """A layout's own font file, read bounded and checked by ReportLab's parser. A face that
-    draws plain Latin is the layout's text face (one face for every style: a file has no bold
-    of its own). A face without it, such as a CJK fallback face, joins the fallback chain
-    behind Booklet Text instead: badges, bullets and page numbers never print as boxes."""
+    """A layout's own font file, read bounded, checked from its own tables, then parsed by
+    ReportLab once. A face that draws plain Latin is the layout's text face (one face for every
+    style: a file has no bold of its own). A face without it, such as a CJK fallback face, joins
+    the fallback chain behind Booklet Text instead: badges, bullets and page numbers never print
+    as boxes."""
+    import copy
     import hashlib
     import io
     import re
@@ -123,30 +148,43 @@ def _register_file(family: str) -> FontFamily:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
+    from booklet.text.fontcheck import font_problem
+
     path = Path(family[len(FILE_FONT) :])
-    problem = font_file_problem(path)
+    problem = _file_problem(path)
     if problem:
         raise BookletError(f"font: {problem}", file=path)
     try:  # bounded on the open file: it may have been replaced since it was checked
         data = read_bounded(path, MAX_FONT_BYTES, kind="font files")
     except BookletError as exc:
         raise BookletError(f"font: {exc.problem.message}", file=path) from None
+    problem = font_problem(data)  # the very bytes ReportLab is given, whatever was checked before
+    if problem:
+        raise BookletError(f"font: {problem}", file=path)
+    digest = hashlib.sha256(data).hexdigest()[:16]  # 64 bits: no file is made to share it
     stem = re.sub(r"[^A-Za-z0-9]", "", path.stem)[:24] or "Font"
-    name = f"{stem}{hashlib.sha256(data).hexdigest()[:8]}"
+    name = f"{stem}{digest}"
     text = register("text")
-    for weight in (name, f"{name}-Bold"):  # the same face; the name keeps the weight's fallback
-        if weight in _REGISTERED:
-            continue
+    if name not in _REGISTERED:
         try:
-            font = TTFont(weight, io.BytesIO(data), asciiReadable=False, shapable=False)
+            font = TTFont(name, io.BytesIO(data), asciiReadable=False, shapable=False)
         except Exception as exc:  # a stranger's file: any parse failure is a bad input
             raise BookletError(
                 f"font: ReportLab cannot use this font ({str(exc)[:120]}). Use a TrueType "
                 "font (.ttf with TrueType outlines) whose licence allows embedding.",
                 file=path,
             ) from None
-        pdfmetrics.registerFont(font)
-        _REGISTERED.add(weight)
+        # ReportLab shares a face among all fonts of its PostScript name, for the process: a
+        # file named like a built-in face, or like another layout's file, would take its place
+        # (the built-in italic printing a stranger's glyphs). Its face is named for its bytes.
+        font.face.name = font.face.name[:63] + b"-" + digest.encode()
+        # The bold is the same face under the name that keeps the bold's fallback chain: parsed
+        # once, and one font program in the PDF (ReportLab shares a face by its name).
+        bold = copy.copy(font)
+        bold.fontName = f"{name}-Bold"
+        for weight in (font, bold):
+            pdfmetrics.registerFont(weight)
+            _REGISTERED.add(weight.fontName)
     scripts = tuple(SCRIPT_FACES)
     if charmap(name).issuperset(PLAIN_LATIN):
         names = (name, f"{name}-Bold", name, f"{name}-Bold")
