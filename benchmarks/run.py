@@ -207,26 +207,91 @@ def in_process(repeats: int, cards: int) -> dict[str, dict[str, float]]:
 
 def preview_times(repeats: int) -> dict[str, dict[str, float]]:
     """`booklet serve`'s work for one changed form: render in process and rasterize every page
-    (booklet.web.app.render and previews), for a card and for the booklet."""
+    (booklet.web.app.render and the previews), for a card and for the booklet."""
     from booklet.data.library import load_library
-    from booklet.web.app import previews, render
+    from booklet.press.preview import pdf_to_pngs
+    from booklet.web.app import PREVIEW_DPI, render
 
     library = load_library()
     card_times, book_times, pages = [], [], 1
     for r in range(repeats * 2):
         form = {"routine": ["classic", "gentle"][r % 2], "title": f"A card for reader {r}"}
         start = time.perf_counter()
-        previews(render(library, form)[0])
+        pdf_to_pngs(render(library, form)[0], PREVIEW_DPI)
         card_times.append(time.perf_counter() - start)
     for r in range(repeats):
         form = {"routine": "classic", "product": "book", "for": f"Reader {r}"}
         start = time.perf_counter()
-        pages = len(previews(render(library, form)[0]))
+        pages = len(pdf_to_pngs(render(library, form)[0], PREVIEW_DPI))
         book_times.append((time.perf_counter() - start) / pages)
     return {
         "preview_card_side_s": median_spread([t / 2 for t in card_times]),
         "preview_book_page_s": median_spread(book_times),
     }
+
+
+def jail_costs(repeats: int, cards: int = 10) -> dict[str, dict[str, float]]:
+    """What the jail adds (booklet.base.jail): the same card, booklet and page preview made
+    here and made in the jail, taking turns. A card or booklet from the command line is one
+    forked child; a preview is one child of a warm, spawned page worker."""
+    from booklet.base.jail import Pool
+    from booklet.data.library import load_library
+    from booklet.press.preview import pdf_to_pngs
+    from booklet.products.booklet import BookRequest, render_book
+    from booklet.products.card import CardRequest, render_card
+    from booklet.products.jailed import Render, make
+    from booklet.web.app import (
+        PREVIEW_DPI,
+        RENDER_LIMITS,
+        init_page_worker,
+        page_task,
+        render,
+    )
+
+    library = load_library()
+    render_card(library, library.plan("classic"), CardRequest())  # warm: fonts, snippets
+    times: dict[str, list[float]] = {k: [] for k in ("card", "card_jail", "book", "book_jail")}
+    for r in range(repeats):
+        for jailed in (False, True):
+            start = time.perf_counter()
+            for i in range(cards):
+                request = CardRequest(title=f"A card for reader {r}-{i}")
+                if jailed:
+                    make(Render("card", (), None, "classic", (), request), library)
+                else:
+                    render_card(library, library.plan("classic"), request)
+            times["card_jail" if jailed else "card"].append((time.perf_counter() - start) / cards)
+            request = BookRequest(for_name=f"Reader {r}")
+            start = time.perf_counter()
+            if jailed:
+                make(Render("book", (), None, "classic", (), request), library)
+            else:
+                render_book(library, library.plan("classic"), request)
+            times["book_jail" if jailed else "book"].append(time.perf_counter() - start)
+    init_page_worker(())
+    preview, preview_jail = [], []
+    with Pool(1, limits=RENDER_LIMITS, isolate=True, start="spawn", initializer=init_page_worker,
+              initargs=((),), backlog=4) as pool:  # fmt: skip
+        pool.start_thread()
+        for r in range(repeats * 2):
+            form = {"routine": "classic", "title": f"A card for reader {r}", "lang": "en"}
+            start = time.perf_counter()
+            pdf_to_pngs(render(library, form)[0], PREVIEW_DPI)
+            preview.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            pool.submit(page_task, form, None, True, False, label="bench").result(30)
+            preview_jail.append(time.perf_counter() - start)
+    out = {f"jail_{k}_s": median_spread(v) for k, v in times.items()}
+    out["jail_preview_jail_s"] = median_spread(preview_jail)
+    out["jail_preview_s"] = median_spread(preview)
+    pairs = {
+        "card": zip(times["card_jail"], times["card"], strict=True),
+        "book": zip(times["book_jail"], times["book"], strict=True),
+        "preview": zip(preview_jail, preview, strict=True),
+    }
+    for what, pair in pairs.items():
+        out[f"jail_cost_{what}_ms"] = median_spread([(j - p) * 1000 for j, p in pair])
+    return out
 
 
 SCRIPT_TECHNIQUES = {
@@ -306,6 +371,7 @@ def main() -> int:
         )
         results.update(in_process(repeats, 20))
         results.update(preview_times(repeats))
+        results.update(jail_costs(repeats))
         results.update(script_times(repeats))
         subprocess.run(
             [*BOOKLET, "book", "-o", "book.pdf"], cwd=work, check=True, capture_output=True
@@ -436,6 +502,17 @@ def report(r: dict[str, dict]) -> list[dict]:
         ),
         *[
             (
+                f"jail: added to a {what}",
+                med[f"jail_cost_{what}_ms"],
+                "ms",
+                f"measured: {med[f'jail_{what}_jail_s'] * 1000:.1f} ms in the jail, "
+                f"{med[f'jail_{what}_s'] * 1000:.1f} ms without",
+                True,
+            )
+            for what in ("card", "book", "preview")
+        ],
+        *[
+            (
                 f"compact card in {name}" + (" (shaped)" if name != "greek" else ""),
                 med[f"card_{name}_s"] * 1000,
                 "ms",
@@ -484,6 +561,7 @@ def report(r: dict[str, dict]) -> list[dict]:
         "book_pdf_kb",
         "preview_card_side_s",
         "preview_book_page_s",
+        *[f"jail_cost_{what}_ms" for what in ("card", "book", "preview")],
         *[f"card_{name}_s" for name in SCRIPT_TECHNIQUES],
         "peak_rss_card_mb",
         "peak_rss_book_mb",
@@ -493,7 +571,7 @@ def report(r: dict[str, dict]) -> list[dict]:
     for (label, value, unit, target, ok), key in zip(checks, keys, strict=True):
         spread = ""
         if key and "min" in r[key]:
-            scale = 1000 if unit == "ms" else 1
+            scale = 1000 if unit == "ms" and not key.endswith("_ms") else 1
             spread = f"{r[key]['min'] * scale:.3g}..{r[key]['max'] * scale:.3g}"
         mark = "met" if ok else "MISSED"
         print(f"{label:<34} {value:>8.3g}{unit:<3} {spread:>16}  {mark:<6} {target}")

@@ -84,26 +84,45 @@ class Measured:
         self.peak_mb = peak_mb
 
 
+# Measures from a small process of its own: Linux carries a process's peak memory across
+# exec, so a command started straight from a large test process would report the test's own.
+_MEASURE = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[2:])
+with open(sys.argv[1], "w") as out:
+    out.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(done.returncode)
+"""
+
+
 def run_measured(args: list[str], cwd: Path, timeout: float = 60, **kwargs) -> Measured:
-    """Run a command to the end, measuring its time and its tree's peak resident memory."""
+    """Run a command to the end, measuring its time and its tree's peak resident memory (the
+    largest of it and every child it waited for)."""
+    import sys
     import tempfile
     import time
 
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
+        peak_file = Path(scratch) / "peak"
         started = time.monotonic()
-        process = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, **kwargs)
-        deadline = started + timeout
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                process.kill()
-                pid, status, usage = os.wait4(process.pid, 0)
-                break
-            time.sleep(0.01)
+        process = subprocess.Popen(
+            [sys.executable, "-c", _MEASURE, str(peak_file), *args],
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            **kwargs,
+        )
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         seconds = time.monotonic() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
+        peak_kb = int(peak_file.read_text() or 0) if peak_file.exists() else 0
         out.seek(0)
         err.seek(0)
         return Measured(
@@ -111,5 +130,5 @@ def run_measured(args: list[str], cwd: Path, timeout: float = 60, **kwargs) -> M
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
             seconds,
-            usage.ru_maxrss / 1024,
+            peak_kb / 1024,
         )
