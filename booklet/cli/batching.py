@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     "--scheduler",
     metavar="ADDRESS",
     help="Render on a Dask cluster (e.g. tcp://10.0.0.5:8786) instead of local processes; "
-    "needs the cluster extra: pip install 'massage-booklet[cluster]'.",
+    "needs the cluster extra: pip install 'massage-booklet[cluster]'. Only for a cluster you "
+    "trust: its results come back pickled.",
 )
 @pass_state
 def batch(
