@@ -15,9 +15,10 @@ gets a budget, so none can build a huge string, loop for ever or print megabytes
   add up as surely as one long one;
 - loop iterations, calls, filters and output chunks together may not exceed MAX_STEPS, and the
   render may not take longer than MAX_SECONDS;
-- a snippet may not nest blocks more than MAX_NESTING deep, or expressions and blocks more than
-  MAX_DEPTH, nor write a number longer than MAX_INT_BITS: checked on what the parser read,
-  before anything is compiled.
+- a snippet may not have more than MAX_NODES parts (compiling costs memory for each), nest
+  blocks more than MAX_NESTING deep, or expressions and blocks more than MAX_DEPTH, nor write a
+  number longer than MAX_INT_BITS: checked on what the parser read, before anything is
+  compiled.
 
 Only string methods from a short list may be called (no `int.to_bytes(10**9)`), `lipsum` and
 `random` are gone (they would also make output differ from run to run), and snippets are read
@@ -53,13 +54,14 @@ MAX_TEXT = 64 * 1024  # characters in any string a snippet builds
 MAX_ITEMS = 10_000  # items in any sequence it builds (with those of the lists inside), or range
 MAX_STEPS = 200_000  # loop iterations + calls + filters + output chunks, per render
 MAX_OUTPUT = 64 * 1024  # characters printed by one render
-MAX_BUILT = 16 * 1024 * 1024  # bytes of text and lists built by one render, all told
+MAX_BUILT = 8 * 1024 * 1024  # bytes of text and lists built by one render, all told
 MAX_SECONDS = 2.0
 MAX_INT_BITS = 4096
 MAX_FORMAT_NUMBER = 9999  # widths and precisions in format patterns
 MAX_JSON_INDENT = 8  # spaces `tojson` may indent by
 MAX_NESTING = 10  # blocks ({% for %}, {% if %}, macros, …) inside one another
 MAX_DEPTH = 50  # blocks, statements and expressions inside one another, all told
+MAX_NODES = 2_000  # names, values, operators, filters and tags: compiling costs memory for each
 MAX_ELIFS = 100  # `{% elif %}` after one `{% if %}`: Python nests each inside the one before
 SLOT_BYTES = 64  # what one item of a list a snippet builds costs, with room for a small value
 CONTAINERS = (list, tuple, set, frozenset, dict)
@@ -726,12 +728,19 @@ def check_shape(template: nodes.Template, name: str | None, filename: str | None
     """Before Jinja and Python compile a snippet (and fail with their own errors, or run out of
     stack): not nested too deeply, no number too long. Walked without recursion."""
     stack: list[tuple[nodes.Node, int, int]] = [(template, 0, 0)]
+    count = 0
     while stack:
         node, depth, nesting = stack.pop()
         depth += 1
+        count += 1
         nesting += isinstance(node, BLOCK_NODES)
         problem = None
-        if nesting > MAX_NESTING:
+        if count > MAX_NODES:
+            problem = (
+                f"the snippet is too long: it has more than {MAX_NODES:,} parts (names, values, "
+                "filters, tags). Snippets make short text; split it into snippets"
+            )
+        elif nesting > MAX_NESTING:
             problem = (
                 f"the snippet nests blocks ({{% for %}}, {{% if %}}, macros and the like) more "
                 f"than {MAX_NESTING} deep. Flatten it, or split it into snippets"
@@ -754,7 +763,9 @@ def check_shape(template: nodes.Template, name: str | None, filename: str | None
             problem = TOO_LONG_NUMBER
         if problem:
             raise SnippetTooComplex(problem, node.lineno or 1, name, filename)
-        stack.extend((child, depth, nesting) for child in node.iter_child_nodes())
+        # in the order they were written: "too long" points where it went over
+        children = list(node.iter_child_nodes())
+        stack.extend((child, depth, nesting) for child in reversed(children))
 
 
 def _deepest_line(template: nodes.Template) -> int:
@@ -788,6 +799,20 @@ class _Budgeted(NodeTransformer):
             nodes.EnvironmentAttribute("budget_iter"), [node.iter], [], None, None
         ).set_lineno(node.lineno)
         return node
+
+    def visit_Getitem(self, node: nodes.Getitem) -> nodes.Node:
+        self.generic_visit(node)
+        if not isinstance(node.arg, nodes.Slice):
+            return node  # an item: through the sandbox's getitem
+        # Jinja slices in plain Python: `text[1:]` is a copy, charged like any text built
+        bounds = [node.arg.start, node.arg.stop, node.arg.step]
+        return nodes.Call(
+            nodes.EnvironmentAttribute("budget_slice"),
+            [node.node, *(b if b is not None else nodes.Const(None) for b in bounds)],
+            [],
+            None,
+            None,
+        ).set_lineno(node.lineno)
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
@@ -859,10 +884,7 @@ class SnippetSandbox(ImmutableSandboxedEnvironment):
             if isinstance(argument, str) and argument in obj:
                 return obj[argument]
             return self._no_field(obj, str(argument))
-        item = super().getitem(obj, argument)
-        if isinstance(argument, slice) and item is not obj:
-            _built(item)  # a copy: `{% set a = text[1:] %}` a thousand times is a lot of text
-        return item
+        return super().getitem(obj, argument)
 
     def _no_field(self, obj: Mapping[Any, Any], name: str) -> Any:
         fields = ", ".join(sorted(str(k) for k in obj)) or "none"
@@ -905,11 +927,16 @@ class SnippetSandbox(ImmutableSandboxedEnvironment):
             yield item
 
     @staticmethod
+    def budget_slice(value: Any, start: Any, stop: Any, step: Any) -> Any:
+        """`value[start:stop:step]`: a copy, checked and charged as a call's result (`{% set a
+        = text[1:] %}` a thousand times is a lot of text)."""
+        return value[start:stop:step]
+
+    @staticmethod
     def budget_concat(*parts: Any) -> str:
         _budget().charge()
         _check_text(sum(weight(p) for p in parts))
-        result: str = _built(markup_join(parts))
-        return result
+        return markup_join(parts)  # charged as a call's result
 
     @staticmethod
     def budget_finalize(value: Any) -> Any:
@@ -930,7 +957,12 @@ def _callable_by_snippets(obj: Any) -> bool:
     return isinstance(owner, LoopContext | Cycler | Joiner)
 
 
-_SAFE_FUNCTIONS = (budget_range, SnippetSandbox.budget_iter, SnippetSandbox.budget_concat)
+_SAFE_FUNCTIONS = (
+    budget_range,
+    SnippetSandbox.budget_iter,
+    SnippetSandbox.budget_concat,
+    SnippetSandbox.budget_slice,
+)
 
 
 class SnippetLoader(BaseLoader):
