@@ -14,9 +14,11 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from jinja2 import Environment
 
 from booklet.layout.sandbox import (
     MAX_BUILT,
@@ -141,6 +143,14 @@ WALLS: dict[str, tuple[str, int, str, bool]] = {
         1 + (MAX_BUILT - sys.getsizeof(EMOJI * 65536)) // sys.getsizeof(EMOJI * 65535) + 1,
         BUILT_TOO_MUCH,
         True,
+    ),
+    "deep-tuple-hashed": (  # a chain of 200,000 one-item tuples: hashing it crashed Python
+        "{% set ns = namespace(t=()) %}\n{% for i in range(5000) %}\n"
+        + "{% set ns.t = (((((ns.t,),),),),) %}" * 40
+        + "\n{% endfor %}{{ {ns.t: 1} }}",
+        3,
+        BUILT_TOO_MUCH,
+        False,
     ),
     "format-repeated-field": (
         '{{ plan.title }}\n{{ ("{0}" * 20000).format("a" * 60000) }}',
@@ -290,6 +300,69 @@ def test_in_a_fresh_small_process_it_is_the_sandbox_that_stops_it(tmp_path, rest
     grew = (peak - resting_memory) / 1024
     assert grew < 50, f"{case}: the process grew by {grew:.0f} MB"
     assert not (tmp_path / "x.pdf").exists()
+
+
+def _depth(source: str) -> int:
+    """How deep the sandbox counts a snippet's parts (booklet.layout.sandbox.check_shape)."""
+    stack, deepest = [(Environment().parse(source), 1)], 0
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.iter_child_nodes())
+    return deepest
+
+
+def _at_the_limit(make: Callable[[int], str]) -> str:
+    """The snippet `make` builds with as many levels as the sandbox allows."""
+    levels = 1
+    while _depth(make(levels + 1)) <= MAX_DEPTH and levels < MAX_DEPTH:
+        levels += 1
+    return make(levels)
+
+
+AT_THE_LIMITS = {
+    "brackets": lambda n: "{{ " + "(" * n + "plan.title" + ")" * n + " }}",
+    "lists": lambda n: "{{ " + "[" * n + "plan.title" + "]" * n + "|length }}",
+    "filters": lambda n: "{{ plan.title" + "|string" * n + " }}",
+    "sums": lambda n: "{{ plan.title" + ' + "a"' * n + " }}",
+    "nots": lambda n: "{{ " + "not " * n + "plan.title }}",
+    "calls": lambda n: "{{ " + '"<{}>".format(' * n + "plan.title" + ")" * n + " }}",
+    "conditions": lambda n: "{{ plan.title" + " if plan else 1" * n + " }}",
+}
+
+
+@pytest.mark.parametrize("case", list(AT_THE_LIMITS))
+def test_a_snippet_at_the_limits_compiles_and_renders_from_the_command_line(run, tmp_path, case):
+    """The limits are below where Jinja's parser and Python's compiler give up, with the stack
+    the command line leaves them: nothing allowed ends in an error."""
+    snippet = _at_the_limit(AT_THE_LIMITS[case])
+    lib = _write_layout(tmp_path, snippet)
+    result = run("--library", lib, "validate", lib)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_snippet_of_blocks_nested_as_deep_as_allowed_compiles(run, tmp_path):
+    blocks = _nested("{% for i# in [1] %}{% if 1 %}", "{% endif %}{% endfor %}", MAX_NESTING // 2)
+    lib = _write_layout(tmp_path, blocks)
+    result = run("--library", lib, "validate", lib)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_snippet_of_as_many_parts_as_allowed_compiles(run, tmp_path):
+    def parts(source: str) -> int:
+        stack, count = [Environment().parse(source)], 0
+        while stack:
+            count += 1
+            stack.extend(stack.pop().iter_child_nodes())
+        return count
+
+    unit = '{% if plan %}{{ "" }}{% endif %}'  # prints nothing: the card still fits
+    each = parts(unit * 2) - parts(unit)
+    times = (MAX_NODES - (parts(unit) - each)) // each
+    assert MAX_NODES - each < parts(unit * times) <= MAX_NODES
+    lib = _write_layout(tmp_path, unit * times)
+    result = run("--library", lib, "validate", lib)
+    assert result.exit_code == 0, result.output
 
 
 # --- and ordinary snippets still work ------------------------------------------------------

@@ -814,6 +814,27 @@ class _Budgeted(NodeTransformer):
             None,
         ).set_lineno(node.lineno)
 
+    def visit_List(self, node: nodes.List) -> nodes.Node:
+        return self._literal(node, node.items)
+
+    def visit_Tuple(self, node: nodes.Tuple) -> nodes.Node:
+        if node.ctx != "load":  # `{% for a, b in … %}`, `{% set a, b = … %}`
+            return self.generic_visit(node)
+        return self._literal(node, node.items)
+
+    def visit_Dict(self, node: nodes.Dict) -> nodes.Node:
+        return self._literal(node, [part for pair in node.items for part in (pair.key, pair.value)])
+
+    def _literal(self, node: nodes.Expr, items: list[nodes.Expr]) -> nodes.Node:
+        """`[x]`, `(x,)` and `{"k": x}` built from values: checked like any list built
+        (`{% set ns.t = (ns.t,) %}` in a loop nests tuples past what hashing one survives)."""
+        self.generic_visit(node)
+        if all(isinstance(item, nodes.Const) for item in items):
+            return node  # as written in the snippet, which is short
+        return nodes.Call(
+            nodes.EnvironmentAttribute("budget_literal"), [node], [], None, None
+        ).set_lineno(node.lineno)
+
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
         return nodes.Call(
@@ -902,6 +923,12 @@ class SnippetSandbox(ImmutableSandboxedEnvironment):
             args = _check_str_call(wrapped.__self__, wrapped.__name__, args, kwargs)
         elif isinstance(__obj, types.BuiltinMethodType) and isinstance(method_of, str):
             args = _check_str_call(method_of, __obj.__name__, args, kwargs)
+        elif isinstance(__obj, Macro):
+            # what a macro gathers of its arguments (`varargs`, `kwargs`) is a tuple it builds
+            if __obj.catch_varargs:
+                _built(args[len(__obj.arguments) :])
+            if __obj.catch_kwargs:
+                _built(kwargs)
         elif not isinstance(__obj, Undefined) and not _callable_by_snippets(__obj):
             name = getattr(__obj, "__name__", type(__obj).__name__)
             owner = f" of {type(method_of).__name__}" if method_of is not None else ""
@@ -933,6 +960,12 @@ class SnippetSandbox(ImmutableSandboxedEnvironment):
         return value[start:stop:step]
 
     @staticmethod
+    def budget_literal(value: Any) -> Any:
+        """A list, tuple or mapping written in the snippet: checked and charged as a call's
+        result."""
+        return value
+
+    @staticmethod
     def budget_concat(*parts: Any) -> str:
         _budget().charge()
         _check_text(sum(weight(p) for p in parts))
@@ -962,6 +995,7 @@ _SAFE_FUNCTIONS = (
     SnippetSandbox.budget_iter,
     SnippetSandbox.budget_concat,
     SnippetSandbox.budget_slice,
+    SnippetSandbox.budget_literal,
 )
 
 
