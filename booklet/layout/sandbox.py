@@ -6,8 +6,8 @@ gets a budget, so none can build a huge string, loop for ever or print megabytes
 
 - no text or list it builds may exceed MAX_TEXT characters or MAX_ITEMS items, counting the
   items of the lists inside it (checked *before* `*`, `%`, `+`, `~`, `join`, `replace`, `format`,
-  padding, batches and the like build it, and again on what every filter, call and operator
-  returns and every item a filter hands on);
+  padding, batches and the like build it, and again on what every filter, call, operator,
+  slice and list written with values returns, and every item a filter hands on);
 - what a `{% set %}` or `{% filter %}` block, a macro or a call block captures is charged piece
   by piece as it is written, and no snippet, block or imported module may print more than
   MAX_OUTPUT characters;
@@ -116,8 +116,9 @@ TEXT_MAKING_FILTERS = frozenset(
     + ("urlencode",)
 )  # not the same bytes from the same inputs
 # Filters whose items are what they were given, or what other (checked) filters made of it.
-PASSING_FILTERS = frozenset(("map", "select", "reject", "selectattr", "rejectattr", "unique"))
-PASSING_FILTERS |= {"reverse"}
+PASSING_FILTERS = frozenset(
+    ("map", "select", "reject", "selectattr", "rejectattr", "unique", "reverse")
+)
 REMOVED_GLOBALS = ("lipsum",)  # random, and an easy way to make megabytes
 
 
