@@ -1,17 +1,25 @@
 """Property tests: any input either works or ends in our own error with a message.
 
 Parsers for techniques, routines, the setting, layout settings and batch files get arbitrary
-text and arbitrary YAML-shaped data; cards get arbitrary Unicode in a technique's text.
+text and arbitrary YAML-shaped data; cards get arbitrary Unicode in a technique's text; the
+snippet sandbox gets random snippets, hostile ones among them.
 """
 
 from __future__ import annotations
 
+import itertools
 import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
+from jinja2 import TemplateError
 
 from booklet.base.errors import BookletError, Problem
 from booklet.batch.runner import load_batch, make_request
@@ -25,6 +33,7 @@ from booklet.data.schema import (
     parse_technique,
 )
 from booklet.data.yamlfile import parse_yaml
+from booklet.layout.sandbox import MAX_OUTPUT, MAX_SECONDS, render, snippet_environment
 from booklet.products.card import CardRequest, render_card
 from booklet.products.check import check_layout_folder
 
@@ -161,3 +170,133 @@ def test_any_unicode_in_a_technique_renders_or_says_why(name, summary):
         assert str(exc)
         return
     assert pdf.startswith(b"%PDF")
+
+
+# --- snippets: whatever a stranger writes renders, or stops in the sandbox's own words --------
+#
+# Random snippets built from Jinja's own filters, operators, string methods, literals both
+# ordinary and hostile (huge counts and widths, long texts), and nested set, filter, macro,
+# call, for and if blocks, rendered through the real sandbox. Each must give text or one of the
+# errors the CLI reports as the snippet's (never MemoryError, RecursionError or a compiler's
+# SyntaxError), within about 2 s, with what Python allocated meanwhile staying small.
+
+SNIPPET_FILTERS = sorted(snippet_environment((), {}).filters)
+TEXT_FILTERS = ["upper", "lower", "title", "trim", "striptags", "e", "indent", "wordwrap"]
+STRING_METHODS = ["format", "join", "replace", "center", "split", "upper", "zfill", "to_bytes"]
+OPERATORS = ["+", "-", "*", "/", "//", "%", "**", "~", "and", "or", "in", "==", "<"]
+LITERALS = [
+    *('"a"', '"ab c"', '""', '"%s"', '"%*d"', '"{}"', '"{0:>{1}}"', '"{0}{0}"', '"%9999s"'),
+    *('"<b>"', '"\U0001f600"', '"a.com www.b.org"', '"upper"', '"list"', '"batch"', '"center"'),
+    *("0", "1", "3", "-2", "2.5", "9999", "65536", "999999999", "10**6", "none", "true"),
+    *("[1, 2, 3]", '["a", "b"]', "[[1], [2, 3]]", '{"k": "v"}', '(1, "a")', "[]"),
+    *("range(5)", "range(10000)", "range(100000)", '"a" * 60000', '"\U0001f600" * 65536'),
+    *("plan", "plan.title", "plan.steps", "words", "n"),
+]
+SNIPPET_CONTEXT = {
+    "plan": MappingProxyType(
+        {
+            "title": "Classic back massage",
+            "steps": (MappingProxyType({"note": "slowly", "times": "3x"}),) * 3,
+            "total_minutes": 20,
+        }
+    ),
+    "words": MappingProxyType({"lang": "en", "minutes": "minutes"}),
+    "n": 3,
+}
+
+
+def _fill(pattern: str) -> Callable[[Any], str]:
+    """`pattern` with each § replaced by the next of the parts a strategy drew."""
+
+    def fill(parts: Any) -> str:
+        pieces = pattern.split("§")
+        drawn = [str(p) for p in (parts if isinstance(parts, tuple) else (parts,))]
+        return "".join(piece + part for piece, part in zip(pieces, [*drawn, ""], strict=True))
+
+    return fill
+
+
+def _call(parts: tuple[str, str, list[str], str]) -> str:
+    value, name, arguments, keyword = parts
+    return f"({value})|{name}({', '.join([*arguments, keyword] if keyword else arguments)})"
+
+
+literals = st.sampled_from(LITERALS)
+expressions = st.recursive(
+    literals,
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(OPERATORS), inner).map(_fill("(§ § §)")),
+        st.tuples(
+            inner,
+            st.sampled_from(SNIPPET_FILTERS),
+            st.lists(inner, max_size=3),
+            st.just("") | st.sampled_from(["start=[]", "indent=65536", 'rel="x" * 50000']),
+        ).map(_call),
+        st.tuples(
+            inner, st.sampled_from(STRING_METHODS), st.lists(inner, max_size=2).map(", ".join)
+        ).map(_fill("(§).§(§)")),
+        st.tuples(inner, inner).map(_fill("[§, §]")),
+        st.tuples(inner, inner).map(_fill("(§)[§]")),
+        inner.map(_fill("(§)[1:]")),
+        st.tuples(inner, inner, inner).map(_fill("(§ if § else §)")),
+    ),
+    max_leaves=6,
+)
+snippets = st.recursive(
+    st.one_of(
+        st.sampled_from(["x", "\n", "<b>y</b>", "{{ n }}"]),
+        expressions.map(_fill("{{ § }}")),
+        expressions.map(_fill("{% set v = § %}{{ v }}")),
+    ),
+    lambda body: st.one_of(
+        st.tuples(expressions, body).map(_fill("{% for n in § %}§{% endfor %}")),
+        body.map(_fill("{% set v %}§{% endset %}{{ v|length }}{{ v }}")),
+        st.tuples(st.sampled_from(TEXT_FILTERS), body).map(_fill("{% filter § %}§{% endfilter %}")),
+        body.map(_fill("{% macro m(n) %}§{% endmacro %}{{ m(3) }}{{ m(1) }}")),
+        body.map(
+            _fill(
+                "{% macro c() %}{{ caller() }}{{ caller() }}{% endmacro %}"
+                "{% call c() %}§{% endcall %}"
+            )
+        ),
+        st.tuples(expressions, body, body).map(_fill("{% if § %}§{% else %}§{% endif %}")),
+        st.lists(body, min_size=2, max_size=3).map("".join),
+    ),
+    max_leaves=5,
+)
+# what the CLI says as the snippet's own error (booklet.layout.spec.render_snippet): Jinja's and
+# the sandbox's, and a wrong expression's ("the snippet failed: TypeError: …")
+SNIPPETS_OWN_ERRORS = (TemplateError, BookletError, TypeError, ValueError, ArithmeticError)
+SNIPPETS_OWN_ERRORS += (LookupError, AttributeError)
+SNIPPETS_OWN_ERRORS += (AssertionError,)  # how Jinja's `truncate` checks its arguments
+_SNIPPET_FOLDER = Path(tempfile.mkdtemp(prefix="booklet-fuzz-snippets-"))
+_snippet_count = itertools.count()
+
+
+@given(snippets)
+@example('{% set x %}{% for i in range(10000) %}{{ "a" * 30000 }}{% endfor %}{% endset %}')
+@example('{{ range(10000)|batch(1)|map("batch", 65536, 0)|map("list")|list|length }}')
+@example("{{ range(5000)|batch(1)|list|sum(start=[]) }}")
+@example('{{ "{0:>{1}}".format("a", 999999999) }}')
+@example("{% for a in [1] %}" * 25 + "x" + "{% endfor %}" * 25)
+@example("{{ " + "1" * 5000 + " }}")
+@example('{{ ("a")|truncate(0) }}')
+def test_any_snippet_renders_or_stops_in_the_sandbox_quickly_and_small(snippet):
+    name = f"s{next(_snippet_count)}.j2"
+    (_SNIPPET_FOLDER / name).write_text(snippet, encoding="utf-8")
+    env = snippet_environment((_SNIPPET_FOLDER,), {})  # a fresh one: no cached snippets
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        text = render(env, name, SNIPPET_CONTEXT)
+    except SNIPPETS_OWN_ERRORS as exc:
+        assert str(exc) or isinstance(exc, TemplateError), repr(exc)
+    else:
+        assert len(text) <= MAX_OUTPUT
+    finally:
+        took = time.monotonic() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        (_SNIPPET_FOLDER / name).unlink()
+    assert took < MAX_SECONDS + 0.5, f"{took:.1f} s: {snippet!r}"
+    assert peak < 40 << 20, f"{peak >> 20} MB: {snippet!r}"

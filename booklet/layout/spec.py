@@ -491,8 +491,10 @@ def snippet_message(exc: BaseException) -> str:
     from jinja2.exceptions import SecurityError
 
     message = (getattr(exc, "message", None) or str(exc)).rstrip(".")
-    from booklet.layout.sandbox import SnippetLimit, SnippetRefused
+    from booklet.layout.sandbox import SnippetLimit, SnippetRefused, SnippetTooComplex
 
+    if isinstance(exc, SnippetTooComplex):  # says what to change in its own words
+        return f"{message}."
     if isinstance(exc, SnippetLimit):
         return f"the snippet was stopped: {message}."
     if isinstance(exc, SnippetRefused):
