@@ -185,7 +185,7 @@ def test_snippets_of_a_card_and_a_booklet_see_only_plain_data(monkeypatch):
 
     monkeypatch.setattr(layouts, "render_snippet", spy)
     monkeypatch.setattr("booklet.products.card.render_snippet", spy)
-    monkeypatch.setattr("booklet.products.booklet.render_snippet", spy)
+    monkeypatch.setattr("booklet.products.booklet.kit.render_snippet", spy)
     library = load_library([])
     render_card(library, library.plan("classic"), CardRequest())
     render_book(library, library.plan("classic"), BookRequest())
