@@ -7,7 +7,7 @@ from reportlab.platypus import Flowable, NextPageTemplate, PageBreak, Spacer
 
 from booklet.data.library import Library
 from booklet.data.model import Plan
-from booklet.press.pdf import unique_subset_names
+from booklet.press.finish import finish_file
 from booklet.products.booklet import back, front, guidance, routine, techniques
 from booklet.products.booklet.flowables import BookInfo, Marker, NotesPage
 from booklet.products.booklet.kit import BookKit, flow_height
@@ -62,12 +62,7 @@ def render_book(
     library: Library, plan: Plan, req: BookRequest, notes: list[str] | None = None
 ) -> bytes:
     """The booklet's PDF; what the user should know about its imposition goes to `notes`."""
-    pdf = book_pages(library, plan, req, notes)
-    if req.colour == "cmyk":
-        from booklet.press.colour import cmyk_pdf
-
-        pdf = cmyk_pdf(pdf)
-    return unique_subset_names(pdf)
+    return finish_file(book_pages(library, plan, req, notes), req.colour)
 
 
 def book_pages(library: Library, plan: Plan, req: BookRequest, notes: list[str] | None) -> bytes:

@@ -23,7 +23,7 @@ from booklet.draw.pieces import Styles
 from booklet.layout.context import base_context, frozen, layout_fields
 from booklet.layout.markup import parse_snippet
 from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, render_snippet, require_kind
-from booklet.press.marks import MARK_ZONE
+from booklet.press.finish import Finish
 from booklet.products.booklet.flowables import BookParagraph
 from booklet.products.fitting import Attempt, body_sizes, largest_fitting
 from booklet.products.personal import adjust_plan, client_fields, load_logo, personal_texts
@@ -118,9 +118,10 @@ class BookKit:
         return self.size[0] - 2 * m, self.size[1] - 2 * m - self.footer
 
     @property
-    def pad(self) -> float:
-        """From the page's edge to its trim: the bleed, and room for crop marks."""
-        return self.req.bleed + (MARK_ZONE if self.req.crop_marks and not self.req.impose else 0)
+    def finish(self) -> Finish:
+        """Bleed around every page, and crop marks unless the pages are imposed (then the
+        sheets carry them)."""
+        return Finish(self.req.bleed, self.req.crop_marks and not self.req.impose)
 
     @property
     def body_sizes(self) -> list[float]:

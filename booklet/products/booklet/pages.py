@@ -22,7 +22,7 @@ from booklet import __version__
 from booklet.base.errors import FitError
 from booklet.base.internals import skip_saving
 from booklet.base.units import describe_size
-from booklet.press.marks import crop_marks
+from booklet.press.finish import finish_page
 from booklet.press.pdf import print_at_actual_size
 from booklet.products.booklet.flowables import BookInfo, planning
 from booklet.products.booklet.kit import BookKit
@@ -68,10 +68,10 @@ def print_pages(
     """One pass: the story laid out on the booklet's pages; the PDF's bytes when `save`."""
     buffer = io.BytesIO()
     w, h = kit.size
-    m, pad = kit.margin, kit.pad
+    m, pad = kit.margin, kit.finish.pad
     doc = FacingPages(
         buffer,
-        pagesize=(w + 2 * pad, h + 2 * pad),
+        pagesize=kit.finish.page_size(kit.size),
         leftMargin=m + pad,
         rightMargin=m + pad,
         topMargin=m + pad,
@@ -144,7 +144,7 @@ def page_templates(kit: BookKit) -> list[Any]:
     for a folio, their text block nearer the outer edge, away from the fold."""
     w, h = kit.size
     m, footer, g = kit.margin, kit.footer, kit.gutter
-    x = y = m + kit.pad
+    x = y = m + kit.finish.pad
     full = Frame(x, y, w - 2 * m, h - 2 * m, 0, 0, 0, 0, id="full")
     right_page = Frame(x + g, y + footer, w - 2 * m, h - 2 * m - footer, 0, 0, 0, 0, id="right")
     left_page = Frame(x - g, y + footer, w - 2 * m, h - 2 * m - footer, 0, 0, 0, 0, id="left")
@@ -166,17 +166,15 @@ class PageDecoration:
         self.kit = kit
 
     def start(self, canv: Any) -> tuple[float, float, float]:
-        """Every page: its boxes (TrimBox exactly the page size, BleedBox around it), crop
-        marks when asked, and the canvas moved to the trim's corner. Returns w, h, bleed."""
+        """Every page: finished by the press (its boxes, crop marks when asked), and the
+        canvas moved to the trim's corner until the decoration restores it. Returns w, h,
+        bleed."""
         w, h = self.kit.size
-        pad, bleed = self.kit.pad, self.kit.req.bleed
-        canv.setTrimBox([pad, pad, pad + w, pad + h])
-        canv.setBleedBox([pad - bleed, pad - bleed, pad + w + bleed, pad + h + bleed])
+        finish = self.kit.finish
         canv.saveState()
-        if pad > bleed and not planning(canv):
-            crop_marks(canv, pad, pad, w, h, bleed)
+        pad = finish_page(canv, self.kit.size, finish, marks=not planning(canv))
         canv.translate(pad, pad)
-        return w, h, bleed
+        return w, h, finish.bleed
 
     def cover(self, canv: Any, doc: Any) -> None:
         """The panel colour to the bleed, the accent band at the top as tall as the title."""

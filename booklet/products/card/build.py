@@ -17,8 +17,8 @@ from booklet.draw.pieces import Styles
 from booklet.layout.blocks import Block
 from booklet.layout.context import base_context, layout_fields
 from booklet.layout.spec import Layout, load_layout, require_kind
-from booklet.press.marks import MARK_ZONE, crop_marks
-from booklet.press.pdf import Painter, new_canvas, set_duplex, unique_subset_names
+from booklet.press.finish import Finish, finish_file, finish_page
+from booklet.press.pdf import Painter, new_canvas, set_duplex
 from booklet.products.card.blocks import BlockContext, Handout, SnippetCache
 from booklet.products.card.fit import SideArt, fit_side
 from booklet.products.fitting import FitHints
@@ -152,25 +152,19 @@ def paint_side(canvas: Any, art: SideArt, x: float, y: float, bleed: float) -> N
 
 def card_pdf(card: Card, req: CardRequest) -> bytes:
     """The card as its own pages: one page a side, with bleed and crop marks on request."""
-    w, h = card.trim
-    pad = req.bleed + (MARK_ZONE if req.crop_marks else 0.0)
+    finish = Finish(req.bleed, req.crop_marks)
     buffer = io.BytesIO()
     canvas = new_canvas(
         buffer,
-        (w + 2 * pad, h + 2 * pad),
+        finish.page_size(card.trim),
         card.plan.title,
         card.words.text("card_subject") if card.words else "",
     )
     if len(card.sides) == 2:
         set_duplex(canvas, req.flip)
     for art in card.sides:
-        canvas.setTrimBox([pad, pad, pad + w, pad + h])
-        canvas.setBleedBox(
-            [pad - req.bleed, pad - req.bleed, pad + w + req.bleed, pad + h + req.bleed]
-        )
-        paint_side(canvas, art, pad, pad, req.bleed)
-        if req.crop_marks:
-            crop_marks(canvas, pad, pad, w, h, req.bleed)
+        paint_side(canvas, art, finish.pad, finish.pad, finish.bleed)
+        finish_page(canvas, card.trim, finish)
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -182,12 +176,7 @@ def render_card(
     """The card's PDF. `hints` lets many similar cards (a batch) start their fitting where
     the last one ended: fewer tries, the same bytes."""
     card = build_card(library, plan, req, hints)
-    pdf = card_pages(card, req)
-    if req.colour == "cmyk":
-        from booklet.press.colour import cmyk_pdf
-
-        pdf = cmyk_pdf(pdf)
-    return unique_subset_names(pdf)
+    return finish_file(card_pages(card, req), req.colour)
 
 
 def card_pages(card: Card, req: CardRequest) -> bytes:
