@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
-from booklet.draw.handout import ClientBand, QrCode, check_qr, smallest_qr
+from booklet.draw.handout import ClientBand, QrCode, qr_size
 from booklet.draw.pieces import Styles
 from booklet.products.booklet.flowables import (
     BookInfo,
@@ -53,8 +53,7 @@ def handout(kit: BookKit, s: Styles) -> list[Flowable]:
         out.append(Spacer(1, s.size * 1.5))
     link = kit.req.personal.link
     if link:
-        size = max(BOOK_QR, smallest_qr(link))
-        check_qr(link, size, "the booklet")
+        size = qr_size(link, BOOK_QR, "the booklet")
         words = marked_paragraphs(kit.lines("link.j2", "", {"video": ""}), s)
         out += [PieceFlowable(QrCode(link, size, words, s.gap)), Spacer(1, s.size * 1.5)]
     return out

@@ -21,8 +21,8 @@ from booklet.draw.diagrams import KeyWords, aspect, diagram_art, paint
 from booklet.draw.pieces import Styles
 from booklet.text.fonts import FontFamily, charmap
 from booklet.text.paragraph import Span, TextBlock, TextStyle, parse
-from booklet.text.pieces import Placeable
 from booklet.text.scripts import has_rtl
+from booklet.text.stacking import Placeable
 
 
 def planning(canvas: Any) -> bool:

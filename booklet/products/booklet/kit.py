@@ -21,8 +21,8 @@ from booklet.data.model import Plan, Setting
 from booklet.draw.diagrams import key_words
 from booklet.draw.pieces import Styles
 from booklet.layout.context import base_context, frozen, layout_fields
-from booklet.layout.markup import parse_snippet
-from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, render_snippet, require_kind
+from booklet.layout.snippets import Snippets
+from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, require_kind
 from booklet.press.finish import Finish
 from booklet.products.booklet.flowables import BookParagraph
 from booklet.products.fitting import Attempt, body_sizes, largest_fitting
@@ -77,7 +77,7 @@ class BookKit:
         self.styles = self.styles_at(self.layout.body_size)
         self.key_words = key_words(self.words)
         self.context = book_context(plan, self.setting, self.layout, req, self.words)
-        self.cache: dict[tuple[str, str], list[Para]] = {}
+        self.snippets = Snippets(self.layout, self.context)
         # Sizes found while fitting in the first pass, reused in the second.
         self.chosen: dict[str, Chosen] = {}
         # The cover's coloured band, grown to hold its title: set when the cover is laid out,
@@ -88,11 +88,7 @@ class BookKit:
         self, template: str, key: str = "", extra: dict[str, Any] | None = None
     ) -> list[Para]:
         """A snippet's paragraphs, rendered and parsed once per booklet (per key)."""
-        k = (template, key)
-        if k not in self.cache:
-            lines = render_snippet(self.layout, template, dict(self.context, **(extra or {})))
-            self.cache[k] = parse_snippet(lines, self.layout, template)
-        return self.cache[k]
+        return self.snippets.lines(template, key, extra)
 
     @property
     def margin(self) -> float:
@@ -197,8 +193,8 @@ def flow_height(flowables: list[Flowable], width: float, height: float) -> float
 
 
 def marked_paragraphs(paras: list[Para], styles: Styles) -> list[Flowable]:
-    """A snippet's paragraphs as flowables, by kind (booklet.text.markup): the same markup,
-    read by the same parser, as on a card."""
+    """A snippet's paragraphs as platypus flowables, by kind (booklet.text.markup): the same
+    markup, read by the same parser, as on a card (booklet.products.card.blocks.text_blocks)."""
     out: list[Flowable] = []
     for para in paras:
         markup = to_reportlab(para.spans)

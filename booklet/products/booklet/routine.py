@@ -5,12 +5,11 @@ from __future__ import annotations
 from reportlab.lib.colors import HexColor
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
-from booklet.draw.handout import LogGrid
+from booklet.draw.handout import LogGrid, read_log_snippet
 from booklet.draw.pieces import Styles
 from booklet.products.booklet.flowables import BookParagraph, PieceFlowable, Timeline
 from booklet.products.booklet.kit import BookKit, flow_height, marked_paragraphs, title_paragraph
 from booklet.text.markup import escape, to_reportlab
-from booklet.text.paragraph import plain
 
 
 def routine(kit: BookKit, s: Styles) -> list[Flowable]:
@@ -72,9 +71,8 @@ def practice_log(kit: BookKit, s: Styles, room: float) -> list[Flowable]:
     lines = kit.lines("log.j2")
     if not lines:
         return []
-    *above, header = lines
-    corner, *columns = [c.strip() for c in plain(header.spans).split("|")]
-    words = marked_paragraphs(above, s)
+    log = read_log_snippet(lines)
+    words = marked_paragraphs(log.words, s)
     fw, fh = kit.frame_size
     room -= flow_height(words, fw, fh) + s.size
     row = s.size * 2.2
@@ -82,8 +80,8 @@ def practice_log(kit: BookKit, s: Styles, room: float) -> list[Flowable]:
     if weeks < 4:
         return []
     grid = LogGrid(
-        corner,
-        columns or ["1"],
+        log.corner,
+        log.columns,
         weeks,
         s.size,
         kit.fonts.regular,

@@ -14,7 +14,7 @@ from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from booklet.data.model import Technique, pressure_rank
 from booklet.draw.diagrams import aspect
-from booklet.draw.handout import QrCode, check_qr, smallest_qr
+from booklet.draw.handout import QrCode, qr_size
 from booklet.draw.pieces import Gauge, Styles, WarningBox
 from booklet.layout.context import technique_by_id
 from booklet.products.booklet.flowables import BookParagraph, FactsPanel, FillDiagram, PieceFlowable
@@ -132,8 +132,7 @@ def video(kit: BookKit, tech: Technique, s: Styles) -> list[Flowable]:
     """A QR code to the technique's video, with the link snippet's words, if it has one."""
     if not tech.video:
         return []
-    size = max(BOOK_QR * 0.8, smallest_qr(tech.video))
-    check_qr(tech.video, size, f"the {tech.name} video")
+    size = qr_size(tech.video, BOOK_QR * 0.8, f"the {tech.name} video")
     words = marked_paragraphs(kit.lines("link.j2", f"video-{tech.id}", {"video": tech.video}), s)
     return [Spacer(1, s.size * 0.6), PieceFlowable(QrCode(tech.video, size, words, s.gap))]
 

@@ -14,16 +14,16 @@ from typing import Any, NamedTuple
 from booklet.data.language import Words
 from booklet.data.model import Plan, PlannedStep, Setting
 from booklet.draw.diagrams import KeyWords
-from booklet.draw.handout import ClientBand, LogGrid, QrCode, check_qr, smallest_qr
+from booklet.draw.handout import ClientBand, LogGrid, QrCode, qr_size, read_log_snippet
 from booklet.draw.pieces import DiagramGrid, DiagramKey, Gauge, StepRow, Styles, WarningBox
 from booklet.layout.blocks import KINDS, Block
 from booklet.layout.context import technique_by_id
-from booklet.layout.markup import parse_snippet
-from booklet.layout.spec import Layout, render_snippet
+from booklet.layout.snippets import Snippets
+from booklet.layout.spec import Layout
 from booklet.text.fonts import FontFamily
 from booklet.text.markup import Para
-from booklet.text.paragraph import Span, TextBlock, TextStyle, colour_of, plain
-from booklet.text.pieces import Piece, Rule, Space, Stack
+from booklet.text.paragraph import Span, TextBlock, TextStyle, colour_of
+from booklet.text.stacking import Piece, Rule, Space, Stack
 
 MIN_DIAGRAM_WIDTH = 1.05 * 72
 MAX_DIAGRAM_WIDTH = 3.2 * 72
@@ -37,33 +37,13 @@ class Handout(NamedTuple):
     link: str | None = None
 
 
-class SnippetCache:
-    """Snippets render and parse once per card, not once per fitting attempt."""
-
-    def __init__(self, layout: Layout, context: dict[str, Any]) -> None:
-        self.layout = layout
-        self.context = context
-        self.cache: dict[tuple[str, str], list[Para]] = {}
-
-    def lines(
-        self, template: str, key: str = "", extra: dict[str, Any] | None = None
-    ) -> list[Para]:
-        k = (template, key)
-        if k not in self.cache:
-            ctx = dict(self.context, **(extra or {}))
-            self.cache[k] = parse_snippet(
-                render_snippet(self.layout, template, ctx), self.layout, template
-            )
-        return self.cache[k]
-
-
 @dataclass(frozen=True)
 class BlockContext:
     """What a block's builder may read: the card, and the styles at one body size."""
 
     layout: Layout
     styles: Styles
-    snippets: SnippetCache
+    snippets: Snippets  # rendered once per card, not once per fitting attempt
     plan: Plan
     setting: Setting
     fonts: FontFamily
@@ -110,9 +90,10 @@ def build_blocks(blocks: tuple[Block, ...], ctx: BlockContext) -> list[Piece]:
     return items
 
 
-def paragraphs(paras: list[Para], style: TextStyle, styles: Styles) -> list[TextBlock]:
-    """Body lines in the block's own style; `#`, `##` and `-` lines as title, heading and
-    bullet, as in a booklet."""
+def text_blocks(paras: list[Para], style: TextStyle, styles: Styles) -> list[TextBlock]:
+    """A snippet's paragraphs as the card's text blocks: body lines in the block's own style;
+    `#`, `##` and `-` lines as title, heading and bullet, as in a booklet (whose platypus
+    counterpart is booklet.products.booklet.kit.marked_paragraphs)."""
     out = []
     for para in paras:
         if para.kind == "body":
@@ -141,8 +122,8 @@ def title(block: Block, ctx: BlockContext) -> list[Piece]:
     if not lines:
         return []
     styles = ctx.styles
-    out = paragraphs(lines[:1], styles.text("title"), styles)
-    out += paragraphs(lines[1:], styles.text("muted"), styles)
+    out = text_blocks(lines[:1], styles.text("title"), styles)
+    out += text_blocks(lines[1:], styles.text("muted"), styles)
     return [Stack(out, styles.size * 0.15)]
 
 
@@ -153,7 +134,7 @@ def text(block: Block, ctx: BlockContext) -> list[Piece]:
     lines = ctx.lines(block)
     style = styles.text(block.options.get("style", "body"))
     gap = styles.size * (0.1 if any(p.kind == "bullet" for p in lines) else 0.25)
-    return boxed(block, paragraphs(lines, style, styles), styles, gap)
+    return boxed(block, text_blocks(lines, style, styles), styles, gap)
 
 
 @builds("list")
@@ -161,7 +142,7 @@ def bullet_list(block: Block, ctx: BlockContext) -> list[Piece]:
     """Every line a bullet, boxed if asked."""
     styles = ctx.styles
     lines = ctx.lines(block)
-    return boxed(block, paragraphs(lines, styles.bullet_text(), styles), styles, styles.size * 0.1)
+    return boxed(block, text_blocks(lines, styles.bullet_text(), styles), styles, styles.size * 0.1)
 
 
 @builds("steps")
@@ -202,7 +183,7 @@ def step_row(block: Block, ctx: BlockContext, step: PlannedStep) -> StepRow:
         name,
         words.text("minutes_short", n=step.minutes),
         gauge,
-        paragraphs(lines, small, styles),
+        text_blocks(lines, small, styles),
         spine,
         styles,
     )
@@ -213,7 +194,7 @@ def warning(block: Block, ctx: BlockContext) -> list[Piece]:
     """The snippet's lines in a warning box, with its symbol."""
     lines = ctx.lines(block)
     styles = ctx.styles
-    return [WarningBox(paragraphs(lines, styles.text(), styles), styles)] if lines else []
+    return [WarningBox(text_blocks(lines, styles.text(), styles), styles)] if lines else []
 
 
 @builds("diagrams")
@@ -229,7 +210,7 @@ def diagrams(block: Block, ctx: BlockContext) -> list[Piece]:
     for number, tech in enumerate(techniques, start=1):
         fields = technique_by_id(ctx.snippets.context, tech.id)
         lines = ctx.lines(block, tech.id, {"technique": fields, "number": number})
-        captions.append(paragraphs(lines, style, styles))
+        captions.append(text_blocks(lines, style, styles))
     return [
         DiagramGrid(
             techniques,
@@ -271,7 +252,7 @@ def client(block: Block, ctx: BlockContext) -> list[Piece]:
     if not lines and logo is None:
         return []
     styles = ctx.styles
-    words = paragraphs(lines, styles.text("body"), styles)
+    words = text_blocks(lines, styles.text("body"), styles)
     return [ClientBand(logo, words, styles.size * 1.2, styles.size * 3.6)]
 
 
@@ -282,9 +263,8 @@ def link(block: Block, ctx: BlockContext) -> list[Piece]:
     if not address:
         return []
     styles = ctx.styles
-    size = max(QR_SIZES[0], smallest_qr(address))
-    check_qr(address, min(size, QR_SIZES[1]), "the card")
-    words = paragraphs(ctx.lines(block), styles.text("muted"), styles)
+    size = qr_size(address, QR_SIZES[0], "the card", most=QR_SIZES[1])
+    words = text_blocks(ctx.lines(block), styles.text("muted"), styles)
     return [QrCode(address, size, words, styles.gap)]
 
 
@@ -295,16 +275,15 @@ def log(block: Block, ctx: BlockContext) -> list[Piece]:
     if not lines:
         return []
     styles = ctx.styles
-    *above, header = lines
-    corner, *columns = [c.strip() for c in plain(header.spans).split("|")]
+    log = read_log_snippet(lines)
     grid = LogGrid(
-        corner,
-        columns or ["1"],
+        log.corner,
+        log.columns,
         int(block.options.get("weeks", 6)),
         styles.size,
         ctx.fonts.regular,
         ctx.fonts.bold,
         ctx.layout.colours,
     )
-    words = paragraphs(above, styles.text("body"), styles)
+    words = text_blocks(log.words, styles.text("body"), styles)
     return [Stack([*words, grid], styles.size * 0.3)]

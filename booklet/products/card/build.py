@@ -16,10 +16,11 @@ from booklet.draw.diagrams import key_words
 from booklet.draw.pieces import Styles
 from booklet.layout.blocks import Block
 from booklet.layout.context import base_context, layout_fields
+from booklet.layout.snippets import Snippets
 from booklet.layout.spec import Layout, load_layout, require_kind
 from booklet.press.finish import Finish, finish_file, finish_page
 from booklet.press.pdf import Painter, new_canvas, set_duplex
-from booklet.products.card.blocks import BlockContext, Handout, SnippetCache
+from booklet.products.card.blocks import BlockContext, Handout
 from booklet.products.card.fit import SideArt, fit_side
 from booklet.products.fitting import FitHints
 from booklet.products.personal import adjust_plan, client_fields, load_logo, personal_texts
@@ -81,13 +82,13 @@ def build_card(
     card = Card(layout, plan, trim, words=words)
     back = LOG_BACK if req.back == "log" else layout.back
     overleaf = sides == 2 and any(b.kind == "diagrams" for b in back)
-    context = snippet_context(plan, setting, layout, trim, sides, overleaf, words)
+    context = card_context(plan, setting, layout, trim, sides, overleaf, words)
     context["client"] = client_fields(req.personal, words)
     check_places(layout, layout.front + (back if sides == 2 else ()), req.personal)
     blocks = BlockContext(
         layout,
         Styles(layout.body_size, fonts, layout.colours, layout.title_scale, rtl=words.rtl),
-        SnippetCache(layout, context),
+        Snippets(layout, context),
         plan,
         setting,
         fonts,
@@ -124,7 +125,7 @@ def check_places(layout: Layout, blocks: tuple[Block, ...], personal: Any) -> No
         )
 
 
-def snippet_context(
+def card_context(
     plan: Plan,
     setting: Setting,
     layout: Layout,

@@ -12,7 +12,7 @@ from booklet.draw.pieces import DiagramGrid
 from booklet.layout.blocks import Block
 from booklet.products.card.blocks import BlockContext, build_blocks
 from booklet.products.fitting import Attempt, FitHints, body_sizes, largest_fitting
-from booklet.text.pieces import Piece
+from booklet.text.stacking import Piece
 
 # One fitting attempt's result: the pieces, the height they need, and the gap between them.
 Fitted = tuple[list[Piece], float, float]
