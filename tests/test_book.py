@@ -274,11 +274,13 @@ def test_wrong_kind_of_layout_and_stray_options(run):
 @pytest.mark.parametrize("size", ["a7", "a6", "a5", "half-letter"])
 def test_cover_title_stays_inside_its_band(library, size):
     """The title sits in the coloured band at every size; small pages drop the figure."""
-    from booklet.products.booklet import BookBuilder
+    from booklet.products.booklet.build import story
+    from booklet.products.booklet.kit import BookKit
+    from booklet.products.booklet.pages import plan_and_print
 
-    builder = BookBuilder(library, library.plan("classic"), BookRequest(size=size))
-    pdf, _ = builder.build()
-    band_bottom = builder.size[1] - max(builder.size[1] * 0.28, builder.cover_band)
+    kit = BookKit(library, library.plan("classic"), BookRequest(size=size))
+    pdf, _ = plan_and_print(kit, story)
+    band_bottom = kit.size[1] - max(kit.size[1] * 0.28, kit.cover_band)
     doc = pdfium.PdfDocument(pdf)
     text = doc[0].get_textpage()
     rects = [text.get_rect(i) for i in range(text.count_rects())]

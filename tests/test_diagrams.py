@@ -121,7 +121,7 @@ def test_cached_operators_draw_what_the_canvas_api_draws(library, tech):
     from PIL import ImageStat
 
     from booklet.draw.diagrams import _paint_with_api, diagram_art, paint
-    from booklet.products.card import new_canvas
+    from booklet.press.pdf import new_canvas
 
     art = diagram_art(library.technique(tech).diagram, WIDTH, False, True)
     images = []

@@ -184,8 +184,7 @@ def test_snippets_of_a_card_and_a_booklet_see_only_plain_data(monkeypatch):
         return real(layout, name, context)
 
     monkeypatch.setattr(layouts, "render_snippet", spy)
-    monkeypatch.setattr("booklet.products.card.render_snippet", spy)
-    monkeypatch.setattr("booklet.products.booklet.render_snippet", spy)
+    monkeypatch.setattr("booklet.layout.snippets.render_snippet", spy)  # both products read here
     library = load_library([])
     render_card(library, library.plan("classic"), CardRequest())
     render_book(library, library.plan("classic"), BookRequest())

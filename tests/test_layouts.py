@@ -146,3 +146,27 @@ def test_a_booklet_layout_refuses_card_only_settings(run, make_library):
         result.stderr
     )
     assert "sides: applies to card layouts only" in result.stderr
+
+
+def test_every_block_kind_has_exactly_one_builder():
+    """Block kinds are declared once (booklet.layout.blocks); the card registers a builder per
+    kind by the same name, and refuses a second one or one for an undeclared kind."""
+    from booklet.layout.blocks import BLOCK_OPTIONS, KINDS
+    from booklet.products.card.blocks import BUILDERS, builds
+
+    assert set(BUILDERS) == set(KINDS)
+    assert all(option in BLOCK_OPTIONS for kind in KINDS.values() for option in kind.options)
+    with pytest.raises(ValueError, match="two builders"):
+        builds("title")(BUILDERS["title"])
+    with pytest.raises(ValueError, match="no block kind 'chart'"):
+        builds("chart")(BUILDERS["title"])
+
+
+def test_a_block_that_reads_a_snippet_cannot_be_left_without_one(run, make_library):
+    """`template: null` once reached the renderer as no file at all: an internal error."""
+    lib = make_library(
+        {"layouts/mine/layout.yaml": "extends: bedside\nfront:\n  - {block: log, template: null}\n"}
+    )
+    result = run("--library", lib, "validate", lib)
+    assert result.exit_code == 2
+    assert "front[0]: a log block needs `template: NAME.j2`." in result.stderr

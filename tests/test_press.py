@@ -353,3 +353,31 @@ def test_a_mixed_sheet_through_the_command_line(run, tmp_path):
     front, back = page_texts(tmp_path / "s.pdf")
     assert front.count("Ten-minute back rub") == 5
     assert back.count("Do not massage") == 5
+
+
+def test_a_card_and_a_booklet_page_are_finished_the_same_way():
+    """The press pads, boxes and marks every page (booklet.press.finish): a card's page and a
+    booklet's page with the same trim, bleed and marks are the same page."""
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from booklet.press.finish import Finish, finish_page
+    from booklet.press.marks import MARK_ZONE
+
+    trim = (100.0, 200.0)
+    finish = Finish(3 * MM, crop_marks=True)
+    assert close(finish.pad, 3 * MM + MARK_ZONE)
+    assert finish.page_size(trim) == (100 + 2 * finish.pad, 200 + 2 * finish.pad)
+    assert Finish(3 * MM).pad == 3 * MM
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=finish.page_size(trim))
+    assert finish_page(canvas, trim, finish) == finish.pad
+    canvas.showPage()
+    canvas.save()
+    page = pdf_reader(buffer.getvalue()).pages[0]
+    pad, bleed = finish.pad, finish.bleed
+    assert [float(v) for v in page.trimbox] == pytest.approx([pad, pad, pad + 100, pad + 200])
+    assert [float(v) for v in page.bleedbox] == pytest.approx(
+        [pad - bleed, pad - bleed, pad + 100 + bleed, pad + 200 + bleed]
+    )

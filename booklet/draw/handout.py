@@ -12,11 +12,12 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from booklet.base.errors import FitError
-from booklet.text.paragraph import colour_of
-from booklet.text.pieces import Piece, Placeable, Stack
+from booklet.text.markup import Para
+from booklet.text.paragraph import colour_of, plain
+from booklet.text.stacking import Piece, Placeable, Stack
 
 MIN_MODULE = 0.33 * 72 / 25.4  # a phone camera reads modules of 1/3 mm at arm's length
 QUIET = 4  # the blank modules a QR code needs around it
@@ -36,6 +37,14 @@ def qr_matrix(text: str) -> tuple[tuple[bool, ...], ...]:
 def smallest_qr(text: str) -> float:
     """The narrowest the code may be printed and still scan, quiet zone included."""
     return (len(qr_matrix(text)) + 2 * QUIET) * MIN_MODULE
+
+
+def qr_size(text: str, least: float, where: str, most: float | None = None) -> float:
+    """How wide to print a code: `least`, or wider where the link needs it to scan. A link
+    that would need more than `most` is refused, naming `where` (the card, a video)."""
+    size = max(least, smallest_qr(text))
+    check_qr(text, size if most is None else min(size, most), where)
+    return size
 
 
 def check_qr(text: str, size: float, where: str) -> None:
@@ -123,6 +132,22 @@ class ClientBand(Piece):
             self.canv.drawImage(image, 0, self.height - lh, lw, lh, mask="auto")
         x = lw + self.gap if lw else 0.0
         self.words.drawOn(self.canv, x, self.height - self.words.height)
+
+
+class LogSnippet(NamedTuple):
+    """A practice log's snippet: its words, then its last line naming the grid's corner and
+    columns (`Week | Mon | Tue | ...`), the same on a card and in a booklet."""
+
+    words: list[Para]
+    corner: str
+    columns: list[str]
+
+
+def read_log_snippet(paras: list[Para]) -> LogSnippet:
+    """The words above the header line, and the header split at `|` (one column if none)."""
+    *above, header = paras
+    corner, *columns = [c.strip() for c in plain(header.spans).split("|")]
+    return LogSnippet(above, corner, columns or ["1"])
 
 
 class LogGrid(Piece):

@@ -1,7 +1,11 @@
-"""Block builders: small pieces that turn a layout's blocks into measured, drawable parts.
+"""The routine's pieces, on a card and on a booklet page alike: pressure gauges, step rows,
+warning boxes, the diagram grid and the key to it; and `Styles`, every text style at one body
+size.
 
-Each builder knows its geometry; snippets only supply the words. All sizes derive from one body
-size, so fitting a side is a matter of trying smaller body sizes until everything fits.
+Each piece knows its geometry; snippets only supply the words. All sizes derive from one body
+size, so fitting a side is a matter of trying smaller body sizes until everything fits. What a
+piece is, and the plain ones, are in booklet.text.stacking; the card's block builders that use
+these are in booklet.products.card.blocks.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from booklet.draw.diagrams import (
 )
 from booklet.text.fonts import FontFamily
 from booklet.text.paragraph import Span, TextBlock, TextStyle, colour_of
-from booklet.text.pieces import Piece, Placeable, Stack
+from booklet.text.stacking import Piece, Placeable, Stack
 
 __all__ = ["Stack", "Styles", "Gauge", "StepRow", "WarningBox", "DiagramGrid"]
 

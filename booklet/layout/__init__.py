@@ -1,1 +1,2 @@
-"""Layouts: settings, and snippets rendered in a budgeted sandbox from plain data."""
+"""Layouts: settings, the card's block kinds, and snippets rendered in a budgeted sandbox from
+plain data."""

@@ -4,21 +4,22 @@ A layout is a folder with `layout.yaml` (page size, margins, fonts, colours, the
 each side) and `.j2` snippets producing paragraph markup (see booklet.text.paragraph).
 `extends: NAME` reuses another layout: settings merge (child wins) and snippets are looked up
 in the child's folder first.
-Template authors cannot break geometry: blocks are Python builders; snippets only make text.
+Template authors cannot break geometry: blocks are Python builders (their kinds and options are
+declared in booklet.layout.blocks); snippets only make text.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from booklet.base.errors import BookletError, Problem, ValidationError, display_path
 from booklet.base.errors import shown as quoted
 from booklet.data.schema import Reader, did_you_mean, type_name
 from booklet.data.yamlfile import Document, join, load_yaml
+from booklet.layout.blocks import Block, parse_blocks
 from booklet.text.fonts import FAMILY_NAMES, FILE_FONT, font_file_problem
 
 if TYPE_CHECKING:
@@ -26,61 +27,6 @@ if TYPE_CHECKING:
     from booklet.layout.sandbox import SnippetSandbox
 
 MIN_SAFE_MARGIN = 3 * 72 / 25.4  # 3 mm: a laminating pouch's seal must cut no text
-BLOCK_KINDS = (
-    "title",
-    "text",
-    "steps",
-    "diagrams",
-    "key",
-    "warning",
-    "list",
-    "rule",
-    "space",
-    "client",
-    "link",
-    "log",
-)
-DEFAULT_TEMPLATES = {
-    "title": "title.j2",
-    "steps": "step.j2",
-    "diagrams": "caption.j2",
-    "warning": "spine.j2",
-    "client": "client.j2",
-    "link": "link.j2",
-    "log": "log.j2",
-}
-NEEDS_TEMPLATE = ("title", "text", "steps", "warning", "list")
-BLOCK_OPTIONS = (
-    "block",
-    "template",
-    "style",
-    "box",
-    "columns",
-    "legend",
-    "key",
-    "gauge",
-    "height",
-    "weeks",
-)
-# Which options each block takes: the renderer reads exactly these, validated here.
-OPTIONS_OF = {
-    "title": ("template",),
-    "text": ("template", "style", "box"),
-    "list": ("template", "box"),
-    "steps": ("template", "gauge"),
-    "warning": ("template",),
-    "diagrams": ("template", "columns", "legend", "key"),
-    "rule": (),
-    "key": (),
-    "space": ("height",),
-    "client": ("template",),
-    "link": ("template",),
-    "log": ("template", "weeks"),
-}
-TEXT_STYLES = ("body", "muted", "heading", "title")
-MAX_COLUMNS = 6
-MAX_WEEKS = 26
-MAX_SPACE = 10.0  # in lines of body text
 LAYOUT_KINDS = ("card", "book")
 BOOK_SNIPPETS = (
     "cover.j2",
@@ -124,12 +70,6 @@ DEFAULT_COLOURS = {
     "panel": "#F3F6F9",
 }
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
-
-
-class Block(NamedTuple):
-    kind: str
-    template: str | None = None
-    options: Mapping[str, Any] = MappingProxyType({})
 
 
 class Layout(NamedTuple):
@@ -303,74 +243,6 @@ def parse_layout(doc: Document, name: str, folder: Path, parent: Layout | None) 
     if problems:
         raise ValidationError(sorted(problems, key=lambda p: (str(p.file), p.line or 0)))
     return layout
-
-
-def parse_blocks(
-    r: Reader, data: dict[str, Any], key: str, inherited: tuple[Block, ...]
-) -> tuple[Block, ...]:
-    if key not in data:
-        return inherited
-    value = data[key]
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        r.problem(key, f"expected a list of blocks, got {type_name(value)}.")
-        return ()
-    blocks = []
-    for i, item in enumerate(value):
-        path = join(key, i)
-        if isinstance(item, str):
-            item = {"block": item}
-        spec = r.fields(item, path, ("block",), BLOCK_OPTIONS[1:], "a block")
-        if spec is None:
-            continue
-        kind = r.choice_value(spec.get("block"), join(path, "block"), BLOCK_KINDS, "block kind")
-        if kind is None:
-            continue
-        template = spec.get("template", DEFAULT_TEMPLATES.get(kind))
-        if kind in NEEDS_TEMPLATE and not template:
-            r.problem(path, f"a {kind} block needs `template: NAME.j2`.")
-            continue
-        if template is not None and (not isinstance(template, str) or not template.endswith(".j2")):
-            r.problem(join(path, "template"), "expected a snippet file name ending in .j2.")
-            continue
-        stray = [k for k in spec if k in BLOCK_OPTIONS and k not in ("block", *OPTIONS_OF[kind])]
-        for key in stray:
-            takes = ", ".join(OPTIONS_OF[kind]) or "no options"
-            r.problem(join(path, key), f"a {kind} block does not take '{key}' (it takes {takes}).")
-        options = block_options(r, kind, spec, path)
-        blocks.append(Block(kind, template, options))
-    return tuple(blocks)
-
-
-def block_options(r: Reader, kind: str, spec: dict[str, Any], path: str) -> dict[str, Any]:
-    """The options of one block, typed and within the limits the renderer can honour."""
-    options: dict[str, Any] = {}
-    if "style" in spec and kind == "text":
-        style = r.choice_value(spec["style"], join(path, "style"), TEXT_STYLES, "text style")
-        if style is not None:
-            options["style"] = style
-    if "box" in spec and kind in ("text", "list"):
-        options["box"] = r.boolean(spec, "box", path, default=False)
-    if "gauge" in spec and kind == "steps":
-        options["gauge"] = r.boolean(spec, "gauge", path, default=True)
-    if "legend" in spec and kind == "diagrams":
-        options["legend"] = r.boolean(spec, "legend", path, default=False)
-    if "key" in spec and kind == "diagrams":
-        options["key"] = r.boolean(spec, "key", path, default=False)
-    if "columns" in spec and kind == "diagrams":
-        columns = r.number(spec, "columns", path, low=1, high=MAX_COLUMNS, integer=True)
-        if columns is not None:
-            options["columns"] = columns
-    if "weeks" in spec and kind == "log":
-        weeks = r.number(spec, "weeks", path, low=1, high=MAX_WEEKS, integer=True)
-        if weeks is not None:
-            options["weeks"] = weeks
-    if "height" in spec and kind == "space":
-        height = r.number(spec, "height", path, low=0.1, high=MAX_SPACE, unit=" lines")
-        if height is not None:
-            options["height"] = float(height)
-    return options
 
 
 # --- snippets ----------------------------------------------------------------------------------

@@ -1,1 +1,2 @@
-"""PDF output: canvases and metadata, marks, print sheets, saddle imposition, previews."""
+"""PDF output: canvases and metadata, marks, finishing a page and a file, print sheets, saddle
+imposition, previews."""

@@ -29,8 +29,8 @@ from booklet.text.fonts import (
     missing_chars,
     missing_hint,
 )
-from booklet.text.pieces import Piece
 from booklet.text.scripts import face_runs, first_strong, has_rtl
+from booklet.text.stacking import Piece
 
 LEADING = 1.22  # line height as a share of the font size
 MIN_FONT_SIZE, MAX_FONT_SIZE = 4.0, 72.0

@@ -1,8 +1,11 @@
-"""Pieces: the measured, drawable parts a card side is stacked from.
+"""Stacking: what a piece is, and the plain pieces a card side is stacked with (space, a rule,
+a stack of pieces).
 
 A piece is told the width it may use, says how tall it then is, and draws itself at a point. The
 protocol is platypus's `wrap`/`drawOn`, so a piece can hold a ReportLab Paragraph and a booklet
-page can hold a piece (through `book.as_flowable`), but cards never need to import platypus.
+page can hold a piece (booklet.products.booklet.flowables.PieceFlowable), but cards never need
+to import platypus. The pieces that show something are drawn in booklet.draw (the routine's in
+booklet.draw.pieces, the handout's in booklet.draw.handout).
 """
 
 from __future__ import annotations

@@ -1,0 +1,76 @@
+"""The pages before the techniques: before you begin, when not to massage, the pressure scale.
+
+Each is a function of a kit and a body size, so the kit can fit it to one page.
+"""
+
+from __future__ import annotations
+
+from reportlab.platypus import Flowable, Spacer
+
+from booklet.data.model import PRESSURE_LEVELS, pressure_rank
+from booklet.draw.pieces import DiagramKey, Gauge, Styles, WarningBox
+from booklet.products.booklet.flowables import BookParagraph, PieceFlowable
+from booklet.products.booklet.kit import BookKit, heading_style, marked_paragraphs, title_paragraph
+from booklet.text.markup import Para, escape, to_reportlab
+
+
+def before_you_begin(kit: BookKit, s: Styles) -> list[Flowable]:
+    """The layout's own words on setting up: the room, the oil, the person."""
+    return marked_paragraphs(kit.lines("before.j2"), s)
+
+
+def split_at_heading(paras: list[Para]) -> tuple[list[Para], list[Para]]:
+    """The paragraphs up to the first `##` heading, and the rest."""
+    cut = next((i for i, p in enumerate(paras) if p.kind == "heading"), len(paras))
+    return paras[:cut], paras[cut:]
+
+
+def safety(kit: BookKit, s: Styles) -> list[Flowable]:
+    """Its title; the lines up to the first ## heading in a box; the rest below."""
+    lines = kit.lines("safety.j2")
+    if not lines:
+        return []
+    boxed, rest = split_at_heading(lines[1:])
+    out: list[Flowable] = [title_paragraph(to_reportlab(lines[0].spans), s)]
+    if boxed:
+        paragraphs = marked_paragraphs(boxed, s)
+        box = PieceFlowable(WarningBox(paragraphs, s, icon=False))
+        fw, fh = kit.frame_size
+        if box.wrap(fw, fh)[1] <= fh * 0.8:  # a box cannot break across pages
+            out += [box, Spacer(1, s.size * 1.2)]
+        else:  # a very small page: the list flows on, unboxed
+            out += paragraphs
+    return out + marked_paragraphs(rest, s)
+
+
+def pressure(kit: BookKit, s: Styles) -> list[Flowable]:
+    """The snippet's introduction, a gauge for each level with the setting's words for it,
+    the rest of the snippet, and the key to reading the diagrams."""
+    out: list[Flowable] = []
+    lines = kit.lines("pressure.j2")
+    after: list[Para] = []
+    if lines:
+        out.append(title_paragraph(to_reportlab(lines[0].spans), s))
+        intro, after = split_at_heading(lines[1:])
+        out += marked_paragraphs(intro, s)
+    out.append(Spacer(1, s.size))
+    for level in PRESSURE_LEVELS:
+        out += [PieceFlowable(pressure_gauge(kit, level, s)), Spacer(1, s.size * 0.6)]
+    out += marked_paragraphs(after, s)
+    out += [
+        Spacer(1, s.size * 0.4),
+        BookParagraph(escape(kit.words.text("reading_diagrams")), heading_style(s)),
+        PieceFlowable(DiagramKey(s.size, kit.layout.font, kit.key_words)),
+    ]
+    return out
+
+
+def pressure_gauge(kit: BookKit, level: str, s: Styles) -> Gauge:
+    """One level of the scale: its boxes, its name and what it feels like."""
+    text = kit.setting.pressure_scale.get(level, "")
+    word = escape(kit.words.item("pressure_levels", level))
+    label = BookParagraph(f"<b>{word}</b>" + (f": {escape(text)}" if text else ""), s.style())
+    colours = kit.layout.colours
+    return Gauge(
+        pressure_rank(level), label, s.size * 1.1, colours["accent"], colours["text"], s.rtl
+    )

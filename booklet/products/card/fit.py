@@ -1,0 +1,156 @@
+"""Fitting a card's side to its page: the layout's body size first, stepping down to its
+legible minimum; if a side still does not fit, the command fails and says what to change.
+Nothing is ever clipped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from booklet.base.errors import FitError
+from booklet.base.units import NAMED_SIZES, describe_size, parse_size
+from booklet.draw.pieces import DiagramGrid
+from booklet.layout.blocks import Block
+from booklet.products.card.blocks import BlockContext, build_blocks
+from booklet.products.fitting import Attempt, FitHints, body_sizes, largest_fitting
+from booklet.text.stacking import Piece
+
+# One fitting attempt's result: the pieces, the height they need, and the gap between them.
+Fitted = tuple[list[Piece], float, float]
+
+
+@dataclass
+class SideArt:
+    """A side fitted to its page: flowables already wrapped, ready to draw anywhere."""
+
+    name: str
+    items: list[Piece]
+    gap: float
+    body_size: float
+    width: float
+    height: float
+    margin: float
+    background: str
+    used_height: float = 0.0
+
+
+def fit_side(
+    name: str,
+    blocks: tuple[Block, ...],
+    card: BlockContext,
+    trim: tuple[float, float],
+    hints: FitHints | None = None,
+) -> SideArt:
+    """The side's blocks at the largest body size that fits the trim less its margins.
+    `hints` (a batch's) say where a side of the same shape fitted last time."""
+    layout = card.layout
+    width = trim[0] - 2 * layout.margin
+    height = trim[1] - 2 * layout.margin
+    heights = Heights()
+
+    def attempt(size: float) -> Attempt[Fitted]:
+        ctx = card.at(size)
+        items = build_blocks(blocks, ctx)
+        used = measure(items, width, height, ctx.styles.gap, heights)
+        return Attempt((items, used, ctx.styles.gap), used <= height + 0.01)
+
+    sizes = body_sizes(layout.body_size, layout.min_body_size)
+
+    def aim(first: Attempt[Fitted]) -> int:
+        # Wrapped text grows about with the square of its size (taller lines, and more of
+        # them), so aim straight at the size that should fit.
+        items, used, _ = first.built
+        fixed = sum(i.minimum_height(width) for i in items if isinstance(i, DiagramGrid))
+        ratio = max(0.0, height - fixed) / max(used - fixed, 1e-6)
+        size = sizes[start] * ratio**0.5
+        return min(range(1, len(sizes)), key=lambda j: abs(sizes[j] - size))
+
+    shape = (
+        layout.path,
+        layout.body_size,
+        trim,
+        name,
+        tuple(s.technique.id for s in card.plan.steps),
+        tuple((b.kind, b.template) for b in blocks),
+        bool(card.snippets.context.get("client", {}).get("any")),
+    )
+    start = hints.start(shape) if hints is not None else 0
+    best = largest_fitting(sizes, attempt, start, aim)
+    if best is None:
+        _, used, _ = attempt(sizes[-1]).built
+        bigger = larger_size(trim, layout.size)
+        raise FitError(
+            f"the {name} of the '{layout.name}' card does not fit on {describe_size(*trim)}: "
+            f"it needs {used:.0f} pt of height but has {height:.0f} pt, even at the smallest "
+            f"legible size ({sizes[-1]:g} pt). Use a larger size (e.g. {bigger}), fewer "
+            "techniques, or another layout (compact fits more)."
+        )
+    if hints is not None:
+        hints.remember(shape, best.position)
+    items, _, gap = best.built
+    used = settle(items, width, height, gap, heights)
+    return SideArt(
+        name,
+        items,
+        gap,
+        best.size,
+        trim[0],
+        trim[1],
+        layout.margin,
+        layout.colours["background"],
+        used,
+    )
+
+
+def larger_size(trim: tuple[float, float], own: str) -> str:
+    """A size with clearly more room than this one, for the advice in a message: the layout's
+    own size if that is larger, else the next named size up."""
+    area = trim[0] * trim[1]
+    w, h = parse_size(own)
+    if w * h > area * 1.05:
+        return own
+    for name in ("4x6", "5x7", "half-letter", "a5", "letter"):
+        w, h = NAMED_SIZES[name]
+        if w * h > area * 1.15:
+            return name
+    return "letter"
+
+
+def measure(items: list[Piece], width: float, height: float, gap: float, heights: Heights) -> float:
+    """Height the items need; a diagram grid counts at its smallest legible size."""
+    total = 0.0
+    for item in items:
+        if isinstance(item, DiagramGrid):
+            total += item.minimum_height(width)
+        else:
+            total += heights.of(item, width, height)
+    return total + gap * max(0, len(items) - 1)
+
+
+class Heights:
+    """Heights of pieces already wrapped at a width: line breaking is the costly part of a
+    card, and measuring then settling a side would otherwise do it twice."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Piece, float, float, float]] = {}
+
+    def of(self, item: Piece, width: float, height: float) -> float:
+        known = self._known.get(id(item))
+        if known is not None and known[0] is item and known[1:3] == (width, height):
+            return known[3]
+        wrapped = item.wrap(width, height)[1]
+        self._known[id(item)] = (item, width, height, wrapped)  # holding it keeps id() unique
+        return wrapped
+
+
+def settle(items: list[Piece], width: float, height: float, gap: float, heights: Heights) -> float:
+    """Final wrap: diagram grids grow into the height the other blocks leave free."""
+    fixed = 0.0
+    grids = [i for i in items if isinstance(i, DiagramGrid)]
+    for item in items:
+        if not isinstance(item, DiagramGrid):
+            fixed += heights.of(item, width, height)
+    free = height - fixed - gap * max(0, len(items) - 1)
+    for grid in grids:
+        grid.target_height = free / len(grids)
+        grid.wrap(width, grid.target_height)
+    return sum(i.height for i in items) + gap * max(0, len(items) - 1)
