@@ -27,6 +27,7 @@ from typing import Any
 from booklet import __version__
 from booklet.base.errors import BookletError, Problem, Terminated, ValidationError, shown
 from booklet.base.files import (
+    folder_lock,
     leftover_temp_files,
     make_folders_within,
     read_bounded,
@@ -36,6 +37,7 @@ from booklet.base.files import (
 )
 from booklet.batch.cluster import LIBRARY_SUFFIXES, check_scheduler, read_limit
 from booklet.batch.work import (
+    JOB_KEYS,
     Variant,
     make_request,
     run_in_jail,
@@ -43,25 +45,14 @@ from booklet.batch.work import (
 )
 from booklet.data.schema import Reader, did_you_mean, type_name
 from booklet.data.yamlfile import Document, join, load_yaml
-from booklet.products.requests import BOOK_OPTIONS, CARD_OPTIONS
+from booklet.products.options import ALIASES, KEYS
 
 MAX_VARIANTS = 10_000
 MANIFEST = "manifest.json"
-LOCK = ".booklet-batch.lock"
 DEFAULT_PATTERN = "{name}.pdf"
-# The options a variant may set are exactly the request model's (booklet.products.requests).
-CARD_KEYS = CARD_OPTIONS
-BOOK_KEYS = BOOK_OPTIONS
-VARIANT_KEYS = (
-    "name",
-    "kind",
-    "routine",
-    "techniques",
-    "lang",
-    "output",
-    *sorted(set(CARD_KEYS) | set(BOOK_KEYS)),
-)
-REQUEST_KEYS = VARIANT_KEYS[6:]
+# A variant's keys: what to make, then every option of the catalogue (booklet.products.options)
+# and the older names it still accepts.
+VARIANT_KEYS = (*JOB_KEYS, *sorted(KEYS), *sorted(ALIASES))
 # One part of an output path: a letter, digit or '_', then those, '.' and '-'. Matched with
 # fullmatch, never `$` (which also matches before a final line break: a folder named "evil\n").
 _SAFE_NAME = re.compile(r"[\w][\w.\-]*")
@@ -631,40 +622,6 @@ def is_unchanged(entry: dict[str, Any] | None, fingerprint: str, target: Path) -
         and entry.get("sha256") is not None
         and file_sha256(target) == entry["sha256"]
     )
-
-
-@contextlib.contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
-    """One batch at a time per output folder, so the manifest is never written by two. The
-    lock is filelock's, which never follows a link at the lock's path nor truncates it; the
-    lock goes when this process and its workers are gone (they watch for it, see init_worker)."""
-    import stat
-
-    from filelock import FileLock, Timeout
-
-    path = folder / LOCK
-    with contextlib.suppress(FileNotFoundError):
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            raise BookletError(
-                f"{LOCK} is not a regular file (a link or something else was put there). "
-                "Remove it, then run the batch again.",
-                file=folder,
-            )
-    lock = FileLock(str(path), blocking=False)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise BookletError(
-            "another batch is writing to this folder. Wait for it to finish, or choose "
-            "another -o folder.",
-            file=folder,
-        ) from None
-    except OSError as exc:
-        raise BookletError(f"cannot lock the folder: {exc.strerror or exc}.", file=folder) from None
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def remove_leftovers(folder: Path) -> int:

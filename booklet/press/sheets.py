@@ -11,19 +11,11 @@ import math
 from dataclasses import dataclass, replace
 
 from booklet.base.errors import BookletError
-from booklet.base.units import NAMED_SIZES
 from booklet.press.marks import mark_lines
+from booklet.press.papers import FLIPS, MM, SHEET_SIZES, SHEETS
 from booklet.press.pdf import Painter, new_canvas, set_duplex
 
-MM = 72 / 25.4
-SHEET_SIZES: dict[str, tuple[float, float]] = {
-    "letter": NAMED_SIZES["letter"],
-    "a4": NAMED_SIZES["a4"],
-    "a3": (297 * MM, 420 * MM),
-    "tabloid": (11 * 72, 17 * 72),
-    "a5": NAMED_SIZES["a5"],
-}
-SHEETS = tuple(SHEET_SIZES)
+__all__ = ["FLIPS", "MM", "SHEETS", "SHEET_SIZES"]
 SHEET_MARGIN = 0.3 * 72  # most printers cannot print closer to the edge
 CUT_MARK = 12.0
 
