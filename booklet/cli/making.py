@@ -215,17 +215,35 @@ def card(
     show_default=True,
     help="PDF to write (- for standard output).",
 )
-def calibrate(sheet: str, flip: str, output: Path) -> None:
+@pass_state
+def calibrate(state: State, sheet: str, flip: str, output: Path) -> None:
     """Write a duplex alignment test page, to measure --back-offset for your printer.
 
     \b
     Example:
       booklet calibrate --sheet a4 --flip long -o test.pdf
     """
-    from booklet.press.sheets import calibration_pdf
+    from booklet.base import jail
+    from booklet.press.sheets import CalibrationWords, calibration_pdf
+    from booklet.products.jailed import LIMITS
 
     check_output(output)
-    write_outputs(output, calibration_pdf(sheet.lower(), flip), png=False)
+    words = state.library().words  # the page in --lang's words
+    page_words = CalibrationWords(
+        words.text("calibrate_front"),
+        words.text("calibrate_back"),
+        words.text("calibrate_how", edge=words.item("edges", flip)),
+        words.text("calibrate_ticks"),
+    )
+    pdf = jail.run(
+        calibration_pdf,
+        sheet.lower(),
+        flip,
+        page_words,
+        limits=LIMITS,
+        label="the calibration page",
+    )
+    write_outputs(output, pdf, png=False)
 
 
 @cli.command()
