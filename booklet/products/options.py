@@ -245,17 +245,17 @@ CATALOGUE: tuple[Option, ...] = (
         page="whom",
     ),
     Option(
-        "for", "text", "Who it is for: printed on a card's front and a booklet's cover.",
+        "for", "text", "Who it is for: printed on the booklet's cover.", BOOK,
         metavar="NAME", limit=MAX_TEXT, field="for_name", label="For",
         hint="Who it is for", page="whom", file_word="for",
     ),
     Option(
-        "from", "text", "Who gives it.",
+        "from", "text", "Who gives it.", BOOK,
         metavar="NAME", limit=MAX_TEXT, field="from_name", label="From",
         hint="Who gives it", page="whom",
     ),
     Option(
-        "message", "text", "A short message: on a card's front, on a booklet's first page.",
+        "message", "text", "A dedication message for the booklet's first inside page.", BOOK,
         metavar="TEXT", limit=MAX_TEXT, label="Message", hint="A few words of your own",
         page="whom",
     ),

@@ -81,12 +81,12 @@ def page_fields() -> list[dict[str, Any]]:
 def job_of(form: dict[str, str], library: Any, roots: tuple[str, ...] = ()) -> Job:
     """The form as the one job model every door uses: the product, what to print, the
     language, and every catalogue option the page offers, by its field's name."""
-    from booklet.products.options import options_for
+    from booklet.products.options import CATALOGUE
 
     product = product_of(form)
     kind = "book" if product in ("book", "folded") else "card"
     options: dict[str, Any] = {}
-    for option in options_for(kind):
+    for option in CATALOGUE:  # a value the product cannot use is said at its field, not dropped
         if option.page and option.key not in ("sheet", "logo"):
             value = (form.get(option.key) or "").strip()
             if value:
