@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-__all__ = ["BookletError", "Job", "Made", "OptionError", "make", "options"]
+from booklet.base.version import __version__
+
+__all__ = ["BookletError", "Job", "Made", "OptionError", "__version__", "make", "options"]
 
 if TYPE_CHECKING:
     from booklet.base.errors import BookletError

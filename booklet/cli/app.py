@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from booklet import __version__
 from booklet.base.errors import BookletError, Terminated
+from booklet.base.version import __version__
 
 if TYPE_CHECKING:
     from booklet.data.library import Library

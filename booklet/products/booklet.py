@@ -30,10 +30,10 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.doctemplate import LayoutError
 
-from booklet import __version__
 from booklet.base.errors import BookletError, FitError
 from booklet.base.internals import paragraph_lines_kept, skip_saving
 from booklet.base.units import describe_size, parse_size
+from booklet.base.version import __version__
 from booklet.data.language import Words
 from booklet.data.library import Library
 from booklet.data.model import (
