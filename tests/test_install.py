@@ -33,7 +33,7 @@ def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     header = zipfile.ZipFile(wheel).read(metadata).decode()
-    assert "\nName: massage-booklet\n" in header and "\nLicense-Expression: MIT\n" in header
+    assert "\nName: massage-booklet\n" in header and "\nLicense-Expression: MIT AND OFL-1.1 AND Bitstream-Vera\n" in header
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
