@@ -1,3 +1,53 @@
-"""booklet: print-ready back-massage routine cards and gift booklets."""
+"""booklet: print-ready back-massage routine cards and gift booklets.
 
-__version__ = "0.1.0"
+The Python API is small: describe what to make as a `Job`, and `make` it. Every render runs in
+the jail (booklet.base.jail), exactly as it does from the command line, a batch or the page.
+
+    >>> import booklet
+    >>> made = booklet.make(booklet.Job("card", routine="gentle"))
+    >>> made.name, made.pages
+    ('gentle-bedside-5x7.pdf', 2)
+
+`booklet.options("card")` lists what a card takes: every option of `booklet card --help`, by
+the key a Job's `options` use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from booklet.base.version import __version__
+
+__all__ = ["BookletError", "Job", "Made", "OptionError", "__version__", "make", "options"]
+
+if TYPE_CHECKING:
+    from booklet.base.errors import BookletError
+    from booklet.products.jobs import Job, Made, make
+    from booklet.products.requests import OptionError
+
+_LAZY = {
+    "BookletError": "booklet.base.errors",
+    "Job": "booklet.products.jobs",
+    "Made": "booklet.products.jobs",
+    "make": "booklet.products.jobs",
+    "OptionError": "booklet.products.requests",
+}
+
+
+def options(product: str = "card") -> list[dict[str, Any]]:
+    """The options a product ("card" or "book") takes: key, help, choices and limit text."""
+    from booklet.products.options import options_for
+
+    return [
+        {"key": o.key, "help": o.help, "choices": list(o.choices), "limit": o.limit_text}
+        for o in options_for(product)
+    ]
+
+
+def __getattr__(name: str) -> Any:
+    """The API's names, imported when first used: `import booklet` stays quick."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'booklet' has no attribute {name!r}")

@@ -195,11 +195,7 @@ def test_manifest_nested_200000_deep(tmp_path):
     )
     assert "Traceback" not in err and "1 built" in err
     assert seconds < SECONDS
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        ".booklet-batch.lock",
-        "manifest.json",
-        "one.pdf",
-    ]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["manifest.json", "one.pdf"]
     assert [v["output"] for v in json.loads((tmp_path / "out/manifest.json").read_text())[
         "variants"
     ]] == ["one.pdf"]  # fmt: skip
@@ -268,7 +264,7 @@ def test_manifest_entries_are_kept_only_in_the_shape_booklet_writes(run, tmp_pat
 
 
 def test_a_failed_variants_long_options_are_written_within_the_bounds_read_back(tmp_path):
-    from booklet.batch.runner import MANIFEST_TEXT, Result, _manifest_entry
+    from booklet.batch.manifest import MANIFEST_TEXT, Result, _manifest_entry
 
     result = Result(
         "n" * 10_000,
@@ -310,8 +306,8 @@ def test_variant_name_ending_in_newline(run, tmp_path):
     [
         ("booklet.data.schema:id_problem", "neck\n"),
         ("booklet.data.model:is_language_code", "de\n"),
-        ("booklet.batch.runner:_safe_output", "a.pdf\n"),
-        ("booklet.batch.runner:_safe_output", "evil\n/a.pdf"),
+        ("booklet.batch.batchfile:safe_output", "a.pdf\n"),
+        ("booklet.batch.batchfile:safe_output", "evil\n/a.pdf"),
     ],
     ids=["technique-id", "language-folder", "output", "output-folder"],
 )

@@ -268,7 +268,7 @@ def test_wrong_kind_of_layout_and_stray_options(run):
     assert "layout 'gift' is a booklet layout, not a card layout." in result.stderr
     result = run("book", "--sheet", "a4", "-o", "x.pdf")
     assert result.exit_code == 2
-    assert "Invalid value for '--sheet': applies only to a booklet imposed for" in result.stderr
+    assert "--sheet: applies only to a booklet imposed for" in result.stderr
 
 
 @pytest.mark.parametrize("size", ["a7", "a6", "a5", "half-letter"])

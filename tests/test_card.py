@@ -358,7 +358,7 @@ def test_output_errors(run, tmp_path):
 def test_bad_options_are_clear(run):
     result = run("card", "--size", "4x")
     assert result.exit_code == 2
-    assert "Invalid value for '--size': '4x' is not known. Use 3x5, 4x6, 5x7" in result.stderr
+    assert "--size: '4x' is not known. Use 3x5, 4x6, 5x7" in result.stderr
     result = run("card", "--layout", "bedsid")
     assert "no layout 'bedsid'. Did you mean 'bedside'?" in result.stderr
     result = run("card", "--layout", "gift", "--sides", "2")
@@ -366,7 +366,7 @@ def test_bad_options_are_clear(run):
     result = run("card", "classic", "-t", "raking")
     assert "give either a routine or -t techniques, not both." in result.stderr
     result = run("card", "--back-offset", "1mm")
-    assert "'--back-offset': '1mm' needs two lengths" in result.stderr
+    assert "--back-offset: '1mm' needs two lengths" in result.stderr
 
 
 def test_calibration_page(run, tmp_path):

@@ -146,12 +146,40 @@ def test_every_starter_field_is_explained():
 def test_new_technique_and_routine(run, tmp_path):
     assert run("new", "technique", "shoulder-squeeze", "--in", "lib").exit_code == 0
     assert run("new", "routine", "sunday", "--in", "lib").exit_code == 0
-    assert (
-        (tmp_path / "lib/techniques/shoulder-squeeze.yaml").read_text().startswith("# A technique")
-    )
-    assert run("validate", "lib").exit_code == 0
+    text = (tmp_path / "lib/techniques/shoulder-squeeze.yaml").read_text()
+    assert text.startswith("# A new technique")
+    assert "Palms glide" not in text  # no other technique's words to print by mistake
     bad = run("new", "technique", "Bad_Id", "--in", "lib")
     assert bad.exit_code == 2
     assert "'Bad_Id' is not a valid id" in bad.stderr
     again = run("new", "routine", "sunday", "--in", "lib")
     assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+def test_a_new_technique_is_refused_until_it_is_written(run, tmp_path):
+    """`new technique` copies no other technique's instructions: its required words are
+    blank, validate names them, and no card is made until they are written."""
+    assert run("new", "technique", "my-stroke", "--in", "lib").exit_code == 0
+    checked = run("validate", "lib")
+    assert checked.exit_code == 2
+    assert "lib/techniques/my-stroke.yaml:6: summary: expected text, got nothing." in checked.stderr
+    assert "steps: expected a list of text lines, got nothing." in checked.stderr
+    assert run("--library", "lib", "card", "-t", "my-stroke").exit_code == 2
+    path = tmp_path / "lib/techniques/my-stroke.yaml"
+    text = (
+        path.read_text()
+        .replace("summary:  ", "summary: Palms rest, then glide.  ")
+        .replace("steps:  ", "steps: [Rest both palms flat., Glide slowly upwards.]  ")
+    )
+    path.write_text(text)
+    assert run("validate", "lib").exit_code == 0
+    assert run("--library", "lib", "card", "-t", "my-stroke", "-o", "c.pdf").exit_code == 0
+
+
+def test_the_readme_python_example_runs_as_a_doctest(tmp_path, monkeypatch):
+    """`python -m doctest README.md`: the Python API as the README shows it, writing a PDF."""
+    import doctest
+
+    monkeypatch.chdir(tmp_path)
+    failed, tried = doctest.testfile(str(REPO / "README.md"), module_relative=False)
+    assert tried >= 8 and failed == 0

@@ -109,17 +109,17 @@ def test_pressure_cap_minutes_and_step_times(run, make_library, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--link", "ftp://example.org/x"], "Invalid value for '--link': 'ftp://example.org/x' "
+        (["--link", "ftp://example.org/x"], "--link: 'ftp://example.org/x' "
          "must be a web address starting with https://"),
         (["--link", "https://example.org/" + "a" * 480], "is too long to scan at"),
-        (["--date", "24/11/2026"], "Invalid value for '--date': '24/11/2026' is not a date. "
+        (["--date", "24/11/2026"], "--date: '24/11/2026' is not a date. "
          "Write it as 2026-11-24."),
-        (["--logo", "missing.png"], "Invalid value for '--logo': missing.png: file not found."),
+        (["--logo", "missing.png"], "--logo: missing.png: file not found."),
         (["--logo", "fake.png"], "fake.png is not a PNG or JPEG image. Save the logo as PNG."),
         (["--logo", "huge.png"], "huge.png is 5000 x 10 pixels; the limit is 4000 a side."),
-        (["--client", "Ana", "--layout", "compact"], "Invalid value for '--client': has no "
+        (["--client", "Ana", "--layout", "compact"], "--client: has no "
          "place on the 'compact' layout (it has no client block)."),
-        (["--max-pressure", "hard"], "Invalid value for '--max-pressure': 'hard' is not one of"),
+        (["--max-pressure", "hard"], "--max-pressure: 'hard' is not one of"),
     ],
 )  # fmt: skip
 def test_bad_handout_options_are_clear_errors(run, tmp_path, args, message):

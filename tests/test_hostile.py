@@ -274,7 +274,7 @@ def test_a_back_offset_with_400_digits_is_a_clear_error(run):
     result = run("card", "--back-offset", "1" * 400 + "mm,0mm")
     assert result.exit_code == 2
     error = result.stderr.splitlines()[-1]
-    assert error.startswith("Error: Invalid value for '--back-offset': '1111")
+    assert error.startswith("Error: --back-offset: '1111")
     assert "is not a length" in error and len(error) < 200
 
 
@@ -301,7 +301,9 @@ variants:
 """
 
 
-def test_a_symlinked_lock_file_is_refused_and_its_target_untouched(run, tmp_path):
+def test_a_batch_leaves_no_lock_file_and_a_planted_one_is_left_alone(run, tmp_path):
+    """The lock is the folder's own (flock): nothing of booklet's stays among the PDFs, and a
+    link someone put where the old lock file lived is neither followed nor removed."""
     (tmp_path / "b.yaml").write_text(SMALL_BATCH)
     out = tmp_path / "out"
     out.mkdir()
@@ -309,9 +311,12 @@ def test_a_symlinked_lock_file_is_refused_and_its_target_untouched(run, tmp_path
     victim.write_text("precious")
     (out / ".booklet-batch.lock").symlink_to(victim)
     result = run("batch", "b.yaml", "-o", "out")
-    assert result.exit_code == 2
-    assert ".booklet-batch.lock is not a regular file" in result.stderr
+    assert result.exit_code == 0, result.output
     assert victim.read_text() == "precious"
+    assert (out / ".booklet-batch.lock").is_symlink()
+    fresh = tmp_path / "fresh"
+    assert run("batch", "b.yaml", "-o", "fresh").exit_code == 0
+    assert sorted(p.name for p in fresh.iterdir()) == ["manifest.json", "one.pdf", "two.pdf"]
 
 
 def test_a_symlinked_folder_inside_the_output_folder_is_not_followed(run, tmp_path):

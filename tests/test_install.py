@@ -33,7 +33,10 @@ def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     header = zipfile.ZipFile(wheel).read(metadata).decode()
-    assert "\nName: massage-booklet\n" in header and "\nLicense-Expression: MIT\n" in header
+    assert (
+        "\nName: massage-booklet\n" in header
+        and "\nLicense-Expression: MIT AND OFL-1.1 AND Bitstream-Vera\n" in header
+    )
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -160,3 +163,22 @@ os.chdir(sys.argv[1])
 from hatchling.build import build_sdist
 build_sdist(sys.argv[2])
 """
+
+
+def test_the_licence_expression_names_every_licence_the_wheel_ships():
+    """The wheel's SPDX licence covers the code and every face in it, and stays true as faces
+    are added: each licence file's licence is in the expression."""
+    import tomllib
+
+    meta = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    expression = set(meta["license"].replace("(", " ").replace(")", " ").split()) - {"AND", "OR"}
+    found = {"MIT"}
+    for path in sorted((REPO / "booklet" / "text" / "typefaces").glob("LICENSE-*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace").lower()
+        if "sil open font license" in text:
+            found.add("OFL-1.1")
+        elif "bitstream" in text:
+            found.add("Bitstream-Vera")
+        else:
+            raise AssertionError(f"{path.name}: which licence is this? Name it in pyproject.toml")
+    assert found == expression

@@ -120,7 +120,19 @@ def test_show_technique_and_routine(run):
     assert tech.exit_code == 0
     assert "Pétrissage" in tech.output and "###.. moderate" in tech.output
     routine = run("show", "classic")
-    assert "Total: 20 min" in routine.output
+    assert "Total  20 minutes" in routine.output
+
+
+def test_show_speaks_the_language_asked_for(run):
+    """`show` in --lang's words: labels, levels, zones and lists (not "dorsal ancho and
+    trapecio")."""
+    tech = run("show", "fan-stroke", "--lang", "es")
+    assert tech.exit_code == 0
+    assert "Presión:" in tech.output and "Pressure" not in tech.output
+    assert "Trabaja:   dorsal ancho y trapecio" in tech.output
+    assert "Dónde no presionar  columna" in tech.output
+    routine = run("--lang", "de", "show", "classic")
+    assert "Gesamt  20 Minuten" in routine.output
 
 
 def test_show_unknown_suggests(run):

@@ -39,7 +39,7 @@ def test_a_sheet_too_small_at_full_size_is_refused_naming_one_that_fits(run, tmp
     result = run("book", "--impose", "saddle", "--sheet", "a4", "--crop-marks", "-o", "s.pdf")
     assert result.exit_code == 2
     assert result.stderr == (
-        "Error: Invalid value for '--sheet': a4 is too small for a5 pages with crop marks at "
+        "Error: --sheet: a4 is too small for a5 pages with crop marks at "
         "full size: each spread needs 317 x 231 mm. Use a3, or let the pages shrink with the "
         "fit-sheet option (the finished booklet comes out smaller).\n"
     )

@@ -79,7 +79,7 @@ def test_batch_and_command_line_give_the_same_error(run, tmp_path, name, kind, o
     assert batch.exit_code == cli.exit_code == 2
     flag = "--" + key.replace("_", "-")
     cli_error = cli.stderr.splitlines()[-1]
-    match = re.fullmatch(rf"Error: Invalid value for '{flag}': (.+)", cli_error)
+    match = re.fullmatch(rf"Error: {flag}: (.+)", cli_error)
     assert match, cli_error
     failed = next(line for line in batch.output.splitlines() if line.startswith("failed"))
     batch_match = re.fullmatch(rf"failed  v \(v\.pdf\): b\.yaml:3: {key}: (.+)", failed)

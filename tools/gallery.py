@@ -20,7 +20,7 @@ def pictures() -> dict[str, bytes]:
     from booklet.press.preview import pdf_to_pngs
     from booklet.products.booklet import BookRequest, build_book
     from booklet.products.card import CardRequest, render_card
-    from booklet.products.requests import card_request
+    from booklet.products.options import card_request
 
     library = load_library()
     card = pdf_to_pngs(render_card(library, library.plan("classic"), CardRequest()), DPI)

@@ -378,3 +378,69 @@ def leftover_temp_files(root: Path, *, limit: int = 100_000) -> Iterator[Path]:
                 and entry.is_file(follow_symlinks=False)
             ):
                 yield Path(entry.path)
+
+
+# --- locking an output folder -----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """One batch at a time per output folder, so the manifest is never written by two. The
+    lock is the folder's own (flock on the folder itself, where the system has it): no file is
+    left among the user's, and no lock file can be replaced by a link or unlinked while another
+    run holds it. The lock goes with this process; the jail's workers hold nothing of it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: a lock file outside the user's folder
+        with _lock_file_elsewhere(folder):
+            yield
+        return
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(folder, flags)
+    except OSError as exc:
+        raise BookletError(f"cannot lock the folder: {exc.strerror or exc}.", file=folder) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BookletError(
+                "another batch is writing to this folder. Wait for it to finish, or choose "
+                "another -o folder.",
+                file=folder,
+            ) from None
+        except OSError as exc:
+            raise BookletError(
+                f"cannot lock the folder: {exc.strerror or exc}.", file=folder
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _lock_file_elsewhere(folder: Path) -> Iterator[None]:
+    """Where there is no flock: filelock's lock file, named after the folder, in the system's
+    temporary folder (never among the user's files, and never removed while held)."""
+    import tempfile
+
+    from filelock import FileLock, Timeout
+
+    locks = Path(tempfile.gettempdir()) / "booklet-locks"
+    locks.mkdir(exist_ok=True)
+    import hashlib
+
+    name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:32]
+    lock = FileLock(str(locks / f"{name}.lock"), blocking=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BookletError(
+            "another batch is writing to this folder. Wait for it to finish, or choose "
+            "another -o folder.",
+            file=folder,
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()

@@ -347,6 +347,7 @@ def run_on_cluster(
         return
     bundle = bundle_of(roots, logos)
     quiet_dask_logs()
+    reachable(address)
     try:
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -404,6 +405,25 @@ def quiet_dask_logs() -> None:
     names = [n for n in logging.root.manager.loggerDict if n.startswith("distributed")]
     for name in ["distributed", "tornado", "asyncio", *names]:
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+def reachable(address: str) -> None:
+    """A scheduler that refuses the connection is said at once, not after Dask's retries."""
+    import socket
+
+    match = _SCHEDULER.fullmatch(address)
+    if match is None:
+        return
+    host = match["host"].strip("[]")
+    try:
+        with socket.create_connection((host, int(match["port"])), timeout=5):
+            return
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+    raise BookletError(
+        f"cannot reach the Dask scheduler at {address}: {reason}. Start one with "
+        "`dask scheduler` and workers with `dask worker ADDRESS`, then try again."
+    )
 
 
 NO_WORKERS_GRACE = 20.0  # seconds a batch waits for a worker to come (back) before it stops

@@ -11,10 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from booklet.base.errors import BookletError, shown
-from booklet.products.requests import BOOK_OPTIONS, CARD_OPTIONS
-
-# The options a variant may set are exactly the request model's (booklet.products.requests).
-REQUEST_KEYS = tuple(sorted(set(CARD_OPTIONS) | set(BOOK_OPTIONS)))
+from booklet.products.jobs import Job
 
 
 @dataclass(frozen=True)
@@ -39,46 +36,50 @@ class Variant:
 # --- turning options into requests ---------------------------------------------------------
 
 
-def make_request(variant: Variant, library, resolved: bool = False) -> tuple[str, Any, Any, Any]:
-    """(kind, plan, request, library in the variant's language) for one variant, through the
-    same request builders as the command line; a bad option is reported at its line in the
-    batch file."""
-    from booklet.products.requests import (
-        BOOK_OPTIONS,
-        CARD_OPTIONS,
-        OptionError,
-        book_request,
-        card_request,
-    )
+JOB_KEYS = ("name", "kind", "routine", "techniques", "lang", "output")  # not request options
 
+
+def job_of(variant: Variant, roots: Sequence[Path] = (), resolved: bool = False) -> Job:
+    """The variant as the one job model every door uses (booklet.products.jobs)."""
     o = variant.options
-    kind = o.get("kind", "card")
-    if kind not in ("card", "book"):
-        raise variant.option_error("kind", f"'{shown(kind)}' is not known. Use card or book.")
-    allowed = CARD_OPTIONS if kind == "card" else BOOK_OPTIONS
-    stray = [k for k in o if k in REQUEST_KEYS and k not in allowed]
-    if stray:
-        raise variant.option_error(stray[0], f"does not apply to a {kind}. Remove it.")
-    if o.get("logo") is not None and not resolved:
-        o = {**o, "logo": str(batch_file_beside(variant, "logo", str(o["logo"])))}
-    try:
-        request = (card_request if kind == "card" else book_request)(o)
-    except OptionError as exc:
-        raise variant.option_error(exc.option, exc.reason) from None
-    if o.get("lang") is not None:
-        try:
-            library = library.in_language(str(o["lang"]))
-        except BookletError as exc:
-            raise variant.option_error("lang", exc.problem.message) from None
+    options = {k: v for k, v in o.items() if k not in JOB_KEYS}
+    if options.get("logo") is not None and not resolved:
+        options["logo"] = str(batch_file_beside(variant, "logo", str(options["logo"])))
     techniques = o.get("techniques") or []
     if isinstance(techniques, str):
         techniques = [techniques]
+    lang = o.get("lang")
+    return Job(
+        str(o.get("kind", "card")),
+        None if o.get("routine") is None else str(o["routine"]),
+        tuple(str(t) for t in techniques),
+        None if lang is None else str(lang),
+        options,
+        tuple(str(r) for r in roots),
+    )
+
+
+def make_request(variant: Variant, library, resolved: bool = False) -> tuple[str, Any, Any, Any]:
+    """(kind, plan, request, library in the variant's language) for one variant, through the
+    options catalogue every door uses; a bad option is reported at its line in the batch."""
+    from booklet.products.requests import OptionError
+
+    job = job_of(variant, (), resolved)
     try:
-        plan = library.plan(o.get("routine"), [str(t) for t in techniques])
+        request = job.request()
+    except OptionError as exc:
+        raise variant.option_error(exc.option, exc.reason) from None
+    if job.lang is not None:
+        try:
+            library = library.in_language(job.lang)
+        except BookletError as exc:
+            raise variant.option_error("lang", exc.problem.message) from None
+    try:
+        plan = library.plan(job.routine, job.techniques)
     except BookletError as exc:  # an unknown routine or technique, said at its line
-        key = "techniques" if techniques and "routine" not in o else "routine"
+        key = "techniques" if job.techniques and "routine" not in variant.options else "routine"
         raise variant.option_error(key, exc.problem.message) from None
-    return kind, plan, request, library
+    return job.product, plan, request, library
 
 
 def batch_file_beside(variant: Variant, key: str, value: str) -> Path:
@@ -105,18 +106,16 @@ class Renderer:
     hints: Any = None
 
     def render(self, variant: Variant, resolved: bool = False) -> bytes:
-        """The variant's PDF; `resolved`: its file paths are already where to read them."""
+        """The variant's PDF; `resolved`: its file paths are already where to read them. Made
+        by the same function as every other job's, in this (jailed) worker."""
+        from booklet.products.jailed import made_with
+        from booklet.products.jobs import render_of
         from booklet.products.requests import OptionError
 
-        kind, plan, request, library = make_request(variant, self.library, resolved)
+        kind, _, request, library = make_request(variant, self.library, resolved)
+        job = job_of(variant, (), resolved)
         try:
-            if kind == "card":
-                from booklet.products.card import render_card
-
-                return render_card(library, plan, request, self.hints)
-            from booklet.products.booklet import render_book
-
-            return render_book(library, plan, request)
+            return bytes(made_with(library, render_of(job, request), self.hints)["data"])
         except OptionError as exc:  # an option that only rendering finds wrong (a sheet too small)
             raise variant.option_error(exc.option, exc.reason) from None
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from booklet import __version__
 from booklet.base.errors import BookletError, Terminated
+from booklet.base.version import __version__
 
 if TYPE_CHECKING:
     from booklet.data.library import Library
@@ -27,50 +27,35 @@ class InternalError(click.ClickException):
     exit_code = 1
 
 
-GLOBAL_FLAGS = ("--debug", "-q", "--quiet", "-v", "--verbose")
-GLOBAL_WITH_VALUE = ("--library", "--lang")
-
-
 class BookletGroup(click.Group):
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        """Global options are accepted after the command too (`booklet card --library x`):
-        they are moved in front of it before click parses."""
-        before: list[str] = []
-        moved: list[str] = []
-        after: list[str] = []
-        command_seen = False
-        i = 0
-        while i < len(args):
-            arg = args[i]
-            if arg == "--":
-                (after if command_seen else before).extend(args[i:])
-                break
-            if arg in GLOBAL_WITH_VALUE and i + 1 < len(args):
-                (moved if command_seen else before).extend(args[i : i + 2])
-                i += 2
-                continue
-            global_with_equals = arg.startswith(("--library=", "--lang="))
-            if command_seen and (arg in GLOBAL_FLAGS or global_with_equals):
-                moved.append(arg)
-            elif command_seen:
-                after.append(arg)
-            else:
-                before.append(arg)
-                command_seen = arg in self.commands
-            i += 1
-        if command_seen and moved:
-            command = before.pop()
-            args = [*before, *moved, command, *after]
-        return super().parse_args(ctx, args)
+    """The `booklet` command: every error is one line, exit code 2 for bad input, and every
+    command takes the common options too (`booklet card --lang es -q`)."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        cmd.params.extend(common_parameters(environment=False))
+        super().add_command(cmd, name)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            raise UserError(usage_line(exc)) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         from booklet.products.requests import OptionError
 
         try:
             return super().invoke(ctx)
-        except OptionError as exc:  # found while rendering: said as a bad option, as before
-            flag = "--" + exc.option.replace("_", "-")
-            raise UserError(f"Invalid value for '{flag}': {exc.reason}") from None
+        except click.UsageError as exc:  # click's own (an unknown option): one line too
+            raise UserError(usage_line(exc)) from None
+        except OptionError as exc:
+            raise UserError(option_line(exc)) from None
         except BookletError as exc:
             raise UserError(str(exc)) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
@@ -93,6 +78,34 @@ class BookletGroup(click.Group):
             raise UserError(stdout_problem(exc)) from None
         except Exception as exc:
             raise InternalError(_internal(ctx, exc)) from None
+
+
+def option_line(exc: Any) -> str:
+    """A bad option, as the command line names it: `--bleed: 3in is more than 0.5in. …`."""
+    from booklet.products.options import BY_KEY
+
+    option = BY_KEY.get(exc.option)
+    flag = option.flag if option is not None else "--" + exc.option.replace("_", "-")
+    return f"{flag}: {exc.reason}"
+
+
+def usage_line(exc: click.UsageError) -> str:
+    """click's message for a usage mistake, in booklet's shape (`--port: 0 is not in the
+    range…`), with where to look, on one line."""
+    missing = isinstance(exc, click.MissingParameter)
+    if isinstance(exc, click.BadParameter) and exc.param is not None and not missing:
+        name = (
+            exc.param.opts[0]
+            if isinstance(exc.param, click.Option)
+            else exc.param.human_readable_name
+        )
+        message = f"{name}: {exc.message}"
+    else:
+        message = exc.format_message()
+    message = " ".join(message.split())
+    context = exc.ctx
+    words = context.command_path.split()[1:] if context is not None else []
+    return f"{message} See `{' '.join(['booklet', *words])} --help`."
 
 
 def _internal(ctx: click.Context, exc: Exception) -> str:
@@ -174,6 +187,11 @@ class State:
         if self.verbosity >= 0:
             click.echo(message)
 
+    def note(self, message: str) -> None:
+        """Something the user should know, on standard error, unless -q."""
+        if self.verbosity >= 0:
+            click.echo(f"Note: {message}", err=True)
+
     def detail(self, message: str) -> None:
         """More about what happened, on standard error, with -v."""
         if self.verbosity > 0:
@@ -217,7 +235,8 @@ pass_state = click.make_pass_decorator(State)
 def _completion_library(ctx: click.Context) -> Library | None:
     from booklet.data.library import library_paths_from_env, load_library
 
-    roots = list(ctx.find_root().params.get("libraries") or ()) or library_paths_from_env()
+    state = ctx.find_object(State)
+    roots = list(state.library_roots if state is not None else ()) or library_paths_from_env()
     try:
         return load_library([Path(r) for r in roots])
     except BookletError:
@@ -252,40 +271,87 @@ def current_state() -> State:
     return state if state is not None else State()
 
 
+# The options every command takes, declared once: on the group (`booklet --lang es card`) and
+# on each command (`booklet card --lang es`). The group's also read the environment.
+COMMON_HELP = {
+    "library": "A user library folder stacked over the built-in one (repeatable; later wins by "
+    "id). Also read from BOOKLET_LIBRARY, folders separated by the path separator.",
+    "lang": "The language to print in: en (the default), de, es, fr, pt, or one a library "
+    "adds. See `booklet languages`. Also read from BOOKLET_LANG.",
+    "debug": "Show the full traceback of an internal error.",
+    "quiet": "Print only errors.",
+    "verbose": "Also say what was made: pages, size, time.",
+}
+
+
+def _state(ctx: click.Context) -> State:
+    state = ctx.find_object(State)
+    if state is None:  # the group's own options: State does not exist yet
+        state = ctx.ensure_object(State)
+    return state
+
+
+def _set_libraries(ctx: click.Context, _: click.Parameter, value: tuple[Path, ...]) -> None:
+    if value:
+        state = _state(ctx)
+        state.library_roots = [*state.library_roots, *value]
+        state._library = None
+
+
+def _set_lang(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
+    if value:
+        _state(ctx).lang = language_code(value)
+
+
+def _set_debug(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        _state(ctx).debug = True
+
+
+def _set_verbosity(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value:
+        return
+    state = _state(ctx)
+    wanted = -1 if param.name == "quiet" else 1
+    if state.verbosity == -wanted:
+        raise click.UsageError("give -q or -v, not both.")
+    state.verbosity = wanted
+
+
+def language_code(value: str) -> str:
+    """A language as people write it (`ES`, `pt_BR`) as booklet names it (`es`, `pt-br`)."""
+    return value.strip().lower().replace("_", "-")
+
+
+def common_parameters(environment: bool) -> list[click.Parameter]:
+    """--library, --lang, --debug, -q and -v, as parameters that update the shared State."""
+    return [
+        click.Option(
+            ["--library", "libraries"], multiple=True, metavar="DIR",
+            type=click.Path(file_okay=False, path_type=Path), expose_value=False,
+            callback=_set_libraries, help=COMMON_HELP["library"],
+            envvar="BOOKLET_LIBRARY" if environment else None,
+        ),
+        click.Option(
+            ["--lang"], metavar="CODE", expose_value=False, callback=_set_lang,
+            help=COMMON_HELP["lang"], envvar="BOOKLET_LANG" if environment else None,
+        ),
+        click.Option(["--debug"], is_flag=True, expose_value=False, callback=_set_debug,
+                     help=COMMON_HELP["debug"]),
+        click.Option(["-q", "--quiet"], is_flag=True, expose_value=False,
+                     callback=_set_verbosity, help=COMMON_HELP["quiet"]),
+        click.Option(["-v", "--verbose"], is_flag=True, expose_value=False,
+                     callback=_set_verbosity, help=COMMON_HELP["verbose"]),
+    ]  # fmt: skip
+
+
 @click.group(
     cls=BookletGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", prog_name="booklet")
-@click.option(
-    "--library",
-    "libraries",
-    multiple=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="BOOKLET_LIBRARY",
-    metavar="DIR",
-    help="A user library folder stacked over the built-in one (repeatable; later wins by id). "
-    "Also read from BOOKLET_LIBRARY, folders separated by the path separator.",
-)
-@click.option(
-    "--lang",
-    metavar="CODE",
-    envvar="BOOKLET_LANG",
-    help="The language to print in: en (the default), de, es, fr, pt, or one a library adds. "
-    "See `booklet languages`. Also read from BOOKLET_LANG.",
-)
-@click.option("--debug", is_flag=True, help="Show the full traceback of an internal error.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-@click.option("-v", "--verbose", is_flag=True, help="Also say what was made: pages, size, time.")
 @click.pass_context
-def cli(
-    ctx: click.Context,
-    libraries: tuple[Path, ...],
-    lang: str | None,
-    debug: bool,
-    quiet: bool,
-    verbose: bool,
-) -> None:
+def cli(ctx: click.Context) -> None:
     """Print-ready back-massage routine cards and gift booklets.
 
     \b
@@ -293,9 +359,10 @@ def cli(
       booklet card                      # the classic routine on a 5x7 in card
       booklet techniques                # what the library holds
     """
-    if quiet and verbose:
-        raise click.UsageError("give -q or -v, not both.")
-    ctx.obj = State(list(libraries), debug, -1 if quiet else 1 if verbose else 0, lang or None)
+    ctx.ensure_object(State)
+
+
+cli.params.extend(common_parameters(environment=True))
 
 
 def echo_json(data: Any) -> None:

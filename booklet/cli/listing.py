@@ -110,9 +110,9 @@ def show(state: State, ident: str) -> None:
 
     lib = state.library()
     if ident in lib.techniques:
-        click.echo(describe.technique(lib.techniques[ident]))
+        click.echo(describe.technique(lib.techniques[ident], lib.words))
     elif ident in lib.routines:
-        click.echo(describe.routine(lib.plan(ident), lib.routines[ident]))
+        click.echo(describe.routine(lib.plan(ident), lib.routines[ident], lib.words))
     else:
         from booklet.data.schema import did_you_mean
 

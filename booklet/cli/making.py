@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -13,26 +13,22 @@ from booklet.cli.app import (
     cli,
     complete_layouts,
     complete_routines,
+    complete_sizes,
     complete_techniques,
     current_state,
     pass_state,
 )
 from booklet.cli.outputs import (
     LENGTH,
+    PREVIEW_DPI,
     check_output,
-    make_request,
-    named_output,
     render_in_jail,
     require_stdout,
-    size_option,
     to_stdout,
     write_outputs,
     write_stdout,
 )
-from booklet.products.requests import SHEETS
-
-if TYPE_CHECKING:
-    pass
+from booklet.press.papers import FLIPS
 
 
 def what_to_print(command: Any) -> Any:
@@ -59,40 +55,67 @@ def pdf_output_option(example: str) -> Any:
     )
 
 
-PERSONAL_FLAGS = (
-    ("--client", "NAME", "Who the handout is for (a therapist's client)."),
-    ("--therapist", "NAME", "Who gives it: your name and title, e.g. 'Ana Ruiz, LMT'."),
-    ("--contact", "TEXT", "How to reach you: phone, email or address, on one line."),
-    ("--logo", "FILE", "Your practice's logo, a PNG or JPEG file."),
-    ("--date", "YYYY-MM-DD", "A date to print, e.g. the session's (printed as 24 Nov 2026)."),
-    ("--note", "TEXT", "A line for this client, e.g. 'Go gently on the left shoulder.'"),
-    ("--link", "URL", "A web address (https://...) printed as a QR code, e.g. to a video."),
-    ("--max-pressure", "LEVEL", "Cap every step's pressure: light, gentle, moderate or firm."),
-    ("--minutes", "N", "Scale the steps' minutes to this total."),
-)
-PERSONAL_KEYS = tuple(flag[2:].replace("-", "_") for flag, _, _ in PERSONAL_FLAGS)
+def job_options(product: str) -> Any:
+    """Every option of the catalogue (booklet.products.options) the product takes, as a flag:
+    declared there once, read there once, with the same limits as a batch and the page."""
+    from booklet.products.options import options_for
+
+    def decorate(command: Any) -> Any:
+        for option in reversed(options_for(product)):
+            if option.read == "flag":
+                command = click.option(
+                    option.flag, option.key, is_flag=True, default=None, help=option.help
+                )(command)
+            else:
+                complete = {"layout": complete_layouts, "size": complete_sizes}.get(option.key)
+                command = click.option(
+                    option.flag,
+                    option.key,
+                    metavar=option.metavar or "TEXT",
+                    help=option.help,
+                    shell_complete=complete,
+                )(command)
+        return command
+
+    return decorate
 
 
-def personal_options(command: Any) -> Any:
-    """A therapist's handout: the same options on card and book, and keys in a batch."""
-    for flag, metavar, text in reversed(PERSONAL_FLAGS):
-        command = click.option(flag, metavar=metavar, help=text)(command)
-    return command
-
-
-def personal_values(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: values.pop(key) for key in PERSONAL_KEYS}
-
-
-colour_option = click.option(
-    "--colour",
-    metavar="rgb|cmyk",
-    help="cmyk for a press: every colour in CMYK, black text on the black plate alone, marks "
-    "in registration colour. Default: rgb.",
-)
 png_option = click.option(
     "--png", is_flag=True, help="Also write a PNG preview of each page beside the PDF."
 )
+
+
+def make_and_write(
+    state: State,
+    product: str,
+    routine: str | None,
+    techniques: tuple[str, ...],
+    options: dict[str, Any],
+    png: bool,
+    output: Path | None,
+) -> None:
+    """One job from the command line's options, made in the jail and written: where -o says,
+    or under the name that says what it holds."""
+    from booklet.products.jobs import Job, make
+
+    job = Job(
+        product,
+        routine,
+        tuple(techniques),
+        state.lang,
+        {k: v for k, v in options.items() if v is not None},
+        tuple(str(r) for r in state.library_roots),
+    )
+    if output is not None:
+        check_output(output, png)  # before any work
+    job.request()  # a bad option is said before the library loads
+    made = make(job, state.library(), previews=PREVIEW_DPI if png else 0.0)
+    out = output or Path(made.name)
+    if output is None:
+        check_output(out, png)
+    for note in made.notes:
+        state.note(note)
+    write_outputs(out, made.pdf, png, made.previews)
 
 
 @cli.command()
@@ -142,54 +165,7 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
 
 @cli.command()
 @what_to_print
-@click.option(
-    "--layout",
-    default="bedside",
-    show_default=True,
-    shell_complete=complete_layouts,
-    help="Layout name; see `booklet layouts`.",
-)
-@size_option("the layout's size (bedside: 5x7)")
-@click.option("--title", help="Card title. Default: the routine's title.")
-@click.option("--landscape", is_flag=True, help="Turn the page sideways.")
-@click.option(
-    "--sides",
-    metavar="1|2",
-    help="1 = front only; 2 = front and back. Default: the layout's.",
-)
-@click.option(
-    "--bleed",
-    metavar="LENGTH",
-    help="Extend backgrounds past the trim by this much, up to 0.5in (e.g. 0.125in, 3mm). "
-    "Default: none.",
-)
-@click.option("--crop-marks", is_flag=True, help="Draw crop marks outside the trim (and bleed).")
-@click.option(
-    "--sheet",
-    type=click.Choice(SHEETS, case_sensitive=False),
-    help="Tile as many cards as fit on this paper, with cut marks.",
-)
-@click.option(
-    "--flip",
-    type=click.Choice(["long", "short"]),
-    default="long",
-    show_default=True,
-    help="Duplex flip edge: where backs go on the back sheet.",
-)
-@click.option(
-    "--back-offset",
-    metavar="X,Y",
-    help="Shift the back sheet by X,Y to correct duplex misalignment, e.g. 1mm,-0.5mm "
-    "(measure it with `booklet calibrate`). Default: none.",
-)
-@colour_option
-@click.option(
-    "--back",
-    metavar="diagrams|log",
-    help="What the back holds: the diagrams (default) or a practice log to tick, with the "
-    "safety set either way.",
-)
-@personal_options
+@job_options("card")
 @png_option
 @pdf_output_option("classic-bedside-5x7.pdf")
 @pass_state
@@ -197,21 +173,9 @@ def card(
     state: State,
     routine: str | None,
     techniques: tuple[str, ...],
-    layout: str,
-    size: str | None,
-    title: str | None,
-    landscape: bool,
-    sides: str | None,
-    bleed: str | None,
-    crop_marks: bool,
-    sheet: str | None,
-    flip: str,
-    back_offset: str | None,
-    colour: str | None,
-    back: str | None,
     png: bool,
     output: Path | None,
-    **personal: str | None,
+    **options: Any,
 ) -> None:
     """Render a routine card: the classic routine on a 5x7 in bedside card by default.
 
@@ -221,35 +185,11 @@ def card(
       booklet card gentle --size a6 --bleed 3mm --crop-marks
       booklet card -t fan-stroke -t raking --layout compact
       booklet card --sheet letter --flip long -o sheet.pdf
-      booklet card gentle --title "Sam's evening routine"
+      booklet card gentle --title "Sam's evening routine" --lang es
       booklet card --client "Maria Lopez" --therapist "Ana Ruiz, LMT" --logo logo.png \\
                    --link https://example.org/routine --back log
     """
-    from booklet.products.requests import card_request
-
-    options = {
-        "layout": layout,
-        "size": size,
-        "title": title,
-        "landscape": landscape,
-        "sides": sides,
-        "bleed": bleed,
-        "crop_marks": crop_marks,
-        "sheet": sheet,
-        "flip": flip,
-        "back_offset": back_offset,
-        "colour": colour,
-        "back": back,
-        **personal_values(personal),
-    }
-    req = make_request(card_request, options)
-    lib = state.library()
-    plan = lib.plan(routine, techniques)
-    extras = ["landscape"] * req.landscape + ([f"on-{req.sheet}"] if req.sheet else [])
-    out = output or named_output(lib, plan.id, techniques, req.layout, req.size, extras)
-    check_output(out, png)
-    made = render_in_jail(state, "card", routine, techniques, req, png)
-    write_outputs(out, made.data, png, made.previews)
+    make_and_write(state, "card", routine, techniques, options, png, output)
 
 
 @cli.command()
@@ -262,8 +202,8 @@ def card(
 )
 @click.option(
     "--flip",
-    type=click.Choice(["long", "short"]),
-    default="long",
+    type=click.Choice(FLIPS),
+    default=FLIPS[0],
     show_default=True,
     help="The duplex flip edge you will print with.",
 )
@@ -275,76 +215,40 @@ def card(
     show_default=True,
     help="PDF to write (- for standard output).",
 )
-def calibrate(sheet: str, flip: str, output: Path) -> None:
+@pass_state
+def calibrate(state: State, sheet: str, flip: str, output: Path) -> None:
     """Write a duplex alignment test page, to measure --back-offset for your printer.
 
     \b
     Example:
       booklet calibrate --sheet a4 --flip long -o test.pdf
     """
-    from booklet.press.sheets import calibration_pdf
+    from booklet.base import jail
+    from booklet.press.sheets import CalibrationWords, calibration_pdf
+    from booklet.products.jailed import LIMITS
 
     check_output(output)
-    write_outputs(output, calibration_pdf(sheet.lower(), flip), png=False)
+    words = state.library().words  # the page in --lang's words
+    page_words = CalibrationWords(
+        words.text("calibrate_front"),
+        words.text("calibrate_back"),
+        words.text("calibrate_how", edge=words.item("edges", flip)),
+        words.text("calibrate_ticks"),
+    )
+    pdf = jail.run(
+        calibration_pdf,
+        sheet.lower(),
+        flip,
+        page_words,
+        limits=LIMITS,
+        label="the calibration page",
+    )
+    write_outputs(output, pdf, png=False)
 
 
 @cli.command()
 @what_to_print
-@click.option(
-    "--layout",
-    default="gift",
-    show_default=True,
-    shell_complete=complete_layouts,
-    help="Booklet layout name; see `booklet layouts`.",
-)
-@size_option("the layout's size (gift: a5)")
-@click.option("--title", help="Cover title. Default: the routine's title.")
-@click.option("--for", "for_name", metavar="NAME", help="Who the booklet is for.")
-@click.option("--from", "from_name", metavar="NAME", help="Who gives it.")
-@click.option("--message", help="A dedication message for the first inside page.")
-@click.option(
-    "--impose",
-    type=click.Choice(["saddle"]),
-    help="Arrange pages two-up on sheets in saddle-stitch order, ready to fold.",
-)
-@click.option(
-    "--sheet",
-    type=click.Choice(SHEETS, case_sensitive=False),
-    help="Paper for --impose. Pages are placed at full size; a sheet that holds two spreads "
-    "gets two copies. Default: a4 for A-sizes (a3 if marks need it), letter otherwise "
-    "(tabloid if marks need it).",
-)
-@click.option(
-    "--fit-sheet",
-    is_flag=True,
-    help="With --impose: shrink the pages to fit a sheet too small for them at full size "
-    "(the finished booklet comes out smaller).",
-)
-@click.option(
-    "--paper-thickness",
-    metavar="LENGTH",
-    help="With --impose: the paper's thickness (e.g. 0.1mm for 80 gsm). Inner sheets move "
-    "toward the fold by 1.3 x thickness per sheet, to make up for creep.",
-)
-@click.option(
-    "--creep",
-    metavar="LENGTH",
-    help="With --impose: move the innermost pages exactly this far toward the fold "
-    "(e.g. 0.8mm, up to 5mm), less for outer sheets. Instead of --paper-thickness.",
-)
-@click.option(
-    "--bleed",
-    metavar="LENGTH",
-    help="Run backgrounds this far past the trim (e.g. 3mm, up to 0.5in), with TrimBox and "
-    "BleedBox on every page. Default: none.",
-)
-@click.option(
-    "--crop-marks",
-    is_flag=True,
-    help="Crop marks outside the trim and bleed: around each page, or each spread with --impose.",
-)
-@colour_option
-@personal_options
+@job_options("book")
 @png_option
 @pdf_output_option("classic-gift-a5.pdf")
 @pass_state
@@ -352,23 +256,9 @@ def book(
     state: State,
     routine: str | None,
     techniques: tuple[str, ...],
-    layout: str,
-    size: str | None,
-    title: str | None,
-    for_name: str | None,
-    from_name: str | None,
-    message: str | None,
-    impose: str | None,
-    sheet: str | None,
-    fit_sheet: bool,
-    paper_thickness: str | None,
-    creep: str | None,
-    bleed: str | None,
-    crop_marks: bool,
-    colour: str | None,
     png: bool,
     output: Path | None,
-    **personal: str | None,
+    **options: Any,
 ) -> None:
     """Render the gift booklet: cover, contents, a page per technique, notes, back cover.
 
@@ -379,35 +269,7 @@ def book(
       booklet book --bleed 3mm --crop-marks              # single pages for a print shop
       booklet book --impose saddle --paper-thickness 0.1mm --crop-marks
     """
-    from booklet.products.requests import book_request
-
-    options = {
-        "layout": layout,
-        "size": size,
-        "title": title,
-        "for": for_name,
-        "from": from_name,
-        "message": message,
-        "impose": impose,
-        "sheet": sheet,
-        "fit_sheet": fit_sheet,
-        "paper_thickness": paper_thickness,
-        "creep": creep,
-        "bleed": bleed,
-        "crop_marks": crop_marks,
-        "colour": colour,
-        **personal_values(personal),
-    }
-    req = make_request(book_request, options)
-    lib = state.library()
-    plan = lib.plan(routine, techniques)
-    extras = [f"saddle-{req.sheet}" if req.sheet else "saddle"] if req.impose else []
-    out = output or named_output(lib, plan.id, techniques, req.layout, req.size, extras)
-    check_output(out, png)
-    made = render_in_jail(state, "book", routine, techniques, req, png)
-    for note in made.notes:
-        click.echo(f"Note: {note}", err=True)
-    write_outputs(out, made.data, png, made.previews)
+    make_and_write(state, "book", routine, techniques, options, png, output)
 
 
 # Each example's files; the first is the one -o names, the others go beside it.

@@ -13,12 +13,10 @@ import click
 from booklet.base.errors import BookletError
 from booklet.cli.app import (
     State,
-    complete_sizes,
     current_state,
 )
 
 if TYPE_CHECKING:
-    from booklet.data.library import Library
     from booklet.products.jailed import Rendered
 
 
@@ -151,43 +149,3 @@ def write_stdout(data: bytes) -> None:
     stream = sys.stdout.buffer
     stream.write(data)
     stream.flush()
-
-
-def named_output(
-    lib: Library,
-    routine: str,
-    techniques: tuple[str, ...],
-    layout: str,
-    size: str | None,
-    extras: list[str],
-) -> Path:
-    """A file name that says what the PDF holds (`classic-bedside-5x7.pdf`,
-    `fan-stroke+raking-compact-3x5.pdf`), so different outputs never overwrite each other."""
-    from booklet.layout.spec import load_layout
-
-    what = "+".join(techniques) if techniques else routine
-    size = size or load_layout(layout, lib).size
-    name = "-".join([what, layout, size.lower().replace(" ", ""), *extras])
-    return Path(re.sub(r"[^\w.+-]", "_", name)[:150] + ".pdf")
-
-
-def make_request(builder: Any, options: dict[str, Any]) -> Any:
-    """A request from the command line's options; a bad value is click's usage error, naming
-    the option as it is typed (`--crop-marks`)."""
-    from booklet.products.requests import OptionError
-
-    try:
-        return builder(options)
-    except OptionError as exc:
-        flag = "--" + exc.option.replace("_", "-")
-        raise click.BadParameter(exc.reason, param_hint=f"'{flag}'") from None
-
-
-def size_option(default_help: str):
-    return click.option(
-        "--size",
-        metavar="SIZE",
-        shell_complete=complete_sizes,
-        help="Page size: 3x5, 4x6, 5x7, a7, a6, a5, half-letter, or WxH with units "
-        f"(100x150mm, 4.25x5.5in). Default: {default_help}.",
-    )

@@ -6,7 +6,7 @@ from pathlib import Path
 from string import Template
 
 from booklet.base.errors import BookletError
-from booklet.base.files import read_text_bounded
+from booklet.base.files import read_text_bounded, write_atomic
 from booklet.data.schema import id_problem
 
 STARTER = Path(__file__).parent / "starter_files"
@@ -50,15 +50,28 @@ def _title(ident: str) -> str:
 
 
 def _write_new(files: dict[Path, str]) -> list[Path]:
-    """Write files that must not exist yet; refuse before writing anything."""
-    clash = [p for p in files if p.exists()]
+    """Write files that must not exist yet; refuse before writing anything: a file that is
+    there already, or a file where a folder must go."""
+    clash = [p for p in files if p.exists() or p.is_symlink()]
     if clash:
         raise BookletError(
             "already exists; nothing was written. Choose another name or folder.", file=clash[0]
         )
+    for path in files:
+        for folder in path.parents:
+            if folder.exists() and not folder.is_dir():
+                raise BookletError(
+                    "is a file, not a folder; nothing was written. Choose another folder.",
+                    file=folder,
+                )
     for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BookletError(
+                f"cannot create this folder: {exc.strerror or exc}.", file=path.parent
+            ) from None
+        write_atomic(path, text.encode("utf-8"))
     return list(files)
 
 
@@ -66,8 +79,6 @@ def init_library(root: Path, lang: str | None = None) -> list[Path]:
     """A starting library written in `lang`: its technique and routine say so (`lang:`), so
     cards in that language print them as they are."""
     lang = starter_language(lang)
-    if root.exists() and not root.is_dir():
-        raise BookletError("is a file, not a folder. Choose a new folder name.", file=root)
     technique, routine = EXAMPLE_NAMES[lang]
     files = {
         root / "techniques" / f"{EXAMPLE_TECHNIQUE}.yaml": _text(
@@ -89,7 +100,7 @@ def new_file(kind: str, ident: str, root: Path, lang: str | None = None) -> Path
         raise BookletError(problem.replace("Rename the file.", "Choose another id."))
     if kind == "technique":
         path = root / "techniques" / f"{ident}.yaml"
-        text = _text("technique.yaml", lang, id=ident, name=_title(ident))
+        text = _text("technique-new.yaml", lang, id=ident, name=_title(ident))
     else:
         path = root / "techniques" / "routines" / f"{ident}.yaml"
         text = _text("routine.yaml", lang, name=_title(ident), technique="fan-stroke")

@@ -30,14 +30,14 @@ def init(state: State, folder: Path) -> None:
     from booklet.cli.starter import EXAMPLE_LAYOUT, EXAMPLE_TECHNIQUE, init_library
 
     for path in init_library(folder, state.lang):
-        click.echo(f"created {path}")
+        state.say(f"created {path}")
     lang = f" --lang {state.lang}" if state.lang and state.lang != "en" else ""
-    click.echo("\nNext:")
-    click.echo(f"  booklet validate {folder}")
-    click.echo(
+    state.say("\nNext:")
+    state.say(f"  booklet validate {folder}")
+    state.say(
         f"  booklet --library {folder}{lang} card -t {EXAMPLE_TECHNIQUE} -o my-card.pdf --png"
     )
-    click.echo(f"  booklet --library {folder}{lang} card my-routine --layout {EXAMPLE_LAYOUT}")
+    state.say(f"  booklet --library {folder}{lang} card my-routine --layout {EXAMPLE_LAYOUT}")
 
 
 @cli.command()
@@ -79,5 +79,5 @@ def new(state: State, kind: str, ident: str, root: Path, override: bool) -> None
             "on purpose."
         )
     path = new_file(kind, ident, root, state.lang)
-    click.echo(f"created {path}")
-    click.echo(f"Edit it, then check it with: booklet validate {root}")
+    state.say(f"created {path}")
+    state.say(f"Fill it in, then check it with: booklet validate {root}")

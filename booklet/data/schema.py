@@ -100,7 +100,10 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
     if len(str(word)) > 100:  # no name is this long: nothing to suggest, and no time spent
         return ""
-    match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    names = list(choices)
+    match = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
+    if not match and len(str(word)) >= 3:  # a part of the name: `fan` for fan-stroke
+        match = sorted(n for n in names if str(n).startswith(str(word)) or f"-{word}" in str(n))
     return f" Did you mean '{match[0]}'?" if match else ""
 
 

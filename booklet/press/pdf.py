@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from booklet import __version__
+from booklet.base.version import __version__
 from booklet.text.fonts import register
 
 # Draws one side with its trim's lower-left corner at (x, y), its background into `bleed`.

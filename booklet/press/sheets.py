@@ -9,21 +9,14 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
 
 from booklet.base.errors import BookletError
-from booklet.base.units import NAMED_SIZES
 from booklet.press.marks import mark_lines
+from booklet.press.papers import FLIPS, MM, SHEET_SIZES, SHEETS
 from booklet.press.pdf import Painter, new_canvas, set_duplex
 
-MM = 72 / 25.4
-SHEET_SIZES: dict[str, tuple[float, float]] = {
-    "letter": NAMED_SIZES["letter"],
-    "a4": NAMED_SIZES["a4"],
-    "a3": (297 * MM, 420 * MM),
-    "tabloid": (11 * 72, 17 * 72),
-    "a5": NAMED_SIZES["a5"],
-}
-SHEETS = tuple(SHEET_SIZES)
+__all__ = ["FLIPS", "MM", "SHEETS", "SHEET_SIZES"]
 SHEET_MARGIN = 0.3 * 72  # most printers cannot print closer to the edge
 CUT_MARK = 12.0
 
@@ -267,15 +260,44 @@ def card_sheets(
     return buffer.getvalue()
 
 
-def calibration_pdf(sheet_name: str, flip: str) -> bytes:
+def wrapped(text: str, width_of: Any, width: float) -> list[str]:
+    """Lines of at most `width`, broken at ordinary spaces only: a no-break space holds (a
+    French colon never starts a line)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if line and width_of(candidate) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return [*lines, line] if line else lines
+
+
+class CalibrationWords(NamedTuple):
+    """The calibration page's words, in the output's language."""
+
+    front: str = "Duplex alignment test: front"
+    back: str = "Duplex alignment test: back"
+    how: str = (
+        "Print both pages on one sheet, two-sided, flipping on the {edge} edge, at actual size."
+    )
+    ticks: str = "Ruler ticks are 1 mm apart; long ticks every 5 mm."
+
+
+def calibration_pdf(sheet_name: str, flip: str, words: CalibrationWords | None = None) -> bytes:
     """A duplex test: crosses on the front, rulers behind them on the back."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     from booklet.text.fonts import register
 
-    fonts = register("sans")
+    words = words or CalibrationWords()
+    fonts = register("text")
     sheet = sheet_size(sheet_name)
     sw, sh = sheet
     buffer = io.BytesIO()
-    canvas = new_canvas(buffer, sheet, "Duplex alignment test", "booklet calibration page")
+    canvas = new_canvas(buffer, sheet, words.front.split(":")[0], "booklet calibration page")
     set_duplex(canvas, flip)
     inset = 1.25 * 72
     targets = [
@@ -288,16 +310,11 @@ def calibration_pdf(sheet_name: str, flip: str) -> bytes:
     mm = 72 / 25.4
     # front
     canvas.setFont(fonts.bold, 14)
-    canvas.drawCentredString(sw / 2, sh - 0.8 * 72, "Duplex alignment test: front")
+    canvas.drawCentredString(sw / 2, sh - 0.8 * 72, words.front)
     canvas.setFont(fonts.regular, 9)
-    lines = [
-        f"Print both pages on one sheet, two-sided, flipping on the {flip} edge, at actual size.",
-        "Hold the sheet up to a light and look at the back. Each cross from this side shows",
-        "through near the centre of a ruler. Read where it falls: right and up are positive.",
-        "Pass the readings as --back-offset X,Y (for example --back-offset 1mm,-0.5mm).",
-    ]
+    lines = wrapped(words.how, lambda t: stringWidth(t, fonts.regular, 9), sw - 2.4 * 72)
     for i, text in enumerate(lines):
-        canvas.drawCentredString(sw / 2, sh - 1.05 * 72 - i * 12, text)
+        canvas.drawCentredString(sw / 2, sh - 1.9 * 72 - i * 12, text)  # below the crosses
     canvas.setLineWidth(0.4)
     for x, y in targets:
         canvas.line(x - 10 * mm, y, x + 10 * mm, y)
@@ -306,7 +323,7 @@ def calibration_pdf(sheet_name: str, flip: str) -> bytes:
     canvas.showPage()
     # back: rulers centred where the crosses should land after the flip
     canvas.setFont(fonts.bold, 14)
-    canvas.drawCentredString(sw / 2, sh - 0.8 * 72, "Duplex alignment test: back")
+    canvas.drawCentredString(sw / 2, sh - 0.8 * 72, words.back)
     canvas.setLineWidth(0.3)
     for x, y in targets:
         bx, by = (sw - x, y) if flip == "long" else (x, sh - y)
@@ -321,7 +338,7 @@ def calibration_pdf(sheet_name: str, flip: str) -> bytes:
         canvas.line(bx - 8 * mm, by, bx + 8 * mm, by)
         canvas.line(bx, by - 8 * mm, bx, by + 8 * mm)
     canvas.setFont(fonts.regular, 8)
-    canvas.drawCentredString(sw / 2, 0.6 * 72, "Ruler ticks are 1 mm apart; long ticks every 5 mm.")
+    canvas.drawCentredString(sw / 2, 0.6 * 72, words.ticks)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -46,6 +46,7 @@ class Rendered(NamedTuple):
     data: bytes  # the PDF (or, for a diagram, the file's bytes)
     notes: tuple[str, ...]  # what the user should know (an imposition's sheet, its creep)
     previews: tuple[bytes, ...]  # PNG pages, when asked for
+    facts: dict[str, str]  # what it was made with: the layout and size (for its file name)
 
 
 def label(render: Render) -> str:
@@ -79,10 +80,12 @@ def make(render: Render, library: Library | None = None) -> Rendered:
 
 def rendered_from(reply: Any) -> Rendered:
     """The child's answer (plain data) as a Rendered."""
+    facts = reply.get("facts", {})
     return Rendered(
         bytes(reply["data"]),
         tuple(str(n) for n in reply.get("notes", [])),
         tuple(bytes(p) for p in reply.get("previews", [])),
+        {str(k): str(v) for k, v in facts.items()} if isinstance(facts, dict) else {},
     )
 
 
@@ -107,15 +110,26 @@ _LOADED: dict[tuple[tuple[str, ...], str | None], Library] = {}
 
 
 def _made_with(library: Library, render: Render) -> dict[str, Any]:
+    return made_with(library, render)
+
+
+def made_with(library: Library, render: Render, hints: Any = None) -> dict[str, Any]:
+    """Inside the jail: the render's bytes, notes, previews and facts, as plain data. `hints`
+    let a batch's similar cards start fitting where the last one ended (the same bytes)."""
     notes: list[str] = []
+    facts: dict[str, str] = {}
     if render.kind == "diagram":
         data = _diagram(library, render.request)
     else:
+        from booklet.layout.spec import load_layout
+
+        layout = load_layout(render.request.layout, library)
+        facts = {"layout": layout.name, "size": render.request.size or layout.size}
         plan = library.plan(render.routine, render.techniques)
         if render.kind == "card":
             from booklet.products.card import render_card
 
-            data = render_card(library, plan, render.request)
+            data = render_card(library, plan, render.request, hints)
         else:
             from booklet.products.booklet import render_book
 
@@ -125,7 +139,7 @@ def _made_with(library: Library, render: Render) -> dict[str, Any]:
         from booklet.press.preview import pdf_to_pngs
 
         previews = pdf_to_pngs(data, render.previews, render.grayscale, marked=True)
-    return {"data": data, "notes": notes, "previews": previews}
+    return {"data": data, "notes": notes, "previews": previews, "facts": facts}
 
 
 def _diagram(library: Library, request: DiagramRequest) -> bytes:

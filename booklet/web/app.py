@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from booklet.base.errors import BookletError
 from booklet.base.jail import MIB, Limits
 from booklet.base.units import NAMED_SIZES
+from booklet.products.jobs import Job
 
 PREVIEW_DPI = 40
 TIME_LIMIT = 20.0  # seconds a request may wait for its render, queue included
@@ -48,83 +49,84 @@ PRODUCTS = {
 PAPERS = ("letter", "a4")
 SIZES = tuple(n for n in NAMED_SIZES if n not in ("letter", "a4"))
 MAX_PICKED = 12
-# The "For whom" fields: name, label (what tests and screen readers find), limit, type, hint.
-FIELDS = (
-    ("title", "Title", 120, "text", "The routine's own title"),
-    ("for", "For", 200, "text", "Booklets: who it is for"),
-    ("from", "From", 200, "text", "Booklets: who gives it"),
-    ("message", "Message", 400, "textarea", "Booklets: a dedication"),
-    ("client", "Client", 120, "text", "Therapists: your client's name"),
-    ("therapist", "Therapist", 120, "text", "Therapists: your name and title"),
-    ("contact", "Contact", 120, "text", "Therapists: phone, email or address"),
-    ("date", "Date", 10, "date", ""),
-    ("note", "Note", 400, "text", "Therapists: a line for this client"),
-    ("link", "Link", 500, "url", "https://… printed as a QR code"),
-)
+SECTIONS = ("whom", "client")  # the catalogue's options the page shows as fields of their own
 
 
-def request_options(form: dict[str, str]) -> tuple[str, dict[str, Any]]:
-    """The form as the request model's options: (card or book, options)."""
+def page_fields() -> list[dict[str, Any]]:
+    """The page's fields for the options it shows, from the options catalogue: name, label
+    (what tests and screen readers find), limit, input type, hint and choices."""
+    from booklet.products.options import CATALOGUE
+
+    types = {"date": "date", "link": "url", "number": "number", "choice": "select"}
+    fields = []
+    for option in CATALOGUE:
+        if option.page not in SECTIONS or option.read == "file":
+            continue
+        kind = "textarea" if option.key == "message" else types.get(option.read, "text")
+        fields.append(
+            {
+                "name": option.key,
+                "label": option.label,
+                "max": int(option.limit) if option.read == "text" else 500,
+                "type": kind,
+                "hint": option.hint,
+                "choices": option.choices,
+                "section": option.page,
+                "products": option.products,
+            }
+        )
+    return fields
+
+
+def job_of(form: dict[str, str], library: Any, roots: tuple[str, ...] = ()) -> Job:
+    """The form as the one job model every door uses: the product, what to print, the
+    language, and every catalogue option the page offers, by its field's name."""
+    from booklet.products.options import CATALOGUE
+
     product = product_of(form)
     kind = "book" if product in ("book", "folded") else "card"
     options: dict[str, Any] = {}
-    layout = (form.get("layout") or "").strip()
-    if layout:
-        options["layout"] = layout
-    if form.get("size"):
-        options["size"] = form["size"]
-    for key, *_ in FIELDS:
-        value = (form.get(key) or "").strip()
-        if value and (kind == "book" or key not in ("for", "from", "message")):
-            options[key] = value
+    for option in CATALOGUE:  # a value the product cannot use is said at its field, not dropped
+        if option.page and option.key not in ("sheet", "logo"):
+            value = (form.get(option.key) or "").strip()
+            if value:
+                options[option.key] = value
     paper = form.get("paper") if form.get("paper") in PAPERS else "letter"
     if product == "sheet":
         options["sheet"] = paper
     if product == "folded":
         options.update(impose="saddle", sheet=paper, fit_sheet=True)
-    return kind, options
+    picked = picked_techniques(form, library)
+    routine = None if picked else (form.get("routine") or "classic")
+    lang = form.get("lang") or None
+    return Job(kind, routine, tuple(picked), lang, options, roots)
 
 
 def render(library: Any, form: dict[str, str], logo: bytes | None = None) -> tuple[bytes, str]:
     """The PDF the form asks for, and a file name for it. Raises BookletError (a message for
-    the page) on any bad choice. `logo` is an uploaded image's bytes: checked as the command
-    line checks a logo file."""
-    from booklet.products.booklet import render_book
-    from booklet.products.card import render_card
-    from booklet.products.requests import OptionError, book_request, card_request
+    the page, naming the field) on any bad choice. `logo` is an uploaded image's bytes:
+    checked as the command line checks a logo file."""
+    from booklet.products.jailed import made_with
+    from booklet.products.jobs import file_name, render_of
+    from booklet.products.requests import OptionError
 
-    kind, options = request_options(form)
-    routine = form.get("routine") or "classic"
-    picked = picked_techniques(form, library)
-    plan = library.plan(None if picked else routine, picked)
+    job = job_of(form, library)
+    if logo:
+        job = job._replace(options={**job.options, "logo": logo})
     try:
-        if kind == "card":
-            pdf = render_card(library, plan, with_logo(card_request(options), logo))
-        else:
-            pdf = render_book(library, plan, with_logo(book_request(options), logo))
+        request = job.request()
+        plan = library.plan(job.routine, job.techniques)
+        made = made_with(library, render_of(job, request))
     except OptionError as exc:
         raise BookletError(f"{label_of(exc.option)}: {exc.reason}") from None
-    return pdf, download_name(plan.id, product_of(form), library.lang)
+    name = file_name(job._replace(lang=library.lang), plan.id, made["facts"], always_lang=True)
+    return made["data"], name
 
 
 def product_of(form: dict[str, str]) -> str:
     """The product asked for, as one of PRODUCTS' keys: never the raw field."""
     product = form.get("product") or "card"
     return product if product in PRODUCTS else "card"
-
-
-def download_name(plan_id: str, product: str, lang: str) -> str:
-    """The download's file name, from safe parts only: the routine's id (a slug, or the picked
-    techniques' ids), the product's key and the language's code."""
-    safe = re.sub(r"[^a-z0-9+-]", "-", f"{plan_id}-{product}-{lang}".lower())[:120]
-    return f"{safe.strip('-') or 'booklet'}.pdf"
-
-
-def with_logo(request: Any, logo: bytes | None) -> Any:
-    """A card or book request carrying an uploaded logo's bytes."""
-    if not logo:
-        return request
-    return request._replace(personal=request.personal._replace(logo_image=logo))
 
 
 def picked_techniques(form: dict[str, str], library: Any) -> list[str]:
@@ -141,8 +143,11 @@ def picked_techniques(form: dict[str, str], library: Any) -> list[str]:
 
 
 def label_of(option: str) -> str:
-    """An option as the page labels it."""
-    return {"for": "For", "from": "From", "sheet": "Paper"}.get(option, option.title())
+    """An option as the page labels it (from the options catalogue)."""
+    from booklet.products.options import BY_KEY
+
+    known = BY_KEY.get(option)
+    return known.label if known is not None and known.label else option.title()
 
 
 def data_urls(pngs: list[bytes]) -> list[str]:
@@ -260,6 +265,7 @@ def create_app(
         pool.close()
         raise
     pages = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(default=True))
+    fields = page_fields()
     from booklet.base.files import read_bounded
 
     statics = {name: read_bounded(HERE / name, 1 << 20) for name in ("app.js", "app.css")}
@@ -269,10 +275,7 @@ def create_app(
 
     def choices() -> dict[str, Any]:
         return {
-            "fields": [
-                {"name": n, "label": label, "max": limit, "type": kind, "hint": hint}
-                for n, label, limit, kind, hint in FIELDS
-            ],
+            "fields": fields,
             "techniques": thumbnails,
             "routines": sorted(library.routines.values(), key=lambda r: r.id),
             "card_layouts": card_layouts,

@@ -18,10 +18,10 @@ from reportlab.lib.colors import HexColor
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 from reportlab.platypus.doctemplate import LayoutError
 
-from booklet import __version__
 from booklet.base.errors import FitError
 from booklet.base.internals import skip_saving
 from booklet.base.units import describe_size
+from booklet.base.version import __version__
 from booklet.press.finish import finish_page
 from booklet.press.pdf import print_at_actual_size
 from booklet.products.booklet.flowables import BookInfo, planning
