@@ -424,3 +424,17 @@ def test_title_option_and_in_a_batch(run, tmp_path):
     result = run("batch", "b.yaml", "-o", "out", "--jobs", "1")
     assert result.exit_code == 0, result.output
     assert page_texts(tmp_path / "out" / "ana.pdf")[0].startswith("A card for you")
+
+
+def test_a_card_made_for_someone_says_so_on_its_front(run, tmp_path):
+    """Names and a message given for a card print on its front, in the card's language
+    (they were dropped before: only booklets took them)."""
+    made = run("card", "--for", "Sam", "--from", "Alex", "--message", "For Sunday evenings.")
+    assert made.exit_code == 0, made.output
+    name = made.stdout.strip()
+    assert name == "classic-bedside-5x7-for-Sam.pdf"
+    front = page_texts(tmp_path / name)[0]
+    assert "For Sam, from Alex" in front and "For Sunday evenings." in front
+    spanish = run("card", "--for", "Sam", "--lang", "es", "-o", "es.pdf")
+    assert spanish.exit_code == 0
+    assert "Para Sam" in page_texts(tmp_path / "es.pdf")[0]

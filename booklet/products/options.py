@@ -66,6 +66,7 @@ class Option(NamedTuple):
     hint: str = ""  # the page's hint under or inside the field
     page: str = ""  # the page's section for it ("" = not on the page)
     file_word: str = ""  # how it marks a default file name (see file_parts)
+    snippets: bool = False  # read by the layouts' snippets only, as `options.KEY`
 
     @property
     def flag(self) -> str:
@@ -245,17 +246,18 @@ CATALOGUE: tuple[Option, ...] = (
         page="whom",
     ),
     Option(
-        "for", "text", "Who it is for: printed on the booklet's cover.", BOOK,
+        "for", "text", "Who it is for: printed on a card's front and a booklet's cover.",
         metavar="NAME", limit=MAX_TEXT, field="for_name", label="For",
         hint="Who it is for", page="whom", file_word="for",
     ),
     Option(
-        "from", "text", "Who gives it.", BOOK,
+        "from", "text", "Who gives it.",
         metavar="NAME", limit=MAX_TEXT, field="from_name", label="From",
         hint="Who gives it", page="whom",
     ),
     Option(
-        "message", "text", "A dedication message for the booklet's first inside page.", BOOK,
+        "message", "text",
+        "A few words of your own: on a card's front, on a booklet's first inside page.",
         metavar="TEXT", limit=MAX_TEXT, label="Message", hint="A few words of your own",
         page="whom",
     ),
@@ -427,9 +429,14 @@ def request_for(product: str, options: Mapping[str, Any]) -> CardRequest | BookR
     values = read_options(product, options)
     fields: dict[str, Any] = {}
     personal: dict[str, Any] = {}
+    extras: list[tuple[str, str]] = []
     for key, value in values.items():
         option = BY_KEY[key]
-        (personal if option.personal else fields)[option.attribute] = value
+        if option.snippets:
+            extras.append((key, str(value)))
+        else:
+            (personal if option.personal else fields)[option.attribute] = value
+    fields["extras"] = tuple(sorted(extras))
     if isinstance(personal.get("logo"), bytes):  # an upload: its bytes, never a path
         personal["logo_image"] = personal.pop("logo")
     fields["personal"] = Personal(**personal)
@@ -460,6 +467,12 @@ def check_imposition(request: BookRequest) -> None:
                 "applies only to a booklet imposed for saddle stitching; impose the "
                 "booklet (saddle) or leave it out.",
             )
+
+
+def snippet_options(request: CardRequest | BookRequest) -> dict[str, str]:
+    """What snippets see as `options`: every snippet option of the catalogue, "" if not given."""
+    given = dict(request.extras)
+    return {o.key: given.get(o.key, "") for o in CATALOGUE if o.snippets}
 
 
 def card_request(options: Mapping[str, Any]) -> CardRequest:

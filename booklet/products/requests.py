@@ -22,6 +22,15 @@ class OptionError(BookletError):
         super().__init__(reason, field=option)
 
 
+def gift_fields(request: CardRequest | BookRequest) -> dict[str, str]:
+    """Who a card or booklet is for and from, and a message: plain text for snippets."""
+    return {
+        "for": request.for_name or "",
+        "from": request.from_name or "",
+        "message": request.message or "",
+    }
+
+
 class Personal(NamedTuple):
     """The handout's people and settings; empty for a card made at home."""
 
@@ -54,7 +63,11 @@ class CardRequest(NamedTuple):
     title: str | None = None
     colour: str = "rgb"
     back: str = "diagrams"
+    for_name: str | None = None  # who the card is for: on its front
+    from_name: str | None = None
+    message: str | None = None
     personal: Personal = Personal()
+    extras: tuple[tuple[str, str], ...] = ()  # options that only snippets read (catalogue)
 
 
 class BookRequest(NamedTuple):
@@ -73,3 +86,4 @@ class BookRequest(NamedTuple):
     paper_thickness: float = 0.0
     colour: str = "rgb"
     personal: Personal = Personal()
+    extras: tuple[tuple[str, str], ...] = ()  # options that only snippets read (catalogue)

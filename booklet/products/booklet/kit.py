@@ -26,8 +26,9 @@ from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, require_ki
 from booklet.press.finish import Finish
 from booklet.products.booklet.flowables import BookParagraph
 from booklet.products.fitting import Attempt, body_sizes, largest_fitting
+from booklet.products.options import snippet_options
 from booklet.products.personal import adjust_plan, client_fields, load_logo, personal_texts
-from booklet.products.requests import BookRequest
+from booklet.products.requests import BookRequest, gift_fields
 from booklet.text.fonts import FontFamily, register_all
 from booklet.text.glyphs import check_fields, check_glyphs
 from booklet.text.markup import Para, to_reportlab
@@ -162,25 +163,15 @@ def book_context(
         plan, setting, layout_fields(layout.name, size, layout.colours), words
     )
     context["client"] = client_fields(req.personal, words)
-    context["book"] = frozen(
-        {
-            "title": req.title or plan.title,
-            "for": req.for_name or "",
-            "from": req.from_name or "",
-            "message": req.message or "",
-        }
-    )
+    context["gift"] = frozen(gift_fields(req))
+    context["book"] = frozen({"title": req.title or plan.title, **gift_fields(req)})
+    context["options"] = frozen(snippet_options(req))
     return context
 
 
 def check_request_text(req: BookRequest, fonts: FontFamily) -> None:
     """The words the user gave must print: lengths were checked with the request."""
-    fields = {
-        "title": req.title,
-        "for": req.for_name,
-        "from": req.from_name,
-        "message": req.message,
-    }
+    fields = {"title": req.title or "", **gift_fields(req), **snippet_options(req)}
     check_fields({k: v for k, v in fields.items() if v}, None, fonts)
 
 

@@ -15,7 +15,7 @@ from booklet.data.model import Plan, Setting
 from booklet.draw.diagrams import key_words
 from booklet.draw.pieces import Styles
 from booklet.layout.blocks import Block
-from booklet.layout.context import base_context, layout_fields
+from booklet.layout.context import base_context, frozen, layout_fields
 from booklet.layout.snippets import Snippets
 from booklet.layout.spec import Layout, load_layout, require_kind
 from booklet.press.finish import Finish, finish_file, finish_page
@@ -23,8 +23,9 @@ from booklet.press.pdf import Painter, new_canvas, set_duplex
 from booklet.products.card.blocks import BlockContext, Handout
 from booklet.products.card.fit import SideArt, fit_side
 from booklet.products.fitting import FitHints
+from booklet.products.options import snippet_options
 from booklet.products.personal import adjust_plan, client_fields, load_logo, personal_texts
-from booklet.products.requests import CardRequest, OptionError
+from booklet.products.requests import CardRequest, OptionError, gift_fields
 from booklet.text.fonts import register
 from booklet.text.glyphs import check_fields, check_glyphs
 from booklet.text.paragraph import colour_of
@@ -77,6 +78,7 @@ def build_card(
     fonts = register(layout.font)
     check_glyphs(plan, setting, fonts)
     check_fields(personal_texts(req.personal), None, fonts)
+    check_fields({**gift_fields(req), **snippet_options(req)}, None, fonts)
     trim = trim_size(layout, req)
     words = library.words
     card = Card(layout, plan, trim, words=words)
@@ -84,6 +86,8 @@ def build_card(
     overleaf = sides == 2 and any(b.kind == "diagrams" for b in back)
     context = card_context(plan, setting, layout, trim, sides, overleaf, words)
     context["client"] = client_fields(req.personal, words)
+    context["gift"] = frozen(gift_fields(req))
+    context["options"] = frozen(snippet_options(req))
     check_places(layout, layout.front + (back if sides == 2 else ()), req.personal)
     blocks = BlockContext(
         layout,
