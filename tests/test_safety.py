@@ -87,6 +87,9 @@ def test_new_refuses_to_shadow_a_built_in_unless_asked(run, tmp_path):
     assert "'fan-stroke' is a built-in technique" in result.stderr
     assert not (tmp_path / "lib" / "techniques" / "fan-stroke.yaml").exists()
     assert run("new", "technique", "fan-stroke", "--in", "lib", "--override").exit_code == 0
+    path = tmp_path / "lib" / "techniques" / "fan-stroke.yaml"
+    text = path.read_text().replace("summary:  ", "summary: My own fan.  ")
+    path.write_text(text.replace("steps:  ", "steps: [Glide up beside the spine.]  "))
     checked = run("validate", "lib")
     assert checked.exit_code == 0
     assert "replaces the built-in technique 'fan-stroke'" in checked.stderr
