@@ -185,7 +185,8 @@ def test_the_download_name_is_built_from_safe_parts_only(served, product):
     url, _ = served
     answer = httpx.post(url + "/pdf", data={"routine": "gentle", "product": product})
     assert answer.status_code == 200
-    assert answer.headers["content-disposition"] == 'attachment; filename="gentle-bedside-5x7-en.pdf"'
+    expected = 'attachment; filename="gentle-bedside-5x7-en.pdf"'
+    assert answer.headers["content-disposition"] == expected
     assert "x-evil" not in answer.headers
 
 

@@ -357,6 +357,7 @@ def run_on_cluster(
         ) from None
     futures: dict[Any, list[tuple[Any, str]]] = {}
     finished = 0
+    current: tuple[Any, str, tuple] | None = None
     try:
         shared = client.scatter(bundle, broadcast=True)
         workers = max(1, len(client.scheduler_info().get("workers", {})))
@@ -381,11 +382,16 @@ def run_on_cluster(
                 for (variant, fp), outcome in zip(
                     chunk, _chunk_outcome(future, chunk), strict=True
                 ):
+                    current = (variant, fp, outcome)
                     finish(variant, fp, outcome)
+                    current = None
                     finished += 1
     except (KeyboardInterrupt, BookletError):
         for future in futures:  # Ctrl-C: whatever has not run is cancelled; what ran is kept
             future.cancel()
+        if current is not None:  # written but perhaps not recorded: again (the same bytes)
+            with contextlib.suppress(Exception):
+                finish(*current)
         raise
     except Exception as exc:  # the scheduler went away mid-batch
         for future in futures:

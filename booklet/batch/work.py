@@ -214,9 +214,11 @@ def run_in_jail(
     handed: set[Any] = set()
 
     def hand_over(future: Any) -> None:
+        """Write and record one outcome; marked as handed over only once both are done, so
+        a Ctrl-C in between hands it over again (the same bytes, recorded once)."""
         variant, fp = futures[future]
-        handed.add(future)
         finish(variant, fp, outcome_of(variant, future, time.perf_counter() - started))
+        handed.add(future)
 
     try:
         for variant, fp in resolved:
