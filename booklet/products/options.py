@@ -262,6 +262,11 @@ CATALOGUE: tuple[Option, ...] = (
         page="whom",
     ),
     Option(
+        "subtitle", "text", "A line under the title, e.g. 'Sunday evenings'.",
+        metavar="TEXT", limit=MAX_TITLE, label="Subtitle", hint="A line under the title",
+        page="whom", snippets=True,
+    ),
+    Option(
         "landscape", "flag", "Turn the card sideways.", CARD, file_word="landscape",
     ),
     Option(
