@@ -92,7 +92,7 @@ class Terminated(KeyboardInterrupt):
 # --- errors as data, for answers that cross a process boundary (booklet.base.jail) ------------
 
 _WIRE_TYPES: dict[str, type[BookletError]] = {}
-_WIRE_ATTRS = ("option", "reason")  # what a subclass may carry beside its problems
+_WIRE_ATTRS = ("option", "reason", "chars")  # what a subclass may carry beside its problems
 
 
 def wire_type(cls: type[BookletError]) -> type[BookletError]:

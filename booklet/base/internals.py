@@ -63,3 +63,45 @@ def stream_compression(level: int) -> None:
 
     if not isinstance(pdfdoc.zlib, _Zlib) or pdfdoc.zlib.level != level:
         pdfdoc.zlib = _Zlib(level)
+
+
+def _to_unicode_cmap(fontname: str, subset: Any) -> str:
+    """ReportLab's ToUnicode CMap, with characters past U+FFFF written as UTF-16 (a surrogate
+    pair), as the PDF reference asks: ReportLab writes `<1F600>`, which readers take as U+1F60,
+    so an emoji copied or searched in the PDF came out as another character."""
+
+    def utf16(code: int) -> str:
+        return chr(code).encode("utf-16-be", "surrogatepass").hex().upper()
+
+    lines = [
+        "/CIDInit /ProcSet findresource begin",
+        "12 dict begin",
+        "begincmap",
+        "/CIDSystemInfo",
+        f"<< /Registry ({fontname})",
+        f"/Ordering ({fontname})",
+        "/Supplement 0",
+        ">> def",
+        f"/CMapName /{fontname} def",
+        "/CMapType 2 def",
+        "1 begincodespacerange",
+        f"<00> <{len(subset) - 1:02X}>",
+        "endcodespacerange",
+        f"{len(subset)} beginbfchar",
+        *[f"<{i:02X}> <{utf16(v)}>" for i, v in enumerate(subset)],
+        "endbfchar",
+        "endcmap",
+        "CMapName currentdict /CMap defineresource pop",
+        "end",
+        "end",
+    ]
+    return "\n".join(lines)
+
+
+def astral_to_unicode() -> None:
+    """Make ReportLab's TrueType subsets map emoji (past U+FFFF) to their own characters in
+    the PDF's text; the same bytes for everything below U+FFFF."""
+    import reportlab.pdfbase.ttfonts as ttfonts
+
+    if ttfonts.makeToUnicodeCMap is not _to_unicode_cmap:
+        ttfonts.makeToUnicodeCMap = _to_unicode_cmap

@@ -12,7 +12,9 @@ from booklet.base.files import read_bounded
 from booklet.data.language import Words
 from booklet.data.model import PRESSURE_LEVELS, Plan, pressure_rank
 from booklet.layout.context import Fields, frozen
-from booklet.products.requests import OptionError, Personal
+from booklet.products.requests import OptionError, Personal, UnprintableError
+from booklet.text.fonts import FontFamily
+from booklet.text.glyphs import unprintable
 
 MAX_LOGO_BYTES = 4 * 1024 * 1024
 MAX_LOGO_SIDE = 4000  # pixels: a logo, not a poster (and no image bomb)
@@ -56,6 +58,14 @@ def personal_texts(personal: Personal) -> dict[str, str]:
     """The handout's words by option, for the glyph check."""
     keys = ("client", "therapist", "contact", "date", "note", "link")
     return {k: getattr(personal, k) for k in keys if getattr(personal, k)}
+
+
+def check_option_text(fields: dict[str, str], fonts: FontFamily) -> None:
+    """The words a person typed (a name, a message) must print: what cannot is named at its
+    option, in plain words, whichever door it came through."""
+    found = unprintable({k: v for k, v in fields.items() if v}, fonts)
+    if found is not None:
+        raise UnprintableError(*found)
 
 
 def load_logo(personal: Personal, base: Path | None = None) -> bytes | None:

@@ -22,6 +22,25 @@ class OptionError(BookletError):
         super().__init__(reason, field=option)
 
 
+@wire_type
+class UnprintableError(OptionError):
+    """Characters in an option's text that no face can print; `chars` are they, for a door
+    that says it in its own words."""
+
+    def __init__(self, option: str, chars: str) -> None:
+        self.chars = chars
+        it = "it" if len(chars) == 1 else "them"
+        super().__init__(option, f"{' '.join(visible(c) for c in chars)} cannot be printed; "
+                         f"please remove {it}.")  # fmt: skip
+
+
+def visible(char: str) -> str:
+    """A character as a message shows it: itself, or its code when it shows as nothing."""
+    import unicodedata
+
+    return char if unicodedata.category(char)[0] in "LNPS" else f"U+{ord(char):04X}"
+
+
 def gift_fields(request: CardRequest | BookRequest) -> dict[str, str]:
     """Who a card or booklet is for and from, and a message: plain text for snippets."""
     return {

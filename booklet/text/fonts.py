@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from booklet.base.errors import BookletError
 from booklet.base.files import read_bounded
-from booklet.base.internals import stream_compression
+from booklet.base.internals import astral_to_unicode, stream_compression
 
 
 class FontFamily(NamedTuple):
@@ -69,6 +69,8 @@ FAMILY_LABELS = {
     "arabic": "Booklet Arabic",
     "hebrew": "Booklet Hebrew",
     "devanagari": "Booklet Devanagari",
+    "symbols": "Booklet Symbols",
+    "emoji": "Booklet Emoji",
     "sans": "Booklet Sans",
     "text": "Booklet Text",
     "serif": "Booklet Serif",
@@ -185,7 +187,7 @@ def _register_file(family: str) -> FontFamily:
         for weight in (font, bold):
             pdfmetrics.registerFont(weight)
             _REGISTERED.add(weight.fontName)
-    scripts = tuple(SCRIPT_FACES)
+    scripts = tuple(FALLBACK_FACES)
     if charmap(name).issuperset(PLAIN_LATIN):
         names = (name, f"{name}-Bold", name, f"{name}-Bold")
         for weight, suffix in ((name, ""), (f"{name}-Bold", "-Bold")):
@@ -217,6 +219,7 @@ def register(family: str = "sans") -> FontFamily:
     """
     from reportlab import rl_config
 
+    astral_to_unicode()
     if family.startswith(FILE_FONT):
         stream_compression(5)
         rl_config.useA85 = 0
@@ -268,16 +271,23 @@ SCRIPT_FACES = {
     "BookletDevanagari": ("BookletDevanagari-Regular.ttf", "BookletDevanagari-Bold.ttf"),
 }
 SCRIPT_PREFIXES = tuple(SCRIPT_FACES)
-for _prefix, (_regular, _bold) in SCRIPT_FACES.items():
+# Last in the chain, for what a message may hold: symbols (★ ✓ ✿ ♥) and emoji (😀 👍 🌸), one
+# colour, one weight (tools/symbol_fonts.py). Never shaped: each character is its own glyph.
+SYMBOL_FACES = {
+    "BookletSymbols": ("BookletSymbols-Regular.ttf", "BookletSymbols-Regular.ttf"),
+    "BookletEmoji": ("BookletEmoji-Regular.ttf", "BookletEmoji-Regular.ttf"),
+}
+FALLBACK_FACES = {**SCRIPT_FACES, **SYMBOL_FACES}
+for _prefix, (_regular, _bold) in FALLBACK_FACES.items():
     _FACE_FILES[_prefix] = PACKAGED_FONTS / _regular
     _FACE_FILES[f"{_prefix}-Bold"] = PACKAGED_FONTS / _bold
 
 
 def register_scripts() -> None:
-    """The script faces for platypus: `<font face="BookletArabic"><b>` finds the bold."""
+    """The fallback faces for platypus: `<font face="BookletArabic"><b>` finds the bold."""
     from reportlab.lib.fonts import addMapping
 
-    for prefix in SCRIPT_FACES:
+    for prefix in FALLBACK_FACES:
         face(prefix)
         face(f"{prefix}-Bold")
         for bold, italic in ((0, 0), (1, 0), (0, 1), (1, 1)):
@@ -293,7 +303,7 @@ def script_faces(primary: str) -> tuple[str, ...]:
     suffix = "-Bold" if is_bold(primary) else ""
     if primary in _CHAINS:  # a family from a layout's own font file
         return _CHAINS[primary]
-    return tuple(f"{prefix}{suffix}" for prefix in SCRIPT_FACES)
+    return tuple(f"{prefix}{suffix}" for prefix in FALLBACK_FACES)
 
 
 def is_script_face(font_name: str) -> bool:

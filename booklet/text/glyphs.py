@@ -47,6 +47,16 @@ def check_glyphs(plan: Plan, setting: Setting, fonts: FontFamily, key: str = "fo
     check_fields(setting_fields, setting.path or "setting", fonts, key)
 
 
+def unprintable(fields: dict[str, str], fonts: FontFamily) -> tuple[str, str] | None:
+    """The first field whose text holds characters no face can print, and those characters,
+    in the order typed; None when all of it prints."""
+    for name, text in fields.items():
+        missing = set(missing_chars(text or "", fonts.regular))
+        if missing:
+            return name, "".join(dict.fromkeys(c for c in text if c in missing))
+    return None
+
+
 def check_fields(
     fields: dict[str, str], file: Path | str | None, fonts: FontFamily, key: str = "font"
 ) -> None:

@@ -27,10 +27,16 @@ from booklet.press.finish import Finish
 from booklet.products.booklet.flowables import BookParagraph
 from booklet.products.fitting import Attempt, body_sizes, largest_fitting
 from booklet.products.options import snippet_options
-from booklet.products.personal import adjust_plan, client_fields, load_logo, personal_texts
+from booklet.products.personal import (
+    adjust_plan,
+    check_option_text,
+    client_fields,
+    load_logo,
+    personal_texts,
+)
 from booklet.products.requests import BookRequest, gift_fields
 from booklet.text.fonts import FontFamily, register_all
-from booklet.text.glyphs import check_fields, check_glyphs
+from booklet.text.glyphs import check_glyphs
 from booklet.text.markup import Para, to_reportlab
 
 MIN_BOOK_SIDE = 2.5 * 72
@@ -59,9 +65,9 @@ class BookKit:
         self.plan, self.req = plan, req
         self.setting: Setting = library.require_setting()
         self.fonts: FontFamily = register_all(self.layout.font)
+        check_request_text(req, self.fonts)  # first: what the person typed, at its option
+        check_option_text(personal_texts(req.personal), self.fonts)
         check_glyphs(plan, self.setting, self.fonts)
-        check_request_text(req, self.fonts)
-        check_fields(personal_texts(req.personal), None, self.fonts)
         self.size = parse_size(req.size or self.layout.size)
         if min(self.size) < MIN_BOOK_SIDE or max(self.size) < MIN_BOOK_SIDE * 1.3:
             raise BookletError(
@@ -172,7 +178,7 @@ def book_context(
 def check_request_text(req: BookRequest, fonts: FontFamily) -> None:
     """The words the user gave must print: lengths were checked with the request."""
     fields = {"title": req.title or "", **gift_fields(req), **snippet_options(req)}
-    check_fields({k: v for k, v in fields.items() if v}, None, fonts)
+    check_option_text(fields, fonts)
 
 
 def flow_height(flowables: list[Flowable], width: float, height: float) -> float:

@@ -24,10 +24,16 @@ from booklet.products.card.blocks import BlockContext, Handout
 from booklet.products.card.fit import SideArt, fit_side
 from booklet.products.fitting import FitHints
 from booklet.products.options import snippet_options
-from booklet.products.personal import adjust_plan, client_fields, load_logo, personal_texts
+from booklet.products.personal import (
+    adjust_plan,
+    check_option_text,
+    client_fields,
+    load_logo,
+    personal_texts,
+)
 from booklet.products.requests import CardRequest, OptionError, gift_fields
 from booklet.text.fonts import register
-from booklet.text.glyphs import check_fields, check_glyphs
+from booklet.text.glyphs import check_glyphs
 from booklet.text.paragraph import colour_of
 
 # A practice-log card: the log where the diagrams were, the safety set kept.
@@ -76,9 +82,9 @@ def build_card(
             "layout such as bedside."
         )
     fonts = register(layout.font)
+    typed = {"title": req.title or "", **gift_fields(req), **snippet_options(req)}
+    check_option_text({**typed, **personal_texts(req.personal)}, fonts)  # first: said at its option
     check_glyphs(plan, setting, fonts)
-    check_fields(personal_texts(req.personal), None, fonts)
-    check_fields({**gift_fields(req), **snippet_options(req)}, None, fonts)
     trim = trim_size(layout, req)
     words = library.words
     card = Card(layout, plan, trim, words=words)
