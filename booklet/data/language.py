@@ -4,6 +4,7 @@ A library's `techniques/` folder holds English; a folder named by a language cod
 (`techniques/es/`) holds that language, with the same shape and only the words:
 
     es/_words.yaml          the catalogue: every word a layout prints (keys as in _words.yaml)
+    es/_page.yaml           every word of the page `booklet serve` shows (keys as in _page.yaml)
     es/_setting.yaml        the setup and safety text, every field
     es/<technique>.yaml     a technique's text fields (name, summary, steps, ...)
     es/routines/<id>.yaml   a routine's title, description and step notes
@@ -30,6 +31,7 @@ from booklet.data.yamlfile import Document, join
 
 ENGLISH = "en"
 WORDS_FILE = "_words.yaml"
+PAGE_FILE = "_page.yaml"  # the words of the page `booklet serve` shows, in the same format
 PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
 TECHNIQUE_TEXT = ("name", "summary", "pressure_note", "position", "steps", "cautions", "muscles")
 TECHNIQUE_LISTS = ("steps", "cautions", "muscles")
@@ -319,6 +321,7 @@ class LanguagePack:
     code: str
     words: dict[str, Any] = field(default_factory=dict)
     words_paths: list[Path] = field(default_factory=list)
+    page: dict[str, Any] = field(default_factory=dict)  # the page's words (PAGE_FILE)
     setting: Setting | None = None
     techniques: dict[str, TechniqueText] = field(default_factory=dict)
     routines: dict[str, RoutineText] = field(default_factory=dict)

@@ -7,6 +7,7 @@ by id. A library folder has this shape (every part optional in a user library):
     techniques/routines/*.yaml  routines
     techniques/_setting.yaml    the shared setup and safety text
     techniques/_words.yaml      the words layouts print (booklet.data.language)
+    techniques/_page.yaml       the words of the page `booklet serve` shows
     techniques/LANG/            a language's words and translations (es/, fr/, ...)
     layouts/NAME/layout.yaml    layouts, each with its Jinja2 snippets beside it
 """
@@ -22,6 +23,7 @@ from typing import Any
 from booklet.base.errors import BookletError, Problem, ValidationError
 from booklet.data.language import (
     ENGLISH,
+    PAGE_FILE,
     WORDS_FILE,
     LanguagePack,
     Words,
@@ -101,11 +103,19 @@ class Library:
     roots: list[Path] = field(default_factory=list)
     loaded_layouts: dict[str, Any] = field(default_factory=dict, repr=False)
     english_words: dict[str, Any] = field(default_factory=dict)
+    english_page: dict[str, Any] = field(default_factory=dict)
     languages: dict[str, LanguagePack] = field(default_factory=dict)
     lang: str = ENGLISH
     words: Words = field(default_factory=lambda: Words(ENGLISH, {}, {}))
     in_english: list[str] = field(default_factory=list)  # what a language left in English
     english: Library | None = field(default=None, repr=False)  # the library before translation
+
+    @property
+    def page_words(self) -> Words:
+        """The words of the page `booklet serve` shows, in this library's language over
+        English (a key the language lacks shows in English)."""
+        pack = self.languages.get(self.lang)
+        return Words(self.lang, pack.page if pack is not None else {}, self.english_page)
 
     @property
     def language_codes(self) -> list[str]:
@@ -233,6 +243,7 @@ def _parse_library(roots: list[tuple[Path, str]]) -> Library:
             if doc is not None:
                 english = lib.english_words or None  # the built-in catalogue is the reference
                 lib.english_words.update(parse_words(doc, problems, english) or {})
+        read_words(root / "techniques" / PAGE_FILE, lib.english_page, None, problems)
         layouts_dir = root / "layouts"
         if layouts_dir.is_dir():
             for sub in entries(layouts_dir):
@@ -321,6 +332,7 @@ def load_language(lib: Library, folder: Path, problems: list[Problem]) -> None:
         if doc is not None:
             pack.words.update(parse_words(doc, problems, lib.english_words) or {})
             pack.words_paths.append(words_path)
+    read_words(folder / PAGE_FILE, pack.page, lib.english_page, problems)
     setting_path = folder / SETTING_FILE
     if setting_path.is_file():
         doc = load_or_note(setting_path, problems)
@@ -340,6 +352,19 @@ def load_language(lib: Library, folder: Path, problems: list[Problem]) -> None:
             rtext = parse_routine_text(doc, problems)
             if rtext is not None:
                 pack.routines[rtext.id] = rtext
+
+
+def read_words(
+    path: Path, into: dict[str, Any], english: dict[str, Any] | None, problems: list[Problem]
+) -> None:
+    """A words catalogue file, if there is one, over what earlier libraries gave; checked
+    against English (`english`), or, for English itself, against the built-in file."""
+    if not path.is_file():
+        return
+    doc = load_or_note(path, problems)
+    if doc is not None:
+        reference = english if english is not None else (into or None)
+        into.update(parse_words(doc, problems, reference) or {})
 
 
 def load_or_note(path: Path, problems: list[Problem]):
