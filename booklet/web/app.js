@@ -1,35 +1,158 @@
-// Live preview: after the form has been still for a moment, ask for new pictures.
+// The page without reloads: the preview follows the form, fields follow the product, sizes
+// follow what fits, a page opens large, and a message sits at its field. Without scripts the
+// form posts and comes back with the same values, so nothing here is needed for correctness.
 (function () {
   const form = document.getElementById("choices");
-  const area = document.getElementById("message-area");
-  const previews = document.getElementById("previews");
-  const refresh = document.getElementById("refresh");
-  if (refresh) refresh.hidden = true; // with scripts on, the preview follows the form by itself
+  if (!form) return;
+  const $ = (id) => document.getElementById(id);
+  const area = $("message-area");
+  const previews = $("previews");
+  const download = $("download");
+  const peek = $("peek");
+  const dialog = $("zoom");
+  const say = (key) => form.dataset[key] || "";
+  $("refresh").hidden = true; // with scripts on, the preview follows the form by itself
   let timer = null;
   let asked = 0;
+  let sizesAsked = 0;
+
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, (m, k) => (k in values ? values[k] : m));
+  }
+
+  function showMessage(answer) {
+    for (const old of form.querySelectorAll("[aria-invalid]")) old.removeAttribute("aria-invalid");
+    for (const old of form.querySelectorAll(".field-error")) old.textContent = "";
+    const field = answer.field ? document.getElementById(answer.field) : null;
+    const slot = answer.field ? document.getElementById(answer.field + "-error") : null;
+    if (field && slot) {
+      field.setAttribute("aria-invalid", "true");
+      slot.textContent = answer.message;
+      const folded = field.closest("details");
+      if (folded) folded.open = true;
+    }
+    area.textContent = answer.error || "";
+    download.disabled = Boolean(answer.error);
+  }
+
+  function showPages(images) {
+    previews.replaceChildren(...images.map((src, i) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "page";
+      button.dataset.page = String(i + 1);
+      const img = document.createElement("img");
+      img.src = src;
+      img.alt = fill(say("previewAlt"), { n: i + 1, count: images.length });
+      button.append(img);
+      return button;
+    }));
+    $("zoom-hint").hidden = images.length === 0;
+    const first = peek.querySelector("img");
+    if (images.length) first.src = images[0];
+  }
+
+  async function post(path, extra) {
+    const body = new FormData(form);
+    for (const [k, v] of Object.entries(extra || {})) body.set(k, v);
+    const response = await fetch(path, { method: "POST", body });
+    return response.json();
+  }
+
   async function update() {
     const ticket = ++asked;
     try {
-      const response = await fetch("/preview", { method: "POST", body: new FormData(form) });
-      const answer = await response.json();
+      const answer = await post("/preview");
       if (ticket !== asked) return; // a newer change is on its way
-      area.textContent = answer.error || "";
-      if (!answer.error) {
-        previews.replaceChildren(...answer.images.map((src, i) => {
-          const img = document.createElement("img");
-          img.src = src;
-          img.alt = `Preview, page ${i + 1} of ${answer.images.length}`;
-          return img;
-        }));
-      }
+      showMessage(answer);
+      if (!answer.error) showPages(answer.images);
+      peek.classList.toggle("failed", Boolean(answer.error));
     } catch (error) {
-      area.textContent = "The preview could not be made. Is booklet serve still running?";
+      if (ticket !== asked) return;
+      showMessage({ error: say("offline") });
     }
   }
-  function changed() {
+
+  function productShown() {
+    const option = $("product").selectedOptions[0];
+    const product = option.value;
+    const kind = option.dataset.kind;
+    for (const part of form.querySelectorAll("[data-products]")) {
+      part.hidden = !part.dataset.products.split(" ").includes(product);
+    }
+    const layout = $("layout");
+    for (const group of layout.querySelectorAll("optgroup")) {
+      const other = group.dataset.kind !== kind;
+      group.hidden = other;
+      group.disabled = other;
+    }
+    if (layout.selectedOptions[0] && layout.selectedOptions[0].parentElement.disabled) {
+      layout.value = "";
+    }
+  }
+
+  async function sizes() {
+    const ticket = ++sizesAsked;
+    try {
+      const answer = await post("/sizes");
+      if (ticket !== sizesAsked || !answer.sizes) return;
+      const select = $("size");
+      for (const option of select.options) {
+        if (!option.value) continue;
+        const fits = answer.sizes.includes(option.value);
+        option.hidden = !fits;
+        option.disabled = !fits;
+      }
+      if (select.selectedOptions[0] && select.selectedOptions[0].disabled) select.value = "";
+    } catch (error) { /* the sizes stay as they were; the preview says what does not fit */ }
+  }
+
+  function changed(event) {
+    const name = event.target.name || "";
+    if (name === "lang") { // every word on the page changes: the server writes it again
+      form.action = "/";
+      form.submit();
+      return;
+    }
+    if (name === "product") productShown();
+    if (["product", "routine", "layout"].includes(name) || name.startsWith("at-")) {
+      sizes().then(() => { clearTimeout(timer); timer = setTimeout(update, 50); });
+      return;
+    }
     clearTimeout(timer);
     timer = setTimeout(update, 350);
   }
-  form.addEventListener("input", changed);
-  form.addEventListener("change", changed);
+
+  async function zoom(button) {
+    const img = dialog.querySelector("img");
+    img.alt = fill(say("zoomedAlt"), { n: button.dataset.page });
+    try {
+      const answer = await post("/zoom", { zoom: button.dataset.page });
+      if (answer.error) { showMessage(answer); return; }
+      img.src = answer.images[0];
+      dialog.showModal();
+      $("zoom-close").focus();
+    } catch (error) {
+      showMessage({ error: say("offline") });
+    }
+  }
+
+  const chosen = (event) => event.target.tagName === "SELECT" || event.target.type === "file";
+  form.addEventListener("input", (event) => { if (!chosen(event)) changed(event); });
+  form.addEventListener("change", (event) => { if (chosen(event)) changed(event); });
+  previews.addEventListener("click", (event) => {
+    const button = event.target.closest("button.page");
+    if (button) zoom(button);
+  });
+  $("zoom-close").addEventListener("click", () => dialog.close());
+  dialog.addEventListener("click", (event) => { if (event.target === dialog) dialog.close(); });
+  if ("IntersectionObserver" in window) { // on a phone, the preview stays in view as a strip
+    const seen = new IntersectionObserver((entries) => {
+      for (const entry of entries) peek.hidden = entry.isIntersecting;
+    });
+    seen.observe(previews);
+  }
+  const first = previews.querySelector("img");
+  if (first) peek.querySelector("img").src = first.src;
+  productShown();
 })();
