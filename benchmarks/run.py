@@ -2,6 +2,7 @@
 
     python benchmarks/run.py            # prints a table, writes benchmarks/results.json
     python benchmarks/run.py --quick    # fewer repeats and a 200-card batch, for a fast look
+    python benchmarks/run.py --load     # the page under 30 people for 60 s (benchmarks/load.json)
 
 Each figure is the median of several runs with its spread (min..max). The floor is a minimal
 hand-written ReportLab canvas script that draws a comparable card (no layouts, no validation),
@@ -27,6 +28,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -345,11 +347,177 @@ def batch_file(folder: Path, count: int) -> Path:
     return path
 
 
+# --- the page under load -----------------------------------------------------------------------
+
+LOAD_USERS = 30
+LOAD_SECONDS = 60.0
+LOAD_ABORT = 150.0  # whatever happens, the load test ends by then
+
+
+def tree_rss_mb(pid: int) -> float:
+    """The resident memory of a process and all its descendants (the page's workers and
+    their renders' children), in MB, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    family, grew = {pid}, True
+    while grew:
+        more = {p for p, parent in parents.items() if parent in family} - family
+        family |= more
+        grew = bool(more)
+    total = 0
+    for member in family:
+        try:
+            for line in (Path("/proc") / str(member) / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def simulated_person(number: int, url: str, until: float, log: list, rng_seed: int) -> None:
+    """One person at the page, from an address of their own on the loopback range
+    (127.0.1.N), for the rate limit to tell apart: a field changed every 2 to 5 s (a
+    preview), now and then a page opened large, and a download about once a minute."""
+    import random
+
+    import httpx
+
+    rng = random.Random(rng_seed)
+    transport = httpx.HTTPTransport(local_address=f"127.0.1.{number + 1}")
+    form = {"routine": "classic", "product": "card", "lang": "en"}
+    download_at = time.monotonic() + rng.uniform(5, LOAD_SECONDS - 5)
+    with httpx.Client(transport=transport, timeout=30) as client:
+        time.sleep(rng.uniform(0, 2))
+        step = 0
+        while time.monotonic() < until:
+            step += 1
+            change = rng.random()
+            if change < 0.5:
+                form["for"] = f"Reader {number}-{step}"
+            elif change < 0.75:
+                form["message"] = f"For Sunday evenings, week {step} ❤"
+            elif change < 0.88:
+                form["routine"] = rng.choice(["classic", "gentle", "short"])
+            elif change < 0.95:
+                form["lang"] = rng.choice(["en", "es", "fr", "de", "pt"])
+            else:
+                form["layout"] = rng.choice(["", "compact"])
+            kind = "preview"
+            if time.monotonic() >= download_at:
+                kind, download_at = "download", float("inf")
+            elif rng.random() < 0.15:
+                kind = "zoom"
+            path = {"preview": "/preview", "zoom": "/zoom", "download": "/pdf"}[kind]
+            data = {**form, "zoom": "1"} if kind == "zoom" else form
+            started = time.monotonic()
+            try:
+                status = client.post(url + path, data=data).status_code
+            except httpx.HTTPError:
+                status = 0
+            log.append((kind, status, time.monotonic() - started))
+            time.sleep(min(rng.uniform(2, 5), max(0.0, until - time.monotonic())))
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def load_test(users: int = LOAD_USERS, seconds: float = LOAD_SECONDS) -> dict[str, Any]:
+    """`booklet serve` on a free loopback port, `users` simulated people for `seconds`:
+    latency by kind (p50, p95, max), errors (429s apart), and the peak memory of the
+    server with its workers."""
+    import socket
+    import threading
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [*BOOKLET, "serve", "--no-browser", "--port", str(port)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=CHILD_ENV,
+    )  # fmt: skip
+    log: list[tuple[str, int, float]] = []
+    peaks: list[float] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        until = time.monotonic() + seconds
+        people = [
+            threading.Thread(target=simulated_person, args=(n, url, until, log, n), daemon=True)
+            for n in range(users)
+        ]
+        for person in people:
+            person.start()
+        abort = time.monotonic() + LOAD_ABORT
+        while any(p.is_alive() for p in people) and time.monotonic() < abort:
+            peaks.append(tree_rss_mb(server.pid))
+            time.sleep(0.5)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    out: dict[str, Any] = {"users": users, "seconds": seconds, "cores": os.cpu_count()}
+    for kind in ("preview", "zoom", "download"):
+        times = [t for k, status, t in log if k == kind and status == 200]
+        out[kind] = {
+            "count": len([1 for k, _, _ in log if k == kind]),
+            "p50_s": percentile(times, 0.5),
+            "p95_s": percentile(times, 0.95),
+            "max_s": max(times, default=0.0),
+        }
+    out["errors"] = len([1 for _, status, _ in log if status not in (200, 429)])
+    out["too_many"] = len([1 for _, status, _ in log if status == 429])
+    out["peak_memory_mb"] = max(peaks, default=0.0)
+    return out
+
+
+def load_report(r: dict[str, Any]) -> None:
+    print(f"the page: {r['users']} people for {r['seconds']:.0f} s on {r['cores']} cores")
+    for kind in ("preview", "zoom", "download"):
+        k = r[kind]
+        print(f"  {kind:<9} {k['count']:>4} requests  p50 {k['p50_s'] * 1000:6.0f} ms  "
+              f"p95 {k['p95_s'] * 1000:6.0f} ms  max {k['max_s'] * 1000:6.0f} ms")  # fmt: skip
+    p95 = r["preview"]["p95_s"]
+    print(f"  errors {r['errors']} (429s apart: {r['too_many']} told to wait)")
+    print(f"  peak memory, server and workers: {r['peak_memory_mb']:.0f} MB")
+    checks = {
+        "preview p95 <= 1 s": p95 <= 1.0,
+        "no errors": r["errors"] == 0,
+        "memory < 1 GB": r["peak_memory_mb"] < 1024,
+    }
+    for name, ok in checks.items():
+        print(f"  {'met' if ok else 'MISSED'}: {name}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller batch")
+    parser.add_argument("--load", action="store_true", help="only the page's load test")
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results.json")
     args = parser.parse_args()
+    if args.load:
+        figures = load_test()
+        load_report(figures)
+        (REPO / "benchmarks" / "load.json").write_text(json.dumps(figures, indent=2) + "\n")
+        return 0
     repeats = 3 if args.quick else 7
     batch_cards = 240 if args.quick else 1008
     work = Path(tempfile.mkdtemp(prefix="booklet-bench-"))

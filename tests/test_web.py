@@ -78,6 +78,7 @@ def test_what_the_page_prints_back_is_escaped_and_errors_are_the_clis(server):
     assert page.headers["content-security-policy"].startswith("default-src 'none'")
     answer = httpx.post(server + "/preview", data={"routine": "classic", "title": "x" * 300})
     assert answer.json()["error"] == "Title: is 300 characters long; the limit is 120. Shorten it."
+    assert answer.json()["field"] == "title" and answer.status_code == 400
     booklet = httpx.post(server + "/preview", data={"routine": "classic", "product": "folded"})
     assert len(booklet.json()["images"]) == 8  # 16 pages, two a side, four sheets
 
@@ -93,7 +94,16 @@ def browser():
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=chromium,
-            args=["--no-sandbox", "--no-first-run", "--disable-sync", "--disable-quic"],
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-quic",
+            ],  # fmt: skip
         )
         yield launched
         launched.close()
@@ -132,15 +142,38 @@ def test_by_keyboard_and_at_phone_width(server, browser):
     wide = page.evaluate("document.scrollingElement.scrollWidth")
     assert wide <= 390  # nothing runs off a phone's screen sideways
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "routine"  # the first control
-    visited = set()
-    for _ in range(40):  # every control in turn, then the button
+    assert page.evaluate("document.activeElement.id") == "lang"  # the language comes first
+    visited = []
+    for _ in range(60):  # every control in turn; the client's section opens from the keyboard
         page.keyboard.press("Tab")
-        visited.add(page.evaluate("document.activeElement.id"))
-        if page.evaluate("document.activeElement.textContent") == "Download PDF":
+        active = page.evaluate("document.activeElement.id || document.activeElement.tagName")
+        visited.append(active)
+        if active == "SUMMARY" and page.evaluate(
+            "document.activeElement.parentElement.id === 'client-details'"
+        ):
+            page.keyboard.press("Enter")  # its summary: open it
+        if active == "download":
             break
-    assert page.evaluate("document.activeElement.textContent") == "Download PDF"
-    assert {"product", "layout", "size", "title", "client", "link", "logo", "lang"} <= visited
+    assert visited[-1] == "download", visited
+    assert {"routine", "product", "layout", "size", "title", "for", "message"} <= set(visited)
+    assert {"client", "therapist", "link", "logo", "minutes"} <= set(visited)
+    assert visited.index("lang" if "lang" in visited else "routine") < visited.index("title")
+    page.close()
+
+
+def test_on_a_phone_the_preview_follows_a_change(server, browser):
+    """Below the fields, a strip with the first page stays in view, and takes you there."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(server + "/")
+    page.get_by_label("For", exact=True).fill("Sam")
+    strip = page.locator("#peek")
+    strip.wait_for(state="visible", timeout=5000)
+    box = strip.bounding_box()
+    assert box["y"] + box["height"] <= 844 and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    strip.click()
+    page.wait_for_function(
+        "document.querySelector('#previews img').getBoundingClientRect().top < 844"
+    )
     page.close()
 
 
@@ -160,10 +193,10 @@ def test_readable_at_200_percent_zoom(server, browser):
     page = browser.new_page(viewport={"width": 640, "height": 800}, device_scale_factor=2)
     page.goto(server + "/")
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 640
-    sections = page.locator("main > section")
+    sections = page.locator("main section")
     boxes = [sections.nth(i).bounding_box() for i in range(sections.count())]
     assert len(boxes) == 3 and all(b["x"] >= 0 and b["x"] + b["width"] <= 640 for b in boxes)
-    assert boxes[2]["y"] > boxes[0]["y"]  # "See it" wraps under the choices
+    assert boxes[2]["y"] > boxes[0]["y"]  # the preview wraps under the choices
     button = page.get_by_role("button", name="Download PDF").bounding_box()
     assert button["x"] >= 0 and button["x"] + button["width"] <= 640
     page.close()
@@ -179,6 +212,7 @@ def test_the_language_select_prints_the_card_in_that_language(server, tmp_path):
     assert "17 minutos" in front and "minutes" not in front
     bad = httpx.post(server + "/preview", data={"routine": "gentle", "lang": "xx"}).json()
     assert bad["error"].startswith("Language: there is no language 'xx' here; choose en,")
+    assert bad["field"] == "lang"
 
 
 def test_an_uploaded_logo_prints_on_the_handout(server, tmp_path):
@@ -208,3 +242,246 @@ def test_an_uploaded_logo_prints_on_the_handout(server, tmp_path):
         server + "/preview", data=form, files={"logo": ("x.png", b"\x89PNG" + b"0" * 5_000_000)}
     )
     assert "the form is too large" in huge.json()["error"]
+
+
+# --- the page in the reader's language ---------------------------------------------------------
+
+TRANSLATED = ("es", "fr", "de", "pt")
+
+
+def visible_words(page) -> list[str]:
+    """Every label, heading, summary and button the page shows, in order."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('label, h1, h2, summary, button, legend')]
+            .filter(e => e.offsetParent !== null && e.textContent.trim())
+            .map(e => e.textContent.trim())"""
+    )
+
+
+@pytest.fixture(scope="module")
+def english_words(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/")
+    words = visible_words(page)
+    page.close()
+    return words
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_switching_language_translates_every_visible_label(server, browser, english_words, code):
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.get_by_label("For", exact=True).fill("Sam")
+    page.select_option("#lang", code)
+    page.wait_for_function(f"() => document.documentElement.lang === '{code}'", timeout=10000)
+    words = visible_words(page)
+    assert len(words) == len(english_words)
+    same = [w for w, e in zip(words, english_words, strict=True) if w == e]
+    assert same == [], same  # every one differs from English
+    assert page.evaluate("document.documentElement.dir") == "ltr"
+    assert page.input_value("#for") == "Sam"  # nothing typed is lost
+    title = page.title()
+    assert title and "back-massage" not in title
+    routine = page.locator("#routine option").first.text_content()
+    assert routine and routine != "Classic back massage"
+    page.close()
+
+
+def test_a_card_with_for_and_from_prints_both_names(server, browser, tmp_path):
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.get_by_label("For", exact=True).fill("Samira")
+    page.get_by_label("From", exact=True).fill("Alexandre")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PDF").click()
+    saved = tmp_path / "names.pdf"
+    download.value.save_as(saved)
+    front = " ".join(page_texts(saved)[0].split())
+    assert "Samira" in front and "Alexandre" in front
+    page.close()
+
+
+def test_after_an_error_the_values_stay_download_is_disabled_and_the_message_is_at_its_field(
+    server, browser
+):
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.get_by_label("For", exact=True).fill("Sam")
+    page.get_by_label("Message", exact=True).fill("Play it: \U0001d11e")
+    slot = page.locator("#message-error")
+    slot.wait_for(state="visible", timeout=5000)
+    assert slot.text_content() == "\U0001d11e cannot be printed; please remove it."
+    assert page.get_attribute("#message", "aria-invalid") == "true"
+    assert page.is_disabled("#download")
+    assert page.input_value("#for") == "Sam"
+    page.get_by_label("Message", exact=True).fill("Play it softly")
+    page.wait_for_function("() => !document.querySelector('#download').disabled", timeout=5000)
+    assert page.locator("#message-error").text_content() == ""
+    page.close()
+
+
+def test_without_scripts_an_error_brings_the_form_back_with_its_values(server):
+    form = {"routine": "gentle", "for": "Sam", "message": "\U0001d11e", "lang": "fr"}
+    answer = httpx.post(server + "/pdf", data=form)
+    assert answer.status_code == 400 and answer.headers["content-type"].startswith("text/html")
+    html = answer.text
+    assert '<html lang="fr"' in html and 'value="Sam"' in html
+    assert '<option value="gentle" selected>' in html
+    assert 'id="message-error" role="status">\U0001d11e ne peut pas être imprimé' in html
+    assert 'id="download" disabled' in html
+
+
+def test_a_heart_in_a_message_prints(server, tmp_path):
+    answer = httpx.post(server + "/pdf", data={"message": "With love ❤️ ★ ✓ ✿ ☺ 😀 👍"})
+    assert answer.status_code == 200
+    (tmp_path / "heart.pdf").write_bytes(answer.content)
+    front = page_texts(tmp_path / "heart.pdf")[0]
+    for glyph in "❤★✓✿☺😀👍":
+        assert glyph in front, glyph
+
+
+def test_previews_are_readable_and_a_page_opens_large(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/")
+    first = page.locator("#previews img").first
+    assert page.evaluate("img => img.naturalWidth", first.element_handle()) >= 400
+    first.click()
+    page.wait_for_function("() => document.querySelector('#zoom').open", timeout=5000)
+    big = page.evaluate("document.querySelector('#zoom img').naturalWidth")
+    assert big >= 800
+    page.keyboard.press("Escape")
+    assert not page.evaluate("document.querySelector('#zoom').open")
+    page.close()
+
+
+def test_fields_follow_the_product(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/")
+    assert not page.is_visible("#paper")
+    page.select_option("#product", "sheet")
+    assert page.is_visible("#paper")
+    sheets = page.locator("#paper option").all_text_contents()
+    assert sheets == ["Letter (8.5 × 11 in)", "A4 (210 × 297 mm)", "A3 (297 × 420 mm)",
+                      "Tabloid (11 × 17 in)", "A5 (148 × 210 mm)"]  # fmt: skip
+    page.select_option("#product", "book")
+    assert not page.is_visible("#paper")
+    layouts = page.evaluate(
+        "[...document.querySelectorAll('#layout optgroup:not([disabled]) option')]"
+        ".map(o => o.textContent)"
+    )
+    assert layouts == ["Gift booklet"]
+    page.close()
+
+
+# --- sizes that fit ------------------------------------------------------------------------
+
+
+def offered_sizes(html: str) -> set[str]:
+    import re
+
+    options = re.findall(
+        r'<option value="([^"]+)"([^>]*)>', html.split('id="size"')[1].split("</select>")[0]
+    )
+    return {value for value, rest in options if "disabled" not in rest}
+
+
+@pytest.mark.parametrize("code", ("en", *TRANSLATED))
+def test_the_page_offers_a6_only_where_the_bedside_card_fits_it(server, code, tmp_path):
+    page = httpx.post(server + "/", data={"lang": code, "routine": "classic"}).text
+    offered = offered_sizes(page)
+    made = httpx.post(server + "/pdf", data={"lang": code, "routine": "classic", "size": "a6"})
+    assert ("a6" in offered) == (made.status_code == 200), (code, offered)
+    assert offered >= {"5x7", "a5"}
+    if made.status_code != 200:  # refused at its field, in its language
+        assert 'id="size" name="size" aria-invalid="true"' in made.text
+        assert 'id="size-error" role="status">' in made.text
+
+
+def test_sizes_follow_routine_layout_and_language(server):
+    sizes = httpx.post(server + "/sizes", data={"layout": "large-print", "lang": "de"}).json()
+    assert sizes["sizes"] == ["a5", "half-letter"]
+    compact = httpx.post(server + "/sizes", data={"layout": "compact", "lang": "fr"}).json()
+    assert "3x5" in compact["sizes"] and "a7" not in compact["sizes"]
+
+
+# --- the page on a network ---------------------------------------------------------------------
+
+
+def test_health_and_favicon(server):
+    health = httpx.get(server + "/health")
+    assert health.status_code == 200 and health.json()["ok"] is True
+    icon = httpx.get(server + "/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert b"<svg" in icon.content
+
+
+def test_the_rate_limit_counts_each_client_and_refills():
+    from booklet.web.guard import RateLimit
+
+    now = [0.0]
+    limit = RateLimit(2.0, 3.0, clock=lambda: now[0])
+    assert [limit.wait("a") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert limit.wait("a") == pytest.approx(0.5)
+    assert limit.wait("b") == 0.0  # another client has its own bucket
+    now[0] = 0.5
+    assert limit.wait("a") == 0.0
+
+
+def test_a_forwarded_address_counts_only_from_a_named_proxy():
+    from booklet.web.guard import client_of
+
+    scope = {"client": ("127.0.0.9", 5000), "headers": [(b"x-forwarded-for", b"1.2.3.4, 5.6.7.8")]}
+    assert client_of(scope, frozenset()) == "127.0.0.9"  # anyone can write the header
+    assert client_of(scope, frozenset({"127.0.0.9"})) == "5.6.7.8"  # what the proxy saw
+    assert client_of({**scope, "headers": [(b"x-forwarded-for", b"junk")]},
+                     frozenset({"127.0.0.9"})) == "127.0.0.9"  # fmt: skip
+
+
+def test_too_many_renders_from_one_client_are_told_to_wait():
+    from booklet.web.app import create_app
+
+    app = create_app([], 0, rate=(0.1, 2.0), workers=1)
+    try:
+        from starlette.testclient import TestClient
+
+        with TestClient(app, base_url="http://127.0.0.1") as client:
+            codes = [client.post("/preview", data={"routine": "short"}) for _ in range(3)]
+        assert [c.status_code for c in codes] == [200, 200, 429]
+        assert int(codes[2].headers["retry-after"]) >= 1
+        assert (
+            codes[2].json()["error"] == "Too many changes at once. Wait a moment, then try again."
+        )
+    finally:
+        app.pool.close()
+
+
+@pytest.mark.slow
+def test_serve_answers_at_the_host_it_is_given_and_prints_that_address(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.helpers import REPO
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "booklet", "serve", "--no-browser", "--host", "127.0.0.2",
+         "--allow-host", "127.0.0.2", "--port", str(port)],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        lines = [server.stderr.readline() for _ in range(2)]
+        assert f"booklet is at http://127.0.0.2:{port}/ (Ctrl-C stops it)\n" in lines, lines
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                answer = httpx.get(f"http://127.0.0.2:{port}/", timeout=5)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        assert answer.status_code == 200 and "<html" in answer.text
+        other = httpx.get(f"http://127.0.0.2:{port}/", headers={"Host": "evil.example"})
+        assert other.status_code == 400
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
