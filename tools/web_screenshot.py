@@ -2,8 +2,9 @@
 
     pip install -e '.[test]' && python tools/web_screenshot.py   # writes docs/gallery/serve.png
 
-It starts the page on a free loopback port, chooses the gentle routine and types a title, as
-tests/test_web.py does, and photographs the page at a laptop's width.
+It starts the page on a free loopback port, chooses the gentle routine and types who the card
+is for, from whom, and a message with a heart, as tests/test_web.py does, and photographs the
+page at a laptop's width.
 """
 
 from __future__ import annotations
@@ -27,27 +28,39 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app([], port), host="127.0.0.1", port=port, log_level="error")
-    )
+    app = create_app([], port, "en")
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
         time.sleep(0.05)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=["--no-sandbox", "--no-first-run"]
+            executable_path=shutil.which("chromium"),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],  # fmt: skip
         )
         page = browser.new_page(viewport={"width": 1100, "height": 900})
         page.goto(f"http://127.0.0.1:{port}/")
         before = page.get_attribute("#previews img", "src")
         page.get_by_label("Routine", exact=True).select_option("gentle")
-        page.get_by_label("Title", exact=True).fill("A card for Sam")
+        page.get_by_label("For", exact=True).fill("Sam")
+        page.get_by_label("From", exact=True).fill("Alex")
+        page.get_by_label("Message", exact=True).fill("For Sunday evenings ❤")
         page.wait_for_function(
             "src => document.querySelector('#previews img').src !== src", arg=before
         )
+        page.wait_for_timeout(1500)  # the last keystroke's preview
         page.screenshot(path=str(OUT))
         browser.close()
     server.should_exit = True
+    app.pool.close()
     print(OUT)
 
 
