@@ -70,3 +70,14 @@ def test_reportlab_compresses_streams_through_its_pdfdoc_modules_zlib():
     import inspect
 
     assert "zlib.compress(" in inspect.getsource(pdfdoc)  # still how ReportLab compresses
+
+
+def test_reportlab_writes_its_subsets_to_unicode_maps_with_one_function():
+    """booklet.base.internals.astral_to_unicode replaces it: emoji past U+FFFF keep their own
+    characters in a PDF's text (UTF-16), everything else the same bytes as before."""
+    import reportlab.pdfbase.ttfonts as ttfonts
+
+    internals.astral_to_unicode()
+    assert ttfonts.makeToUnicodeCMap is internals._to_unicode_cmap, "makeToUnicodeCMap moved"
+    cmap = internals._to_unicode_cmap("F", [0x41, 0x1F600])
+    assert "<00> <0041>" in cmap and "<01> <D83DDE00>" in cmap

@@ -18,9 +18,14 @@ _MARK_CHUNK = MARK_KEY.encode("latin-1") + b"\0" + MARK_VALUE.encode("latin-1")
 
 
 def pdf_to_pngs(
-    pdf: bytes, dpi: float = 150, grayscale: bool = False, marked: bool = False
+    pdf: bytes,
+    dpi: float = 150,
+    grayscale: bool = False,
+    marked: bool = False,
+    only: int | None = None,
 ) -> list[bytes]:
-    """One PNG per page, in order; `marked`: each carries booklet's mark (a preview file)."""
+    """One PNG per page, in order; `marked`: each carries booklet's mark (a preview file);
+    `only`: that page alone (from 1; the last if there are fewer), as the page's zoom asks."""
     import pypdfium2 as pdfium
     from PIL.PngImagePlugin import PngInfo
 
@@ -31,7 +36,11 @@ def pdf_to_pngs(
     doc = pdfium.PdfDocument(pdf)
     try:
         images = []
-        for page in doc:
+        pages = list(range(len(doc)))
+        if only is not None:
+            pages = pages[min(only, len(pages)) - 1 :][:1]
+        for number in pages:
+            page = doc[number]
             # PDFium rounds pixel sizes up: a hair under the exact scale gives 600x900, not 901
             width = page.get_width()
             scale = round(width * dpi / 72) / width - 1e-9

@@ -34,7 +34,7 @@ from booklet.web.form import (  # noqa: F401  (what the server, tools and tests 
 from booklet.web.guard import RATE, RateLimit, SameOrigin, allowed_hosts, client_of, retry_after
 
 HERE = Path(__file__).parent
-BACKLOG = 8  # renders that may wait for a worker; more is "busy, try again"
+BACKLOG = 16  # renders that may wait for a worker; more is "busy, try again"
 HEADER_TIMEOUT = 10.0  # seconds a connection may take to send its request's headers
 BODY_TIMEOUT = 15.0  # seconds a request may take to send its form
 MAX_BODIES = 16  # forms being read at once: the server's memory stays bounded

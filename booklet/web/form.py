@@ -284,8 +284,7 @@ def page_task(
     if want_pdf:
         answer["pdf"] = pdf
     if zoom:
-        pages = pdf_to_pngs(pdf, ZOOM_DPI)
-        answer["previews"] = [pages[min(zoom, len(pages)) - 1]]
+        answer["previews"] = pdf_to_pngs(pdf, ZOOM_DPI, only=zoom)
     elif want_previews:
         answer["previews"] = pdf_to_pngs(pdf, PREVIEW_DPI)
     return answer

@@ -1,0 +1,103 @@
+"""The page's words catalogue (techniques/_page.yaml and each language's own) and what a
+message may hold: symbols and emoji print, anything else is named in plain words."""
+
+from __future__ import annotations
+
+import pytest
+
+from booklet.data.language import words_shape
+from booklet.data.library import load_library
+from tests.helpers import page_texts
+
+BUILT_IN = ("de", "es", "fr", "pt")
+
+
+def flat(values, prefix=""):
+    """Every text of a catalogue, by its dotted key."""
+    out = {}
+    for key, value in values.items():
+        if words_shape(value) == "group":
+            out |= flat(value, f"{prefix}{key}.")
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+@pytest.mark.parametrize("code", BUILT_IN)
+def test_every_built_in_language_says_every_page_word_itself(code):
+    library = load_library([])
+    english = flat(library.english_page)
+    own = flat(library.languages[code].page)
+    assert set(own) == set(english), set(english) ^ set(own)
+    names = {"sizes.", "sheets."}  # sizes and sheets may be written as in English
+    same = [k for k, v in own.items() if v == english[k] and not k.startswith(tuple(names))]
+    assert same == [], same
+
+
+def test_the_page_words_are_the_ones_the_page_asks_for():
+    """Every catalogue option the page shows has a label, in English."""
+    from booklet.products.options import CATALOGUE
+
+    labels = load_library([]).english_page["labels"]
+    for option in CATALOGUE:
+        if option.page:
+            assert option.key in labels or option.key == "sheet", option.key
+
+
+def test_a_language_folder_brings_its_page_words_and_validate_checks_them(
+    run, make_library, tmp_path
+):
+    lib = make_library(
+        {
+            "techniques/it/_page.yaml": (
+                "heading: Crea una scheda per il massaggio\n"
+                "labels: {for: Per, form: Da}\n"
+                'position: "Posto"\n'
+            )
+        }
+    )
+    result = run("--library", str(lib), "validate", str(lib))
+    assert result.exit_code == 2
+    assert "_page.yaml:2: labels.form: unknown key 'form'" in result.stderr
+    assert "_page.yaml:3: position: lost {name}" in result.stderr
+    good = make_library({"techniques/it/_page.yaml": "labels: {for: Per}\n"}, name="good")
+    italian = load_library([good]).in_language("it").page_words
+    assert italian.item("labels", "for") == "Per"
+    assert italian.item("labels", "from") == "From"  # what it lacks shows in English
+
+
+@pytest.mark.parametrize("message", ["❤️ ☺ ✿ ★ ✓", "😀 👍🏽 🌸 🦄"], ids=["symbols", "pictographs"])
+def test_symbols_and_emoji_in_a_message_print_as_themselves(run, tmp_path, message):
+    result = run("card", "--message", message, "-o", "m.pdf")
+    assert result.exit_code == 0, result.output
+    front = page_texts(tmp_path / "m.pdf")[0]
+    for char in message.replace(" ", "").replace("\ufe0f", "").replace("\U0001f3fd", ""):
+        assert char in front, char
+    fonts = (tmp_path / "m.pdf").read_bytes()
+    assert b"BookletSymbols" in fonts or b"BookletEmoji" in fonts
+
+
+def test_a_skin_tone_draws_nothing_in_one_colour(tmp_path):
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from booklet.text.fonts import charmap, face
+
+    emoji = face("BookletEmoji")
+    assert "\U0001f3fd" in charmap(emoji) and stringWidth("\U0001f3fd", emoji, 10) == 0
+
+
+@pytest.mark.parametrize(
+    ("option", "flag"), [("message", "--message"), ("for", "--for"), ("title", "--title")]
+)
+def test_a_character_nothing_can_print_is_named_in_plain_words(run, option, flag):
+    result = run("card", flag, "Play it \U0001d11e", "-o", "x.pdf")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {flag}: \U0001d11e cannot be printed; please remove it.\n"
+
+
+def test_the_emoji_face_is_trimmed_and_licensed():
+    from booklet.text.fonts import PACKAGED_FONTS
+
+    assert (PACKAGED_FONTS / "BookletEmoji-Regular.ttf").stat().st_size < 800_000
+    for licence in ("LICENSE-Noto-Emoji.txt", "LICENSE-Noto-Sans-Symbols-2.txt"):
+        assert "SIL Open Font License" in (PACKAGED_FONTS / licence).read_text()
