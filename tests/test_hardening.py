@@ -46,11 +46,11 @@ def test_full_disk_leaves_the_previous_pdf_and_no_temp_file(run, tmp_path, monke
 
 
 def test_bad_glyph_leaves_the_previous_pdf(run, make_library, tmp_path):
-    lib = make_library({"techniques/odd.yaml": technique_yaml("Odd ✓ stroke")})
+    lib = make_library({"techniques/odd.yaml": technique_yaml("Odd \U0001d11e stroke")})
     assert run("card", "-o", "c.pdf").exit_code == 0
     before = (tmp_path / "c.pdf").read_bytes()
     result = run("--library", lib, "card", "-t", "odd", "-o", "c.pdf")
-    assert result.exit_code == 2 and "'✓' (U+2713) cannot be printed" in result.stderr
+    assert result.exit_code == 2 and "'\U0001d11e' (U+1D11E) cannot be printed" in result.stderr
     assert (tmp_path / "c.pdf").read_bytes() == before
 
 

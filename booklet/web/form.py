@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import os
 import re
 from typing import Any, NamedTuple
 
@@ -258,6 +259,8 @@ def init_page_worker(roots: tuple[str, ...]) -> None:
     from booklet.products.jailed import library_of
 
     gc.enable()  # a worker lives as long as the server
+    with contextlib.suppress(AttributeError, OSError):  # not on Windows
+        os.nice(10)  # renders yield to the server: a page or a file answers at once
     _PAGE_ROOTS = tuple(roots)
     base = library_of(_PAGE_ROOTS, None)
     for code in base.language_codes:
