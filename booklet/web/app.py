@@ -19,10 +19,11 @@ import contextlib
 import os
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from booklet.base.errors import BookletError
 from booklet.data.language import Words
+from booklet.press.papers import SHEETS
 from booklet.web import form as form_
 from booklet.web.form import (  # noqa: F401  (what the server, tools and tests reach for here)
     PREVIEW_DPI,
@@ -32,6 +33,9 @@ from booklet.web.form import (  # noqa: F401  (what the server, tools and tests 
     render,
 )
 from booklet.web.guard import RATE, RateLimit, SameOrigin, allowed_hosts, client_of, retry_after
+
+if TYPE_CHECKING:
+    from starlette.responses import JSONResponse
 
 HERE = Path(__file__).parent
 BACKLOG = 16  # renders that may wait for a worker; more is "busy, try again"
@@ -312,7 +316,7 @@ class Site:
             products=form_.PRODUCTS,
             books=form_.BOOKS,
             on_sheets=form_.ON_SHEETS,
-            papers=form_.SHEETS,
+            papers=SHEETS,
             languages=self.language_names(),
             images=images,
             picks_open=field.startswith("at-")
@@ -339,7 +343,7 @@ def pressure_levels() -> tuple[str, ...]:
 # --- the routes --------------------------------------------------------------------------------
 
 
-def json_answer(made: PageAnswer, **more: Any) -> Any:
+def json_answer(made: PageAnswer, **more: Any) -> JSONResponse:
     from starlette.responses import JSONResponse
 
     said = made.said
