@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from booklet.base.errors import BookletError
+from booklet.base.internals import Canvas
 from booklet.press.marks import mark_lines
 from booklet.press.papers import FLIPS, MM, SHEET_SIZES, SHEETS
 from booklet.press.pdf import Painter, new_canvas, set_duplex
@@ -197,7 +199,7 @@ def back_transform(
     return (a, b, c, d, e + offset[0], f + offset[1])
 
 
-def cut_marks(canvas, grid: Grid, bleed: float) -> None:
+def cut_marks(canvas: Canvas, grid: Grid, bleed: float) -> None:
     """Marks in the sheet margins on every trim line: cut along them with a guillotine."""
     ox, oy = grid.origin
     cw, ch = grid.cell
@@ -260,7 +262,7 @@ def card_sheets(
     return buffer.getvalue()
 
 
-def wrapped(text: str, width_of: Any, width: float) -> list[str]:
+def wrapped(text: str, width_of: Callable[[str], float], width: float) -> list[str]:
     """Lines of at most `width`, broken at ordinary spaces only: a no-break space holds (a
     French colon never starts a line)."""
     lines: list[str] = []
