@@ -358,7 +358,7 @@ def run_on_cluster(
         ) from None
     futures: dict[Any, list[tuple[Any, str]]] = {}
     finished = 0
-    current: tuple[Any, str, tuple] | None = None
+    current: tuple[Any, str, tuple[Any, ...]] | None = None
     try:
         shared = client.scatter(bundle, broadcast=True)
         workers = max(1, len(client.scheduler_info().get("workers", {})))
