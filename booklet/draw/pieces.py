@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from booklet.base.internals import Canvas
 from booklet.data.model import PlannedStep, Technique
@@ -31,11 +31,9 @@ from booklet.draw.diagrams import (
     paint,
 )
 from booklet.text.fonts import FontFamily
-from booklet.text.paragraph import Span, TextBlock, TextStyle, colour_of
+from booklet.text.paragraph import LEADING, Span, TextBlock, TextStyle, colour_of
 from booklet.text.stacking import Piece, Placeable, Stack
-
-if TYPE_CHECKING:  # for its name only: platypus is imported for booklet pages alone
-    from reportlab.lib.styles import ParagraphStyle
+from booklet.text.typography import ENGLISH, Typography
 
 __all__ = ["Stack", "Styles", "Gauge", "StepRow", "WarningBox", "DiagramGrid"]
 
@@ -43,7 +41,7 @@ WHITE = "#FFFFFF"
 
 
 class Styles(NamedTuple):
-    """Text styles for one body size: cards use `text`, booklet pages ReportLab's `style`."""
+    """Text styles for one body size, on a card and on a booklet page alike."""
 
     size: float
     fonts: FontFamily
@@ -51,6 +49,9 @@ class Styles(NamedTuple):
     title_scale: float
     display: str = ""  # the face for titles (a booklet's display face); bold text when empty
     rtl: bool = False  # a right-to-left language: badges, gauges and symbols on the right
+    leading: float = LEADING  # line height as a share of the size (a booklet's lines breathe)
+    lang: str = ""  # the language, for hyphenation
+    rules: Typography = ENGLISH  # its quotes, apostrophes and no-break spaces
 
     def _kind(self, kind: str) -> tuple[float, bool, str]:
         size, bold, colour = self.size, False, self.colours["text"]
@@ -62,48 +63,45 @@ class Styles(NamedTuple):
             colour = self.colours["muted"]
         return size, bold, colour
 
-    def text(self, kind: str = "body", *, centred: bool = False) -> TextStyle:
+    def text(self, kind: str = "body", *, centred: bool = False, role: str = "") -> TextStyle:
+        """A kind's style: title, heading, body or muted. `role` says what the paragraph is
+        where its kind does not (a caption, a label, a table cell)."""
         size, bold, colour = self._kind(kind)
         right = self.rtl and not centred  # a right-to-left layout sets even Latin text right
-        return TextStyle(self.fonts, size, colour, bold=bold, centred=centred, right=right)
-
-    def bullet_text(self, bullet: str = "•") -> TextStyle:
         return TextStyle(
-            self.fonts, self.size, self.colours["text"], indent=self.size * 0.95, bullet=bullet
+            self.fonts,
+            size,
+            colour,
+            bold=bold,
+            centred=centred,
+            right=right,
+            leading_ratio=self.leading,
+            role=role or KIND_ROLES.get(kind, "body"),
+            lang=self.lang,
+            rules=self.rules,
+            title_face=self.display if kind == "title" else "",
         )
 
-    def style(self, kind: str = "body") -> ParagraphStyle:
-        """A platypus ParagraphStyle, for booklet pages."""
-        from reportlab.lib.styles import ParagraphStyle
-
-        size, bold, colour = self._kind(kind)
-        name = self.fonts.bold if bold else self.fonts.regular
-        if kind == "title" and self.display:
-            name = self.display
-        return ParagraphStyle(
-            kind,
-            fontName=name,
-            fontSize=size,
-            leading=size * 1.32,  # a booklet's lines breathe
-            textColor=colour_of(colour),
-            splitLongWords=1,
-            allowWidows=1,
-            autoLeading="max",  # a <font size> larger than the text makes its line taller
+    def bullet_text(self, bullet: str = "•", numbered: bool = False) -> TextStyle:
+        """A list item with a hanging indent: every line starts where the first one does,
+        right of the bullet (a wider one for numbers: "10." must fit)."""
+        return self.text(role="item")._replace(
+            indent=self.size * (1.6 if numbered else 0.95), bullet=bullet, right=False
         )
 
-    def bullet(self, numbered: bool = False) -> ParagraphStyle:
-        """A hanging indent: every line of the text starts where the first one does, right of
-        the bullet (a wider one for numbers: "10." must fit)."""
-        s = self.style()
-        s.leftIndent = self.size * (1.6 if numbered else 0.95)
-        s.bulletIndent = 0
-        s.bulletFontName = self.fonts.regular
-        s.bulletFontSize = self.size  # ReportLab's default is 10 pt, whatever the text size
-        return s
+    def paragraph(self, kind: str, spans: tuple[Span, ...]) -> TextBlock:
+        """A snippet's paragraph of a kind (booklet.text.markup): title, heading, bullet or
+        body, set as it is on a card and a booklet page alike."""
+        if kind == "bullet":
+            return TextBlock(spans, self.bullet_text())
+        return TextBlock(spans, self.text(kind))
 
     @property
     def gap(self) -> float:
         return self.size * 0.55
+
+
+KIND_ROLES = {"title": "title", "heading": "heading"}
 
 
 class Gauge(Piece):

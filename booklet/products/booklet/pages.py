@@ -24,7 +24,7 @@ from booklet.base.units import describe_size
 from booklet.base.version import __version__
 from booklet.press.finish import finish_page
 from booklet.press.pdf import print_at_actual_size
-from booklet.products.booklet.flowables import BookInfo, planning
+from booklet.products.booklet.flowables import BookInfo, label, planning
 from booklet.products.booklet.kit import BookKit
 
 
@@ -141,13 +141,16 @@ class FacingPages(BaseDocTemplate):
 
 def page_templates(kit: BookKit) -> list[Any]:
     """The covers and the dedication fill the trim less its margins; inner pages keep room
-    for a folio, their text block nearer the outer edge, away from the fold."""
+    for a folio, their text block (a book's measure wide) nearer the outer edge, away from
+    the fold."""
     w, h = kit.size
     m, footer, g = kit.margin, kit.footer, kit.gutter
     x = y = m + kit.finish.pad
+    side = kit.side_margin + kit.finish.pad
+    fw, fh = kit.frame_size
     full = Frame(x, y, w - 2 * m, h - 2 * m, 0, 0, 0, 0, id="full")
-    right_page = Frame(x + g, y + footer, w - 2 * m, h - 2 * m - footer, 0, 0, 0, 0, id="right")
-    left_page = Frame(x - g, y + footer, w - 2 * m, h - 2 * m - footer, 0, 0, 0, 0, id="left")
+    right_page = Frame(side + g, y + footer, fw, fh, 0, 0, 0, 0, id="right")
+    left_page = Frame(side - g, y + footer, fw, fh, 0, 0, 0, 0, id="left")
     paint = PageDecoration(kit)
     return [
         PageTemplate("cover", [full], onPage=paint.cover),
@@ -177,14 +180,14 @@ class PageDecoration:
         return w, h, finish.bleed
 
     def cover(self, canv: Canvas, doc: Any) -> None:
-        """The panel colour to the bleed, the accent band at the top as tall as the title."""
+        """The panel colour to the bleed, a thin accent band at the head (the back cover has
+        one at the foot: the two meet round the spine)."""
         colours = self.kit.layout.colours
         w, h, b = self.start(canv)
         canv.setFillColor(HexColor(colours["panel"]))
         canv.rect(-b, -b, w + 2 * b, h + 2 * b, 0, 1)
         canv.setFillColor(HexColor(colours["accent"]))
-        band = max(h * 0.28, self.kit.cover_band)
-        canv.rect(-b, h - band, w + 2 * b, band + b, 0, 1)
+        canv.rect(-b, h - h * 0.035, w + 2 * b, h * 0.035 + b, 0, 1)
         canv.restoreState()
         canv.addPageLabel(0, prefix=self.kit.words.text("cover_page"))
 
@@ -192,11 +195,11 @@ class PageDecoration:
         """The folio, centred under the text block."""
         kit = self.kit
         w, _, _ = self.start(canv)
-        canv.setFont(kit.fonts.regular, kit.styles.size * 0.9)
-        canv.setFillColor(HexColor(kit.layout.colours["muted"]))
         number = canv.getPageNumber()
         middle = w / 2 + (kit.gutter if number % 2 else -kit.gutter)  # under the text block
-        canv.drawCentredString(middle, kit.margin, str(number))
+        style = kit.styles.text("muted", role="folio")
+        folio = label(str(number), style._replace(size=kit.styles.size * 0.9))
+        folio.drawOn(canv, middle - folio.width / 2, kit.margin - folio.height + folio.style.size)
         canv.restoreState()
         self.number_from_two(canv)
 
@@ -213,7 +216,7 @@ class PageDecoration:
         canv.setFillColor(HexColor(colours["panel"]))
         canv.rect(-b, -b, w + 2 * b, h + 2 * b, 0, 1)
         canv.setFillColor(HexColor(colours["accent"]))
-        canv.rect(-b, -b, w + 2 * b, h * 0.06 + b, 0, 1)
+        canv.rect(-b, -b, w + 2 * b, h * 0.035 + b, 0, 1)
         canv.restoreState()
         label = self.kit.words.text("back_cover_page")
         canv.addPageLabel(canv.getPageNumber() - 1, prefix=label)

@@ -7,9 +7,9 @@ from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from booklet.draw.handout import LogGrid, read_log_snippet
 from booklet.draw.pieces import Styles
-from booklet.products.booklet.flowables import BookParagraph, PieceFlowable, Timeline
+from booklet.products.booklet.flowables import BookText, PieceFlowable, Timeline
 from booklet.products.booklet.kit import BookKit, flow_height, marked_paragraphs, title_paragraph
-from booklet.text.markup import escape, to_reportlab
+from booklet.text.markup import Span
 
 
 def routine(kit: BookKit, s: Styles) -> list[Flowable]:
@@ -17,7 +17,7 @@ def routine(kit: BookKit, s: Styles) -> list[Flowable]:
     lines = kit.lines("routine.j2")
     out: list[Flowable] = []
     if lines:
-        out.append(title_paragraph(to_reportlab(lines[0].spans), s))
+        out.append(title_paragraph(lines[0].spans, s))
         out += marked_paragraphs(lines[1:], s)
     out += [Spacer(1, s.size), Timeline(kit.plan, s, kit.words), Spacer(1, s.size)]
     out.append(steps_table(kit, s))
@@ -27,25 +27,23 @@ def routine(kit: BookKit, s: Styles) -> list[Flowable]:
 def steps_table(kit: BookKit, s: Styles) -> Table:
     """Number, technique, minutes and pressure of each step, and the total time."""
     w = kit.words
+    cell = s.text(role="cell")
+
+    def text(words: str, bold: bool = False) -> BookText:
+        return BookText.of((Span(words, bold=bold),), cell)
+
     head = [w.text("technique_column"), w.text("minutes_column"), w.text("pressure_column")]
-    rows = [["", *[BookParagraph(f"<b>{escape(h)}</b>", s.style()) for h in head]]]
+    rows: list[list[BookText | str]] = [["", *[text(h, bold=True) for h in head]]]
     for step in kit.plan.steps:
         rows.append(
             [
-                str(step.number),
-                BookParagraph(escape(step.technique.name), s.style()),
-                w.number(step.minutes),
-                BookParagraph(escape(w.item("pressure_levels", step.pressure)), s.style()),
+                text(str(step.number)),
+                text(step.technique.name),
+                text(w.number(step.minutes)),
+                text(w.item("pressure_levels", step.pressure)),
             ]
         )
-    rows.append(
-        [
-            "",
-            BookParagraph(f"<b>{escape(w.text('total'))}</b>", s.style()),
-            w.number(kit.plan.total_minutes),
-            "",
-        ]
-    )
+    rows.append(["", text(w.text("total"), bold=True), text(w.number(kit.plan.total_minutes)), ""])
     fw, _ = kit.frame_size
     colours = kit.layout.colours
     table = Table(rows, colWidths=[s.size * 2.2, fw - s.size * 13.2, s.size * 5, s.size * 6])

@@ -17,24 +17,25 @@ from booklet.draw.diagrams import aspect
 from booklet.draw.handout import QrCode, qr_size
 from booklet.draw.pieces import Gauge, Styles, WarningBox
 from booklet.layout.context import technique_by_id
-from booklet.products.booklet.flowables import BookParagraph, FactsPanel, FillDiagram, PieceFlowable
+from booklet.products.booklet.flowables import BookText, FactsPanel, FillDiagram, PieceFlowable
 from booklet.products.booklet.kit import (
     BOOK_QR,
     BookKit,
     Chosen,
     flow_height,
-    heading_style,
+    heading,
     marked_paragraphs,
     title_paragraph,
 )
 from booklet.products.fitting import Attempt, largest_fitting
-from booklet.text.markup import escape
+from booklet.text.markup import Span
+from booklet.text.paragraph import TextBlock
 
 
 class TechniqueParts(NamedTuple):
     """A technique's flowables at one body size, before they are placed on the spread."""
 
-    title: BookParagraph  # "2. Fan stroke", in the title style
+    title: BookText  # "2. Fan stroke", in the title style
     about: list[Flowable]  # what it is, the key facts panel, the video's QR code
     steps: list[Flowable]  # the numbered steps, cautions and the spine box
 
@@ -97,7 +98,7 @@ def technique_words(
         about = [f for f in about if not isinstance(f, FactsPanel)]
     if tech.diagram is None:
         return [parts.title, *about, Spacer(1, styles.size), *parts.steps]
-    head = BookParagraph(f"{number}. {escape(tech.name)}", heading_style(styles))
+    head = heading(f"{number}. {tech.name}", styles)
     return [head, *about, Spacer(1, styles.size), *parts.steps]
 
 
@@ -112,7 +113,7 @@ def technique_parts(kit: BookKit, number: int, tech: Technique, s: Styles) -> Te
         FactsPanel([gauge, *facts], s),
         *video(kit, tech, s),
     ]
-    title = title_paragraph(f"{number}. {escape(tech.name)}", s)
+    title = title_paragraph(f"{number}. {tech.name}", s)
     return TechniqueParts(title, about, steps_and_cautions(kit, tech, s))
 
 
@@ -120,8 +121,9 @@ def technique_gauge(kit: BookKit, tech: Technique, s: Styles) -> Gauge:
     """The technique's pressure. "Ask how it feels" is said once, on the pressure page, not
     on every technique."""
     level = kit.words.item("pressure_levels", tech.pressure)
-    label = escape(kit.words.text("pressure_label", level="\x00"))
-    gauge_label = BookParagraph(label.replace("\x00", f"<b>{escape(level)}</b>"), s.style())
+    before, _, after = kit.words.text("pressure_label", level="\x00").partition("\x00")
+    spans = tuple(w for w in (Span(before), Span(level, bold=True), Span(after)) if w.text)
+    gauge_label = TextBlock(spans, s.text())
     colours = kit.layout.colours
     return Gauge(
         pressure_rank(tech.pressure), gauge_label, s.size, colours["accent"], colours["text"], s.rtl
@@ -133,23 +135,22 @@ def video(kit: BookKit, tech: Technique, s: Styles) -> list[Flowable]:
     if not tech.video:
         return []
     size = qr_size(tech.video, BOOK_QR * 0.8, f"the {tech.name} video")
-    words = marked_paragraphs(kit.lines("link.j2", f"video-{tech.id}", {"video": tech.video}), s)
+    words = [
+        s.paragraph(*p) for p in kit.lines("link.j2", f"video-{tech.id}", {"video": tech.video})
+    ]
     return [Spacer(1, s.size * 0.6), PieceFlowable(QrCode(tech.video, size, words, s.gap))]
 
 
 def steps_and_cautions(kit: BookKit, tech: Technique, s: Styles) -> list[Flowable]:
     """The numbered steps, what to take care with, and the spine box if it avoids the spine."""
     words = kit.words
-    out: list[Flowable] = [BookParagraph(escape(words.text("steps")), heading_style(s))]
+    out: list[Flowable] = [heading(words.text("steps"), s)]
     for i, step in enumerate(tech.steps, start=1):
-        out.append(BookParagraph(escape(step), s.bullet(numbered=True), bulletText=f"{i}."))
+        out.append(BookText.of((Span(step),), s.bullet_text(f"{i}.", numbered=True)))
     if tech.cautions:
-        out.append(BookParagraph(escape(words.text("take_care")), heading_style(s)))
-        out += [BookParagraph(escape(c), s.bullet(), bulletText="•") for c in tech.cautions]
+        out.append(heading(words.text("take_care"), s))
+        out += [BookText.of((Span(c),), s.bullet_text()) for c in tech.cautions]
     if tech.avoids_spine:
-        warning = BookParagraph(
-            f"<b>{escape(words.text('spine_label'))}</b> {escape(kit.setting.spine_warning)}",
-            s.style(),
-        )
-        out += [Spacer(1, s.size * 0.8), PieceFlowable(WarningBox([warning], s))]
+        spans = (Span(words.text("spine_label"), bold=True), Span(f" {kit.setting.spine_warning}"))
+        out += [Spacer(1, s.size * 0.8), PieceFlowable(WarningBox([TextBlock(spans, s.text())], s))]
     return out

@@ -13,14 +13,13 @@ from booklet.data.language import Words
 from booklet.data.library import Library
 from booklet.data.model import Plan, Setting
 from booklet.draw.diagrams import key_words
-from booklet.draw.pieces import Styles
 from booklet.layout.blocks import Block
 from booklet.layout.context import base_context, frozen, layout_fields
 from booklet.layout.snippets import Snippets
 from booklet.layout.spec import Layout, load_layout, require_kind
 from booklet.press.finish import Finish, finish_file, finish_page
 from booklet.press.pdf import Painter, new_canvas, set_duplex
-from booklet.products.card.blocks import BlockContext, Handout
+from booklet.products.card.blocks import BlockContext, Handout, card_styles
 from booklet.products.card.fit import SideArt, fit_side
 from booklet.products.fitting import FitHints
 from booklet.products.options import snippet_options
@@ -91,7 +90,7 @@ def build_card(
     check_places(layout, layout.front + (back if sides == 2 else ()), req.personal)
     blocks = BlockContext(
         layout,
-        Styles(layout.body_size, fonts, layout.colours, layout.title_scale, rtl=words.rtl),
+        card_styles(layout, layout.body_size, fonts, words),
         Snippets(layout, context),
         plan,
         setting,

@@ -1,0 +1,171 @@
+"""The covers: a front made for giving, and a back cover with a closing word.
+
+The front's picture is drawn from the data, not the instructions: the back figure, whole from
+the head to the hips, with every stroke of the routine traced on it as a soft line (circles as
+rings, a rake as its fingers' tracks). No arrows, no numbers, no hatched spine: a picture of
+the routine, not a diagram to follow. The title sits above it, the recipient's name below it
+in the display face, larger than anything but the title.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reportlab.lib.colors import Color, HexColor
+from reportlab.platypus import Flowable
+
+from booklet.data.figure import (
+    HEAD_CENTRE,
+    HEAD_RADII,
+    SHOULDER_BLADE_LEFT,
+    TORSO_LEFT,
+    bezier,
+    centres,
+    closed_outline,
+    finger_tracks,
+    mirror,
+    side_points,
+    stroke_sides,
+    stroke_size,
+)
+from booklet.data.model import Plan, Point, Stroke
+from booklet.products.booklet.flowables import planning
+from booklet.text.stacking import Placeable
+
+# The figure's extent in back coordinates: the hips (the torso's lowest point) to the head's top.
+BOTTOM = TORSO_LEFT[-1][1]
+TOP = HEAD_CENTRE[1] + HEAD_RADII[1]
+FIGURE_ASPECT = (TOP - BOTTOM) / 1.0  # height over width
+
+
+def tint(hex_colour: str, share: float) -> Color:
+    """The colour mixed with white: `share` of the colour. A tint, not transparency, so the
+    cover prints the same on every press (no blending)."""
+    c = HexColor(hex_colour)
+    return Color(*(1 - share + share * v for v in (c.red, c.green, c.blue)))
+
+
+class CoverArt(Flowable):
+    """The routine's strokes traced on the whole back figure, `width` wide."""
+
+    def __init__(self, plan: Plan, width: float, colours: dict[str, str]) -> None:
+        super().__init__()
+        self.plan, self.colours = plan, colours
+        self.width, self.height = width, width * FIGURE_ASPECT
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def at(self, point: Point) -> Point:
+        x, y = point
+        return x * self.width, (y - BOTTOM) * self.width
+
+    def curve(self, points: Sequence[Point], closed: bool = False) -> object:
+        """A smooth path through the points (the figure module's own curve)."""
+        pts = list(points) + ([points[0]] if closed else [])
+        path = self.canv.beginPath()
+        path.moveTo(*self.at(pts[0]))
+        for c1, c2, end in bezier(pts):
+            path.curveTo(*self.at(c1), *self.at(c2), *self.at(end))
+        if closed:
+            path.close()
+        return path
+
+    def draw(self) -> None:
+        if planning(self.canv):
+            return
+        c = self.canv
+        c.saveState()
+        line = max(0.8, self.width * 0.006)
+        c.setLineJoin(1)
+        c.setLineCap(1)
+        c.setStrokeColor(tint(self.colours["muted"], 0.55))
+        c.setFillColor(HexColor("#FFFFFF"))
+        c.setLineWidth(line)
+        c.drawPath(self.curve(closed_outline(TORSO_LEFT), closed=True), stroke=1, fill=1)
+        hx, hy = self.at(HEAD_CENTRE)
+        rx, ry = HEAD_RADII[0] * self.width, HEAD_RADII[1] * self.width
+        c.ellipse(hx - rx, hy - ry, hx + rx, hy + ry, stroke=1, fill=1)
+        c.setStrokeColor(tint(self.colours["muted"], 0.25))
+        for blade in (SHOULDER_BLADE_LEFT, mirror(SHOULDER_BLADE_LEFT)):
+            c.drawPath(self.curve(blade, closed=True), stroke=1, fill=0)
+        self.strokes(line)
+        c.restoreState()
+
+    def strokes(self, line: float) -> None:
+        """Every stroke of every technique, one tint of the accent each, lightest first."""
+        c = self.canv
+        techniques = [t for t in self.plan.techniques if t.diagram is not None]
+        for number, tech in enumerate(techniques):
+            share = 0.35 + 0.5 * (number + 1) / max(1, len(techniques))
+            c.setStrokeColor(tint(self.colours["accent"], share))
+            assert tech.diagram is not None
+            for stroke in tech.diagram.strokes:
+                c.setLineWidth(line * 1.8)
+                for _, mirrored in stroke_sides(stroke):
+                    self.trace(stroke, side_points(stroke, mirrored))
+
+    def trace(self, stroke: Stroke, points: list[Point]) -> None:
+        """One side of a stroke: its path, its fingers' tracks, or rings where it circles."""
+        c = self.canv
+        size = stroke_size(stroke)
+        if stroke.kind in ("glide", "alternate") or len(points) < 2 and not stroke.count:
+            c.drawPath(self.curve(points), stroke=1, fill=0)
+        elif stroke.kind == "rake":
+            for track in finger_tracks(points, stroke.fingers, size):
+                c.drawPath(self.curve(track), stroke=1, fill=0)
+        else:
+            spaced = centres(stroke._replace(points=tuple(points)))
+            for x, y in spaced:
+                cx, cy = self.at((x, y))
+                radius = max(size, 0.02) * self.width * 0.9
+                c.circle(cx, cy, radius, stroke=1, fill=0)
+
+
+class CoverPage(Flowable):
+    """A cover in one piece: `top` stacked from the head of the page, `bottom` at its foot,
+    and `middle` between them, a little above centre. A picture in the middle grows to the
+    room the words leave (at most 62% of the width); under an inch it is left out."""
+
+    def __init__(
+        self,
+        top: Sequence[Placeable],
+        middle: Sequence[Placeable],
+        bottom: Sequence[Placeable],
+        gap: float,
+    ) -> None:
+        super().__init__()
+        self.top, self.middle, self.bottom, self.gap = list(top), list(middle), list(bottom), gap
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = avail_width, avail_height - 1
+        words = [b for b in [*self.top, *self.middle, *self.bottom] if not isinstance(b, CoverArt)]
+        used = sum(b.wrap(avail_width, avail_height)[1] for b in words)
+        used += self.gap * (len(self.top) * 0.3 + len(self.middle) * 0.6 + 2)
+        for art in [b for b in self.middle if isinstance(b, CoverArt)]:
+            width = min(avail_width * 0.62, (self.height - used) / FIGURE_ASPECT)
+            art.width, art.height = width, width * FIGURE_ASPECT
+            if width < 72:  # under an inch the figure says nothing: a plain cover
+                self.middle.remove(art)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        y = self.height
+        for item in self.top:
+            y -= item.height
+            item.drawOn(c, (self.width - item.width) / 2, y)
+            y -= self.gap * 0.3
+        bottom = sum(b.height for b in self.bottom) + self.gap * 0.3 * (len(self.bottom) - 1)
+        middle = sum(m.height for m in self.middle) + self.gap * 0.6 * (len(self.middle) - 1)
+        free = y - bottom - middle
+        y -= free * 0.45  # the optical centre, a little above the middle
+        for item in self.middle:
+            y -= item.height
+            item.drawOn(c, (self.width - item.width) / 2, y)
+            y -= self.gap * 0.6
+        y = bottom
+        for item in self.bottom:
+            y -= item.height
+            item.drawOn(c, (self.width - item.width) / 2, y)
+            y -= self.gap * 0.3
