@@ -77,7 +77,7 @@ class Styles(NamedTuple):
             right=right,
             leading_ratio=self.leading,
             role=role or KIND_ROLES.get(kind, "body"),
-            lang=self.lang,
+            lang="" if kind in KIND_ROLES else self.lang,  # titles are never hyphenated
             rules=self.rules,
             title_face=self.display if kind == "title" else "",
         )

@@ -25,6 +25,8 @@ from booklet.data.figure import (
     finger_tracks,
     mirror,
     side_points,
+    smooth,
+    spaced,
     stroke_sides,
     stroke_size,
 )
@@ -76,7 +78,7 @@ class CoverArt(Flowable):
             return
         c = self.canv
         c.saveState()
-        line = max(0.8, self.width * 0.006)
+        line = max(0.8, self.width * 0.0055)
         c.setLineJoin(1)
         c.setLineCap(1)
         c.setStrokeColor(tint(self.colours["muted"], 0.55))
@@ -93,33 +95,59 @@ class CoverArt(Flowable):
         c.restoreState()
 
     def strokes(self, line: float) -> None:
-        """Every stroke of every technique, one tint of the accent each, lightest first."""
+        """Every stroke of every technique in a light tint of the accent, each technique a
+        shade of its own."""
         c = self.canv
         techniques = [t for t in self.plan.techniques if t.diagram is not None]
         for number, tech in enumerate(techniques):
-            share = 0.35 + 0.5 * (number + 1) / max(1, len(techniques))
+            share = 0.3 + 0.35 * number / max(1, len(techniques) - 1)
             c.setStrokeColor(tint(self.colours["accent"], share))
+            c.setFillColor(tint(self.colours["accent"], share))
             assert tech.diagram is not None
             for stroke in tech.diagram.strokes:
-                c.setLineWidth(line * 1.8)
                 for _, mirrored in stroke_sides(stroke):
-                    self.trace(stroke, side_points(stroke, mirrored))
+                    self.trace(stroke, side_points(stroke, mirrored), line)
 
-    def trace(self, stroke: Stroke, points: list[Point]) -> None:
-        """One side of a stroke: its path, its fingers' tracks, or rings where it circles."""
+    def trace(self, stroke: Stroke, points: list[Point], line: float) -> None:
+        """One side of a stroke as a soft line: its path, its fingers' tracks, a looping line
+        where it circles, a row of dots where it kneads or presses."""
         c = self.canv
         size = stroke_size(stroke)
-        if stroke.kind in ("glide", "alternate") or len(points) < 2 and not stroke.count:
-            c.drawPath(self.curve(points), stroke=1, fill=0)
-        elif stroke.kind == "rake":
+        if stroke.kind == "rake":
+            c.setLineWidth(line * 0.7)
             for track in finger_tracks(points, stroke.fingers, size):
                 c.drawPath(self.curve(track), stroke=1, fill=0)
+        elif stroke.kind == "circles":
+            c.setLineWidth(line * 0.9)
+            c.drawPath(self.polyline(loops(points, stroke.count or 4, size * 0.8)), 1, 0)
+        elif stroke.kind in ("knead", "press"):
+            for point in centres(stroke._replace(points=tuple(points))):
+                x, y = self.at(point)
+                c.circle(x, y, max(1.2, size * self.width * 0.3), stroke=0, fill=1)
         else:
-            spaced = centres(stroke._replace(points=tuple(points)))
-            for x, y in spaced:
-                cx, cy = self.at((x, y))
-                radius = max(size, 0.02) * self.width * 0.9
-                c.circle(cx, cy, radius, stroke=1, fill=0)
+            c.setLineWidth(line * 1.2)
+            c.drawPath(self.curve(points), stroke=1, fill=0)
+
+    def polyline(self, points: Sequence[Point]) -> object:
+        path = self.canv.beginPath()
+        path.moveTo(*self.at(points[0]))
+        for point in points[1:]:
+            path.lineTo(*self.at(point))
+        return path
+
+
+def loops(points: Sequence[Point], count: int, radius: float) -> list[Point]:
+    """A line that loops `count` times as it travels along the points: circles drawn the way
+    a hand moves them."""
+    import math
+
+    steps = count * 36
+    path = spaced(smooth(points), steps + 1)
+    out: list[Point] = []
+    for i, (x, y) in enumerate(path):
+        angle = 2 * math.pi * count * i / steps
+        out.append((x + radius * math.sin(angle), y + radius * (1 - math.cos(angle)) - radius))
+    return out
 
 
 class CoverPage(Flowable):

@@ -48,7 +48,12 @@ class Marker(Flowable):
         return 0, 0
 
     def draw(self) -> None:
-        canv = self.canv
+        self.record(self.canv)
+
+    def record(self, canv: Canvas) -> None:
+        """The section starts here: a bookmark (its links' target), an outline entry, and its
+        page for the contents. A section's title records its marker as it is drawn, so the
+        two never land on different pages."""
         canv.bookmarkPage(self.key)
         canv.addOutlineEntry(self.title, self.key, level=self.level, closed=False)
         self.info.sections[self.key] = canv.getPageNumber()
@@ -68,12 +73,20 @@ class BookText(Flowable):
         space_after: float = 0.0,
         keep_with_next: bool = False,
         link: str = "",
+        marker: Marker | None = None,
     ) -> None:
         super().__init__()
         self.block = block
         self.spaceBefore, self.spaceAfter = space_before, space_after
         self.keepWithNext = keep_with_next
         self.link = link
+        self.marker = marker  # a section's title: where the section starts
+        self.continues = False  # the first part of a paragraph split between pages
+        # how far the gap above it may grow, to balance a page (booklet.products.booklet.balance)
+        role = block.style.role
+        self.gap_weight = (
+            2.0 if marker else {"title": 2.0, "heading": 1.0, "body": 0.3}.get(role, 0)
+        )
 
     @classmethod
     def of(cls, spans: tuple[Span, ...], style: TextStyle, **kwargs: Any) -> BookText:
@@ -95,16 +108,25 @@ class BookText(Flowable):
         fit = min(fit, len(lines) - 2)  # no widow: two lines at least go on
         if fit < 2:  # no orphan: two lines at least stay, or the whole paragraph moves
             return []
-        first = BookText(self.block.part(0, fit), space_before=self.spaceBefore, link=self.link)
+        first = BookText(
+            self.block.part(0, fit),
+            space_before=self.spaceBefore,
+            link=self.link,
+            marker=self.marker,
+        )
+        first.continues = True  # the page it ends is full: booklet.products.booklet.balance
         rest = BookText(
             self.block.part(fit),
             space_after=self.spaceAfter,
             keep_with_next=bool(self.keepWithNext),
             link=self.link,
         )
+        rest.gap_weight = 0.0  # it starts the next page
         return [first, rest]
 
     def draw(self) -> None:
+        if self.marker is not None:
+            self.marker.record(self.canv)
         if planning(self.canv):
             return
         self.block.drawOn(self.canv, 0, 0)

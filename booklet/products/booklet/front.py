@@ -100,16 +100,19 @@ def dedication(kit: BookKit) -> list[Flowable]:
 
 
 def contents(kit: BookKit, pages: dict[str, int], notes: int) -> list[Flowable]:
-    """A visual contents: each technique with a figure large enough to read and what it is,
-    where the page has room for them; a plain list where it has not (A6 and smaller)."""
+    """A visual contents: the guidance sections as a list, then each technique with a figure
+    large enough to read (as large as the page allows, 0.85 to 1.25 in wide) and what it is;
+    a plain list where the page has no room for figures (A6 and smaller)."""
     fw, fh = kit.frame_size
     entries = contents_entries(kit, notes)
-    for thumb in (THUMBNAIL[1], THUMBNAIL[0], 0.0):
-        page = contents_page(kit, entries, pages, thumb, kit.styles)
-        if flow_height(page, fw, fh) <= fh:
-            return page
-    smallest = kit.styles_at(kit.layout.min_body_size)
-    return contents_page(kit, entries, pages, 0.0, smallest)
+    for summaries in (True, False):
+        thumb = THUMBNAIL[1]
+        while thumb >= THUMBNAIL[0]:
+            page = contents_page(kit, entries, pages, thumb, kit.styles, summaries)
+            if flow_height(page, fw, fh) <= fh:
+                return page
+            thumb -= 0.05 * 72
+    return contents_page(kit, entries, pages, 0.0, kit.styles)
 
 
 def contents_entries(kit: BookKit, notes: int) -> list[Entry]:
@@ -128,32 +131,51 @@ def contents_entries(kit: BookKit, notes: int) -> list[Entry]:
 
 
 def contents_page(
-    kit: BookKit, entries: list[Entry], pages: dict[str, int], thumb: float, s: Styles
+    kit: BookKit,
+    entries: list[Entry],
+    pages: dict[str, int],
+    thumb: float,
+    s: Styles,
+    summaries: bool = True,
 ) -> list[Flowable]:
-    """The contents as a table: a figure (or nothing), the linked title and what the technique
-    is, and its page number. Before the pages are known, "00" holds a number's place."""
-    summary = s.text("muted", role="cell")
-    cell = s.text(role="cell")
-    number = cell._replace(right=True)
-    rows = []
-    pictures = thumb > 0
-    for key, title, tech in entries:
-        page = str(pages.get(key, "")) or "00"
-        words: list[Flowable] = [BookText.of((Span(title, bold=tech is not None),), cell, link=key)]
-        picture: Flowable | str = ""
-        if tech is not None and pictures:
-            words.append(BookText.of((Span(tech.summary),), summary, space_before=s.size * 0.2))
-            if tech.diagram is not None:
-                picture = FillDiagram(tech, thumb, kit.layout.font, "LEFT", plain=True)
-        rows.append([picture, words, BookText.of((Span(page),), number, link=key)])
+    """The title; the sections, each linked, with its page; the techniques in a grid of
+    figures (`thumb` wide; none when 0), each with its page, name and what it is. Before the
+    pages are known, "00" holds a number's place."""
     fw, _ = kit.frame_size
-    gutter = thumb + s.size * 1.2 if pictures else 0.0
-    table = Table(rows, colWidths=[gutter, fw - gutter - s.size * 3, s.size * 3])
-    pad = s.size * 0.45
+    techniques = [e for e in entries if e[2] is not None]
+    if not thumb:
+        return [title_paragraph(kit.words.text("contents"), s), entry_list(kit, entries, pages, s)]
+    before = [e for e in entries if e[2] is None and e[0] != "notes"]
+    after = [e for e in entries if e[0] == "notes"]
+    out: list[Flowable] = [title_paragraph(kit.words.text("contents"), s)]
+    out.append(entry_list(kit, before, pages, s))
+    out += [Spacer(1, s.size * 1.2), figure_grid(kit, techniques, pages, thumb, s, summaries)]
+    if after:
+        out += [Spacer(1, s.size * 0.6), entry_list(kit, after, pages, s)]
+    return out
+
+
+def page_number(pages: dict[str, int], key: str) -> str:
+    return str(pages.get(key, "")) or "00"
+
+
+def entry_list(kit: BookKit, entries: list[Entry], pages: dict[str, int], s: Styles) -> Table:
+    """Entries as rows: the linked title, its page at the right, a hairline under each."""
+    fw, _ = kit.frame_size
+    cell = s.text(role="cell")
+    rows = [
+        [
+            BookText.of((Span(title, bold=tech is not None),), cell, link=key),
+            BookText.of((Span(page_number(pages, key)),), cell._replace(right=True), link=key),
+        ]
+        for key, title, tech in entries
+    ]
+    table = Table(rows, colWidths=[fw - s.size * 3, s.size * 3])
+    pad = s.size * 0.4
     table.setStyle(
         TableStyle(
             [
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                 ("TOPPADDING", (0, 0), (-1, -1), pad),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -162,4 +184,47 @@ def contents_page(
             ]
         )
     )
-    return [title_paragraph(kit.words.text("contents"), s), table]
+    return table
+
+
+def figure_grid(
+    kit: BookKit,
+    entries: list[Entry],
+    pages: dict[str, int],
+    thumb: float,
+    s: Styles,
+    summaries: bool,
+) -> Table:
+    """The techniques two to a row: the figure, then the page and the linked name, then what
+    the technique is (when `summaries`)."""
+    fw, _ = kit.frame_size
+    columns = 2 if len(entries) <= 6 else 3
+    name = s.text(centred=True, role="cell")
+    summary = s.text("muted", centred=True, role="cell")._replace(size=s.size * 0.9)
+    accent = kit.layout.colours["accent"]
+    cells: list[list[Flowable]] = []
+    for key, title, tech in entries:
+        assert tech is not None
+        cell: list[Flowable] = []
+        if tech.diagram is not None:
+            cell.append(FillDiagram(tech, thumb, kit.layout.font, "CENTER", plain=True))
+        spans = (Span(page_number(pages, key), bold=True, colour=accent), Span(f"  {title}", True))
+        cell.append(BookText.of(spans, name, link=key, space_before=s.size * 0.5))
+        if summaries:
+            cell.append(BookText.of((Span(tech.summary),), summary, space_before=s.size * 0.2))
+        cells.append(cell)
+    rows = [cells[i : i + columns] for i in range(0, len(cells), columns)]
+    rows[-1] += [[] for _ in range(columns - len(rows[-1]))]
+    table = Table(rows, colWidths=[fw / columns] * columns)
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), s.size * 0.6),
+                ("RIGHTPADDING", (0, 0), (-1, -1), s.size * 0.6),
+                ("TOPPADDING", (0, 0), (-1, -1), s.size * 0.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), s.size * 0.9),
+            ]
+        )
+    )
+    return table

@@ -8,8 +8,7 @@ chosen while planning is the size printed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from reportlab.platypus import CondPageBreak, Flowable
 
@@ -24,8 +23,8 @@ from booklet.layout.context import base_context, frozen, layout_fields
 from booklet.layout.snippets import Snippets
 from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, require_kind
 from booklet.press.finish import Finish
-from booklet.products.booklet.flowables import BookText
-from booklet.products.fitting import Attempt, body_sizes, largest_fitting
+from booklet.products.booklet.flowables import BookText, Marker
+from booklet.products.fitting import body_sizes
 from booklet.products.options import snippet_options
 from booklet.products.personal import adjust_plan, client_fields, load_logo, personal_texts
 from booklet.products.requests import BookRequest, gift_fields
@@ -39,17 +38,6 @@ BOOK_LEADING = 1.36  # a book's lines breathe: a card's are 1.22
 MEASURE = 66  # characters to a line of body text, at most: a book's measure is 60 to 70
 AVERAGE_CHAR = 0.41  # Booklet Text's average character, in em, over the built-in languages
 BOOK_QR = 0.9 * 72  # a QR code in the booklet: this wide, or wider for a longer link
-
-# A section's flowables at the body size its styles are for.
-Section = Callable[[Styles], list[Flowable]]
-
-
-class Chosen(NamedTuple):
-    """The body size a section was fitted at in the planning pass (and, for a technique,
-    whether its key facts stayed with its words or moved under its picture)."""
-
-    size: float
-    panel: bool = True
 
 
 class BookKit:
@@ -80,12 +68,11 @@ class BookKit:
             check_glyphs(plan, self.setting, register_all(self.layout.display_font), "display_font")
         self.words: Words = library.words
         self.rules = rules_for(self.words)
-        self.styles = self.styles_at(self.layout.body_size)
+        self.body = self.layout.body_size
+        self.styles = self.styles_at(self.body)
         self.key_words = key_words(self.words)
         self.context = book_context(plan, self.setting, self.layout, req, self.words)
         self.snippets = Snippets(self.layout, self.context)
-        # Sizes found while fitting in the first pass, reused in the second.
-        self.chosen: dict[str, Chosen] = {}
 
     def lines(
         self, template: str, key: str = "", extra: dict[str, Any] | None = None
@@ -114,7 +101,7 @@ class BookKit:
     def side_margin(self) -> float:
         """The margin either side of the text block: the layout's, or more, so that a line of
         body text holds no more than MEASURE characters (the same on every page)."""
-        measure = MEASURE * AVERAGE_CHAR * self.layout.body_size
+        measure = MEASURE * AVERAGE_CHAR * self.body
         return max(self.margin, (self.size[0] - measure) / 2)
 
     @property
@@ -148,22 +135,11 @@ class BookKit:
             self.rules,
         )
 
-    def fit_page(self, key: str, build: Section) -> list[Flowable]:
-        """The section at the largest body size that keeps it on one page; else it flows on."""
-        if key in self.chosen:
-            return build(self.styles_at(self.chosen[key].size))
-        fw, fh = self.frame_size
-
-        def attempt(size: float) -> Attempt[list[Flowable]]:
-            flowables = build(self.styles_at(size))
-            return Attempt(flowables, flow_height(flowables, fw, fh) <= fh)
-
-        found = largest_fitting(self.body_sizes, attempt)
-        if found is not None:
-            self.chosen[key] = Chosen(found.size)
-            return found.built
-        self.chosen[key] = Chosen(self.layout.body_size)
-        return build(self.styles)
+    def set_body(self, size: float) -> None:
+        """The booklet's one body size: every page's text is set at it, a book's measure wide
+        (booklet.products.booklet.techniques.settle_body_size chooses it)."""
+        self.body = size
+        self.styles = self.styles_at(size)
 
 
 def book_context(
@@ -225,10 +201,18 @@ def heading(spans: tuple[Span, ...] | str, styles: Styles) -> BookText:
     )
 
 
-def title_paragraph(spans: tuple[Span, ...] | str, styles: Styles) -> BookText:
-    """A section's title: the layout's title style, with room below it."""
+def title_paragraph(
+    spans: tuple[Span, ...] | str, styles: Styles, marker: Marker | None = None
+) -> BookText:
+    """A section's title: the layout's title style, with room above it (where a section
+    starts down a page) and below it; it records the section's `marker` where it lands."""
     return BookText.of(
-        as_spans(spans), styles.text("title"), space_after=styles.size * 0.8, keep_with_next=True
+        as_spans(spans),
+        styles.text("title"),
+        space_before=styles.size * 2.2,
+        space_after=styles.size * 0.8,
+        keep_with_next=True,
+        marker=marker,
     )
 
 

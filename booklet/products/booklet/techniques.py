@@ -21,7 +21,6 @@ from booklet.products.booklet.flowables import BookText, FactsPanel, FillDiagram
 from booklet.products.booklet.kit import (
     BOOK_QR,
     BookKit,
-    Chosen,
     flow_height,
     heading,
     marked_paragraphs,
@@ -44,47 +43,49 @@ def technique_spread(kit: BookKit, number: int, tech: Technique) -> list[Flowabl
     """The picture's page (the title, the figure, the facts if they moved there), a page
     break, then the words' page; or the words alone for a technique without a picture."""
     fw, fh = kit.frame_size
-    size, with_panel, words = fit_words(kit, number, tech)
+    with_panel, words = fit_words(kit, number, tech)
     if tech.diagram is None:
         return words
-    parts = technique_parts(kit, number, tech, kit.styles_at(size))
+    parts = technique_parts(kit, number, tech, kit.styles)
     under: list[Flowable] = [] if with_panel else [Spacer(1, kit.styles.size)]
     under += [] if with_panel else [f for f in parts.about if isinstance(f, FactsPanel)]
     used = flow_height([parts.title, *under], fw, fh) + kit.styles.size
-    width = max(72.0, min(fw * 0.9, (fh - used) / aspect(True)))
+    width = max(72.0, min(fw, (fh - used) / aspect(True)))
     picture = FillDiagram(
         tech, width, kit.layout.font, "CENTER", kit.layout.min_body_size, words=kit.key_words
     )
     return [parts.title, picture, *under, PageBreak(), *words]
 
 
-def fit_words(kit: BookKit, number: int, tech: Technique) -> tuple[float, bool, list[Flowable]]:
-    """The words' page at the largest body size that keeps it on one page, with the facts
-    panel if possible: the size, whether the panel stayed, and the flowables. The planning
-    pass decides; the printing pass builds what it decided."""
-    key = f"t-{tech.id}"
-    if key in kit.chosen:
-        size, with_panel = kit.chosen[key]
-        return size, with_panel, technique_words(kit, number, tech, kit.styles_at(size), with_panel)
+def settle_body_size(kit: BookKit) -> None:
+    """The booklet's one body size: the largest of the layout's sizes at which every
+    technique's words fit the page facing its picture, the key facts with them or, where
+    they do not fit together, under the picture. The smallest, if none fits: the words then
+    flow on."""
+    techniques = list(enumerate(kit.plan.techniques, start=1))
+
+    def attempt(size: float) -> Attempt[float]:
+        kit.set_body(size)
+        fits = all(words_fit(kit, n, t, True) or words_fit(kit, n, t, False) for n, t in techniques)
+        return Attempt(size, fits)
+
+    found = largest_fitting(kit.body_sizes, attempt)
+    kit.set_body(found.size if found is not None else kit.body_sizes[-1])
+
+
+def words_fit(kit: BookKit, number: int, tech: Technique, panel: bool) -> bool:
+    """Whether the words' page fits one page at the body size, with the facts panel or not
+    (only a technique with a picture can carry its facts under it)."""
     fw, fh = kit.frame_size
-    sizes = kit.body_sizes
-    text: list[Flowable] = []
-    size, with_panel = sizes[-1], True
-    for with_panel in (True, False) if tech.diagram is not None else (True,):
+    panel = panel or tech.diagram is None
+    return flow_height(technique_words(kit, number, tech, kit.styles, panel), fw, fh) <= fh
 
-        def attempt(size: float, panel: bool = with_panel) -> Attempt[list[Flowable]]:
-            built = technique_words(kit, number, tech, kit.styles_at(size), panel)
-            return Attempt(built, flow_height(built, fw, fh) <= fh)
 
-        found = largest_fitting(sizes, attempt)
-        if found is not None:
-            text, size = found.built, found.size
-            break
-    else:  # too much for one page even so: the words flow on
-        with_panel = True
-        text = technique_words(kit, number, tech, kit.styles_at(size))
-    kit.chosen[key] = Chosen(size, with_panel)
-    return size, with_panel, text
+def fit_words(kit: BookKit, number: int, tech: Technique) -> tuple[bool, list[Flowable]]:
+    """The words' page, and whether the key facts are on it: with the words where they fit
+    there (a short technique's page is then full), else under the picture."""
+    panel = tech.diagram is None or words_fit(kit, number, tech, True)
+    return panel, technique_words(kit, number, tech, kit.styles, panel)
 
 
 def technique_words(
