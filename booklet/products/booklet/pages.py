@@ -38,7 +38,7 @@ class PagePlan:
     align: bool = False  # a notes page before the techniques: each spread opens on a left page
 
 
-SHORT_PAGE = 0.25  # a text page may leave at most this share of its height empty at its foot
+SHORT_PAGE = 0.22  # at most a quarter of a text page empty at its foot, planned with room to spare
 
 # The booklet's flowables, cover to back cover, for one pass; section starts record in the info.
 Story = Callable[[BookKit, BookInfo, PagePlan], list[Flowable]]

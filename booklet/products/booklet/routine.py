@@ -85,7 +85,7 @@ class PracticeLog(Flowable):
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
         s = self.s
-        words = flow_height(self.words, availWidth, availHeight) + s.size
+        words = flow_height(self.words, availWidth, availHeight) + s.size * 0.6
         weeks = min(self.MOST, int((availHeight - words) // self.row) - 1)
         weeks = max(weeks, self.LEAST)  # too few: taller than the room, so it moves on
         colours = self.kit.layout.colours

@@ -20,7 +20,7 @@ from booklet.layout.spec import Layout, load_layout, require_kind
 from booklet.press.finish import Finish, finish_file, finish_page
 from booklet.press.pdf import Painter, new_canvas, set_duplex
 from booklet.products.card.blocks import BlockContext, Handout, card_styles
-from booklet.products.card.fit import SideArt, fit_side
+from booklet.products.card.fit import SideArt, fit_sides
 from booklet.products.fitting import FitHints
 from booklet.products.options import snippet_options
 from booklet.products.personal import adjust_plan, client_fields, load_logo, personal_texts
@@ -101,7 +101,7 @@ def build_card(
     )
     side_list = [("front", layout.front)] + ([("back", back)] if sides == 2 else [])
     for name, side in side_list:
-        card.sides.append(fit_side(name, side, blocks, trim, hints))
+        card.sides.extend(fit_sides(name, side, blocks, trim, hints))
     return card
 
 
@@ -164,7 +164,7 @@ def card_pdf(card: Card, req: CardRequest) -> bytes:
         card.plan.title,
         card.words.text("card_subject") if card.words else "",
     )
-    if len(card.sides) == 2:
+    if len(card.sides) >= 2:
         set_duplex(canvas, req.flip)
     for art in card.sides:
         paint_side(canvas, art, finish.pad, finish.pad, finish.bleed)
@@ -187,6 +187,13 @@ def card_pages(card: Card, req: CardRequest) -> bytes:
     """The card on its own pages, or tiled on print sheets."""
     if req.sheet:
         from booklet.press.sheets import card_sheets
+
+        if len(card.sides) > 2:
+            raise OptionError(
+                "sheet",
+                f"cannot tile a card of {len(card.sides)} sides (its safety set runs on to a "
+                "third). Print it on its own pages: leave sheet out.",
+            )
 
         return card_sheets(
             [side_painter(art) for art in card.sides],
