@@ -175,6 +175,7 @@ def entry_list(kit: BookKit, entries: list[Entry], pages: dict[str, int], s: Sty
     table.setStyle(
         TableStyle(
             [
+                ("FONT", (0, 0), (-1, -1), kit.fonts.regular, s.size),  # not Helvetica
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                 ("TOPPADDING", (0, 0), (-1, -1), pad),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -219,6 +220,7 @@ def figure_grid(
     table.setStyle(
         TableStyle(
             [
+                ("FONT", (0, 0), (-1, -1), kit.fonts.regular, s.size),  # not Helvetica
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), s.size * 0.6),
                 ("RIGHTPADDING", (0, 0), (-1, -1), s.size * 0.6),

@@ -27,6 +27,8 @@ from booklet.text.stacking import Piece, Rule, Space, Stack
 from booklet.text.typography import rules_for
 
 MIN_DIAGRAM_WIDTH = 1.05 * 72
+LARGE_PRINT = 14.0  # a layout whose text is never smaller than this is large print
+DIAGRAM_PER_PT = 5.5  # and at least this many times the body size: large type, large pictures
 MAX_DIAGRAM_WIDTH = 3.2 * 72
 QR_SIZES = (1.0 * 72, 1.2 * 72)  # a card's QR code: this wide, or up to 1.2 in for a long link
 
@@ -64,14 +66,15 @@ class BlockContext:
 
 
 def card_styles(layout: Layout, size: float, fonts: FontFamily, words: Words) -> Styles:
-    """A card's styles at one body size, in its language (direction, typography, hyphens)."""
+    """A card's styles at one body size, in its language (direction, typography, hyphens;
+    large print is never hyphenated, as its guidance asks)."""
     return Styles(
         size,
         fonts,
         layout.colours,
         layout.title_scale,
         rtl=words.rtl,
-        lang=words.lang,
+        lang=words.lang if layout.min_body_size < LARGE_PRINT else "",
         rules=rules_for(words),
     )
 
@@ -224,7 +227,7 @@ def diagrams(block: Block, ctx: BlockContext) -> list[Piece]:
             styles,
             legend=bool(block.options.get("legend", False)),
             font=ctx.layout.font,
-            min_width=MIN_DIAGRAM_WIDTH,
+            min_width=max(MIN_DIAGRAM_WIDTH, styles.size * DIAGRAM_PER_PT),
             max_width=MAX_DIAGRAM_WIDTH,
             columns=block.options.get("columns"),
             key=ctx.key if block.options.get("key", False) else None,

@@ -114,16 +114,17 @@ def fit_sides(
     on each, in order, none cut. Every other layout says what to change instead."""
     try:
         return [fit_side(name, blocks, card, trim, hints)]
-    except FitError:
+    except FitError as whole:
         if not card.layout.overflow or len(blocks) < 2:
             raise
-    for keep in range(len(blocks) - 1, 0, -1):
-        try:
-            first = fit_side(name, blocks[:keep], card, trim, hints)
-        except FitError:
-            continue
-        return [first, *fit_sides(f"{name} (continued)", blocks[keep:], card, trim, hints)]
-    return [fit_side(name, blocks, card, trim, hints)]  # its message says what to change
+        for keep in range(len(blocks) - 1, 0, -1):
+            try:
+                first = fit_side(name, blocks[:keep], card, trim, hints)
+                rest = fit_sides(f"{name} (continued)", blocks[keep:], card, trim, hints)
+            except FitError:
+                continue
+            return [first, *rest]
+        raise whole from None  # not even a block a side fits: it says what to change
 
 
 def larger_size(trim: tuple[float, float], own: str) -> str:
