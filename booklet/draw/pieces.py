@@ -16,9 +16,11 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from booklet.base.internals import Canvas
+from booklet.data.language import Words
 from booklet.data.model import PlannedStep, Technique
 from booklet.draw.diagrams import (
     ENGLISH_KEY,
+    PALETTE,
     DiagramArt,
     Ink,
     KeyWords,
@@ -28,12 +30,13 @@ from booklet.draw.diagrams import (
     key_art,
     key_height,
     key_width,
+    key_words,
     paint,
 )
 from booklet.text.fonts import FontFamily
 from booklet.text.paragraph import LEADING, Span, TextBlock, TextStyle, colour_of
 from booklet.text.stacking import Piece, Placeable, Stack
-from booklet.text.typography import ENGLISH, Typography
+from booklet.text.typography import ENGLISH, Typography, rules_for, typeset
 
 __all__ = ["Stack", "Styles", "Gauge", "StepRow", "WarningBox", "DiagramGrid"]
 
@@ -102,6 +105,47 @@ class Styles(NamedTuple):
 
 
 KIND_ROLES = {"title": "title", "heading": "heading"}
+
+
+class KeyNote:
+    """The key's note ("Seen from above, head at the top…") set by the text engine under the
+    key's marks, rather than by the key's own drawing: its lines then break as the language's
+    do (never before a French colon) and are drawn through the one seam every line takes."""
+
+    def __init__(self, words: KeyWords, size: float, font: str) -> None:
+        from booklet.text.fonts import register
+
+        self.marks = words._replace(note="")  # the key's art, without its note
+        self.block: TextBlock | None = None
+        if words.note:
+            style = TextStyle(register(font), size, PALETTE["text"], role="caption")
+            self.block = TextBlock((Span(words.note),), style._replace(right=words.rtl))
+
+    @property
+    def gap(self) -> float:
+        return self.block.style.size * 0.2 if self.block is not None else 0.0
+
+    def height(self, width: float) -> float:
+        return self.block.wrap(width, 1e6)[1] + self.gap if self.block is not None else 0.0
+
+    def draw(self, canvas: Canvas, x: float, y: float, width: float) -> None:
+        """The note with its foot at y."""
+        if self.block is not None:
+            self.block.wrap(width, 1e6)
+            self.block.drawOn(canvas, x, y)
+
+
+def typeset_key(words: Words) -> KeyWords:
+    """The diagrams' key and legends in the language's words, typeset as the text engine sets
+    every other line (its quotes, apostrophes and no-break spaces): the diagrams draw them."""
+    key = key_words(words)
+    rules = rules_for(words)
+    return key._replace(
+        labels=tuple((kind, typeset(label, rules)) for kind, label in key.labels),
+        note=typeset(key.note, rules),
+        zones=tuple((zone, typeset(name, rules)) for zone, name in key.zones),
+        legend_caution=typeset(key.legend_caution, rules),
+    )
 
 
 class Gauge(Piece):
@@ -324,8 +368,14 @@ class DiagramGrid(Piece):
     def gap(self) -> float:
         return self.styles.size * 0.8
 
+    @property
+    def key_note(self) -> KeyNote:
+        return KeyNote(self.key or ENGLISH_KEY, self.styles.size, self.font)
+
     def _key_height(self, width: float) -> float:
-        return key_height(width, self.styles.size, self.fonts_regular, self.key or ENGLISH_KEY)
+        note = self.key_note
+        marks = key_height(width, self.styles.size, self.fonts_regular, note.marks)
+        return marks + note.height(width)
 
     @property
     def fonts_regular(self) -> str:
@@ -418,16 +468,23 @@ class DiagramGrid(Piece):
             caption.wrap(col_w, 1e6)
             caption.drawOn(self.canv, x, tops[r] - art.height - gap * 0.4 - caption.height)
         size = self.styles.size
+        note = self.key_note
         if in_cells:
             first = n - (len(caps) - 1) * cols  # cells the last row's diagrams take
             x = first * (col_w + gap)
-            art = key_art(round(self.width - x, 2), size, self.font, False, self.key or ENGLISH_KEY)
+            key_w = round(self.width - x, 2)
+            art = key_art(key_w, size, self.font, False, note.marks)
             row_h = picture + caps[-1] + gap * 0.4
             at = 0.0 if self.styles.rtl else x
-            paint(self.canv, art, at, tops[-1] - (row_h + art.height) / 2)
+            tall = art.height + note.height(key_w)
+            foot = tops[-1] - (row_h + tall) / 2
+            paint(self.canv, art, at, foot + tall - art.height)
+            note.draw(self.canv, at, foot, key_w)
         elif self.plan.key_at == "below":
-            words = self.key or ENGLISH_KEY
-            paint(self.canv, key_art(round(self.width, 2), size, self.font, False, words), 0.0, 0.0)
+            below = note.height(self.width)
+            art = key_art(round(self.width, 2), size, self.font, False, note.marks)
+            paint(self.canv, art, 0.0, below)
+            note.draw(self.canv, 0.0, 0.0, self.width)
 
 
 def step_context(step: PlannedStep) -> dict[str, Any]:
@@ -439,14 +496,17 @@ class DiagramKey(Piece):
 
     def __init__(self, size: float, font: str, words: KeyWords = ENGLISH_KEY) -> None:
         self.size, self.font, self.words = size, font, words
+        self.note = KeyNote(words, size, font)
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         from booklet.text.fonts import register
 
         self.width = avail_width
-        self.height = key_height(avail_width, self.size, register(self.font).regular, self.words)
+        marks = key_height(avail_width, self.size, register(self.font).regular, self.note.marks)
+        self.height = marks + self.note.height(avail_width)
         return self.width, self.height
 
     def drawOn(self, canvas: Canvas, x: float, y: float) -> None:  # noqa: N802
-        art = key_art(round(self.width, 2), self.size, self.font, False, self.words)
-        paint(canvas, art, x, y)
+        art = key_art(round(self.width, 2), self.size, self.font, False, self.note.marks)
+        paint(canvas, art, x, y + self.note.height(self.width))
+        self.note.draw(canvas, x, y, self.width)

@@ -105,7 +105,7 @@ def _prose(text: str, rules: Typography, before: str) -> str:
     if not text:
         return text
     chars = _quotes(text, rules, before)
-    return _spaces(chars, rules)
+    return _spaces(chars, rules, before)
 
 
 def _quotes(text: str, rules: Typography, before: str) -> str:
@@ -160,16 +160,17 @@ def _opens(back: str, forward: str, already_open: bool) -> bool:
     return not already_open
 
 
-def _spaces(text: str, rules: Typography) -> str:
+def _spaces(text: str, rules: Typography, before: str = "") -> str:
     """No-break spaces where the language puts them, and wherever a line must not break:
-    before closing punctuation, after opening punctuation."""
+    before closing punctuation, after opening punctuation. `before` is the character the text
+    follows in its paragraph ("légère" in bold, then ": à peine")."""
     out: list[str] = []
     n = len(text)
     for i, char in enumerate(text):
-        prev = out[-1] if out else ""
+        prev = out[-1] if out else before
         following = text[i + 1] if i + 1 < n else ""
         if char in rules.space_before and _takes_space_before(char, prev, following):
-            if prev in (" ", NBSP):
+            if prev in (" ", NBSP) and out:
                 out[-1] = NARROW_NBSP
             elif prev and prev not in SPACES:
                 out.append(NARROW_NBSP)

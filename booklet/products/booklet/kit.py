@@ -17,8 +17,7 @@ from booklet.base.units import describe_size, parse_size
 from booklet.data.language import Words
 from booklet.data.library import Library
 from booklet.data.model import Plan, Setting
-from booklet.draw.diagrams import key_words
-from booklet.draw.pieces import Styles
+from booklet.draw.pieces import Styles, typeset_key
 from booklet.layout.context import base_context, frozen, layout_fields
 from booklet.layout.snippets import Snippets
 from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, require_kind
@@ -70,7 +69,7 @@ class BookKit:
         self.rules = rules_for(self.words)
         self.body = self.layout.body_size
         self.styles = self.styles_at(self.body)
-        self.key_words = key_words(self.words)
+        self.key_words = typeset_key(self.words)
         self.context = book_context(plan, self.setting, self.layout, req, self.words)
         self.snippets = Snippets(self.layout, self.context)
 

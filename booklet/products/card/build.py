@@ -12,7 +12,7 @@ from booklet.base.units import describe_size, parse_size
 from booklet.data.language import Words
 from booklet.data.library import Library
 from booklet.data.model import Plan, Setting
-from booklet.draw.diagrams import key_words
+from booklet.draw.pieces import typeset_key
 from booklet.layout.blocks import Block
 from booklet.layout.context import base_context, frozen, layout_fields
 from booklet.layout.snippets import Snippets
@@ -96,7 +96,7 @@ def build_card(
         setting,
         fonts,
         words,
-        key_words(words),
+        typeset_key(words),
         Handout(logo, req.personal.link),
     )
     side_list = [("front", layout.front)] + ([("back", back)] if sides == 2 else [])
