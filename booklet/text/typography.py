@@ -111,14 +111,20 @@ def _prose(text: str, rules: Typography, before: str) -> str:
 def _quotes(text: str, rules: Typography, before: str) -> str:
     """Quotes and apostrophes by where they stand: a quote attached to the word after it opens,
     one attached to the word before it closes, one standing alone closes what is open. A
-    single quote between letters, or after one with no single quote open, is an apostrophe."""
+    single quote between letters, or after one with no single quote open, is an apostrophe.
+    The language's own marks are left as the author set them (so typesetting twice changes
+    nothing); straight quotes and other languages' marks become its own."""
     open_d, close_d, open_s, close_s = rules.quotes
     out: list[str] = []
     open_double = open_single = False
     for i, char in enumerate(text):
         prev = out[-1] if out else before
         following = text[i + 1] if i + 1 < len(text) else ""
-        if char in DOUBLE_QUOTES:
+        if char in rules.quotes or char == rules.apostrophe:  # already the language's own
+            open_double = char == open_d or (open_double and char != close_d)
+            open_single = char == open_s or (open_single and char != close_s)
+            out.append(char)
+        elif char in DOUBLE_QUOTES:
             opens = _opens(_back(out, before), _forward(text, i), open_double)
             out.append(open_d if opens else close_d)
             open_double = opens
