@@ -271,7 +271,9 @@ def test_the_cover_has_no_arrows_and_no_hatching(default_booklet):
 # --- the safety set may grow -------------------------------------------------------------------
 
 
-def test_the_bedside_card_still_fits_with_a_safety_box_40_percent_longer(make_library, run, tmp_path):
+def test_the_bedside_card_still_fits_with_a_safety_box_40_percent_longer(
+    make_library, run, tmp_path
+):
     import yaml
 
     from tests.helpers import REPO
