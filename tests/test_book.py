@@ -284,7 +284,7 @@ def test_cover_title_stays_on_the_page_above_the_recipient(library, size):
     text = page.get_textpage()
     rects = [text.get_rect(i) for i in range(text.count_rects())]
     doc.close()
-    assert rects and all(0 <= r[0] and r[2] <= w and 0 <= r[1] and r[3] <= h for r in rects)
+    assert rects and all(r[0] >= 0 and r[2] <= w and r[1] >= 0 and r[3] <= h for r in rects)
     assert max(r[3] for r in rects) > h * 0.7  # the title, near the top
     assert min(r[1] for r in rects) < h * 0.3  # the recipient, near the foot
 
