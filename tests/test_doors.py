@@ -51,6 +51,7 @@ EVERY: list[tuple[str, str, Any, dict[str, Any]]] = [
     ("book", "for", "Sam", {}),
     ("book", "from", "Alex", {}),
     ("book", "message", "For Sunday evenings.", {"for": "Sam"}),
+    ("book", "sign_off", "warmly", {"from": "Alex"}),
     ("book", "bleed", "3mm", {}),
     ("book", "crop_marks", True, {"bleed": "3mm"}),
     ("book", "sheet", "a4", IMPOSED),

@@ -34,7 +34,16 @@ if TYPE_CHECKING:  # for its name only: Babel is imported when a language needs 
 ENGLISH = "en"
 WORDS_FILE = "_words.yaml"
 PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
-TECHNIQUE_TEXT = ("name", "summary", "pressure_note", "position", "steps", "cautions", "muscles")
+TECHNIQUE_TEXT = (
+    "name",
+    "short_name",
+    "summary",
+    "pressure_note",
+    "position",
+    "steps",
+    "cautions",
+    "muscles",
+)
 TECHNIQUE_LISTS = ("steps", "cautions", "muscles")
 ROUTINE_TEXT = ("title", "description", "notes")
 MAX_WORD = 400
@@ -334,7 +343,7 @@ class LanguagePack:
 
 
 def parse_technique_text(doc: Document, problems: list[Problem]) -> TechniqueText | None:
-    from booklet.data.schema import MAX_TITLE, Reader
+    from booklet.data.schema import MAX_SHORT_NAME, MAX_TITLE, Reader
 
     r = Reader(doc, problems)
     if not isinstance(doc.data, dict):
@@ -359,7 +368,8 @@ def parse_technique_text(doc: Document, problems: list[Problem]) -> TechniqueTex
         if key in TECHNIQUE_LISTS:
             fields[key] = r.text_list(doc.data, key, "", min_items=1)
         else:
-            limit = MAX_TITLE if key == "name" else (200 if key == "summary" else 600)
+            limits = {"name": MAX_TITLE, "short_name": MAX_SHORT_NAME, "summary": 200}
+            limit = limits.get(key, 600)
             fields[key] = r.text(doc.data, key, "", limit=limit)
     if not r.ok:
         return None

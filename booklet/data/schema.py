@@ -330,7 +330,9 @@ class Reader:
 # --- techniques -----------------------------------------------------------------------------
 
 TECHNIQUE_REQUIRED = ("name", "summary", "kind", "pressure", "minutes", "steps")
+MAX_SHORT_NAME = 24
 TECHNIQUE_OPTIONAL = (
+    "short_name",
     "pressure_note",
     "oil",
     "position",
@@ -354,6 +356,7 @@ def parse_technique(doc: Document, problems: list[Problem], origin: str) -> Tech
     if data is None:
         return None
     name = r.text(data, "name", "", limit=MAX_TITLE)
+    short_name = r.text(data, "short_name", "", default="", limit=MAX_SHORT_NAME)
     summary = r.text(data, "summary", "", limit=200)
     kind = r.choice(data, "kind", "", TECHNIQUE_KINDS, "kind")
     pressure = r.choice(data, "pressure", "", PRESSURE_LEVELS, "pressure level")
@@ -400,6 +403,7 @@ def parse_technique(doc: Document, problems: list[Problem], origin: str) -> Tech
         muscles=muscles,
         video=video,
         lang=lang,
+        short_name=short_name or "",
     )
 
 

@@ -143,12 +143,12 @@ def made_with(library: Library, render: Render, hints: Any = None) -> dict[str, 
 
 
 def _diagram(library: Library, request: DiagramRequest) -> bytes:
-    from booklet.draw.diagrams import key_words
+    from booklet.draw.pieces import typeset_key
     from booklet.products.diagram import diagram_bytes
 
     technique = library.technique(request.technique)
     return diagram_bytes(
-        technique, request.suffix, request.width, request.grayscale, key_words(library.words)
+        technique, request.suffix, request.width, request.grayscale, typeset_key(library.words)
     )
 
 

@@ -43,6 +43,7 @@ MAX_CREEP = 5 * 72 / 25.4
 MAX_CALIPER = 0.5 * 72 / 25.4  # 0.5 mm: thick card stock; paper is 0.08 to 0.2 mm
 COLOURS = ("rgb", "cmyk")
 BACKS = ("diagrams", "log")
+SIGN_OFFS = ("love", "warmly", "thanks", "wishes")  # the words: sign_off_* in each catalogue
 IMPOSITIONS = ("saddle",)
 _TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
 
@@ -262,6 +263,13 @@ CATALOGUE: tuple[Option, ...] = (
         page="whom",
     ),
     Option(
+        "sign_off", "choice",
+        "How the giver signs the dedication: love, warmly, thanks or wishes (best wishes), in "
+        "the booklet's language. Default: the giver's name alone, under their own words.",
+        BOOK, metavar="|".join(SIGN_OFFS), choices=SIGN_OFFS, label="Sign-off",
+        hint="With love, Warmly, With thanks, Best wishes", page="whom", snippets=True,
+    ),
+    Option(
         "subtitle", "text", "A line under the title, e.g. 'Sunday evenings'.",
         metavar="TEXT", limit=MAX_TITLE, label="Subtitle", hint="A line under the title",
         page="whom", snippets=True,
@@ -449,6 +457,8 @@ def request_for(product: str, options: Mapping[str, Any]) -> CardRequest | BookR
         return CardRequest(**fields)
     request = BookRequest(**fields)
     check_imposition(request)
+    if "sign_off" in values and "from" not in values:
+        raise OptionError("sign_off", "needs from: the giver's name it signs. Give from too.")
     return request
 
 
