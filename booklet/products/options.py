@@ -336,6 +336,12 @@ CATALOGUE: tuple[Option, ...] = (
         metavar="|".join(COLOURS), choices=COLOURS, file_word="colour",
     ),
     Option(
+        "pdfx", "flag",
+        "PDF/X-4 for a press: CMYK as with colour cmyk, for coated offset paper (FOGRA39, its "
+        "profile embedded), with no links on the pages.",
+        file_word="pdfx",
+    ),
+    Option(
         "client", "text", "Who the handout is for (a therapist's client).",
         metavar="NAME", limit=MAX_TITLE, personal=True, label="Client",
         hint="Your client's name", page="client", file_word="client",
@@ -445,11 +451,24 @@ def request_for(product: str, options: Mapping[str, Any]) -> CardRequest | BookR
     if isinstance(personal.get("logo"), bytes):  # an upload: its bytes, never a path
         personal["logo_image"] = personal.pop("logo")
     fields["personal"] = Personal(**personal)
+    if fields.get("pdfx"):
+        fields["colour"] = pdfx_colour(values)
     if product == "card":
         return CardRequest(**fields)
     request = BookRequest(**fields)
     check_imposition(request)
     return request
+
+
+def pdfx_colour(values: Mapping[str, Any]) -> str:
+    """PDF/X is CMYK: colour may be left out or given as cmyk, never rgb."""
+    if values.get("colour", "cmyk") != "cmyk":
+        raise OptionError(
+            "colour",
+            f"'{values['colour']}' cannot be given with the pdfx option: a PDF/X file is in "
+            "CMYK. Leave colour out, or give cmyk.",
+        )
+    return "cmyk"
 
 
 def check_imposition(request: BookRequest) -> None:
