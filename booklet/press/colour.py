@@ -91,13 +91,17 @@ class State:
     ctm: Affine = IDENTITY
     width: float = 1.0
     text_mode: int = 0
+    leading: float = 0.0
     overprint: tuple[bool, bool] | None = None  # (stroke, fill) as last set here; None: unknown
 
 
 Operation = tuple[list[Any], bytes]
 PATH = {b"m", b"l", b"c", b"v", b"y", b"re", b"h", b"W", b"W*"}
 FILLS = {b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
-PAINTS = FILLS | {b"S", b"s", b"n"}
+STROKES = {b"S", b"s", b"B", b"B*", b"b", b"b*"}
+PAINTS = FILLS | STROKES | {b"n"}
+# fill-and-stroke operators as a fill, then a stroke, of the same path
+SPLIT = {b"B": (b"f", b"S"), b"B*": (b"f*", b"S"), b"b": (b"f", b"s"), b"b*": (b"f*", b"s")}
 SHOWS = {b"Tj", b"TJ", b"'", b'"'}
 
 
@@ -128,6 +132,8 @@ class StreamRewrite:
         self.path_start: int | None = None
         self.boxes: list[list[float]] = []  # each subpath's bounding box, in user space
         self.backdrop: Ink | None = None  # the last colour filled: what white type sits on
+        self.line: Affine = IDENTITY  # the text line matrix
+        self.positioned = False  # no text shown since the line matrix was set
 
     @property
     def state(self) -> State:
@@ -148,7 +154,7 @@ class StreamRewrite:
         elif operator in SHOWS:
             self.show(operands, operator)
         elif operator in (b"Do", b"sh", b"INLINE IMAGE"):
-            self.without_fill_overprint(operands, operator)
+            self.without_overprint(operands, operator)
         else:
             self.track(operands, operator)
             self.emit(operands, operator)
@@ -168,32 +174,34 @@ class StreamRewrite:
             self.state.width = float(operands[0])
         elif operator == b"Tr":
             self.state.text_mode = int(operands[0])
+        elif operator in (b"BT", b"Tm", b"Td", b"TD", b"T*", b"TL"):
+            self.position(operands, operator)
+
+    def position(self, operands: list[Any], operator: bytes) -> None:
+        """Where the next text starts: the line matrix (PDF's Tm, Td, TD, T* and TL)."""
+        if operator == b"TL":
+            self.state.leading = float(operands[0])
+            return
+        if operator == b"BT":
+            self.line = IDENTITY
+        elif operator == b"Tm":
+            self.line = matrix(operands)
+        else:
+            if operator == b"TD":
+                self.state.leading = -float(operands[1])
+            tx, ty = (0.0, -self.state.leading) if operator == b"T*" else map(float, operands)
+            self.line = compose(self.line, (1.0, 0.0, 0.0, 1.0, tx, ty))
+        self.positioned = True
 
     # --- colours ------------------------------------------------------------------------------
 
     def set_fill(self, ink: Ink) -> None:
         self.state.fill = ink
         self.emit(numbers(ink.cmyk), b"k")
-        self.sync_overprint()
 
     def set_stroke(self, ink: Ink) -> None:
         self.state.stroke = ink
         self.emit(numbers(ink.cmyk), b"K")
-        self.sync_overprint()
-
-    def wanted_overprint(self) -> tuple[bool, bool]:
-        stroke, fill = self.state.stroke, self.state.fill
-        return (stroke is not None and stroke.overprint, fill is not None and fill.overprint)
-
-    def sync_overprint(self, wanted: tuple[bool, bool] | None = None) -> None:
-        """Set the overprint state the current colours need, if it is not set already."""
-        wanted = wanted or self.wanted_overprint()
-        if self.state.overprint != wanted:
-            self.state.overprint = wanted
-            self.needs.overprints.add(wanted)
-            from pypdf.generic import NameObject
-
-            self.emit([NameObject(overprint_name(*wanted))], b"gs")
 
     def other_space(self, operands: list[Any], operator: bytes) -> None:
         """A colour in a space of its own (a Separation, a pattern): never overprinted."""
@@ -202,7 +210,6 @@ class StreamRewrite:
         else:
             self.state.stroke = None
         self.emit(operands, operator)
-        self.sync_overprint()
 
     def mark_grey(self, operands: list[Any]) -> None:
         """A mark's grey: the registration colour, at the grey's darkness."""
@@ -212,7 +219,28 @@ class StreamRewrite:
         self.state.stroke = None
         self.emit([NameObject(REGISTRATION)], b"CS")
         self.emit([FloatObject(round(1.0 - float(operands[0]), 4))], b"SCN")
-        self.sync_overprint()
+
+    # --- overprint: set as each painting needs it ---------------------------------------------
+
+    def needed(self, fills: bool, strokes: bool) -> tuple[bool, bool]:
+        """The overprint state (stroke, fill) a painting needs: what its colours ask for, and
+        for the half it does not paint the same, so no tool that reads one flag for both
+        sees a white fill or a colour "set to overprint" (a path that would fill and stroke
+        with different overprint is painted as two: `paint`)."""
+        fill = self.state.fill is not None and self.state.fill.overprint
+        stroke = self.state.stroke is not None and self.state.stroke.overprint
+        if fills and strokes:
+            return stroke, fill
+        return (fill, fill) if fills else (stroke, stroke)
+
+    def sync_overprint(self, wanted: tuple[bool, bool]) -> None:
+        """Set the overprint state, if it is not set already."""
+        if self.state.overprint != wanted:
+            from pypdf.generic import NameObject
+
+            self.state.overprint = wanted
+            self.needs.overprints.add(wanted)
+            self.emit([NameObject(overprint_name(*wanted))], b"gs")
 
     # --- paths and painting -----------------------------------------------------------------
 
@@ -240,61 +268,83 @@ class StreamRewrite:
         return False
 
     def paint(self, operands: list[Any], operator: bytes) -> None:
-        fill = self.state.fill
-        if operator in FILLS and fill == SOLID_BLACK and self.large():
-            self.in_rich_black(operands, operator)
-        else:
+        """Paint the path just built. What it needs first (rich black, an overprint state) is
+        set before the path begins: nothing may be set inside a path."""
+        fills, strokes = operator in FILLS, operator in STROKES
+        if not (fills or strokes):
             self.emit(operands, operator)
-            if operator in FILLS and fill is not None and fill != WHITE:
-                self.backdrop = fill
-        self.path_start, self.boxes = None, []
-
-    def in_rich_black(self, operands: list[Any], operator: bytes) -> None:
-        """Paint the path just built in rich black, then go back to solid black: the colour is
-        set before the path begins (no colour may be set inside a path)."""
+            self.path_start, self.boxes = None, []
+            return
         start = self.path_start if self.path_start is not None else len(self.out)
         path = self.out[start:]
         del self.out[start:]
-        self.set_fill(RICH_BLACK)
-        self.out.extend(path)
-        self.emit(operands, operator)
-        self.backdrop = RICH_BLACK
-        self.set_fill(SOLID_BLACK)
-
-    def without_fill_overprint(self, operands: list[Any], operator: bytes) -> None:
-        """An image, a form or a shading is never overprinted: white in a logo stays white."""
-        before = self.state.overprint
-        if before is not None and before[1]:
-            self.sync_overprint((before[0], False))
-            self.emit(operands, operator)
-            self.sync_overprint(before)
+        rich = fills and self.state.fill == SOLID_BLACK and self.large()
+        if rich:
+            self.set_fill(RICH_BLACK)
+        fill_op, stroke_op = self.needed(True, False), self.needed(False, True)
+        if fills and strokes and fill_op != stroke_op:  # one overprints, the other not
+            fill_only, stroke_only = SPLIT[operator]  # two objects, each unambiguous
+            self.painted(path, fill_only, fill_op)
+            self.painted(path, stroke_only, stroke_op)
         else:
-            self.emit(operands, operator)
+            self.painted(path, operator, fill_op if fills else stroke_op)
+        if fills and self.state.fill not in (None, WHITE):
+            self.backdrop = self.state.fill
+        if rich:
+            self.set_fill(SOLID_BLACK)
+        self.path_start, self.boxes = None, []
+
+    def painted(self, path: list[Operation], operator: bytes, overprint: tuple[bool, bool]) -> None:
+        self.sync_overprint(overprint)
+        self.out.extend(path)
+        self.emit([], operator)
+
+    def without_overprint(self, operands: list[Any], operator: bytes) -> None:
+        """An image, a form or a shading is never overprinted: white in a logo stays white."""
+        self.sync_overprint((False, False))
+        self.emit(operands, operator)
 
     # --- text -------------------------------------------------------------------------------
 
     def show(self, operands: list[Any], operator: bytes) -> None:
-        """Text; white text on a backdrop of several inks is trapped."""
+        """Text, overprinting as its colours need; white text on a backdrop of several inks is
+        trapped (see `trap`)."""
+        if operator in (b"'", b'"'):
+            self.position([], b"T*")  # they move to the next line first
+        starts_line = self.positioned
+        self.positioned = False
+        mode = self.state.text_mode % 4  # 4 to 7 also clip
+        if mode != 3:  # 3 is invisible
+            self.sync_overprint(self.needed(mode in (0, 2), mode in (1, 2)))
+        self.emit(operands, operator)
         spread = self.spread_plates()
-        if not spread:
-            self.emit(operands, operator)
-            return
+        if spread and starts_line:
+            self.trap(operands[-1], operator, spread)
+
+    def trap(self, text: Any, operator: bytes, spread: tuple[int, ...]) -> None:
+        """The white text shown again, stroked only (TRAP_WIDTH) and overprinting, in the
+        backdrop's lighter inks at no ink: those plates are knocked out a little wider than
+        the letters, the strongest plate alone draws their edges. A separate object, as traps
+        are, from the same place: the line's start, where the white text began."""
         from pypdf.generic import FloatObject, NameObject, NumberObject
 
         state = self.state
+        stroke = state.stroke or SOLID_BLACK
         self.needs.spreads.add(spread)
-        self.emit([NameObject(spread_name(spread))], b"CS")
-        self.emit([FloatObject(0)] * len(spread), b"SCN")
+        space, zeros = [NameObject(spread_name(spread))], [FloatObject(0)] * len(spread)
+        self.emit(space, b"cs")  # the fill too (never painted): nothing white overprints
+        self.emit(zeros, b"sc")
+        self.emit(space, b"CS")
+        self.emit(zeros, b"SCN")
         self.emit([FloatObject(TRAP_WIDTH)], b"w")
-        self.sync_overprint((True, False))
-        self.emit([NumberObject(2)], b"Tr")  # fill the letters white, then stroke their edges
-        self.emit(operands, operator)
+        self.sync_overprint((True, True))
+        self.emit([NumberObject(1)], b"Tr")
+        self.emit([FloatObject(v) for v in self.line], b"Tm")
+        self.emit([text], b"TJ" if operator == b"TJ" else b"Tj")
         self.emit([NumberObject(state.text_mode)], b"Tr")
         self.emit([FloatObject(state.width)], b"w")
-        stroke = state.stroke or SOLID_BLACK
-        state.stroke = stroke
-        self.emit(numbers(stroke.cmyk), b"K")
-        self.sync_overprint()
+        self.set_stroke(stroke)
+        self.set_fill(WHITE)
 
     def spread_plates(self) -> tuple[int, ...]:
         """The plates to knock out wider under white type: all the backdrop's inks but its

@@ -102,8 +102,8 @@ FEATURES: tuple[tuple[bytes, str], ...] = (
     (rb"/PageLabels\b", "1.3"),
 )
 _HEADER = re.compile(rb"\A%PDF-1\.[0-9]")
-_TRAILER_ID = re.compile(
-    rb"/ID\s{0,4}\[\s{0,4}<[0-9A-Fa-f]{0,64}>\s{0,4}<[0-9A-Fa-f]{0,64}>\s{0,4}\]"
+_TRAILER_ID = re.compile(  # with the line break before it: sealing twice changes nothing
+    rb"\s?/ID\s{0,4}\[\s{0,4}<[0-9A-Fa-f]{0,64}>\s{0,4}<[0-9A-Fa-f]{0,64}>\s{0,4}\]"
 )
 
 
@@ -136,11 +136,11 @@ def with_content_id(pdf: bytes) -> bytes:
     head, tail = pdf[:at], pdf[at:]
     bare = _TRAILER_ID.sub(b"", tail, count=1)
     digest = hashlib.sha256(head + bare).hexdigest()[:32].encode("ascii")
-    ident = b"/ID [<" + digest + b"><" + digest + b">]"
+    ident = b"\n/ID [<" + digest + b"><" + digest + b">]"
     if bare != tail:
-        return head + _TRAILER_ID.sub(ident, tail, count=1)
+        return head + _TRAILER_ID.sub(lambda _: ident, tail, count=1)
     opening = tail.index(b"<<") + 2
-    return head + tail[:opening] + b"\n" + ident + tail[opening:]
+    return head + tail[:opening] + ident + tail[opening:]
 
 
 def seal(pdf: bytes) -> bytes:

@@ -185,6 +185,7 @@ def impose_saddle(pdf: bytes, how: Imposition) -> Imposed:
     padded = count + (-count) % 4
     sheets = padded // 4
     name, placement, notes = choose_sheet(trim, how)
+    notes += fold_note(name, placement, trim, how)
     shifts = creep_shifts(sheets, how)
     w, h = trim
     if shifts[-1] > w / 4:
@@ -197,7 +198,6 @@ def impose_saddle(pdf: bytes, how: Imposition) -> Imposed:
             f"creep: the innermost pages move {shifts[-1] / 72 * 25.4:.2f} mm toward the fold, "
             f"the outer sheet not at all ({sheets} sheets)."
         )
-    notes += fold_note(name, placement, trim, how)
     writer = PdfWriter()
     # Each booklet page becomes one form XObject, placed by reference: nothing is re-parsed.
     forms = []
