@@ -331,8 +331,9 @@ CATALOGUE: tuple[Option, ...] = (
     ),
     Option(
         "colour", "choice",
-        "cmyk for a press: every colour in CMYK, black text on the black plate alone, marks in "
-        "registration colour. Default: rgb.",
+        "cmyk for a press: every colour and image in CMYK for coated offset paper (FOGRA39), "
+        "black text and rules solid on the black plate, overprinting, marks in registration "
+        "colour. Default: rgb.",
         metavar="|".join(COLOURS), choices=COLOURS, file_word="colour",
     ),
     Option(
