@@ -342,20 +342,28 @@ def test_cmyk_black_text_is_solid_black_and_overprints(run, tmp_path, product):
     assert {e.fill[1] for e in rgb if e.what == "text"} == {b"rg"}  # the test can tell
 
 
-def test_cmyk_body_text_is_on_the_black_plate_at_100_percent(run, tmp_path):
+BODY_TEXT = {  # (page, words on a line of body text)
+    "card": (0, ("Agree on pressure as you go", "Knead small handfuls of muscle")),
+    "book": (3, ("Done gently, a back massage", "Setting up")),
+}
+
+
+@pytest.mark.parametrize("product", ["card", "book"])
+def test_cmyk_body_text_is_on_the_black_plate_at_100_percent(run, tmp_path, product):
     """Ghostscript's separations: body text inks K at 100% (0 in the plate) and nothing else,
-    where the RGB card's text was a four-colour build."""
-    assert run("card", "--colour", "cmyk", "-o", "c.pdf").exit_code == 0
-    assert run("card", "-o", "rgb.pdf").exit_code == 0
+    where the RGB file's text was a four-colour build."""
+    assert run(product, "--colour", "cmyk", "-o", "c.pdf").exit_code == 0
+    assert run(product, "-o", "rgb.pdf").exit_code == 0
     pdf = tmp_path / "c.pdf"
     dpi = 150
-    plates = separations(pdf, tmp_path, 1, dpi)
-    for words in ("Agree on pressure as you go", "Knead small handfuls of muscle"):
-        region = text_region(pdf, 0, words, dpi)
+    page, lines = BODY_TEXT[product]
+    plates = separations(pdf, tmp_path, page + 1, dpi)
+    for words in lines:
+        region = text_region(pdf, page, words, dpi)
         assert plates["Black"].crop(region).getextrema()[0] == 0, words  # solid: 100% K
         for name in ("Cyan", "Magenta", "Yellow"):
             assert plates[name].crop(region).getextrema()[0] == 255, (words, name)
-    rgb_plates = separations(tmp_path / "rgb.pdf", tmp_path, 1, dpi)
+    rgb_plates = separations(tmp_path / "rgb.pdf", tmp_path, page + 1, dpi)
     assert rgb_plates["Cyan"].crop(region).getextrema()[0] < 255  # rich black without it
 
 
@@ -617,6 +625,17 @@ def logo_png(path: Path, size=(240, 120)) -> Path:
     return path
 
 
+def logo_box(pdf: bytes, page: int) -> tuple[float, float, float, float]:
+    """Where the page's one image is printed: (left, bottom, right, top) in points."""
+    import pypdfium2.raw as pdfium_c
+
+    doc = pdfium.PdfDocument(pdf)
+    (image,) = doc[page].get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])
+    box = image.get_bounds()
+    doc.close()
+    return box
+
+
 @pytest.mark.parametrize("product", ["card", "book"])
 def test_cmyk_logo_is_on_the_plates_with_no_rgb_and_no_soft_mask(run, tmp_path, product):
     """The logo is converted: a CMYK image, its black on K alone, its transparency a stencil
@@ -645,6 +664,21 @@ def test_cmyk_logo_is_on_the_plates_with_no_rgb_and_no_soft_mask(run, tmp_path, 
     assert pixels.getpixel((200, 60)) == (0, 0, 0, 255)  # black: K alone
     c, m, y, k = pixels.getpixel((60, 60))  # red: magenta and yellow
     assert m > 200 and y > 200 and c < 20
+    if product == "card":  # on the plates, where it is printed
+        dpi = 300
+        left, bottom, right, top = logo_box(raw, 0)
+        height = float(reader.pages[0].mediabox.height)
+        plates = separations(tmp_path / "c.pdf", tmp_path, 1, dpi)
+
+        def ink(plate: str, u: float) -> int:
+            """Ink at a point across the logo (u from 0 to 1), halfway up: 255 - plate."""
+            x = (left + u * (right - left)) * dpi / 72
+            y = (height - (bottom + top) / 2) * dpi / 72
+            return 255 - plates[plate].getpixel((round(x), round(y)))
+
+        assert [ink(p, 0.85) for p in ("Cyan", "Magenta", "Yellow", "Black")] == [0, 0, 0, 255]
+        assert ink("Magenta", 0.35) > 200 and ink("Yellow", 0.35) > 200
+        assert [ink(p, 0.05) for p in ("Cyan", "Magenta", "Yellow", "Black")] == [0] * 4
 
 
 def test_a_coarse_logo_is_refused_and_a_soft_one_noted(run, tmp_path):
