@@ -13,9 +13,12 @@ the path being built), and its images are converted (booklet.press.images):
   would print grey.
 - **Other colours** are converted through booklet's FOGRA39 profile (booklet.press.profile).
 - **White type reversed out of a colour of several inks** is trapped: the lighter inks are
-  knocked out a little wider than the letters (a stroke of TRAP_WIDTH around each letter that
-  paints those inks alone, with nothing), so the strongest ink alone draws the letters' edges and
-  plates a hair out of register leave no coloured fringe inside them.
+  knocked out a little wider than the letters (the same text shown again, stroked only, TRAP_WIDTH
+  wide, overprinting, in those inks at no ink), so the strongest ink alone draws the letters'
+  edges and plates a hair out of register leave no coloured fringe inside them.
+- **Overprint** is set just before each painting, as its colours need it; a path that would be
+  filled and stroked with different overprint is painted as a fill and then a stroke, so no white
+  and no colour is ever in an overprinting state, even for a preflight that reads one flag.
 - **Marks** (the only DeviceGray strokes: booklet.press.marks) are in registration colour, a
   Separation named All that prints on every plate, so a shop can line the plates up by them.
 
@@ -163,7 +166,7 @@ class StreamRewrite:
         self.out.append((operands, operator))
 
     def track(self, operands: list[Any], operator: bytes) -> None:
-        """The state that q, Q, cm, w and Tr change."""
+        """The state that q, Q, cm, w, Tr, gs and the text positioning operators change."""
         if operator == b"q":
             self.stack.append(replace(self.state))
         elif operator == b"Q" and len(self.stack) > 1:
@@ -174,6 +177,8 @@ class StreamRewrite:
             self.state.width = float(operands[0])
         elif operator == b"Tr":
             self.state.text_mode = int(operands[0])
+        elif operator == b"gs":  # the stream's own graphics state may set overprint: unknown
+            self.state.overprint = None
         elif operator in (b"BT", b"Tm", b"Td", b"TD", b"T*", b"TL"):
             self.position(operands, operator)
 
