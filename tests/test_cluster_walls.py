@@ -24,6 +24,7 @@ from booklet.batch.cluster import bundle_of
 from tests.helpers import REPO, page_texts
 
 distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow  # starts Dask clusters
 SECRET = "TOP SECRET: the neighbour's notes"
 
 

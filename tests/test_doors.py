@@ -72,6 +72,11 @@ EVERY: list[tuple[str, str, Any, dict[str, Any]]] = [
     ("book", "minutes", "15", {}),
 ]
 CASES = {f"{product}-{key}": (product, key, value, extra) for product, key, value, extra in EVERY}
+# The booklets take a second each: the quick loop checks the cards; CI checks everything.
+PARAMS = [
+    pytest.param(case, marks=pytest.mark.slow) if case.startswith("book-") else case
+    for case in sorted(CASES)
+]
 
 
 def test_every_option_of_the_catalogue_has_a_row():
@@ -121,7 +126,7 @@ def logo_file(tmp_path):
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("case", PARAMS)
 def test_every_door_makes_the_same_pdf(run, tmp_path, logo_file, case):
     import booklet
     from booklet.data.library import load_library

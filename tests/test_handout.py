@@ -175,6 +175,7 @@ def cluster():
         yield local.scheduler_address
 
 
+@pytest.mark.slow
 def test_a_cluster_batch_writes_the_same_bytes_as_the_local_pool(run, tmp_path, logo, cluster):
     rows = [["client", "routine", "logo", "link"]]
     rows += [[f"Client {i}", ["classic", "gentle"][i % 2], "logo.png", LINK] for i in range(6)]
@@ -264,6 +265,7 @@ def test_a_spreadsheet_link_leading_outside_the_batch_folder_is_refused(run, tmp
     assert "root:x" not in result.output
 
 
+@pytest.mark.slow
 def test_a_cluster_batch_ships_language_folders_and_layout_fonts(run, tmp_path, cluster):
     """The bundle holds a library's language folders and a layout's font file, so workers
     print what the local pool prints."""

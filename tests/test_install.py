@@ -8,7 +8,11 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import REPO
+
+pytestmark = pytest.mark.slow  # builds wheels and venvs
 
 
 def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):

@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from booklet.base.errors import Problem
 from booklet.data.model import Routine, Setting, Technique
 from booklet.data.yamlfile import Document, join
+
+if TYPE_CHECKING:  # for its name only: Babel is imported when a language needs it
+    from babel import Locale
 
 ENGLISH = "en"
 WORDS_FILE = "_words.yaml"
@@ -50,6 +53,9 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 
 # --- the catalogue -----------------------------------------------------------------------------
 
+# Notes a problem with a catalogue: its path in the file, and the message.
+Report = Callable[[str, str], None]
+
 
 def words_shape(value: Any) -> str:
     """What a catalogue value is: text, a list of text, plural forms, or a group of texts."""
@@ -62,7 +68,9 @@ def words_shape(value: Any) -> str:
     return "group"
 
 
-def parse_words(doc: Document, problems: list[Problem], english: Mapping[str, Any] | None):
+def parse_words(
+    doc: Document, problems: list[Problem], english: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
     """A catalogue, checked against English (the reference) when one is given: known keys,
     the same shape, and every {placeholder} kept."""
 
@@ -97,7 +105,7 @@ def parse_words(doc: Document, problems: list[Problem], english: Mapping[str, An
     return out
 
 
-def _word_value(value: Any, reference: Any, path: str, problem) -> Any:
+def _word_value(value: Any, reference: Any, path: str, problem: Report) -> Any:
     shape = words_shape(value)
     if reference is not None:
         want = words_shape(reference)
@@ -142,7 +150,7 @@ def _word_value(value: Any, reference: Any, path: str, problem) -> Any:
     return MappingProxyType(group)
 
 
-def _word_text(value: Any, reference: Any, path: str, problem) -> str | None:
+def _word_text(value: Any, reference: Any, path: str, problem: Report) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
@@ -255,7 +263,7 @@ def say(
 
 
 @cache
-def _locale(lang: str):
+def _locale(lang: str) -> Locale | None:
     try:
         from babel import Locale, UnknownLocaleError
     except ImportError:  # pragma: no cover - babel is a dependency

@@ -49,7 +49,7 @@ from booklet.data.schema import (
     parse_setting,
     parse_technique,
 )
-from booklet.data.yamlfile import load_yaml
+from booklet.data.yamlfile import Document, load_yaml
 
 DATA_SUFFIXES = (".yaml", ".yml")
 SETTING_FILE = "_setting.yaml"
@@ -342,7 +342,7 @@ def load_language(lib: Library, folder: Path, problems: list[Problem]) -> None:
                 pack.routines[rtext.id] = rtext
 
 
-def load_or_note(path: Path, problems: list[Problem]):
+def load_or_note(path: Path, problems: list[Problem]) -> Document | None:
     try:
         return load_yaml(path)
     except BookletError as exc:

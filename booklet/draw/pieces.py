@@ -13,8 +13,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from booklet.base.internals import Canvas
 from booklet.data.model import PlannedStep, Technique
 from booklet.draw.diagrams import (
     ENGLISH_KEY,
@@ -32,6 +33,9 @@ from booklet.draw.diagrams import (
 from booklet.text.fonts import FontFamily
 from booklet.text.paragraph import Span, TextBlock, TextStyle, colour_of
 from booklet.text.stacking import Piece, Placeable, Stack
+
+if TYPE_CHECKING:  # for its name only: platypus is imported for booklet pages alone
+    from reportlab.lib.styles import ParagraphStyle
 
 __all__ = ["Stack", "Styles", "Gauge", "StepRow", "WarningBox", "DiagramGrid"]
 
@@ -68,7 +72,7 @@ class Styles(NamedTuple):
             self.fonts, self.size, self.colours["text"], indent=self.size * 0.95, bullet=bullet
         )
 
-    def style(self, kind: str = "body"):
+    def style(self, kind: str = "body") -> ParagraphStyle:
         """A platypus ParagraphStyle, for booklet pages."""
         from reportlab.lib.styles import ParagraphStyle
 
@@ -87,7 +91,7 @@ class Styles(NamedTuple):
             autoLeading="max",  # a <font size> larger than the text makes its line taller
         )
 
-    def bullet(self, numbered: bool = False):
+    def bullet(self, numbered: bool = False) -> ParagraphStyle:
         """A hanging indent: every line of the text starts where the first one does, right of
         the bullet (a wider one for numbers: "10." must fit)."""
         s = self.style()
@@ -140,7 +144,7 @@ class Gauge(Piece):
         self.label.drawOn(c, label_x, self.height - self.label.height)
 
 
-def spine_swatch(canv: Any, x: float, y: float, w: float, h: float) -> None:
+def spine_swatch(canv: Canvas, x: float, y: float, w: float, h: float) -> None:
     """The diagrams' spine symbol (diagrams.hatched_box), small and inline: one drawing of it
     for diagrams, step rows and warning boxes alike."""
     paint(canv, _swatch_art(round(w, 2), round(h, 2)), x, y)
@@ -445,6 +449,6 @@ class DiagramKey(Piece):
         self.height = key_height(avail_width, self.size, register(self.font).regular, self.words)
         return self.width, self.height
 
-    def drawOn(self, canvas: Any, x: float, y: float) -> None:  # noqa: N802
+    def drawOn(self, canvas: Canvas, x: float, y: float) -> None:  # noqa: N802
         art = key_art(round(self.width, 2), self.size, self.font, False, self.words)
         paint(canvas, art, x, y)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from booklet.base.internals import Canvas
 from booklet.press.marks import MARK_ZONE, crop_marks
 from booklet.press.pdf import seal
 
@@ -32,7 +33,7 @@ class Finish(NamedTuple):
 
 
 def finish_page(
-    canvas: Any, trim: tuple[float, float], finish: Finish, marks: bool = True
+    canvas: Canvas, trim: tuple[float, float], finish: Finish, marks: bool = True
 ) -> float:
     """Mark the page being drawn as finished: its TrimBox exactly the trim, its BleedBox the
     bleed around it, and crop marks outside the bleed when the finish has them (and `marks`:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from booklet.base.internals import Canvas
 
 MARK_ZONE = 18.0  # room outside the bleed for crop marks (0.25 in)
 MARK_GAP = 3.0  # marks start this far beyond the bleed so no mark shows on a trimmed card
 MARK_WIDTH = 0.3
 
 
-def mark_lines(canvas: Any, lines: list[tuple[float, float, float, float]]) -> None:
+def mark_lines(canvas: Canvas, lines: list[tuple[float, float, float, float]]) -> None:
     """Thin black lines, in their own graphics state."""
     canvas.saveState()
     canvas.setLineWidth(MARK_WIDTH)
@@ -35,7 +35,7 @@ def crop_mark_lines(x: float, y: float, w: float, h: float, bleed: float) -> lis
     return lines
 
 
-def crop_marks(canvas: Any, x: float, y: float, w: float, h: float, bleed: float) -> None:
+def crop_marks(canvas: Canvas, x: float, y: float, w: float, h: float, bleed: float) -> None:
     mark_lines(canvas, crop_mark_lines(x, y, w, h, bleed))
 
 

@@ -7,18 +7,20 @@ import hashlib
 import io
 import re
 from collections.abc import Callable
-from typing import Any
 
+from booklet.base.internals import Canvas
 from booklet.base.version import __version__
 from booklet.text.fonts import register
 
 # Draws one side with its trim's lower-left corner at (x, y), its background into `bleed`.
-Painter = Callable[[Any, float, float, float], None]
+Painter = Callable[[Canvas, float, float, float], None]
 
 KEYWORDS = "back massage, routine card"
 
 
-def new_canvas(buffer: io.BytesIO, pagesize: tuple[float, float], title: str, subject: str) -> Any:
+def new_canvas(
+    buffer: io.BytesIO, pagesize: tuple[float, float], title: str, subject: str
+) -> Canvas:
     """A ReportLab canvas with booklet's metadata, same bytes for the same input, and print at
     100% asked of every viewer."""
     from reportlab.pdfgen.canvas import Canvas
@@ -35,7 +37,7 @@ def new_canvas(buffer: io.BytesIO, pagesize: tuple[float, float], title: str, su
     return canvas
 
 
-def apply_metadata(canvas: Any, title: str, subject: str, author: str = "booklet") -> None:
+def apply_metadata(canvas: Canvas, title: str, subject: str, author: str = "booklet") -> None:
     canvas.setTitle(title)
     canvas.setSubject(subject)
     canvas.setCreator(f"booklet {__version__}")
@@ -44,12 +46,12 @@ def apply_metadata(canvas: Any, title: str, subject: str, author: str = "booklet
     print_at_actual_size(canvas)
 
 
-def print_at_actual_size(canvas: Any) -> None:
+def print_at_actual_size(canvas: Canvas) -> None:
     """Ask the print dialog not to shrink the page to fit: a card must come out at its size."""
     canvas.setViewerPreference("PrintScaling", "None")
 
 
-def set_duplex(canvas: Any, flip: str) -> None:
+def set_duplex(canvas: Canvas, flip: str) -> None:
     """Tell the printer dialog how a two-sided print turns: over the long or the short edge."""
     canvas.setViewerPreference(
         "Duplex", "DuplexFlipLongEdge" if flip == "long" else "DuplexFlipShortEdge"

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from booklet.base.errors import BookletError
+from booklet.base.internals import Canvas
 from booklet.press.affine import Affine, apply, compose
 from booklet.press.marks import Line, mark_lines, touches
 from booklet.press.papers import FLIPS, MM, SHEET_SIZES, SHEETS
@@ -212,7 +214,7 @@ def cut_mark_lines(grid: Grid, bleed: float) -> list[Line]:
     return lines
 
 
-def cut_marks(canvas: Any, grids: tuple[Grid, ...], bleed: float) -> None:
+def cut_marks(canvas: Canvas, grids: tuple[Grid, ...], bleed: float) -> None:
     """Every grid's cut marks but those that would touch a card: beside a taller band of
     the other orientation, a mark on a shared trim line would lie on a neighbour's edge (that
     line is marked by the taller band's own marks)."""
@@ -267,7 +269,7 @@ def card_sheets(
     return buffer.getvalue()
 
 
-def wrapped(text: str, width_of: Any, width: float) -> list[str]:
+def wrapped(text: str, width_of: Callable[[str], float], width: float) -> list[str]:
     """Lines of at most `width`, broken at ordinary spaces only: a no-break space holds (a
     French colon never starts a line)."""
     lines: list[str] = []

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from booklet.base.internals import canvas_document, subset_state
+from booklet.base.internals import Canvas, canvas_document, subset_state
 from booklet.text.fonts import (
     FontFamily,
     charmap,
@@ -31,6 +31,11 @@ from booklet.text.fonts import (
 )
 from booklet.text.scripts import face_runs, first_strong, has_rtl
 from booklet.text.stacking import Piece
+
+if TYPE_CHECKING:  # for their names only: both are imported where text is drawn
+    from reportlab.lib.colors import Color
+
+    from booklet.text.shaping import TextState
 
 LEADING = 1.22  # line height as a share of the font size
 MIN_FONT_SIZE, MAX_FONT_SIZE = 4.0, 72.0
@@ -87,7 +92,9 @@ def parse(markup: str) -> tuple[Span, ...]:
         if name in _STYLE_TAGS:
             if attributes.strip():
                 raise MarkupError(f"<{name}> takes no attributes.")
-            changed = Span("", **{**_fields(style), _STYLE_TAGS[name]: True})
+            turned_on = _STYLE_TAGS[name]  # "bold" or "italic"
+            bold, italic = style.bold or turned_on == "bold", style.italic or turned_on == "italic"
+            changed = Span("", bold, italic, style.colour, style.size)
         elif name == "font":
             changed = _font(style, attributes)
         else:
@@ -105,12 +112,8 @@ def parse(markup: str) -> tuple[Span, ...]:
     return tuple(spans)
 
 
-def _fields(span: Span) -> dict:
-    return {"bold": span.bold, "italic": span.italic, "colour": span.colour, "size": span.size}
-
-
 def _font(style: Span, attributes: str) -> Span:
-    fields = _fields(style)
+    colour, size = style.colour, style.size
     for match in _ATTRIBUTE.finditer(attributes):
         key = match.group(1).lower()
         value = next(v for v in match.groups()[1:] if v is not None).strip()
@@ -119,21 +122,21 @@ def _font(style: Span, attributes: str) -> Span:
                 raise MarkupError(
                     f'<font color="{value}"> is not a colour. Use a hex colour like "#1F1F1F".'
                 )
-            fields["colour"] = value
+            colour = value
         elif key == "size":
             try:
-                size = float(value)
+                points = float(value)
             except ValueError:
-                size = -1.0
-            if not MIN_FONT_SIZE <= size <= MAX_FONT_SIZE:
+                points = -1.0
+            if not MIN_FONT_SIZE <= points <= MAX_FONT_SIZE:
                 raise MarkupError(
                     f'<font size="{value}"> is not a size. Use a number of points from '
                     f"{MIN_FONT_SIZE:g} to {MAX_FONT_SIZE:g}."
                 )
-            fields["size"] = size
+            size = points
         else:
             raise MarkupError(f"<font> has no '{key}' attribute. Use color or size.")
-    return Span("", **fields)
+    return Span("", style.bold, style.italic, colour, size)
 
 
 def _add_text(spans: list[Span], raw: str, style: Span) -> None:
@@ -201,9 +204,13 @@ class TextStyle(NamedTuple):
         return self.fonts.bold if bold else self.fonts.regular
 
 
+Run = tuple[str, str, float, str]  # text, font, size, colour
+Space = tuple[float, str, float, str]  # a space: width, font, size, colour
+
+
 @dataclass
 class Line:
-    runs: list[tuple[str, str, float, str]]  # text, font, size, colour
+    runs: list[Run]
     width: float
     size: float  # the largest font size on the line
 
@@ -212,7 +219,7 @@ class Line:
         return self.size * LEADING
 
 
-Word = tuple  # (parts, width, space after) with parts ((text, font, size, colour), ...)
+Word = tuple[tuple[Run, ...], float, Space | None]  # (parts, width, the space after it)
 
 
 def break_lines(spans: tuple[Span, ...], style: TextStyle, width: float) -> list[Line]:
@@ -222,28 +229,28 @@ def break_lines(spans: tuple[Span, ...], style: TextStyle, width: float) -> list
 
 def break_words(words: list[Word | None], base_size: float, width: float) -> list[Line]:
     lines: list[Line] = []
-    runs: list[list] = []  # [text, font, size, colour], merged while the style holds
+    runs: list[Run] = []  # merged while the style holds
     line_w = 0.0
     line_size = base_size
-    space = None  # the space after the last word on the line: (width, font, size, colour)
+    space: Space | None = None  # the space after the last word on the line
     limit = width + 1e-6
     for word in words:
         if word is None:  # forced break
-            lines.append(Line([tuple(r) for r in runs], line_w, line_size))
+            lines.append(Line(runs, line_w, line_size))
             runs, line_w, line_size, space = [], 0.0, base_size, None
             continue
         parts, word_w, after = word
         if runs:
             gap = space[0] if space else 0.0
             if line_w + gap + word_w > limit:
-                lines.append(Line([tuple(r) for r in runs], line_w, line_size))
+                lines.append(Line(runs, line_w, line_size))
                 runs, line_w, line_size = [], 0.0, base_size
             elif space:
                 last = runs[-1]
                 if last[1] == space[1] and last[2] == space[2] and last[3] == space[3]:
-                    last[0] += " "
+                    runs[-1] = (last[0] + " ", last[1], last[2], last[3])
                 else:
-                    runs.append([" ", space[1], space[2], space[3]])
+                    runs.append((" ", space[1], space[2], space[3]))
                 line_w += gap
         if not runs and word_w > limit:
             line_w, line_size = _split_long_word(parts, width, runs, lines, base_size)
@@ -251,15 +258,15 @@ def break_words(words: list[Word | None], base_size: float, width: float) -> lis
             for text, font, size, colour in parts:
                 tail = runs[-1] if runs else None
                 if tail and tail[1] == font and tail[2] == size and tail[3] == colour:
-                    tail[0] += text
+                    runs[-1] = (tail[0] + text, font, size, colour)
                 else:
-                    runs.append([text, font, size, colour])
+                    runs.append((text, font, size, colour))
                 if size > line_size:
                     line_size = size
             line_w += word_w
         space = after
     if runs:
-        lines.append(Line([tuple(r) for r in runs], line_w, line_size))
+        lines.append(Line(runs, line_w, line_size))
     return lines
 
 
@@ -309,7 +316,9 @@ def words_of(spans: tuple[Span, ...], style: TextStyle) -> list[Word | None]:
     return words
 
 
-def _split_long_word(parts, width: float, runs: list, lines: list, base_size: float):
+def _split_long_word(
+    parts: tuple[Run, ...], width: float, runs: list[Run], lines: list[Line], base_size: float
+) -> tuple[float, float]:
     """Letters of an over-long word, as many to a line as fit. Returns the last line's width
     and size so far; the last line stays open for what follows."""
     line_w, line_size = 0.0, base_size
@@ -317,14 +326,14 @@ def _split_long_word(parts, width: float, runs: list, lines: list, base_size: fl
         for char in text:
             w = unit_width(char, font) * size
             if line_w > 0 and line_w + w > width + 1e-6:
-                lines.append(Line([tuple(r) for r in runs], line_w, line_size))
+                lines.append(Line(runs.copy(), line_w, line_size))
                 runs.clear()
                 line_w, line_size = 0.0, base_size
             last = runs[-1] if runs else None
             if last and last[1] == font and last[2] == size and last[3] == colour:
-                last[0] += char
+                runs[-1] = (last[0] + char, font, size, colour)
             else:
-                runs.append([char, font, size, colour])
+                runs.append((char, font, size, colour))
             line_w += w
             line_size = max(line_size, size)
     return line_w, line_size
@@ -334,7 +343,7 @@ def _split_long_word(parts, width: float, runs: list, lines: list, base_size: fl
 
 
 @lru_cache(maxsize=64)
-def colour_of(hex_colour: str):
+def colour_of(hex_colour: str) -> Color:
     from reportlab.lib.colors import HexColor
 
     return HexColor(hex_colour)
@@ -369,7 +378,7 @@ class TextBlock(Piece):
         self.width = avail_width
         return self.width, self.height
 
-    def drawOn(self, canvas, x: float, y: float) -> None:  # noqa: N802
+    def drawOn(self, canvas: Canvas, x: float, y: float) -> None:  # noqa: N802
         """Write the paragraph's PDF text operators in one piece.
 
         The lines are already broken and every run knows its face, size and colour, so this
@@ -382,7 +391,7 @@ class TextBlock(Piece):
         doc = canvas_document(canvas)
         style = self.style
         ops = ["BT"]
-        current: list = [None, None]  # the font and size, and the colour, already set
+        current: TextState = [None, None]  # the font and size, and the colour, already set
 
         def put(text: str, face: str, size: float, colour: str) -> None:
             if colour != current[1]:
@@ -435,7 +444,15 @@ class _Codes:
 _CODES: dict[int, tuple[object, _Codes]] = {}
 
 
-def encode(font, text: str, doc) -> list[tuple[int, bytes]]:
+class SubsetFont(Protocol):
+    """What card text uses of a ReportLab TrueType font (reportlab.pdfbase.ttfonts.TTFont)."""
+
+    def splitString(self, text: str, doc: object) -> list[tuple[int, bytes]]: ...  # noqa: N802
+
+    def getSubsetInternalName(self, subset: int, doc: object) -> str: ...  # noqa: N802
+
+
+def encode(font: SubsetFont, text: str, doc: object) -> list[tuple[int, bytes]]:
     """`font.splitString`, quicker for the usual case. splitString assigns each character a
     code in the font's subset the first time a document uses it, in a Python loop over every
     character; most of a card's characters were seen before. Once every character of `text`
@@ -495,7 +512,7 @@ def label_width(text: str, font: str, size: float) -> float:
 
 
 def draw_label(
-    canvas, text: str, font: str, size: float, colour: str, x: float, y: float, anchor: str
+    canvas: Canvas, text: str, font: str, size: float, colour: str, x: float, y: float, anchor: str
 ) -> None:
     """A label that needs the text engine (another script, right to left), its baseline at y;
     `anchor` is start, middle or end of the label at x."""

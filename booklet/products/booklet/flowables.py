@@ -14,7 +14,7 @@ from typing import Any
 from reportlab.lib.colors import HexColor, white
 from reportlab.platypus import Flowable, Paragraph
 
-from booklet.base.internals import paragraph_lines_kept
+from booklet.base.internals import Canvas, paragraph_lines_kept
 from booklet.data.language import Words
 from booklet.data.model import Plan, Technique
 from booklet.draw.diagrams import KeyWords, aspect, diagram_art, paint
@@ -25,7 +25,7 @@ from booklet.text.scripts import has_rtl
 from booklet.text.stacking import Placeable
 
 
-def planning(canvas: Any) -> bool:
+def planning(canvas: Canvas) -> bool:
     """Is this the page-numbering pass's canvas? Pages are laid out there, nothing painted."""
     return bool(getattr(canvas, "planning", False))
 

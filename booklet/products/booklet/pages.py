@@ -19,7 +19,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 from reportlab.platypus.doctemplate import LayoutError
 
 from booklet.base.errors import FitError
-from booklet.base.internals import skip_saving
+from booklet.base.internals import Canvas, skip_saving
 from booklet.base.units import describe_size
 from booklet.base.version import __version__
 from booklet.press.finish import finish_page
@@ -113,9 +113,9 @@ def check_single_pages(info: BookInfo) -> None:
 def canvas_for(save: bool) -> Any:
     """The canvas class a booklet pass builds on: every booklet PDF asks viewers to print at
     100% (booklet.press.pdf); the planning pass's canvas says it is one."""
-    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.pdfgen.canvas import Canvas as ReportLabCanvas
 
-    class BookletCanvas(Canvas):
+    class BookletCanvas(ReportLabCanvas):
         planning = not save
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -165,7 +165,7 @@ class PageDecoration:
     def __init__(self, kit: BookKit) -> None:
         self.kit = kit
 
-    def start(self, canv: Any) -> tuple[float, float, float]:
+    def start(self, canv: Canvas) -> tuple[float, float, float]:
         """Every page: finished by the press (its boxes, crop marks when asked), and the
         canvas moved to the trim's corner until the decoration restores it. Returns w, h,
         bleed."""
@@ -176,7 +176,7 @@ class PageDecoration:
         canv.translate(pad, pad)
         return w, h, finish.bleed
 
-    def cover(self, canv: Any, doc: Any) -> None:
+    def cover(self, canv: Canvas, doc: Any) -> None:
         """The panel colour to the bleed, the accent band at the top as tall as the title."""
         colours = self.kit.layout.colours
         w, h, b = self.start(canv)
@@ -188,7 +188,7 @@ class PageDecoration:
         canv.restoreState()
         canv.addPageLabel(0, prefix=self.kit.words.text("cover_page"))
 
-    def inner(self, canv: Any, doc: Any) -> None:
+    def inner(self, canv: Canvas, doc: Any) -> None:
         """The folio, centred under the text block."""
         kit = self.kit
         w, _, _ = self.start(canv)
@@ -200,13 +200,13 @@ class PageDecoration:
         canv.restoreState()
         self.number_from_two(canv)
 
-    def plain(self, canv: Any, doc: Any) -> None:
+    def plain(self, canv: Canvas, doc: Any) -> None:
         """The dedication: no folio, nothing but the words (its number is still 2)."""
         self.start(canv)
         canv.restoreState()
         self.number_from_two(canv)
 
-    def back(self, canv: Any, doc: Any) -> None:
+    def back(self, canv: Canvas, doc: Any) -> None:
         """The panel colour to the bleed, a thin accent band at the foot."""
         colours = self.kit.layout.colours
         w, h, b = self.start(canv)
@@ -219,7 +219,7 @@ class PageDecoration:
         canv.addPageLabel(canv.getPageNumber() - 1, prefix=label)
 
     @staticmethod
-    def number_from_two(canv: Any) -> None:
+    def number_from_two(canv: Canvas) -> None:
         """Page 2 starts the labels that are plain numbers, continuing the cover's count."""
         if canv.getPageNumber() == 2:
             canv.addPageLabel(1, style="D", start=2)
