@@ -593,6 +593,16 @@ def test_white_numbers_reversed_out_of_colour_are_trapped(run, tmp_path):
     traps = [events[i + 1] for i in numbers]  # each followed by its trap: stroked, overprinting
     assert all(t.what == "text" and t.text_mode == 1 and t.stroke[1] == b"SCN" for t in traps)
     assert all(t.overprint[0] and t.fill[1] == b"sc" for t in traps)  # no white overprints
+    from pypdf.generic import ContentStream
+
+    reader = pdf_reader(pdf)
+    ops = [
+        op
+        for page in reader.pages
+        for _, op in ContentStream(page.get_contents(), reader).operations
+    ]
+    artifacts = [i for i, op in enumerate(ops) if op == b"BMC"]  # each trap: read by no one
+    assert len(artifacts) == len(traps) and all(ops[i + 2] == b"EMC" for i in artifacts)
     dpi = 600
     plates = separations(pdf, tmp_path, 1, dpi)
     name = text_region(pdf, 0, "Fan stroke", dpi)
@@ -774,7 +784,8 @@ def test_every_file_has_an_id_from_its_content_and_a_true_header(
     assert result.exit_code == 0, result.output
     raw = (tmp_path / f"{name}.pdf").read_bytes()
     assert raw.startswith(f"%PDF-{version}".encode())
-    first, second = pdf_reader(raw).trailer["/ID"]
+    # raw bytes: pypdf decodes an ID that happens to start with FE FF as UTF-16 text
+    first, second = (getattr(i, "original_bytes", i) for i in pdf_reader(raw).trailer["/ID"])
     assert first == second and len(first) == 16
     from booklet.press.pdf import with_content_id
 

@@ -330,7 +330,8 @@ class StreamRewrite:
         """The white text shown again, stroked only (TRAP_WIDTH) and overprinting, in the
         backdrop's lighter inks at no ink: those plates are knocked out a little wider than
         the letters, the strongest plate alone draws their edges. A separate object, as traps
-        are, from the same place: the line's start, where the white text began."""
+        are, from the same place: the line's start, where the white text began. It is marked
+        as an artifact, so a screen reader does not read the words twice."""
         from pypdf.generic import FloatObject, NameObject, NumberObject
 
         state = self.state
@@ -345,7 +346,9 @@ class StreamRewrite:
         self.sync_overprint((True, True))
         self.emit([NumberObject(1)], b"Tr")
         self.emit([FloatObject(v) for v in self.line], b"Tm")
+        self.emit([NameObject("/Artifact")], b"BMC")  # the same words again: not read twice
         self.emit([text], b"TJ" if operator == b"TJ" else b"Tj")
+        self.emit([], b"EMC")
         self.emit([NumberObject(state.text_mode)], b"Tr")
         self.emit([FloatObject(state.width)], b"w")
         self.set_stroke(stroke)
