@@ -76,8 +76,10 @@ def build_book(library: Library, plan: Plan, req: BookRequest) -> tuple[bytes, B
 def render_book(
     library: Library, plan: Plan, req: BookRequest, notes: list[str] | None = None
 ) -> bytes:
-    """The booklet's PDF; what the user should know about its imposition goes to `notes`."""
-    return finish_file(book_pages(library, plan, req, notes), req.colour)
+    """The booklet's PDF; what the user should know (its imposition, a PDF/X file's links left
+    out) goes to `notes`."""
+    pages = book_pages(library, plan, req, notes)
+    return finish_file(pages, req.colour, pdfx=req.pdfx, notes=notes)
 
 
 def book_pages(library: Library, plan: Plan, req: BookRequest, notes: list[str] | None) -> bytes:

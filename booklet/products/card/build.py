@@ -175,12 +175,17 @@ def card_pdf(card: Card, req: CardRequest) -> bytes:
 
 
 def render_card(
-    library: Library, plan: Plan, req: CardRequest, hints: FitHints | None = None
+    library: Library,
+    plan: Plan,
+    req: CardRequest,
+    hints: FitHints | None = None,
+    notes: list[str] | None = None,
 ) -> bytes:
     """The card's PDF. `hints` lets many similar cards (a batch) start their fitting where
-    the last one ended: fewer tries, the same bytes."""
+    the last one ended: fewer tries, the same bytes. What the user should know (a PDF/X file's
+    links left out) goes to `notes`."""
     card = build_card(library, plan, req, hints)
-    return finish_file(card_pages(card, req), req.colour)
+    return finish_file(card_pages(card, req), req.colour, pdfx=req.pdfx, notes=notes)
 
 
 def card_pages(card: Card, req: CardRequest) -> bytes:
