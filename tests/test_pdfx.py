@@ -140,10 +140,11 @@ def test_pdfx_pages_are_trimmed_with_no_rgb_and_no_transparency(make, case):
 def test_a_pdfx_booklet_leaves_its_links_out_and_says_so(run, tmp_path):
     result = run("book", "--pdfx", "-o", "b.pdf")
     assert result.exit_code == 0, result.output
-    assert result.stderr == (
-        "Note: PDF/X: the 16 links on the pages left out (a press file may carry none); their "
-        "words still print.\n"
-    )
+    assert re.fullmatch(
+        r"Note: PDF/X: the \d+ links on the pages left out \(a press file may carry none\); "
+        r"their words still print.\n",
+        result.stderr,
+    ), result.stderr
     reader = pdf_reader(tmp_path / "b.pdf")
     assert all("/Annots" not in page for page in reader.pages)
     assert len(reader.outline) > 5  # the bookmarks still lead to each section
