@@ -116,9 +116,9 @@ TABLE = [
     (
         "card --layout large-print --size 3x5",
         2,
-        "Error: the front of the 'large-print' card does not fit on 3x5: it needs 774 pt of height "
-        "but has 336 pt, even at the smallest legible size (12 pt). Use a larger size (e.g. "
-        "half-letter), fewer techniques, or another layout (compact fits more).",
+        "Error: the front of the 'large-print' card does not fit on 3x5: it needs 1355 pt of "
+        "height but has 336 pt, even at the smallest legible size (16 pt). Use a larger size "
+        "(e.g. letter), fewer techniques, or another layout (compact fits more).",
     ),
     (
         "book --layout bedside",

@@ -35,6 +35,7 @@ EVERY: list[tuple[str, str, Any, dict[str, Any]]] = [
     ("card", "flip", "short", {"sheet": "letter"}),
     ("card", "back_offset", "1mm,-0.5mm", {"sheet": "letter"}),
     ("card", "colour", "cmyk", {}),
+    ("card", "pdfx", True, {}),
     ("card", "client", "Maria Lopez", {}),
     ("card", "therapist", "Ana Ruiz, LMT", {}),
     ("card", "contact", "555-0100 · ana@example.org", {}),
@@ -51,6 +52,7 @@ EVERY: list[tuple[str, str, Any, dict[str, Any]]] = [
     ("book", "for", "Sam", {}),
     ("book", "from", "Alex", {}),
     ("book", "message", "For Sunday evenings.", {"for": "Sam"}),
+    ("book", "sign_off", "warmly", {"from": "Alex"}),
     ("book", "bleed", "3mm", {}),
     ("book", "crop_marks", True, {"bleed": "3mm"}),
     ("book", "sheet", "a4", IMPOSED),
@@ -59,6 +61,7 @@ EVERY: list[tuple[str, str, Any, dict[str, Any]]] = [
     ("book", "paper_thickness", "0.1mm", IMPOSED),
     ("book", "creep", "0.8mm", IMPOSED),
     ("book", "colour", "cmyk", {}),
+    ("book", "pdfx", True, {}),
     ("book", "client", "Maria Lopez", {}),
     ("book", "therapist", "Ana Ruiz, LMT", {}),
     ("book", "contact", "555-0100 · ana@example.org", {}),
@@ -70,6 +73,11 @@ EVERY: list[tuple[str, str, Any, dict[str, Any]]] = [
     ("book", "minutes", "15", {}),
 ]
 CASES = {f"{product}-{key}": (product, key, value, extra) for product, key, value, extra in EVERY}
+# The booklets take a second each: the quick loop checks the cards; CI checks everything.
+PARAMS = [
+    pytest.param(case, marks=pytest.mark.slow) if case.startswith("book-") else case
+    for case in sorted(CASES)
+]
 
 
 def test_every_option_of_the_catalogue_has_a_row():
@@ -119,7 +127,7 @@ def logo_file(tmp_path):
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("case", PARAMS)
 def test_every_door_makes_the_same_pdf(run, tmp_path, logo_file, case):
     import booklet
     from booklet.data.library import load_library

@@ -397,6 +397,7 @@ variants:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+@pytest.mark.slow
 def test_after_kill_9_the_workers_go_and_the_next_run_finishes(tmp_path):
     (tmp_path / "b.yaml").write_text(BIG_BATCH)
     parent = subprocess.Popen(
@@ -429,6 +430,7 @@ def test_after_kill_9_the_workers_go_and_the_next_run_finishes(tmp_path):
     assert len(data["variants"]) == 360 and all(v["status"] == "ok" for v in data["variants"])
 
 
+@pytest.mark.slow
 def test_sigterm_stops_a_batch_cleanly_with_the_manifest_true_to_the_disk(tmp_path):
     (tmp_path / "b.yaml").write_text(BIG_BATCH)
     batch = subprocess.Popen(

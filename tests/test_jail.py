@@ -33,6 +33,7 @@ QUICK = Limits(memory=128 * MIB, cpu=2.0, wall=2.0)
 
 
 @posix_only
+@pytest.mark.slow
 def test_a_render_that_never_ends_is_stopped_at_its_deadline():
     started = time.monotonic()
     with pytest.raises(Stopped) as stopped:
@@ -42,6 +43,7 @@ def test_a_render_that_never_ends_is_stopped_at_its_deadline():
 
 
 @posix_only
+@pytest.mark.slow
 def test_a_render_that_spins_is_stopped_by_its_cpu_limit_or_deadline():
     started = time.monotonic()
     with pytest.raises(Stopped, match="layout 'evil': stopped after 2 s"):
@@ -144,6 +146,7 @@ def test_a_killed_worker_fails_its_task_alone_and_is_replaced():
 
 
 @posix_only
+@pytest.mark.slow
 def test_limits_are_rearmed_for_every_task_of_a_reused_worker():
     """Five tasks of 0.7 s of work each in one worker whose limit is 2 s a task: all finish,
     because the CPU limit counts from where each task starts."""
@@ -154,6 +157,7 @@ def test_limits_are_rearmed_for_every_task_of_a_reused_worker():
 
 
 @posix_only
+@pytest.mark.slow
 def test_a_spawned_pool_driven_by_a_thread_works_as_a_forked_one(monkeypatch):
     """The page and Dask's daemon workers use spawned workers and a thread of their own."""
     monkeypatch.setenv("PYTHONPATH", str(REPO))
@@ -186,13 +190,13 @@ import booklet.products.jailed as jailed
 from booklet.base.jail import Limits
 MODE = sys.argv.pop(1)
 real = card.render_card
-def runaway(library, plan, request, hints=None):
+def runaway(library, plan, request, *rest):  # rest: hints, notes
     if MODE == "memory":
         return len(b"x" * (3 << 30))
     if MODE == "time" or request.title == "Runaway":
         while True:
             pass
-    return real(library, plan, request, hints)
+    return real(library, plan, request, *rest)
 card.render_card = runaway
 if MODE != "memory":
     jailed.LIMITS = Limits(memory=jailed.LIMITS.memory, cpu=2.0, wall=3.0)
@@ -224,6 +228,7 @@ def test_a_card_whose_render_runs_away_is_one_line_in_time_and_memory(tmp_path, 
 
 
 @posix_only
+@pytest.mark.slow
 def test_a_batch_variant_that_runs_away_fails_alone(tmp_path):
     (tmp_path / "b.yaml").write_text(
         "variants:\n"

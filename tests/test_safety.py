@@ -134,7 +134,7 @@ def test_a_layout_can_show_the_key_and_the_booklet_explains_the_marks(run, make_
     assert run("--library", lib, "card", "--layout", "keyed", "-o", "k.pdf").exit_code == 0
     back = " ".join(page_texts(tmp_path / "k.pdf")[1].split())
     for words in ("light return", "squeeze, release",
-                  "your partner's left is on the left"):  # fmt: skip
+                  "your partner’s left is on the left"):  # fmt: skip
         assert words in back
     assert run("book", "-o", "b.pdf").exit_code == 0
     assert "Reading the diagrams" in flat(tmp_path / "b.pdf")
@@ -148,7 +148,7 @@ KEY_WORDS = (
     "squeeze, release",
     "spine: no pressure",
     "go gently here",
-    "Seen from above, head at the top: your partner's left is on the left.",
+    "Seen from above, head at the top: your partner’s left is on the left.",
 )
 
 

@@ -12,8 +12,8 @@ BROKEN = FIXTURES / "broken"
 CASES = {
     "unknown-field.yaml": [
         "techniques/unknown-field.yaml:4: presure: unknown field 'presure'. Did you mean "
-        "'pressure'? Allowed: name, summary, kind, pressure, minutes, steps, pressure_note, oil, "
-        "position, cautions, avoid, source, muscles, video, diagram, lang.",
+        "'pressure'? Allowed: name, summary, kind, pressure, minutes, steps, short_name, "
+        "pressure_note, oil, position, cautions, avoid, source, muscles, video, diagram, lang.",
         "techniques/unknown-field.yaml:1: missing required field 'pressure'. Add it.",
     ],
     "pressure-not-a-level.yaml": [
@@ -65,8 +65,8 @@ CASES = {
     ],
     "steps-not-a-list.yaml": [
         "techniques/steps-not-a-list.yaml:7: old_steps: unknown field 'old_steps'. Did you mean "
-        "'steps'? Allowed: name, summary, kind, pressure, minutes, steps, pressure_note, oil, "
-        "position, cautions, avoid, source, muscles, video, diagram, lang.",
+        "'steps'? Allowed: name, summary, kind, pressure, minutes, steps, short_name, "
+        "pressure_note, oil, position, cautions, avoid, source, muscles, video, diagram, lang.",
         "techniques/steps-not-a-list.yaml:6: steps: expected a list of text lines, got a "
         "number (42).",
     ],

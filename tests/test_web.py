@@ -80,7 +80,7 @@ def test_what_the_page_prints_back_is_escaped_and_errors_are_the_clis(server):
     assert answer.json()["error"] == "Title: is 300 characters long; the limit is 120. Shorten it."
     assert answer.json()["field"] == "title" and answer.status_code == 400
     booklet = httpx.post(server + "/preview", data={"routine": "classic", "product": "folded"})
-    assert len(booklet.json()["images"]) == 8  # 16 pages, two a side, four sheets
+    assert len(booklet.json()["images"]) == 10  # 20 pages, two a side, five sheets
 
 
 @pytest.fixture(scope="module")

@@ -128,7 +128,21 @@ def make_face(
     subsetter.subset(font)
     rename(font, family, style)
     tighten(font)
+    add_narrow_space(font)
     return font
+
+
+def add_narrow_space(font: TTFont) -> None:
+    """French sets a narrow no-break space (U+202F) before ; ! ? : and inside « ». A face
+    without one draws it with its thin space's glyph (EB Garamond has U+2009, not U+202F), so
+    the PDF keeps the character itself and a reader copies a no-break space."""
+    cmap = font.getBestCmap()
+    if 0x202F in cmap or 0x2009 not in cmap:
+        return
+    glyph = cmap[0x2009]
+    for table in font["cmap"].tables:
+        if table.isUnicode():
+            table.cmap[0x202F] = glyph
 
 
 def tighten(font: TTFont, ascent: float = 0.95, descent: float = 0.28) -> None:
@@ -168,6 +182,17 @@ def rename(font: TTFont, family: str, style: str) -> None:
     font["head"].macStyle = (1 if bold else 0) | (2 if italic else 0)
 
 
+def narrow_space_only() -> None:
+    """Add the narrow no-break space to the committed faces, changing nothing else."""
+    for path in sorted(TARGET.glob("Booklet*.ttf")):
+        font = TTFont(path)
+        before = set(font.getBestCmap())
+        add_narrow_space(font)
+        if set(font.getBestCmap()) != before:
+            font.save(path)
+            print(path, "U+202F added")
+
+
 def main(folder: str) -> None:
     for family, (package, upright, italic, weights, licence) in FAMILIES.items():
         files = wheel_files(Path(folder), package)
@@ -192,4 +217,7 @@ def main(folder: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "/tmp/fontpkg")
+    if sys.argv[1:] == ["--narrow-space"]:
+        narrow_space_only()
+    else:
+        main(sys.argv[1] if len(sys.argv) > 1 else "/tmp/fontpkg")

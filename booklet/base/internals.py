@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+# A ReportLab canvas (reportlab.pdfgen.canvas.Canvas, or a subclass such as the booklet's page
+# canvas). ReportLab ships no type hints, so to mypy it is Any; this name says what is meant
+# wherever one is passed, and is the one place to change if typed stubs are ever adopted.
+Canvas = Any
 
-def canvas_document(canvas: Any) -> Any:
+
+def canvas_document(canvas: Canvas) -> Any:
     """A ReportLab canvas's PDF document: fonts keep their subset state per document, and the
     card text engine encodes through it (reportlab.pdfbase.ttfonts)."""
     return canvas._doc

@@ -39,6 +39,7 @@ from typing import Any
 from booklet.base.errors import BookletError, shown
 from booklet.base.files import read_bounded
 from booklet.batch.work import (
+    Outcome,
     Variant,
     init_worker,
     outcome_of,
@@ -257,7 +258,7 @@ def _worker_threads() -> int:
         return 1
 
 
-def render_chunk(bundle: dict[str, Any], variants: list[Variant]) -> list[tuple]:
+def render_chunk(bundle: dict[str, Any], variants: list[Variant]) -> list[Outcome]:
     """On a worker: each variant's (output, pdf or None, error or None, seconds), rendered
     in the jail. Never raises for one variant: a broken one must not stop the others."""
     started = time.perf_counter()
@@ -282,7 +283,7 @@ def render_chunk(bundle: dict[str, Any], variants: list[Variant]) -> list[tuple]
                 ),
             )
         )
-    out = []
+    out: list[Outcome] = []
     for variant, future in futures:
         with contextlib.suppress(Exception):
             future.exception()  # wait; the outcome below says what happened
@@ -324,7 +325,7 @@ def run_on_cluster(
     todo: list[tuple[Any, str]],
     address: str,
     roots: list[Path],
-    finish: Callable[[Any, str, tuple], None],
+    finish: Callable[[Any, str, Outcome], None],
     resolve: Callable[[Any], Any],
 ) -> None:
     """Send the variants to the scheduler at `address` in chunks; `finish` writes each
@@ -357,7 +358,7 @@ def run_on_cluster(
         ) from None
     futures: dict[Any, list[tuple[Any, str]]] = {}
     finished = 0
-    current: tuple[Any, str, tuple] | None = None
+    current: tuple[Any, str, tuple[Any, ...]] | None = None
     try:
         shared = client.scatter(bundle, broadcast=True)
         workers = max(1, len(client.scheduler_info().get("workers", {})))
@@ -454,7 +455,7 @@ def _check_workers(client: Any, address: str, alone_since: float | None) -> floa
     return alone_since
 
 
-def _chunk_outcome(future: Any, chunk: list[tuple[Any, str]]) -> list[tuple]:
+def _chunk_outcome(future: Any, chunk: list[tuple[Any, str]]) -> list[Outcome]:
     """A chunk's outcomes; a chunk whose worker died fails its variants, not the batch."""
     try:
         return list(future.result())

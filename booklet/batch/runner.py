@@ -49,7 +49,21 @@ from booklet.batch.work import (
     with_logo_resolved,
 )
 
-__all__ = ["check_scheduler", "folder_lock", "make_request"]
+__all__ = [
+    "MANIFEST",
+    "MAX_VARIANTS",
+    "VARIANT_KEYS",
+    "BatchPlan",
+    "Result",
+    "check_scheduler",
+    "expand",
+    "folder_lock",
+    "load_batch",
+    "make_request",
+    "output_name",
+    "select",
+    "write_manifest",
+]
 
 
 def remove_leftovers(folder: Path) -> int:
@@ -60,6 +74,9 @@ def remove_leftovers(folder: Path) -> int:
             path.unlink()
             removed += 1
     return removed
+
+
+Outcome = tuple[str, bytes | None, str | None, float]  # output, PDF, error, seconds
 
 
 def run_batch(
@@ -74,13 +91,30 @@ def run_batch(
     scheduler: str | None = None,
 ) -> list[Result]:
     """Build every variant not already up to date; always leave a manifest true to the disk."""
-
     # Everything that can be refused is refused before anything is created: the output
     # folder, its lock and a manifest appear only for a batch that can run.
     if scheduler:
         check_scheduler(scheduler)
     variants = select(plan.variants, only)
     library_print = library_fingerprint([_builtin(), *roots])
+    make_output_folder(folder)
+    with folder_lock(folder), terminate_as_interrupt():
+        remove_leftovers(folder)
+        book = Ledger(folder, plan.file, read_manifest(folder), report, len(variants))
+        todo = book.skip_unchanged(variants, library_print, force)
+        try:
+            if scheduler:
+                from booklet.batch.cluster import run_on_cluster
+
+                run_on_cluster(todo, scheduler, roots, book.finish, with_logo_resolved)
+            else:
+                run_in_jail(todo, roots, jobs, book.finish)
+        finally:
+            book.save()
+        return book.done
+
+
+def make_output_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -92,10 +126,29 @@ def run_batch(
         raise BookletError("is not a folder. Choose another -o folder.", file=folder)
     if not os.access(folder, os.W_OK):
         raise BookletError("folder is not writable. Choose another -o folder.", file=folder)
-    with folder_lock(folder), terminate_as_interrupt():
-        remove_leftovers(folder)
-        previous = read_manifest(folder)
-        results: dict[str, Result] = {
+
+
+class Ledger:
+    """A run's results: the earlier manifest's entries that still hold, and each variant's
+    outcome as it comes, written here (atomically), recorded, and saved to the manifest at
+    least once a second and at the end."""
+
+    def __init__(
+        self,
+        folder: Path,
+        batch: Path,
+        previous: dict[str, dict[str, Any]],
+        report: Callable[[Result, int, int], None],
+        total: int,
+    ) -> None:
+        self.folder = folder
+        self.batch = batch
+        self.previous = previous
+        self.report = report
+        self.total = total
+        self.done: list[Result] = []
+        self.last_write = time.monotonic()
+        self.results: dict[str, Result] = {
             out: Result(
                 e["name"],
                 out,
@@ -109,74 +162,55 @@ def run_batch(
             for out, e in previous.items()
             if (folder / out).is_file() or e.get("status") != "ok"
         }
+
+    def skip_unchanged(
+        self, variants: list[Variant], library_print: str, force: bool
+    ) -> list[tuple[Variant, str]]:
+        """Record the variants whose file is already what they would make; the rest, with
+        their fingerprints, are to do."""
         todo: list[tuple[Variant, str]] = []
-        done: list[Result] = []
-        total = len(variants)
         for variant in variants:
             fp = variant_fingerprint(variant, library_print)
-            entry = previous.get(variant.output)
-            if not force and entry is not None and is_unchanged(entry, fp, folder / variant.output):
-                result = Result(
-                    variant.name,
-                    variant.output,
-                    variant.options,
-                    fp,
-                    "skipped",
-                    entry["pages"],
-                    entry["sha256"],
-                )
-                results[variant.output] = result
-                done.append(result)
-                report(result, len(done), total)
+            entry = self.previous.get(variant.output)
+            target = self.folder / variant.output
+            if not force and entry is not None and is_unchanged(entry, fp, target):
+                self._record(
+                    Result(variant.name, variant.output, variant.options, fp, "skipped",
+                           entry["pages"], entry["sha256"])
+                )  # fmt: skip
             else:
                 todo.append((variant, fp))
-        last_write = time.monotonic()
+        return todo
 
-        def record(variant: Variant, fp: str, outcome) -> None:
-            nonlocal last_write
-            _, pages, sha, error, seconds = outcome
-            result = Result(
-                variant.name,
-                variant.output,
-                variant.options,
-                fp,
-                "failed" if error else "built",
-                pages,
-                sha,
-                error,
-                seconds,
-            )
-            results[variant.output] = result
-            done.append(result)
-            report(result, len(done), total)
-            if time.monotonic() - last_write > 1.0:
-                write_manifest(folder, plan.file, results)
-                last_write = time.monotonic()
+    def finish(self, variant: Variant, fp: str, outcome: Outcome) -> None:
+        """A PDF made in the jail: written here, atomically, then recorded."""
+        _, pdf, error, seconds = outcome
+        pages: int | None = None
+        sha: str | None = None
+        if pdf is not None:
+            try:
+                target = self.folder / variant.output
+                make_folders_within(self.folder, target.parent)
+                write_atomic(target, pdf)
+                pages, sha = _count_pages(pdf), hashlib.sha256(pdf).hexdigest()
+            except BookletError as exc:
+                error = str(exc)
+        status = "failed" if error else "built"
+        self._record(
+            Result(variant.name, variant.output, variant.options, fp, status, pages, sha, error,
+                   seconds)
+        )  # fmt: skip
 
-        def finish(variant: Variant, fp: str, outcome: tuple) -> None:
-            """A PDF rendered elsewhere: written here, atomically, then recorded."""
-            output, pdf, error, seconds = outcome
-            pages = sha = None
-            if pdf is not None:
-                try:
-                    target = folder / variant.output
-                    make_folders_within(folder, target.parent)
-                    write_atomic(target, pdf)
-                    pages, sha = _count_pages(pdf), hashlib.sha256(pdf).hexdigest()
-                except BookletError as exc:
-                    error = str(exc)
-            record(variant, fp, (output, pages, sha, error, seconds))
+    def _record(self, result: Result) -> None:
+        self.results[result.output] = result
+        self.done.append(result)
+        self.report(result, len(self.done), self.total)
+        if result.status != "skipped" and time.monotonic() - self.last_write > 1.0:
+            self.save()
 
-        try:
-            if scheduler:
-                from booklet.batch.cluster import run_on_cluster
-
-                run_on_cluster(todo, scheduler, roots, finish, with_logo_resolved)
-            else:
-                run_in_jail(todo, roots, jobs, finish)
-        finally:
-            write_manifest(folder, plan.file, results)
-        return done
+    def save(self) -> None:
+        write_manifest(self.folder, self.batch, self.results)
+        self.last_write = time.monotonic()
 
 
 @contextlib.contextmanager
@@ -204,7 +238,9 @@ def _builtin() -> Path:
     return builtin_root()
 
 
-def dry_run(plan: BatchPlan, folder: Path, roots: list[Path], only: str | None, force: bool):
+def dry_run(
+    plan: BatchPlan, folder: Path, roots: list[Path], only: str | None, force: bool
+) -> list[tuple[Variant, str, str | None]]:
     """Check every variant as far as possible without rendering: (variant, state, error)."""
     from booklet.data.library import load_library
     from booklet.layout.spec import load_layout, require_kind

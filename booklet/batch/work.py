@@ -8,10 +8,20 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from booklet.base.errors import BookletError, shown
 from booklet.products.jobs import Job
+
+if TYPE_CHECKING:  # for their names only: a worker imports what it renders with as it needs it
+    from booklet.base.jail import Limits
+    from booklet.data.library import Library
+    from booklet.data.model import Plan
+    from booklet.products.fitting import FitHints
+
+# A rendered variant: (output, its PDF or None, an error or None, seconds). Plain data: it comes
+# back from a jailed worker or a cluster as it is.
+Outcome = tuple[str, bytes | None, str | None, float]
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,7 @@ class Variant:
 
     @property
     def kind(self) -> str:
-        return self.options.get("kind", "card")
+        return str(self.options.get("kind", "card"))
 
 
 # --- turning options into requests ---------------------------------------------------------
@@ -59,7 +69,9 @@ def job_of(variant: Variant, roots: Sequence[Path] = (), resolved: bool = False)
     )
 
 
-def make_request(variant: Variant, library, resolved: bool = False) -> tuple[str, Any, Any, Any]:
+def make_request(
+    variant: Variant, library: Library, resolved: bool = False
+) -> tuple[str, Plan, Any, Library]:
     """(kind, plan, request, library in the variant's language) for one variant, through the
     options catalogue every door uses; a bad option is reported at its line in the batch."""
     from booklet.products.requests import OptionError
@@ -102,8 +114,8 @@ class Renderer:
     """What renders a batch's variants in one process: the library, read once, and where
     similar cards' fitting last ended (booklet.products.fitting.FitHints)."""
 
-    library: Any
-    hints: Any = None
+    library: Library
+    hints: FitHints | None = None
 
     def render(self, variant: Variant, resolved: bool = False) -> bytes:
         """The variant's PDF; `resolved`: its file paths are already where to read them. Made
@@ -162,7 +174,7 @@ def variant_label(variant: Variant) -> str:
     return f"layout '{shown(variant.options.get('layout') or default)}'"
 
 
-def variant_limits(variant: Variant) -> Any:
+def variant_limits(variant: Variant) -> Limits:
     from booklet.products.jailed import LIMITS, LOGO_ALLOWANCE
 
     if variant.options.get("logo") is not None:
@@ -170,7 +182,7 @@ def variant_limits(variant: Variant) -> Any:
     return LIMITS
 
 
-def outcome_of(variant: Variant, future: Any, seconds: float) -> tuple:
+def outcome_of(variant: Variant, future: Any, seconds: float) -> Outcome:
     """A finished task as (output, pdf or None, error or None, seconds)."""
     from booklet.base.jail import ChildFailed
 
@@ -189,7 +201,7 @@ def run_in_jail(
     todo: list[tuple[Variant, str]],
     roots: list[Path],
     jobs: int,
-    finish: Callable[[Variant, str, tuple], None],
+    finish: Callable[[Variant, str, Outcome], None],
 ) -> None:
     """Render every variant in jailed workers (booklet.base.jail.Pool) and hand each outcome
     to `finish`, which writes the PDF here. On Ctrl-C, what has not started is cancelled and

@@ -17,7 +17,7 @@ from booklet.cli.app import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from booklet.batch.manifest import Result
 
 
 @cli.command()
@@ -103,7 +103,7 @@ def batch(
         )
         bar.__enter__()
 
-    def report(result, done: int, total: int) -> None:
+    def report(result: Result, done: int, total: int) -> None:
         """Progress and failures on standard error: a bar on a terminal, else one line each."""
         counts[result.status] += 1
         if result.status == "failed":

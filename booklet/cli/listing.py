@@ -3,6 +3,7 @@ show, validate."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,11 @@ if TYPE_CHECKING:
 # --- listing ---------------------------------------------------------------------------------
 
 
-def listing(rows: list[dict[str, Any]], as_json: bool, shown: dict[str, tuple]) -> None:
+# A column shown under another name, its values formatted: (heading, format).
+Shown = tuple[str, Callable[[Any], object]]
+
+
+def listing(rows: list[dict[str, Any]], as_json: bool, shown: dict[str, Shown]) -> None:
     """Rows as JSON, or as a table; `shown` renames a column and formats its values."""
     if as_json:
         echo_json(rows)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -30,6 +31,8 @@ from booklet.cli.outputs import (
 )
 from booklet.press.papers import FLIPS
 
+Command = TypeVar("Command", bound=Callable[..., Any])
+
 
 def what_to_print(command: Any) -> Any:
     """A routine, or techniques picked with -t: what a card or a booklet holds."""
@@ -45,7 +48,7 @@ def what_to_print(command: Any) -> Any:
     return click.argument("routine", required=False, shell_complete=complete_routines)(command)
 
 
-def pdf_output_option(example: str) -> Any:
+def pdf_output_option(example: str) -> Callable[[Command], Command]:
     return click.option(
         "-o",
         "--output",
@@ -55,12 +58,12 @@ def pdf_output_option(example: str) -> Any:
     )
 
 
-def job_options(product: str) -> Any:
+def job_options(product: str) -> Callable[[Command], Command]:
     """Every option of the catalogue (booklet.products.options) the product takes, as a flag:
     declared there once, read there once, with the same limits as a batch and the page."""
     from booklet.products.options import options_for
 
-    def decorate(command: Any) -> Any:
+    def decorate(command: Command) -> Command:
         for option in reversed(options_for(product)):
             if option.read == "flag":
                 command = click.option(
@@ -171,6 +174,7 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
 @pass_state
 def card(
     state: State,
+    /,
     routine: str | None,
     techniques: tuple[str, ...],
     png: bool,
@@ -254,6 +258,7 @@ def calibrate(state: State, sheet: str, flip: str, output: Path) -> None:
 @pass_state
 def book(
     state: State,
+    /,
     routine: str | None,
     techniques: tuple[str, ...],
     png: bool,

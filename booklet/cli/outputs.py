@@ -19,13 +19,22 @@ from booklet.cli.app import (
 if TYPE_CHECKING:
     from booklet.products.jailed import Rendered
 
+    # click's ParamType is generic (the value it makes, the input it takes) in the click this
+    # is checked with, and a plain class in older ones that booklet still runs on: it is
+    # subscripted for mypy only.
+    _ParamType = click.ParamType[float, Any]
+else:
+    _ParamType = click.ParamType
 
-class LengthType(click.ParamType):
+
+class LengthType(_ParamType):
     """A length with a unit (`2in`, `60mm`, `9pt`), converted to points."""
 
     name = "length"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         if isinstance(value, float):
             return value
         from booklet.base.units import parse_length

@@ -18,22 +18,34 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from booklet.base.errors import Problem
 from booklet.data.model import Routine, Setting, Technique
 from booklet.data.yamlfile import Document, join
 
+if TYPE_CHECKING:  # for its name only: Babel is imported when a language needs it
+    from babel import Locale
+
 ENGLISH = "en"
 WORDS_FILE = "_words.yaml"
 PAGE_FILE = "_page.yaml"  # the words of the page `booklet serve` shows, in the same format
 PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
-TECHNIQUE_TEXT = ("name", "summary", "pressure_note", "position", "steps", "cautions", "muscles")
+TECHNIQUE_TEXT = (
+    "name",
+    "short_name",
+    "summary",
+    "pressure_note",
+    "position",
+    "steps",
+    "cautions",
+    "muscles",
+)
 TECHNIQUE_LISTS = ("steps", "cautions", "muscles")
 ROUTINE_TEXT = ("title", "description", "notes")
 MAX_WORD = 400
@@ -52,6 +64,9 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 
 # --- the catalogue -----------------------------------------------------------------------------
 
+# Notes a problem with a catalogue: its path in the file, and the message.
+Report = Callable[[str, str], None]
+
 
 def words_shape(value: Any) -> str:
     """What a catalogue value is: text, a list of text, plural forms, or a group of texts."""
@@ -64,7 +79,9 @@ def words_shape(value: Any) -> str:
     return "group"
 
 
-def parse_words(doc: Document, problems: list[Problem], english: Mapping[str, Any] | None):
+def parse_words(
+    doc: Document, problems: list[Problem], english: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
     """A catalogue, checked against English (the reference) when one is given: known keys,
     the same shape, and every {placeholder} kept."""
 
@@ -99,7 +116,7 @@ def parse_words(doc: Document, problems: list[Problem], english: Mapping[str, An
     return out
 
 
-def _word_value(value: Any, reference: Any, path: str, problem) -> Any:
+def _word_value(value: Any, reference: Any, path: str, problem: Report) -> Any:
     shape = words_shape(value)
     if reference is not None:
         want = words_shape(reference)
@@ -144,7 +161,7 @@ def _word_value(value: Any, reference: Any, path: str, problem) -> Any:
     return MappingProxyType(group)
 
 
-def _word_text(value: Any, reference: Any, path: str, problem) -> str | None:
+def _word_text(value: Any, reference: Any, path: str, problem: Report) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
@@ -257,7 +274,7 @@ def say(
 
 
 @cache
-def _locale(lang: str):
+def _locale(lang: str) -> Locale | None:
     try:
         from babel import Locale, UnknownLocaleError
     except ImportError:  # pragma: no cover - babel is a dependency
@@ -329,7 +346,7 @@ class LanguagePack:
 
 
 def parse_technique_text(doc: Document, problems: list[Problem]) -> TechniqueText | None:
-    from booklet.data.schema import MAX_TITLE, Reader
+    from booklet.data.schema import MAX_SHORT_NAME, MAX_TITLE, Reader
 
     r = Reader(doc, problems)
     if not isinstance(doc.data, dict):
@@ -354,7 +371,8 @@ def parse_technique_text(doc: Document, problems: list[Problem]) -> TechniqueTex
         if key in TECHNIQUE_LISTS:
             fields[key] = r.text_list(doc.data, key, "", min_items=1)
         else:
-            limit = MAX_TITLE if key == "name" else (200 if key == "summary" else 600)
+            limits = {"name": MAX_TITLE, "short_name": MAX_SHORT_NAME, "summary": 200}
+            limit = limits.get(key, 600)
             fields[key] = r.text(doc.data, key, "", limit=limit)
     if not r.ok:
         return None

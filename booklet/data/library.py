@@ -51,7 +51,7 @@ from booklet.data.schema import (
     parse_setting,
     parse_technique,
 )
-from booklet.data.yamlfile import load_yaml
+from booklet.data.yamlfile import Document, load_yaml
 
 DATA_SUFFIXES = (".yaml", ".yml")
 SETTING_FILE = "_setting.yaml"
@@ -367,7 +367,7 @@ def read_words(
         into.update(parse_words(doc, problems, reference) or {})
 
 
-def load_or_note(path: Path, problems: list[Problem]):
+def load_or_note(path: Path, problems: list[Problem]) -> Document | None:
     try:
         return load_yaml(path)
     except BookletError as exc:

@@ -78,6 +78,12 @@ class Technique(NamedTuple):
     origin: str = "built-in"
     path: Path | None = None
     lang: str = "en"  # the language the file is written in: no note that it is "in English"
+    short_name: str = ""  # for tight places (the booklet's timeline): "Fan" for "Fan stroke"
+
+    @property
+    def label(self) -> str:
+        """The short name, or the name when it has none."""
+        return self.short_name or self.name
 
     @property
     def avoids_spine(self) -> bool:

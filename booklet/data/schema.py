@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from booklet.base.errors import Problem, shown
 from booklet.base.links import link_problem
@@ -25,6 +25,7 @@ from booklet.data.model import (
     TECHNIQUE_KINDS,
     ZONES,
     Diagram,
+    Point,
     Routine,
     RoutineStep,
     Setting,
@@ -148,7 +149,13 @@ class Reader:
                 )
 
     def text(
-        self, data: dict[str, Any], key: str, path: str, *, limit: int = MAX_TEXT, default=None
+        self,
+        data: dict[str, Any],
+        key: str,
+        path: str,
+        *,
+        limit: int = MAX_TEXT,
+        default: str | None = None,
     ) -> str | None:
         if key not in data:
             return default
@@ -180,7 +187,13 @@ class Reader:
         return " ".join(value.split())
 
     def text_list(
-        self, data: dict[str, Any], key: str, path: str, *, min_items: int = 0, default=()
+        self,
+        data: dict[str, Any],
+        key: str,
+        path: str,
+        *,
+        min_items: int = 0,
+        default: Iterable[str] = (),
     ) -> tuple[str, ...]:
         if key not in data:
             return tuple(default)
@@ -202,6 +215,35 @@ class Reader:
                 out.append(text)
         return tuple(out)
 
+    # A whole number is an int; any other number an int or a float, as the file wrote it.
+    @overload
+    def number(
+        self,
+        data: dict[str, Any],
+        key: str,
+        path: str,
+        *,
+        low: float,
+        high: float,
+        integer: Literal[True],
+        default: int | None = None,
+        unit: str = "",
+    ) -> int | None: ...
+
+    @overload
+    def number(
+        self,
+        data: dict[str, Any],
+        key: str,
+        path: str,
+        *,
+        low: float,
+        high: float,
+        integer: Literal[False] = False,
+        default: float | None = None,
+        unit: str = "",
+    ) -> float | None: ...
+
     def number(
         self,
         data: dict[str, Any],
@@ -211,9 +253,9 @@ class Reader:
         low: float,
         high: float,
         integer: bool = False,
-        default=None,
+        default: float | None = None,
         unit: str = "",
-    ):
+    ) -> float | None:
         if key not in data:
             return default
         return self.number_value(
@@ -221,11 +263,21 @@ class Reader:
         )
 
     def number_value(
-        self, value: Any, path: str, *, low: float, high: float, integer=False, unit=""
-    ):
+        self,
+        value: Any,
+        path: str,
+        *,
+        low: float,
+        high: float,
+        integer: bool = False,
+        unit: str = "",
+    ) -> float | None:
         kind = "a whole number" if integer else "a number"
-        ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
-        if isinstance(value, bool) or not ok_type:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (integer and not isinstance(value, int))
+        ):
             self.problem(
                 path, f"expected {kind}, got {type_name(value)}.{number_hint(value, path)}"
             )
@@ -255,7 +307,7 @@ class Reader:
         choices: Sequence[str],
         noun: str,
         *,
-        default=None,
+        default: str | None = None,
     ) -> str | None:
         if key not in data:
             return default
@@ -278,7 +330,9 @@ class Reader:
 # --- techniques -----------------------------------------------------------------------------
 
 TECHNIQUE_REQUIRED = ("name", "summary", "kind", "pressure", "minutes", "steps")
+MAX_SHORT_NAME = 24
 TECHNIQUE_OPTIONAL = (
+    "short_name",
     "pressure_note",
     "oil",
     "position",
@@ -302,6 +356,7 @@ def parse_technique(doc: Document, problems: list[Problem], origin: str) -> Tech
     if data is None:
         return None
     name = r.text(data, "name", "", limit=MAX_TITLE)
+    short_name = r.text(data, "short_name", "", default="", limit=MAX_SHORT_NAME)
     summary = r.text(data, "summary", "", limit=200)
     kind = r.choice(data, "kind", "", TECHNIQUE_KINDS, "kind")
     pressure = r.choice(data, "pressure", "", PRESSURE_LEVELS, "pressure level")
@@ -319,7 +374,14 @@ def parse_technique(doc: Document, problems: list[Problem], origin: str) -> Tech
         r.problem("video", f"'{shown(video)}' {problem}")
     diagram = parse_diagram(r, data["diagram"], "diagram") if "diagram" in data else None
     lang = file_language(r, data)
-    if not r.ok or name is None or summary is None or kind is None or pressure is None:
+    if (
+        not r.ok
+        or name is None
+        or summary is None
+        or kind is None
+        or pressure is None
+        or minutes is None
+    ):
         return None
     return Technique(
         id=ident,
@@ -341,10 +403,11 @@ def parse_technique(doc: Document, problems: list[Problem], origin: str) -> Tech
         muscles=muscles,
         video=video,
         lang=lang,
+        short_name=short_name or "",
     )
 
 
-def file_language(r: Reader, data: dict) -> str:
+def file_language(r: Reader, data: dict[str, Any]) -> str:
     """A file's `lang:`, the language its text is written in (English when left out)."""
     lang = r.text(data, "lang", "", default="en", limit=20) or "en"
     if not is_language_code(lang):
@@ -356,7 +419,9 @@ def file_language(r: Reader, data: dict) -> str:
     return lang
 
 
-def zone_list(r: Reader, data: dict, key: str, path: str, zones: Sequence[str]) -> tuple[str, ...]:
+def zone_list(
+    r: Reader, data: dict[str, Any], key: str, path: str, zones: Sequence[str]
+) -> tuple[str, ...]:
     if key not in data:
         return ()
     value, field_path = data[key], join(path, key)
@@ -437,7 +502,7 @@ def parse_stroke(r: Reader, value: Any, path: str) -> Stroke | None:
     return stroke if len(r.problems) == before else None
 
 
-def parse_points(r: Reader, value: Any, path: str, kind: str | None) -> list | None:
+def parse_points(r: Reader, value: Any, path: str, kind: str | None) -> list[Point] | None:
     if not isinstance(value, list) or not value:
         r.problem(path, f"expected a list of [x, y] points, got {type_name(value)}.")
         return None
@@ -448,7 +513,7 @@ def parse_points(r: Reader, value: Any, path: str, kind: str | None) -> list | N
     if needs_path and len(value) < 2:
         r.problem(path, f"a {kind} stroke needs at least 2 points (a start and an end).")
         return None
-    out = []
+    out: list[Point] = []
     for i, item in enumerate(value):
         p = join(path, i)
         if (

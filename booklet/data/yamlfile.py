@@ -48,7 +48,7 @@ MAX_NUMBER_CHARS = 40
 
 
 @cache
-def _loader_class() -> type:
+def _loader_class() -> Any:  # a PyYAML loader class; PyYAML ships no type hints
     """PyYAML, imported on first use, with the YAML 1.2 core schema's implicit types."""
     import re
 

@@ -13,19 +13,23 @@ alone: the spine is hatched and outlined, returns are dashed, directions are arr
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from reportlab.lib.colors import Color, HexColor, white
 
+from booklet.base.internals import Canvas
 from booklet.data import figure as fig
 from booklet.data.language import Words
 from booklet.data.model import Diagram, Point, Stroke
 from booklet.text.fonts import register
 from booklet.text.paragraph import draw_label, label_width, plain_label
 from booklet.text.scripts import first_strong
+
+if TYPE_CHECKING:  # for its name only: ReportLab graphics is imported when a drawing is made
+    from reportlab.graphics.shapes import Drawing
 
 # Okabe-Ito palette plus quiet neutrals for the figure.
 PALETTE = {
@@ -58,6 +62,8 @@ CONTACT_WORDS = {
 }
 
 XY = tuple[float, float]
+# A path operation: ("M", x, y), ("L", x, y), ("C", x1, y1, x2, y2, x, y) or ("Z",).
+Op = tuple[str, *tuple[float, ...]]
 
 
 def aspect(legend: bool) -> float:
@@ -104,7 +110,7 @@ class Shape:
     x, y) and ('Z',) operations; a circle is cx, cy, r; text is x, y, string."""
 
     kind: str
-    ops: list[tuple] = field(default_factory=list)
+    ops: list[Op] = field(default_factory=list)
     fill: Color | None = None
     stroke: Color | None = None
     width: float = 0.0
@@ -124,13 +130,22 @@ class DiagramArt(NamedTuple):
     shapes: tuple[Shape, ...]
 
 
-def path(ops, *, fill=None, stroke=None, width=0.0, dash=None, cap=1, join=1) -> Shape:
+def path(
+    ops: Iterable[Op],
+    *,
+    fill: Color | None = None,
+    stroke: Color | None = None,
+    width: float = 0.0,
+    dash: Sequence[float] | None = None,
+    cap: int = 1,
+    join: int = 1,
+) -> Shape:
     return Shape("path", list(ops), fill, stroke, width, tuple(dash) if dash else None, cap, join)
 
 
-def curve_ops(points: Sequence[XY], closed: bool = False) -> list[tuple]:
+def curve_ops(points: Sequence[XY], closed: bool = False) -> list[Op]:
     """A smooth curve through points (already in drawing coordinates)."""
-    ops: list[tuple] = [("M", *points[0])]
+    ops: list[Op] = [("M", *points[0])]
     for c1, c2, end in fig.bezier(points):
         ops.append(("C", *c1, *c2, *end))
     if closed:
@@ -138,12 +153,14 @@ def curve_ops(points: Sequence[XY], closed: bool = False) -> list[tuple]:
     return ops
 
 
-def arc_ops(cx: float, cy: float, r: float, start: float, sweep: float, move: bool = True):
+def arc_ops(
+    cx: float, cy: float, r: float, start: float, sweep: float, move: bool = True
+) -> list[Op]:
     """A circular arc as Beziers of at most 90 degrees each."""
     n = max(1, math.ceil(abs(sweep) / (math.pi / 2)))
     step = sweep / n
     k = 4 / 3 * math.tan(step / 4)
-    ops: list[tuple] = []
+    ops: list[Op] = []
     a = start
     if move:
         ops.append(("M", cx + r * math.cos(a), cy + r * math.sin(a)))
@@ -198,7 +215,7 @@ def diagram_art(
 # --- painting ----------------------------------------------------------------------------------
 
 
-def paint(canvas, art: DiagramArt, x: float, y: float) -> None:
+def paint(canvas: Canvas, art: DiagramArt, x: float, y: float) -> None:
     """Paint a diagram onto a PDF canvas with its lower-left corner at (x, y).
 
     The shapes' PDF operators are formatted once per diagram and reused; only the text goes
@@ -214,7 +231,7 @@ def paint(canvas, art: DiagramArt, x: float, y: float) -> None:
     canvas.restoreState()
 
 
-def _draw_text(canvas, s: Shape) -> None:
+def _draw_text(canvas: Canvas, s: Shape) -> None:
     assert s.text is not None  # a text shape carries its text
     tx, ty, text = s.text
     if not plain_label(text, s.font):  # another script, or right to left: the text engine
@@ -249,10 +266,13 @@ def _num4(v: float) -> str:
     return text or "0"
 
 
-_OPERATORS: dict[int, tuple[DiagramArt, tuple]] = {}
+# A diagram's paint: runs of PDF operators, with the text shapes (drawn through the canvas)
+# between them.
+Operators = tuple[str | Shape, ...]
+_OPERATORS: dict[int, tuple[DiagramArt, Operators]] = {}
 
 
-def _operators(art: DiagramArt) -> tuple:
+def _operators(art: DiagramArt) -> Operators:
     """The diagram as runs of PDF operators (str) with its text shapes between them."""
     entry = _OPERATORS.get(id(art))
     if entry is not None and entry[0] is art:
@@ -264,8 +284,8 @@ def _operators(art: DiagramArt) -> tuple:
     return parts
 
 
-def _format_operators(art: DiagramArt) -> tuple:
-    parts: list = []
+def _format_operators(art: DiagramArt) -> Operators:
+    parts: list[str | Shape] = []
     run: list[str] = []
     state: dict[str, str] = {}  # graphics state already set in this run: set it only on change
 
@@ -304,15 +324,15 @@ def _format_operators(art: DiagramArt) -> tuple:
     return tuple(parts)
 
 
-def _circle_ops(cx: float, cy: float, r: float) -> list[tuple]:
+def _circle_ops(cx: float, cy: float, r: float) -> list[Op]:
     return [*arc_ops(cx, cy, r, 0, 2 * math.pi), ("Z",)]
 
 
-def _paint_with_api(canvas, art: DiagramArt, x: float, y: float) -> None:
+def _paint_with_api(canvas: Canvas, art: DiagramArt, x: float, y: float) -> None:
     """The same picture through ReportLab's path API: kept to check the operators against."""
     canvas.saveState()
     canvas.translate(x, y)
-    dash: tuple | None = None
+    dash: tuple[float, ...] | None = None
     for s in art.shapes:
         if s.kind == "text":
             _draw_text(canvas, s)
@@ -339,7 +359,7 @@ def _paint_with_api(canvas, art: DiagramArt, x: float, y: float) -> None:
     canvas.restoreState()
 
 
-def to_drawing(art: DiagramArt, font: str = "sans"):
+def to_drawing(art: DiagramArt, font: str = "sans") -> Drawing:
     """The same display list as a ReportLab Drawing, for SVG and PNG export."""
     from reportlab.graphics.shapes import Circle, Drawing, String
     from reportlab.graphics.shapes import Path as GPath
@@ -376,17 +396,30 @@ def to_drawing(art: DiagramArt, font: str = "sans"):
     return d
 
 
-def _replay(ops: list[tuple], target, close) -> None:
+class PathSink(Protocol):
+    """What a path is built on: pdfgen's path object, or a graphics Path."""
+
+    def moveTo(self, x: float, y: float) -> object: ...  # noqa: N802 - ReportLab's names
+
+    def lineTo(self, x: float, y: float) -> object: ...  # noqa: N802
+
+    def curveTo(  # noqa: N802
+        self, x1: float, y1: float, x2: float, y2: float, x3: float, y3: float
+    ) -> object: ...
+
+
+def _replay(ops: list[Op], target: PathSink, close: Callable[[], object]) -> None:
     """Feed path operations to a ReportLab path object (pdfgen's or graphics')."""
     for op in ops:
-        if op[0] == "M":
-            target.moveTo(op[1], op[2])
-        elif op[0] == "L":
-            target.lineTo(op[1], op[2])
-        elif op[0] == "C":
-            target.curveTo(*op[1:])
-        else:
-            close()
+        match op:
+            case ("M", x, y):
+                target.moveTo(x, y)
+            case ("L", x, y):
+                target.lineTo(x, y)
+            case ("C", x1, y1, x2, y2, x, y):
+                target.curveTo(x1, y1, x2, y2, x, y)
+            case _:
+                close()
 
 
 def back_drawing(
@@ -396,7 +429,7 @@ def back_drawing(
     grayscale: bool = False,
     legend: bool = True,
     font: str = "sans",
-):
+) -> Drawing:
     return to_drawing(diagram_art(diagram, width, grayscale, legend, font), font)
 
 
@@ -416,12 +449,12 @@ def _inside(point: XY, polygon: Sequence[XY]) -> bool:
     return inside
 
 
-def _stipple(polygon: Sequence[XY], spacing: float, radius: float, colour) -> list[Shape]:
+def _stipple(polygon: Sequence[XY], spacing: float, radius: float, colour: Color) -> list[Shape]:
     """Dots over a caution zone: a pattern, so the zone survives printing in grey (its pale
     fill alone nearly vanishes)."""
     xs = [p[0] for p in polygon]
     ys = [p[1] for p in polygon]
-    ops: list[tuple] = []
+    ops: list[Op] = []
     nib = max(0.1, radius * 0.3)  # long enough to survive rounding to 0.1 pt
     row = 0
     y = min(ys) + spacing / 2
@@ -458,15 +491,15 @@ def _figure(m: Mapper, ink: Ink, line: float, diagram: Diagram | None) -> list[S
                 )
             )
             out += _stipple(outline, m.scale * 0.04, line * 0.7, ink("caution_edge"))
-    thin = {"stroke": ink("anatomy"), "width": line * 0.8}
+    anatomy, thin = ink("anatomy"), line * 0.8
     for rib in fig.RIB_CURVES_LEFT:
-        out.append(path(curve_ops(_mapped(rib, m)), **thin))
-        out.append(path(curve_ops(_mapped(fig.mirror(rib), m)), **thin))
+        out.append(path(curve_ops(_mapped(rib, m)), stroke=anatomy, width=thin))
+        out.append(path(curve_ops(_mapped(fig.mirror(rib), m)), stroke=anatomy, width=thin))
     for blade in (fig.SHOULDER_BLADE_LEFT, fig.mirror(fig.SHOULDER_BLADE_LEFT)):
-        out.append(path(closed_curve_ops(_mapped(blade, m)), **thin))
-    edge = {"stroke": ink("outline"), "width": line * 1.3}
-    out.append(path(curve_ops(left), **edge))
-    out.append(path(curve_ops(right), **edge))
+        out.append(path(closed_curve_ops(_mapped(blade, m)), stroke=anatomy, width=thin))
+    outline, edge = ink("outline"), line * 1.3
+    out.append(path(curve_ops(left), stroke=outline, width=edge))
+    out.append(path(curve_ops(right), stroke=outline, width=edge))
     hx, hy = m(fig.HEAD_CENTRE)
     rx, ry = fig.HEAD_RADII[0] * m.scale, fig.HEAD_RADII[1] * m.scale * Y_STRETCH
     out.append(
@@ -478,19 +511,21 @@ def _figure(m: Mapper, ink: Ink, line: float, diagram: Diagram | None) -> list[S
     return out
 
 
-def closed_curve_ops(points: Sequence[XY]) -> list[tuple]:
+def closed_curve_ops(points: Sequence[XY]) -> list[Op]:
     """A smooth closed curve through the points (the curve wraps round to the start)."""
     n = len(points)
     ring = [points[-1], *points, points[0], points[1]]
-    ops: list[tuple] = [("M", *points[0])]
+    ops: list[Op] = [("M", *points[0])]
     for c1, c2, end in fig.bezier(ring)[1 : n + 1]:
         ops.append(("C", *c1, *c2, *end))
     return [*ops, ("Z",)]
 
 
-def ellipse_arc_ops(cx, cy, rx, ry, start, sweep) -> list[tuple]:
+def ellipse_arc_ops(
+    cx: float, cy: float, rx: float, ry: float, start: float, sweep: float
+) -> list[Op]:
     """An elliptical arc: a unit-circle arc, stretched."""
-    out = []
+    out: list[Op] = []
     for op in arc_ops(0, 0, 1, start, sweep):
         vals = op[1:]
         xy = [(cx + vals[i] * rx, cy + vals[i + 1] * ry) for i in range(0, len(vals), 2)]
@@ -498,7 +533,7 @@ def ellipse_arc_ops(cx, cy, rx, ry, start, sweep) -> list[tuple]:
     return out
 
 
-def _ellipse_ops(cx: float, cy: float, rx: float, ry: float) -> list[tuple]:
+def _ellipse_ops(cx: float, cy: float, rx: float, ry: float) -> list[Op]:
     return [*ellipse_arc_ops(cx, cy, rx, ry, 0, 2 * math.pi), ("Z",)]
 
 
@@ -524,13 +559,22 @@ def spine_rect(m: Mapper) -> tuple[float, float, float, float]:
     return x0, y0, x1, y1
 
 
-def _rect_ops(x0, y0, x1, y1) -> list[tuple]:
+def _rect_ops(x0: float, y0: float, x1: float, y1: float) -> list[Op]:
     return [("M", x0, y0), ("L", x1, y0), ("L", x1, y1), ("L", x0, y1), ("Z",)]
 
 
-def hatched_box(x0, y0, x1, y1, gap, ink: Ink, hatch_width: float, edge_width: float):
+def hatched_box(
+    x0: float,
+    y0: float,
+    x1: float,
+    y1: float,
+    gap: float,
+    ink: Ink,
+    hatch_width: float,
+    edge_width: float,
+) -> list[Shape]:
     """The spine's symbol: white box, orange 45-degree hatching, dark outline."""
-    hatch: list[tuple] = []
+    hatch: list[Op] = []
     for xa, ya, xb, yb in hatch_lines(x0, y0, x1, y1, gap):
         hatch += [("M", xa, ya), ("L", xb, yb)]
     return [
@@ -549,20 +593,20 @@ def _spine(m: Mapper, ink: Ink, line: float) -> list[Shape]:
 # --- strokes -----------------------------------------------------------------------------------
 
 
-def _arrowhead(tip: XY, frm: XY, size: float, colour) -> Shape:
+def _arrowhead(tip: XY, frm: XY, size: float, colour: Color) -> Shape:
     dx, dy = tip[0] - frm[0], tip[1] - frm[1]
     n = math.hypot(dx, dy) or 1.0
     ux, uy = dx / n, dy / n
     bx, by = tip[0] - ux * size, tip[1] - uy * size
     px, py = -uy * size * 0.5, ux * size * 0.5
-    ops = [("M", *tip), ("L", bx + px, by + py), ("L", bx - px, by - py), ("Z",)]
-    return path(ops, fill=colour, stroke=colour, width=0.1)
+    ops: list[Op] = [("M", *tip), ("L", bx + px, by + py), ("L", bx - px, by - py), ("Z",)]
+    return path(ops, fill=colour)  # filled only: a 0.1 pt outline is a hairline a preflight flags
 
 
-def _split(p0: XY, c1: XY, c2: XY, p3: XY, t: float):
+def _split(p0: XY, c1: XY, c2: XY, p3: XY, t: float) -> tuple[XY, XY, XY]:
     """de Casteljau: the part of a cubic Bezier from 0 to t, as (c1, c2, end)."""
 
-    def lerp(a, b):
+    def lerp(a: XY, b: XY) -> XY:
         return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
 
     a, b, c = lerp(p0, c1), lerp(c1, c2), lerp(c2, p3)
@@ -570,12 +614,14 @@ def _split(p0: XY, c1: XY, c2: XY, p3: XY, t: float):
     return a, d, lerp(d, e)
 
 
-def _arrow_curve(points: Sequence[XY], colour, width: float, dash=None) -> list[Shape]:
+def _arrow_curve(
+    points: Sequence[XY], colour: Color, width: float, dash: Sequence[float] | None = None
+) -> list[Shape]:
     """A smooth curve ending in an arrowhead; the line stops under the head, so the tip stays
     sharp."""
     head = width * 3.6
     segments = fig.bezier(points)
-    ops: list[tuple] = [("M", *points[0])]
+    ops: list[Op] = [("M", *points[0])]
     for c1, c2, end in segments[:-1]:
         ops.append(("C", *c1, *c2, *end))
     start = points[-2] if len(points) > 1 else points[0]
@@ -630,7 +676,9 @@ def _stroke(stroke: Stroke, m: Mapper, ink: Ink, width: float) -> list[Shape]:
     return out
 
 
-def _circle_arrow(centre: XY, radius: float, direction: str, colour, lw: float) -> list[Shape]:
+def _circle_arrow(
+    centre: XY, radius: float, direction: str, colour: Color, lw: float
+) -> list[Shape]:
     """A circle drawn as an arc with an arrowhead that shows which way the hand turns."""
     cx, cy = centre
     sign = 1 if direction == "ccw" else -1
@@ -649,10 +697,10 @@ def _circle_arrow(centre: XY, radius: float, direction: str, colour, lw: float) 
     return [path(ops, stroke=colour, width=lw * 0.85), _arrowhead(tip, heading, head, colour)]
 
 
-def _knead_mark(centre: XY, size: float, colour, lw: float) -> list[Shape]:
+def _knead_mark(centre: XY, size: float, colour: Color, lw: float) -> list[Shape]:
     """Two short arcs closing on each other: the squeeze of a kneading hand."""
     cx, cy = centre
-    shapes = []
+    shapes: list[Shape] = []
     span = math.radians(110)
     for side in (-1, 1):  # ")(" : each arc bulges toward the centre
         start = (math.pi if side > 0 else 0.0) - span / 2

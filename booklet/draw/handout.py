@@ -12,9 +12,10 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from booklet.base.errors import FitError
+from booklet.base.internals import Canvas
 from booklet.text.markup import Para
 from booklet.text.paragraph import colour_of, plain
 from booklet.text.stacking import Piece, Placeable, Stack
@@ -75,7 +76,7 @@ class QrCode(Piece):
         self.words.drawOn(self.canv, self.size + self.gap, self.height - self.words.height)
 
 
-def paint_qr(canvas: Any, text: str, x: float, y: float, size: float) -> None:
+def paint_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
     """The code's dark modules as one filled path, quiet zone inside `size`."""
     matrix = qr_matrix(text)
     count = len(matrix)
@@ -178,7 +179,7 @@ class LogGrid(Piece):
     def label_width(self) -> float:
         from reportlab.pdfbase.pdfmetrics import stringWidth
 
-        widest = max(
+        widest: float = max(  # ReportLab's stringWidth: a float, untyped
             stringWidth(f"{self.corner} {self.weeks}", self.font, self.size),
             stringWidth(self.corner, self.bold, self.size),
         )

@@ -15,9 +15,12 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from booklet.base.internals import Canvas
+from booklet.data.language import Words
 from booklet.data.model import PlannedStep, Technique
 from booklet.draw.diagrams import (
     ENGLISH_KEY,
+    PALETTE,
     DiagramArt,
     Ink,
     KeyWords,
@@ -27,11 +30,13 @@ from booklet.draw.diagrams import (
     key_art,
     key_height,
     key_width,
+    key_words,
     paint,
 )
 from booklet.text.fonts import FontFamily
-from booklet.text.paragraph import Span, TextBlock, TextStyle, colour_of
+from booklet.text.paragraph import LEADING, Span, TextBlock, TextStyle, colour_of
 from booklet.text.stacking import Piece, Placeable, Stack
+from booklet.text.typography import ENGLISH, Typography, rules_for, typeset
 
 __all__ = ["Stack", "Styles", "Gauge", "StepRow", "WarningBox", "DiagramGrid"]
 
@@ -39,7 +44,7 @@ WHITE = "#FFFFFF"
 
 
 class Styles(NamedTuple):
-    """Text styles for one body size: cards use `text`, booklet pages ReportLab's `style`."""
+    """Text styles for one body size, on a card and on a booklet page alike."""
 
     size: float
     fonts: FontFamily
@@ -47,6 +52,9 @@ class Styles(NamedTuple):
     title_scale: float
     display: str = ""  # the face for titles (a booklet's display face); bold text when empty
     rtl: bool = False  # a right-to-left language: badges, gauges and symbols on the right
+    leading: float = LEADING  # line height as a share of the size (a booklet's lines breathe)
+    lang: str = ""  # the language, for hyphenation
+    rules: Typography = ENGLISH  # its quotes, apostrophes and no-break spaces
 
     def _kind(self, kind: str) -> tuple[float, bool, str]:
         size, bold, colour = self.size, False, self.colours["text"]
@@ -58,48 +66,86 @@ class Styles(NamedTuple):
             colour = self.colours["muted"]
         return size, bold, colour
 
-    def text(self, kind: str = "body", *, centred: bool = False) -> TextStyle:
+    def text(self, kind: str = "body", *, centred: bool = False, role: str = "") -> TextStyle:
+        """A kind's style: title, heading, body or muted. `role` says what the paragraph is
+        where its kind does not (a caption, a label, a table cell)."""
         size, bold, colour = self._kind(kind)
         right = self.rtl and not centred  # a right-to-left layout sets even Latin text right
-        return TextStyle(self.fonts, size, colour, bold=bold, centred=centred, right=right)
-
-    def bullet_text(self, bullet: str = "•") -> TextStyle:
         return TextStyle(
-            self.fonts, self.size, self.colours["text"], indent=self.size * 0.95, bullet=bullet
+            self.fonts,
+            size,
+            colour,
+            bold=bold,
+            centred=centred,
+            right=right,
+            leading_ratio=self.leading,
+            role=role or KIND_ROLES.get(kind, "body"),
+            lang="" if kind in KIND_ROLES else self.lang,  # titles are never hyphenated
+            rules=self.rules,
+            title_face=self.display if kind == "title" else "",
         )
 
-    def style(self, kind: str = "body"):
-        """A platypus ParagraphStyle, for booklet pages."""
-        from reportlab.lib.styles import ParagraphStyle
-
-        size, bold, colour = self._kind(kind)
-        name = self.fonts.bold if bold else self.fonts.regular
-        if kind == "title" and self.display:
-            name = self.display
-        return ParagraphStyle(
-            kind,
-            fontName=name,
-            fontSize=size,
-            leading=size * 1.32,  # a booklet's lines breathe
-            textColor=colour_of(colour),
-            splitLongWords=1,
-            allowWidows=1,
-            autoLeading="max",  # a <font size> larger than the text makes its line taller
+    def bullet_text(self, bullet: str = "•", numbered: bool = False) -> TextStyle:
+        """A list item with a hanging indent: every line starts where the first one does,
+        right of the bullet (a wider one for numbers: "10." must fit)."""
+        return self.text(role="item")._replace(
+            indent=self.size * (1.6 if numbered else 0.95), bullet=bullet, right=False
         )
 
-    def bullet(self, numbered: bool = False):
-        """A hanging indent: every line of the text starts where the first one does, right of
-        the bullet (a wider one for numbers: "10." must fit)."""
-        s = self.style()
-        s.leftIndent = self.size * (1.6 if numbered else 0.95)
-        s.bulletIndent = 0
-        s.bulletFontName = self.fonts.regular
-        s.bulletFontSize = self.size  # ReportLab's default is 10 pt, whatever the text size
-        return s
+    def paragraph(self, kind: str, spans: tuple[Span, ...]) -> TextBlock:
+        """A snippet's paragraph of a kind (booklet.text.markup): title, heading, bullet or
+        body, set as it is on a card and a booklet page alike."""
+        if kind == "bullet":
+            return TextBlock(spans, self.bullet_text())
+        return TextBlock(spans, self.text(kind))
 
     @property
     def gap(self) -> float:
         return self.size * 0.55
+
+
+KIND_ROLES = {"title": "title", "heading": "heading"}
+
+
+class KeyNote:
+    """The key's note ("Seen from above, head at the top…") set by the text engine under the
+    key's marks, rather than by the key's own drawing: its lines then break as the language's
+    do (never before a French colon) and are drawn through the one seam every line takes."""
+
+    def __init__(self, words: KeyWords, size: float, font: str) -> None:
+        from booklet.text.fonts import register
+
+        self.marks = words._replace(note="")  # the key's art, without its note
+        self.block: TextBlock | None = None
+        if words.note:
+            style = TextStyle(register(font), size, PALETTE["text"], role="caption")
+            self.block = TextBlock((Span(words.note),), style._replace(right=words.rtl))
+
+    @property
+    def gap(self) -> float:
+        return self.block.style.size * 0.2 if self.block is not None else 0.0
+
+    def height(self, width: float) -> float:
+        return self.block.wrap(width, 1e6)[1] + self.gap if self.block is not None else 0.0
+
+    def draw(self, canvas: Canvas, x: float, y: float, width: float) -> None:
+        """The note with its foot at y."""
+        if self.block is not None:
+            self.block.wrap(width, 1e6)
+            self.block.drawOn(canvas, x, y)
+
+
+def typeset_key(words: Words) -> KeyWords:
+    """The diagrams' key and legends in the language's words, typeset as the text engine sets
+    every other line (its quotes, apostrophes and no-break spaces): the diagrams draw them."""
+    key = key_words(words)
+    rules = rules_for(words)
+    return key._replace(
+        labels=tuple((kind, typeset(label, rules)) for kind, label in key.labels),
+        note=typeset(key.note, rules),
+        zones=tuple((zone, typeset(name, rules)) for zone, name in key.zones),
+        legend_caution=typeset(key.legend_caution, rules),
+    )
 
 
 class Gauge(Piece):
@@ -140,7 +186,7 @@ class Gauge(Piece):
         self.label.drawOn(c, label_x, self.height - self.label.height)
 
 
-def spine_swatch(canv: Any, x: float, y: float, w: float, h: float) -> None:
+def spine_swatch(canv: Canvas, x: float, y: float, w: float, h: float) -> None:
     """The diagrams' spine symbol (diagrams.hatched_box), small and inline: one drawing of it
     for diagrams, step rows and warning boxes alike."""
     paint(canv, _swatch_art(round(w, 2), round(h, 2)), x, y)
@@ -322,8 +368,14 @@ class DiagramGrid(Piece):
     def gap(self) -> float:
         return self.styles.size * 0.8
 
+    @property
+    def key_note(self) -> KeyNote:
+        return KeyNote(self.key or ENGLISH_KEY, self.styles.size, self.font)
+
     def _key_height(self, width: float) -> float:
-        return key_height(width, self.styles.size, self.fonts_regular, self.key or ENGLISH_KEY)
+        note = self.key_note
+        marks = key_height(width, self.styles.size, self.fonts_regular, note.marks)
+        return marks + note.height(width)
 
     @property
     def fonts_regular(self) -> str:
@@ -416,16 +468,23 @@ class DiagramGrid(Piece):
             caption.wrap(col_w, 1e6)
             caption.drawOn(self.canv, x, tops[r] - art.height - gap * 0.4 - caption.height)
         size = self.styles.size
+        note = self.key_note
         if in_cells:
             first = n - (len(caps) - 1) * cols  # cells the last row's diagrams take
             x = first * (col_w + gap)
-            art = key_art(round(self.width - x, 2), size, self.font, False, self.key or ENGLISH_KEY)
+            key_w = round(self.width - x, 2)
+            art = key_art(key_w, size, self.font, False, note.marks)
             row_h = picture + caps[-1] + gap * 0.4
             at = 0.0 if self.styles.rtl else x
-            paint(self.canv, art, at, tops[-1] - (row_h + art.height) / 2)
+            tall = art.height + note.height(key_w)
+            foot = tops[-1] - (row_h + tall) / 2
+            paint(self.canv, art, at, foot + tall - art.height)
+            note.draw(self.canv, at, foot, key_w)
         elif self.plan.key_at == "below":
-            words = self.key or ENGLISH_KEY
-            paint(self.canv, key_art(round(self.width, 2), size, self.font, False, words), 0.0, 0.0)
+            below = note.height(self.width)
+            art = key_art(round(self.width, 2), size, self.font, False, note.marks)
+            paint(self.canv, art, 0.0, below)
+            note.draw(self.canv, 0.0, 0.0, self.width)
 
 
 def step_context(step: PlannedStep) -> dict[str, Any]:
@@ -437,14 +496,17 @@ class DiagramKey(Piece):
 
     def __init__(self, size: float, font: str, words: KeyWords = ENGLISH_KEY) -> None:
         self.size, self.font, self.words = size, font, words
+        self.note = KeyNote(words, size, font)
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         from booklet.text.fonts import register
 
         self.width = avail_width
-        self.height = key_height(avail_width, self.size, register(self.font).regular, self.words)
+        marks = key_height(avail_width, self.size, register(self.font).regular, self.note.marks)
+        self.height = marks + self.note.height(avail_width)
         return self.width, self.height
 
-    def drawOn(self, canvas: Any, x: float, y: float) -> None:  # noqa: N802
-        art = key_art(round(self.width, 2), self.size, self.font, False, self.words)
-        paint(canvas, art, x, y)
+    def drawOn(self, canvas: Canvas, x: float, y: float) -> None:  # noqa: N802
+        art = key_art(round(self.width, 2), self.size, self.font, False, self.note.marks)
+        paint(canvas, art, x, y + self.note.height(self.width))
+        self.note.draw(canvas, x, y, self.width)

@@ -29,6 +29,7 @@ def technique_fields(tech: Technique, words: Words) -> Fields:
         {
             "id": tech.id,
             "name": tech.name,
+            "short_name": tech.label,
             "summary": tech.summary,
             "kind": tech.kind,
             "pressure": tech.pressure,

@@ -50,6 +50,7 @@ LAYOUT_FIELDS = (
     "size",
     "landscape",
     "sides",
+    "overflow",
     "margin",
     "font",
     "display_font",
@@ -90,6 +91,7 @@ class Layout(NamedTuple):
     folders: tuple[Path, ...]  # snippet search path, most specific first
     path: Path
     display_font: str = ""  # titles and the cover; the text font when empty
+    overflow: bool = False  # a side's blocks that do not fit go on to a side of their own
 
 
 def load_layout(name: str, library: Library) -> Layout:
@@ -202,7 +204,7 @@ def parse_layout(doc: Document, name: str, folder: Path, parent: Layout | None) 
     if kind == "card" and sides == 2 and not back:
         r.problem("sides", "is 2 but the layout has no `back` blocks. Add them or use sides: 1.")
     if kind == "book":
-        for key in ("landscape", "sides", "front", "back"):
+        for key in ("landscape", "sides", "overflow", "front", "back"):
             if key in data:
                 r.problem(key, f"applies to card layouts only; a booklet layout has no {key}.")
     if kind == "card" and not front:
@@ -229,6 +231,7 @@ def parse_layout(doc: Document, name: str, folder: Path, parent: Layout | None) 
         path=doc.path,
         display_font=layout_font(r, data, "display_font", folder, p.display_font if p else "")
         or "",
+        overflow=bool(r.boolean(data, "overflow", "", default=p.overflow if p else False)),
     )
     # Every snippet named must exist and compile; report all problems together.
     if layout.kind == "book":

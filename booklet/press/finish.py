@@ -1,16 +1,19 @@
 """Finishing for print, the same for a card and a booklet: a page is its trim with the bleed
 around it and room for crop marks outside that, its PDF boxes saying which is which; a file
-leaves in CMYK when a press asks for it, its font subsets named apart.
+leaves in CMYK when a press asks for it (or as PDF/X-4), sealed (booklet.press.pdf.seal).
 
 The products draw their pages; how a page is padded, boxed and marked is decided here.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+import hashlib
+import io
+from typing import NamedTuple
 
+from booklet.base.internals import Canvas
 from booklet.press.marks import MARK_ZONE, crop_marks
-from booklet.press.pdf import unique_subset_names
+from booklet.press.pdf import seal
 
 
 class Finish(NamedTuple):
@@ -30,7 +33,7 @@ class Finish(NamedTuple):
 
 
 def finish_page(
-    canvas: Any, trim: tuple[float, float], finish: Finish, marks: bool = True
+    canvas: Canvas, trim: tuple[float, float], finish: Finish, marks: bool = True
 ) -> float:
     """Mark the page being drawn as finished: its TrimBox exactly the trim, its BleedBox the
     bleed around it, and crop marks outside the bleed when the finish has them (and `marks`:
@@ -47,11 +50,29 @@ def finish_page(
     return pad
 
 
-def finish_file(pdf: bytes, colour: str) -> bytes:
-    """The file as it leaves booklet: converted to CMYK if asked (`colour` "cmyk"), and each
-    embedded font subset with a tag of its own (booklet.press.pdf)."""
-    if colour == "cmyk":
-        from booklet.press.colour import cmyk_pdf
+def finish_file(
+    pdf: bytes, colour: str, *, pdfx: bool = False, notes: list[str] | None = None
+) -> bytes:
+    """The file as it leaves booklet: converted to CMYK if asked (`colour` "cmyk"), made
+    PDF/X-4 if asked (`pdfx`, CMYK too), then sealed: font subsets named apart, the header true
+    to the features used, an /ID from the content. What the user should know goes to `notes`."""
+    if colour == "cmyk" or pdfx:
+        pdf = for_press(pdf, pdfx, notes if notes is not None else [])
+    return seal(pdf)
 
-        pdf = cmyk_pdf(pdf)
-    return unique_subset_names(pdf)
+
+def for_press(pdf: bytes, pdfx: bool, notes: list[str]) -> bytes:
+    """The file in CMYK, images too (booklet.press.colour), and PDF/X-4 if asked."""
+    from pypdf import PdfReader, PdfWriter
+
+    from booklet.press.colour import cmyk_document
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    cmyk_document(writer)
+    if pdfx:
+        from booklet.press.pdfx import make_pdfx
+
+        notes.extend(make_pdfx(writer, hashlib.sha256(pdf).digest()))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

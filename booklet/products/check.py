@@ -23,7 +23,7 @@ from booklet.data.schema import (
     parse_setting,
     parse_technique,
 )
-from booklet.data.yamlfile import load_yaml
+from booklet.data.yamlfile import Document, load_yaml
 
 TECHNIQUE, ROUTINE, SETTING, LAYOUT, BATCH = "technique", "routine", "setting", "layout", "batch"
 LANGUAGE = "language"
@@ -103,15 +103,16 @@ def check_paths(
     except ValidationError as exc:
         problems += exc.problems
         library = None
-    docs = {}
+    docs: dict[Path, Document | None] = {}
     for kind, path in items:
         if kind not in (LAYOUT, LANGUAGE):
             docs[path] = load_or_note(path, problems)
     for kind, path in items:
-        if kind == TECHNIQUE and docs[path] is not None:
+        doc = docs.get(path)
+        if kind == TECHNIQUE and doc is not None:
             if id_problem(path.stem) is None:
                 known.add(path.stem)
-            parse_technique(docs[path], problems, str(path.parent))
+            parse_technique(doc, problems, str(path.parent))
     for kind, path in items:
         doc = docs.get(path)
         if kind == ROUTINE and doc is not None:

@@ -11,6 +11,7 @@ from booklet.base.files import write_atomic
 from booklet.data.model import Technique
 from booklet.draw.diagrams import (
     ENGLISH_KEY,
+    DiagramArt,
     KeyWords,
     diagram_art,
     paint,
@@ -45,7 +46,8 @@ def diagram_bytes(
     if suffix == ".svg":
         from reportlab.graphics import renderSVG
 
-        return renderSVG.drawToString(to_drawing(art)).encode("utf-8")
+        svg: str = renderSVG.drawToString(to_drawing(art))  # ReportLab's, untyped
+        return svg.encode("utf-8")
     pdf = art_pdf(art, f"{technique.name}: diagram")
     if suffix == ".pdf":
         return pdf
@@ -54,15 +56,15 @@ def diagram_bytes(
     return pdf_to_pngs(pdf, dpi=300, grayscale=grayscale)[0]
 
 
-def art_pdf(art, title: str) -> bytes:
-    from booklet.press.pdf import new_canvas
+def art_pdf(art: DiagramArt, title: str) -> bytes:
+    from booklet.press.pdf import new_canvas, seal
 
     buffer = io.BytesIO()
     canvas = new_canvas(buffer, (art.width, art.height), title, "Back massage diagram")
     paint(canvas, art, 0, 0)
     canvas.showPage()
     canvas.save()
-    return buffer.getvalue()
+    return seal(buffer.getvalue())
 
 
 def write_diagram(

@@ -43,6 +43,7 @@ MAX_CREEP = 5 * 72 / 25.4
 MAX_CALIPER = 0.5 * 72 / 25.4  # 0.5 mm: thick card stock; paper is 0.08 to 0.2 mm
 COLOURS = ("rgb", "cmyk")
 BACKS = ("diagrams", "log")
+SIGN_OFFS = ("love", "warmly", "thanks", "wishes")  # the words: sign_off_* in each catalogue
 IMPOSITIONS = ("saddle",)
 _TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
 
@@ -262,6 +263,13 @@ CATALOGUE: tuple[Option, ...] = (
         page="whom",
     ),
     Option(
+        "sign_off", "choice",
+        "How the giver signs the dedication: love, warmly, thanks or wishes (best wishes), in "
+        "the booklet's language. Default: the giver's name alone, under their own words.",
+        BOOK, metavar="|".join(SIGN_OFFS), choices=SIGN_OFFS, label="Sign-off",
+        hint="With love, Warmly, With thanks, Best wishes", page="whom", snippets=True,
+    ),
+    Option(
         "subtitle", "text", "A line under the title, e.g. 'Sunday evenings'.",
         metavar="TEXT", limit=MAX_TITLE, label="Subtitle", hint="A line under the title",
         page="whom", snippets=True,
@@ -331,9 +339,16 @@ CATALOGUE: tuple[Option, ...] = (
     ),
     Option(
         "colour", "choice",
-        "cmyk for a press: every colour in CMYK, black text on the black plate alone, marks in "
-        "registration colour. Default: rgb.",
+        "cmyk for a press: every colour and image in CMYK for coated offset paper (FOGRA39), "
+        "black text and rules solid on the black plate, overprinting, marks in registration "
+        "colour. Default: rgb.",
         metavar="|".join(COLOURS), choices=COLOURS, file_word="colour",
+    ),
+    Option(
+        "pdfx", "flag",
+        "PDF/X-4 for a press: CMYK as with colour cmyk, for coated offset paper (FOGRA39, its "
+        "profile embedded), with no links on the pages.",
+        file_word="pdfx",
     ),
     Option(
         "client", "text", "Who the handout is for (a therapist's client).",
@@ -445,11 +460,26 @@ def request_for(product: str, options: Mapping[str, Any]) -> CardRequest | BookR
     if isinstance(personal.get("logo"), bytes):  # an upload: its bytes, never a path
         personal["logo_image"] = personal.pop("logo")
     fields["personal"] = Personal(**personal)
+    if fields.get("pdfx"):
+        fields["colour"] = pdfx_colour(values)
     if product == "card":
         return CardRequest(**fields)
     request = BookRequest(**fields)
     check_imposition(request)
+    if "sign_off" in values and "from" not in values:
+        raise OptionError("sign_off", "needs from: the giver's name it signs. Give from too.")
     return request
+
+
+def pdfx_colour(values: Mapping[str, Any]) -> str:
+    """PDF/X is CMYK: colour may be left out or given as cmyk, never rgb."""
+    if values.get("colour", "cmyk") != "cmyk":
+        raise OptionError(
+            "colour",
+            f"'{values['colour']}' cannot be given with the pdfx option: a PDF/X file is in "
+            "CMYK. Leave colour out, or give cmyk.",
+        )
+    return "cmyk"
 
 
 def check_imposition(request: BookRequest) -> None:

@@ -21,6 +21,7 @@ def check_glyphs(plan: Plan, setting: Setting, fonts: FontFamily, key: str = "fo
     for tech in plan.techniques:
         fields = {
             "name": tech.name,
+            "short_name": tech.short_name,
             "summary": tech.summary,
             "pressure_note": tech.pressure_note,
             "position": tech.position,

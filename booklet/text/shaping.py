@@ -15,10 +15,24 @@ paragraphs (shaping through uharfbuzz, bidi through python-bidi) is done here fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from booklet.text.fonts import is_script_face
+
+# What a paragraph's text operators have set so far, shared with the lines shaped here: the
+# font (its PDF name and size), then the fill colour; each None until it is set.
+TextState = list[tuple[str, float] | str | None]
+
+# booklet.text.paragraph's `encode`, `_fill_operator` and `unit_width`, passed in (this module
+# cannot import that one): a font's (ReportLab's) subsets and their bytes for some text in a
+# document, a colour's fill operator, and a text's width at 1 pt.
+TextTools = tuple[
+    Callable[[Any, str, Any], list[tuple[int, bytes]]],
+    Callable[[str], str],
+    Callable[[str, str], float],
+]
 
 
 class Glyph(NamedTuple):
@@ -191,8 +205,8 @@ def line_ops(
     x: float,
     baseline: float,
     doc: Any,
-    current: list,
-    text_tools: tuple[Any, Any, Any],
+    current: TextState,
+    text_tools: TextTools,
 ) -> list[str]:
     """PDF text operators for one line with right-to-left or shaped text in it: its segments
     left to right, each glyph where HarfBuzz puts it, inside an /ActualText span."""

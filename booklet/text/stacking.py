@@ -11,7 +11,12 @@ booklet.draw.pieces, the handout's in booklet.draw.handout).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from booklet.base.internals import Canvas
+
+if TYPE_CHECKING:  # imported for its name only: ReportLab is imported where it draws
+    from reportlab.lib.colors import Color
 
 
 class Placeable(Protocol):
@@ -22,13 +27,13 @@ class Placeable(Protocol):
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]: ...
 
-    def drawOn(self, canvas, x: float, y: float) -> Any: ...  # noqa: N802
+    def drawOn(self, canvas: Canvas, x: float, y: float) -> object: ...  # noqa: N802
 
 
 class Piece:
     width: float = 0.0
     height: float = 0.0
-    canv: Any = None
+    canv: Canvas = None
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         raise NotImplementedError
@@ -37,7 +42,7 @@ class Piece:
         """Draw with the piece's lower-left corner at the origin, on `self.canv`."""
         raise NotImplementedError
 
-    def drawOn(self, canvas, x: float, y: float) -> None:  # noqa: N802 - platypus's name
+    def drawOn(self, canvas: Canvas, x: float, y: float) -> None:  # noqa: N802 - platypus's name
         self.canv = canvas
         canvas.saveState()
         canvas.translate(x, y)
@@ -53,14 +58,14 @@ class Space(Piece):
         self.width = avail_width
         return self.width, self.height
 
-    def drawOn(self, canvas, x: float, y: float) -> None:  # noqa: N802
+    def drawOn(self, canvas: Canvas, x: float, y: float) -> None:  # noqa: N802
         pass
 
 
 class Rule(Piece):
     """A full-width horizontal line."""
 
-    def __init__(self, thickness: float, colour) -> None:
+    def __init__(self, thickness: float, colour: Color) -> None:
         self.thickness = thickness
         self.colour = colour
 
@@ -95,7 +100,7 @@ class Stack(Piece):
         self.height = sum(h for _, h in self.sizes) + self.spacing * max(0, len(self.items) - 1)
         return self.width, self.height
 
-    def drawOn(self, canvas, x: float, y: float) -> None:  # noqa: N802
+    def drawOn(self, canvas: Canvas, x: float, y: float) -> None:  # noqa: N802
         # No state of its own to save: each item draws itself in place.
         y += self.height
         for item, (_, h) in zip(self.items, self.sizes, strict=True):

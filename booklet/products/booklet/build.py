@@ -3,46 +3,48 @@ imposed, converted to CMYK and finished as the request asks."""
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable, NextPageTemplate, PageBreak, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, NextPageTemplate, PageBreak
 
 from booklet.data.library import Library
 from booklet.data.model import Plan
+from booklet.draw.pieces import Styles
 from booklet.press.finish import finish_file
 from booklet.products.booklet import back, front, guidance, routine, techniques
-from booklet.products.booklet.flowables import BookInfo, Marker, NotesPage
-from booklet.products.booklet.kit import BookKit, flow_height
+from booklet.products.booklet.flowables import BookInfo, BookText, Marker, NotesPage
+from booklet.products.booklet.kit import BookKit
 from booklet.products.booklet.pages import PagePlan, plan_and_print
 from booklet.products.requests import BookRequest
 
+BALANCING_SIZES = (
+    7  # body sizes tried, a quarter point apart (1.5 pt at most), for pages in balance
+)
+
 
 def story(kit: BookKit, info: BookInfo, plan: PagePlan) -> list[Flowable]:
-    """Every section in order, each starting on a page of its own with a marker (its link
-    target, outline entry and page number); the practice log shares the routine's page when
-    four weeks or more fit under it."""
-    s, w = kit.styles, kit.words
+    """Every section in order. The cover, the dedication and the contents have a page each;
+    the guidance, the routine and its practice log flow on from page to page, each section's
+    title carrying its marker (its link target, outline entry and page number), the log
+    filling the foot of the last page; then each technique's spread, opening on a left-hand
+    page; notes pages; the back cover."""
+    w = kit.words
+    s = kit.styles
     out: list[Flowable] = []
     out += front.cover(kit)
     out += [NextPageTemplate("plain"), PageBreak()]
     out += front.dedication(kit)
     out += [NextPageTemplate("inner"), PageBreak(), Marker("contents", w.text("contents"), 0, info)]
     out += front.contents(kit, plan.contents, plan.notes)
-    out += [PageBreak(), Marker("before", w.text("before_you_begin"), 0, info)]
-    out += kit.fit_page("before", lambda st: guidance.before_you_begin(kit, st))
-    out += [PageBreak(), Marker("safety", w.text("when_not_to_massage"), 0, info)]
-    out += kit.fit_page("safety", lambda st: guidance.safety(kit, st))
-    out += [PageBreak(), Marker("pressure", w.text("pressure_scale"), 0, info)]
-    out += kit.fit_page("pressure", lambda st: guidance.pressure(kit, st))
-    out += [PageBreak(), Marker("routine", w.text("your_routine"), 0, info)]
-    routine_page = kit.fit_page("routine", lambda st: routine.routine(kit, st))
-    out += routine_page
-    fw, fh = kit.frame_size
-    room = fh - flow_height(routine_page, fw, fh) - s.size * 2
-    log = routine.practice_log(kit, s, room)  # below the routine when four weeks or more fit
-    if log:
-        out += [Spacer(1, s.size * 2), Marker("log", w.text("practice_log"), 1, info), *log]
-    else:
-        out += [PageBreak(), Marker("log", w.text("practice_log"), 0, info)]
-        out += routine.practice_log(kit, s, fh)
+    out.append(PageBreak())
+    sections = (
+        ("before", "before_you_begin", guidance.before_you_begin),
+        ("safety", "when_not_to_massage", guidance.safety),
+        ("pressure", "pressure_scale", guidance.pressure),
+        ("routine", "your_routine", routine.routine),
+    )
+    for key, title, section in sections:
+        out += opening(section(kit, s), Marker(key, w.text(title), 0, info), s)
+    if routine.has_log(kit):
+        out.append(routine.PracticeLog(kit, s, Marker("log", w.text("practice_log"), 1, info)))
     if plan.align:  # the first technique's picture must fall on a left-hand page
         out += [PageBreak(), NotesPage(s, w.text("notes"))]
     for number, tech in enumerate(kit.plan.techniques, start=1):
@@ -53,16 +55,31 @@ def story(kit: BookKit, info: BookInfo, plan: PagePlan) -> list[Flowable]:
     return out
 
 
+def opening(flowables: list[Flowable], marker: Marker, s: Styles) -> list[Flowable]:
+    """A section that flows on from the one before: it starts on a new page unless room for
+    its title and a few lines is left, and its title records where it starts."""
+    first = flowables[0] if flowables else None
+    if isinstance(first, BookText) and first.keepWithNext:
+        first.marker = marker
+        return [CondPageBreak(s.size * 14), *flowables]
+    return [CondPageBreak(s.size * 14), marker, *flowables]
+
+
 def build_book(library: Library, plan: Plan, req: BookRequest) -> tuple[bytes, BookInfo]:
     """The booklet's pages, one PDF page a page, and where each section landed."""
-    return plan_and_print(BookKit(library, plan, req), story)
+    kit = BookKit(library, plan, req)
+    techniques.settle_body_size(kit)
+    largest = kit.body_sizes.index(kit.body)
+    return plan_and_print(kit, story, kit.body_sizes[largest : largest + BALANCING_SIZES])
 
 
 def render_book(
     library: Library, plan: Plan, req: BookRequest, notes: list[str] | None = None
 ) -> bytes:
-    """The booklet's PDF; what the user should know about its imposition goes to `notes`."""
-    return finish_file(book_pages(library, plan, req, notes), req.colour)
+    """The booklet's PDF; what the user should know (its imposition, a PDF/X file's links left
+    out) goes to `notes`."""
+    pages = book_pages(library, plan, req, notes)
+    return finish_file(pages, req.colour, pdfx=req.pdfx, notes=notes)
 
 
 def book_pages(library: Library, plan: Plan, req: BookRequest, notes: list[str] | None) -> bytes:

@@ -6,26 +6,22 @@ matters, so planning a booklet costs little more than laying it out.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from html import unescape
 from typing import Any
 
-from reportlab.lib.colors import HexColor, white
-from reportlab.platypus import Flowable, Paragraph
+from reportlab.lib.colors import HexColor
+from reportlab.platypus import Flowable
 
-from booklet.base.internals import paragraph_lines_kept
+from booklet.base.internals import Canvas
 from booklet.data.language import Words
 from booklet.data.model import Plan, Technique
 from booklet.draw.diagrams import KeyWords, aspect, diagram_art, paint
 from booklet.draw.pieces import Styles
-from booklet.text.fonts import FontFamily, charmap
-from booklet.text.paragraph import Span, TextBlock, TextStyle, parse
-from booklet.text.scripts import has_rtl
+from booklet.text.paragraph import Span, TextBlock, TextStyle
 from booklet.text.stacking import Placeable
 
 
-def planning(canvas: Any) -> bool:
+def planning(canvas: Canvas) -> bool:
     """Is this the page-numbering pass's canvas? Pages are laid out there, nothing painted."""
     return bool(getattr(canvas, "planning", False))
 
@@ -52,77 +48,91 @@ class Marker(Flowable):
         return 0, 0
 
     def draw(self) -> None:
-        canv = self.canv
+        self.record(self.canv)
+
+    def record(self, canv: Canvas) -> None:
+        """The section starts here: a bookmark (its links' target), an outline entry, and its
+        page for the contents. A section's title records its marker as it is drawn, so the
+        two never land on different pages."""
         canv.bookmarkPage(self.key)
         canv.addOutlineEntry(self.title, self.key, level=self.level, closed=False)
         self.info.sections[self.key] = canv.getPageNumber()
         self.info.titles[self.key] = self.title
 
 
-class BookParagraph(Paragraph):
-    """A platypus paragraph that breaks its lines once per width (platypus and our page
-    fitting ask again and again, and a paragraph's lines depend on nothing else), and skips
-    painting in the page-numbering pass."""
+class BookText(Flowable):
+    """A paragraph set by the one text engine (booklet.text.paragraph) on a booklet page:
+    platypus places it, and splits it between pages at a line (never leaving one line alone
+    on either page); `link` makes it a link to a section."""
 
-    _wrapped_for: float | None = None
-    _wrapped_size: tuple[float, float] = (0.0, 0.0)
+    def __init__(
+        self,
+        block: TextBlock,
+        *,
+        space_before: float = 0.0,
+        space_after: float = 0.0,
+        keep_with_next: bool = False,
+        link: str = "",
+        marker: Marker | None = None,
+    ) -> None:
+        super().__init__()
+        self.block = block
+        self.spaceBefore, self.spaceAfter = space_before, space_after
+        self.keepWithNext = keep_with_next
+        self.link = link
+        self.marker = marker  # a section's title: where the section starts
+        self.continues = False  # the first part of a paragraph split between pages
+        # how far the gap above it may grow, to balance a page (booklet.products.booklet.balance)
+        role = block.style.role
+        self.gap_weight = (
+            2.0 if marker else {"title": 2.0, "heading": 1.0, "body": 0.3}.get(role, 0)
+        )
 
-    def __init__(self, text: str, style: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(text, style, *args, **kwargs)
-        # Text platypus cannot set (another script, or right to left) goes to the cards' own
-        # engine (booklet.text.shaping): one way to shape, order and fall back, not two.
-        self.script_block = script_block(text, style, kwargs.get("bulletText"))
-
-    def split(self, availWidth: float, availHeight: float) -> list[Any]:  # noqa: N803
-        if self.script_block is not None:
-            return []
-        parts: list[Any] = super().split(availWidth, availHeight)
-        return parts
+    @classmethod
+    def of(cls, spans: tuple[Span, ...], style: TextStyle, **kwargs: Any) -> BookText:
+        return cls(TextBlock(spans, style), **kwargs)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
-        if self.script_block is not None:
-            self.width, self.height = self.script_block.wrap(availWidth, availHeight)
-            return self.width, self.height
-        # platypus's split may drop the broken lines (blPara); then break them again
-        if availWidth != self._wrapped_for or not paragraph_lines_kept(self):
-            self._wrapped_size = super().wrap(availWidth, availHeight)
-            self._wrapped_for = availWidth
-        return self._wrapped_size
+        self.width, self.height = self.block.wrap(availWidth, availHeight)
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Any]:  # noqa: N803
+        self.wrap(availWidth, availHeight)
+        lines = self.block.lines
+        fit, used = 0, 0.0
+        for line in lines:
+            used += line.advance
+            if used > availHeight + 1e-6:
+                break
+            fit += 1
+        fit = min(fit, len(lines) - 2)  # no widow: two lines at least go on
+        if fit < 2:  # no orphan: two lines at least stay, or the whole paragraph moves
+            return []
+        first = BookText(
+            self.block.part(0, fit),
+            space_before=self.spaceBefore,
+            link=self.link,
+            marker=self.marker,
+        )
+        first.continues = True  # the page it ends is full: booklet.products.booklet.balance
+        rest = BookText(
+            self.block.part(fit),
+            space_after=self.spaceAfter,
+            keep_with_next=bool(self.keepWithNext),
+            link=self.link,
+        )
+        rest.gap_weight = 0.0  # it starts the next page
+        return [first, rest]
 
     def draw(self) -> None:
+        if self.marker is not None:
+            self.marker.record(self.canv)
         if planning(self.canv):
             return
-        if self.script_block is not None:
-            self.script_block.drawOn(self.canv, 0, 0)
-        else:
-            super().draw()
-
-
-def script_block(markup: str, style: Any, bullet: str | None) -> TextBlock | None:
-    """The paragraph as a card text block, when it holds text the primary face cannot draw
-    or that reads right to left; None for everything platypus sets well."""
-    if not isinstance(markup, str):
-        return None
-    text = re.sub(r"<[^>]*>", "", markup)
-    if not has_rtl(text) and charmap(style.fontName).issuperset(text):
-        return None
-    prefix, _, weight = style.fontName.partition("-")
-    fonts = FontFamily(prefix, f"{prefix}-Bold", f"{prefix}-Italic", f"{prefix}-BoldItalic")
-    colour = style.textColor.hexval() if hasattr(style.textColor, "hexval") else "#000000"
-    try:
-        spans = parse(re.sub(r"</?a\b[^>]*>", "", markup))  # links: contents entries
-    except ValueError:
-        return None
-    text_style = TextStyle(
-        fonts,
-        style.fontSize,
-        "#" + colour[2:] if colour.startswith("0x") else colour,
-        bold=weight.startswith("Bold"),
-        centred=style.alignment == 1,
-        indent=style.leftIndent if bullet else 0.0,
-        bullet=unescape(bullet) if bullet else None,
-    )
-    return TextBlock(spans, text_style)
+        self.block.drawOn(self.canv, 0, 0)
+        if self.link:
+            rect = (0, 0, self.width, self.height)
+            self.canv.linkRect("", self.link, rect, relative=1, thickness=0)
 
 
 class FillDiagram(Flowable):
@@ -217,20 +227,21 @@ class NotesPage(Flowable):
     def __init__(self, styles: Styles, title: str | None) -> None:
         super().__init__()
         self.styles, self.title = styles, title
+        self.heading = TextBlock((Span(title),), styles.text("title")) if title else None
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width, self.height = avail_width, avail_height - 1
+        if self.heading is not None:
+            self.heading.wrap(avail_width, avail_height)
         return self.width, self.height
 
     def draw(self) -> None:
         c = self.canv
         s = self.styles.size
         top = self.height
-        if self.title:
-            c.setFont(self.styles.fonts.bold, s * self.styles.title_scale)
-            c.setFillColor(HexColor(self.styles.colours["text"]))
-            c.drawString(0, top - s * self.styles.title_scale, self.title)
-            top -= s * self.styles.title_scale * 2.2
+        if self.heading is not None:
+            self.heading.drawOn(c, 0, top - self.heading.height)
+            top -= self.heading.height + s * 1.2
         c.setStrokeColor(HexColor(self.styles.colours["muted"]))
         c.setLineWidth(0.4)
         y = top - s * 2
@@ -256,70 +267,84 @@ class FillLine(Flowable):
         self.canv.line(self.width * 0.2, 0, self.width * 0.8, 0)
 
 
-def label_width(text: str, fonts: FontFamily, size: float) -> float:
-    """How wide a bold label sets, shaped as the text engine shapes it."""
-    block = TextBlock((Span(text, bold=True),), TextStyle(fonts, size, "#000000"))
+def label(text: str, style: TextStyle) -> TextBlock:
+    """A one-line label set by the text engine, as wide as its line."""
+    block = TextBlock((Span(text),), style._replace(role="label"))
     block.wrap(1e6, 1e6)
-    return block.lines[0].width if block.lines else 0.0
+    block.width = block.natural_width
+    return block
 
 
 class Timeline(Flowable):
-    """The routine as a bar: one segment per step, its width the step's share of the time."""
+    """The routine as a bar: one segment per step, its width the step's share of the time.
+    Each segment shows its technique's whole name, or its short name, where one fits; else its
+    number, with the name in a line under the bar. A name is never cut."""
 
     def __init__(self, plan: Plan, styles: Styles, words: Words) -> None:
         super().__init__()
         self.words = words
         self.plan, self.styles = plan, styles
 
+    @property
+    def bar_height(self) -> float:
+        return self.styles.size * 2.0
+
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        self.width, self.height = avail_width, self.styles.size * 4.2
+        s = self.styles.size
+        self.width = avail_width
+        self.inside, outside = self.labels(avail_width)
+        self.legend: TextBlock | None = None
+        if outside:
+            self.legend = TextBlock((Span("   ".join(outside)),), self.styles.text("muted"))
+            self.legend.wrap(avail_width, avail_height)
+        legend = self.legend.height + s * 0.4 if self.legend is not None else 0.0
+        self.height = self.bar_height + s * 1.6 + legend
         return self.width, self.height
 
-    def draw(self) -> None:
-        """Segments of one colour (no pattern a reader could take for pressure), each named
-        by its stroke where the name fits, else by its number."""
+    def labels(self, width: float) -> tuple[list[TextBlock], list[str]]:
+        """Each segment's label, and the names that go under the bar ("2. Circling hands")."""
+        s = self.styles
+        total = self.plan.total_minutes or 1
+        style = s.text(role="label")._replace(bold=True, colour="#FFFFFF", size=s.size * 0.9)
+        inside, outside = [], []
+        for step in self.plan.steps:
+            room = width * step.minutes / total - s.size * 0.8
+            tech = step.technique
+            for name in (tech.name, tech.label):
+                block = label(name, style)
+                if block.width <= room:
+                    break
+            else:
+                block = label(str(step.number), style)
+                outside.append(f"{step.number}. {tech.name}")
+            inside.append(block)
+        return inside, outside
 
+    def draw(self) -> None:
+        """Segments of one colour (no pattern a reader could take for pressure), the minutes
+        at each step's start under the bar, the names that did not fit under those."""
         c = self.canv
         s = self.styles.size
         total = self.plan.total_minutes or 1
-        bar_h = s * 2.0
+        bar_h = self.bar_height
         y = self.height - bar_h
-        x = 0.0
         accent = HexColor(self.styles.colours["accent"])
-        elapsed = 0.0
         gap = max(1.0, s * 0.15)
-        for step in self.plan.steps:
+        x, elapsed, free_from = 0.0, 0.0, 0.0
+        ticks = self.styles.text(role="label")._replace(size=s * 0.85)
+        end = label(self.words.text("minutes_short", n=total), ticks)
+        for step, name in zip(self.plan.steps, self.inside, strict=True):
             w = self.width * step.minutes / total
             c.setFillColor(accent)
             c.rect(x + gap / 2, y, max(0.5, w - gap), bar_h, stroke=0, fill=1)
-            c.setFillColor(white)
-            self._name_segment(step.technique.name, str(step.number), x, y, w, bar_h)
-            c.setFillColor(HexColor(self.styles.colours["text"]))
-            c.setFont(self.styles.fonts.regular, s * 0.85)
-            c.drawString(x + 1, y - s * 1.2, self.words.number(elapsed))
+            name.drawOn(c, x + (w - name.width) / 2, y + (bar_h - name.height) / 2)
+            tick = label(self.words.number(elapsed), ticks)
+            clear = x + tick.width + s * 0.5 <= self.width - end.width
+            if x >= free_from and clear:  # a tick never runs into another
+                tick.drawOn(c, x + 1, y - s * 1.35)
+                free_from = x + tick.width + s * 0.5
             elapsed += step.minutes
             x += w
-        c.drawRightString(self.width, y - s * 1.2, self.words.text("minutes_short", n=total))
-
-    def _name_segment(
-        self, name: str, number: str, x: float, y: float, w: float, bar_h: float
-    ) -> None:
-        """The step's name centred in its segment: in full, its first word ("Circling hands",
-        "Circling"), or its number, whichever fits first."""
-        c = self.canv
-        s = self.styles.size
-        font, size = self.styles.fonts.bold, s * 0.9
-        for label in (name, name.split()[0], number):
-            name = label
-            if label_width(label, self.styles.fonts, size) <= w - s * 0.8:
-                break
-        c.setFont(font, size)
-        if charmap(font).issuperset(name) and not has_rtl(name):
-            c.drawCentredString(x + w / 2, y + bar_h / 2 - size * 0.35, name)
-        else:  # another script: shaped and in its own face, as everywhere
-            block = TextBlock(
-                (Span(name, bold=True),), TextStyle(self.styles.fonts, size, "#FFFFFF")
-            )
-            lw = label_width(name, self.styles.fonts, size)
-            block.wrap(lw + 0.01, bar_h)  # as wide as its line: right-aligned or not
-            block.drawOn(c, x + (w - lw) / 2, y + (bar_h - block.height) / 2)
+        end.drawOn(c, self.width - end.width, y - s * 1.35)
+        if self.legend is not None:
+            self.legend.drawOn(c, 0, 0)

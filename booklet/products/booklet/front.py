@@ -2,130 +2,117 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from reportlab.lib.colors import HexColor, white
+from reportlab.lib.colors import HexColor
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from booklet.data.model import Technique
-from booklet.draw.diagrams import aspect
 from booklet.draw.pieces import Styles
-from booklet.products.booklet.flowables import BookParagraph, FillDiagram, FillLine
+from booklet.products.booklet.cover import CoverArt, CoverPage
+from booklet.products.booklet.flowables import BookText, FillDiagram, FillLine
 from booklet.products.booklet.kit import BookKit, flow_height, title_paragraph
-from booklet.text.markup import escape, to_reportlab
-from booklet.text.paragraph import plain
+from booklet.text.fonts import register_all
+from booklet.text.markup import Span
+from booklet.text.paragraph import TextBlock, TextStyle
 
 # A contents entry: the section's key (its link target), its title, and its technique if any.
 Entry = tuple[str, str, Technique | None]
+THUMBNAIL = (0.85 * 72, 1.25 * 72)  # a contents figure you can read, or none
+
+
+def display_italic(kit: BookKit) -> str:
+    """The display face's italic (the recipient's name, the dedication's), or the text's."""
+    if kit.layout.display_font:
+        return register_all(kit.layout.display_font).italic
+    return kit.fonts.italic
 
 
 def cover(kit: BookKit) -> list[Flowable]:
-    """Title in the coloured band (which grows to hold it), the first diagram below."""
+    """The title and the lines under it, the routine's picture, and the recipient: `##` lines
+    of the cover snippet are the recipient, set large in the display face's italic."""
     s = kit.styles
     lines = kit.lines("cover.j2")
-    w, h = kit.size
-    fw, _ = kit.frame_size
-    title_style, sub = cover_styles(kit, plain(lines[0].spans) if lines else None)
-    top = Spacer(1, h * 0.06)
-    texts: list[Flowable] = []
-    if lines:
-        texts.append(BookParagraph(to_reportlab(lines[0].spans), title_style))
-        texts += [BookParagraph(to_reportlab(line.spans), sub) for line in lines[1:]]
-    used = kit.margin + h * 0.06 + sum(t.wrap(fw, h)[1] for t in texts)
-    kit.cover_band = used + s.size * 1.5
-    out: list[Flowable] = [top, *texts]
-    figure = next((t for t in kit.plan.techniques if t.diagram), None)
-    if figure is not None:
-        gap = s.size * 3
-        room = h - kit.cover_band - gap - kit.margin - s.size
-        width = min(w * 0.42, room / aspect(False))
-        if width >= 72:  # below an inch the figure says nothing; leave the cover plain
-            space = kit.cover_band - used + gap
-            out += [
-                Spacer(1, space),
-                FillDiagram(
-                    figure, width, kit.layout.font, "CENTER", kit.layout.min_body_size, plain=True
-                ),
-            ]
-    return out
+    w, _ = kit.size
+    width = w - 2 * kit.margin
+    colours = kit.layout.colours
+    top: list[TextBlock] = []
+    for number, para in enumerate(p for p in lines if p.kind != "heading"):
+        style = cover_title(kit, para.spans, width) if number == 0 else cover_line(s)
+        top.append(TextBlock(para.spans, style))
+    name = s.text("title", centred=True)._replace(
+        title_face=display_italic(kit),
+        size=s.size * s.title_scale * 1.35,
+        colour=colours["text"],
+        role="heading",
+    )
+    recipient = [TextBlock(p.spans, name) for p in lines if p.kind == "heading"]
+    has_picture = any(t.diagram for t in kit.plan.techniques)
+    art = CoverArt(kit.plan, width * 0.6, colours) if has_picture else None
+    return [CoverPage(top, [art] if art else [], recipient, s.size * 2.2)]
 
 
-def cover_styles(kit: BookKit, title: str | None) -> tuple[Any, Any]:
-    """The cover title's style and its subtitle's, white on the band. No word of the title may
-    be wider than the page: the title shrinks instead of breaking one."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
+def cover_title(kit: BookKit, spans: tuple[Span, ...], width: float) -> TextStyle:
+    """The title, large in the display face; no word of it wider than the page (the title
+    shrinks instead of breaking one)."""
+    from booklet.text.breaking import unit_width
 
     s = kit.styles
-    fw, _ = kit.frame_size
-    title_style = s.style("title")
-    size = s.size * s.title_scale * 1.6
-    if title is not None:
-        widest = max(
-            (stringWidth(word, kit.fonts.bold, size) for word in title.split()), default=0.0
-        )
-        size = max(s.size * 1.2, size * min(1.0, fw / max(widest, 1.0)))
-    title_style.fontSize = size
-    title_style.leading = size * 1.15
-    title_style.textColor = white
-    sub = s.style("heading")
-    sub.fontSize = min(s.size * 1.6, size * 0.6)
-    sub.leading = sub.fontSize * 1.3
-    sub.textColor = white
-    return title_style, sub
+    style = s.text("title", centred=True)._replace(colour=kit.layout.colours["accent"])
+    size = s.size * s.title_scale * 1.9
+    text = "".join(span.text for span in spans)
+    widest = max((unit_width(word, style.face(Span(word))) for word in text.split()), default=0)
+    size = max(s.size * 1.2, min(size, width / max(widest, 0.01)))
+    return style._replace(size=size, leading_ratio=1.12)
+
+
+def cover_line(s: Styles) -> TextStyle:
+    """A line under the title: smaller, muted, in the text face."""
+    return s.text("muted", centred=True)._replace(size=s.size * 1.15)
 
 
 def dedication(kit: BookKit) -> list[Flowable]:
-    """Who the booklet is for and from, with a message, or lines to write them by hand."""
+    """Who the booklet is for, in the display face; the giver's own words; then their name or
+    the sign-off they chose. Without a message, lines to write one by hand; with nothing
+    given, lines for the names too."""
     s = kit.styles
     lines = kit.lines("dedication.j2")
-    out: list[Flowable] = [Spacer(1, kit.frame_size[1] * 0.25)]
-    style = s.style()
-    style.fontSize = s.size * 1.25
-    style.leading = style.fontSize * 1.4
-    style.alignment = 1
-    book = kit.context["book"]
-    if lines:
-        paras: list[Flowable] = [BookParagraph(to_reportlab(line.spans), style) for line in lines]
-        if book["for"]:  # the name, large, in the display face
-            name = s.style("title")
-            name.alignment = 1
-            name.fontSize = s.size * 2.2
-            name.leading = name.fontSize * 1.3
-            name.spaceAfter = s.size * 1.2
-            paras[0] = BookParagraph(to_reportlab(lines[0].spans), name)
-        if not book["message"]:  # room for a line of one's own, by hand
-            at = 1 if book["for"] else 0
-            paras[at:at] = [
-                Spacer(1, s.size * 2),
+    out: list[Flowable] = [Spacer(1, kit.frame_size[1] * 0.22)]
+    words = s.text(centred=True)._replace(size=s.size * 1.25, leading_ratio=1.45)
+    if not lines:
+        for key in ("for_label", "from_label"):
+            out += [
+                BookText.of((Span(kit.words.text(key)),), words),
+                Spacer(1, s.size * 2.5),
                 FillLine(s),
                 Spacer(1, s.size * 2),
-                FillLine(s),
-                Spacer(1, s.size * 1.5),
             ]
-        out += paras
-    else:  # nothing given: lines to write on by hand
-        out += [
-            BookParagraph(escape(kit.words.text("for_label")), style),
-            Spacer(1, s.size * 2.5),
-            FillLine(s),
-            Spacer(1, s.size * 2),
-            BookParagraph(escape(kit.words.text("from_label")), style),
-            Spacer(1, s.size * 2.5),
-            FillLine(s),
-        ]
+        return out
+    name = s.text("title", centred=True)._replace(
+        title_face=display_italic(kit), size=s.size * 2.4, role="heading"
+    )
+    names = [p for p in lines if p.kind == "title"]
+    rest = [p for p in lines if p.kind != "title"]
+    out += [BookText.of(p.spans, name, space_after=s.size * 1.4) for p in names]
+    if not kit.context["book"]["message"]:  # room for a line of one's own, by hand
+        out += [Spacer(1, s.size * 1.5), FillLine(s), Spacer(1, s.size * 2.2), FillLine(s)]
+        out.append(Spacer(1, s.size * 2.2))
+    out += [BookText.of(p.spans, words, space_after=s.size * 0.9) for p in rest]
     return out
 
 
 def contents(kit: BookKit, pages: dict[str, int], notes: int) -> list[Flowable]:
-    """A visual contents: each technique with its small figure and what it is, where the
-    page has room for them; a plain list where it has not (A6 and smaller)."""
+    """A visual contents: the guidance sections as a list, then each technique with a figure
+    large enough to read (as large as the page allows, 0.85 to 1.25 in wide) and what it is;
+    a plain list where the page has no room for figures (A6 and smaller)."""
     fw, fh = kit.frame_size
-    for pictures, s in ((True, kit.styles), (False, kit.styles)):
-        page = contents_page(kit, contents_entries(kit, notes), pages, pictures, s)
-        if flow_height(page, fw, fh) <= fh:
-            return page
-    smallest = kit.styles_at(kit.layout.min_body_size)
-    return contents_page(kit, contents_entries(kit, notes), pages, False, smallest)
+    entries = contents_entries(kit, notes)
+    for summaries in (True, False):
+        thumb = THUMBNAIL[1]
+        while thumb >= THUMBNAIL[0]:
+            page = contents_page(kit, entries, pages, thumb, kit.styles, summaries)
+            if flow_height(page, fw, fh) <= fh:
+                return page
+            thumb -= 0.05 * 72
+    return contents_page(kit, entries, pages, 0.0, kit.styles)
 
 
 def contents_entries(kit: BookKit, notes: int) -> list[Entry]:
@@ -144,45 +131,102 @@ def contents_entries(kit: BookKit, notes: int) -> list[Entry]:
 
 
 def contents_page(
-    kit: BookKit, entries: list[Entry], pages: dict[str, int], pictures: bool, s: Styles
+    kit: BookKit,
+    entries: list[Entry],
+    pages: dict[str, int],
+    thumb: float,
+    s: Styles,
+    summaries: bool = True,
 ) -> list[Flowable]:
-    """The contents as a table: a figure (or nothing), the linked title and what the technique
-    is, and its page number. Before the pages are known, "00" holds a number's place."""
-    link = s.style()
-    summary = s.style("muted")
-    summary.fontSize = s.size * 0.9
-    summary.leading = summary.fontSize * 1.3
-    number = s.style()
-    number.alignment = 2
-    thumb = s.size * 3.2 if pictures else 0.0  # each technique's figure, beside its name
-    rows = []
-    for key, title, tech in entries:
-        page = str(pages.get(key, "")) or "00"
-        words: list[Flowable] = [
-            BookParagraph(f'<a href="#{key}"><b>{escape(title)}</b></a>', link)
-            if tech
-            else BookParagraph(f'<a href="#{key}">{escape(title)}</a>', link)
-        ]
-        picture: Flowable | str = ""
-        if tech is not None and pictures:
-            words.append(BookParagraph(escape(tech.summary), summary))
-            if tech.diagram is not None:
-                picture = FillDiagram(tech, thumb, kit.layout.font, "LEFT", plain=True)
-        rows.append([picture, words, BookParagraph(f'<a href="#{key}">{page}</a>', number)])
+    """The title; the sections, each linked, with its page; the techniques in a grid of
+    figures (`thumb` wide; none when 0), each with its page, name and what it is. Before the
+    pages are known, "00" holds a number's place."""
     fw, _ = kit.frame_size
-    table = Table(rows, colWidths=[thumb + s.size, fw - thumb - s.size * 5, s.size * 4])
+    techniques = [e for e in entries if e[2] is not None]
+    if not thumb:
+        return [title_paragraph(kit.words.text("contents"), s), entry_list(kit, entries, pages, s)]
+    before = [e for e in entries if e[2] is None and e[0] != "notes"]
+    after = [e for e in entries if e[0] == "notes"]
+    out: list[Flowable] = [title_paragraph(kit.words.text("contents"), s)]
+    out.append(entry_list(kit, before, pages, s))
+    out += [Spacer(1, s.size * 1.2), figure_grid(kit, techniques, pages, thumb, s, summaries)]
+    if after:
+        out += [Spacer(1, s.size * 0.6), entry_list(kit, after, pages, s)]
+    return out
+
+
+def page_number(pages: dict[str, int], key: str) -> str:
+    return str(pages.get(key, "")) or "00"
+
+
+def entry_list(kit: BookKit, entries: list[Entry], pages: dict[str, int], s: Styles) -> Table:
+    """Entries as rows: the linked title, its page at the right, a hairline under each."""
+    fw, _ = kit.frame_size
+    cell = s.text(role="cell")
+    rows = [
+        [
+            BookText.of((Span(title, bold=tech is not None),), cell, link=key),
+            BookText.of((Span(page_number(pages, key)),), cell._replace(right=True), link=key),
+        ]
+        for key, title, tech in entries
+    ]
+    table = Table(rows, colWidths=[fw - s.size * 3, s.size * 3])
+    pad = s.size * 0.4
     table.setStyle(
         TableStyle(
             [
-                # the cells are paragraphs, but the table sets its font first: make it ours
-                ("FONT", (0, 0), (-1, -1), kit.fonts.regular, s.size),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), s.size * 0.35),
+                ("FONT", (0, 0), (-1, -1), kit.fonts.regular, s.size),  # not Helvetica
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("TOPPADDING", (0, 0), (-1, -1), pad),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), s.size * 0.45),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.3, HexColor(kit.layout.colours["muted"])),
             ]
         )
     )
-    return [title_paragraph(escape(kit.words.text("contents")), s), table]
+    return table
+
+
+def figure_grid(
+    kit: BookKit,
+    entries: list[Entry],
+    pages: dict[str, int],
+    thumb: float,
+    s: Styles,
+    summaries: bool,
+) -> Table:
+    """The techniques two to a row: the figure, then the page and the linked name, then what
+    the technique is (when `summaries`)."""
+    fw, _ = kit.frame_size
+    columns = 2 if len(entries) <= 6 else 3
+    name = s.text(centred=True, role="cell")
+    summary = s.text("muted", centred=True, role="cell")._replace(size=s.size * 0.9)
+    accent = kit.layout.colours["accent"]
+    cells: list[list[Flowable]] = []
+    for key, title, tech in entries:
+        assert tech is not None
+        cell: list[Flowable] = []
+        if tech.diagram is not None:
+            cell.append(FillDiagram(tech, thumb, kit.layout.font, "CENTER", plain=True))
+        spans = (Span(page_number(pages, key), bold=True, colour=accent), Span(f"  {title}", True))
+        cell.append(BookText.of(spans, name, link=key, space_before=s.size * 0.5))
+        if summaries:
+            cell.append(BookText.of((Span(tech.summary),), summary, space_before=s.size * 0.2))
+        cells.append(cell)
+    rows = [cells[i : i + columns] for i in range(0, len(cells), columns)]
+    rows[-1] += [[] for _ in range(columns - len(rows[-1]))]
+    table = Table(rows, colWidths=[fw / columns] * columns)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), kit.fonts.regular, s.size),  # not Helvetica
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), s.size * 0.6),
+                ("RIGHTPADDING", (0, 0), (-1, -1), s.size * 0.6),
+                ("TOPPADDING", (0, 0), (-1, -1), s.size * 0.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), s.size * 0.9),
+            ]
+        )
+    )
+    return table

@@ -9,9 +9,10 @@ from reportlab.platypus import Flowable, Spacer
 
 from booklet.data.model import PRESSURE_LEVELS, pressure_rank
 from booklet.draw.pieces import DiagramKey, Gauge, Styles, WarningBox
-from booklet.products.booklet.flowables import BookParagraph, PieceFlowable
-from booklet.products.booklet.kit import BookKit, heading_style, marked_paragraphs, title_paragraph
-from booklet.text.markup import Para, escape, to_reportlab
+from booklet.products.booklet.flowables import PieceFlowable
+from booklet.products.booklet.kit import BookKit, heading, marked_paragraphs, title_paragraph
+from booklet.text.markup import Para, Span
+from booklet.text.paragraph import TextBlock
 
 
 def before_you_begin(kit: BookKit, s: Styles) -> list[Flowable]:
@@ -31,15 +32,14 @@ def safety(kit: BookKit, s: Styles) -> list[Flowable]:
     if not lines:
         return []
     boxed, rest = split_at_heading(lines[1:])
-    out: list[Flowable] = [title_paragraph(to_reportlab(lines[0].spans), s)]
+    out: list[Flowable] = [title_paragraph(lines[0].spans, s)]
     if boxed:
-        paragraphs = marked_paragraphs(boxed, s)
-        box = PieceFlowable(WarningBox(paragraphs, s, icon=False))
+        box = PieceFlowable(WarningBox([s.paragraph(*p) for p in boxed], s, icon=False))
         fw, fh = kit.frame_size
         if box.wrap(fw, fh)[1] <= fh * 0.8:  # a box cannot break across pages
             out += [box, Spacer(1, s.size * 1.2)]
         else:  # a very small page: the list flows on, unboxed
-            out += paragraphs
+            out += marked_paragraphs(boxed, s)
     return out + marked_paragraphs(rest, s)
 
 
@@ -50,7 +50,7 @@ def pressure(kit: BookKit, s: Styles) -> list[Flowable]:
     lines = kit.lines("pressure.j2")
     after: list[Para] = []
     if lines:
-        out.append(title_paragraph(to_reportlab(lines[0].spans), s))
+        out.append(title_paragraph(lines[0].spans, s))
         intro, after = split_at_heading(lines[1:])
         out += marked_paragraphs(intro, s)
     out.append(Spacer(1, s.size))
@@ -59,7 +59,7 @@ def pressure(kit: BookKit, s: Styles) -> list[Flowable]:
     out += marked_paragraphs(after, s)
     out += [
         Spacer(1, s.size * 0.4),
-        BookParagraph(escape(kit.words.text("reading_diagrams")), heading_style(s)),
+        heading(kit.words.text("reading_diagrams"), s),
         PieceFlowable(DiagramKey(s.size, kit.layout.font, kit.key_words)),
     ]
     return out
@@ -68,8 +68,9 @@ def pressure(kit: BookKit, s: Styles) -> list[Flowable]:
 def pressure_gauge(kit: BookKit, level: str, s: Styles) -> Gauge:
     """One level of the scale: its boxes, its name and what it feels like."""
     text = kit.setting.pressure_scale.get(level, "")
-    word = escape(kit.words.item("pressure_levels", level))
-    label = BookParagraph(f"<b>{word}</b>" + (f": {escape(text)}" if text else ""), s.style())
+    word = kit.words.item("pressure_levels", level)
+    spans = (Span(word, bold=True), Span(f": {text}")) if text else (Span(word, bold=True),)
+    label = TextBlock(spans, s.text())  # the language's typography spaces the colon
     colours = kit.layout.colours
     return Gauge(
         pressure_rank(level), label, s.size * 1.1, colours["accent"], colours["text"], s.rtl

@@ -8,8 +8,7 @@ chosen while planning is the size printed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from reportlab.platypus import CondPageBreak, Flowable
 
@@ -18,14 +17,13 @@ from booklet.base.units import describe_size, parse_size
 from booklet.data.language import Words
 from booklet.data.library import Library
 from booklet.data.model import Plan, Setting
-from booklet.draw.diagrams import key_words
-from booklet.draw.pieces import Styles
+from booklet.draw.pieces import Styles, typeset_key
 from booklet.layout.context import base_context, frozen, layout_fields
 from booklet.layout.snippets import Snippets
 from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, require_kind
 from booklet.press.finish import Finish
-from booklet.products.booklet.flowables import BookParagraph
-from booklet.products.fitting import Attempt, body_sizes, largest_fitting
+from booklet.products.booklet.flowables import BookText, Marker
+from booklet.products.fitting import body_sizes
 from booklet.products.options import snippet_options
 from booklet.products.personal import (
     adjust_plan,
@@ -37,21 +35,14 @@ from booklet.products.personal import (
 from booklet.products.requests import BookRequest, gift_fields
 from booklet.text.fonts import FontFamily, register_all
 from booklet.text.glyphs import check_glyphs
-from booklet.text.markup import Para, to_reportlab
+from booklet.text.markup import Para, Span
+from booklet.text.typography import rules_for
 
 MIN_BOOK_SIDE = 2.5 * 72
+BOOK_LEADING = 1.36  # a book's lines breathe: a card's are 1.22
+MEASURE = 66  # characters to a line of body text, at most: a book's measure is 60 to 70
+AVERAGE_CHAR = 0.41  # Booklet Text's average character, in em, over the built-in languages
 BOOK_QR = 0.9 * 72  # a QR code in the booklet: this wide, or wider for a longer link
-
-# A section's flowables at the body size its styles are for.
-Section = Callable[[Styles], list[Flowable]]
-
-
-class Chosen(NamedTuple):
-    """The body size a section was fitted at in the planning pass (and, for a technique,
-    whether its key facts stayed with its words or moved under its picture)."""
-
-    size: float
-    panel: bool = True
 
 
 class BookKit:
@@ -81,15 +72,12 @@ class BookKit:
         if self.display:  # titles and names print in the display face too
             check_glyphs(plan, self.setting, register_all(self.layout.display_font), "display_font")
         self.words: Words = library.words
-        self.styles = self.styles_at(self.layout.body_size)
-        self.key_words = key_words(self.words)
+        self.rules = rules_for(self.words)
+        self.body = self.layout.body_size
+        self.styles = self.styles_at(self.body)
+        self.key_words = typeset_key(self.words)
         self.context = book_context(plan, self.setting, self.layout, req, self.words)
         self.snippets = Snippets(self.layout, self.context)
-        # Sizes found while fitting in the first pass, reused in the second.
-        self.chosen: dict[str, Chosen] = {}
-        # The cover's coloured band, grown to hold its title: set when the cover is laid out,
-        # read when its page is painted.
-        self.cover_band = 0.0
 
     def lines(
         self, template: str, key: str = "", extra: dict[str, Any] | None = None
@@ -115,10 +103,17 @@ class BookKit:
         return self.styles.size * 1.8
 
     @property
+    def side_margin(self) -> float:
+        """The margin either side of the text block: the layout's, or more, so that a line of
+        body text holds no more than MEASURE characters (the same on every page)."""
+        measure = MEASURE * AVERAGE_CHAR * self.body
+        return max(self.margin, (self.size[0] - measure) / 2)
+
+    @property
     def frame_size(self) -> tuple[float, float]:
         """The text block of an inner page: what a section must fit in."""
         m = self.margin
-        return self.size[0] - 2 * m, self.size[1] - 2 * m - self.footer
+        return self.size[0] - 2 * self.side_margin, self.size[1] - 2 * m - self.footer
 
     @property
     def finish(self) -> Finish:
@@ -132,7 +127,7 @@ class BookKit:
         return body_sizes(self.layout.body_size, self.layout.min_body_size)
 
     def styles_at(self, size: float) -> Styles:
-        """The layout's styles at one body size."""
+        """The layout's styles at one body size, with a book's leading, in its language."""
         return Styles(
             size,
             self.fonts,
@@ -140,24 +135,16 @@ class BookKit:
             self.layout.title_scale,
             self.display,
             self.words.rtl,
+            BOOK_LEADING,
+            self.words.lang,
+            self.rules,
         )
 
-    def fit_page(self, key: str, build: Section) -> list[Flowable]:
-        """The section at the largest body size that keeps it on one page; else it flows on."""
-        if key in self.chosen:
-            return build(self.styles_at(self.chosen[key].size))
-        fw, fh = self.frame_size
-
-        def attempt(size: float) -> Attempt[list[Flowable]]:
-            flowables = build(self.styles_at(size))
-            return Attempt(flowables, flow_height(flowables, fw, fh) <= fh)
-
-        found = largest_fitting(self.body_sizes, attempt)
-        if found is not None:
-            self.chosen[key] = Chosen(found.size)
-            return found.built
-        self.chosen[key] = Chosen(self.layout.body_size)
-        return build(self.styles)
+    def set_body(self, size: float) -> None:
+        """The booklet's one body size: every page's text is set at it, a book's measure wide
+        (booklet.products.booklet.techniques.settle_body_size chooses it)."""
+        self.body = size
+        self.styles = self.styles_at(size)
 
 
 def book_context(
@@ -190,36 +177,55 @@ def flow_height(flowables: list[Flowable], width: float, height: float) -> float
 
 
 def marked_paragraphs(paras: list[Para], styles: Styles) -> list[Flowable]:
-    """A snippet's paragraphs as platypus flowables, by kind (booklet.text.markup): the same
-    markup, read by the same parser, as on a card (booklet.products.card.blocks.text_blocks)."""
+    """A snippet's paragraphs as flowables, by kind (booklet.text.markup), set by the same
+    engine as on a card (booklet.products.card.blocks.text_blocks)."""
     out: list[Flowable] = []
     for para in paras:
-        markup = to_reportlab(para.spans)
         if para.kind == "title":
-            out.append(title_paragraph(markup, styles))
+            out.append(title_paragraph(para.spans, styles))
         elif para.kind == "heading":
             out.append(CondPageBreak(styles.size * 6))
-            out.append(BookParagraph(markup, heading_style(styles)))
+            out.append(heading(para.spans, styles))
         elif para.kind == "bullet":
-            out.append(BookParagraph(markup, styles.bullet(), bulletText="•"))
+            out.append(BookText(styles.paragraph("bullet", para.spans)))
         else:
-            para_style = styles.style()
-            para_style.spaceAfter = styles.size * 0.4
-            out.append(BookParagraph(markup, para_style))
+            out.append(
+                BookText(styles.paragraph("body", para.spans), space_after=styles.size * 0.4)
+            )
     return out
 
 
-def heading_style(styles: Styles) -> Any:
+def heading(spans: tuple[Span, ...] | str, styles: Styles) -> BookText:
     """A heading inside a section: kept with what follows it."""
-    style = styles.style("heading")
-    style.spaceBefore = styles.size * 0.8
-    style.spaceAfter = styles.size * 0.3
-    style.keepWithNext = 1
-    return style
+    return BookText.of(
+        as_spans(spans),
+        styles.text("heading"),
+        space_before=styles.size * 0.8,
+        space_after=styles.size * 0.3,
+        keep_with_next=True,
+    )
 
 
-def title_paragraph(markup: str, styles: Styles) -> BookParagraph:
-    """A section's title: the layout's title style, with room below it."""
-    style = styles.style("title")
-    style.spaceAfter = styles.size * 0.8
-    return BookParagraph(markup, style)
+def title_paragraph(
+    spans: tuple[Span, ...] | str, styles: Styles, marker: Marker | None = None
+) -> BookText:
+    """A section's title: the layout's title style, with room above it (where a section
+    starts down a page) and below it; it records the section's `marker` where it lands."""
+    return BookText.of(
+        as_spans(spans),
+        styles.text("title"),
+        space_before=styles.size * 2.2,
+        space_after=styles.size * 0.8,
+        keep_with_next=True,
+        marker=marker,
+    )
+
+
+def body(spans: tuple[Span, ...] | str, styles: Styles, **kwargs: Any) -> BookText:
+    """Body text; plain text is taken as it is (not read as markup)."""
+    return BookText.of(as_spans(spans), styles.text(), **kwargs)
+
+
+def as_spans(text: tuple[Span, ...] | str) -> tuple[Span, ...]:
+    """Plain text as one span: the words of data files and options, never read as markup."""
+    return (Span(text),) if isinstance(text, str) else text

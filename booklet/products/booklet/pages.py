@@ -10,21 +10,22 @@ lands on the last page of a foldable booklet.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from reportlab.lib.colors import HexColor
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 from reportlab.platypus.doctemplate import LayoutError
 
 from booklet.base.errors import FitError
-from booklet.base.internals import skip_saving
+from booklet.base.internals import Canvas, skip_saving
 from booklet.base.units import describe_size
 from booklet.base.version import __version__
 from booklet.press.finish import finish_page
 from booklet.press.pdf import print_at_actual_size
-from booklet.products.booklet.flowables import BookInfo, planning
+from booklet.products.booklet.balance import Balance, BalancedFrame
+from booklet.products.booklet.flowables import BookInfo, label, planning
 from booklet.products.booklet.kit import BookKit
 
 
@@ -37,35 +38,85 @@ class PagePlan:
     align: bool = False  # a notes page before the techniques: each spread opens on a left page
 
 
+SHORT_PAGE = 0.22  # at most a quarter of a text page empty at its foot, planned with room to spare
+
 # The booklet's flowables, cover to back cover, for one pass; section starts record in the info.
 Story = Callable[[BookKit, BookInfo, PagePlan], list[Flowable]]
 
 
-def plan_and_print(kit: BookKit, story: Story) -> tuple[bytes, BookInfo]:
-    """Plan the pages (a pass or two that only count them), then print them."""
-    first = BookInfo()
-    print_pages(kit, story, first, PagePlan(), save=False)
-    techniques = kit.plan.techniques
-    start = first.sections.get(f"t-{techniques[0].id}", 0) if techniques else 0
-    align = bool(start % 2)  # each technique is a spread: picture on the left, words on the right
-    if align:
-        first = BookInfo()
-        print_pages(kit, story, first, PagePlan(align=True), save=False)
-    notes = (-first.pages) % 4
-    contents = dict(first.sections)
-    if notes:
-        contents["notes"] = first.pages  # notes take the back cover's place; it moves on
+class Planned(NamedTuple):
+    """A planned booklet at one body size, and the pages it would leave short at the foot."""
+
+    size: float
+    plan: PagePlan
+    holes: list[int]
+
+
+def plan_and_print(
+    kit: BookKit, story: Story, sizes: Sequence[float] = ()
+) -> tuple[bytes, BookInfo]:
+    """Plan the pages (passes that only count them), then print them. Of `sizes`, the first
+    that leaves no text page more than a quarter empty at its foot is used (copyfitting, as a
+    typesetter would); failing that, the one that leaves fewest."""
+    best: Planned | None = None
+    for size in sizes or (kit.body,):
+        kit.set_body(size)
+        planned = plan(kit, story)
+        if best is None or len(planned.holes) < len(best.holes):
+            best = planned
+        if not planned.holes:
+            break
+    assert best is not None
+    if best.size != kit.body:
+        kit.set_body(best.size)
+        best = plan(kit, story)
+    notes, contents = best.plan.notes, best.plan.contents
+    balance = Balance(kit.styles.leading)
+    print_pages(kit, story, BookInfo(notes_pages=notes), best.plan, save=False, balance=balance)
+    balance.widths()  # the room at each page's foot, shared among its gaps
     info = BookInfo(notes_pages=notes)
-    pdf = print_pages(kit, story, info, PagePlan(contents, notes, align))
+    pdf = print_pages(kit, story, info, best.plan, balance=balance)
+    if not balance.held:  # a widened gap moved a block (never expected): print as planned
+        info = BookInfo(notes_pages=notes)
+        pdf = print_pages(kit, story, info, best.plan)
     if info.pages % 4 or info.sections != contents:  # the plan held, or it is our bug
         raise AssertionError(f"booklet planning failed: {info.sections} vs {contents}")
     return pdf, info
 
 
+def plan(kit: BookKit, story: Story) -> Planned:
+    """Where each section lands at the kit's body size, whether the techniques need a notes
+    page before them (each spread opens on a left-hand page), how many notes pages make the
+    count a multiple of four, and which pages would be left short."""
+    balance = Balance(kit.styles.leading)
+    first = BookInfo()
+    print_pages(kit, story, first, PagePlan(), save=False, balance=balance)
+    techniques = kit.plan.techniques
+    start = first.sections.get(f"t-{techniques[0].id}", 0) if techniques else 0
+    align = bool(start % 2)  # each technique is a spread: picture on the left, words on the right
+    if align:
+        balance = Balance(kit.styles.leading)
+        first = BookInfo()
+        print_pages(kit, story, first, PagePlan(align=True), save=False, balance=balance)
+    notes = (-first.pages) % 4
+    contents = dict(first.sections)
+    if notes:
+        contents["notes"] = first.pages  # notes take the back cover's place; it moves on
+    balance.widths()
+    holes = balance.holes(kit.frame_size[1] * SHORT_PAGE)
+    return Planned(kit.body, PagePlan(contents, notes, align), holes)
+
+
 def print_pages(
-    kit: BookKit, story: Story, info: BookInfo, plan: PagePlan, save: bool = True
+    kit: BookKit,
+    story: Story,
+    info: BookInfo,
+    plan: PagePlan,
+    save: bool = True,
+    balance: Balance | None = None,
 ) -> bytes:
-    """One pass: the story laid out on the booklet's pages; the PDF's bytes when `save`."""
+    """One pass: the story laid out on the booklet's pages; the PDF's bytes when `save`.
+    With `balance`, the gaps of inner pages are recorded (planning) or widened (printing)."""
     buffer = io.BytesIO()
     w, h = kit.size
     m, pad = kit.margin, kit.finish.pad
@@ -85,7 +136,8 @@ def print_pages(
         pageCompression=1,
         initialFontName=kit.fonts.regular,
     )
-    doc.addPageTemplates(page_templates(kit))
+    doc.balance = balance
+    doc.addPageTemplates(page_templates(kit, balance))
     flowables = story(kit, info, plan)
     skip_saving(doc, save)  # the planning pass only needs page numbers, not a file
     try:
@@ -113,9 +165,9 @@ def check_single_pages(info: BookInfo) -> None:
 def canvas_for(save: bool) -> Any:
     """The canvas class a booklet pass builds on: every booklet PDF asks viewers to print at
     100% (booklet.press.pdf); the planning pass's canvas says it is one."""
-    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.pdfgen.canvas import Canvas as ReportLabCanvas
 
-    class BookletCanvas(Canvas):
+    class BookletCanvas(ReportLabCanvas):
         planning = not save
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -129,6 +181,17 @@ class FacingPages(BaseDocTemplate):
     """Inner pages take the right-hand or left-hand template by their number (odd pages are
     right-hand), however the page before ended: a page break, a full frame or a new section."""
 
+    balance: Balance | None = None
+
+    def handle_pageEnd(self) -> None:  # noqa: N802 - platypus's name
+        """The room an inner page leaves at its foot, for the balance to share out."""
+        state: Any = self
+        frame = state.frame
+        balance = self.balance
+        if balance is not None and not balance.applying and isinstance(frame, BalancedFrame):
+            balance.room[state.canv.getPageNumber()] = frame.room_left()
+        super().handle_pageEnd()
+
     def handle_pageBegin(self) -> None:  # noqa: N802 - platypus's name
         state: Any = self  # platypus sets these attributes as it goes
         current: str = getattr(state.pageTemplate, "id", "")
@@ -139,15 +202,19 @@ class FacingPages(BaseDocTemplate):
         super().handle_pageBegin()
 
 
-def page_templates(kit: BookKit) -> list[Any]:
+def page_templates(kit: BookKit, balance: Balance | None = None) -> list[Any]:
     """The covers and the dedication fill the trim less its margins; inner pages keep room
-    for a folio, their text block nearer the outer edge, away from the fold."""
+    for a folio, their text block (a book's measure wide) nearer the outer edge, away from
+    the fold."""
     w, h = kit.size
     m, footer, g = kit.margin, kit.footer, kit.gutter
     x = y = m + kit.finish.pad
+    side = kit.side_margin + kit.finish.pad
+    fw, fh = kit.frame_size
     full = Frame(x, y, w - 2 * m, h - 2 * m, 0, 0, 0, 0, id="full")
-    right_page = Frame(x + g, y + footer, w - 2 * m, h - 2 * m - footer, 0, 0, 0, 0, id="right")
-    left_page = Frame(x - g, y + footer, w - 2 * m, h - 2 * m - footer, 0, 0, 0, 0, id="left")
+    right_page = BalancedFrame(side + g, y + footer, fw, fh, 0, 0, 0, 0, id="right")
+    left_page = BalancedFrame(side - g, y + footer, fw, fh, 0, 0, 0, 0, id="left")
+    right_page.balance = left_page.balance = balance
     paint = PageDecoration(kit)
     return [
         PageTemplate("cover", [full], onPage=paint.cover),
@@ -165,7 +232,7 @@ class PageDecoration:
     def __init__(self, kit: BookKit) -> None:
         self.kit = kit
 
-    def start(self, canv: Any) -> tuple[float, float, float]:
+    def start(self, canv: Canvas) -> tuple[float, float, float]:
         """Every page: finished by the press (its boxes, crop marks when asked), and the
         canvas moved to the trim's corner until the decoration restores it. Returns w, h,
         bleed."""
@@ -176,50 +243,50 @@ class PageDecoration:
         canv.translate(pad, pad)
         return w, h, finish.bleed
 
-    def cover(self, canv: Any, doc: Any) -> None:
-        """The panel colour to the bleed, the accent band at the top as tall as the title."""
+    def cover(self, canv: Canvas, doc: Any) -> None:
+        """The panel colour to the bleed, a thin accent band at the head (the back cover has
+        one at the foot: the two meet round the spine)."""
         colours = self.kit.layout.colours
         w, h, b = self.start(canv)
         canv.setFillColor(HexColor(colours["panel"]))
         canv.rect(-b, -b, w + 2 * b, h + 2 * b, 0, 1)
         canv.setFillColor(HexColor(colours["accent"]))
-        band = max(h * 0.28, self.kit.cover_band)
-        canv.rect(-b, h - band, w + 2 * b, band + b, 0, 1)
+        canv.rect(-b, h - h * 0.035, w + 2 * b, h * 0.035 + b, 0, 1)
         canv.restoreState()
         canv.addPageLabel(0, prefix=self.kit.words.text("cover_page"))
 
-    def inner(self, canv: Any, doc: Any) -> None:
+    def inner(self, canv: Canvas, doc: Any) -> None:
         """The folio, centred under the text block."""
         kit = self.kit
         w, _, _ = self.start(canv)
-        canv.setFont(kit.fonts.regular, kit.styles.size * 0.9)
-        canv.setFillColor(HexColor(kit.layout.colours["muted"]))
         number = canv.getPageNumber()
         middle = w / 2 + (kit.gutter if number % 2 else -kit.gutter)  # under the text block
-        canv.drawCentredString(middle, kit.margin, str(number))
+        style = kit.styles.text("muted", role="folio")
+        folio = label(str(number), style._replace(size=kit.styles.size * 0.9))
+        folio.drawOn(canv, middle - folio.width / 2, kit.margin - folio.height + folio.style.size)
         canv.restoreState()
         self.number_from_two(canv)
 
-    def plain(self, canv: Any, doc: Any) -> None:
+    def plain(self, canv: Canvas, doc: Any) -> None:
         """The dedication: no folio, nothing but the words (its number is still 2)."""
         self.start(canv)
         canv.restoreState()
         self.number_from_two(canv)
 
-    def back(self, canv: Any, doc: Any) -> None:
+    def back(self, canv: Canvas, doc: Any) -> None:
         """The panel colour to the bleed, a thin accent band at the foot."""
         colours = self.kit.layout.colours
         w, h, b = self.start(canv)
         canv.setFillColor(HexColor(colours["panel"]))
         canv.rect(-b, -b, w + 2 * b, h + 2 * b, 0, 1)
         canv.setFillColor(HexColor(colours["accent"]))
-        canv.rect(-b, -b, w + 2 * b, h * 0.06 + b, 0, 1)
+        canv.rect(-b, -b, w + 2 * b, h * 0.035 + b, 0, 1)
         canv.restoreState()
         label = self.kit.words.text("back_cover_page")
         canv.addPageLabel(canv.getPageNumber() - 1, prefix=label)
 
     @staticmethod
-    def number_from_two(canv: Any) -> None:
+    def number_from_two(canv: Canvas) -> None:
         """Page 2 starts the labels that are plain numbers, continuing the cover's count."""
         if canv.getPageNumber() == 2:
             canv.addPageLabel(1, style="D", start=2)

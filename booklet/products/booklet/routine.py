@@ -3,49 +3,47 @@
 from __future__ import annotations
 
 from reportlab.lib.colors import HexColor
-from reportlab.platypus import Flowable, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from booklet.draw.handout import LogGrid, read_log_snippet
 from booklet.draw.pieces import Styles
-from booklet.products.booklet.flowables import BookParagraph, PieceFlowable, Timeline
+from booklet.products.booklet.flowables import BookText, Marker, Timeline
 from booklet.products.booklet.kit import BookKit, flow_height, marked_paragraphs, title_paragraph
-from booklet.text.markup import escape, to_reportlab
+from booklet.text.markup import Span
 
 
 def routine(kit: BookKit, s: Styles) -> list[Flowable]:
-    """The snippet's words, the routine as a timeline, then step by step in a table."""
+    """The snippet's words, the routine as a timeline, then step by step in a table (kept
+    together: a table that starts on one page and ends on the next is hard to follow)."""
     lines = kit.lines("routine.j2")
     out: list[Flowable] = []
     if lines:
-        out.append(title_paragraph(to_reportlab(lines[0].spans), s))
+        out.append(title_paragraph(lines[0].spans, s))
         out += marked_paragraphs(lines[1:], s)
-    out += [Spacer(1, s.size), Timeline(kit.plan, s, kit.words), Spacer(1, s.size)]
-    out.append(steps_table(kit, s))
-    return out
+    timeline = [Spacer(1, s.size), Timeline(kit.plan, s, kit.words), Spacer(1, s.size)]
+    return [*out, KeepTogether([*timeline, steps_table(kit, s)])]
 
 
 def steps_table(kit: BookKit, s: Styles) -> Table:
     """Number, technique, minutes and pressure of each step, and the total time."""
     w = kit.words
+    cell = s.text(role="cell")
+
+    def text(words: str, bold: bool = False) -> BookText:
+        return BookText.of((Span(words, bold=bold),), cell)
+
     head = [w.text("technique_column"), w.text("minutes_column"), w.text("pressure_column")]
-    rows = [["", *[BookParagraph(f"<b>{escape(h)}</b>", s.style()) for h in head]]]
+    rows: list[list[BookText | str]] = [["", *[text(h, bold=True) for h in head]]]
     for step in kit.plan.steps:
         rows.append(
             [
-                str(step.number),
-                BookParagraph(escape(step.technique.name), s.style()),
-                w.number(step.minutes),
-                BookParagraph(escape(w.item("pressure_levels", step.pressure)), s.style()),
+                text(str(step.number)),
+                text(step.technique.name),
+                text(w.number(step.minutes)),
+                text(w.item("pressure_levels", step.pressure)),
             ]
         )
-    rows.append(
-        [
-            "",
-            BookParagraph(f"<b>{escape(w.text('total'))}</b>", s.style()),
-            w.number(kit.plan.total_minutes),
-            "",
-        ]
-    )
+    rows.append(["", text(w.text("total"), bold=True), text(w.number(kit.plan.total_minutes)), ""])
     fw, _ = kit.frame_size
     colours = kit.layout.colours
     table = Table(rows, colWidths=[s.size * 2.2, fw - s.size * 13.2, s.size * 5, s.size * 6])
@@ -65,27 +63,53 @@ def steps_table(kit: BookKit, s: Styles) -> Table:
     return table
 
 
-def practice_log(kit: BookKit, s: Styles, room: float) -> list[Flowable]:
-    """A week-by-week grid to tick: as many weeks as `room` holds, up to 12; nothing if
-    fewer than four fit (it then gets a page of its own)."""
-    lines = kit.lines("log.j2")
-    if not lines:
-        return []
-    log = read_log_snippet(lines)
-    words = marked_paragraphs(log.words, s)
-    fw, fh = kit.frame_size
-    room -= flow_height(words, fw, fh) + s.size
-    row = s.size * 2.2
-    weeks = min(12, int(room // row) - 1)
-    if weeks < 4:
-        return []
-    grid = LogGrid(
-        log.corner,
-        log.columns,
-        weeks,
-        s.size,
-        kit.fonts.regular,
-        kit.fonts.bold,
-        kit.layout.colours,
-    )
-    return [*words, Spacer(1, s.size), PieceFlowable(grid)]
+class PracticeLog(Flowable):
+    """The practice log's words and a week-by-week grid to tick, as many weeks as the page has
+    room for under them (4 to 12): it fills the foot of the page the routine ends on, or takes
+    a page of its own when fewer than four weeks fit there."""
+
+    LEAST, MOST = 4, 12
+
+    def __init__(self, kit: BookKit, s: Styles, marker: Marker | None) -> None:
+        super().__init__()
+        lines = kit.lines("log.j2")
+        self.log = read_log_snippet(lines)
+        self.words = marked_paragraphs(self.log.words, s)
+        self.kit, self.s, self.marker = kit, s, marker
+        self.spaceBefore = s.size * 2.2
+        self.grid: LogGrid | None = None
+
+    @property
+    def row(self) -> float:
+        return self.s.size * 2.2
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        s = self.s
+        words = flow_height(self.words, availWidth, availHeight) + s.size * 0.6
+        weeks = min(self.MOST, int((availHeight - words) // self.row) - 1)
+        weeks = max(weeks, self.LEAST)  # too few: taller than the room, so it moves on
+        colours = self.kit.layout.colours
+        fonts = self.kit.fonts
+        self.grid = LogGrid(
+            self.log.corner, self.log.columns, weeks, s.size, fonts.regular, fonts.bold, colours
+        )
+        self.width = availWidth
+        self.height = words + self.grid.wrap(availWidth, availHeight)[1]
+        return self.width, self.height
+
+    def draw(self) -> None:
+        if self.marker is not None:
+            self.marker.record(self.canv)
+        y = self.height
+        for item in self.words:
+            y -= item.getSpaceBefore() if y < self.height else 0.0
+            _, h = item.wrap(self.width, self.height)
+            y -= h
+            item.drawOn(self.canv, 0, y)
+            y -= item.getSpaceAfter()
+        if self.grid is not None:
+            self.grid.drawOn(self.canv, 0, 0)
+
+
+def has_log(kit: BookKit) -> bool:
+    return bool(kit.lines("log.j2"))

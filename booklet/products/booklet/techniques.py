@@ -17,24 +17,24 @@ from booklet.draw.diagrams import aspect
 from booklet.draw.handout import QrCode, qr_size
 from booklet.draw.pieces import Gauge, Styles, WarningBox
 from booklet.layout.context import technique_by_id
-from booklet.products.booklet.flowables import BookParagraph, FactsPanel, FillDiagram, PieceFlowable
+from booklet.products.booklet.flowables import BookText, FactsPanel, FillDiagram, PieceFlowable
 from booklet.products.booklet.kit import (
     BOOK_QR,
     BookKit,
-    Chosen,
     flow_height,
-    heading_style,
+    heading,
     marked_paragraphs,
     title_paragraph,
 )
 from booklet.products.fitting import Attempt, largest_fitting
-from booklet.text.markup import escape
+from booklet.text.markup import Span
+from booklet.text.paragraph import TextBlock
 
 
 class TechniqueParts(NamedTuple):
     """A technique's flowables at one body size, before they are placed on the spread."""
 
-    title: BookParagraph  # "2. Fan stroke", in the title style
+    title: BookText  # "2. Fan stroke", in the title style
     about: list[Flowable]  # what it is, the key facts panel, the video's QR code
     steps: list[Flowable]  # the numbered steps, cautions and the spine box
 
@@ -43,47 +43,49 @@ def technique_spread(kit: BookKit, number: int, tech: Technique) -> list[Flowabl
     """The picture's page (the title, the figure, the facts if they moved there), a page
     break, then the words' page; or the words alone for a technique without a picture."""
     fw, fh = kit.frame_size
-    size, with_panel, words = fit_words(kit, number, tech)
+    with_panel, words = fit_words(kit, number, tech)
     if tech.diagram is None:
         return words
-    parts = technique_parts(kit, number, tech, kit.styles_at(size))
+    parts = technique_parts(kit, number, tech, kit.styles)
     under: list[Flowable] = [] if with_panel else [Spacer(1, kit.styles.size)]
     under += [] if with_panel else [f for f in parts.about if isinstance(f, FactsPanel)]
     used = flow_height([parts.title, *under], fw, fh) + kit.styles.size
-    width = max(72.0, min(fw * 0.9, (fh - used) / aspect(True)))
+    width = max(72.0, min(fw, (fh - used) / aspect(True)))
     picture = FillDiagram(
         tech, width, kit.layout.font, "CENTER", kit.layout.min_body_size, words=kit.key_words
     )
     return [parts.title, picture, *under, PageBreak(), *words]
 
 
-def fit_words(kit: BookKit, number: int, tech: Technique) -> tuple[float, bool, list[Flowable]]:
-    """The words' page at the largest body size that keeps it on one page, with the facts
-    panel if possible: the size, whether the panel stayed, and the flowables. The planning
-    pass decides; the printing pass builds what it decided."""
-    key = f"t-{tech.id}"
-    if key in kit.chosen:
-        size, with_panel = kit.chosen[key]
-        return size, with_panel, technique_words(kit, number, tech, kit.styles_at(size), with_panel)
+def settle_body_size(kit: BookKit) -> None:
+    """The booklet's one body size: the largest of the layout's sizes at which every
+    technique's words fit the page facing its picture, the key facts with them or, where
+    they do not fit together, under the picture. The smallest, if none fits: the words then
+    flow on."""
+    techniques = list(enumerate(kit.plan.techniques, start=1))
+
+    def attempt(size: float) -> Attempt[float]:
+        kit.set_body(size)
+        fits = all(words_fit(kit, n, t, True) or words_fit(kit, n, t, False) for n, t in techniques)
+        return Attempt(size, fits)
+
+    found = largest_fitting(kit.body_sizes, attempt)
+    kit.set_body(found.size if found is not None else kit.body_sizes[-1])
+
+
+def words_fit(kit: BookKit, number: int, tech: Technique, panel: bool) -> bool:
+    """Whether the words' page fits one page at the body size, with the facts panel or not
+    (only a technique with a picture can carry its facts under it)."""
     fw, fh = kit.frame_size
-    sizes = kit.body_sizes
-    text: list[Flowable] = []
-    size, with_panel = sizes[-1], True
-    for with_panel in (True, False) if tech.diagram is not None else (True,):
+    panel = panel or tech.diagram is None
+    return flow_height(technique_words(kit, number, tech, kit.styles, panel), fw, fh) <= fh
 
-        def attempt(size: float, panel: bool = with_panel) -> Attempt[list[Flowable]]:
-            built = technique_words(kit, number, tech, kit.styles_at(size), panel)
-            return Attempt(built, flow_height(built, fw, fh) <= fh)
 
-        found = largest_fitting(sizes, attempt)
-        if found is not None:
-            text, size = found.built, found.size
-            break
-    else:  # too much for one page even so: the words flow on
-        with_panel = True
-        text = technique_words(kit, number, tech, kit.styles_at(size))
-    kit.chosen[key] = Chosen(size, with_panel)
-    return size, with_panel, text
+def fit_words(kit: BookKit, number: int, tech: Technique) -> tuple[bool, list[Flowable]]:
+    """The words' page, and whether the key facts are on it: with the words where they fit
+    there (a short technique's page is then full), else under the picture."""
+    panel = tech.diagram is None or words_fit(kit, number, tech, True)
+    return panel, technique_words(kit, number, tech, kit.styles, panel)
 
 
 def technique_words(
@@ -97,7 +99,7 @@ def technique_words(
         about = [f for f in about if not isinstance(f, FactsPanel)]
     if tech.diagram is None:
         return [parts.title, *about, Spacer(1, styles.size), *parts.steps]
-    head = BookParagraph(f"{number}. {escape(tech.name)}", heading_style(styles))
+    head = heading(f"{number}. {tech.name}", styles)
     return [head, *about, Spacer(1, styles.size), *parts.steps]
 
 
@@ -112,7 +114,7 @@ def technique_parts(kit: BookKit, number: int, tech: Technique, s: Styles) -> Te
         FactsPanel([gauge, *facts], s),
         *video(kit, tech, s),
     ]
-    title = title_paragraph(f"{number}. {escape(tech.name)}", s)
+    title = title_paragraph(f"{number}. {tech.name}", s)
     return TechniqueParts(title, about, steps_and_cautions(kit, tech, s))
 
 
@@ -120,8 +122,9 @@ def technique_gauge(kit: BookKit, tech: Technique, s: Styles) -> Gauge:
     """The technique's pressure. "Ask how it feels" is said once, on the pressure page, not
     on every technique."""
     level = kit.words.item("pressure_levels", tech.pressure)
-    label = escape(kit.words.text("pressure_label", level="\x00"))
-    gauge_label = BookParagraph(label.replace("\x00", f"<b>{escape(level)}</b>"), s.style())
+    before, _, after = kit.words.text("pressure_label", level="\x00").partition("\x00")
+    spans = tuple(w for w in (Span(before), Span(level, bold=True), Span(after)) if w.text)
+    gauge_label = TextBlock(spans, s.text())
     colours = kit.layout.colours
     return Gauge(
         pressure_rank(tech.pressure), gauge_label, s.size, colours["accent"], colours["text"], s.rtl
@@ -133,23 +136,22 @@ def video(kit: BookKit, tech: Technique, s: Styles) -> list[Flowable]:
     if not tech.video:
         return []
     size = qr_size(tech.video, BOOK_QR * 0.8, f"the {tech.name} video")
-    words = marked_paragraphs(kit.lines("link.j2", f"video-{tech.id}", {"video": tech.video}), s)
+    words = [
+        s.paragraph(*p) for p in kit.lines("link.j2", f"video-{tech.id}", {"video": tech.video})
+    ]
     return [Spacer(1, s.size * 0.6), PieceFlowable(QrCode(tech.video, size, words, s.gap))]
 
 
 def steps_and_cautions(kit: BookKit, tech: Technique, s: Styles) -> list[Flowable]:
     """The numbered steps, what to take care with, and the spine box if it avoids the spine."""
     words = kit.words
-    out: list[Flowable] = [BookParagraph(escape(words.text("steps")), heading_style(s))]
+    out: list[Flowable] = [heading(words.text("steps"), s)]
     for i, step in enumerate(tech.steps, start=1):
-        out.append(BookParagraph(escape(step), s.bullet(numbered=True), bulletText=f"{i}."))
+        out.append(BookText.of((Span(step),), s.bullet_text(f"{i}.", numbered=True)))
     if tech.cautions:
-        out.append(BookParagraph(escape(words.text("take_care")), heading_style(s)))
-        out += [BookParagraph(escape(c), s.bullet(), bulletText="•") for c in tech.cautions]
+        out.append(heading(words.text("take_care"), s))
+        out += [BookText.of((Span(c),), s.bullet_text()) for c in tech.cautions]
     if tech.avoids_spine:
-        warning = BookParagraph(
-            f"<b>{escape(words.text('spine_label'))}</b> {escape(kit.setting.spine_warning)}",
-            s.style(),
-        )
-        out += [Spacer(1, s.size * 0.8), PieceFlowable(WarningBox([warning], s))]
+        spans = (Span(words.text("spine_label"), bold=True), Span(f" {kit.setting.spine_warning}"))
+        out += [Spacer(1, s.size * 0.8), PieceFlowable(WarningBox([TextBlock(spans, s.text())], s))]
     return out

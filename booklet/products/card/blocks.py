@@ -24,8 +24,11 @@ from booklet.text.fonts import FontFamily
 from booklet.text.markup import Para
 from booklet.text.paragraph import Span, TextBlock, TextStyle, colour_of
 from booklet.text.stacking import Piece, Rule, Space, Stack
+from booklet.text.typography import rules_for
 
 MIN_DIAGRAM_WIDTH = 1.05 * 72
+LARGE_PRINT = 14.0  # a layout whose text is never smaller than this is large print
+DIAGRAM_PER_PT = 5.5  # and at least this many times the body size: large type, large pictures
 MAX_DIAGRAM_WIDTH = 3.2 * 72
 QR_SIZES = (1.0 * 72, 1.2 * 72)  # a card's QR code: this wide, or up to 1.2 in for a long link
 
@@ -53,15 +56,27 @@ class BlockContext:
 
     def at(self, size: float) -> BlockContext:
         """The same card at another body size."""
-        layout = self.layout
-        styles = Styles(size, self.fonts, layout.colours, layout.title_scale, rtl=self.words.rtl)
-        return replace(self, styles=styles)
+        return replace(self, styles=card_styles(self.layout, size, self.fonts, self.words))
 
     def lines(self, block: Block, key: str = "", extra: dict[str, Any] | None = None) -> list[Para]:
         """The paragraphs of the block's snippet (for one step or technique, by `key`)."""
         # every kind that reads a snippet has one (booklet.layout.blocks.parse_block)
         assert block.template is not None, block
         return self.snippets.lines(block.template, key, extra)
+
+
+def card_styles(layout: Layout, size: float, fonts: FontFamily, words: Words) -> Styles:
+    """A card's styles at one body size, in its language (direction, typography, hyphens;
+    large print is never hyphenated, as its guidance asks)."""
+    return Styles(
+        size,
+        fonts,
+        layout.colours,
+        layout.title_scale,
+        rtl=words.rtl,
+        lang=words.lang if layout.min_body_size < LARGE_PRINT else "",
+        rules=rules_for(words),
+    )
 
 
 Builder = Callable[[Block, BlockContext], list[Piece]]
@@ -92,18 +107,12 @@ def build_blocks(blocks: tuple[Block, ...], ctx: BlockContext) -> list[Piece]:
 
 def text_blocks(paras: list[Para], style: TextStyle, styles: Styles) -> list[TextBlock]:
     """A snippet's paragraphs as the card's text blocks: body lines in the block's own style;
-    `#`, `##` and `-` lines as title, heading and bullet, as in a booklet (whose platypus
-    counterpart is booklet.products.booklet.kit.marked_paragraphs)."""
-    out = []
-    for para in paras:
-        if para.kind == "body":
-            chosen = style
-        elif para.kind == "bullet":
-            chosen = styles.bullet_text()
-        else:
-            chosen = styles.text(para.kind)
-        out.append(TextBlock(para.spans, chosen))
-    return out
+    `#`, `##` and `-` lines as title, heading and bullet, as in a booklet
+    (booklet.products.booklet.kit.marked_paragraphs)."""
+    return [
+        TextBlock(para.spans, style) if para.kind == "body" else styles.paragraph(*para)
+        for para in paras
+    ]
 
 
 def boxed(block: Block, items: list[TextBlock], styles: Styles, gap: float) -> list[Piece]:
@@ -205,7 +214,7 @@ def diagrams(block: Block, ctx: BlockContext) -> list[Piece]:
     if not techniques:
         return []
     styles = ctx.styles
-    style = styles.text("muted", centred=True)  # centred under the figure
+    style = styles.text("muted", centred=True, role="caption")  # centred under the figure
     captions = []
     for number, tech in enumerate(techniques, start=1):
         fields = technique_by_id(ctx.snippets.context, tech.id)
@@ -218,7 +227,7 @@ def diagrams(block: Block, ctx: BlockContext) -> list[Piece]:
             styles,
             legend=bool(block.options.get("legend", False)),
             font=ctx.layout.font,
-            min_width=MIN_DIAGRAM_WIDTH,
+            min_width=max(MIN_DIAGRAM_WIDTH, styles.size * DIAGRAM_PER_PT),
             max_width=MAX_DIAGRAM_WIDTH,
             columns=block.options.get("columns"),
             key=ctx.key if block.options.get("key", False) else None,

@@ -12,16 +12,15 @@ from booklet.base.units import describe_size, parse_size
 from booklet.data.language import Words
 from booklet.data.library import Library
 from booklet.data.model import Plan, Setting
-from booklet.draw.diagrams import key_words
-from booklet.draw.pieces import Styles
+from booklet.draw.pieces import typeset_key
 from booklet.layout.blocks import Block
 from booklet.layout.context import base_context, frozen, layout_fields
 from booklet.layout.snippets import Snippets
 from booklet.layout.spec import Layout, load_layout, require_kind
 from booklet.press.finish import Finish, finish_file, finish_page
 from booklet.press.pdf import Painter, new_canvas, set_duplex
-from booklet.products.card.blocks import BlockContext, Handout
-from booklet.products.card.fit import SideArt, fit_side
+from booklet.products.card.blocks import BlockContext, Handout, card_styles
+from booklet.products.card.fit import SideArt, fit_sides
 from booklet.products.fitting import FitHints
 from booklet.products.options import snippet_options
 from booklet.products.personal import (
@@ -97,18 +96,18 @@ def build_card(
     check_places(layout, layout.front + (back if sides == 2 else ()), req.personal)
     blocks = BlockContext(
         layout,
-        Styles(layout.body_size, fonts, layout.colours, layout.title_scale, rtl=words.rtl),
+        card_styles(layout, layout.body_size, fonts, words),
         Snippets(layout, context),
         plan,
         setting,
         fonts,
         words,
-        key_words(words),
+        typeset_key(words),
         Handout(logo, req.personal.link),
     )
     side_list = [("front", layout.front)] + ([("back", back)] if sides == 2 else [])
     for name, side in side_list:
-        card.sides.append(fit_side(name, side, blocks, trim, hints))
+        card.sides.extend(fit_sides(name, side, blocks, trim, hints))
     return card
 
 
@@ -171,7 +170,7 @@ def card_pdf(card: Card, req: CardRequest) -> bytes:
         card.plan.title,
         card.words.text("card_subject") if card.words else "",
     )
-    if len(card.sides) == 2:
+    if len(card.sides) >= 2:
         set_duplex(canvas, req.flip)
     for art in card.sides:
         paint_side(canvas, art, finish.pad, finish.pad, finish.bleed)
@@ -182,18 +181,30 @@ def card_pdf(card: Card, req: CardRequest) -> bytes:
 
 
 def render_card(
-    library: Library, plan: Plan, req: CardRequest, hints: FitHints | None = None
+    library: Library,
+    plan: Plan,
+    req: CardRequest,
+    hints: FitHints | None = None,
+    notes: list[str] | None = None,
 ) -> bytes:
     """The card's PDF. `hints` lets many similar cards (a batch) start their fitting where
-    the last one ended: fewer tries, the same bytes."""
+    the last one ended: fewer tries, the same bytes. What the user should know (a PDF/X file's
+    links left out) goes to `notes`."""
     card = build_card(library, plan, req, hints)
-    return finish_file(card_pages(card, req), req.colour)
+    return finish_file(card_pages(card, req), req.colour, pdfx=req.pdfx, notes=notes)
 
 
 def card_pages(card: Card, req: CardRequest) -> bytes:
     """The card on its own pages, or tiled on print sheets."""
     if req.sheet:
         from booklet.press.sheets import card_sheets
+
+        if len(card.sides) > 2:
+            raise OptionError(
+                "sheet",
+                f"cannot tile a card of {len(card.sides)} sides (its safety set runs on to a "
+                "third). Print it on its own pages: leave sheet out.",
+            )
 
         return card_sheets(
             [side_painter(art) for art in card.sides],

@@ -88,6 +88,7 @@ def fit_side(
         hints.remember(shape, best.position)
     items, _, gap = best.built
     used = settle(items, width, height, gap, heights)
+    gap, used = share_room(items, gap, used, height)
     return SideArt(
         name,
         items,
@@ -99,6 +100,31 @@ def fit_side(
         layout.colours["background"],
         used,
     )
+
+
+def fit_sides(
+    name: str,
+    blocks: tuple[Block, ...],
+    card: BlockContext,
+    trim: tuple[float, float],
+    hints: FitHints | None = None,
+) -> list[SideArt]:
+    """A side, and for a layout that allows it (`overflow: true`, large print) the sides its
+    blocks run on to when they do not all fit at the legible minimum: as many blocks as fit
+    on each, in order, none cut. Every other layout says what to change instead."""
+    try:
+        return [fit_side(name, blocks, card, trim, hints)]
+    except FitError as whole:
+        if not card.layout.overflow or len(blocks) < 2:
+            raise
+        for keep in range(len(blocks) - 1, 0, -1):
+            try:
+                first = fit_side(name, blocks[:keep], card, trim, hints)
+                rest = fit_sides(f"{name} (continued)", blocks[keep:], card, trim, hints)
+            except FitError:
+                continue
+            return [first, *rest]
+        raise whole from None  # not even a block a side fits: it says what to change
 
 
 def larger_size(trim: tuple[float, float], own: str) -> str:
@@ -140,6 +166,17 @@ class Heights:
         wrapped = item.wrap(width, height)[1]
         self._known[id(item)] = (item, width, height, wrapped)  # holding it keeps id() unique
         return wrapped
+
+
+def share_room(items: list[Piece], gap: float, used: float, height: float) -> tuple[float, float]:
+    """The room a side leaves at its foot, shared among the gaps between its blocks (each
+    growing to at most three times its size), so the side reads to its foot. A side with a
+    diagram grid has none left: the grid grew into it."""
+    free = height - used
+    if free <= 0 or len(items) < 2 or any(isinstance(i, DiagramGrid) for i in items):
+        return gap, used
+    grow = min(free / (len(items) - 1), gap * 2)
+    return gap + grow, used + grow * (len(items) - 1)
 
 
 def settle(items: list[Piece], width: float, height: float, gap: float, heights: Heights) -> float:

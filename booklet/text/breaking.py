@@ -1,0 +1,322 @@
+"""Breaking a paragraph into lines, as its language expects.
+
+The work is split by what changes: each word is typeset (booklet.text.typography) and measured
+once per style, and breaking lines at a width is then a walk over cached widths, so fitting a
+card at many sizes stays cheap.
+
+- Lines break at ordinary spaces only: a no-break space holds, and the typography has already
+  made one of the space before closing punctuation and after opening punctuation, so no line
+  begins with ; : ! ? » ) or a closing quote.
+- A word may break after a hyphen it already has ("sunflower-based").
+- Where a line would be left short (a narrow column, a long word), the word is hyphenated at
+  the points the language's dictionary gives (Pyphen, from LibreOffice's patterns): three
+  letters at least either side, never a number, an address or a word in capitals.
+- A word wider than the whole line is hyphenated, or split between letters as a last resort.
+- No runts: a paragraph whose last line would hold one word alone is broken again, a little
+  narrower, when that keeps its number of lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from booklet.text.fonts import (
+    charmap,
+    describe_chars,
+    font_label,
+    is_script_face,
+    missing_chars,
+    missing_hint,
+)
+from booklet.text.markup import BREAK, Span
+from booklet.text.scripts import face_runs
+from booklet.text.style import LEADING, TextStyle
+from booklet.text.typography import plain_forms, typeset
+
+Run = tuple[str, str, float, str]  # text, font, size, colour
+Space = tuple[float, str, float, str]  # a space: width, font, size, colour
+HYPHEN = "-"
+LOOSE = 0.15  # a line left this much short of its width is worth hyphenating the next word
+MIN_PART = 3  # letters a hyphenated word keeps on either side of the break
+RUNT_NARROWING = (0.97, 0.94, 0.91, 0.88, 0.85)  # widths tried to pull a word onto a runt
+
+
+@dataclass
+class Line:
+    runs: list[Run]
+    width: float
+    size: float  # the largest font size on the line
+    leading_ratio: float = LEADING
+    words: int = 0  # how many words (or parts of one) it holds
+
+    @property
+    def advance(self) -> float:
+        return self.size * self.leading_ratio
+
+
+class Word(NamedTuple):
+    parts: tuple[Run, ...]
+    width: float
+    space: Space | None  # the space after it, if any
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+_WIDTHS: dict[tuple[str, str], float] = {}
+
+
+def unit_width(text: str, font: str) -> float:
+    """Width of text at 1 pt, cached: the same words recur on every card and at every size."""
+    key = (text, font)
+    width = _WIDTHS.get(key)
+    if width is None:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        if len(_WIDTHS) > 200_000:
+            _WIDTHS.clear()
+        if is_script_face(font):  # shaped: joined letters and conjuncts have widths of their own
+            from booklet.text.shaping import shaped_width
+
+            width = _WIDTHS[key] = shaped_width(text, font)
+        else:
+            width = _WIDTHS[key] = stringWidth(text, font, 1000) / 1000
+    return width
+
+
+@lru_cache(maxsize=4096)
+def _check_drawable(text: str, font: str) -> None:
+    """The last line of defence of the glyph check: whatever is drawn, from wherever it came,
+    is never a silent empty box. (The data and snippet checks name the field first.)"""
+    missing = missing_chars(text, font)
+    if missing:
+        from booklet.base.errors import BookletError
+
+        raise BookletError(
+            f"{describe_chars(missing)} in '{text[:40]}' cannot be printed with the font "
+            f"'{font_label(font)}'. {missing_hint(missing)}"
+        )
+
+
+# --- words -------------------------------------------------------------------------------------
+
+
+def words_of(spans: tuple[Span, ...], style: TextStyle) -> list[Word | None]:
+    """Words with their widths and the space after each; None for a forced line break. They
+    depend on the style, not the width, so a paragraph measures them once."""
+    words: list[Word | None] = []
+    parts: list[Run] = []
+    width = 0.0
+    before = ""
+    for span in spans:
+        if span is BREAK:
+            if parts:
+                words.append(Word(tuple(parts), width, None))
+                parts, width = [], 0.0
+            words.append(None)
+            before = ""
+            continue
+        font = style.face(span)
+        text = plain_forms(typeset(span.text, style.rules, before), charmap(font))
+        before = text[-1:] or before
+        _check_drawable(text, font)
+        size = span.size or style.size
+        colour = span.colour or style.colour
+        for i, piece in enumerate(text.split(" ")):
+            if i > 0 and parts:  # a space came before this piece: the word so far is done
+                space = (unit_width(" ", font) * size, font, size, colour)
+                words.append(Word(tuple(parts), width, space))
+                parts, width = [], 0.0
+            if piece:
+                for run_text, run_font in face_runs(piece, font):
+                    parts.append((run_text, run_font, size, colour))
+                    width += unit_width(run_text, run_font) * size
+    if parts:
+        words.append(Word(tuple(parts), width, None))
+    return words
+
+
+# --- where a word may break --------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8192)
+def break_points(text: str, lang: str) -> tuple[tuple[int, bool], ...]:
+    """Where a word may break, longest first: (offset, whether a hyphen is added there). After
+    a hyphen it has; and, with a language, at its dictionary's hyphenation points."""
+    points: set[tuple[int, bool]] = set()
+    for i, char in enumerate(text):
+        if char in "-\u2010" and _letters(text[:i]) >= MIN_PART and _letters(text[i + 1 :]) >= 2:
+            points.add((i + 1, False))
+    if lang:
+        points |= _dictionary_points(text, lang)
+    return tuple(sorted(points, reverse=True))
+
+
+def _letters(text: str) -> int:
+    return sum(c.isalpha() for c in text)
+
+
+def _dictionary_points(text: str, lang: str) -> set[tuple[int, bool]]:
+    """The dictionary's points inside each run of letters long enough to break; none in a word
+    with digits, in capitals, or in an address."""
+    if any(c.isdigit() or c in "@/:._" for c in text.strip(".,;:!?»”’)")):
+        return set()
+    dictionary = _dictionary(lang)
+    if dictionary is None:
+        return set()
+    points: set[tuple[int, bool]] = set()
+    start = None
+    for i, char in enumerate([*text, " "]):
+        if char.isalpha() or (char in "’'" and start is not None and i + 1 < len(text)):
+            start = i if start is None else start
+            continue
+        if start is not None:
+            core = text[start:i]
+            if len(core) >= 2 * MIN_PART and not core.isupper():
+                points |= {(start + p, True) for p in dictionary.positions(core)}
+            start = None
+    return points
+
+
+@lru_cache(maxsize=32)
+def _dictionary(lang: str) -> Any:
+    """Pyphen's dictionary for a language (es, fr, de, pt, en and some sixty more), or None."""
+    import pyphen
+
+    name = pyphen.language_fallback(lang.replace("-", "_"))
+    if name is None:
+        return None
+    return pyphen.Pyphen(lang=name, left=MIN_PART, right=MIN_PART)
+
+
+def split_word(word: Word, room: float, lang: str) -> tuple[Run, Word] | None:
+    """The longest head of a one-face word that fits in `room` (with its hyphen), and the
+    rest as a word of its own; None where it has no such break."""
+    if len(word.parts) != 1:
+        return None
+    text, font, size, colour = word.parts[0]
+    if is_script_face(font):
+        return None
+    for offset, hyphen in break_points(text, lang):
+        head = text[:offset] + (HYPHEN if hyphen else "")
+        width = unit_width(head, font) * size
+        if width <= room + 1e-6:
+            tail = text[offset:]
+            rest = Word(((tail, font, size, colour),), unit_width(tail, font) * size, word.space)
+            return (head, font, size, colour), rest
+    return None
+
+
+# --- lines -------------------------------------------------------------------------------------
+
+
+class _Lines:
+    """Lines being filled: runs merge while their face, size and colour hold."""
+
+    def __init__(self, base_size: float, leading: float) -> None:
+        self.base_size, self.leading = base_size, leading
+        self.lines: list[Line] = []
+        self.start()
+
+    def start(self) -> None:
+        self.runs: list[Run] = []
+        self.width = 0.0
+        self.size = self.base_size
+        self.words = 0
+
+    def finish(self) -> None:
+        self.lines.append(Line(self.runs, self.width, self.size, self.leading, self.words))
+        self.start()
+
+    def add(self, run: Run, width: float) -> None:
+        text, font, size, colour = run
+        tail = self.runs[-1] if self.runs else None
+        if tail and tail[1] == font and tail[2] == size and tail[3] == colour:
+            self.runs[-1] = (tail[0] + text, font, size, colour)
+        else:
+            self.runs.append(run)
+        self.width += width
+        self.size = max(self.size, size)
+
+    def add_word(self, word: Word, space: Space | None) -> None:
+        if self.runs and space:
+            self.add((" ", space[1], space[2], space[3]), space[0])
+        for part in word.parts:
+            self.add(part, unit_width(part[0], part[1]) * part[2])
+        self.words += 1
+
+
+def break_lines(spans: tuple[Span, ...], style: TextStyle, width: float) -> list[Line]:
+    return break_words(words_of(spans, style), style.size, width, style.leading_ratio, style.lang)
+
+
+def break_words(
+    words: list[Word | None],
+    base_size: float,
+    width: float,
+    leading: float = LEADING,
+    lang: str = "",
+) -> list[Line]:
+    """Lines no wider than `width`, without a runt where breaking again can avoid one."""
+    lines = _greedy(words, base_size, width, leading, lang)
+    if len(lines) < 2 or lines[-1].words != 1 or words[-1] is None:
+        return lines
+    for share in RUNT_NARROWING:
+        tried = _greedy(words, base_size, width * share, leading, lang)
+        if len(tried) == len(lines) and tried[-1].words > 1:
+            return tried
+    return lines
+
+
+def _greedy(
+    words: list[Word | None], base_size: float, width: float, leading: float, lang: str
+) -> list[Line]:
+    """Each line as full as it goes; a word that does not fit starts the next, unless part of
+    it fits first (after its own hyphen, or hyphenated where the line is left loose)."""
+    out = _Lines(base_size, leading)
+    limit = width + 1e-6
+    space: Space | None = None  # the space after the last word on the line
+    for item in words:
+        if item is None:  # forced break
+            out.finish()
+            space = None
+            continue
+        word: Word | None = item
+        gap = space[0] if out.runs and space else 0.0
+        if word is not None and out.runs and out.width + gap + word.width > limit:
+            room = limit - out.width - gap
+            loose = room > width * LOOSE
+            split = split_word(word, room, lang if loose else "")
+            if split is not None:
+                head, word = split
+                out.add_word(Word((head,), 0.0, None), space)
+            out.finish()
+        while word is not None and word.width > limit:  # wider than a whole line
+            split = split_word(word, limit, lang)
+            if split is None:
+                _split_letters(word, limit, out)
+                word = None
+                break
+            head, word = split
+            out.add_word(Word((head,), 0.0, None), None)
+            out.finish()
+        if word is not None:
+            out.add_word(word, space)
+            space = word.space
+    if out.runs:
+        out.finish()
+    return out.lines
+
+
+def _split_letters(word: Word, limit: float, out: _Lines) -> None:
+    """Letters of an over-long word that has no break, as many to a line as fit; the last
+    line stays open for what follows."""
+    out.words += 1
+    for text, font, size, colour in word.parts:
+        for char in text:
+            w = unit_width(char, font) * size
+            if out.width > 0 and out.width + w > limit:
+                out.finish()
+                out.words = 1
+            out.add((char, font, size, colour), w)

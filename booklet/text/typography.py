@@ -1,0 +1,220 @@
+"""Each language's typography: its quotes and apostrophe, the no-break spaces its punctuation
+takes, and where a line may not break. Applied by the text engine to every word it sets, the
+built-in text and the user's alike; web addresses and e-mail addresses are left as typed.
+
+The rules are data in each language's catalogue (`techniques/<lang>/_words.yaml`):
+
+    quotes: ["«", "»", "“", "”"]     the outer pair, then the inner pair
+    space_before: ":;!?»"           punctuation that takes a no-break space before it (French)
+    space_after: "«"                punctuation that takes one after it
+
+so a library's own language brings its own. The space is the narrow no-break space (U+202F)
+where the face has it, else the ordinary no-break space (U+00A0).
+
+Whatever the language, a line never begins with closing punctuation (; : ! ? » ) ” ’ and the
+language's own closing quotes), and never ends with an opening one: the space next to it is
+made a no-break space.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+from booklet.data.language import Words
+
+NBSP = "\u00a0"
+NARROW_NBSP = "\u202f"
+SPACES = " " + NBSP + NARROW_NBSP
+APOSTROPHE = "\u2019"
+DOUBLE_QUOTES = '"“”„«»'  # every double quote an author may type, in any language
+SINGLE_QUOTES = "'‘’‚‹›"
+# What a typographic character becomes in a face that lacks it: still readable, never a box.
+PLAIN_FORMS = {
+    NARROW_NBSP: NBSP,
+    "’": "'",
+    "‘": "'",
+    "‚": ",",
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "«": '"',
+    "»": '"',
+    "‹": "'",
+    "›": "'",
+    "\u2011": "-",
+}
+CLOSING = ";:!?)]}»›”’…,."  # never at the start of a line, in any language
+OPENING = "([{«‹“‘„‚"  # never at the end of one
+# Left as typed: a web or e-mail address (its quotes and colons are not prose).
+_ADDRESS = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
+
+
+class Typography(NamedTuple):
+    """One language's rules, from its catalogue."""
+
+    quotes: tuple[str, str, str, str] = ("“", "”", "‘", "’")
+    space_before: str = ""
+    space_after: str = ""
+    apostrophe: str = APOSTROPHE
+
+    @property
+    def closing(self) -> str:
+        return CLOSING + self.quotes[1] + self.quotes[3]
+
+    @property
+    def opening(self) -> str:
+        own = OPENING + self.quotes[0] + self.quotes[2]
+        return "".join(c for c in own if c not in self.closing)
+
+
+ENGLISH = Typography()
+
+
+def typography_of(quotes: tuple[str, ...] | list[str], before: str, after: str) -> Typography:
+    """A language's rules from its catalogue's `quotes`, `space_before` and `space_after`;
+    English's quotes when the catalogue's are not four single characters."""
+    pair = tuple(str(q) for q in quotes)
+    if len(pair) != 4 or any(len(q) != 1 for q in pair):
+        pair = ENGLISH.quotes
+    return Typography((pair[0], pair[1], pair[2], pair[3]), before, after)
+
+
+def is_opening_position(before: str) -> bool:
+    """A quote after nothing, a space or an opening bracket or dash opens; else it closes."""
+    return not before or before in SPACES or before in "([{-–—/" or before in OPENING
+
+
+@lru_cache(maxsize=16384)
+def typeset(text: str, rules: Typography, before: str = "") -> str:
+    """The text with the language's quotes, apostrophes and no-break spaces. `before` is the
+    character that precedes it in its paragraph (another span's last), so a quote at the start
+    of a bold word is read in context. Idempotent: typeset text is left as it is."""
+    out: list[str] = []
+    pos = 0
+    for match in _ADDRESS.finditer(text):
+        out.append(_prose(text[pos : match.start()], rules, before if pos == 0 else text[pos - 1]))
+        out.append(match.group(0))
+        pos = match.end()
+    out.append(_prose(text[pos:], rules, before if pos == 0 else text[pos - 1]))
+    return "".join(out)
+
+
+def _prose(text: str, rules: Typography, before: str) -> str:
+    if not text:
+        return text
+    chars = _quotes(text, rules, before)
+    return _spaces(chars, rules, before)
+
+
+def _quotes(text: str, rules: Typography, before: str) -> str:
+    """Quotes and apostrophes by where they stand: a quote attached to the word after it opens,
+    one attached to the word before it closes, one standing alone closes what is open. A
+    single quote between letters, or after one with no single quote open, is an apostrophe.
+    The language's own marks are left as the author set them (so typesetting twice changes
+    nothing); straight quotes and other languages' marks become its own."""
+    open_d, close_d, open_s, close_s = rules.quotes
+    out: list[str] = []
+    open_double = open_single = False
+    for i, char in enumerate(text):
+        prev = out[-1] if out else before
+        following = text[i + 1] if i + 1 < len(text) else ""
+        if char in rules.quotes or char == rules.apostrophe:  # already the language's own
+            open_double = char == open_d or (open_double and char != close_d)
+            open_single = char == open_s or (open_single and char != close_s)
+            out.append(char)
+        elif char in DOUBLE_QUOTES:
+            opens = _opens(_back(out, before), _forward(text, i), open_double)
+            out.append(open_d if opens else close_d)
+            open_double = opens
+        elif char in SINGLE_QUOTES and char not in "‹›":
+            if prev.isalnum() and (following.isalpha() or not open_single):
+                out.append(rules.apostrophe)  # l'huile, partner's, partners'
+                continue
+            opens = _opens(_back(out, before), _forward(text, i), open_single)
+            out.append(open_s if opens else close_s)
+            open_single = opens
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _back(out: list[str], before: str) -> str:
+    """The character before a quote, looking past no-break spaces (« mot »)."""
+    for char in reversed(out):
+        if char not in (NBSP, NARROW_NBSP):
+            return char
+    return before
+
+
+def _forward(text: str, i: int) -> str:
+    """The character after a quote, looking past no-break spaces."""
+    for char in text[i + 1 :]:
+        if char not in (NBSP, NARROW_NBSP):
+            return char
+    return ""
+
+
+def _opens(back: str, forward: str, already_open: bool) -> bool:
+    """Whether a quote opens: it clings to the word after it and not to the one before; one
+    that clings to both or neither closes what is open, else opens."""
+    clings_back = bool(back) and back != " " and not is_opening_position(back)
+    clings_forward = bool(forward) and forward != " " and forward not in CLOSING
+    if clings_forward != clings_back:
+        return clings_forward
+    return not already_open
+
+
+def _spaces(text: str, rules: Typography, before: str = "") -> str:
+    """No-break spaces where the language puts them, and wherever a line must not break:
+    before closing punctuation, after opening punctuation. `before` is the character the text
+    follows in its paragraph ("légère" in bold, then ": à peine")."""
+    out: list[str] = []
+    n = len(text)
+    for i, char in enumerate(text):
+        prev = out[-1] if out else before
+        following = text[i + 1] if i + 1 < n else ""
+        if char in rules.space_before and _takes_space_before(char, prev, following):
+            if prev in (" ", NBSP) and out:
+                out[-1] = NARROW_NBSP
+            elif prev and prev not in SPACES:
+                out.append(NARROW_NBSP)
+        elif char == " " and prev and prev in rules.space_after:
+            char = NARROW_NBSP
+        elif char == " " and following and following in rules.closing:
+            char = NBSP  # "word ;" typed with a space: the ";" stays on its word's line
+        elif char == " " and prev and prev in rules.opening:
+            char = NBSP
+        out.append(char)
+        if char in rules.space_after and following and following not in SPACES:
+            out.append(NARROW_NBSP)
+    return "".join(out)
+
+
+def _takes_space_before(char: str, prev: str, following: str) -> bool:
+    """French spaces a colon in prose, not in 10:30; and only the first of "?!" or "!!"."""
+    if not prev:
+        return False
+    if char == ":" and prev.isdigit() and following.isdigit():
+        return False
+    return not (prev in "!?" and char in "!?")
+
+
+def plain_forms(text: str, drawable: frozenset[str]) -> str:
+    """Typographic characters a face cannot draw, as their plain forms."""
+    if drawable.issuperset(text):
+        return text
+    return "".join(c if c in drawable else PLAIN_FORMS.get(c, c) for c in text)
+
+
+def rules_for(words: Words) -> Typography:
+    """A language's typography from its catalogue (English's where it gives none)."""
+    return typography_of(
+        words.items("quotes"), _plain(words, "space_before"), _plain(words, "space_after")
+    )
+
+
+def _plain(words: Words, key: str) -> str:
+    value = words.values.get(key, "")
+    return value if isinstance(value, str) else ""

@@ -1,0 +1,133 @@
+"""Each language's typography and the line breaker, case by case: quotes, apostrophes, no-break
+spaces, addresses left as typed, hyphenation only where a column needs it, no runts."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from booklet.text.breaking import break_lines
+from booklet.text.fonts import register
+from booklet.text.markup import Span, parse
+from booklet.text.style import TextStyle
+from booklet.text.typography import (
+    ENGLISH,
+    NARROW_NBSP,
+    NBSP,
+    plain_forms,
+    typeset,
+    typography_of,
+)
+
+FRENCH = typography_of(["«", "»", "“", "”"], ":;!?»", "«")
+GERMAN = typography_of(["„", "“", "‚", "‘"], "", "")
+SPANISH = typography_of(["«", "»", "“", "”"], "", "")
+N = NARROW_NBSP
+
+CASES = {
+    "english-apostrophes-and-quotes": (
+        ENGLISH,
+        "Your partner's back; say \"lighter\" or 'stop'; partners' hands",
+        "Your partner’s back; say “lighter” or ‘stop’; partners’ hands",
+    ),
+    "english-curly-quotes-kept": (ENGLISH, "say “lighter”", "say “lighter”"),
+    "french-apostrophes": (FRENCH, "l'huile d'amande", "l’huile d’amande"),
+    "french-spaces-before-high-punctuation": (
+        FRENCH,
+        "Pression: douce; c'est tout! Vraiment?",
+        f"Pression{N}: douce{N}; c’est tout{N}! Vraiment{N}?",
+    ),
+    "french-no-break-space-typed-becomes-narrow": (FRENCH, f"doux{NBSP}: le", f"doux{N}: le"),
+    "french-guillemets": (FRENCH, 'dites "stop"', f"dites «{N}stop{N}»"),
+    "french-time-untouched": (FRENCH, "à 10:30", "à 10:30"),
+    "french-one-space-before-?!": (FRENCH, "Quoi?!", f"Quoi{N}?!"),
+    "german-quotes": (GERMAN, 'sagen Sie "leichter"', "sagen Sie „leichter“"),
+    "german-inner-quotes": (GERMAN, "'stopp'", "‚stopp‘"),
+    "spanish-guillemets": (SPANISH, 'di "para"', "di «para»"),
+    "address-left-as-typed": (
+        FRENCH,
+        "voir https://example.org/a'b?x=1 ou ana@example.org",
+        "voir https://example.org/a'b?x=1 ou ana@example.org",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_language_sets_its_own_marks(case):
+    rules, given_text, expected = CASES[case]
+    assert typeset(given_text, rules) == expected
+
+
+def test_a_span_is_read_in_context_of_the_one_before_it():
+    assert typeset(": à peine", FRENCH, before="e") == f"{N}: à peine"
+    assert typeset("s' hands", ENGLISH, before="r") == "s’ hands"
+
+
+@given(st.text(alphabet="ab '\"«»:;!? .-", max_size=40))
+def test_typesetting_twice_changes_nothing(text):
+    for rules in (ENGLISH, FRENCH, GERMAN):
+        once = typeset(text, rules)
+        assert typeset(once, rules) == once
+
+
+def test_a_face_without_a_mark_gets_its_plain_form():
+    assert plain_forms(f"l’a{N}: «x»", frozenset("la:x ")) == f'l\'a{NBSP}: "x"'
+
+
+@pytest.fixture(scope="module")
+def fonts():
+    return register("text")
+
+
+def style(fonts, lang: str = "", rules=ENGLISH) -> TextStyle:
+    return TextStyle(fonts, 10.0, "#000000", lang=lang, rules=rules)
+
+
+def lines_of(spans, text_style: TextStyle, width: float) -> list[str]:
+    return ["".join(r[0] for r in line.runs) for line in break_lines(spans, text_style, width)]
+
+
+WORDS = ["mot", "douceur", "a", "mot ;", "doux :", "a !", "mot ?", "« mot »", 'dit "oui"']
+
+
+@given(st.lists(st.sampled_from(WORDS), max_size=30))
+def test_no_line_ever_begins_with_closing_punctuation(words):
+    fonts = register("text")
+    text = " ".join(["mot", *words])  # a paragraph starts with a word
+    for width in (60.0, 90.0):
+        for line in lines_of((Span(text),), style(fonts, "fr", FRENCH), width):
+            assert not line or line[0] not in ";:!?»", (text, line)
+
+
+def test_a_narrow_column_hyphenates_and_a_wide_one_does_not(fonts):
+    text = "Knead small handfuls of muscle, working from the lower back up to the shoulders."
+    narrow = lines_of(parse(text), style(fonts, "en"), 80)
+    assert any(line.endswith("-") for line in narrow), narrow
+    wide = lines_of(parse(text), style(fonts, "en"), 300)
+    assert not any(line.endswith("-") for line in wide), wide
+    without = lines_of(parse(text), style(fonts), 80)  # no language: no hyphens
+    assert not any(line.endswith("-") for line in without)
+
+
+def test_hyphenated_words_keep_three_letters_a_side(fonts):
+    text = "anticlockwise anticlockwise anticlockwise anticlockwise"
+    for line in lines_of(parse(text), style(fonts, "en"), 70):
+        if line.endswith("-"):
+            assert len(line.split()[-1]) - 1 >= 3
+
+
+def test_a_word_may_break_after_its_own_hyphen(fonts):
+    lines = lines_of(parse("a sunflower-based oil"), style(fonts), 60)
+    assert lines[0].endswith("sunflower-"), lines
+
+
+RUNT = "Both palms glide up beside the spine, then sweep out over the shoulder blades."
+
+
+def test_no_runt_where_the_paragraph_can_be_rebalanced(fonts):
+    widths = [w for w in range(120, 320, 5) if len(lines_of(parse(RUNT), style(fonts), w)) > 1]
+    for width in widths:
+        lines = lines_of(parse(RUNT), style(fonts), width)
+        greedy_lines = len(lines)
+        assert len(lines[-1].split()) > 1 or greedy_lines == 1, (width, lines)
