@@ -29,19 +29,46 @@ def test_every_built_in_language_says_every_page_word_itself(code):
     english = flat(library.english_page)
     own = flat(library.languages[code].page)
     assert set(own) == set(english), set(english) ^ set(own)
-    names = {"sizes.", "sheets."}  # sizes and sheets may be written as in English
-    same = [k for k, v in own.items() if v == english[k] and not k.startswith(tuple(names))]
+    names = ("sizes.", "sheets.", "said")  # sizes, sheets and "{label}: {message}" may be
+    same = [k for k, v in own.items() if v == english[k] and not k.startswith(names)]
     assert same == [], same
 
 
 def test_the_page_words_are_the_ones_the_page_asks_for():
-    """Every catalogue option the page shows has a label, in English."""
+    """Every catalogue option the page shows has a label, in English, and the page's
+    English words say what the catalogue says."""
     from booklet.products.options import CATALOGUE
 
     labels = load_library([]).english_page["labels"]
     for option in CATALOGUE:
         if option.page:
             assert option.key in labels or option.key == "sheet", option.key
+            assert labels.get(option.key, option.label) == option.label, option.key
+
+
+def test_a_new_option_reaches_the_page_through_the_catalogue_alone():
+    """An option with no page words yet shows its catalogue label and hint, in English."""
+    from booklet.data.language import Words
+    from booklet.products.options import BY_KEY
+    from booklet.web.form import page_fields
+
+    bare = Words("en", {}, {})
+    fields = {f["name"]: f for f in page_fields(bare, bare)}
+    assert fields["sign_off"]["label"] == BY_KEY["sign_off"].label == "Sign-off"
+    assert fields["title"]["hint"] == BY_KEY["title"].hint
+
+
+@pytest.mark.parametrize(("code", "line"), [
+    ("en", "Message: \U0001d11e cannot be printed; please remove it."),
+    ("fr", "Petit mot\u00a0: \U0001d11e ne peut pas être imprimé\u202f; veuillez le retirer."),
+    ("de", "Nachricht: \U0001d11e lässt sich nicht drucken; bitte entfernen Sie es."),
+])  # fmt: skip
+def test_a_message_at_its_field_is_joined_to_its_label_as_the_language_writes(code, line):
+    from booklet.products.requests import UnprintableError
+    from booklet.web.form import said
+
+    words = load_library([]).in_language(code).page_words
+    assert said(UnprintableError("message", "\U0001d11e"), words).line == line
 
 
 def test_a_language_folder_brings_its_page_words_and_validate_checks_them(

@@ -12,6 +12,7 @@
   const dialog = $("zoom");
   const say = (key) => form.dataset[key] || "";
   $("refresh").hidden = true; // with scripts on, the preview follows the form by itself
+  form.classList.add("scripted"); // a file's button and name in the page's words
   let timer = null;
   let asked = 0;
   let sizesAsked = 0;
@@ -33,6 +34,7 @@
     }
     area.textContent = answer.error || "";
     download.disabled = Boolean(answer.error);
+    previews.classList.toggle("stale", Boolean(answer.error)); // what shows is not this form
   }
 
   function showPages(images) {
@@ -47,6 +49,7 @@
       button.append(img);
       return button;
     }));
+    previews.classList.toggle("spreads", $("product").value === "book"); // pages face
     $("zoom-hint").hidden = images.length === 0;
     const first = peek.querySelector("img");
     if (images.length) first.src = images[0];
@@ -80,6 +83,9 @@
     for (const part of form.querySelectorAll("[data-products]")) {
       part.hidden = !part.dataset.products.split(" ").includes(product);
     }
+    for (const part of form.querySelectorAll("[data-kinds]")) { // its value waits, unsent
+      part.hidden = !part.dataset.kinds.split(" ").includes(kind);
+    }
     const layout = $("layout");
     for (const group of layout.querySelectorAll("optgroup")) {
       const other = group.dataset.kind !== kind;
@@ -103,12 +109,35 @@
         option.hidden = !fits;
         option.disabled = !fits;
       }
-      if (select.selectedOptions[0] && select.selectedOptions[0].disabled) select.value = "";
+      if (select.selectedOptions[0] && select.selectedOptions[0].disabled) {
+        select.value = ""; // the layout's own size: the preview follows
+        return true;
+      }
     } catch (error) { /* the sizes stay as they were; the preview says what does not fit */ }
+    return false;
+  }
+
+  function soon(wait) {
+    clearTimeout(timer);
+    timer = setTimeout(update, wait);
+  }
+
+  function signed() { // a sign-off shows the giver's name as it will print
+    const name = $("from") ? $("from").value.trim() : "";
+    for (const option of form.querySelectorAll("option[data-words]")) {
+      option.textContent = option.dataset.words.replace("{name}", name || "…");
+    }
+  }
+
+  function fileNamed(input) {
+    const shown = $(input.id + "-name");
+    if (shown) shown.textContent = input.files.length ? input.files[0].name : shown.dataset.none;
   }
 
   function changed(event) {
     const name = event.target.name || "";
+    if (name === "from") signed();
+    if (event.target.type === "file") fileNamed(event.target);
     if (name === "lang") { // every word on the page changes: the server writes it again
       form.action = "/";
       form.submit();
@@ -116,11 +145,12 @@
     }
     if (name === "product") productShown();
     if (["product", "routine", "layout"].includes(name) || name.startsWith("at-")) {
-      sizes().then(() => { clearTimeout(timer); timer = setTimeout(update, 50); });
+      const ownSize = !$("size").value; // fits whatever is chosen: no need to wait for sizes
+      if (ownSize) soon(50);
+      sizes().then((reset) => { if (reset || !ownSize) soon(50); });
       return;
     }
-    clearTimeout(timer);
-    timer = setTimeout(update, 350);
+    soon(350);
   }
 
   async function zoom(button) {

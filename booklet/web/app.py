@@ -269,13 +269,17 @@ class Site:
         except Exception:
             return PageAnswer(500, form_.Said("", "", words_of(words, "internal")), {})
 
+    def known_sizes(self, form: dict[str, str]) -> list[str]:
+        """The sizes already known to fit the form's choices, without a render (for a form
+        that was refused: it may not cost a render); every size when not known yet."""
+        return list(self.sizes.get(sizes_key(form), form_.SIZES))
+
     async def fitting(self, form: dict[str, str]) -> list[str]:
         """The sizes the form's routine fits in its layout and language, asked of the jail
         once per routine, layout and language; every size when that cannot be told."""
         import anyio
 
-        picks = tuple(sorted((k, v) for k, v in form.items() if k.startswith("at-") and v))
-        key = (form_.kind_of(form), form.get("routine"), picks, form.get("layout"), form["lang"])
+        key = sizes_key(form)
         if key in self.sizes:
             self.sizes.move_to_end(key)
             return self.sizes[key]
@@ -305,8 +309,8 @@ class Site:
             lang=code,
             direction=library.words.direction,
             said=made.said,
-            fields=form_.page_fields(words),
-            pressure=[(p, library.words.item("pressure_levels", p)) for p in pressure_levels()],
+            fields=form_.page_fields(words, library.words),
+            kind=form_.kind_of(form),
             techniques=[{**t, "name": library.techniques[t["id"]].name} for t in self.pictures],
             routines=sorted(library.routines.values(), key=lambda r: r.id),
             card_layouts=self.card_layouts,
@@ -330,14 +334,15 @@ class Site:
         return [(code, language_name(code)[1]) for code in self.codes]
 
 
+def sizes_key(form: dict[str, str]) -> tuple[Any, ...]:
+    """What the sizes that fit depend on: the kind of product, the routine or the techniques
+    picked, the layout and the language."""
+    picks = tuple(sorted((k, v) for k, v in form.items() if k.startswith("at-") and v))
+    return (form_.kind_of(form), form.get("routine"), picks, form.get("layout"), form["lang"])
+
+
 def words_of(words: Words, key: str) -> str:
     return form_.words_error(words, key)
-
-
-def pressure_levels() -> tuple[str, ...]:
-    from booklet.data.model import PRESSURE_LEVELS
-
-    return tuple(PRESSURE_LEVELS)
 
 
 # --- the routes --------------------------------------------------------------------------------
@@ -367,11 +372,17 @@ def routes(site: Site) -> list[Any]:
     async def page(request: Request) -> Response:
         if request.method == "POST":
             form, logo, failed = await site.read(request)
-            made = failed or await site.make(form, logo, True, False)
         else:
             form = {"lang": site.language({}, request.headers.get("accept-language", ""))}
-            made = await site.make({**form, "routine": "classic"}, None, True, False)
-        html = site.page_html(form, made, await site.fitting(form))
+            logo, failed = None, None
+        asked = {"routine": "classic", **form}
+        if failed is not None:  # refused before anything was made: no render for it now
+            made, fits = failed, site.known_sizes(form)
+        else:  # the preview and the sizes that fit are made side by side
+            made, fits = await asyncio.gather(
+                site.make(asked, logo, True, False), site.fitting(form)
+            )
+        html = site.page_html(form, made, fits)
         return HTMLResponse(html, status_code=made.status, headers=SECURITY_HEADERS)
 
     async def preview(request: Request) -> Response:
@@ -395,7 +406,8 @@ def routes(site: Site) -> list[Any]:
         form, logo, failed = await site.read(request)
         made = failed or await site.make(form, logo, False, True)
         if made.status != 200:  # the form comes back with its values, the message at its field
-            html = site.page_html(form, made, await site.fitting(form))
+            fits = site.known_sizes(form) if failed else await site.fitting(form)
+            html = site.page_html(form, made, fits)
             headers = dict(SECURITY_HEADERS)
             if made.status == 429:
                 headers["Retry-After"] = retry_after(made.retry)

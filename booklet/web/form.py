@@ -62,10 +62,11 @@ class PageProblem(BookletError):
 # --- the form ----------------------------------------------------------------------------------
 
 
-def page_fields(words: Words) -> list[dict[str, Any]]:
+def page_fields(words: Words, printed: Words) -> list[dict[str, Any]]:
     """The page's fields for the options it shows, from the options catalogue, in the page's
     words: name, label (what tests and screen readers find), limit, input type, hint,
-    choices and section."""
+    choices (value, text) in the words the product prints, section and the kinds of product
+    that use it (a field the chosen product cannot use is hidden with its value kept)."""
     from booklet.products.options import CATALOGUE
 
     types = {"date": "date", "link": "url", "number": "number", "choice": "select", "file": "file"}
@@ -76,17 +77,42 @@ def page_fields(words: Words) -> list[dict[str, Any]]:
         fields.append(
             {
                 "name": option.key,
-                "label": words.item("labels", option.key),
+                "label": words.group("labels").get(option.key) or option.label,
                 "max": int(option.limit) if option.read == "text" else 500,
                 "type": "textarea" if option.key == "message" else types.get(option.read, "text"),
-                "hint": words.group("hints").get(option.key, ""),
-                "choices": option.choices,
+                "hint": words.group("hints").get(option.key) or option.hint,
+                "choices": choices_of(option.key, option.choices, words, printed),
                 "low": option.low,
                 "high": option.limit,
                 "section": option.page,
+                "kinds": option.products,
             }
         )
     return fields
+
+
+UNCHOSEN = {"max_pressure": "as_routine", "sign_off": "no_sign_off"}  # the empty choice's word
+
+
+def choices_of(
+    key: str, values: tuple[str, ...], words: Words, printed: Words
+) -> list[tuple[str, str]]:
+    """A choice field's options as (value, text): first the empty one (the product's own way),
+    then each value as the product prints it (a pressure level, a sign-off with {name} left
+    for the giver's name)."""
+    if not values:
+        return []
+    return [("", words.text(UNCHOSEN.get(key, "unchosen"))),
+            *((v, choice_text(key, v, printed)) for v in values)]  # fmt: skip
+
+
+def choice_text(key: str, value: str, printed: Words) -> str:
+    """One choice as the product prints it."""
+    if key == "max_pressure":
+        return printed.item("pressure_levels", value)
+    if key == "sign_off":
+        return str(printed.values.get(f"sign_off_{value}", value))
+    return value
 
 
 def product_of(form: dict[str, str]) -> str:
@@ -109,10 +135,10 @@ def job_of(form: dict[str, str], library: Any, roots: tuple[str, ...] = ()) -> J
     language, and every catalogue option the page offers, by its field's name."""
     from booklet.products.options import CATALOGUE
 
-    product = product_of(form)
+    product, kind = product_of(form), kind_of(form)
     options: dict[str, Any] = {}
-    for option in CATALOGUE:  # a value the product cannot use is said at its field, not dropped
-        if option.page and option.key not in ("sheet", "logo"):
+    for option in CATALOGUE:  # a field this product does not use is hidden: its value waits
+        if option.page and option.key not in ("sheet", "logo") and kind in option.products:
             value = (form.get(option.key) or "").strip()
             if value:
                 options[option.key] = value
@@ -122,7 +148,7 @@ def job_of(form: dict[str, str], library: Any, roots: tuple[str, ...] = ()) -> J
         options.update(impose="saddle", sheet=paper_of(form), fit_sheet=True)
     picked = picked_techniques(form, library)
     routine = None if picked else (form.get("routine") or "classic")
-    return Job(kind_of(form), routine, tuple(picked), form.get("lang") or None, options, roots)
+    return Job(kind, routine, tuple(picked), form.get("lang") or None, options, roots)
 
 
 def picked_techniques(form: dict[str, str], library: Any) -> list[str]:
@@ -195,37 +221,45 @@ def data_urls(pngs: list[bytes]) -> list[str]:
 
 class Said(NamedTuple):
     """A problem as the page says it: the field it belongs to ("" for the page), the field's
-    label and the message without it."""
+    label, the message without it, and the two joined as the language joins them."""
 
     field: str
     label: str
     text: str
+    joined: str = ""
 
     @property
     def line(self) -> str:
-        return f"{self.label}: {self.text}" if self.label else self.text
+        return self.joined or self.text
+
+
+def at_field(field: str, label: str, text: str, words: Words) -> Said:
+    """A message at its field, and its line for the top of the preview ("Title: is too long";
+    in French, "Titre : ...")."""
+    joined = words.text("said", label=label, message=text) if label else text
+    return Said(field, label, text, joined)
 
 
 def said(exc: BookletError, words: Words) -> Said:
     """Any error from the form or its render, in the page's words where it has them."""
     errors = words.group("errors")
     if isinstance(exc, PageProblem):
-        values = dict(exc.values)
+        field = exc.problem.field or ""
         if exc.key == "position":
-            return Said(exc.problem.field or "", values["name"], words_error(words, "position"))
-        text = fill(errors.get(exc.key, exc.key), values)
-        return Said(exc.problem.field or "", field_label(exc.problem.field, words), text)
+            return at_field(field, exc.values["name"], words_error(words, "position"), words)
+        text = fill(errors.get(exc.key, exc.key), dict(exc.values))
+        return at_field(field, field_label(field, words), text, words)
     if isinstance(exc, UnprintableError):
         key = "cannot_print" if len(exc.chars) == 1 else "cannot_print_many"
-        chars = " ".join(exc.chars)
-        return Said(exc.option, field_label(exc.option, words), fill(errors[key], {"chars": chars}))
+        text = fill(errors[key], {"chars": " ".join(exc.chars)})
+        return at_field(exc.option, field_label(exc.option, words), text, words)
     if isinstance(exc, OptionError):
         text = exc.reason
         if exc.option == "logo" and words.lang != "en":
             text = errors["logo"]
-        return Said(exc.option, field_label(exc.option, words), text)
+        return at_field(exc.option, field_label(exc.option, words), text, words)
     if isinstance(exc, FitError) or "does not fit" in exc.problem.message:
-        return Said("size", field_label("size", words), errors["does_not_fit"])
+        return at_field("size", field_label("size", words), errors["does_not_fit"], words)
     return Said("", "", exc.problem.message)
 
 
@@ -240,9 +274,13 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 def field_label(field: str | None, words: Words) -> str:
+    from booklet.products.options import BY_KEY
+
     if not field:
         return ""
-    return words.group("labels").get(field) or field.replace("_", " ").capitalize()
+    option = BY_KEY.get(field)
+    fallback = option.label if option is not None and option.label else field.replace("_", " ")
+    return words.group("labels").get(field) or fallback[:1].upper() + fallback[1:]
 
 
 # --- in the jail: what the page's workers do ---------------------------------------------------
@@ -251,8 +289,9 @@ _PAGE_ROOTS: tuple[str, ...] = ()
 
 
 def init_page_worker(roots: tuple[str, ...]) -> None:
-    """A page worker, once: the libraries in every language, and one card drawn, so that the
-    first person's preview is as quick as the rest."""
+    """A page worker, once: the libraries in every language, and a card and a booklet made,
+    so that the first person's preview is as quick as the rest (a booklet's child would
+    otherwise load its typesetting afresh every time: 5 s a preview instead of 2)."""
     global _PAGE_ROOTS
     import gc
 
@@ -263,10 +302,13 @@ def init_page_worker(roots: tuple[str, ...]) -> None:
         os.nice(10)  # renders yield to the server: a page or a file answers at once
     _PAGE_ROOTS = tuple(roots)
     base = library_of(_PAGE_ROOTS, None)
-    for code in base.language_codes:
-        library_of(_PAGE_ROOTS, code)
+    for code in base.language_codes:  # each render's child inherits what these load
+        with contextlib.suppress(BookletError):
+            render(library_of(_PAGE_ROOTS, code), {"routine": "classic", "lang": code})
     with contextlib.suppress(BookletError):
-        render(base, {"routine": "classic"})
+        from booklet.press.preview import pdf_to_pngs
+
+        pdf_to_pngs(render(base, {"routine": "classic", "product": "book"})[0], 10, only=1)
 
 
 def page_task(
@@ -294,9 +336,11 @@ def page_task(
 
 
 def sizes_task(form: dict[str, str]) -> list[str]:
-    """The named sizes the form's routine fits, with its layout, in its language: each made
-    once, as a card or a booklet (a card takes a few milliseconds, a booklet a tenth of a
-    second); the page asks once for each routine, layout and language."""
+    """The named sizes the form's routine fits, with its layout, in its language. A card is
+    made once at each size (a few milliseconds each, a second at most for all); a booklet
+    flows on to as many pages as it needs, so each size is only checked as a booklet checks
+    its page before it sets a line (a whole booklet takes a second or two). The page asks
+    once for each routine, layout and language."""
     from booklet.products.jailed import library_of
 
     library = library_of(_PAGE_ROOTS, form.get("lang") or None)
@@ -306,11 +350,23 @@ def sizes_task(form: dict[str, str]) -> list[str]:
     fits = []
     for size in SIZES:
         try:
-            render(library, {**bare, "size": size})
+            if bare["product"] == "book":
+                book_page_fits(library, {**bare, "size": size})
+            else:
+                render(library, {**bare, "size": size})
         except BookletError:
             continue
         fits.append(size)
     return fits
+
+
+def book_page_fits(library: Any, form: dict[str, str]) -> None:
+    """Raise BookletError when a booklet cannot be set on the form's page: the checks a
+    booklet makes of its request, layout, faces and page size before it sets a line."""
+    from booklet.products.booklet.kit import BookKit
+
+    job = job_of(form, library)
+    BookKit(library, library.plan(job.routine, job.techniques), job.request())
 
 
 def pictures_task() -> list[dict[str, str]]:
