@@ -161,6 +161,26 @@ def test_by_keyboard_and_at_phone_width(server, browser):
     page.close()
 
 
+def test_by_keyboard_a_page_opens_large_closes_and_the_pdf_downloads(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/")
+    for _ in range(80):  # to the first page of the preview
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('page')"):
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#zoom').open", timeout=5000)
+    assert page.evaluate("document.activeElement.id") == "zoom-close"
+    page.keyboard.press("Escape")
+    assert not page.evaluate("document.querySelector('#zoom').open")
+    assert page.evaluate("document.activeElement.dataset.page") == "1"  # back where it was
+    page.focus("#download")
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename.endswith(".pdf")
+    page.close()
+
+
 def test_on_a_phone_the_preview_follows_a_change(server, browser):
     """Below the fields, a strip with the first page stays in view, and takes you there."""
     page = browser.new_page(viewport={"width": 390, "height": 844})
@@ -287,17 +307,60 @@ def test_switching_language_translates_every_visible_label(server, browser, engl
     page.close()
 
 
-def test_a_card_with_for_and_from_prints_both_names(server, browser, tmp_path):
+def pdftotext(path) -> str:
+    """A PDF's text as poppler reads it, every line joined."""
+    import subprocess
+
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                          text=True, check=True, timeout=60).stdout  # fmt: skip
+    return " ".join(text.split())
+
+
+def test_a_card_with_for_and_from_prints_both_names_and_a_heart(server, browser, tmp_path):
     page = browser.new_page()
     page.goto(server + "/")
     page.get_by_label("For", exact=True).fill("Samira")
     page.get_by_label("From", exact=True).fill("Alexandre")
+    page.get_by_label("Message", exact=True).fill("Pour toi ❤")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download PDF").click()
     saved = tmp_path / "names.pdf"
     download.value.save_as(saved)
-    front = " ".join(page_texts(saved)[0].split())
-    assert "Samira" in front and "Alexandre" in front
+    text = pdftotext(saved)
+    assert "Samira" in text and "Alexandre" in text and "Pour toi ❤" in text
+    page.close()
+
+
+@pytest.mark.slow
+def test_a_booklet_offers_a_sign_off_in_its_words_and_a_card_keeps_it_aside(
+    server, browser, tmp_path
+):
+    page = browser.new_page()
+    page.goto(server + "/")
+    assert not page.is_visible("#sign_off")  # a card has no dedication to sign
+    page.get_by_label("From", exact=True).fill("Alexandre")
+    page.select_option("#product", "book")
+    assert page.is_visible("#sign_off")
+    texts = page.locator("#sign_off option").all_text_contents()
+    assert texts == ["Your name alone", "With love, Alexandre", "Warmly, Alexandre",
+                     "With thanks, Alexandre", "Best wishes, Alexandre"]  # fmt: skip
+    page.select_option("#sign_off", "love")
+    page.wait_for_function(
+        "() => document.querySelector('#previews').classList.contains('spreads') &&"
+        " document.querySelectorAll('#previews img').length >= 8",
+        timeout=30000,
+    )  # a booklet's pages face each other, the cover alone
+    with page.expect_download(timeout=30000) as download:
+        page.get_by_role("button", name="Download PDF").click()
+    saved = tmp_path / "book.pdf"
+    download.value.save_as(saved)
+    assert "With love, Alexandre" in pdftotext(saved)
+    page.select_option("#product", "card")
+    assert not page.is_visible("#sign_off") and page.input_value("#sign_off") == "love"
+    page.wait_for_function(
+        "() => !document.querySelector('#previews').classList.contains('spreads')", timeout=30000
+    )
+    assert not page.is_disabled("#download")  # a card ignores the sign-off it cannot print
     page.close()
 
 
@@ -314,9 +377,11 @@ def test_after_an_error_the_values_stay_download_is_disabled_and_the_message_is_
     assert page.get_attribute("#message", "aria-invalid") == "true"
     assert page.is_disabled("#download")
     assert page.input_value("#for") == "Sam"
+    assert "stale" in page.get_attribute("#previews", "class")  # the last good preview, dimmed
     page.get_by_label("Message", exact=True).fill("Play it softly")
     page.wait_for_function("() => !document.querySelector('#download').disabled", timeout=5000)
     assert page.locator("#message-error").text_content() == ""
+    assert "stale" not in (page.get_attribute("#previews", "class") or "")
     page.close()
 
 
@@ -455,6 +520,56 @@ def test_a_forwarded_address_counts_only_from_a_named_proxy():
     assert client_of(scope, frozenset({"127.0.0.9"})) == "5.6.7.8"  # what the proxy saw
     assert client_of({**scope, "headers": [(b"x-forwarded-for", b"junk")]},
                      frozenset({"127.0.0.9"})) == "127.0.0.9"  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def right_to_left():
+    """The page over a library that adds Hebrew (its print words, no page words yet)."""
+    from starlette.testclient import TestClient
+
+    from booklet.web.app import create_app
+    from tests.helpers import FIXTURES
+
+    app = create_app([FIXTURES / "scripts"], 0, workers=1)
+    try:
+        with TestClient(app, base_url="http://127.0.0.1") as client:
+            yield client
+    finally:
+        app.pool.close()
+
+
+def test_a_right_to_left_language_gets_a_right_to_left_page(right_to_left):
+    page = right_to_left.get("/", headers={"Accept-Language": "he-IL, en;q=0.5"}).text
+    assert '<html lang="he" dir="rtl">' in page
+    assert '<option value="he" lang="he" selected>' in page
+    assert '<label for="for">For</label>' in page  # no page words yet: English, never a key
+    english = right_to_left.get("/").text
+    assert '<html lang="en" dir="ltr">' in english
+
+
+def test_the_logo_button_speaks_the_page_language(server):
+    german = httpx.post(server + "/", data={"lang": "de"}, timeout=30).text
+    assert 'class="file-button">Bild auswählen</label>' in german
+    assert 'data-none="Kein Bild ausgewählt">Kein Bild ausgewählt</span>' in german
+
+
+def test_a_refused_form_costs_no_render():
+    """A form over the rate limit is answered from what is known: the sizes that fit are
+    not asked of the workers for it."""
+    from starlette.testclient import TestClient
+
+    from booklet.web.app import create_app
+
+    app = create_app([], 0, rate=(0.01, 1.0), workers=1)
+    try:
+        with TestClient(app, base_url="http://127.0.0.1") as client:
+            first = client.post("/sizes", data={"layout": "compact"})
+            refused = client.post("/", data={"layout": "large-print", "lang": "fr"})
+        assert first.status_code == 200 and refused.status_code == 429
+        assert len(app.site.sizes) == 1  # the first form's sizes only
+        assert 'id="download" disabled' in refused.text
+    finally:
+        app.pool.close()
 
 
 def test_too_many_renders_from_one_client_are_told_to_wait():

@@ -480,4 +480,5 @@ def create_app(
     )
     wrapped = SameOrigin(app)
     wrapped.pool = site.pool  # for whoever runs the server: close it when done
+    wrapped.site = site
     return wrapped

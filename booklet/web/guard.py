@@ -82,7 +82,8 @@ class SameOrigin:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.pool: Any = None
+        self.pool: Any = None  # the render workers, for whoever runs the server to close
+        self.site: Any = None  # what the routes share, for tools and tests to look into
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
