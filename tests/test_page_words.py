@@ -128,3 +128,17 @@ def test_the_emoji_face_is_trimmed_and_licensed():
     assert (PACKAGED_FONTS / "BookletEmoji-Regular.ttf").stat().st_size < 800_000
     for licence in ("LICENSE-Noto-Emoji.txt", "LICENSE-Noto-Sans-Symbols-2.txt"):
         assert "SIL Open Font License" in (PACKAGED_FONTS / licence).read_text()
+
+
+def test_the_readme_names_every_field_the_page_posts():
+    """The page's fields are its interface: each is in the README's table of them."""
+    import re
+
+    from booklet.products.options import CATALOGUE
+    from tests.helpers import REPO
+
+    readme = (REPO / "README.md").read_text()
+    table = readme.split("### The page's fields")[1].split("\n## ")[0]
+    named = set(re.findall(r"`([a-z_-]+)`", table))
+    fields = {"paper" if o.key == "sheet" else o.key for o in CATALOGUE if o.page}
+    assert fields | {"lang", "routine", "product"} <= named, fields - named
