@@ -154,9 +154,12 @@ class Setting(NamedTuple):
     safety: tuple[str, ...]
     do_not_massage: tuple[str, ...]
     disclaimer: str
+    stay_light: str = ""  # where to keep the pressure light, in one sentence: on every card
     feedback_short: str = ""
     setup_short: str = ""
     pressure_scale: Mapping[str, str] = MappingProxyType({})
+    # the scale in a few words a level, for a card's one line: "light: the weight of your hands"
+    pressure_scale_short: Mapping[str, str] = MappingProxyType({})
     posture: tuple[str, ...] = ()
     finishing: tuple[str, ...] = ()
     benefits: str = ""

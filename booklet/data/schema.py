@@ -623,6 +623,8 @@ SETTING_REQUIRED = (
     "safety",
     "do_not_massage",
     "disclaimer",
+    "stay_light",
+    "pressure_scale_short",
 )
 
 
@@ -639,14 +641,8 @@ def parse_setting(doc: Document, problems: list[Problem]) -> Setting | None:
     data = r.fields(doc.data, "", SETTING_REQUIRED, optional, "the setting")
     if data is None:
         return None
-    scale: dict[str, str] = {}
-    if "pressure_scale" in data:
-        value = r.fields(data["pressure_scale"], "pressure_scale", (), PRESSURE_LEVELS, "a scale")
-        for level in PRESSURE_LEVELS:
-            if value and level in value:
-                text = r.text(value, level, "pressure_scale")
-                if text:
-                    scale[level] = text
+    scale = pressure_scale(r, data, "pressure_scale", (), MAX_TEXT)
+    short = pressure_scale(r, data, "pressure_scale_short", PRESSURE_LEVELS, 60)
     setting = Setting(
         spine_warning=r.text(data, "spine_warning", "") or "",
         spine_short=r.text(data, "spine_short", "", limit=60) or "",
@@ -655,15 +651,34 @@ def parse_setting(doc: Document, problems: list[Problem]) -> Setting | None:
         safety=r.text_list(data, "safety", "", min_items=1),
         do_not_massage=r.text_list(data, "do_not_massage", "", min_items=1),
         disclaimer=r.text(data, "disclaimer", "") or "",
+        stay_light=r.text(data, "stay_light", "", limit=200) or "",
         feedback_short=r.text(data, "feedback_short", "", limit=60) or "",
         setup_short=r.text(data, "setup_short", "", limit=200) or "",
         pressure_scale=scale,
+        pressure_scale_short=short,
         posture=r.text_list(data, "posture", ""),
         finishing=r.text_list(data, "finishing", ""),
         benefits=r.text(data, "benefits", "", default="") or "",
         path=doc.path,
     )
     return setting if r.ok else None
+
+
+def pressure_scale(
+    r: Reader, data: dict[str, Any], key: str, required: Sequence[str], limit: int
+) -> dict[str, str]:
+    """A few words for each pressure level, as the gauges name them; `required` levels must
+    all be there (a card's one-line scale names every level)."""
+    scale: dict[str, str] = {}
+    if key not in data:
+        return scale
+    value = r.fields(data[key], key, required, PRESSURE_LEVELS, "a scale")
+    for level in PRESSURE_LEVELS:
+        if value and level in value:
+            text = r.text(value, level, key, limit=limit)
+            if text:
+                scale[level] = text
+    return scale
 
 
 def duplicate_ids(paths: Sequence[Path]) -> list[Problem]:

@@ -97,7 +97,9 @@ def setting_fields(setting: Setting) -> Fields:
             "safety": tuple(setting.safety),
             "do_not_massage": tuple(setting.do_not_massage),
             "disclaimer": setting.disclaimer,
+            "stay_light": setting.stay_light,
             "pressure_scale": frozen(dict(setting.pressure_scale)),
+            "pressure_scale_short": frozen(dict(setting.pressure_scale_short)),
             "posture": tuple(setting.posture),
             "finishing": tuple(setting.finishing),
             "benefits": setting.benefits,
@@ -111,8 +113,17 @@ def layout_fields(
     colours: Mapping[str, str],
     sides: int | None = None,
     diagrams_overleaf: bool = False,
+    diagrams: bool = False,
 ) -> Fields:
-    values: dict[str, Any] = {"name": name, "size": size, "colours": frozen(dict(colours))}
+    """The layout as snippets see it. `diagrams`: the card or booklet draws a diagram (with
+    its hatched spine band) somewhere; `diagrams_overleaf`: a card's back holds them. Words
+    about the pictures are printed only where the pictures are."""
+    values: dict[str, Any] = {
+        "name": name,
+        "size": size,
+        "colours": frozen(dict(colours)),
+        "diagrams": diagrams,
+    }
     if sides is not None:
         values["sides"] = sides
         values["diagrams_overleaf"] = diagrams_overleaf

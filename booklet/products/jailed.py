@@ -129,7 +129,7 @@ def made_with(library: Library, render: Render, hints: Any = None) -> dict[str, 
         if render.kind == "card":
             from booklet.products.card import render_card
 
-            data = render_card(library, plan, render.request, hints)
+            data = render_card(library, plan, render.request, hints, notes)
         else:
             from booklet.products.booklet import render_book
 
