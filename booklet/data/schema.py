@@ -15,11 +15,12 @@ from typing import Any, Literal, overload
 
 from booklet.base.errors import Problem, shown
 from booklet.base.links import link_problem
-from booklet.data.figure import SPINE_LEFT, SPINE_RIGHT, footprint, spine_entry
+from booklet.data.figure import SPINE_LEFT, SPINE_RIGHT, footprint, hand_footprint, spine_entry
 from booklet.data.model import (
     CAUTION_ZONES,
     CONTACTS,
     HANDS,
+    POINTING,
     PRESSURE_LEVELS,
     STROKE_KINDS,
     TECHNIQUE_KINDS,
@@ -446,6 +447,7 @@ STROKE_FIELDS = (
     "fingers",
     "return",
     "hand",
+    "pointing",
 )
 
 
@@ -491,6 +493,7 @@ def parse_stroke(r: Reader, value: Any, path: str) -> Stroke | None:
         fingers=r.number(data, "fingers", path, low=2, high=5, integer=True, default=4) or 4,
         returning=r.boolean(data, "return", path, default=False),
         hand=r.choice(data, "hand", path, HANDS, "hand"),
+        pointing=r.choice(data, "pointing", path, POINTING, "pointing", default="along") or "along",
     )
     if len(r.problems) > before:
         return None
@@ -532,7 +535,17 @@ def parse_points(r: Reader, value: Any, path: str, kind: str | None) -> list[Poi
 
 
 def lint_stroke(r: Reader, stroke: Stroke, path: str) -> None:
-    """Safety lint: no stroke, mirrored or not, may touch the spine band."""
+    """Safety lint: no stroke, mirrored or not, may touch the spine band, and no hand at its
+    start may lie on it."""
+    for shape in hand_footprint(stroke):
+        if spine_entry(shape) is not None:
+            r.problem(
+                path,
+                f"the hand at the start of this {stroke.kind} stroke would lie on the spine "
+                f"(its fingers point {stroke.pointing}). Point them another way (pointing: out, "
+                "up or down) or start further from the spine.",
+            )
+            return
     for shape in footprint(stroke):
         hit = spine_entry(shape)
         if hit is not None:

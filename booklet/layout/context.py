@@ -47,7 +47,14 @@ def technique_fields(tech: Technique, words: Words) -> Fields:
             "muscles_text": words.join(list(tech.muscles)),
             "video": tech.video,
             "hands": tuple(
-                frozen({"order": order, "hand": hand, "word": words.item("hands", hand)})
+                frozen(
+                    {
+                        "order": order,
+                        "hand": hand,
+                        "word": words.item("hands", hand),
+                        "letter": words.item("hand_letters", hand),
+                    }
+                )
                 for order, hand in hands
             ),
             # "1 right, 2 left": for a caption that ends "... hand"

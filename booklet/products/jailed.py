@@ -143,7 +143,7 @@ def made_with(library: Library, render: Render, hints: Any = None) -> dict[str, 
 
 
 def _diagram(library: Library, request: DiagramRequest) -> bytes:
-    from booklet.draw.diagrams import key_words
+    from booklet.draw.symbols import key_words
     from booklet.products.diagram import diagram_bytes
 
     technique = library.technique(request.technique)

@@ -17,8 +17,10 @@ from reportlab.platypus import Flowable, Paragraph
 from booklet.base.internals import Canvas, paragraph_lines_kept
 from booklet.data.language import Words
 from booklet.data.model import Plan, Technique
-from booklet.draw.diagrams import KeyWords, aspect, diagram_art, paint
+from booklet.draw.diagrams import diagram_art, diagram_height
+from booklet.draw.painting import paint
 from booklet.draw.pieces import Styles
+from booklet.draw.symbols import KeyWords
 from booklet.text.fonts import FontFamily, charmap
 from booklet.text.paragraph import Span, TextBlock, TextStyle, parse
 from booklet.text.scripts import has_rtl
@@ -143,7 +145,7 @@ class FillDiagram(Flowable):
         self.words = words
         self.plain = plain  # no badges, no legend: a picture for the cover or the contents
         self.width = width
-        self.height = width * aspect(not plain)
+        self.height = diagram_height(technique.diagram, width, not plain, font, min_text, words)
         self.hAlign = align
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:

@@ -38,7 +38,7 @@ def cover(kit: BookKit) -> list[Flowable]:
     if figure is not None:
         gap = s.size * 3
         room = h - kit.cover_band - gap - kit.margin - s.size
-        width = min(w * 0.42, room / aspect(False))
+        width = min(w * 0.42, room / aspect())
         if width >= 72:  # below an inch the figure says nothing; leave the cover plain
             space = kit.cover_band - used + gap
             out += [

@@ -8,15 +8,31 @@ from __future__ import annotations
 from reportlab.platypus import Flowable, Spacer
 
 from booklet.data.model import PRESSURE_LEVELS, pressure_rank
-from booklet.draw.pieces import DiagramKey, Gauge, Styles, WarningBox
+from booklet.draw.giver import GiverFigure
+from booklet.draw.grid import DiagramKey
+from booklet.draw.pieces import Gauge, Styles, WarningBox
 from booklet.products.booklet.flowables import BookParagraph, PieceFlowable
 from booklet.products.booklet.kit import BookKit, heading_style, marked_paragraphs, title_paragraph
 from booklet.text.markup import Para, escape, to_reportlab
+from booklet.text.paragraph import Span, TextBlock
 
 
 def before_you_begin(kit: BookKit, s: Styles) -> list[Flowable]:
-    """The layout's own words on setting up: the room, the oil, the person."""
-    return marked_paragraphs(kit.lines("before.j2"), s)
+    """The layout's own words on setting up: the room, the oil, the person; and the giver's
+    position as a picture, after the words on their own posture (or at the end)."""
+    paras = kit.lines("before.j2")
+    posture = escape(kit.words.text("your_posture"))
+    heads = [i for i, p in enumerate(paras) if p.kind == "heading"]
+    at = next((i for i in heads if to_reportlab(paras[i].spans) == posture), None)
+    cut = next((i for i in heads if at is not None and i > at), len(paras))
+    caption = TextBlock((Span(kit.words.text("giver_caption")),), s.text("muted", centred=True))
+    figure = GiverFigure(s.size * 14, caption, s.size * 0.4)
+    return [
+        *marked_paragraphs(paras[:cut], s),
+        Spacer(1, s.size * 0.8),
+        PieceFlowable(figure),
+        *marked_paragraphs(paras[cut:], s),
+    ]
 
 
 def split_at_heading(paras: list[Para]) -> tuple[list[Para], list[Para]]:
@@ -60,7 +76,7 @@ def pressure(kit: BookKit, s: Styles) -> list[Flowable]:
     out += [
         Spacer(1, s.size * 0.4),
         BookParagraph(escape(kit.words.text("reading_diagrams")), heading_style(s)),
-        PieceFlowable(DiagramKey(s.size, kit.layout.font, kit.key_words)),
+        PieceFlowable(DiagramKey(s.size, kit.layout.font, kit.key_words, kit.plan.techniques)),
     ]
     return out
 

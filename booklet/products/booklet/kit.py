@@ -18,8 +18,8 @@ from booklet.base.units import describe_size, parse_size
 from booklet.data.language import Words
 from booklet.data.library import Library
 from booklet.data.model import Plan, Setting
-from booklet.draw.diagrams import key_words
 from booklet.draw.pieces import Styles
+from booklet.draw.symbols import key_words
 from booklet.layout.context import base_context, frozen, layout_fields
 from booklet.layout.snippets import Snippets
 from booklet.layout.spec import MIN_SAFE_MARGIN, Layout, load_layout, require_kind

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from booklet.data.model import Technique, pressure_rank
-from booklet.draw.diagrams import aspect
+from booklet.draw.diagrams import width_for_height
 from booklet.draw.handout import QrCode, qr_size
 from booklet.draw.pieces import Gauge, Styles, WarningBox
 from booklet.layout.context import technique_by_id
@@ -50,7 +50,9 @@ def technique_spread(kit: BookKit, number: int, tech: Technique) -> list[Flowabl
     under: list[Flowable] = [] if with_panel else [Spacer(1, kit.styles.size)]
     under += [] if with_panel else [f for f in parts.about if isinstance(f, FactsPanel)]
     used = flow_height([parts.title, *under], fw, fh) + kit.styles.size
-    width = max(72.0, min(fw * 0.9, (fh - used) / aspect(True)))
+    room = fh - used
+    font, least = kit.layout.font, kit.layout.min_body_size
+    width = max(72.0, width_for_height(tech.diagram, room, fw * 0.9, font, least, kit.key_words))
     picture = FillDiagram(
         tech, width, kit.layout.font, "CENTER", kit.layout.min_body_size, words=kit.key_words
     )

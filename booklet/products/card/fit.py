@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from booklet.base.errors import FitError
 from booklet.base.units import NAMED_SIZES, describe_size, parse_size
-from booklet.draw.pieces import DiagramGrid
+from booklet.draw.grid import DiagramGrid
 from booklet.layout.blocks import Block
 from booklet.products.card.blocks import BlockContext, build_blocks
 from booklet.products.fitting import Attempt, FitHints, body_sizes, largest_fitting
