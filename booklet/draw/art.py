@@ -93,6 +93,7 @@ class DiagramArt(NamedTuple):
     width: float
     height: float
     shapes: tuple[Shape, ...]
+    figure: Box = (0.0, 0.0, 0.0, 0.0)  # where the back figure lies: above a legend, below a title
 
 
 def path(

@@ -77,13 +77,21 @@ def aspect() -> float:
 class Mapper:
     """Normalised back coordinates -> drawing points."""
 
-    def __init__(self, width: float, bottom: float) -> None:
+    def __init__(self, width: float, bottom: float, left: float = 0.0) -> None:
         self.width = width
         self.scale = width / (X1 - X0)
         self.bottom = bottom
+        self.left = left
 
     def __call__(self, p: Point) -> XY:
-        return ((p[0] - X0) * self.scale, self.bottom + (p[1] - Y0) * self.scale * Y_STRETCH)
+        return (
+            self.left + (p[0] - X0) * self.scale,
+            self.bottom + (p[1] - Y0) * self.scale * Y_STRETCH,
+        )
+
+    def mirrored(self, x: float) -> float:
+        """The page x of a point's mirror image across the spine."""
+        return 2 * self.left + self.width - x
 
     def angle(self, direction: Point) -> float:
         """A direction on the back as an angle on the page (y is stretched)."""
@@ -98,6 +106,7 @@ class Sizes(NamedTuple):
     hand: float  # a hand mark's length
     lettered: float  # a hand mark's length when it carries its letter
     legend: float  # the legend's text
+    least: float  # the smallest text the page allows: no mark is smaller across
 
     @property
     def badge_radius(self) -> float:
@@ -106,9 +115,10 @@ class Sizes(NamedTuple):
 
 def sizes(width: float, min_text: float) -> Sizes:
     badge = max(4.5, width * 0.04, min_text)
-    hand = max(6.0, min(width * 0.12, 40.0), min_text * 1.3)
+    hand = max(6.0, min(width * 0.12, 40.0), min_text * 1.45)  # 0.7 of it across
     legend = max(min_text, MIN_LEGEND_TEXT, min(9.0, width * 0.045))
-    return Sizes(max(0.7, width * 0.016), badge, hand, max(hand, badge * 2.1), legend)
+    line = max(0.7, width * 0.016)
+    return Sizes(line, badge, hand, max(hand, badge * 2.1), legend, min_text)
 
 
 # --- the display list --------------------------------------------------------------------------
@@ -125,24 +135,29 @@ def diagram_art(
     badges: bool = True,
     words: KeyWords | None = None,
     title: str = "",
+    wide: float = 0.0,
 ) -> DiagramArt:
     """Everything a diagram paints, computed once per technique, size and style. Nothing in
     it (badges, hands, the legend) is smaller than `min_text`, the legible minimum where it is
     used. Without `badges` it is a calm picture (a cover's): no numbers, no hands. With a
-    `legend`, the key to exactly the symbols it draws is set under it; with a `title`, the
-    technique's name over it (a diagram file)."""
+    `legend`, the key to exactly the symbols it draws is set under it (across `wide` when the
+    page is wider than the figure); with a `title`, the technique's name over it (a diagram
+    file). The figure is `width` wide, centred in the art."""
     fonts = register(font)
     ink = Ink(grayscale)
     words = words or ENGLISH_KEY
     size = sizes(width, min_text)
     zones = diagram.caution if diagram else ()
     symbols = symbols_of(diagram, badges)
-    rows = legend_rows(symbols, zones, width, size.legend, fonts.regular, words) if legend else []
-    notes = key_note_lines(width, size.legend, fonts.regular, words) if title else []
+    full = max(width, wide)
+    regular = fonts.regular
+    rows = legend_rows(symbols, zones, full, size.legend, regular, words) if legend else []
+    notes = key_note_lines(full - size.legend, size.legend, regular, words) if title else []
     legend_h = legend_height(rows, notes, size.legend) if legend else 0.0
     body = width * aspect()
     title_h = size.legend * 2.6 if title else 0.0
-    m = Mapper(width, legend_h)
+    left = (full - width) / 2
+    m = Mapper(width, legend_h, left)
     items = Items()
     shapes = _figure(m, ink, max(0.5, width * 0.006), diagram)
     if diagram is not None:
@@ -150,29 +165,35 @@ def diagram_art(
         if badges:
             band = spine_rect(m)
             outline = _mapped(fig.closed_outline(fig.TORSO_LEFT), m)
-            obstacles = Obstacles((0.0, legend_h, width, legend_h + body), [band], outline)
+            bounds = (left, legend_h, left + width, legend_h + body)
+            obstacles = Obstacles(bounds, [band], outline)
             obstacles.add(shapes)
             hands, anchors = _hands(diagram, m, ink, size, fonts.bold, words, items, obstacles)
             shapes += hands
             if numbered(diagram):
                 shapes += _badges(diagram, m, ink, size, fonts.bold, items, obstacles, anchors)
     if legend:
-        shapes += legend_art(rows, notes, width, legend_h, size.legend, ink, fonts, words)
-    if title:
+        shapes += legend_art(rows, notes, full, legend_h, size.legend, ink, fonts, words)
+    if title:  # as large as the legend's words and a little more, if the width allows
         ts = size.legend * 1.4
+        ts = max(
+            size.legend, min(ts, ts * (full - size.legend) / label_width(title, fonts.bold, ts))
+        )
         top = legend_h + body + title_h - ts * 1.1
-        shapes.append(
+        shapes.insert(
+            0,
             Shape(
                 "text",
                 fill=ink("text"),
-                text=(width / 2, top, title),
+                text=(full / 2, top, title),
                 font=fonts.bold,
                 size=ts,
                 anchor="middle",
                 layer="title",
-            )
+            ),
         )
-    return DiagramArt(width, legend_h + body + title_h, tuple(shapes))
+    figure = (left, legend_h, left + width, legend_h + body)
+    return DiagramArt(full, legend_h + body + title_h, tuple(shapes), figure)
 
 
 def diagram_height(
@@ -182,23 +203,26 @@ def diagram_height(
     font: str = "sans",
     min_text: float = 0.0,
     words: KeyWords | None = None,
+    wide: float = 0.0,
 ) -> float:
     """How tall the diagram is at this width, its legend included."""
-    return diagram_art(diagram, width, False, legend, font, min_text, True, words).height
+    art = diagram_art(diagram, width, False, legend, font, min_text, True, words, wide=wide)
+    return art.height
 
 
 def width_for_height(
     diagram: Diagram | None,
     height: float,
-    most: float,
+    wide: float,
     font: str = "sans",
     min_text: float = 0.0,
     words: KeyWords | None = None,
 ) -> float:
-    """The widest diagram, with its legend, no taller than `height` nor wider than `most`."""
-    width = min(most, height / aspect())
+    """The widest figure, with its legend set across `wide`, no taller than `height` nor
+    wider than `wide`."""
+    width = min(wide, height / aspect())
     for _ in range(12):
-        tall = diagram_height(diagram, round(width, 2), True, font, min_text, words)
+        tall = diagram_height(diagram, round(width, 2), True, font, min_text, words, wide)
         if tall <= height + 0.01:
             return round(width, 2)
         width *= max(0.8, min(0.995, height / tall))
@@ -383,9 +407,19 @@ def _arrow_curve(
     return path(ops, stroke=colour, width=width, dash=dash), _arrowhead(tip, cut, head, colour)
 
 
-def mark_radius(stroke: Stroke, m: Mapper) -> float:
+# How far across each mark is, in its size: what must not be smaller than the page's text.
+MARK_ACROSS = {"circles": 2.0, "knead": 1.3, "press": 3.4}
+
+
+def mark_size(stroke: Stroke, m: Mapper, least: float = 0.0) -> float:
+    """A circle's radius, a knead or press mark's size, on the page: as the data says, and no
+    smaller across than the page's smallest text."""
+    return max(fig.stroke_size(stroke) * m.scale, least / MARK_ACROSS.get(stroke.kind, 2.0))
+
+
+def mark_radius(stroke: Stroke, m: Mapper, least: float = 0.0) -> float:
     """How far a circle, knead or press mark reaches from its centre, on the page."""
-    size = fig.stroke_size(stroke) * m.scale
+    size = mark_size(stroke, m, least)
     return {"circles": size, "knead": size * 1.5, "press": size * 1.7}.get(stroke.kind, size)
 
 
@@ -428,9 +462,11 @@ def _stroke_side(
     cs = fig.centres(stroke)
     mapped = _mapped(fig.mirror(cs) if mirrored else cs, m)
     out: list[Shape] = []
-    reach = mark_radius(stroke, m)
+    reach = mark_radius(stroke, m, size.least)
+    across = mark_size(stroke, m, size.least)
     if travels(stroke):
-        out += _travel(mapped, reach + lw, colour, lw * 0.75, own, items)
+        outward = -1.0 if cs[0][0] < fig.SPINE_X else 1.0
+        out += _travel(mapped, reach, -outward if mirrored else outward, colour, lw, own, items)
     kind = {"circles": "circle", "knead": "knead", "press": "press"}[stroke.kind]
     for centre in mapped:
         if stroke.kind == "circles":
@@ -439,39 +475,43 @@ def _stroke_side(
                 direction = "cw" if direction == "ccw" else "ccw"
             shapes = _circle_arrow(centre, reach, direction, colour, lw)
         elif stroke.kind == "knead":
-            shapes = _knead_mark(centre, fig.stroke_size(stroke) * m.scale, colour, lw)
+            shapes = _knead_mark(centre, across, colour, lw)
         else:
-            shapes = _press_mark(centre, fig.stroke_size(stroke) * m.scale, colour, lw)
+            shapes = _press_mark(centre, across, colour, lw)
         out += tagged(shapes, "mark", kind, items.next(), own)
     return out
 
 
 def _travel(
-    centres: Sequence[XY], clear: float, colour: Color, width: float, own: str, items: Items
+    centres: Sequence[XY],
+    clear: float,
+    outward: float,
+    colour: Color,
+    width: float,
+    own: str,
+    items: Items,
 ) -> list[Shape]:
-    """The way the hands move on between marks: a dotted line through their places, broken
-    where each mark sits, ending in an open arrowhead before the last one."""
-    runs: list[list[XY]] = []
-    current: list[XY] = []
-    for p in fig.smooth(centres, 24):
-        if all(math.dist(p, c) > clear for c in centres):
-            current.append(p)
-        elif current:
-            runs.append(current)
-            current = []
-    runs = [r for r in [*runs, current] if len(r) > 1]
-    if not runs:
-        return []
+    """The way the hands work along while they circle, knead or press: a dotted line beside
+    the marks, on their outer side, from the first to the last, ending in an open arrowhead."""
+    (ax, ay), (bx, by) = centres[0], centres[-1]
+    length = math.hypot(bx - ax, by - ay) or 1.0
+    ux, uy = (bx - ax) / length, (by - ay) / length
+    nx, ny = -uy, ux  # a normal; turned to point away from the spine
+    if nx * outward < 0 or (nx == 0 and ny * outward < 0):
+        nx, ny = -nx, -ny
+    reach = max((cx - ax) * nx + (cy - ay) * ny for cx, cy in centres)
+    shift = reach + clear + width * 2
+    start = (ax + nx * shift, ay + ny * shift)
+    tip = (bx + nx * shift, by + ny * shift)
+    head = width * 4.2
+    end = (tip[0] - ux * head * 0.6, tip[1] - uy * head * 0.6)
     dots = (0.1, width * 2.6)
-    lines = [
-        path([("M", *run[0]), *(("L", *p) for p in run[1:])], stroke=colour, width=width, dash=dots)
-        for run in runs
-    ]
-    last = runs[-1]
-    head = _open_arrowhead(last[-1], last[max(0, len(last) - 3)], width * 4.2, colour, width)
+    line = path([("M", *start), ("L", *end)], stroke=colour, width=width, dash=dots)
     return [
-        *tagged(lines, "line", "travel", items.next(), own),
-        *tagged([head], "head", "travel", items.next(), own),
+        *tagged([line], "line", "travel", items.next(), own),
+        *tagged(
+            [_open_arrowhead(tip, start, head, colour, width)], "head", "travel", items.next(), own
+        ),
     ]
 
 
@@ -585,10 +625,10 @@ def _hands(
                 bold,
                 size.badge,
             )
-            candidates = _hand_places(stroke, mirrored, start, hand.length, m)
+            candidates = _hand_places(stroke, mirrored, start, hand.length, m, size.least)
             if mirrored and stroke.mirror and owner(index, False) in anchors:  # as its twin
                 x, y = anchors[owner(index, False)]
-                candidates = [(m.width - x, y), *candidates]
+                candidates = [(m.mirrored(x), y), *candidates]
             centre = place(candidates, hand.box, obstacles, own, own_lines=True, on_body=True)
             shapes = hand.shapes(centre)
             item = items.next()
@@ -602,7 +642,7 @@ def _hands(
 
 
 def _hand_places(
-    stroke: Stroke, mirrored: bool, start: Point, length: float, m: Mapper
+    stroke: Stroke, mirrored: bool, start: Point, length: float, m: Mapper, least: float
 ) -> list[XY]:
     """Where a hand may lie, best first."""
     at = m(start)
@@ -612,7 +652,7 @@ def _hand_places(
     dx, dy = dx / norm, dy / norm
     if stroke.kind in ("glide", "alternate", "rake"):  # on the start, or a little behind it
         return [(at[0] - dx * length * k * 0.12, at[1] - dy * length * k * 0.12) for k in range(8)]
-    near = mark_radius(stroke, m) + length * 0.45
+    near = mark_radius(stroke, m, least) + length * 0.45
     return ring_candidates(at, (-dx, -dy), near, length * 0.15, rings=8)
 
 
@@ -646,7 +686,7 @@ def _badges(
             candidates = ring_candidates(centre, preferred, near, r * 0.4, rings=14)
             if mirrored and stroke.mirror and f"badge{owner(index, False)}" in placed:
                 x, y = placed[f"badge{owner(index, False)}"]
-                candidates = [(m.width - x, y), *candidates]
+                candidates = [(m.mirrored(x), y), *candidates]
             grow = r + ring_width / 2
 
             def box_at(c: XY, grow: float = grow) -> Box:
@@ -765,8 +805,12 @@ def symbol_art(
 
 class LegendItem(NamedTuple):
     kind: str
-    label: str
+    lines: tuple[str, ...]  # its words, broken to fit the legend when they must
     width: float
+
+
+LEGEND_GAP = 1.4  # between items of a row, in text sizes
+LEGEND_LINE = 1.2  # between the lines of one item's words, in text sizes
 
 
 def legend_rows(
@@ -777,17 +821,16 @@ def legend_rows(
     font: str,
     words: KeyWords,
 ) -> list[list[LegendItem]]:
-    """The legend's items in rows that fit the width (an item too long for a row has one of
-    its own; `smallest_legend_width` keeps diagram files wide enough for their longest)."""
+    """The legend's items in rows that fit the width; an item's words wrap when even a row of
+    its own is too narrow for them (they never shrink, and never run off the side)."""
     rows: list[list[LegendItem]] = [[]]
     room = width - fs  # half a text size of margin each side
     used = 0.0
     for kind in symbols:
-        label = words.label(kind, zones)
-        item = LegendItem(
-            kind, label, fs * (symbol_width(kind) + 0.5) + label_width(label, font, fs)
-        )
-        gap = fs * 1.4 if rows[-1] else 0.0
+        symbol = fs * (symbol_width(kind) + 0.5)
+        lines = wrapped(words.label(kind, zones), room - symbol, font, fs)
+        item = LegendItem(kind, lines, symbol + max(label_width(t, font, fs) for t in lines))
+        gap = fs * LEGEND_GAP if rows[-1] else 0.0
         if rows[-1] and used + gap + item.width > room:
             rows.append([])
             used, gap = 0.0, 0.0
@@ -796,8 +839,25 @@ def legend_rows(
     return [r for r in rows if r]
 
 
+def wrapped(text: str, width: float, font: str, size: float) -> tuple[str, ...]:
+    """Words broken into lines no wider than `width` (a word longer than that stands alone)."""
+    lines: list[str] = []
+    for word in text.split():
+        trial = f"{lines[-1]} {word}" if lines else word
+        if lines and label_width(trial, font, size) <= width:
+            lines[-1] = trial
+        else:
+            lines.append(word)
+    return tuple(lines) or ("",)
+
+
+def row_height(row: list[LegendItem], fs: float) -> float:
+    return fs * KEY_ROW + (max(len(i.lines) for i in row) - 1) * fs * LEGEND_LINE
+
+
 def legend_height(rows: list[list[LegendItem]], notes: list[str], fs: float) -> float:
-    return fs * 0.8 + len(rows) * fs * KEY_ROW + len(notes) * fs * 1.25 + fs * 0.5
+    body = sum(row_height(r, fs) for r in rows)
+    return fs * 0.8 + body + len(notes) * fs * 1.25 + fs * 0.5
 
 
 def legend_art(
@@ -814,25 +874,22 @@ def legend_art(
     note on which side is which (a diagram file)."""
     regular, bold = fonts.regular, fonts.bold
     out: list[Shape] = []
-    y = height - fs * 0.8 - fs * KEY_ROW * 0.5 - fs * 0.35
+    top = height - fs * 0.8
     for row in rows:
-        total = sum(i.width for i in row) + fs * 1.4 * (len(row) - 1)
+        y = top - fs * KEY_ROW * 0.5 - fs * 0.35  # the first line's baseline
+        total = sum(i.width for i in row) + fs * LEGEND_GAP * (len(row) - 1)
         x = (width - total) / 2
         for item in row:
             shapes = symbol_art(item.kind, x, y, fs, ink, bold, words)
-            shapes.append(
-                Shape(
-                    "text",
-                    fill=ink("text"),
-                    text=(x + fs * (symbol_width(item.kind) + 0.5), y, item.label),
-                    font=regular,
-                    size=fs,
+            for number, line in enumerate(item.lines):
+                at = (x + fs * (symbol_width(item.kind) + 0.5), y - number * fs * LEGEND_LINE)
+                shapes.append(
+                    Shape("text", fill=ink("text"), text=(*at, line), font=regular, size=fs)
                 )
-            )
             out += tagged(shapes, "legend", item.kind, 0, "legend")
-            x += item.width + fs * 1.4
-        y -= fs * KEY_ROW
-    y += fs * KEY_ROW * 0.5 - fs * 0.9
+            x += item.width + fs * LEGEND_GAP
+        top -= row_height(row, fs)
+    y = top - fs * 0.55
     for line in notes:
         out.append(
             Shape(
@@ -872,7 +929,9 @@ def smallest_legend_width(
     fs = MIN_LEGEND_TEXT
     zones = diagram.caution if diagram else ()
     items = legend_rows(symbols_of(diagram), zones, 1e6, fs, font, words)[0]
-    return max(i.width for i in items) + fs
+    longest = max(label_width(w, font, fs) for i in items for w in i.lines[0].split())
+    widest = max(fs * (symbol_width(i.kind) + 0.5) for i in items) + longest
+    return max(widest + fs, fs * 20)
 
 
 def drawn_symbols(art: DiagramArt, layer: str = "") -> set[str]:

@@ -44,13 +44,13 @@ class Obstacles:
                 self.boxes.append((s.owner, shape_box(s)))
 
     def free(self, box: Box, own: str = "", own_lines: bool = False) -> bool:
-        """Is the box clear of everything (its owner's own marks aside, and its own lines when
-        `own_lines`: a hand lies on its stroke's start)?"""
+        """Is the box clear of every mark and arrowhead, and of every line (but its owner's own
+        when `own_lines`: a hand lies on its stroke's start)?"""
         if not inside(box, self.bounds, 0.0):
             return False
         if any(overlap(box, k, CLEARANCE) for k in self.keep_out):
             return False
-        if any(overlap(box, b, CLEARANCE) for owner, b in self.boxes if not (own and owner == own)):
+        if any(overlap(box, b, CLEARANCE) for _, b in self.boxes):
             return False
         return not any(
             box_meets_line(box, line.runs, line.half_width + CLEARANCE)
@@ -62,7 +62,7 @@ class Obstacles:
         """How many things the box meets: to choose the least bad place when none is free."""
         count = 0 if inside(box, self.bounds, 0.0) else 10
         count += sum(overlap(box, k) for k in self.keep_out) * 10
-        count += sum(overlap(box, b) for owner, b in self.boxes if not (own and owner == own))
+        count += sum(overlap(box, b) for _, b in self.boxes)
         count += sum(
             box_meets_line(box, line.runs, line.half_width)
             for line in self.lines

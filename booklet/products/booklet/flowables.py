@@ -139,13 +139,18 @@ class FillDiagram(Flowable):
         min_text: float = 0.0,
         plain: bool = False,
         words: KeyWords | None = None,
+        wide: float = 0.0,
     ) -> None:
         super().__init__()
         self.technique, self.font, self.min_text = technique, font, min_text
         self.words = words
         self.plain = plain  # no badges, no legend: a picture for the cover or the contents
-        self.width = width
-        self.height = diagram_height(technique.diagram, width, not plain, font, min_text, words)
+        self.figure_width = width
+        self.wide = wide  # the legend's width, when it spans the page under a narrower figure
+        self.width = max(width, wide)
+        self.height = diagram_height(
+            technique.diagram, width, not plain, font, min_text, words, wide
+        )
         self.hAlign = align
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -156,13 +161,14 @@ class FillDiagram(Flowable):
             return
         art = diagram_art(
             self.technique.diagram,
-            self.width,
+            self.figure_width,
             False,
             not self.plain,
             self.font,
             self.min_text,
             not self.plain,
             self.words,
+            wide=self.wide,
         )
         paint(self.canv, art, 0, 0)
 

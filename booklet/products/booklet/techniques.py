@@ -50,11 +50,10 @@ def technique_spread(kit: BookKit, number: int, tech: Technique) -> list[Flowabl
     under: list[Flowable] = [] if with_panel else [Spacer(1, kit.styles.size)]
     under += [] if with_panel else [f for f in parts.about if isinstance(f, FactsPanel)]
     used = flow_height([parts.title, *under], fw, fh) + kit.styles.size
-    room = fh - used
     font, least = kit.layout.font, kit.layout.min_body_size
-    width = max(72.0, width_for_height(tech.diagram, room, fw * 0.9, font, least, kit.key_words))
+    width = width_for_height(tech.diagram, fh - used, fw * 0.9, font, least, kit.key_words)
     picture = FillDiagram(
-        tech, width, kit.layout.font, "CENTER", kit.layout.min_body_size, words=kit.key_words
+        tech, max(72.0, width), font, "CENTER", least, words=kit.key_words, wide=fw * 0.9
     )
     return [parts.title, picture, *under, PageBreak(), *words]
 
