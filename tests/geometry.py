@@ -30,7 +30,7 @@ def problems(art: DiagramArt) -> list[str]:
     figure = art.figure
     band = _spine_band(art)
     listed = list(items.items())
-    for i, (_, (layer, role, own, box)) in enumerate(listed):
+    for i, (_, (_, role, own, box)) in enumerate(listed):
         if not inside(box, figure, SLACK):
             found.append(f"{role} ({own}) sticks out of the figure")
         if overlap(box, band, -SLACK):
