@@ -236,7 +236,6 @@ def spine_entry(polyline: Sequence[Point]) -> Point | None:
 # --- the giver's hand at a stroke's start ----------------------------------------------------
 
 HAND_REACH = 0.13  # how far a hand mark reaches ahead of its stroke's start, in back widths
-HAND_BEHIND = 0.05  # and behind it (the wrist)
 HAND_SPREAD = 0.05  # and to either side
 
 
@@ -276,8 +275,9 @@ def pointing(stroke: Stroke, mirrored: bool) -> Point:
 
 
 def hand_footprint(stroke: Stroke) -> list[list[Point]]:
-    """Lines across the hand mark at each start (the stroke's mirror too): what the lint
-    checks, so no hand is drawn lying on the spine."""
+    """Lines across the hand mark at each start, from the start the way the fingers point
+    (the stroke's mirror too): what the lint checks, so no hand reaches onto the spine. (A
+    wrist that would touch it is drawn slid along the stroke instead.)"""
     if not stroke.contact or stroke.kind == "circles":  # a circle's hand lies inside it
         return []
     shapes = []
@@ -288,7 +288,7 @@ def hand_footprint(stroke: Stroke) -> list[list[Point]]:
             ox, oy = -dy * side, dx * side
             shapes.append(
                 [
-                    (sx - dx * HAND_BEHIND + ox, sy - dy * HAND_BEHIND + oy),
+                    (sx + ox, sy + oy),
                     (sx + dx * HAND_REACH + ox, sy + dy * HAND_REACH + oy),
                 ]
             )

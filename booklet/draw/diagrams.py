@@ -650,8 +650,9 @@ def _hand_places(
     dx, dy = ux, uy * Y_STRETCH
     norm = math.hypot(dx, dy) or 1.0
     dx, dy = dx / norm, dy / norm
-    if stroke.kind in ("glide", "alternate", "rake"):  # on the start, or a little behind it
-        return [(at[0] - dx * length * k * 0.12, at[1] - dy * length * k * 0.12) for k in range(8)]
+    if stroke.kind in ("glide", "alternate", "rake"):  # on the start, a little behind or ahead
+        steps = [0, *(k * s for k in range(1, 8) for s in (-1, 1))]
+        return [(at[0] - dx * length * k * 0.12, at[1] - dy * length * k * 0.12) for k in steps]
     near = mark_radius(stroke, m, least) + length * 0.45
     return ring_candidates(at, (-dx, -dy), near, length * 0.15, rings=8)
 

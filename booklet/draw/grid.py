@@ -237,7 +237,8 @@ class DiagramGrid(Piece):
 
 class DiagramKey(Piece):
     """The key to the diagrams' marks (booklet.draw.key), at the text's own size: to the
-    symbols given, or to every symbol."""
+    symbols the given techniques' diagrams draw, or to every symbol; `part` of them only when
+    a key is split to fit its pages (the note then goes with the last part)."""
 
     def __init__(
         self,
@@ -245,8 +246,10 @@ class DiagramKey(Piece):
         font: str,
         words: KeyWords = ENGLISH_KEY,
         diagrams: Sequence[Technique] | None = None,
+        part: tuple[str, ...] | None = None,
+        note: bool = True,
     ) -> None:
-        self.size, self.font, self.words = size, font, words
+        self.size, self.font, self.words, self.note = size, font, words, note
         if diagrams is None:
             from booklet.draw.key import ALL
 
@@ -254,17 +257,38 @@ class DiagramKey(Piece):
             self.zones: tuple[str, ...] = ("ribs", "lower-back")
         else:
             self.symbols, self.zones = union(t.diagram for t in diagrams)
+        if part is not None:
+            self.symbols = part
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width = avail_width
         regular = register(self.font).regular
         self.height = key_height(
-            avail_width, self.size, regular, self.words, self.symbols, self.zones
+            avail_width, self.size, regular, self.words, self.symbols, self.zones, self.note
         )
         return self.width, self.height
 
+    def parts(self, width: float, height: float) -> list[DiagramKey]:
+        """The key in as few parts as keep each within `height`, in the key's order."""
+        if self.wrap(width, height)[1] <= height or len(self.symbols) < 2:
+            return [self]
+        half = (len(self.symbols) + 1) // 2
+        out: list[DiagramKey] = []
+        for number, chunk in enumerate((self.symbols[:half], self.symbols[half:])):
+            piece = DiagramKey(self.size, self.font, self.words, None, chunk, note=number == 1)
+            piece.zones = self.zones
+            out += piece.parts(width, height)
+        return out
+
     def drawOn(self, canvas: Canvas, x: float, y: float) -> None:  # noqa: N802
         art = key_art(
-            round(self.width, 2), self.size, self.font, False, self.words, self.symbols, self.zones
+            round(self.width, 2),
+            self.size,
+            self.font,
+            False,
+            self.words,
+            self.symbols,
+            self.zones,
+            self.note,
         )
         paint(canvas, art, x, y)

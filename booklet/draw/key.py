@@ -34,9 +34,10 @@ def key_height(
     words: KeyWords = ENGLISH_KEY,
     symbols: Sequence[str] = ALL,
     zones: Sequence[str] = (),
+    note: bool = True,
 ) -> float:
     rows = key_grid(width, size, font, words, tuple(symbols), tuple(zones))[0]
-    notes = key_note_lines(width, size, font, words)
+    notes = key_note_lines(width, size, font, words) if note else []
     return rows * size * KEY_ROW + len(notes) * size * 1.25 + size * 0.9
 
 
@@ -83,14 +84,16 @@ def key_art(
     words: KeyWords = ENGLISH_KEY,
     symbols: tuple[str, ...] = ALL,
     zones: tuple[str, ...] = (),
+    note: bool = True,
 ) -> DiagramArt:
     """The key to `symbols` (the caution zones named by `zones`), `width` wide, its text
-    `size` pt. Right to left, the columns run from the right and each symbol hugs its column's
+    `size` pt; the note on which side is which under it, unless `note` is off (a key split
+    over two pages has it once). Right to left, the columns run from the right and each symbol hugs its column's
     right edge; the symbols themselves are not mirrored (a circle's arrow says which way)."""
     fonts = register(font)
     ink = Ink(grayscale)
     rows, starts = key_grid(width, size, fonts.regular, words, symbols, zones)
-    height = key_height(width, size, fonts.regular, words, symbols, zones)
+    height = key_height(width, size, fonts.regular, words, symbols, zones, note)
     shapes: list[Shape] = []
     for index, (kind, label) in enumerate(_entries(words, symbols, zones)):
         col, row = divmod(index, rows)
@@ -111,7 +114,7 @@ def key_art(
             )
         )
         shapes += tagged(drawn, "legend", kind, 0, "key")
-    notes = key_note_lines(width, size, fonts.regular, words)
+    notes = key_note_lines(width, size, fonts.regular, words) if note else []
     for number, line in enumerate(notes):
         baseline = size * 0.3 + (len(notes) - 1 - number) * size * 1.25
         rtl = first_strong(line) == "rtl"  # a right-to-left note sits at the right

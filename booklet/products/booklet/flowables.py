@@ -128,7 +128,8 @@ def script_block(markup: str, style: Any, bullet: str | None) -> TextBlock | Non
 
 
 class FillDiagram(Flowable):
-    """A technique's diagram at a chosen width (with its spine legend)."""
+    """A technique's diagram at a chosen width, with the legend to its symbols under it (set
+    across `wide`, the page's width) unless `legend` is off."""
 
     def __init__(
         self,
@@ -140,16 +141,18 @@ class FillDiagram(Flowable):
         plain: bool = False,
         words: KeyWords | None = None,
         wide: float = 0.0,
+        legend: bool = True,
     ) -> None:
         super().__init__()
         self.technique, self.font, self.min_text = technique, font, min_text
         self.words = words
         self.plain = plain  # no badges, no legend: a picture for the cover or the contents
+        self.legend = legend and not plain
         self.figure_width = width
         self.wide = wide  # the legend's width, when it spans the page under a narrower figure
         self.width = max(width, wide)
         self.height = diagram_height(
-            technique.diagram, width, not plain, font, min_text, words, wide
+            technique.diagram, width, self.legend, font, min_text, words, wide
         )
         self.hAlign = align
 
@@ -163,7 +166,7 @@ class FillDiagram(Flowable):
             self.technique.diagram,
             self.figure_width,
             False,
-            not self.plain,
+            self.legend,
             self.font,
             self.min_text,
             not self.plain,

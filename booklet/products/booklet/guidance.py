@@ -73,10 +73,15 @@ def pressure(kit: BookKit, s: Styles) -> list[Flowable]:
     for level in PRESSURE_LEVELS:
         out += [PieceFlowable(pressure_gauge(kit, level, s)), Spacer(1, s.size * 0.6)]
     out += marked_paragraphs(after, s)
+    pictured = [t for t in kit.plan.techniques if t.diagram is not None]
+    if not pictured:  # no pictures: nothing to read
+        return out
+    key = DiagramKey(s.size, kit.layout.font, kit.key_words, pictured)
+    fw, fh = kit.frame_size
     out += [
         Spacer(1, s.size * 0.4),
         BookParagraph(escape(kit.words.text("reading_diagrams")), heading_style(s)),
-        PieceFlowable(DiagramKey(s.size, kit.layout.font, kit.key_words, kit.plan.techniques)),
+        *(PieceFlowable(part) for part in key.parts(fw, fh * 0.8)),  # a part never breaks
     ]
     return out
 

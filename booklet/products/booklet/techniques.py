@@ -13,7 +13,8 @@ from typing import NamedTuple
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from booklet.data.model import Technique, pressure_rank
-from booklet.draw.diagrams import width_for_height
+from booklet.draw.diagrams import aspect, width_for_height
+from booklet.draw.grid import WIDTH_PER_TEXT_POINT
 from booklet.draw.handout import QrCode, qr_size
 from booklet.draw.pieces import Gauge, Styles, WarningBox
 from booklet.layout.context import technique_by_id
@@ -52,8 +53,11 @@ def technique_spread(kit: BookKit, number: int, tech: Technique) -> list[Flowabl
     used = flow_height([parts.title, *under], fw, fh) + kit.styles.size
     font, least = kit.layout.font, kit.layout.min_body_size
     width = width_for_height(tech.diagram, fh - used, fw * 0.9, font, least, kit.key_words)
+    legend = width >= least * WIDTH_PER_TEXT_POINT  # else the key on the pressure page serves
+    if not legend:
+        width = min(fw * 0.9, (fh - used) / aspect())
     picture = FillDiagram(
-        tech, max(72.0, width), font, "CENTER", least, words=kit.key_words, wide=fw * 0.9
+        tech, width, font, "CENTER", least, words=kit.key_words, wide=fw * 0.9, legend=legend
     )
     return [parts.title, picture, *under, PageBreak(), *words]
 

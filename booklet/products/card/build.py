@@ -36,7 +36,6 @@ LOG_BACK = (
     Block("log", "log.j2", {}),
     Block("warning", "spine.j2", {}),
     Block("text", "safety.j2", {"box": True}),
-    Block("link", "link.j2", {}),
 )
 
 
@@ -190,11 +189,13 @@ def check_places(layout: Layout, blocks: tuple[Block, ...], personal: Any) -> No
     """A handout's details must land somewhere: a layout without the block for them is an
     error, never a card that silently leaves them out."""
     kinds = {b.kind for b in blocks}
-    given = [
-        k
-        for k in ("client", "therapist", "contact", "logo", "date", "note")
-        if getattr(personal, k)
-    ]
+    given = [k for k in ("client", "therapist", "contact", "logo", "date") if getattr(personal, k)]
+    if personal.note and not any(b.template == "note.j2" for b in blocks):
+        raise OptionError(
+            "note",
+            f"has no place on the '{layout.name}' layout (it has no note.j2 block). Use the "
+            "bedside layout, or add a `- block: text` with `template: note.j2` to your layout.",
+        )
     if given and "client" not in kinds:
         raise OptionError(
             given[0],
