@@ -88,8 +88,9 @@ def key_art(
 ) -> DiagramArt:
     """The key to `symbols` (the caution zones named by `zones`), `width` wide, its text
     `size` pt; the note on which side is which under it, unless `note` is off (a key split
-    over two pages has it once). Right to left, the columns run from the right and each symbol hugs its column's
-    right edge; the symbols themselves are not mirrored (a circle's arrow says which way)."""
+    over two pages has it once). Right to left, the columns run from the right and each
+    symbol hugs its column's right edge; the symbols themselves are not mirrored (a circle's
+    arrow says which way)."""
     fonts = register(font)
     ink = Ink(grayscale)
     rows, starts = key_grid(width, size, fonts.regular, words, symbols, zones)
