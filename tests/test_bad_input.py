@@ -116,7 +116,7 @@ TABLE = [
     (
         "card --layout large-print --size 3x5",
         2,
-        "Error: the front of the 'large-print' card does not fit on 3x5: it needs 774 pt of height "
+        "Error: the front of the 'large-print' card does not fit on 3x5: it needs 759 pt of height "
         "but has 336 pt, even at the smallest legible size (12 pt). Use a larger size (e.g. "
         "half-letter), fewer techniques, or another layout (compact fits more).",
     ),
