@@ -38,7 +38,7 @@ FIRST_TIMER = {
            "fractura", "solares", "tatuaje", "corticoides", "no puede decirte qué siente",
            "nunca boca abajo", "matrona"),
     "fr": ("reins", "côtes", "nuque", "mains formées seulement", "cancer", "cœur", "fracture",
-           "coups de soleil", "tatouage", "corticoïdes", "ne peut pas vous dire ce qu'il ressent",
+           "coups de soleil", "tatouage", "corticoïdes", "ne peut pas vous faire part de son ressenti",
            "jamais à plat ventre", "sage-femme"),
     "de": ("Nieren", "Rippen", "Nacken", "nur für geschulte Hände", "Krebs", "Herz",
            "Knochenbruch", "Sonnenbrand", "Tattoo", "Kortison",
