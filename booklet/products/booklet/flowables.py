@@ -15,8 +15,10 @@ from reportlab.platypus import Flowable
 from booklet.base.internals import Canvas
 from booklet.data.language import Words
 from booklet.data.model import Plan, Technique
-from booklet.draw.diagrams import KeyWords, aspect, diagram_art, paint
+from booklet.draw.diagrams import diagram_art, diagram_height
+from booklet.draw.painting import paint
 from booklet.draw.pieces import Styles
+from booklet.draw.symbols import KeyWords
 from booklet.text.paragraph import Span, TextBlock, TextStyle
 from booklet.text.stacking import Placeable
 
@@ -136,7 +138,8 @@ class BookText(Flowable):
 
 
 class FillDiagram(Flowable):
-    """A technique's diagram at a chosen width (with its spine legend)."""
+    """A technique's diagram at a chosen width, with the legend to its symbols under it (set
+    across `wide`, the page's width) unless `legend` is off."""
 
     def __init__(
         self,
@@ -147,13 +150,20 @@ class FillDiagram(Flowable):
         min_text: float = 0.0,
         plain: bool = False,
         words: KeyWords | None = None,
+        wide: float = 0.0,
+        legend: bool = True,
     ) -> None:
         super().__init__()
         self.technique, self.font, self.min_text = technique, font, min_text
         self.words = words
         self.plain = plain  # no badges, no legend: a picture for the cover or the contents
-        self.width = width
-        self.height = width * aspect(not plain)
+        self.legend = legend and not plain
+        self.figure_width = width
+        self.wide = wide  # the legend's width, when it spans the page under a narrower figure
+        self.width = max(width, wide)
+        self.height = diagram_height(
+            technique.diagram, width, self.legend, font, min_text, words, wide
+        )
         self.hAlign = align
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -164,13 +174,14 @@ class FillDiagram(Flowable):
             return
         art = diagram_art(
             self.technique.diagram,
-            self.width,
+            self.figure_width,
             False,
-            not self.plain,
+            self.legend,
             self.font,
             self.min_text,
             not self.plain,
             self.words,
+            wide=self.wide,
         )
         paint(self.canv, art, 0, 0)
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 from reportlab.platypus import Flowable, Spacer
 
 from booklet.data.model import PRESSURE_LEVELS, pressure_rank
-from booklet.draw.pieces import DiagramKey, Gauge, Styles, WarningBox
+from booklet.draw.giver import GiverFigure
+from booklet.draw.grid import DiagramKey
+from booklet.draw.pieces import Gauge, Styles, WarningBox
 from booklet.products.booklet.flowables import PieceFlowable
 from booklet.products.booklet.kit import BookKit, heading, marked_paragraphs, title_paragraph
 from booklet.text.markup import Para, Span
@@ -16,8 +18,26 @@ from booklet.text.paragraph import TextBlock
 
 
 def before_you_begin(kit: BookKit, s: Styles) -> list[Flowable]:
-    """The layout's own words on setting up: the room, the oil, the person."""
-    return marked_paragraphs(kit.lines("before.j2"), s)
+    """The layout's own words on setting up: the room, the oil, the person; and the giver's
+    position as a picture, after the words on their own posture (or at the end)."""
+    paras = kit.lines("before.j2")
+    posture = kit.words.text("your_posture")
+    heads = [i for i, p in enumerate(paras) if p.kind == "heading"]
+    at = next((i for i in heads if plain_text(paras[i].spans) == posture), None)
+    cut = next((i for i in heads if at is not None and i > at), len(paras))
+    caption = TextBlock((Span(kit.words.text("giver_caption")),), s.text("muted", centred=True))
+    figure = GiverFigure(s.size * 14, caption, s.size * 0.4)
+    return [
+        *marked_paragraphs(paras[:cut], s),
+        Spacer(1, s.size * 0.8),
+        PieceFlowable(figure),
+        *marked_paragraphs(paras[cut:], s),
+    ]
+
+
+def plain_text(spans: tuple[Span, ...]) -> str:
+    """What a line says, without its styling."""
+    return "".join(span.text for span in spans)
 
 
 def split_at_heading(paras: list[Para]) -> tuple[list[Para], list[Para]]:
@@ -57,10 +77,15 @@ def pressure(kit: BookKit, s: Styles) -> list[Flowable]:
     for level in PRESSURE_LEVELS:
         out += [PieceFlowable(pressure_gauge(kit, level, s)), Spacer(1, s.size * 0.6)]
     out += marked_paragraphs(after, s)
+    pictured = [t for t in kit.plan.techniques if t.diagram is not None]
+    if not pictured:  # no pictures: nothing to read
+        return out
+    key = DiagramKey(s.size, kit.layout.font, kit.key_words, pictured)
+    fw, fh = kit.frame_size
     out += [
         Spacer(1, s.size * 0.4),
         heading(kit.words.text("reading_diagrams"), s),
-        PieceFlowable(DiagramKey(s.size, kit.layout.font, kit.key_words)),
+        *(PieceFlowable(part) for part in key.parts(fw, fh * 0.8)),  # a part never breaks
     ]
     return out
 
