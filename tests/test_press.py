@@ -100,7 +100,8 @@ def test_nothing_but_the_pages_is_drawn_at_the_fold_of_an_a5_on_a4_sheet(run, tm
     assert run("book", "-o", "b.pdf").exit_code == 0
     dpi = 254  # 10 pixels a millimetre: the spread starts 0.5 mm in, the fold at 148.5 mm
     fold, strip = 1485, 15  # 1.5 mm either side of the fold, top to bottom
-    for side, (left, right) in enumerate(saddle_order(16)[:2]):  # the cover sheet
+    pages = len(pdf_reader(tmp_path / "b.pdf").pages)
+    for side, (left, right) in enumerate(saddle_order(pages)[:2]):  # the cover sheet
         sheet = exact_render(tmp_path / "s.pdf", side, dpi)
         before = exact_render(tmp_path / "b.pdf", left - 1, dpi)
         after = exact_render(tmp_path / "b.pdf", right - 1, dpi)
@@ -708,14 +709,14 @@ def test_a_coarse_logo_is_refused_and_a_soft_one_noted(run, tmp_path):
     tiny = run(*args, "tiny.png", "-o", "t.pdf")
     assert tiny.exit_code == 2 and not (tmp_path / "t.pdf").exists()
     assert tiny.stderr == (
-        "Error: --logo: the logo is 40 x 20 pixels, printed 22 mm wide: 47 pixels an inch, too "
-        "few to print (at least 72; 150 looks sharp). Use a copy 128 pixels wide or more.\n"
+        "Error: --logo: the logo is 40 x 20 pixels, printed 24 mm wide: 42 pixels an inch, too "
+        "few to print (at least 72; 150 looks sharp). Use a copy 143 pixels wide or more.\n"
     )
     small = run(*args, "small.png", "-o", "s.pdf")
     assert small.exit_code == 0
     assert small.stderr == (
-        "Note: the logo is 120 x 60 pixels, printed 22 mm wide: 141 pixels an inch, so it may "
-        "print soft. A copy 128 pixels wide or more prints sharp (150 pixels an inch).\n"
+        "Note: the logo is 120 x 60 pixels, printed 24 mm wide: 126 pixels an inch, so it may "
+        "print soft. A copy 143 pixels wide or more prints sharp (150 pixels an inch).\n"
     )
     fine = run(*args, "fine.png", "-o", "f.pdf")
     assert fine.exit_code == 0 and fine.stderr == ""
