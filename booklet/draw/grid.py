@@ -132,7 +132,7 @@ class DiagramGrid(Piece):
                     continue
                 key_w = spare * col_w + (spare - 1) * gap
                 size, font = self.styles.size, self.fonts_regular
-        narrow = key_w < key_width(size, font, self.words, self.symbols, self.zones)
+                narrow = key_w < key_width(size, font, self.words, self.symbols, self.zones)
                 cell_h = self.picture_height(width) + caps[-1]
                 if narrow or self._key_height(key_w) > cell_h:
                     continue
