@@ -295,7 +295,7 @@ def test_a_diagram_file_has_a_title_the_cards_face_and_its_key(run, tmp_path, te
     name = {"circling-hands": "Circling hands", "petrissage": "Pétrissage"}[tech]
     assert text.startswith(name)
     assert "move along this way" in text and "spine: no pressure" in text
-    assert "your partner's left is on the left" in text
+    assert "your partner’s left is on the left" in text
     assert ("your right hand" in text) == (tech == "circling-hands")
     fonts = {str(f["/BaseFont"]) for f in page["/Resources"]["/Font"].values()}
     assert fonts and all("BookletText" in f for f in fonts), fonts

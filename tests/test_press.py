@@ -709,14 +709,14 @@ def test_a_coarse_logo_is_refused_and_a_soft_one_noted(run, tmp_path):
     tiny = run(*args, "tiny.png", "-o", "t.pdf")
     assert tiny.exit_code == 2 and not (tmp_path / "t.pdf").exists()
     assert tiny.stderr == (
-        "Error: --logo: the logo is 40 x 20 pixels, printed 24 mm wide: 42 pixels an inch, too "
-        "few to print (at least 72; 150 looks sharp). Use a copy 143 pixels wide or more.\n"
+        "Error: --logo: the logo is 40 x 20 pixels, printed 23 mm wide: 44 pixels an inch, too "
+        "few to print (at least 72; 150 looks sharp). Use a copy 136 pixels wide or more.\n"
     )
     small = run(*args, "small.png", "-o", "s.pdf")
     assert small.exit_code == 0
     assert small.stderr == (
-        "Note: the logo is 120 x 60 pixels, printed 24 mm wide: 126 pixels an inch, so it may "
-        "print soft. A copy 143 pixels wide or more prints sharp (150 pixels an inch).\n"
+        "Note: the logo is 120 x 60 pixels, printed 23 mm wide: 133 pixels an inch, so it may "
+        "print soft. A copy 136 pixels wide or more prints sharp (150 pixels an inch).\n"
     )
     fine = run(*args, "fine.png", "-o", "f.pdf")
     assert fine.exit_code == 0 and fine.stderr == ""

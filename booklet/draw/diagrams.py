@@ -20,6 +20,7 @@ spine is hatched and outlined, returns are dashed, directions are arrows.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
@@ -840,10 +841,16 @@ def legend_rows(
     return [r for r in rows if r]
 
 
+def breakable_words(text: str) -> list[str]:
+    """The words a line may break between: at plain spaces only (str.split would break at
+    the no-break spaces a language's typography put there, French's before a colon)."""
+    return [word for word in re.split(r"[ \t\n]+", text) if word]
+
+
 def wrapped(text: str, width: float, font: str, size: float) -> tuple[str, ...]:
     """Words broken into lines no wider than `width` (a word longer than that stands alone)."""
     lines: list[str] = []
-    for word in text.split():
+    for word in breakable_words(text):
         trial = f"{lines[-1]} {word}" if lines else word
         if lines and label_width(trial, font, size) <= width:
             lines[-1] = trial
@@ -933,7 +940,7 @@ def smallest_legend_width(
     fs = MIN_LEGEND_TEXT
     zones = diagram.caution if diagram else ()
     items = legend_rows(symbols_of(diagram), zones, 1e6, fs, font, words)[0]
-    longest = max(label_width(w, font, fs) for i in items for w in i.lines[0].split())
+    longest = max(label_width(w, font, fs) for i in items for w in breakable_words(i.lines[0]))
     widest = max(fs * (symbol_width(i.kind) + 0.5) for i in items) + longest
     return max(widest + fs, fs * 20)
 

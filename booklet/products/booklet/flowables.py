@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportlab.lib.colors import HexColor
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, PageBreak
 
 from booklet.base.internals import Canvas
 from booklet.data.language import Words
 from booklet.data.model import Plan, Technique
 from booklet.draw.diagrams import diagram_art, diagram_height
 from booklet.draw.painting import paint
-from booklet.draw.pieces import Styles
+from booklet.draw.pieces import Styles, WarningBox
 from booklet.draw.symbols import KeyWords
 from booklet.text.paragraph import Span, TextBlock, TextStyle
 from booklet.text.stacking import Placeable
@@ -201,6 +201,31 @@ class PieceFlowable(Flowable):
         self.piece.drawOn(self.canv, 0, 0)
 
 
+class SplitBox(Flowable):
+    """A boxed list that may break between its items, each part boxed: a long list starts
+    under its title instead of leaving the page before it half empty. A part holds at least
+    `least` items, and no item is left alone on the next page."""
+
+    def __init__(self, items: list[Placeable], styles: Styles, least: int = 3) -> None:
+        super().__init__()
+        self.items, self.styles, self.least = items, styles, least
+        self.box = WarningBox(items, styles, icon=False)
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = self.box.wrap(avail_width, avail_height)
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        for cut in range(len(self.items) - 2, self.least - 1, -1):
+            first = WarningBox(self.items[:cut], self.styles, icon=False)
+            if first.wrap(avail_width, avail_height)[1] <= avail_height:
+                return [PieceFlowable(first), SplitBox(self.items[cut:], self.styles, 2)]
+        return []
+
+    def draw(self) -> None:
+        self.box.drawOn(self.canv, 0, 0)
+
+
 class FactsPanel(Flowable):
     """The key facts in a tinted panel: the pressure, the time, oil, position, muscles."""
 
@@ -230,6 +255,27 @@ class FactsPanel(Flowable):
             y -= h
             item.drawOn(c, pad, y)
             y -= gap
+
+
+class LeftPage(Flowable):
+    """Where a technique's spread opens: on a left-hand (even) page. When the technique before
+    ran on to a third page, a notes page takes the right-hand page first (a picture on a
+    right-hand page would face the wrong words)."""
+
+    _ZEROSIZE = 1
+
+    def __init__(self, styles: Styles, title: str) -> None:
+        super().__init__()
+        self.styles, self.title = styles, title
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        if int(self._doctemplateAttr("page")) % 2:  # this page is a right-hand one
+            frame = self._doctemplateAttr("frame")
+            frame.add_generated_content(NotesPage(self.styles, self.title), PageBreak())
+        return 0.0, 0.0
+
+    def draw(self) -> None:
+        """Nothing of its own to draw."""
 
 
 class NotesPage(Flowable):

@@ -10,8 +10,8 @@ from reportlab.platypus import Flowable, Spacer
 from booklet.data.model import PRESSURE_LEVELS, pressure_rank
 from booklet.draw.giver import GiverFigure
 from booklet.draw.grid import DiagramKey
-from booklet.draw.pieces import Gauge, Styles, WarningBox
-from booklet.products.booklet.flowables import PieceFlowable
+from booklet.draw.pieces import Gauge, Styles
+from booklet.products.booklet.flowables import PieceFlowable, SplitBox
 from booklet.products.booklet.kit import BookKit, heading, marked_paragraphs, title_paragraph
 from booklet.text.markup import Para, Span
 from booklet.text.paragraph import TextBlock
@@ -52,14 +52,11 @@ def safety(kit: BookKit, s: Styles) -> list[Flowable]:
     if not lines:
         return []
     boxed, rest = split_at_heading(lines[1:])
-    out: list[Flowable] = [title_paragraph(lines[0].spans, s)]
-    if boxed:
-        box = PieceFlowable(WarningBox([s.paragraph(*p) for p in boxed], s, icon=False))
-        fw, fh = kit.frame_size
-        if box.wrap(fw, fh)[1] <= fh * 0.8:  # a box cannot break across pages
-            out += [box, Spacer(1, s.size * 1.2)]
-        else:  # a very small page: the list flows on, unboxed
-            out += marked_paragraphs(boxed, s)
+    title = title_paragraph(lines[0].spans, s)
+    out: list[Flowable] = [title]
+    if boxed:  # the box breaks between items where the page ends: the title stays with its
+        title.keepWithNext = False  # first part (the section opens with room for 14 lines)
+        out += [SplitBox([s.paragraph(*p) for p in boxed], s), Spacer(1, s.size * 1.2)]
     return out + marked_paragraphs(rest, s)
 
 

@@ -14,7 +14,7 @@ from booklet.data.language import Words
 from booklet.data.library import Library
 from booklet.data.model import Plan, Setting
 from booklet.draw.pieces import typeset_key
-from booklet.layout.blocks import Block
+from booklet.layout.blocks import KINDS, Block
 from booklet.layout.context import base_context, frozen, layout_fields
 from booklet.layout.snippets import Snippets
 from booklet.layout.spec import Layout, load_layout, require_kind
@@ -85,10 +85,11 @@ def build_card(
     check_fields(personal_texts(req.personal), None, fonts)
     check_fields({**gift_fields(req), **snippet_options(req)}, None, fonts)
     back = LOG_BACK if req.back == "log" else layout.back
-    faces = layout.front + (back if sides == 2 else ())
+    front = layout.front if sides == 2 else with_safety_of(layout.front, layout.back)
+    faces = front + (back if sides == 2 else ())
     check_places(layout, faces, req.personal)
     maker = CardMaker(library, plan, req, layout, setting, Handout(logo, req.personal.link))
-    shown = (layout.front, back if sides == 2 else ())
+    shown = (front, back if sides == 2 else ())
     lighter = tuple(tuple(b for b in side if not optional(b)) for side in shown)
     choices = [shown, lighter] if lighter != shown else [shown]
 
@@ -111,6 +112,27 @@ def build_card(
             f"beside the whole safety set, so they are left out{where}."
         )
     return card
+
+
+SAFETY_SNIPPETS = ("spine.j2", "feedback.j2", "scale.j2", "safety.j2", "disclaimer.j2")
+
+
+def snippet_of(block: Block) -> str | None:
+    """The snippet a block reads: its own, or its kind's."""
+    return block.template or KINDS[block.kind].template
+
+
+def with_safety_of(front: tuple[Block, ...], back: tuple[Block, ...]) -> tuple[Block, ...]:
+    """The front of a card printed on one side: the back's safety blocks (the spine and
+    pressure rules, the pressure scale, what not to massage, the disclaimer) come with it,
+    those the front lacks, so a one-sided card still carries the whole safety set."""
+    on_front = {snippet_of(b) for b in front}
+    moved = tuple(
+        b for b in back if snippet_of(b) in SAFETY_SNIPPETS and snippet_of(b) not in on_front
+    )
+    disclaimer = [i for i, b in enumerate(front) if snippet_of(b) == "disclaimer.j2"]
+    at = disclaimer[0] if disclaimer else len(front)  # the disclaimer stays last
+    return front[:at] + moved + front[at:]
 
 
 def optional(block: Block) -> bool:
