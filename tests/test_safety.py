@@ -276,7 +276,7 @@ KEY_WORDS = (
 )
 
 
-@pytest.mark.parametrize(("layout", "size"), [("bedside", "5x7"), ("large-print", "letter")])
+@pytest.mark.parametrize(("layout", "size"), [("bedside", "5x7"), ("bedside", "a5")])
 def test_the_card_back_carries_the_key_and_hand_labels(run, tmp_path, layout, size):
     assert run("card", "--layout", layout, "--size", size, "-o", "c.pdf").exit_code == 0
     back = " ".join(page_texts(tmp_path / "c.pdf")[1].split())
@@ -351,13 +351,19 @@ def text_top(pdf, page: int, words: str) -> float:
 
 
 @pytest.mark.parametrize(
-    ("layout", "size", "beside"), [("bedside", "5x7", True), ("large-print", "letter", False)]
+    ("layout", "routine", "last", "beside"),
+    [
+        ("bedside", (), "4. Raking", True),  # four in a grid of six cells: two are free
+        ("large-print", ("-t", "fan-stroke", "-t", "raking"), "2. Raking", False),  # none free
+    ],
 )
-def test_the_key_fills_the_grids_free_cells_or_goes_below(run, tmp_path, layout, size, beside):
-    assert run("card", "--layout", layout, "--size", size, "-o", "c.pdf").exit_code == 0
+def test_the_key_fills_the_grids_free_cells_or_goes_below(
+    run, tmp_path, layout, routine, last, beside
+):
+    assert run("card", "--layout", layout, *routine, "-o", "c.pdf").exit_code == 0
     pdf = tmp_path / "c.pdf"
     key = text_top(pdf, 1, "stroke, this way")
-    caption = text_top(pdf, 1, "4. Raking")  # the last diagram's caption
+    caption = text_top(pdf, 1, last)  # the last diagram's caption
     assert (key > caption) is beside
 
 
