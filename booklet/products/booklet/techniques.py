@@ -13,10 +13,12 @@ from typing import NamedTuple
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from booklet.data.model import Technique, pressure_rank
-from booklet.draw.diagrams import aspect
+from booklet.draw.diagrams import aspect, width_for_height
+from booklet.draw.grid import WIDTH_PER_TEXT_POINT
 from booklet.draw.handout import QrCode, qr_size
 from booklet.draw.pieces import Gauge, Styles, WarningBox
 from booklet.layout.context import technique_by_id
+from booklet.layout.spec import after_colon_case
 from booklet.products.booklet.flowables import BookText, FactsPanel, FillDiagram, PieceFlowable
 from booklet.products.booklet.kit import (
     BOOK_QR,
@@ -50,9 +52,13 @@ def technique_spread(kit: BookKit, number: int, tech: Technique) -> list[Flowabl
     under: list[Flowable] = [] if with_panel else [Spacer(1, kit.styles.size)]
     under += [] if with_panel else [f for f in parts.about if isinstance(f, FactsPanel)]
     used = flow_height([parts.title, *under], fw, fh) + kit.styles.size
-    width = max(72.0, min(fw, (fh - used) / aspect(True)))
+    font, least = kit.layout.font, kit.layout.min_body_size
+    width = width_for_height(tech.diagram, fh - used, fw * 0.9, font, least, kit.key_words)
+    legend = width >= least * WIDTH_PER_TEXT_POINT  # else the key on the pressure page serves
+    if not legend:
+        width = min(fw * 0.9, (fh - used) / aspect())
     picture = FillDiagram(
-        tech, width, kit.layout.font, "CENTER", kit.layout.min_body_size, words=kit.key_words
+        tech, width, font, "CENTER", least, words=kit.key_words, wide=fw * 0.9, legend=legend
     )
     return [parts.title, picture, *under, PageBreak(), *words]
 
@@ -152,6 +158,8 @@ def steps_and_cautions(kit: BookKit, tech: Technique, s: Styles) -> list[Flowabl
         out.append(heading(words.text("take_care"), s))
         out += [BookText.of((Span(c),), s.bullet_text()) for c in tech.cautions]
     if tech.avoids_spine:
-        spans = (Span(words.text("spine_label"), bold=True), Span(f" {kit.setting.spine_warning}"))
+        lower = kit.context["words"].get("after_colon") == "lower"  # "Columna: nunca…"
+        warning = after_colon_case(kit.setting.spine_warning, lower)
+        spans = (Span(words.text("spine_label"), bold=True), Span(f" {warning}"))
         out += [Spacer(1, s.size * 0.8), PieceFlowable(WarningBox([TextBlock(spans, s.text())], s))]
     return out

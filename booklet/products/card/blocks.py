@@ -13,9 +13,10 @@ from typing import Any, NamedTuple
 
 from booklet.data.language import Words
 from booklet.data.model import Plan, PlannedStep, Setting
-from booklet.draw.diagrams import KeyWords
+from booklet.draw.grid import DiagramGrid, DiagramKey
 from booklet.draw.handout import ClientBand, LogGrid, QrCode, qr_size, read_log_snippet
-from booklet.draw.pieces import DiagramGrid, DiagramKey, Gauge, StepRow, Styles, WarningBox
+from booklet.draw.pieces import Gauge, StepRow, Styles, WarningBox
+from booklet.draw.symbols import KeyWords
 from booklet.layout.blocks import KINDS, Block
 from booklet.layout.context import technique_by_id
 from booklet.layout.snippets import Snippets
@@ -220,6 +221,9 @@ def diagrams(block: Block, ctx: BlockContext) -> list[Piece]:
         fields = technique_by_id(ctx.snippets.context, tech.id)
         lines = ctx.lines(block, tech.id, {"technique": fields, "number": number})
         captions.append(text_blocks(lines, style, styles))
+    keyed = bool(block.options.get("key", False))
+    # the giver's position, with the key in the grid's free cells where there is room for it
+    giver = TextBlock((Span(ctx.words.text("giver_caption")),), style) if keyed else None
     return [
         DiagramGrid(
             techniques,
@@ -230,15 +234,17 @@ def diagrams(block: Block, ctx: BlockContext) -> list[Piece]:
             min_width=max(MIN_DIAGRAM_WIDTH, styles.size * DIAGRAM_PER_PT),
             max_width=MAX_DIAGRAM_WIDTH,
             columns=block.options.get("columns"),
-            key=ctx.key if block.options.get("key", False) else None,
+            key=ctx.key if keyed else None,
+            giver=giver,
         )
     ]
 
 
 @builds("key")
 def key(block: Block, ctx: BlockContext) -> list[Piece]:
-    """The key to reading the diagrams."""
-    return [DiagramKey(ctx.styles.size, ctx.layout.font, ctx.key)]
+    """The key to reading the card's diagrams: the symbols they draw."""
+    drawn = [t for t in ctx.plan.techniques if t.diagram is not None]
+    return [DiagramKey(ctx.styles.size, ctx.layout.font, ctx.key, drawn)] if drawn else []
 
 
 @builds("rule")
