@@ -463,30 +463,63 @@ def test_the_page_offers_a6_only_where_the_bedside_card_fits_it(server, code, tm
         assert 'id="size-error" role="status">' in made.text
 
 
-def sizes_made(layout: str, lang: str) -> list[str]:
-    """The named sizes the library itself makes the classic routine in, with that layout."""
+def sizes_made(layout: str, lang: str) -> tuple[list[str], bool]:
+    """The named sizes the library itself makes the classic routine in, with that layout, and
+    whether it makes it at the layout's own size."""
     from booklet.base.errors import BookletError
     from booklet.data.library import load_library
     from booklet.web.form import SIZES, render
 
     library = load_library([]).in_language(lang)
     made = []
-    for size in SIZES:
+    for size in ("", *SIZES):
         try:
             render(library, {"routine": "classic", "layout": layout, "size": size})
         except BookletError:
             continue
         made.append(size)
-    return made
+    return [s for s in made if s], "" in made
 
 
 @pytest.mark.parametrize(("layout", "lang"), [("large-print", "de"), ("compact", "fr"),
                                               ("bedside", "pt")])  # fmt: skip
 def test_sizes_follow_routine_layout_and_language(server, layout, lang):
+    from booklet.web.form import SIZES
+
     form = {"layout": layout, "lang": lang}
-    sizes = httpx.post(server + "/sizes", data=form, timeout=30).json()["sizes"]
-    assert sizes == sizes_made(layout, lang)
-    assert 0 < len(sizes) < 7  # some fit and some do not: the page does not offer them all
+    answer = httpx.post(server + "/sizes", data=form, timeout=30).json()
+    sizes, own = sizes_made(layout, lang)
+    assert (answer["sizes"], answer["own"]) == (sizes, own)
+    assert answer["sizes"] != list(SIZES)  # some do not fit: the page does not offer them
+
+
+def test_a_layout_whose_own_size_does_not_fit_starts_at_one_that_does(server, browser):
+    """The compact card's own 3x5 in holds the safety set in English only: in French the
+    page moves to the first size that fits, and no error is shown on the way."""
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.select_option("#lang", "fr")
+    page.wait_for_function("() => document.documentElement.lang === 'fr'", timeout=10000)
+    before = page.get_attribute("#previews img", "src")
+    page.evaluate(
+        """() => { window.said = [];
+            new MutationObserver(() => window.said.push(
+                document.querySelector('#message-area').textContent))
+            .observe(document.querySelector('#message-area'),
+                     {childList: true, characterData: true, subtree: true}); }"""
+    )  # every message shown on the way
+    page.select_option("#layout", "compact")
+    page.wait_for_function("() => document.querySelector('#size').value !== ''", timeout=30000)
+    assert page.input_value("#size") == "4x6"
+    assert page.evaluate("document.querySelector('#size option[value=\"\"]').disabled")
+    page.wait_for_function(
+        "src => document.querySelector('#previews img').src !== src", arg=before, timeout=30000
+    )
+    page.wait_for_timeout(500)
+    assert page.locator("#size-error").text_content() == ""
+    assert [said for said in page.evaluate("window.said") if said] == []
+    assert not page.is_disabled("#download")
+    page.close()
 
 
 # --- the page on a network ---------------------------------------------------------------------

@@ -16,6 +16,7 @@
   let timer = null;
   let asked = 0;
   let sizesAsked = 0;
+  let sizing = null; // the sizes that fit, while they are being asked
 
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, (m, k) => (k in values ? values[k] : m));
@@ -67,6 +68,8 @@
     try {
       const answer = await post("/preview");
       if (ticket !== asked) return; // a newer change is on its way
+      if (answer.field === "size" && sizing && await sizing) return; // a size that fits: asked
+      if (ticket !== asked) return;
       showMessage(answer);
       if (!answer.error) showPages(answer.images);
       peek.classList.toggle("failed", Boolean(answer.error));
@@ -101,16 +104,17 @@
     const ticket = ++sizesAsked;
     try {
       const answer = await post("/sizes");
-      if (ticket !== sizesAsked || !answer.sizes) return;
+      if (ticket !== sizesAsked || !answer.sizes) return false;
       const select = $("size");
-      for (const option of select.options) {
-        if (!option.value) continue;
-        const fits = answer.sizes.includes(option.value);
+      for (const option of select.options) { // "" is the layout's own size
+        const fits = option.value ? answer.sizes.includes(option.value)
+          : answer.own || answer.sizes.length === 0;
         option.hidden = !fits;
         option.disabled = !fits;
       }
       if (select.selectedOptions[0] && select.selectedOptions[0].disabled) {
-        select.value = ""; // the layout's own size: the preview follows
+        const first = [...select.options].find((option) => !option.disabled);
+        select.value = first ? first.value : ""; // the first that fits: the preview follows
         return true;
       }
     } catch (error) { /* the sizes stay as they were; the preview says what does not fit */ }
@@ -145,9 +149,10 @@
     }
     if (name === "product") productShown();
     if (["product", "routine", "layout"].includes(name) || name.startsWith("at-")) {
-      const ownSize = !$("size").value; // fits whatever is chosen: no need to wait for sizes
+      const ownSize = !$("size").value; // it usually fits: the preview need not wait
       if (ownSize) soon(50);
-      sizes().then((reset) => { if (reset || !ownSize) soon(50); });
+      sizing = sizes();
+      sizing.then((reset) => { sizing = null; if (reset || !ownSize) soon(50); });
       return;
     }
     soon(350);

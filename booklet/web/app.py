@@ -46,6 +46,7 @@ MAX_BODIES = 16  # forms being read at once: the server's memory stays bounded
 MAX_FORM = 64 * 1024  # the words; a logo may add up to the CLI's own logo limit
 MAX_FIELDS = 200
 SIZE_MEMORY = 512  # routines, layouts and languages whose sizes are remembered
+EVERY_SIZE = ("", *form_.SIZES)  # "": the layout's own size
 STATICS = {
     "app.js": "text/javascript",
     "app.css": "text/css",
@@ -272,11 +273,12 @@ class Site:
     def known_sizes(self, form: dict[str, str]) -> list[str]:
         """The sizes already known to fit the form's choices, without a render (for a form
         that was refused: it may not cost a render); every size when not known yet."""
-        return list(self.sizes.get(sizes_key(form), form_.SIZES))
+        return list(self.sizes.get(sizes_key(form), EVERY_SIZE))
 
     async def fitting(self, form: dict[str, str]) -> list[str]:
-        """The sizes the form's routine fits in its layout and language, asked of the jail
-        once per routine, layout and language; every size when that cannot be told."""
+        """The sizes the form's routine fits in its layout and language ("" the layout's
+        own), asked of the jail once per routine, layout and language; every size when that
+        cannot be told."""
         import anyio
 
         key = sizes_key(form)
@@ -288,8 +290,8 @@ class Site:
             with anyio.fail_after(form_.TIME_LIMIT):
                 fits = list(await asyncio.wrap_future(job))
         except Exception:  # busy, slow or a bad layout: offer every size, and say it at once
-            return list(form_.SIZES)
-        self.sizes[key] = fits or list(form_.SIZES)
+            return list(EVERY_SIZE)
+        self.sizes[key] = fits  # none at all: the layout's own, and its message at the field
         while len(self.sizes) > SIZE_MEMORY:
             self.sizes.popitem(last=False)
         return self.sizes[key]
@@ -400,7 +402,8 @@ def routes(site: Site) -> list[Any]:
         form, _, failed = await site.read(request)
         if failed is not None:
             return json_answer(failed)
-        return JSONResponse({"sizes": await site.fitting(form)})
+        fits = await site.fitting(form)
+        return JSONResponse({"sizes": [s for s in fits if s], "own": "" in fits})
 
     async def download(request: Request) -> Response:
         form, logo, failed = await site.read(request)

@@ -336,7 +336,9 @@ def page_task(
 
 
 def sizes_task(form: dict[str, str]) -> list[str]:
-    """The named sizes the form's routine fits, with its layout, in its language. A card is
+    """The sizes the form's routine fits, with its layout, in its language: "" when the
+    layout's own size does (the compact card's 3x5 in holds the safety set in English only),
+    then the named ones. A card is
     made once at each size (a few milliseconds each, a second at most for all); a booklet
     flows on to as many pages as it needs, so each size is only checked as a booklet checks
     its page before it sets a line (a whole booklet takes a second or two). The page asks
@@ -348,7 +350,7 @@ def sizes_task(form: dict[str, str]) -> list[str]:
     bare |= {k: v for k, v in form.items() if k.startswith("at-")}
     bare["product"] = kind_of(form)
     fits = []
-    for size in SIZES:
+    for size in ("", *SIZES):  # "": the layout's own size, which need not fit either
         try:
             if bare["product"] == "book":
                 book_page_fits(library, {**bare, "size": size})
