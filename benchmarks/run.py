@@ -384,7 +384,9 @@ def tree_rss_mb(pid: int) -> float:
 def simulated_person(number: int, url: str, until: float, log: list, rng_seed: int) -> None:
     """One person at the page, from an address of their own on the loopback range
     (127.0.1.N), for the rate limit to tell apart: a field changed every 2 to 5 s (a
-    preview), now and then a page opened large, and a download about once a minute."""
+    preview), now and then a page opened large, and a download about once a minute; after a
+    change of routine, language or layout, the sizes that fit are asked first, as the page
+    does, and one of them chosen."""
     import random
 
     import httpx
@@ -409,6 +411,17 @@ def simulated_person(number: int, url: str, until: float, log: list, rng_seed: i
                 form["lang"] = rng.choice(["en", "es", "fr", "de", "pt"])
             else:
                 form["layout"] = rng.choice(["", "compact"])
+            if change >= 0.75:  # as the page does: the sizes that fit, then one of them
+                started = time.monotonic()
+                try:
+                    answer = client.post(url + "/sizes", data=form)
+                    status, fits = answer.status_code, answer.json()
+                except (httpx.HTTPError, ValueError):
+                    status, fits = 0, {}
+                log.append(("sizes", status, time.monotonic() - started))
+                if status == 200:
+                    own = fits.get("own", True) or not fits.get("sizes")
+                    form["size"] = "" if own else fits["sizes"][0]
             kind = "preview"
             if time.monotonic() >= download_at:
                 kind, download_at = "download", float("inf")
@@ -422,8 +435,8 @@ def simulated_person(number: int, url: str, until: float, log: list, rng_seed: i
             except httpx.HTTPError:
                 status = 0
             log.append((kind, status, time.monotonic() - started))
-            if status == 400:  # said at its field (a size the words no longer fit): undone
-                form.update(layout="", message="")
+            if status == 400:  # said at its field: undone, as a person would
+                form.update(layout="", message="", size="")
             time.sleep(min(rng.uniform(2, 5), max(0.0, until - time.monotonic())))
 
 
@@ -451,6 +464,7 @@ def load_test(users: int = LOAD_USERS, seconds: float = LOAD_SECONDS) -> dict[st
     )  # fmt: skip
     log: list[tuple[str, int, float]] = []
     peaks: list[float] = []
+    load_before = os.getloadavg()[0]
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -477,7 +491,8 @@ def load_test(users: int = LOAD_USERS, seconds: float = LOAD_SECONDS) -> dict[st
         except subprocess.TimeoutExpired:
             server.kill()
     out: dict[str, Any] = {"users": users, "seconds": seconds, "cores": os.cpu_count()}
-    for kind in ("preview", "zoom", "download"):
+    out["machine_load_before"] = round(load_before, 2)  # others' work on a shared machine
+    for kind in ("preview", "zoom", "download", "sizes"):
         times = [t for k, status, t in log if k == kind and status == 200]
         out[kind] = {
             "count": len([1 for k, _, _ in log if k == kind]),
@@ -494,8 +509,9 @@ def load_test(users: int = LOAD_USERS, seconds: float = LOAD_SECONDS) -> dict[st
 
 
 def load_report(r: dict[str, Any]) -> None:
-    print(f"the page: {r['users']} people for {r['seconds']:.0f} s on {r['cores']} cores")
-    for kind in ("preview", "zoom", "download"):
+    print(f"the page: {r['users']} people for {r['seconds']:.0f} s on {r['cores']} cores "
+          f"(the machine's load before: {r['machine_load_before']})")  # fmt: skip
+    for kind in ("preview", "zoom", "download", "sizes"):
         k = r[kind]
         print(f"  {kind:<9} {k['count']:>4} requests  p50 {k['p50_s'] * 1000:6.0f} ms  "
               f"p95 {k['p95_s'] * 1000:6.0f} ms  max {k['max_s'] * 1000:6.0f} ms")  # fmt: skip

@@ -105,6 +105,7 @@ class Site:
         self.limit = RateLimit(*(rate or RATE))
         self.proxies = frozenset(proxies)
         self.sizes: OrderedDict[tuple[Any, ...], list[str]] = OrderedDict()
+        self.asking: dict[tuple[Any, ...], asyncio.Future[list[str]]] = {}
         self.logo_renders = 0  # waiting or running (the event loop's own count)
         self.pool = self.start_pool(workers)
         self.card_layouts = self.layouts_of("card")
@@ -277,24 +278,38 @@ class Site:
 
     async def fitting(self, form: dict[str, str]) -> list[str]:
         """The sizes the form's routine fits in its layout and language ("" the layout's
-        own), asked of the jail once per routine, layout and language; every size when that
-        cannot be told."""
-        import anyio
-
+        own), asked of the jail once per routine, layout and language (people asking at
+        once share the asking); every size when that cannot be told."""
         key = sizes_key(form)
         if key in self.sizes:
             self.sizes.move_to_end(key)
             return self.sizes[key]
+        asking = self.asking.get(key)
+        if asking is None:
+            asking = self.asking[key] = asyncio.ensure_future(self.probe(form))
+            asking.add_done_callback(lambda _: self.asking.pop(key, None))
         try:
-            job = self.pool.submit(form_.sizes_task, form, label=form_.render_label(form))
-            with anyio.fail_after(form_.TIME_LIMIT):
-                fits = list(await asyncio.wrap_future(job))
+            fits = await asyncio.shield(asking)
         except Exception:  # busy, slow or a bad layout: offer every size, and say it at once
             return list(EVERY_SIZE)
         self.sizes[key] = fits  # none at all: the layout's own, and its message at the field
         while len(self.sizes) > SIZE_MEMORY:
             self.sizes.popitem(last=False)
-        return self.sizes[key]
+        return fits
+
+    async def probe(self, form: dict[str, str]) -> list[str]:
+        """Each size tried in the jail, one after another: a preview asked meanwhile waits
+        behind one try at most, never behind all of them."""
+        import anyio
+
+        fits = []
+        for size in EVERY_SIZE:
+            job = self.pool.submit(form_.size_fits_task, form, size,
+                                   label=form_.render_label(form))  # fmt: skip
+            with anyio.fail_after(form_.TIME_LIMIT):
+                if await asyncio.wrap_future(job):
+                    fits.append(size)
+        return fits
 
     # --- what the page shows -------------------------------------------------------------------
 

@@ -335,31 +335,28 @@ def page_task(
     return answer
 
 
-def sizes_task(form: dict[str, str]) -> list[str]:
-    """The sizes the form's routine fits, with its layout, in its language: "" when the
-    layout's own size does (the compact card's 3x5 in holds the safety set in English only),
-    then the named ones. A card is
-    made once at each size (a few milliseconds each, a second at most for all); a booklet
-    flows on to as many pages as it needs, so each size is only checked as a booklet checks
-    its page before it sets a line (a whole booklet takes a second or two). The page asks
-    once for each routine, layout and language."""
+def size_fits_task(form: dict[str, str], size: str) -> bool:
+    """Whether the form's routine fits `size` ("" the layout's own, which need not fit
+    either: the compact card's 3x5 in holds the safety set in English only), with its layout,
+    in its language. A card is made at that size (a tenth of a second; one that does not fit
+    takes longer, as it looks for a size to name); a booklet runs on to as many pages as it
+    needs, so its page is only checked as a booklet checks it before it sets a line (a whole
+    booklet takes a second or two). One size a task, so that a preview waits behind one at
+    most."""
     from booklet.products.jailed import library_of
 
     library = library_of(_PAGE_ROOTS, form.get("lang") or None)
     bare = {k: v for k, v in form.items() if k in ("routine", "layout", "lang")}
     bare |= {k: v for k, v in form.items() if k.startswith("at-")}
-    bare["product"] = kind_of(form)
-    fits = []
-    for size in ("", *SIZES):  # "": the layout's own size, which need not fit either
-        try:
-            if bare["product"] == "book":
-                book_page_fits(library, {**bare, "size": size})
-            else:
-                render(library, {**bare, "size": size})
-        except BookletError:
-            continue
-        fits.append(size)
-    return fits
+    bare |= {"product": kind_of(form), "size": size}
+    try:
+        if bare["product"] == "book":
+            book_page_fits(library, bare)
+        else:
+            render(library, bare)
+    except BookletError:
+        return False
+    return True
 
 
 def book_page_fits(library: Any, form: dict[str, str]) -> None:
