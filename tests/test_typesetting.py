@@ -213,7 +213,7 @@ def test_the_dedication_prints_only_the_givers_words(lang):
         ("en", "love", "With love, Alex"),
         ("en", "thanks", "With thanks, Alex"),
         ("fr", "wishes", "Bien amicalement, Alex"),
-        ("de", "warmly", "Herzlich, Alex"),
+        ("de", "warmly", "Von Herzen, Alex"),
     ],
 )
 def test_a_sign_off_is_printed_only_when_the_giver_chose_it(lang, sign_off, signed):
