@@ -167,6 +167,7 @@ def test_the_page_offers_every_option_it_shows_as_a_field_of_the_same_name():
     from booklet.data.library import load_library
     from booklet.web.form import page_fields
 
-    shown = {f["name"] for f in page_fields(load_library([]).page_words)}
+    library = load_library([])
+    shown = {f["name"] for f in page_fields(library.page_words, library.words)}
     offered = {o.key for o in BY_KEY.values() if o.page in ("whom", "client")}
     assert shown == offered
