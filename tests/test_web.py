@@ -543,6 +543,8 @@ def test_the_rate_limit_counts_each_client_and_refills():
     assert limit.wait("b") == 0.0  # another client has its own bucket
     now[0] = 0.5
     assert limit.wait("a") == 0.0
+    assert limit.wait("b", cost=3.0) == 0.0  # refilled: three renders at once
+    assert limit.wait("b", cost=2.0) == pytest.approx(1.0)  # none left: two take a second
 
 
 def test_a_forwarded_address_counts_only_from_a_named_proxy():
@@ -593,7 +595,7 @@ def test_a_refused_form_costs_no_render():
 
     from booklet.web.app import create_app
 
-    app = create_app([], 0, rate=(0.01, 1.0), workers=1)
+    app = create_app([], 0, rate=(0.01, 8.5), workers=1)  # one /sizes: 1 + 7 renders
     try:
         with TestClient(app, base_url="http://127.0.0.1") as client:
             first = client.post("/sizes", data={"layout": "compact"})
@@ -601,6 +603,29 @@ def test_a_refused_form_costs_no_render():
         assert first.status_code == 200 and refused.status_code == 429
         assert len(app.site.sizes) == 1  # the first form's sizes only
         assert 'id="download" disabled' in refused.text
+    finally:
+        app.pool.close()
+
+
+def test_sizes_cost_their_renders_and_a_name_the_library_lacks_costs_none():
+    """Asking which sizes fit makes up to eight renders: the client who sets it going pays
+    for them from its rate limit, and a layout that does not exist is never tried."""
+    from starlette.testclient import TestClient
+
+    from booklet.web.app import create_app
+    from booklet.web.form import SIZES
+
+    app = create_app([], 0, rate=(0.01, 6.0), workers=1)
+    try:
+        with TestClient(app, base_url="http://127.0.0.1") as client:
+            unknown = client.post("/sizes", data={"layout": "no-such-layout"}).json()
+            poor = client.post("/sizes", data={"layout": "compact"}).json()
+            first = client.get("/").text
+            again = client.get("/").text  # the page as it starts: made once per language
+        everything = {"sizes": list(SIZES), "own": True}
+        assert unknown == poor == everything  # not known: every size, said at the field later
+        assert list(app.site.sizes) == [("card", None, (), None, "en")]  # the first page's
+        assert first == again and list(app.site.first_pages) == ["en"]
     finally:
         app.pool.close()
 

@@ -46,6 +46,7 @@ MAX_BODIES = 16  # forms being read at once: the server's memory stays bounded
 MAX_FORM = 64 * 1024  # the words; a logo may add up to the CLI's own logo limit
 MAX_FIELDS = 200
 SIZE_MEMORY = 512  # routines, layouts and languages whose sizes are remembered
+STARTUP_WALL = 120.0  # seconds a worker may take to warm up and make its first task
 EVERY_SIZE = ("", *form_.SIZES)  # "": the layout's own size
 STATICS = {
     "app.js": "text/javascript",
@@ -106,6 +107,7 @@ class Site:
         self.proxies = frozenset(proxies)
         self.sizes: OrderedDict[tuple[Any, ...], list[str]] = OrderedDict()
         self.asking: dict[tuple[Any, ...], asyncio.Future[list[str]]] = {}
+        self.first_pages: dict[str, PageAnswer] = {}  # the page as it starts, by language
         self.logo_renders = 0  # waiting or running (the event loop's own count)
         self.pool = self.start_pool(workers)
         self.card_layouts = self.layouts_of("card")
@@ -124,9 +126,15 @@ class Site:
             backlog=BACKLOG,
         )
         pool.start_thread()
-        try:
-            label = "the techniques' pictures"
-            self.pictures = pool.submit(form_.pictures_task, label=label).result(60)
+        try:  # a first task for each worker, whose clock counts its warming up too
+            first = form_.RENDER_LIMITS._replace(wall=STARTUP_WALL)
+            jobs = [pool.submit(form_.pictures_task, label="the techniques' pictures",
+                                limits=first)]  # fmt: skip
+            jobs += [pool.submit(form_.ready_task, label="a page worker", limits=first)
+                     for _ in range(pool.size - 1)]  # fmt: skip
+            self.pictures = jobs[0].result(STARTUP_WALL + 10)
+            for job in jobs[1:]:  # every worker warm before the first person is answered
+                job.result(STARTUP_WALL + 10)
         except BaseException:
             pool.close()
             raise
@@ -276,16 +284,22 @@ class Site:
         that was refused: it may not cost a render); every size when not known yet."""
         return list(self.sizes.get(sizes_key(form), EVERY_SIZE))
 
-    async def fitting(self, form: dict[str, str]) -> list[str]:
+    async def fitting(self, form: dict[str, str], client: str = "") -> list[str]:
         """The sizes the form's routine fits in its layout and language ("" the layout's
         own), asked of the jail once per routine, layout and language (people asking at
-        once share the asking); every size when that cannot be told."""
+        once share the asking); every size when that cannot be told. The `client` who sets
+        the asking going pays for its renders from their rate limit; a layout or routine
+        the library does not have costs none (the preview says so at its field)."""
         key = sizes_key(form)
         if key in self.sizes:
             self.sizes.move_to_end(key)
             return self.sizes[key]
         asking = self.asking.get(key)
         if asking is None:
+            known = form.get("layout", "") in ("", *self.card_layouts, *self.book_layouts)
+            known = known and form.get("routine", "classic") in self.library.routines
+            if not known or (client and self.limit.wait(client, len(EVERY_SIZE) - 1)):
+                return list(EVERY_SIZE)
             asking = self.asking[key] = asyncio.ensure_future(self.probe(form))
             asking.add_done_callback(lambda _: self.asking.pop(key, None))
         try:
@@ -389,16 +403,19 @@ def routes(site: Site) -> list[Any]:
     async def page(request: Request) -> Response:
         if request.method == "POST":
             form, logo, failed = await site.read(request)
-        else:
+            who = client_of(request.scope, site.proxies)
+        else:  # a first visit: the page as it starts, made once for each language
             form = {"lang": site.language({}, request.headers.get("accept-language", ""))}
-            logo, failed = None, None
-        asked = {"routine": "classic", **form}
-        if failed is not None:  # refused before anything was made: no render for it now
+            logo, failed, who = None, site.first_pages.get(form["lang"]), ""
+        if failed is not None:  # refused, or made before: no render for it now
             made, fits = failed, site.known_sizes(form)
         else:  # the preview and the sizes that fit are made side by side
             made, fits = await asyncio.gather(
-                site.make(asked, logo, True, False), site.fitting(form)
+                site.make({"routine": "classic", **form}, logo, True, False),
+                site.fitting(form, who),
             )
+            if request.method == "GET" and made.status == 200:
+                site.first_pages[form["lang"]] = made
         html = site.page_html(form, made, fits)
         return HTMLResponse(html, status_code=made.status, headers=SECURITY_HEADERS)
 
@@ -417,14 +434,15 @@ def routes(site: Site) -> list[Any]:
         form, _, failed = await site.read(request)
         if failed is not None:
             return json_answer(failed)
-        fits = await site.fitting(form)
+        fits = await site.fitting(form, client_of(request.scope, site.proxies))
         return JSONResponse({"sizes": [s for s in fits if s], "own": "" in fits})
 
     async def download(request: Request) -> Response:
         form, logo, failed = await site.read(request)
         made = failed or await site.make(form, logo, False, True)
         if made.status != 200:  # the form comes back with its values, the message at its field
-            fits = site.known_sizes(form) if failed else await site.fitting(form)
+            who = client_of(request.scope, site.proxies)
+            fits = site.known_sizes(form) if failed else await site.fitting(form, who)
             html = site.page_html(form, made, fits)
             headers = dict(SECURITY_HEADERS)
             if made.status == 429:

@@ -371,6 +371,11 @@ def book_page_fits(library: Any, form: dict[str, str]) -> None:
     BookKit(library, library.plan(job.routine, job.techniques), job.request())
 
 
+def ready_task() -> bool:
+    """A worker's first task, once it is warm: nothing but being there."""
+    return True
+
+
 def pictures_task() -> list[dict[str, str]]:
     """The techniques' small pictures for the form, drawn in the jail at start."""
     from booklet.products.jailed import library_of

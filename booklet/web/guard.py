@@ -8,6 +8,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
@@ -25,24 +26,25 @@ class RateLimit:
         self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def wait(self, client: str) -> float:
-        """0 if the client may go on now (and it is counted), else the seconds to wait."""
+    def wait(self, client: str, cost: float = 1.0) -> float:
+        """0 if the client may go on now (and `cost` renders are counted), else the seconds
+        to wait."""
         now = self.clock()
         with self.lock:
             tokens, then = self.buckets.pop(client, (self.burst, now))
             tokens = min(self.burst, tokens + (now - then) * self.per_second)
-            if tokens >= 1:
-                self.buckets[client] = (tokens - 1, now)
+            if tokens >= cost:
+                self.buckets[client] = (tokens - cost, now)
                 wait = 0.0
             else:
                 self.buckets[client] = (tokens, now)
-                wait = (1 - tokens) / self.per_second
+                wait = (cost - tokens) / self.per_second
             while len(self.buckets) > MAX_CLIENTS:
                 self.buckets.popitem(last=False)
         return wait
 
 
-def client_of(scope: dict[str, Any], proxies: frozenset[str]) -> str:
+def client_of(scope: Mapping[str, Any], proxies: frozenset[str]) -> str:
     """The client's address: the connection's, or, when the connection comes from a proxy
     named with --proxy, the last address that proxy put in X-Forwarded-For (what it saw;
     anything before it the client could have written itself)."""
