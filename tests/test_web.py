@@ -30,7 +30,7 @@ def server():
     from booklet.web.server import server_config
 
     port = free_port()
-    app = create_app([], port)
+    app = create_app([], port, rate=(50.0, 500.0))  # every test is one client: 127.0.0.1
     running = uvicorn.Server(server_config(app, "127.0.0.1", port))
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
