@@ -36,6 +36,7 @@ from booklet.draw.diagrams import (
 from booklet.text.fonts import FontFamily
 from booklet.text.paragraph import LEADING, Span, TextBlock, TextStyle, colour_of
 from booklet.text.stacking import Piece, Placeable, Stack
+from booklet.text.tagging import element, figure, marked
 from booklet.text.typography import ENGLISH, Typography, rules_for, typeset
 
 __all__ = ["Stack", "Styles", "Gauge", "StepRow", "WarningBox", "DiagramGrid"]
@@ -133,6 +134,11 @@ class KeyNote:
         if self.block is not None:
             self.block.wrap(width, 1e6)
             self.block.drawOn(canvas, x, y)
+
+
+def key_labels(words: KeyWords) -> str:
+    """What the key's marks mean, in a line: its words when none are given for it."""
+    return "; ".join(label for _, label in words.labels)
 
 
 def typeset_key(words: Words) -> KeyWords:
@@ -255,7 +261,8 @@ class StepRow(Piece):
 
     def draw(self) -> None:
         """Badge at the start of the reading direction, minutes at its end: mirrored right to
-        left, so a reader of Hebrew or Arabic meets the number first."""
+        left, so a reader of Hebrew or Arabic meets the number first. In a tagged PDF, a list
+        item: the number its label, the rest its body."""
         c = self.canv
         s = self.styles.size
         colours = self.styles.colours
@@ -268,7 +275,17 @@ class StepRow(Piece):
         c.circle(badge_x, top - r * 1.05, r, stroke=0, fill=1)
         c.setFillColor(colour_of(WHITE))
         c.setFont(self.styles.fonts.bold, s)  # body size: large print stays large
-        c.drawCentredString(badge_x, top - r * 1.05 - s * 0.35, str(self.step.number))
+        with element(c, "LI"):
+            with element(c, "Lbl"), marked(c):
+                c.drawCentredString(badge_x, top - r * 1.05 - s * 0.35, str(self.step.number))
+            with element(c, "LBody"):
+                self.draw_parts(top)
+
+    def draw_parts(self, top: float) -> None:
+        """The name and minutes, gauge, words and spine line, each where `wrap` put it."""
+        c = self.canv
+        s = self.styles.size
+        rtl = self.styles.rtl
         for item, x, bottom in self.parts:
             at = self.width - x - item.width if rtl else x
             item.drawOn(c, at, top - bottom)
@@ -351,8 +368,12 @@ class DiagramGrid(Piece):
         max_width: float,
         columns: int | None = None,
         key: KeyWords | None = None,
+        alts: Sequence[str] = (),
+        key_alt: str = "",
     ) -> None:
         self.techniques = techniques
+        self.alts = list(alts) or [t.name for t in techniques]  # each figure's words
+        self.key_alt = key_alt
         self.captions = [Stack(c) for c in captions]
         self.styles = styles
         self.legend = legend
@@ -464,7 +485,8 @@ class DiagramGrid(Piece):
             art = diagram_art(
                 tech.diagram, w, False, self.legend, self.font, self.styles.size, True, self.key
             )
-            paint(self.canv, art, x + (col_w - w) / 2, tops[r] - art.height)
+            with figure(self.canv, self.alts[i]):
+                paint(self.canv, art, x + (col_w - w) / 2, tops[r] - art.height)
             caption.wrap(col_w, 1e6)
             caption.drawOn(self.canv, x, tops[r] - art.height - gap * 0.4 - caption.height)
         size = self.styles.size
@@ -478,12 +500,14 @@ class DiagramGrid(Piece):
             at = 0.0 if self.styles.rtl else x
             tall = art.height + note.height(key_w)
             foot = tops[-1] - (row_h + tall) / 2
-            paint(self.canv, art, at, foot + tall - art.height)
+            with figure(self.canv, self.key_alt or key_labels(note.marks)):
+                paint(self.canv, art, at, foot + tall - art.height)
             note.draw(self.canv, at, foot, key_w)
         elif self.plan.key_at == "below":
             below = note.height(self.width)
             art = key_art(round(self.width, 2), size, self.font, False, note.marks)
-            paint(self.canv, art, 0.0, below)
+            with figure(self.canv, self.key_alt or key_labels(note.marks)):
+                paint(self.canv, art, 0.0, below)
             note.draw(self.canv, 0.0, 0.0, self.width)
 
 
@@ -494,9 +518,12 @@ def step_context(step: PlannedStep) -> dict[str, Any]:
 class DiagramKey(Piece):
     """The key to the diagrams' marks (diagrams.key_art), at the text's own size."""
 
-    def __init__(self, size: float, font: str, words: KeyWords = ENGLISH_KEY) -> None:
+    def __init__(
+        self, size: float, font: str, words: KeyWords = ENGLISH_KEY, alt: str = ""
+    ) -> None:
         self.size, self.font, self.words = size, font, words
         self.note = KeyNote(words, size, font)
+        self.alt = alt or key_labels(words)  # the figure's words
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         from booklet.text.fonts import register
@@ -508,5 +535,6 @@ class DiagramKey(Piece):
 
     def drawOn(self, canvas: Canvas, x: float, y: float) -> None:  # noqa: N802
         art = key_art(round(self.width, 2), self.size, self.font, False, self.note.marks)
-        paint(canvas, art, x, y + self.note.height(self.width))
+        with figure(canvas, self.alt):
+            paint(canvas, art, x, y + self.note.height(self.width))
         self.note.draw(canvas, x, y, self.width)

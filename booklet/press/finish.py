@@ -12,6 +12,7 @@ from typing import NamedTuple
 from booklet.base.internals import Canvas
 from booklet.press.marks import MARK_ZONE, crop_marks
 from booklet.press.pdf import unique_subset_names
+from booklet.text.tagging import Structure
 
 
 class Finish(NamedTuple):
@@ -48,11 +49,17 @@ def finish_page(
     return pad
 
 
-def finish_file(pdf: bytes, colour: str) -> bytes:
-    """The file as it leaves booklet: converted to CMYK if asked (`colour` "cmyk"), and each
-    embedded font subset with a tag of its own (booklet.press.pdf)."""
+def finish_file(pdf: bytes, colour: str, structure: Structure | None = None) -> bytes:
+    """The file as it leaves booklet: converted to CMYK if asked (`colour` "cmyk"), tagged
+    with the structure recorded while it was drawn (booklet.press.structure: after the
+    conversion, so the tree is built from what the file finally holds), and each embedded font
+    subset with a tag of its own (booklet.press.pdf)."""
     if colour == "cmyk":
         from booklet.press.colour import cmyk_pdf
 
         pdf = cmyk_pdf(pdf)
+    if structure is not None:
+        from booklet.press.structure import tag_pdf
+
+        pdf = tag_pdf(pdf, structure)
     return unique_subset_names(pdf)

@@ -70,6 +70,7 @@ class TextBlock(Piece):
         self._words: list[Word | None] | None = None
         self._wrapped_width: float | None = None
         self.first_part = True  # a paragraph split across pages: its bullet on the first part
+        self.identity = object()  # one paragraph, however many parts: one structure element
 
     @property
     def leading(self) -> float:
@@ -106,12 +107,14 @@ class TextBlock(Piece):
         piece.lines = self.lines[start:end]
         piece.width, piece.height = self.width, self.lines_height(piece.lines)
         piece.first_part = self.first_part and start == 0
+        piece.identity = self.identity
         return piece
 
     def drawOn(self, canvas: Canvas, x: float, y: float) -> None:  # noqa: N802
         """Write the paragraph's lines in one text object, each through `draw_line`."""
         style = self.style
         writer = TextWriter(canvas)
+        writer.paragraph(style.role, self.identity, style.bullet)
         baseline = y + self.height
         for number, line in enumerate(self.lines):
             baseline -= line.advance if number else line.size
@@ -124,8 +127,13 @@ class TextBlock(Piece):
                 at = x + self.width - style.indent * 0.75 if self.rtl else x
                 bullet: list[Run] = [(style.bullet, style.fonts.regular, style.size, style.colour)]
                 draw_line(writer, bullet, at, baseline, "label", False)
-            draw_line(writer, line, x + offset, baseline, style.role, self.rtl)
+            last = number == len(self.lines) - 1
+            spaced = not last and bool(line.runs) and not line.runs[-1][0].endswith(HYPHENS)
+            draw_line(writer, line, x + offset, baseline, style.role, self.rtl, spaced)
         writer.close()
+
+
+HYPHENS = ("-", "\u2010", "\u00ad")  # a line that ends in one breaks inside a word
 
 
 # --- one-line labels (diagrams, keys, timelines) -----------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from booklet.data.language import Words
 from booklet.data.model import Plan, PlannedStep, Setting
+from booklet.draw.describe import describe_key, describe_technique
 from booklet.draw.diagrams import KeyWords
 from booklet.draw.handout import ClientBand, LogGrid, QrCode, qr_size, read_log_snippet
 from booklet.draw.pieces import DiagramGrid, DiagramKey, Gauge, StepRow, Styles, WarningBox
@@ -159,7 +160,7 @@ def steps(block: Block, ctx: BlockContext) -> list[Piece]:
     """A row per step: its number, name, minutes, pressure gauge, words and spine note."""
     styles = ctx.styles
     rows: list[Piece] = [step_row(block, ctx, step) for step in ctx.plan.steps]
-    return [Stack(rows, styles.size * 0.7)]
+    return [Stack(rows, styles.size * 0.7, tag="L")]
 
 
 def step_row(block: Block, ctx: BlockContext, step: PlannedStep) -> StepRow:
@@ -231,14 +232,21 @@ def diagrams(block: Block, ctx: BlockContext) -> list[Piece]:
             max_width=MAX_DIAGRAM_WIDTH,
             columns=block.options.get("columns"),
             key=ctx.key if block.options.get("key", False) else None,
+            alts=[describe_technique(t, ctx.words) for t in techniques],
+            key_alt=key_alt(ctx),
         )
     ]
+
+
+def key_alt(ctx: BlockContext) -> str:
+    """The key's figure in words (a tagged PDF's alternative text)."""
+    return describe_key([label for _, label in ctx.key.labels], ctx.words)
 
 
 @builds("key")
 def key(block: Block, ctx: BlockContext) -> list[Piece]:
     """The key to reading the diagrams."""
-    return [DiagramKey(ctx.styles.size, ctx.layout.font, ctx.key)]
+    return [DiagramKey(ctx.styles.size, ctx.layout.font, ctx.key, key_alt(ctx))]
 
 
 @builds("rule")
