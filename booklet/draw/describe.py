@@ -184,7 +184,9 @@ KINDS = ("glide", "knead", "rake", "press", "alternate")
 def stroke_words(stroke: Stroke, words: Words) -> str:
     both = stroke.mirror or stroke.hand == "both" or stroke.kind == "alternate"
     phrase = words.item("alt_strokes", stroke_kind(stroke))
-    return fill(phrase, {"with": with_words(stroke, words), "path": path_words(stroke, both, words)})
+    return fill(
+        phrase, {"with": with_words(stroke, words), "path": path_words(stroke, both, words)}
+    )
 
 
 def ordered(diagram: Diagram) -> list[Stroke]:
@@ -193,7 +195,7 @@ def ordered(diagram: Diagram) -> list[Stroke]:
 
 
 def caution_words(diagram: Diagram, words: Words) -> str:
-    """"Ribs and kidneys: go gently." for a diagram's caution zones."""
+    """ "Ribs and kidneys: go gently." for a diagram's caution zones."""
     if not diagram.caution:
         return ""
     names = [words.item("zones", zone) for zone in diagram.caution]
@@ -231,3 +233,13 @@ def describe_timeline(plan: Plan, words: Words) -> str:
         for step in plan.steps
     )
     return typeset_for(words.text("alt_timeline", steps=steps), words)
+
+
+def describe_code(address: str, words: Words) -> str:
+    """A QR code: where it leads."""
+    return words.text("alt_qr", address=address)
+
+
+def describe_logo(practice: str | None, words: Words) -> str:
+    """A practice's logo: whose it is, when the handout names the therapist."""
+    return words.text("alt_logo_of", name=practice) if practice else words.text("alt_logo")

@@ -99,6 +99,7 @@ class Tree:
         if own is not None:
             ref.Pg = self.pages[own[0]].obj
         kids: list[Any] = []
+        linked = False
         for kind, drawn, number in element.kids:
             if kind == "E":
                 kids.append(refs[drawn])
@@ -107,7 +108,12 @@ class Tree:
                 # content on the element's own page is referred to by its number alone
                 kids.append(number if homes[drawn] == own and not own[1] else kid)
             else:
-                kids.append(self.annotation_kid(ref, drawn, number))
+                annotation = self.annotation_kid(ref, drawn, number)
+                if annotation is not None:
+                    kids.append(annotation)
+                    linked = True
+        if element.tag == "Link" and not linked:  # its annotation went (imposed, PDF/X)
+            ref.S = pikepdf.Name.Span  # words that no longer lead anywhere
         if kids:
             ref.K = kids[0] if len(kids) == 1 and isinstance(kids[0], int) else pikepdf.Array(kids)
 
@@ -141,12 +147,17 @@ class Tree:
         return xobjects[pikepdf.Name("/" + name)]
 
     def annotation_kid(self, ref: Any, drawn: int, ordinal: int) -> Any:
-        """An object reference to a link annotation, which points back to its element."""
+        """An object reference to a link annotation, which points back to its element; None
+        when the annotation is not in the file (pages imposed as forms carry none, and a
+        PDF/X file has its links removed)."""
         import pikepdf
 
-        home, _ = self.structure.homes[drawn]
+        home, form = self.structure.homes[drawn]
         page = self.pages[home].obj
-        annotation = page.Annots[ordinal]
+        annotations = page.get("/Annots")
+        if form or annotations is None or ordinal >= len(annotations):
+            return None
+        annotation = annotations[ordinal]
         key = self.next_key
         self.next_key += 1
         self.numbers.append((key, ref))

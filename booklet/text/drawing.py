@@ -59,7 +59,7 @@ class TextWriter:
         place = self.place
         if place is None or self.tags is None:
             return
-        node = place.label if role == "label" else place.body
+        node = place.label if role == "label" and place.listed else place.body
         if node is self.marking:
             return
         if self.in_text:

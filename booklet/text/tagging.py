@@ -116,6 +116,7 @@ class Paragraph(NamedTuple):
 
     label: _Node | None
     body: _Node
+    listed: bool = False  # a list item: its "label" line is its bullet or number
 
 
 class Tags:
@@ -198,14 +199,14 @@ class Tags:
             return known[1]
         container = self.top
         if role == "item":
+            numbered = bullet is not None and bullet.rstrip(".)").isdigit()
             if container.open_list is None:
                 container.open_list = container.child("L")
-                numbered = bool(bullet) and bullet.rstrip(".)").isdigit()
                 kind = "Decimal" if numbered else "Disc"
                 container.open_list.attributes.append(("List", "ListNumbering", kind))
             item = container.open_list.child("LI")
-            numbered = bool(bullet) and bullet.rstrip(".)").isdigit()
-            found = Paragraph(item.child("Lbl") if numbered else None, item.child("LBody"))
+            label = item.child("Lbl") if numbered else None
+            found = Paragraph(label, item.child("LBody"), listed=True)
         elif container.tag in HOLDS_TEXT and role in ("cell", "label", "body"):
             container.open_list = None
             found = Paragraph(None, container)
@@ -240,7 +241,9 @@ class Tags:
                 ("E", index[id(k)], 0) if isinstance(k, _Node) else k for k in node.kids
             ]
             parent = index[id(node.parent)] if node.parent is not None else -1
-            elements.append(Element(node.tag, parent, node.alt, tuple(node.attributes), tuple(kids)))
+            elements.append(
+                Element(node.tag, parent, node.alt, tuple(node.attributes), tuple(kids))
+            )
         homes = tuple((p, "") for p in range(self.page + 1))
         return Structure(tuple(elements), self.lang, homes)
 

@@ -14,6 +14,7 @@ from booklet.products.booklet.flowables import BookInfo, BookText, Marker, Notes
 from booklet.products.booklet.kit import BookKit
 from booklet.products.booklet.pages import PagePlan, plan_and_print
 from booklet.products.requests import BookRequest
+from booklet.text.tagging import Structure
 
 BALANCING_SIZES = (
     7  # body sizes tried, a quarter point apart (1.5 pt at most), for pages in balance
@@ -77,12 +78,17 @@ def render_book(
     library: Library, plan: Plan, req: BookRequest, notes: list[str] | None = None
 ) -> bytes:
     """The booklet's PDF; what the user should know about its imposition goes to `notes`."""
-    return finish_file(book_pages(library, plan, req, notes), req.colour)
+    pdf, structure = book_pages(library, plan, req, notes)
+    return finish_file(pdf, req.colour, structure)
 
 
-def book_pages(library: Library, plan: Plan, req: BookRequest, notes: list[str] | None) -> bytes:
-    """The booklet's pages as they are, or imposed two-up on sheets for saddle stitching."""
-    pdf, _ = build_book(library, plan, req)
+def book_pages(
+    library: Library, plan: Plan, req: BookRequest, notes: list[str] | None
+) -> tuple[bytes, Structure | None]:
+    """The booklet's pages as they are, or imposed two-up on sheets for saddle stitching; and
+    their structure (a tagged PDF's), told where the pages went."""
+    pdf, info = build_book(library, plan, req)
+    structure = info.structure
     if req.impose == "saddle":
         from booklet.press.saddle import Imposition, SheetTooSmall, impose_saddle
         from booklet.products.requests import OptionError
@@ -96,5 +102,7 @@ def book_pages(library: Library, plan: Plan, req: BookRequest, notes: list[str] 
             raise OptionError("sheet", exc.problem.message) from None
         if notes is not None:
             notes.extend(imposed.notes)
-        return imposed.pdf
-    return pdf
+        if structure is not None:
+            structure = structure.placed(list(imposed.homes))
+        return imposed.pdf, structure
+    return pdf, structure

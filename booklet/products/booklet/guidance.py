@@ -8,6 +8,7 @@ from __future__ import annotations
 from reportlab.platypus import Flowable, Spacer
 
 from booklet.data.model import PRESSURE_LEVELS, pressure_rank
+from booklet.draw.describe import describe_key
 from booklet.draw.pieces import DiagramKey, Gauge, Styles, WarningBox
 from booklet.products.booklet.flowables import PieceFlowable
 from booklet.products.booklet.kit import BookKit, heading, marked_paragraphs, title_paragraph
@@ -60,9 +61,14 @@ def pressure(kit: BookKit, s: Styles) -> list[Flowable]:
     out += [
         Spacer(1, s.size * 0.4),
         heading(kit.words.text("reading_diagrams"), s),
-        PieceFlowable(DiagramKey(s.size, kit.layout.font, kit.key_words)),
+        PieceFlowable(DiagramKey(s.size, kit.layout.font, kit.key_words, key_alt(kit))),
     ]
     return out
+
+
+def key_alt(kit: BookKit) -> str:
+    """The key's figure in words (a tagged PDF's alternative text)."""
+    return describe_key([label for _, label in kit.key_words.labels], kit.words)
 
 
 def pressure_gauge(kit: BookKit, level: str, s: Styles) -> Gauge:

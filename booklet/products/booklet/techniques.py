@@ -13,6 +13,7 @@ from typing import NamedTuple
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from booklet.data.model import Technique, pressure_rank
+from booklet.draw.describe import describe_code, describe_technique
 from booklet.draw.diagrams import aspect
 from booklet.draw.handout import QrCode, qr_size
 from booklet.draw.pieces import Gauge, Styles, WarningBox
@@ -52,7 +53,13 @@ def technique_spread(kit: BookKit, number: int, tech: Technique) -> list[Flowabl
     used = flow_height([parts.title, *under], fw, fh) + kit.styles.size
     width = max(72.0, min(fw, (fh - used) / aspect(True)))
     picture = FillDiagram(
-        tech, width, kit.layout.font, "CENTER", kit.layout.min_body_size, words=kit.key_words
+        tech,
+        width,
+        kit.layout.font,
+        "CENTER",
+        kit.layout.min_body_size,
+        words=kit.key_words,
+        alt=describe_technique(tech, kit.words),
     )
     return [parts.title, picture, *under, PageBreak(), *words]
 
@@ -139,7 +146,8 @@ def video(kit: BookKit, tech: Technique, s: Styles) -> list[Flowable]:
     words = [
         s.paragraph(*p) for p in kit.lines("link.j2", f"video-{tech.id}", {"video": tech.video})
     ]
-    return [Spacer(1, s.size * 0.6), PieceFlowable(QrCode(tech.video, size, words, s.gap))]
+    code = QrCode(tech.video, size, words, s.gap, describe_code(tech.video, kit.words))
+    return [Spacer(1, s.size * 0.6), PieceFlowable(code)]
 
 
 def steps_and_cautions(kit: BookKit, tech: Technique, s: Styles) -> list[Flowable]:

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from booklet.data.language import Words
 from booklet.data.model import Plan, PlannedStep, Setting
-from booklet.draw.describe import describe_key, describe_technique
+from booklet.draw.describe import describe_code, describe_key, describe_logo, describe_technique
 from booklet.draw.diagrams import KeyWords
 from booklet.draw.handout import ClientBand, LogGrid, QrCode, qr_size, read_log_snippet
 from booklet.draw.pieces import DiagramGrid, DiagramKey, Gauge, StepRow, Styles, WarningBox
@@ -35,10 +35,12 @@ QR_SIZES = (1.0 * 72, 1.2 * 72)  # a card's QR code: this wide, or up to 1.2 in 
 
 
 class Handout(NamedTuple):
-    """What the handout blocks draw besides words: the logo's bytes and the link."""
+    """What the handout blocks draw besides words: the logo's bytes and the link, and whose
+    logo it is (its words in a tagged PDF)."""
 
     logo: bytes | None = None
     link: str | None = None
+    therapist: str | None = None
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,8 @@ def client(block: Block, ctx: BlockContext) -> list[Piece]:
         return []
     styles = ctx.styles
     words = text_blocks(lines, styles.text("body"), styles)
-    return [ClientBand(logo, words, styles.size * 1.2, styles.size * 3.6)]
+    alt = describe_logo(ctx.handout.therapist, ctx.words)
+    return [ClientBand(logo, words, styles.size * 1.2, styles.size * 3.6, alt)]
 
 
 @builds("link")
@@ -282,7 +285,7 @@ def link(block: Block, ctx: BlockContext) -> list[Piece]:
     styles = ctx.styles
     size = qr_size(address, QR_SIZES[0], "the card", most=QR_SIZES[1])
     words = text_blocks(ctx.lines(block), styles.text("muted"), styles)
-    return [QrCode(address, size, words, styles.gap)]
+    return [QrCode(address, size, words, styles.gap, describe_code(address, ctx.words))]
 
 
 @builds("log")

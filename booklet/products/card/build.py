@@ -98,7 +98,7 @@ def build_card(
         fonts,
         words,
         typeset_key(words),
-        Handout(logo, req.personal.link),
+        Handout(logo, req.personal.link, req.personal.therapist),
     )
     side_list = [("front", layout.front)] + ([("back", back)] if sides == 2 else [])
     for name, side in side_list:
