@@ -232,7 +232,10 @@ def describe_timeline(plan: Plan, words: Words) -> str:
         f"{step.number}. {step.technique.name}, {words.text('minutes_short', n=step.minutes)}"
         for step in plan.steps
     )
-    return typeset_for(words.text("alt_timeline", steps=steps), words)
+    text = words.text("alt_timeline", steps=steps)
+    if text.endswith(".."):  # the last step's minutes ended with an abbreviation's point
+        text = text[:-1]
+    return typeset_for(text, words)
 
 
 def describe_code(address: str, words: Words) -> str:
