@@ -42,6 +42,7 @@ def tag_pdf(pdf: bytes, structure: Structure) -> bytes:
             object_stream_mode=pikepdf.ObjectStreamMode.disable,
             compress_streams=True,
             stream_decode_level=pikepdf.StreamDecodeLevel.none,
+            fix_metadata_version=False,  # the XMP is ours, just written
         )
     return out.getvalue()
 
