@@ -75,7 +75,8 @@ def test_default_card_is_valid_with_embedded_subset_fonts(default_card):
 
 
 def test_default_card_embeds_only_the_glyphs_and_faces_it_uses(default_card):
-    """Subsets without unused ASCII, no italic face, no ASCII85: the card stays under 25 KB."""
+    """Subsets without unused ASCII, no italic face, no ASCII85: the card stays under 32 KB,
+    its tags (a structure tree, booklet.press.structure) included; 23 KB without them."""
     reader = pdf_reader(default_card)
     used = set()
     for page in reader.pages:
@@ -86,7 +87,7 @@ def test_default_card_embeds_only_the_glyphs_and_faces_it_uses(default_card):
             assert len(widths) < 60, font["/BaseFont"]  # codes for used characters only
         assert "/ASCII85Decode" not in str(page["/Contents"].get_object().get("/Filter"))
     assert used == {"BookletText-Regular", "BookletText-Bold"}
-    assert default_card.stat().st_size <= 25 * 1024
+    assert default_card.stat().st_size <= 32 * 1024
 
 
 def test_metadata_and_viewer_preferences(default_card):

@@ -192,7 +192,7 @@ def declare(doc: Any, lang: str) -> None:
     prefs.DisplayDocTitle = True
     title = str(doc.docinfo.get("/Title", ""))
     old = root.get("/Metadata")
-    packet = old.read_bytes().decode("utf-8") if old is not None else ""
+    packet = bytes(old.get_stream_buffer()).decode("utf-8") if old is not None else ""
     stream = pikepdf.Stream(doc, ua_metadata(packet, title, lang).encode("utf-8"))
     stream.Type = pikepdf.Name.Metadata
     stream.Subtype = pikepdf.Name.XML
