@@ -126,6 +126,19 @@ def _start(args: list[str], cwd: Path) -> subprocess.Popen:
     )  # fmt: skip
 
 
+def _listening(port: int, seconds: float = 60) -> None:
+    """Wait until the scheduler accepts connections (a batch started sooner is told, at once,
+    that nothing is there)."""
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"no scheduler on port {port} after {seconds} s")
+
+
 def _free_port() -> int:
     import socket
 
@@ -144,6 +157,7 @@ def test_a_cluster_that_goes_away_mid_batch_is_one_line_and_a_true_manifest(tmp_
     worker = _start([dask, "worker", address, "--nthreads", "1", "--no-nanny",
                      "--no-dashboard"], tmp_path)  # fmt: skip
     try:
+        _listening(int(address.rsplit(":", 1)[1]))
         (tmp_path / "b.yaml").write_text(BIG)
         batch = subprocess.Popen(
             [sys.executable, "-m", "booklet", "batch", "b.yaml", "-o", "out", "--scheduler",
@@ -153,8 +167,13 @@ def test_a_cluster_that_goes_away_mid_batch_is_one_line_and_a_true_manifest(tmp_
         )  # fmt: skip
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and len(list((tmp_path / "out").glob("*.pdf"))) < 3:
+            if batch.poll() is not None:
+                break
             time.sleep(0.1)
-        assert list((tmp_path / "out").glob("*.pdf")), "the cluster should have built some"
+        if not list((tmp_path / "out").glob("*.pdf")):
+            batch.kill()
+            _, early = batch.communicate(timeout=30)
+            raise AssertionError(f"the cluster should have built some: {early}")
         os.killpg((scheduler if victim == "scheduler" else worker).pid, signal.SIGKILL)
         out, err = batch.communicate(timeout=90)
     finally:

@@ -31,6 +31,8 @@ def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):
     assert "booklet/text/typefaces/BookletText-Regular.ttf" in names
     assert "booklet/text/typefaces/LICENSE-Source-Sans-3.txt" in names
     assert "booklet/text/typefaces/LICENSE-Bitstream-Vera.txt" in names
+    assert "booklet/press/profiles/booklet-fogra39.icc" in names
+    assert "booklet/press/profiles/LICENSE-FOGRA39-data.txt" in names
     assert "booklet/cli/starter_files/technique.yaml" in names
     assert "booklet/cli/starter_files/es/technique.yaml" in names
     assert "booklet/builtin/examples/batch.yaml" in names
@@ -39,7 +41,7 @@ def test_wheel_in_a_fresh_venv_works_from_another_folder(tmp_path):
     header = zipfile.ZipFile(wheel).read(metadata).decode()
     assert (
         "\nName: massage-booklet\n" in header
-        and "\nLicense-Expression: MIT AND OFL-1.1 AND Bitstream-Vera\n" in header
+        and "\nLicense-Expression: MIT AND OFL-1.1 AND Bitstream-Vera AND Zlib\n" in header
     )
 
     venv = tmp_path / "venv"
@@ -170,19 +172,23 @@ build_sdist(sys.argv[2])
 
 
 def test_the_licence_expression_names_every_licence_the_wheel_ships():
-    """The wheel's SPDX licence covers the code and every face in it, and stays true as faces
-    are added: each licence file's licence is in the expression."""
+    """The wheel's SPDX licence covers the code, every face and the press profile in it, and
+    stays true as they are added: each licence file's licence is in the expression."""
     import tomllib
 
     meta = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     expression = set(meta["license"].replace("(", " ").replace(")", " ").split()) - {"AND", "OR"}
     found = {"MIT"}
-    for path in sorted((REPO / "booklet" / "text" / "typefaces").glob("LICENSE-*.txt")):
+    shipped = [*(REPO / "booklet" / "text" / "typefaces").glob("LICENSE-*.txt")]
+    shipped += (REPO / "booklet" / "press" / "profiles").glob("LICENSE-*.txt")
+    for path in sorted(shipped):
         text = path.read_text(encoding="utf-8", errors="replace").lower()
         if "sil open font license" in text:
             found.add("OFL-1.1")
         elif "bitstream" in text:
             found.add("Bitstream-Vera")
+        elif "the zlib/libpng license" in text:
+            found.add("Zlib")
         else:
             raise AssertionError(f"{path.name}: which licence is this? Name it in pyproject.toml")
     assert found == expression

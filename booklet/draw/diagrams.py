@@ -600,7 +600,7 @@ def _arrowhead(tip: XY, frm: XY, size: float, colour: Color) -> Shape:
     bx, by = tip[0] - ux * size, tip[1] - uy * size
     px, py = -uy * size * 0.5, ux * size * 0.5
     ops: list[Op] = [("M", *tip), ("L", bx + px, by + py), ("L", bx - px, by - py), ("Z",)]
-    return path(ops, fill=colour, stroke=colour, width=0.1)
+    return path(ops, fill=colour)  # filled only: a 0.1 pt outline is a hairline a preflight flags
 
 
 def _split(p0: XY, c1: XY, c2: XY, p3: XY, t: float) -> tuple[XY, XY, XY]:

@@ -1,17 +1,19 @@
 """Finishing for print, the same for a card and a booklet: a page is its trim with the bleed
 around it and room for crop marks outside that, its PDF boxes saying which is which; a file
-leaves in CMYK when a press asks for it, its font subsets named apart.
+leaves in CMYK when a press asks for it (or as PDF/X-4), sealed (booklet.press.pdf.seal).
 
 The products draw their pages; how a page is padded, boxed and marked is decided here.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 from typing import NamedTuple
 
 from booklet.base.internals import Canvas
 from booklet.press.marks import MARK_ZONE, crop_marks
-from booklet.press.pdf import unique_subset_names
+from booklet.press.pdf import seal
 from booklet.text.tagging import Structure
 
 
@@ -49,17 +51,41 @@ def finish_page(
     return pad
 
 
-def finish_file(pdf: bytes, colour: str, structure: Structure | None = None) -> bytes:
-    """The file as it leaves booklet: converted to CMYK if asked (`colour` "cmyk"), tagged
-    with the structure recorded while it was drawn (booklet.press.structure: after the
-    conversion, so the tree is built from what the file finally holds), and each embedded font
-    subset with a tag of its own (booklet.press.pdf)."""
-    if colour == "cmyk":
-        from booklet.press.colour import cmyk_pdf
-
-        pdf = cmyk_pdf(pdf)
+def finish_file(
+    pdf: bytes,
+    colour: str,
+    structure: Structure | None = None,
+    *,
+    pdfx: bool = False,
+    notes: list[str] | None = None,
+) -> bytes:
+    """The file as it leaves booklet: converted to CMYK if asked (`colour` "cmyk"), made
+    PDF/X-4 if asked (`pdfx`, CMYK too), tagged with the structure recorded while it was drawn
+    (booklet.press.structure: last, so the tree is built from what the file finally holds, and
+    a link PDF/X left out is no longer referred to), then sealed: font subsets named apart, the
+    header true to the features used, an /ID from the content. What the user should know goes
+    to `notes`."""
+    if colour == "cmyk" or pdfx:
+        pdf = for_press(pdf, pdfx, notes if notes is not None else [])
     if structure is not None:
         from booklet.press.structure import tag_pdf
 
         pdf = tag_pdf(pdf, structure)
-    return unique_subset_names(pdf)
+    return seal(pdf)
+
+
+def for_press(pdf: bytes, pdfx: bool, notes: list[str]) -> bytes:
+    """The file in CMYK, images too (booklet.press.colour), and PDF/X-4 if asked."""
+    from pypdf import PdfReader, PdfWriter
+
+    from booklet.press.colour import cmyk_document
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    cmyk_document(writer)
+    if pdfx:
+        from booklet.press.pdfx import make_pdfx
+
+        notes.extend(make_pdfx(writer, hashlib.sha256(pdf).digest()))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

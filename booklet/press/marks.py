@@ -40,14 +40,24 @@ def crop_marks(canvas: Canvas, x: float, y: float, w: float, h: float, bleed: fl
 
 
 def mark_operators(
-    lines: list[Line], dash: tuple[float, ...] = (), width: float = MARK_WIDTH, halo: bool = False
+    lines: list[Line], dash: tuple[float, ...] = (), width: float = MARK_WIDTH
 ) -> str:
     """The same marks as raw PDF operators, for pages built without a canvas (imposition).
-    A `halo` (a wider white line underneath) keeps a mark visible where it crosses a page."""
+    Marks go on blank paper only, never on a page, so they need no white halo."""
+    if not lines:
+        return ""
     pattern = " ".join(f"{d:g}" for d in dash)
     path = [f"{x1:.3f} {y1:.3f} m {x2:.3f} {y2:.3f} l" for x1, y1, x2, y2 in lines]
-    ops = []
-    if halo:
-        ops += [f"q {width * 4:g} w 1 G", *path, "S Q"]
-    ops += [f"q {width:g} w 0 G [{pattern}] 0 d", *path, "S Q"]
-    return "\n".join(ops)
+    return "\n".join([f"q {width:g} w 0 G [{pattern}] 0 d", *path, "S Q"])
+
+
+def touches(line: Line, box: tuple[float, float, float, float], clearance: float) -> bool:
+    """Whether a straight mark comes within `clearance` of a box (x0, y0, x1, y1)."""
+    x1, y1, x2, y2 = line
+    bx0, by0, bx1, by1 = box
+    return (
+        min(x1, x2) <= bx1 + clearance
+        and max(x1, x2) >= bx0 - clearance
+        and min(y1, y2) <= by1 + clearance
+        and max(y1, y2) >= by0 - clearance
+    )

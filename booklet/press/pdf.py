@@ -80,3 +80,73 @@ def unique_subset_names(pdf: bytes) -> bytes:
         return match.group(1) + tags[old] + b"+" + match.group(3)
 
     return _SUBSET_NAME.sub(tag, pdf)
+
+
+# --- sealing: what every file carries as it leaves booklet -----------------------------------
+
+# A key a file may use, and the PDF version that brought it (ISO 32000-1, and the PDF 1.4 to
+# 1.7 references). The header is the newest a file's keys need: a viewer or a preflight that
+# trusts the header must not meet a key from a later version.
+FEATURES: tuple[tuple[bytes, str], ...] = (
+    (rb"/Duplex\s{0,4}/Duplex", "1.7"),  # the print dialog's duplex flip
+    (rb"/PrintScaling\s{0,4}/", "1.6"),  # print at actual size
+    (rb"/SMask\s{0,4}(?:[0-9]|/)", "1.4"),  # soft masks
+    (rb"/(?:CA|ca)\s{0,4}[0-9.]", "1.4"),  # constant opacity
+    (rb"/BM\s{0,4}/", "1.4"),  # blend modes
+    (rb"/S\s{0,4}/Transparency", "1.4"),  # transparency groups
+    (rb"/OutputIntents\b", "1.4"),
+    (rb"/Type\s{0,4}/Metadata\b", "1.4"),  # XMP
+    (rb"/(?:TrimBox|BleedBox)\b", "1.3"),
+    (rb"/OPM\s{0,4}[01]", "1.3"),  # overprint mode
+    (rb"/DeviceN\b", "1.3"),
+    (rb"/FunctionType\s{0,4}4\b", "1.3"),
+    (rb"/Mask\s{0,4}[0-9\[]", "1.3"),  # explicit and colour-key masks on images
+    (rb"/PageLabels\b", "1.3"),
+)
+_HEADER = re.compile(rb"\A%PDF-1\.[0-9]")
+_TRAILER_ID = re.compile(  # with the line break before it: sealing twice changes nothing
+    rb"\s?/ID\s{0,4}\[\s{0,4}<[0-9A-Fa-f]{0,64}>\s{0,4}<[0-9A-Fa-f]{0,64}>\s{0,4}\]"
+)
+
+
+def pdf_version(pdf: bytes) -> str:
+    """The oldest PDF version that has every key the file uses (1.3 at least).
+
+    ReportLab and pypdf write every dictionary uncompressed (no object streams), so the keys
+    are found in the raw bytes; a key's name inside a string could only raise the version."""
+    found = [version for key, version in FEATURES if re.search(key, pdf)]
+    return max(found, default="1.3", key=lambda v: tuple(int(p) for p in v.split(".")))
+
+
+def true_header(pdf: bytes) -> bytes:
+    """The file with its header naming the version its keys need (the same length, so every
+    offset in the file stays right)."""
+    if not _HEADER.match(pdf):
+        raise ValueError("not a PDF 1.x file")
+    return b"%PDF-" + pdf_version(pdf).encode("ascii") + pdf[8:]
+
+
+def with_content_id(pdf: bytes) -> bytes:
+    """The file with an /ID derived from its content: two files differ in their /ID when they
+    differ in anything else, and the same file made twice has the same one.
+
+    The trailer follows the cross-reference table (both ReportLab and pypdf write a classic
+    one), so it may change length without moving any offset."""
+    at = pdf.rfind(b"trailer")
+    if at < 0:
+        raise ValueError("no trailer: booklet writes classic cross-reference tables only")
+    head, tail = pdf[:at], pdf[at:]
+    bare = _TRAILER_ID.sub(b"", tail, count=1)
+    digest = hashlib.sha256(head + bare).hexdigest()[:32].encode("ascii")
+    ident = b"\n/ID [<" + digest + b"><" + digest + b">]"
+    if bare != tail:
+        return head + _TRAILER_ID.sub(lambda _: ident, tail, count=1)
+    opening = tail.index(b"<<") + 2
+    return head + tail[:opening] + ident + tail[opening:]
+
+
+def seal(pdf: bytes) -> bytes:
+    """The file as it leaves booklet, whatever made it (a card, a booklet, a sheet, a diagram,
+    the calibration page): each font subset with a tag of its own, the header true to the
+    features used, and an /ID from the content."""
+    return with_content_id(true_header(unique_subset_names(pdf)))

@@ -31,6 +31,7 @@ from booklet.press.sheets import SHEET_SIZES, sheet_size
 PRINTABLE = 5 * 72 / 25.4  # marks stay this far inside the sheet: most printers cannot go closer
 MARK_REACH = MARK_ZONE - 2  # how far crop marks reach beyond the bleed
 FOLD_MARK = 13.0  # length of a fold mark
+SHORTEST_FOLD_MARK = 5.0  # a mark shorter than this is too small to fold by: none instead
 CREEP_ALLOWANCE = 1.3  # for the fold and the staples: imposition software uses 1.2 to 1.4
 LARGER = {"a5": ("a4", "a3"), "a4": ("a3",), "letter": ("tabloid",), "a3": (), "tabloid": ()}
 
@@ -187,6 +188,7 @@ def impose_saddle(pdf: bytes, how: Imposition) -> Imposed:
     padded = count + (-count) % 4
     sheets = padded // 4
     name, placement, notes = choose_sheet(trim, how)
+    notes += fold_note(name, placement, trim, how)
     shifts = creep_shifts(sheets, how)
     w, h = trim
     if shifts[-1] > w / 4:
@@ -273,6 +275,20 @@ def untagged_form(form: Any) -> Any:
     return copy.flate_encode()
 
 
+def fold_note(
+    name: str, placement: Placement, trim: tuple[float, float], how: Imposition
+) -> list[str]:
+    """What to say when the sheet has no room for fold marks (the same for every spread)."""
+    fold, y0, cell = spreads(placement, trim, how)[0]
+    s = placement.scale
+    if fold_marks(fold, y0, cell, trim[1] * s, how.bleed * s, placement.sheet):
+        return []
+    return [
+        f"no fold marks: the {name} sheet has no blank paper beside the pages to mark the fold "
+        "on, and marks never go on a page. Fold each sheet in half, matching its corners."
+    ]
+
+
 def spreads(
     placement: Placement, trim: tuple[float, float], how: Imposition
 ) -> list[tuple[float, float, tuple[float, float, float, float]]]:
@@ -324,8 +340,8 @@ def spread_ops(
             f"{s:.6f} 0 0 {s:.6f} {tx:.4f} {ty:.4f} cm /P{number}{copy} Do Q"
         )
         ops.append(f"/Artifact BMC {placed} EMC" if copy else placed)
-    lines = fold_marks(fold, y0, h * s, b, cell, sheet)
-    marks = [mark_operators(lines, dash=(3, 2), width=0.6, halo=True)]
+    lines = fold_marks(fold, y0, cell, h * s, b, sheet)
+    marks = [mark_operators(lines, dash=(3, 2), width=0.6)]
     if how.crop_marks:
         marks.append(mark_operators(crop_mark_lines(fold - w * s, y0, 2 * w * s, h * s, b)))
     ops += ["/Artifact BMC", *marks, "EMC"]
@@ -335,18 +351,26 @@ def spread_ops(
 def fold_marks(
     fold: float,
     y0: float,
+    cell: tuple[float, float, float, float],
     h: float,
     bleed: float,
-    cell: tuple[float, float, float, float],
     sheet: tuple[float, float],
 ) -> list[tuple[float, float, float, float]]:
-    """Dashed marks on the fold line, above and below the spread: outside the trim where there
-    is room, else in the pages' blank gutter margin; always where a printer can print."""
-    top_limit = min(cell[3], sheet[1] - PRINTABLE)
-    bottom_limit = max(cell[1], PRINTABLE)
-    top = min(y0 + h + bleed + MARK_GAP + FOLD_MARK, top_limit)
-    bottom = max(y0 - bleed - MARK_GAP - FOLD_MARK, bottom_limit)
-    return [(fold, top, fold, top - FOLD_MARK), (fold, bottom, fold, bottom + FOLD_MARK)]
+    """Dashed marks on the fold line, above and below the spread, on blank paper only: beyond
+    the pages and their bleed, inside the spread's own part of the sheet, and where a printer
+    can print. Where the sheet has no such room (A5 pages fill A4) there are none: a mark inside
+    the trim would print on a page (the cover's band, the back cover's footer)."""
+    sheet_top = sheet[1] - PRINTABLE
+    above = (y0 + h + bleed + MARK_GAP, min(cell[3], sheet_top))
+    below = (max(cell[1], PRINTABLE), y0 - bleed - MARK_GAP)
+    marks = []
+    for (low, high), upward in ((above, True), (below, False)):
+        length = min(FOLD_MARK, high - low)
+        if length < SHORTEST_FOLD_MARK:
+            continue
+        start = low if upward else high  # next to the pages, reaching away from them
+        marks.append((fold, start, fold, start + length if upward else start - length))
+    return marks
 
 
 __all__ = ["SHEET_SIZES", "Imposition", "Imposed", "SheetTooSmall", "impose_saddle", "saddle_order"]

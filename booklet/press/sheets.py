@@ -14,36 +14,16 @@ from typing import NamedTuple
 
 from booklet.base.errors import BookletError
 from booklet.base.internals import Canvas
-from booklet.press.marks import mark_lines
+from booklet.press.affine import Affine, apply, compose
+from booklet.press.marks import Line, mark_lines, touches
 from booklet.press.papers import FLIPS, MM, SHEET_SIZES, SHEETS
-from booklet.press.pdf import Painter, new_canvas, set_duplex
+from booklet.press.pdf import Painter, new_canvas, seal, set_duplex
 from booklet.text.tagging import Structure, begin_page, end_page, start
 
-__all__ = ["FLIPS", "MM", "SHEETS", "SHEET_SIZES"]
+__all__ = ["FLIPS", "MM", "SHEETS", "SHEET_SIZES", "apply"]
 SHEET_MARGIN = 0.3 * 72  # most printers cannot print closer to the edge
 CUT_MARK = 12.0
-
-
-Affine = tuple[float, float, float, float, float, float]  # PDF order: a b c d e f
-
-
-def compose(outer: Affine, inner: Affine) -> Affine:
-    """The transform that applies `inner` first, then `outer`."""
-    a1, b1, c1, d1, e1, f1 = outer
-    a2, b2, c2, d2, e2, f2 = inner
-    return (
-        a1 * a2 + c1 * b2,
-        b1 * a2 + d1 * b2,
-        a1 * c2 + c1 * d2,
-        b1 * c2 + d1 * d2,
-        a1 * e2 + c1 * f2 + e1,
-        b1 * e2 + d1 * f2 + f1,
-    )
-
-
-def apply(t: Affine, x: float, y: float) -> tuple[float, float]:
-    a, b, c, d, e, f = t
-    return a * x + c * y + e, b * x + d * y + f
+MARK_CLEARANCE = 1.0  # a cut mark stays this far from every card, bleed included
 
 
 @dataclass(frozen=True)
@@ -200,8 +180,21 @@ def back_transform(
     return (a, b, c, d, e + offset[0], f + offset[1])
 
 
-def cut_marks(canvas: Canvas, grid: Grid, bleed: float) -> None:
-    """Marks in the sheet margins on every trim line: cut along them with a guillotine."""
+def card_boxes(grids: tuple[Grid, ...]) -> list[tuple[float, float, float, float]]:
+    """Every card's place on the sheet, its bleed included: (x0, y0, x1, y1)."""
+    boxes = []
+    for grid in grids:
+        ox, oy = grid.origin
+        cw, ch = grid.cell
+        for col in range(grid.cols):
+            for row in range(grid.rows):
+                x, y = ox + col * cw, oy + row * ch
+                boxes.append((x, y, x + cw, y + ch))
+    return boxes
+
+
+def cut_mark_lines(grid: Grid, bleed: float) -> list[Line]:
+    """Marks in the grid's margins on every trim line: cut along them with a guillotine."""
     ox, oy = grid.origin
     cw, ch = grid.cell
     xs = sorted({ox + c * cw + d for c in range(grid.cols) for d in (bleed, cw - bleed)})
@@ -219,6 +212,20 @@ def cut_marks(canvas: Canvas, grid: Grid, bleed: float) -> None:
             lines.append((left - 3, y, left - 3 - CUT_MARK, y))
         if "r" in grid.marks:
             lines.append((right + 3, y, right + 3 + CUT_MARK, y))
+    return lines
+
+
+def cut_marks(canvas: Canvas, grids: tuple[Grid, ...], bleed: float) -> None:
+    """Every grid's cut marks but those that would touch a card: beside a taller band of
+    the other orientation, a mark on a shared trim line would lie on a neighbour's edge (that
+    line is marked by the taller band's own marks)."""
+    boxes = card_boxes(grids)
+    lines = [
+        line
+        for grid in grids
+        for line in cut_mark_lines(grid, bleed)
+        if not any(touches(line, box, MARK_CLEARANCE) for box in boxes)
+    ]
     mark_lines(canvas, lines)
 
 
@@ -272,8 +279,8 @@ def card_sheets(
                     else:
                         canvas.doForm(f"side{index}")
                     canvas.restoreState()
-            if index == 0:
-                cut_marks(canvas, grid, bleed)
+        if index == 0:
+            cut_marks(canvas, grids, bleed)
         end_page(canvas)
         canvas.showPage()
     canvas.save()
@@ -361,4 +368,4 @@ def calibration_pdf(sheet_name: str, flip: str, words: CalibrationWords | None =
     canvas.drawCentredString(sw / 2, 0.6 * 72, words.ticks)
     canvas.showPage()
     canvas.save()
-    return buffer.getvalue()
+    return seal(buffer.getvalue())  # its own font tags, true header, /ID

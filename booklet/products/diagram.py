@@ -57,14 +57,14 @@ def diagram_bytes(
 
 
 def art_pdf(art: DiagramArt, title: str) -> bytes:
-    from booklet.press.pdf import new_canvas
+    from booklet.press.pdf import new_canvas, seal
 
     buffer = io.BytesIO()
     canvas = new_canvas(buffer, (art.width, art.height), title, "Back massage diagram")
     paint(canvas, art, 0, 0)
     canvas.showPage()
     canvas.save()
-    return buffer.getvalue()
+    return seal(buffer.getvalue())
 
 
 def write_diagram(

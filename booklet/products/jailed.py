@@ -129,11 +129,14 @@ def made_with(library: Library, render: Render, hints: Any = None) -> dict[str, 
         if render.kind == "card":
             from booklet.products.card import render_card
 
-            data = render_card(library, plan, render.request, hints)
+            data = render_card(library, plan, render.request, hints, notes)
         else:
             from booklet.products.booklet import render_book
 
             data = render_book(library, plan, render.request, notes)
+        from booklet.products.personal import logo_resolution
+
+        notes += logo_resolution(render.request.personal, data)
     previews: list[bytes] = []
     if render.previews:
         from booklet.press.preview import pdf_to_pngs

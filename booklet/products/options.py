@@ -339,9 +339,16 @@ CATALOGUE: tuple[Option, ...] = (
     ),
     Option(
         "colour", "choice",
-        "cmyk for a press: every colour in CMYK, black text on the black plate alone, marks in "
-        "registration colour. Default: rgb.",
+        "cmyk for a press: every colour and image in CMYK for coated offset paper (FOGRA39), "
+        "black text and rules solid on the black plate, overprinting, marks in registration "
+        "colour. Default: rgb.",
         metavar="|".join(COLOURS), choices=COLOURS, file_word="colour",
+    ),
+    Option(
+        "pdfx", "flag",
+        "PDF/X-4 for a press: CMYK as with colour cmyk, for coated offset paper (FOGRA39, its "
+        "profile embedded), with no links on the pages.",
+        file_word="pdfx",
     ),
     Option(
         "client", "text", "Who the handout is for (a therapist's client).",
@@ -453,6 +460,8 @@ def request_for(product: str, options: Mapping[str, Any]) -> CardRequest | BookR
     if isinstance(personal.get("logo"), bytes):  # an upload: its bytes, never a path
         personal["logo_image"] = personal.pop("logo")
     fields["personal"] = Personal(**personal)
+    if fields.get("pdfx"):
+        fields["colour"] = pdfx_colour(values)
     if product == "card":
         return CardRequest(**fields)
     request = BookRequest(**fields)
@@ -460,6 +469,17 @@ def request_for(product: str, options: Mapping[str, Any]) -> CardRequest | BookR
     if "sign_off" in values and "from" not in values:
         raise OptionError("sign_off", "needs from: the giver's name it signs. Give from too.")
     return request
+
+
+def pdfx_colour(values: Mapping[str, Any]) -> str:
+    """PDF/X is CMYK: colour may be left out or given as cmyk, never rgb."""
+    if values.get("colour", "cmyk") != "cmyk":
+        raise OptionError(
+            "colour",
+            f"'{values['colour']}' cannot be given with the pdfx option: a PDF/X file is in "
+            "CMYK. Leave colour out, or give cmyk.",
+        )
+    return "cmyk"
 
 
 def check_imposition(request: BookRequest) -> None:

@@ -4,6 +4,7 @@ the practice's logo read safely, and the plain fields snippets print."""
 from __future__ import annotations
 
 import datetime
+import math
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from booklet.products.requests import OptionError, Personal
 
 MAX_LOGO_BYTES = 4 * 1024 * 1024
 MAX_LOGO_SIDE = 4000  # pixels: a logo, not a poster (and no image bomb)
+SHARP_PPI = 150  # a logo printed with fewer pixels an inch looks soft: the user is told
+LEAST_PPI = 72  # with fewer, its pixels show as squares: refused
 IMAGE_KINDS = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
 
 
@@ -105,3 +108,31 @@ def _buffer(data: bytes) -> Any:
     import io
 
     return io.BytesIO(data)
+
+
+def logo_resolution(personal: Personal, pdf: bytes) -> list[str]:
+    """What to say about how sharp the logo prints, measured where the finished PDF places
+    it; a logo too coarse to print is refused (an OptionError naming the logo)."""
+    if personal.logo is None and personal.logo_image is None:
+        return []
+    from booklet.press.images import placed_images
+
+    placed = placed_images(pdf)
+    if not placed:
+        return []
+    coarsest = min(placed, key=lambda p: p.ppi)
+    ppi, (w, h), width = coarsest.ppi, coarsest.pixels, coarsest.size[0]
+    printed = f"the logo is {w} x {h} pixels, printed {width / 72 * 25.4:.0f} mm wide"
+    enough = math.ceil(width / 72 * SHARP_PPI)  # pixels wide for a sharp print
+    if ppi < LEAST_PPI:
+        raise OptionError(
+            "logo",
+            f"{printed}: {ppi:.0f} pixels an inch, too few to print (at least {LEAST_PPI}; "
+            f"{SHARP_PPI} looks sharp). Use a copy {enough} pixels wide or more.",
+        )
+    if ppi < SHARP_PPI:
+        return [
+            f"{printed}: {ppi:.0f} pixels an inch, so it may print soft. A copy "
+            f"{enough} pixels wide or more prints sharp ({SHARP_PPI} pixels an inch)."
+        ]
+    return []

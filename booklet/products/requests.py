@@ -62,6 +62,7 @@ class CardRequest(NamedTuple):
     back_offset: tuple[float, float] = (0.0, 0.0)
     title: str | None = None
     colour: str = "rgb"
+    pdfx: bool = False  # PDF/X-4 (CMYK too)
     back: str = "diagrams"
     for_name: str | None = None  # who the card is for: on its front
     from_name: str | None = None
@@ -85,5 +86,6 @@ class BookRequest(NamedTuple):
     fit_sheet: bool = False
     paper_thickness: float = 0.0
     colour: str = "rgb"
+    pdfx: bool = False  # PDF/X-4 (CMYK too)
     personal: Personal = Personal()
     extras: tuple[tuple[str, str], ...] = ()  # options that only snippets read (catalogue)

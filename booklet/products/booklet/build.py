@@ -77,9 +77,10 @@ def build_book(library: Library, plan: Plan, req: BookRequest) -> tuple[bytes, B
 def render_book(
     library: Library, plan: Plan, req: BookRequest, notes: list[str] | None = None
 ) -> bytes:
-    """The booklet's PDF; what the user should know about its imposition goes to `notes`."""
+    """The booklet's PDF; what the user should know (its imposition, a PDF/X file's links left
+    out) goes to `notes`."""
     pdf, structure = book_pages(library, plan, req, notes)
-    return finish_file(pdf, req.colour, structure)
+    return finish_file(pdf, req.colour, structure, pdfx=req.pdfx, notes=notes)
 
 
 def book_pages(

@@ -186,13 +186,18 @@ def card_language(card: Card) -> str:
 
 
 def render_card(
-    library: Library, plan: Plan, req: CardRequest, hints: FitHints | None = None
+    library: Library,
+    plan: Plan,
+    req: CardRequest,
+    hints: FitHints | None = None,
+    notes: list[str] | None = None,
 ) -> bytes:
     """The card's PDF. `hints` lets many similar cards (a batch) start their fitting where
-    the last one ended: fewer tries, the same bytes."""
+    the last one ended: fewer tries, the same bytes. What the user should know (a PDF/X file's
+    links left out) goes to `notes`."""
     card = build_card(library, plan, req, hints)
     pdf, structure = card_pages(card, req)
-    return finish_file(pdf, req.colour, structure)
+    return finish_file(pdf, req.colour, structure, pdfx=req.pdfx, notes=notes)
 
 
 def card_pages(card: Card, req: CardRequest) -> tuple[bytes, Structure | None]:
