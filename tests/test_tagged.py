@@ -1,8 +1,9 @@
 """Tagged PDFs a screen reader can follow (issue #31, its accessibility half): the structure
 tree, the document's language and title, every diagram as a figure with words written from its
-strokes, links with descriptions, decoration as artifacts; on cards, large print, booklets,
-sheets, saddle imposition and CMYK. Each case is a named fixture; the files are parsed (pdfinfo,
-pikepdf's content-stream parser), never taken on trust."""
+strokes, links with descriptions, decoration as artifacts; on every card layout, handouts,
+booklets, sheets, saddle imposition, CMYK and PDF/X. Each case is a named fixture; the files are
+parsed (pdfinfo, pdftotext, pikepdf's content-stream parser and the PDF/UA-1 rules of
+tests/ua_rules.py), never taken on trust."""
 
 from __future__ import annotations
 
@@ -20,16 +21,18 @@ from booklet.data.model import Diagram, Stroke, Technique
 from booklet.draw.describe import describe_technique, describe_timeline
 from booklet.products.booklet import BookRequest, render_book
 from booklet.products.card import CardRequest, render_card
+from booklet.products.requests import Personal
 from booklet.text.tagging import Tags
+from tests import ua_rules
 
-TEXT_SHOWING = {"Tj", "TJ", "'", '"'}
-PAINTING = {"f", "F", "f*", "S", "s", "B", "B*", "b", "b*", "Do", "sh"}
 LANGUAGES = ("en", "es", "fr", "de", "pt")
+CLIENT = {"client": "Maria Lopez", "therapist": "Ana Ruiz, LMT", "date": "2026-11-24"}
+LINK = "https://example.org/routines/gentle"
 
 
-def card(lang: str = "en", **options) -> bytes:
+def card(lang: str = "en", routine: str = "classic", **options) -> bytes:
     library = load_library().in_language(lang)
-    return render_card(library, library.plan("classic"), CardRequest(**options))
+    return render_card(library, library.plan(routine), CardRequest(**options))
 
 
 def book(lang: str = "en", **options) -> bytes:
@@ -37,14 +40,30 @@ def book(lang: str = "en", **options) -> bytes:
     return render_book(library, library.plan("classic"), BookRequest(**options))
 
 
-def pdfinfo(pdf: bytes, tmp_path: Path, *args: str) -> str:
-    exe = shutil.which("pdfinfo")
+def logo() -> bytes:
+    """A practice's logo: 600 x 300 pixels, sharp enough at a handout's size."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (600, 300), "white")
+    ImageDraw.Draw(image).ellipse((20, 20, 280, 280), fill=(30, 90, 160))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def poppler(tool: str, pdf: bytes, tmp_path: Path, *args: str) -> str:
+    exe = shutil.which(tool)
     if exe is None:
-        pytest.skip("pdfinfo (poppler-utils) is not installed")
+        pytest.skip(f"{tool} (poppler-utils) is not installed")
     path = tmp_path / "tagged.pdf"
     path.write_bytes(pdf)
-    done = subprocess.run([exe, *args, str(path)], capture_output=True, text=True, check=True)
+    done = subprocess.run([exe, *args, str(path), *(["-"] if tool == "pdftotext" else [])],
+                          capture_output=True, text=True, check=True)  # fmt: skip
     return done.stdout
+
+
+def pdfinfo(pdf: bytes, tmp_path: Path, *args: str) -> str:
+    return poppler("pdfinfo", pdf, tmp_path, *args)
 
 
 def elements(pdf: bytes) -> list[tuple[int, str, str]]:
@@ -54,9 +73,7 @@ def elements(pdf: bytes) -> list[tuple[int, str, str]]:
 
         def walk(node, depth: int) -> None:
             found.append((depth, str(node.S)[1:], str(node.get("/Alt", ""))))
-            kids = node.get("/K")
-            kids = kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
-            for kid in kids:
+            for kid in kids_of(node):
                 if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
                     walk(kid, depth + 1)
 
@@ -64,33 +81,13 @@ def elements(pdf: bytes) -> list[tuple[int, str, str]]:
     return found
 
 
-def untagged_content(pdf: bytes) -> list[str]:
-    """Every operator that shows text or paints outside any marked-content sequence: PDF/UA
-    wants each either tagged or an artifact. Pages are read, and the forms they place, each
-    where it is placed (a form placed inside an artifact is an artifact)."""
-    loose: list[str] = []
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
+def kids_of(node) -> list:
+    kids = node.get("/K")
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
 
-        def read(stream, resources, where: str, depth: int) -> None:
-            start = depth
-            forms = resources.get("/XObject", {}) if resources is not None else {}
-            for operands, operator in pikepdf.parse_content_stream(stream):
-                op = str(operator)
-                if op in ("BDC", "BMC"):
-                    depth += 1
-                elif op == "EMC":
-                    depth -= 1
-                    assert depth >= start, f"{where}: EMC without its BDC"
-                elif op == "Do" and forms.get(operands[0], {}).get("/Subtype") == "/Form":
-                    form = forms[operands[0]]
-                    read(form, form.get("/Resources"), f"{where} {operands[0]}", depth)
-                elif op in TEXT_SHOWING | PAINTING and depth == 0:
-                    loose.append(f"{where}: {op}")
-            assert depth == start, f"{where}: a marked-content sequence left open"
 
-        for number, page in enumerate(doc.pages):
-            read(page, page.obj.get("/Resources"), f"page {number + 1}", 0)
-    return loose
+def figures(pdf: bytes) -> list[str]:
+    return [alt for _, kind, alt in elements(pdf) if kind == "Figure"]
 
 
 # --- named cases ----------------------------------------------------------------------------
@@ -112,8 +109,36 @@ def compact() -> bytes:
 
 
 @pytest.fixture(scope="module")
+def bedside_landscape() -> bytes:
+    return card(landscape=True)
+
+
+@pytest.fixture(scope="module")
+def german_compact() -> bytes:
+    """Narrow columns in German: words hyphenated at line ends."""
+    return card("de", layout="compact")
+
+
+@pytest.fixture(scope="module")
+def handout() -> bytes:
+    personal = Personal(**CLIENT, link=LINK, logo_image=logo(), max_pressure="gentle")
+    return card(routine="gentle", personal=personal)
+
+
+@pytest.fixture(scope="module")
+def handout_with_log() -> bytes:
+    return card(routine="gentle", back="log", personal=Personal(**CLIENT))
+
+
+@pytest.fixture(scope="module")
 def booklet_pdf() -> bytes:
     return book()
+
+
+@pytest.fixture(scope="module")
+def gift_booklet_for_a_client() -> bytes:
+    personal = Personal(**CLIENT, link=LINK, logo_image=logo())
+    return book(for_name="Sam", from_name="Alex", message="For Sunday evenings.", personal=personal)
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +152,23 @@ def spanish_cmyk_card() -> bytes:
 
 
 @pytest.fixture(scope="module")
+def spanish_pdfx_card() -> bytes:
+    return card("es", pdfx=True)
+
+
+@pytest.fixture(scope="module")
+def pdfx_booklet() -> bytes:
+    return book(pdfx=True)
+
+
+@pytest.fixture(scope="module")
 def sheet_of_cards() -> bytes:
     return card(sheet="letter")
+
+
+@pytest.fixture(scope="module")
+def cmyk_sheet_with_bleed() -> bytes:
+    return card(layout="compact", sheet="a4", bleed=3 * 72 / 25.4, colour="cmyk")
 
 
 @pytest.fixture(scope="module")
@@ -141,10 +181,31 @@ def two_spreads_a_sheet() -> bytes:
     return book(size="a6", impose="saddle", sheet="a4")
 
 
+EVERY_CASE = [
+    "bedside",
+    "large_print",
+    "compact",
+    "bedside_landscape",
+    "german_compact",
+    "handout",
+    "handout_with_log",
+    "booklet_pdf",
+    "gift_booklet_for_a_client",
+    "spanish_card",
+    "spanish_cmyk_card",
+    "spanish_pdfx_card",
+    "pdfx_booklet",
+    "sheet_of_cards",
+    "cmyk_sheet_with_bleed",
+    "saddle_booklet",
+    "two_spreads_a_sheet",
+]
+
+
 # --- what the issue must show -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", ["bedside", "large_print", "compact", "booklet_pdf"])
+@pytest.mark.parametrize("case", EVERY_CASE)
 def test_pdfinfo_says_tagged(case, request, tmp_path):
     info = pdfinfo(request.getfixturevalue(case), tmp_path)
     assert re.search(r"^Tagged:\s+yes$", info, re.M), info
@@ -152,32 +213,35 @@ def test_pdfinfo_says_tagged(case, request, tmp_path):
 
 @pytest.mark.parametrize("case", ["bedside", "large_print"])
 def test_struct_text_of_a_card_reads_in_order(case, request, tmp_path):
-    """The title, then the steps as a list (each numbered, its technique a heading), then the
-    back: every diagram a figure, the safety set."""
+    """The title, then the steps as a numbered list (each number its label, its technique a
+    heading), then the back: every diagram a figure, the safety set."""
     pdf = request.getfixturevalue(case)
     text = pdfinfo(pdf, tmp_path, "-struct-text")
     assert text.startswith('Document\n  Sect\n    H1 (block)\n      "Classic back massage"')
-    steps = text.index('    L (block)\n      LI (block)\n        Lbl (block)\n          "1"')
+    steps = text.index(
+        "    L (block):\n       /ListNumbering /Decimal\n      LI (block)\n        Lbl (block)\n"
+        '          "1"'
+    )
     names = ["Fan stroke", "Circling hands", "Pétrissage", "Raking"]
     spots = [text.index(f'H2 (block)\n            "{name}"') for name in names]
     assert steps < spots[0] and spots == sorted(spots)
     for number in "1234":
         assert f'Lbl (block)\n          "{number}"' in text
     assert text.count("\n    Figure") >= 4
-    found = elements(pdf)
-    figures = [alt for _, kind, alt in found if kind == "Figure"]
+    found = figures(pdf)
     for name in names:  # every diagram, in the routine's order, described in words
-        assert any(alt.startswith(f"{name}: ") for alt in figures), figures
-    starts = [next(i for i, a in enumerate(figures) if a.startswith(n)) for n in names]
+        assert any(alt.startswith(f"{name}: ") for alt in found), found
+    starts = [next(i for i, a in enumerate(found) if a.startswith(n)) for n in names]
     assert starts == sorted(starts)
-    assert all(len(alt) > 40 for alt in figures)
+    assert all(len(alt) > 40 for alt in found)
     assert "Do not massage" in text and "Never press on the spine" in text
+    assert text.index("Do not massage") > spots[-1]
 
 
 def test_struct_text_of_the_booklet(booklet_pdf, tmp_path):
-    """Sections with their headings, the contents as a TOC of links, lists of steps, the
-    routine as a table, every technique's diagram a figure with words; in the booklet's
-    order."""
+    """Sections with their headings, the contents as a TOC of references to links, lists of
+    steps, the routine as a table, every technique's diagram a figure with words; in the
+    booklet's order, each technique's title heard once."""
     text = pdfinfo(booklet_pdf, tmp_path, "-struct-text")
     order = [
         '"Contents"',
@@ -196,74 +260,102 @@ def test_struct_text_of_the_booklet(booklet_pdf, tmp_path):
     at = 0
     for item in order:  # each found after the one before
         at = text.index(item, at) + 1
+    assert "TOCI\n        Reference (inline)\n          Link (inline)" in text
     assert text.count("Link (inline)") >= 9
     assert 'TH:\n           /Scope /Column\n          "Technique"' in text
     assert "/ListNumbering /Decimal" in text and 'Lbl (block)\n          "1."' in text
-    figures = [alt for _, kind, alt in elements(booklet_pdf) if kind == "Figure"]
     for name in ("Fan stroke", "Circling hands", "Pétrissage", "Raking"):
-        assert any(alt.startswith(f"{name}: ") for alt in figures), figures
-    assert any(alt.startswith("Key to the diagrams: ") for alt in figures)
-    assert any(alt.startswith("The routine as a bar") for alt in figures)
+        assert text.count(f'. {name}"') == 1, name  # the facing page's title is furniture
+    found = figures(booklet_pdf)
+    for name in ("Fan stroke", "Circling hands", "Pétrissage", "Raking"):
+        assert any(alt.startswith(f"{name}: ") for alt in found), found
+    assert any(alt.startswith("Key to the diagrams: ") for alt in found)
+    assert any(alt.startswith("The routine as a bar") for alt in found)
+
+
+def test_every_booklet_section_has_one_title(booklet_pdf):
+    """A section holds one title (H1) of its own: a notes page that puts the techniques on
+    a left-hand page is a section, not a second title in the practice log's."""
+    with pikepdf.open(io.BytesIO(booklet_pdf)) as doc:
+        sections = []
+
+        def walk(node) -> None:
+            kinds = [
+                str(k.S) for k in kids_of(node) if isinstance(k, pikepdf.Dictionary) and "/S" in k
+            ]
+            if str(node.get("/S")) == "/Sect":
+                sections.append(kinds)
+            for kid in kids_of(node):
+                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    walk(kid)
+
+        walk(doc.Root.StructTreeRoot.K[0])
+    assert len(sections) >= 12
+    assert all(kinds.count("/H1") <= 1 for kinds in sections), sections
+    notes = [kinds for kinds in sections if kinds[:1] == ["/H1"] and len(kinds) == 1]
+    assert len(notes) >= 2  # the page after the log and the notes at the back, each its own
 
 
 def test_lang_is_es_for_lang_es(spanish_card):
     with pikepdf.open(io.BytesIO(spanish_card)) as doc:
         assert str(doc.Root.Lang) == "es"
-        figures = [alt for _, kind, alt in elements(spanish_card) if kind == "Figure"]
-        assert any(
-            alt.startswith("Deslizamiento en abanico: desliza con ambas palmas") for alt in figures
-        )
+    assert any(
+        alt.startswith("Deslizamiento en abanico: desliza con ambas palmas")
+        for alt in figures(spanish_card)
+    )
 
 
 def test_lang_es_on_the_command_line(run, tmp_path):
-    """Through the door people use (the jail included): `booklet card --lang es`."""
-    result = run("card", "--lang", "es", "--colour", "cmyk", "-o", "es.pdf")
+    """Through the door people use (the jail included): `booklet card --pdfx --lang es`."""
+    result = run("card", "--pdfx", "--lang", "es", "-o", "es.pdf")
     assert result.exit_code == 0, result.output
     pdf = (tmp_path / "es.pdf").read_bytes()
     assert re.search(r"^Tagged:\s+yes$", pdfinfo(pdf, tmp_path), re.M)
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         assert str(doc.Root.Lang) == "es"
+        assert "/OutputIntents" in doc.Root
 
 
-def test_a_cmyk_card_in_spanish_is_tagged_too(spanish_cmyk_card, tmp_path):
-    assert re.search(r"^Tagged:\s+yes$", pdfinfo(spanish_cmyk_card, tmp_path), re.M)
+def test_a_cmyk_card_in_spanish_is_tagged_too(spanish_cmyk_card, spanish_card):
     with pikepdf.open(io.BytesIO(spanish_cmyk_card)) as doc:
         assert str(doc.Root.Lang) == "es"
         content = doc.pages[0].Contents.read_bytes()
         assert b" k" in content and b" rg" not in content  # converted, tags kept
-    assert untagged_content(spanish_cmyk_card) == []
-    assert sum(1 for _, kind, _ in elements(spanish_cmyk_card) if kind == "Figure") >= 5
+    assert [e[:2] for e in elements(spanish_cmyk_card)] == [e[:2] for e in elements(spanish_card)]
 
 
-@pytest.mark.skip(reason="--pdfx is on the press branch: enable once it is merged")
-def test_a_pdfx_card_in_spanish_is_tagged(tmp_path):
-    pdf = card("es", pdfx=True)
-    assert re.search(r"^Tagged:\s+yes$", pdfinfo(pdf, tmp_path), re.M)
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
+def test_a_pdfx_card_in_spanish_is_tagged(spanish_pdfx_card, spanish_card, tmp_path):
+    """PDF/X-4 and PDF/UA-1 at once: the output intent, and the tree; one XMP packet names
+    both standards."""
+    assert re.search(r"^Tagged:\s+yes$", pdfinfo(spanish_pdfx_card, tmp_path), re.M)
+    with pikepdf.open(io.BytesIO(spanish_pdfx_card)) as doc:
         assert str(doc.Root.Lang) == "es"
-        assert "/OutputIntents" in doc.Root
-        assert b"pdfuaid:part" in doc.Root.Metadata.read_bytes()
-    assert untagged_content(pdf) == []
+        assert doc.Root.OutputIntents[0].S == "/GTS_PDFX"
+        xmp = doc.Root.Metadata.read_bytes().decode("utf-8")
+        assert "<pdfuaid:part>1</pdfuaid:part>" in xmp and "<pdfxid:GTS_PDFXVersion>" in xmp
+        assert doc.docinfo.GTS_PDFXVersion == "PDF/X-4"
+    assert spanish_pdfx_card[:8] == b"%PDF-1.6"  # PDF/X-4's version, tags and all
+    assert [e[:2] for e in elements(spanish_pdfx_card)] == [e[:2] for e in elements(spanish_card)]
+
+
+def test_a_pdfx_booklet_keeps_the_words_of_its_links(pdfx_booklet, booklet_pdf):
+    """PDF/X leaves the links out; the contents' words stay in the tree, no longer links."""
+    with pikepdf.open(io.BytesIO(pdfx_booklet)) as doc:
+        assert not any("/Annots" in page.obj for page in doc.pages)
+    tagged = [kind for _, kind, _ in elements(pdfx_booklet)]
+    assert "Link" not in tagged
+    assert tagged == ["Span" if kind == "Link" else kind for _, kind, _ in elements(booklet_pdf)]
 
 
 # --- what PDF/UA-1 asks of every file ----------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        "bedside",
-        "large_print",
-        "compact",
-        "booklet_pdf",
-        "spanish_cmyk_card",
-        "sheet_of_cards",
-        "saddle_booklet",
-        "two_spreads_a_sheet",
-    ],
-)
-def test_everything_drawn_is_tagged_or_an_artifact(case, request):
-    assert untagged_content(request.getfixturevalue(case)) == []
+@pytest.mark.parametrize("case", EVERY_CASE)
+def test_pdf_ua_rules_hold(case, request):
+    """Every mark tagged or an artifact (never one in the other), the parent tree right both
+    ways, figures with words, lists, tables and contents well formed, headings in order, links
+    and their annotations, tab order, fonts: tests/ua_rules.py."""
+    assert ua_rules.problems(request.getfixturevalue(case)) == []
 
 
 @pytest.mark.parametrize("case", ["bedside", "booklet_pdf", "saddle_booklet", "sheet_of_cards"])
@@ -282,12 +374,7 @@ def test_the_file_declares_itself(case, request):
 
 def test_nothing_a_reader_sees_is_hidden_from_a_screen_reader(booklet_pdf, tmp_path):
     """Every word on the pages is in the structure (folios and bullets aside)."""
-    exe = shutil.which("pdftotext")
-    if exe is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    path = tmp_path / "book.pdf"
-    path.write_bytes(booklet_pdf)
-    seen = subprocess.run([exe, str(path), "-"], capture_output=True, text=True).stdout
+    seen = poppler("pdftotext", booklet_pdf, tmp_path)
     heard = pdfinfo(booklet_pdf, tmp_path, "-struct-text")
     words = set(re.findall(r"[^\W\d_]{3,}", seen))
     missing = {w for w in words if w not in heard}
@@ -306,14 +393,78 @@ def test_contents_links_say_where_they_lead(booklet_pdf):
         for annotation in links:
             assert str(annotation.Contents).endswith(tuple("0123456789")), annotation.Contents
             element = parents[int(annotation.StructParent)]
-            assert element.S == "/Link"
+            assert element.S == "/Link" and element.P.S == "/Reference"
             assert any(
                 isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"
                 and k.Obj.objgen == annotation.objgen
                 for k in element.K
             )  # fmt: skip
-        first = str(links[0].Contents)
-        assert first == "Before you begin, page 4"
+        assert str(links[0].Contents) == "Before you begin, page 4"
+
+
+def test_a_handout_says_whose_logo_and_where_its_code_leads(handout):
+    found = figures(handout)
+    assert "Logo of Ana Ruiz, LMT" in found
+    assert f"QR code for {LINK}" in found
+
+
+def test_hyphens_the_breaking_added_read_as_soft_hyphens(german_compact, tmp_path):
+    """A word broken at a line's end is one word to a reader: the hyphen is content of its
+    own standing for U+00AD (ISO 32000-1 14.8.2.2.3), which pdftotext (as a screen reader)
+    follows; the word's own hyphens are left as they are."""
+    with pikepdf.open(io.BytesIO(german_compact)) as doc:
+        soft = [
+            operands[1]
+            for page in doc.pages
+            for operands, op in pikepdf.parse_content_stream(page)
+            if str(op) == "BDC" and "/ActualText" in operands[1]
+        ]
+    assert all(str(s.ActualText) == "\u00ad" and "/MCID" in s for s in soft)
+    assert len(soft) >= 4  # the German safety list hyphenates "Verbrennun-gen" and more
+    text = poppler("pdftotext", german_compact, tmp_path)
+    assert "Verbrennungen" in text and "Blutungsneigung" in text  # joined again
+    assert not re.search(r"[a-zäöüß]-\n[a-zäöüß]", text), text
+
+
+def test_a_soft_hyphen_prints_where_the_hyphen_did():
+    """The same hyphenated paragraph drawn tagged and untagged: the same pixels."""
+    from booklet.press.pdf import new_canvas
+    from booklet.text.fonts import register
+    from booklet.text.markup import parse
+    from booklet.text.paragraph import TextBlock
+    from booklet.text.style import TextStyle
+    from booklet.text.tagging import begin_page, end_page, start
+    from tests.helpers import rasterize
+
+    text = "Knead small handfuls of muscle, working from the lower back up to the shoulders."
+    style = TextStyle(register("text"), 10.0, "#000000", lang="en")
+
+    def drawn(tagged: bool) -> bytes:
+        buffer = io.BytesIO()
+        canvas = new_canvas(buffer, (120, 140), "t", "t")
+        if tagged:
+            start(canvas, "en")
+        begin_page(canvas)
+        block = TextBlock(parse(text), style)
+        block.wrap(80, 1000)
+        assert any(line.hyphenated for line in block.lines)
+        block.drawOn(canvas, 10, 10)
+        end_page(canvas)
+        canvas.showPage()
+        canvas.save()
+        return buffer.getvalue()
+
+    tagged, plain = drawn(True), drawn(False)
+
+    def soft_hyphens(pdf: bytes) -> int:
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            ops = pikepdf.parse_content_stream(doc.pages[0])
+            return sum(
+                1 for operands, op in ops if str(op) == "BDC" and "/ActualText" in operands[1]
+            )
+
+    assert soft_hyphens(tagged) >= 1 and soft_hyphens(plain) == 0
+    assert rasterize(tagged, dpi=600).tobytes() == rasterize(plain, dpi=600).tobytes()
 
 
 def test_a_sheet_carries_the_card_once(sheet_of_cards, bedside):
@@ -378,10 +529,99 @@ def test_tags_change_nothing_on_the_page():
 
 def test_same_inputs_same_bytes():
     assert card("es") == card("es")
+    assert book(size="a6") == book(size="a6")
 
 
 def test_the_default_card_stays_small(bedside):
     assert len(bedside) < 32 * 1024
+
+
+# --- the rules can fail: each breach is caught --------------------------------------------------
+
+
+def edited(pdf: bytes, edit) -> bytes:
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        edit(doc)
+        out = io.BytesIO()
+        doc.save(out)
+    return out.getvalue()
+
+
+def first_element(doc, kind: str):
+    stack = [doc.Root.StructTreeRoot]
+    while stack:
+        node = stack.pop(0)
+        if str(node.get("/S")) == kind:
+            return node
+        stack += [k for k in kids_of(node) if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+    raise LookupError(kind)
+
+
+def rewrite_page(doc, change) -> None:
+    page = doc.pages[0]
+    ops = list(pikepdf.parse_content_stream(page))
+    page.Contents = doc.make_stream(pikepdf.unparse_content_stream(change(ops)))
+
+
+def loose_text(ops):
+    font = next(operands[0] for operands, op in ops if str(op) == "Tf")
+    extra = [([], "BT"), ([font, 9], "Tf"), ([10, 10], "Td"), ([pikepdf.String("x")], "Tj")]
+    extra.append(([], "ET"))
+    return ops + [pikepdf.ContentStreamInstruction(a, pikepdf.Operator(o)) for a, o in extra]
+
+
+def artifact_in_tagged(ops):
+    at = next(i for i, (operands, op) in enumerate(ops) if str(op) == "BDC")
+    nested = [([pikepdf.Name.Artifact], "BMC"), ([], "EMC")]
+    inserted = [pikepdf.ContentStreamInstruction(a, pikepdf.Operator(o)) for a, o in nested]
+    return ops[: at + 1] + inserted + ops[at + 1 :]
+
+
+BREACHES = {
+    "figure-without-words": (
+        "bedside",
+        lambda doc: first_element(doc, "/Figure").__delitem__("/Alt"),
+        "7.3",
+    ),
+    "text-neither-tagged-nor-artifact": (
+        "bedside",
+        lambda doc: rewrite_page(doc, loose_text),
+        "7.1-3",
+    ),
+    "artifact-inside-tagged-content": (
+        "bedside",
+        lambda doc: rewrite_page(doc, artifact_in_tagged),
+        "7.1-1",
+    ),
+    "parent-tree-missing-a-page": (
+        "bedside",
+        lambda doc: doc.pages[0].obj.__setitem__("/StructParents", 999),
+        "no parent tree entry",
+    ),
+    "heading-skips-a-level": (
+        "bedside",
+        lambda doc: first_element(doc, "/H2").__setitem__("/S", pikepdf.Name.H4),
+        "H4 follows",
+    ),
+    "no-language": ("bedside", lambda doc: doc.Root.__delitem__("/Lang"), "no /Lang"),
+    "link-without-words": (
+        "booklet_pdf",
+        lambda doc: doc.pages[2].obj.Annots[0].__delitem__("/Contents"),
+        "without /Contents",
+    ),
+    "annotations-not-tabbed-by-structure": (
+        "booklet_pdf",
+        lambda doc: doc.pages[2].obj.__delitem__("/Tabs"),
+        "tab order",
+    ),
+}
+
+
+@pytest.mark.parametrize("breach", sorted(BREACHES))
+def test_the_rules_catch_each_breach(breach, request):
+    case, edit, said = BREACHES[breach]
+    found = ua_rules.problems(edited(request.getfixturevalue(case), edit))
+    assert any(said in problem for problem in found), found
 
 
 # --- the pictures in words ------------------------------------------------------------------

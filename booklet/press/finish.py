@@ -62,15 +62,15 @@ def finish_file(
     """The file as it leaves booklet: converted to CMYK if asked (`colour` "cmyk"), made
     PDF/X-4 if asked (`pdfx`, CMYK too), tagged with the structure recorded while it was drawn
     (booklet.press.structure: last, so the tree is built from what the file finally holds, and
-    a link PDF/X left out is no longer referred to), then sealed: font subsets named apart, the
-    header true to the features used, an /ID from the content. What the user should know goes
-    to `notes`."""
+    a link PDF/X left out is no longer referred to), and sealed: font subsets named apart, the
+    header true to the features used, an /ID from the content (a tagged file as it is written,
+    its dictionaries compressed). What the user should know goes to `notes`."""
     if colour == "cmyk" or pdfx:
         pdf = for_press(pdf, pdfx, notes if notes is not None else [])
     if structure is not None:
         from booklet.press.structure import tag_pdf
 
-        pdf = tag_pdf(pdf, structure)
+        return tag_pdf(pdf, structure)  # sealed as it is written
     return seal(pdf)
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from booklet.base.internals import Canvas, canvas_document, subset_state
-from booklet.text.breaking import Line, Run, unit_width
+from booklet.text.breaking import HYPHEN, Line, Run, unit_width
 from booklet.text.fonts import is_script_face
 from booklet.text.tagging import Paragraph, tags_of
 
@@ -24,6 +24,9 @@ if TYPE_CHECKING:  # for their names only: both are imported where text is drawn
     from reportlab.lib.colors import Color
 
     from booklet.text.shaping import TextState
+
+
+SOFT_HYPHEN = "FEFF00AD"  # what a hyphen added at a line's end stands for (UTF-16, PDF hex)
 
 
 @lru_cache(maxsize=64)
@@ -99,6 +102,27 @@ class TextWriter:
                 self.ops.append(f"{name} {fp_str(size)} Tf")
             self.ops.append(f"({escapePDF(chunk)}) Tj")
 
+    def soft_hyphen(self, x: float, baseline: float, run: Run) -> None:
+        """A hyphen the line breaking added, at `x` where the line's words end: on a tagged
+        canvas, content of its own that stands for a soft hyphen (U+00AD, as ISO 32000-1
+        14.8.2.2.3 asks), so a screen reader or a copy joins the word again ("bleeding", not
+        "bleed-ing"). Its own sequence, not one nested in the words' (poppler drops whatever
+        follows a nested one), so the words' text object ends here and the next line opens
+        the paragraph's content again. It prints where it did."""
+        if self.in_text:
+            self.ops.append("ET")
+            self.in_text = False
+        if self.marking is None or self.tags is None:
+            raise AssertionError("a soft hyphen outside tagged content")
+        self.ops.append(self.tags.close_content())
+        self.ops.append(self.tags.open_content(self.marking, SOFT_HYPHEN))
+        self.at(x, baseline)
+        self.show(*run)
+        self.ops.append("ET")
+        self.in_text = False
+        self.ops.append(self.tags.close_content())
+        self.marking = None
+
     def close(self) -> None:
         if self.in_text:
             self.ops.append("ET")
@@ -134,10 +158,25 @@ def draw_line(
         writer.ops += line_ops(runs, rtl, x, baseline, writer.doc, writer.current, tools)
         return
     writer.at(x, baseline)
+    if isinstance(line, Line) and line.hyphenated and writer.marking is not None:
+        words, hyphen = without_hyphen(runs)
+        for run in words:
+            writer.show(*run)
+        end = x + sum(unit_width(text, face) * size for text, face, size, _ in words)
+        writer.soft_hyphen(end, baseline, hyphen)
+        return
     for run in runs:
         writer.show(*run)
     if space_after and runs and writer.place is not None:
         writer.show(" ", *runs[-1][1:])
+
+
+def without_hyphen(runs: list[Run]) -> tuple[list[Run], Run]:
+    """A hyphenated line's runs without the hyphen at their end, and the hyphen as a run."""
+    text, face, size, colour = runs[-1]
+    head = text[: -len(HYPHEN)]
+    words = [*runs[:-1], (head, face, size, colour)] if head else runs[:-1]
+    return words, (HYPHEN, face, size, colour)
 
 
 def _has_rtl_runs(runs: list[Run]) -> bool:

@@ -46,6 +46,8 @@ HOLDS_TEXT = frozenset({"TD", "TH", "TOCI", "Link", "Lbl", "Reference"})
 ARTIFACT_OPEN = "/Artifact BMC"
 
 Kid = tuple[str, int, int]  # ("E", element, 0) | ("M", page, mcid) | ("A", page, annotation)
+Attribute = tuple[str, str, str]  # owner, key, value: ("List", "ListNumbering", "Decimal")
+NUMBERED: Attribute = ("List", "ListNumbering", "Decimal")  # a list whose labels are numbers
 
 
 class Element(NamedTuple):
@@ -78,7 +80,7 @@ class _Node:
     tag: str
     parent: _Node | None
     alt: str = ""
-    attributes: list[tuple[str, str, str]] = field(default_factory=list)
+    attributes: list[Attribute] = field(default_factory=list)
     kids: list[_Node | tuple[str, int, int]] = field(default_factory=list)
     keyed: dict[Hashable, _Node] = field(default_factory=dict)
     open_list: _Node | None = None  # consecutive list items gather in one list
@@ -151,14 +153,16 @@ class Tags:
         self.on_page = False
         return "EMC"
 
-    def open_content(self, node: _Node) -> str:
-        """Tagged content for `node` begins (the artifact around it closes)."""
+    def open_content(self, node: _Node, actual: str = "") -> str:
+        """Tagged content for `node` begins (the artifact around it closes); with `actual`,
+        the content stands for that text (its /ActualText, as PDF hex: a soft hyphen)."""
         if not self.on_page:
             raise AssertionError("tagged content drawn outside a page")
         mcid = self.mcid
         self.mcid += 1
         node.kids.append(("M", self.page, mcid))
-        return f"EMC /{node.tag} <</MCID {mcid}>> BDC"
+        stands_for = f" /ActualText <{actual}>" if actual else ""
+        return f"EMC /{node.tag} <</MCID {mcid}{stands_for}>> BDC"
 
     @staticmethod
     def close_content() -> str:
@@ -281,7 +285,8 @@ def end_page(canvas: Canvas) -> None:
 
 @contextmanager
 def untagged(canvas: Canvas) -> Iterator[None]:
-    """Draw without tags: a form placed many times is decoration after its first copy."""
+    """Draw without tags, as decoration: a form placed many times after its first copy, the
+    title a facing page repeats."""
     tags = tags_of(canvas)
     setattr(canvas, ATTRIBUTE, None)
     try:
@@ -291,13 +296,16 @@ def untagged(canvas: Canvas) -> Iterator[None]:
 
 
 @contextmanager
-def element(canvas: Canvas, tag: str, alt: str = "") -> Iterator[None]:
+def element(
+    canvas: Canvas, tag: str, alt: str = "", attributes: tuple[Attribute, ...] = ()
+) -> Iterator[None]:
     """What is drawn inside is part of one structure element (a list, a list item, a box)."""
     tags = tags_of(canvas)
     if tags is None or tags.in_figure:
         yield
         return
     node = tags.push(tag, alt)
+    node.attributes.extend(attributes)
     try:
         yield
     finally:
@@ -375,9 +383,24 @@ def within(canvas: Canvas, place: Place | None) -> Iterator[None]:
 
 @contextmanager
 def link(canvas: Canvas) -> Iterator[None]:
-    """A link's words: a Link element, which the link's annotation joins (`annotated`)."""
-    with element(canvas, "Link"):
-        yield
+    """A link's words: a Link element, which the link's annotation joins (`annotated`). In a
+    contents entry the links (its title's, its page number's) are one Reference, which is
+    what an entry may hold (ISO 32000-1 14.8.4.3)."""
+    tags = tags_of(canvas)
+    entry = tags.top if tags is not None and not tags.in_figure else None
+    if tags is None or entry is None or entry.tag != "TOCI":
+        with element(canvas, "Link"):
+            yield
+        return
+    reference = entry.keyed.get("Reference")
+    if reference is None:
+        reference = entry.keyed["Reference"] = entry.child("Reference")
+    tags.stack.append(reference)
+    try:
+        with element(canvas, "Link"):
+            yield
+    finally:
+        tags.pop(reference)
 
 
 def annotated(canvas: Canvas) -> None:

@@ -47,7 +47,7 @@ def story(kit: BookKit, info: BookInfo, plan: PagePlan) -> list[Flowable]:
     if routine.has_log(kit):
         out.append(routine.PracticeLog(kit, s, Marker("log", w.text("practice_log"), 1, info)))
     if plan.align:  # the first technique's picture must fall on a left-hand page
-        out += [PageBreak(), NotesPage(s, w.text("notes"))]
+        out += [PageBreak(), NotesPage(s, w.text("notes"), own_section=True)]
     for number, tech in enumerate(kit.plan.techniques, start=1):
         out += [PageBreak(), Marker(f"t-{tech.id}", tech.name, 0, info)]
         out += techniques.technique_spread(kit, number, tech)

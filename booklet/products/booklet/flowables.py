@@ -20,7 +20,17 @@ from booklet.draw.diagrams import KeyWords, aspect, diagram_art, paint
 from booklet.draw.pieces import Styles
 from booklet.text.paragraph import Span, TextBlock, TextStyle
 from booklet.text.stacking import Placeable
-from booklet.text.tagging import Place, Structure, annotated, element, figure, link, section, within
+from booklet.text.tagging import (
+    Place,
+    Structure,
+    annotated,
+    element,
+    figure,
+    link,
+    section,
+    untagged,
+    within,
+)
 
 
 class TaggedTable(Table):
@@ -95,9 +105,11 @@ class BookText(Flowable):
         marker: Marker | None = None,
         link_text: str = "",
         place: Place | None = None,
+        running: bool = False,
     ) -> None:
         super().__init__()
         self.block = block
+        self.running = running  # the facing page's title again: page furniture to a reader
         self.link_text = link_text  # what the link leads to, said by a screen reader
         self.place = place  # a table cell's or a contents entry's, in a tagged PDF
         self.spaceBefore, self.spaceAfter = space_before, space_after
@@ -155,6 +167,10 @@ class BookText(Flowable):
         if self.marker is not None:
             self.marker.record(self.canv)
         if planning(self.canv):
+            return
+        if self.running:  # heard once, where it first stands: an artifact here
+            with untagged(self.canv):
+                self.block.drawOn(self.canv, 0, 0)
             return
         with within(self.canv, self.place):
             if not self.link:
@@ -260,11 +276,14 @@ class FactsPanel(Flowable):
 
 
 class NotesPage(Flowable):
-    """Ruled lines filling the page: notes on pressure, favourite strokes, what worked."""
+    """Ruled lines filling the page: notes on pressure, favourite strokes, what worked. A
+    page that has no marker before it (one that puts the techniques on a left-hand page) is
+    a section of its own in a tagged PDF (`own_section`), not a part of the one before."""
 
-    def __init__(self, styles: Styles, title: str | None) -> None:
+    def __init__(self, styles: Styles, title: str | None, own_section: bool = False) -> None:
         super().__init__()
         self.styles, self.title = styles, title
+        self.own_section = own_section
         self.heading = TextBlock((Span(title),), styles.text("title")) if title else None
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -277,6 +296,8 @@ class NotesPage(Flowable):
         c = self.canv
         s = self.styles.size
         top = self.height
+        if self.own_section:
+            section(c)
         if self.heading is not None:
             self.heading.drawOn(c, 0, top - self.heading.height)
             top -= self.heading.height + s * 1.2

@@ -107,6 +107,7 @@ def technique_words(
     if tech.diagram is None:
         return [parts.title, *about, Spacer(1, styles.size), *parts.steps]
     head = heading(f"{number}. {tech.name}", styles)
+    head.running = True  # the picture's page, facing, has the title: a reader hears it once
     return [head, *about, Spacer(1, styles.size), *parts.steps]
 
 

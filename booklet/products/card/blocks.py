@@ -25,6 +25,7 @@ from booklet.text.fonts import FontFamily
 from booklet.text.markup import Para
 from booklet.text.paragraph import Span, TextBlock, TextStyle, colour_of
 from booklet.text.stacking import Piece, Rule, Space, Stack
+from booklet.text.tagging import NUMBERED
 from booklet.text.typography import rules_for
 
 MIN_DIAGRAM_WIDTH = 1.05 * 72
@@ -162,7 +163,7 @@ def steps(block: Block, ctx: BlockContext) -> list[Piece]:
     """A row per step: its number, name, minutes, pressure gauge, words and spine note."""
     styles = ctx.styles
     rows: list[Piece] = [step_row(block, ctx, step) for step in ctx.plan.steps]
-    return [Stack(rows, styles.size * 0.7, tag="L")]
+    return [Stack(rows, styles.size * 0.7, tag="L", attributes=(NUMBERED,))]
 
 
 def step_row(block: Block, ctx: BlockContext, step: PlannedStep) -> StepRow:
