@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from booklet.base.internals import Canvas, canvas_document, subset_state
 from booklet.text.breaking import HYPHEN, Line, Run, unit_width
 from booklet.text.fonts import is_script_face
-from booklet.text.tagging import Paragraph, tags_of
+from booklet.text.tagging import Node, Paragraph, tags_of
 
 if TYPE_CHECKING:  # for their names only: both are imported where text is drawn
     from reportlab.lib.colors import Color
@@ -50,7 +50,7 @@ class TextWriter:
         self.current: TextState = [None, None]  # (font name, size), then the fill colour
         self.tags = tags_of(canvas)
         self.place: Paragraph | None = None  # where its lines go, on a tagged canvas
-        self.marking: object = None  # the element whose content is being written
+        self.marking: Node | None = None  # the element whose content is being written
 
     def paragraph(self, role: str, identity: object, bullet: str | None = None) -> None:
         """Say what the paragraph is, before its first line (booklet.text.tagging)."""

@@ -76,19 +76,21 @@ class Structure(NamedTuple):
 
 
 @dataclass(eq=False)
-class _Node:
+class Node:
+    """A structure element while it is recorded: its kids are elements and marked content."""
+
     tag: str
-    parent: _Node | None
+    parent: Node | None
     alt: str = ""
     attributes: list[Attribute] = field(default_factory=list)
-    kids: list[_Node | tuple[str, int, int]] = field(default_factory=list)
-    keyed: dict[Hashable, _Node] = field(default_factory=dict)
-    open_list: _Node | None = None  # consecutive list items gather in one list
+    kids: list[Node | tuple[str, int, int]] = field(default_factory=list)
+    keyed: dict[Hashable, Node] = field(default_factory=dict)
+    open_list: Node | None = None  # consecutive list items gather in one list
     level: int = -1  # a section's level; -1 for anything else
 
-    def child(self, tag: str, alt: str = "") -> _Node:
+    def child(self, tag: str, alt: str = "") -> Node:
         self.open_list = None
-        node = _Node(tag, self, alt)
+        node = Node(tag, self, alt)
         self.kids.append(node)
         return node
 
@@ -116,8 +118,8 @@ class Paragraph(NamedTuple):
     """Where a paragraph's lines go: its label's element (a numbered item's Lbl; None for a
     bullet, which is decoration: the list says what it is) and the rest's."""
 
-    label: _Node | None
-    body: _Node
+    label: Node | None
+    body: Node
     listed: bool = False  # a list item: its "label" line is its bullet or number
 
 
@@ -127,8 +129,8 @@ class Tags:
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
-        self.root = _Node("Document", None)
-        self.stack: list[_Node] = [self.root]
+        self.root = Node("Document", None)
+        self.stack: list[Node] = [self.root]
         self.page = -1
         self.mcid = 0
         self.annotations = 0
@@ -153,7 +155,7 @@ class Tags:
         self.on_page = False
         return "EMC"
 
-    def open_content(self, node: _Node, actual: str = "") -> str:
+    def open_content(self, node: Node, actual: str = "") -> str:
         """Tagged content for `node` begins (the artifact around it closes); with `actual`,
         the content stands for that text (its /ActualText, as PDF hex: a soft hyphen)."""
         if not self.on_page:
@@ -171,15 +173,15 @@ class Tags:
     # --- the elements ---------------------------------------------------------------------
 
     @property
-    def top(self) -> _Node:
+    def top(self) -> Node:
         return self.stack[-1]
 
-    def push(self, tag: str, alt: str = "") -> _Node:
+    def push(self, tag: str, alt: str = "") -> Node:
         node = self.top.child(tag, alt)
         self.stack.append(node)
         return node
 
-    def pop(self, node: _Node) -> None:
+    def pop(self, node: Node) -> None:
         if self.stack[-1] is not node:
             raise AssertionError(f"structure closed out of order: {node.tag}")
         self.stack.pop()
@@ -228,21 +230,21 @@ class Tags:
         """The record as plain data, elements in reading order (the document first)."""
         if self.on_page:
             raise AssertionError("the tagged canvas was saved with a page still open")
-        nodes: list[_Node] = []
+        nodes: list[Node] = []
         index: dict[int, int] = {}
 
-        def visit(node: _Node) -> None:
+        def visit(node: Node) -> None:
             index[id(node)] = len(nodes)
             nodes.append(node)
             for kid in node.kids:
-                if isinstance(kid, _Node):
+                if isinstance(kid, Node):
                     visit(kid)
 
         visit(self.root)
         elements = []
         for node in nodes:
             kids: list[Kid] = [
-                ("E", index[id(k)], 0) if isinstance(k, _Node) else k for k in node.kids
+                ("E", index[id(k)], 0) if isinstance(k, Node) else k for k in node.kids
             ]
             parent = index[id(node.parent)] if node.parent is not None else -1
             elements.append(
