@@ -11,7 +11,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from booklet.press.saddle import Imposition, impose_saddle
-from tests.helpers import pdf_reader, rasterize
+from tests.helpers import in_the_open, pdf_reader, rasterize
 from tests.test_book import half_numbers, numbered_pdf
 
 MM = 72 / 25.4
@@ -666,7 +666,7 @@ def test_cmyk_logo_is_on_the_plates_with_no_rgb_and_no_soft_mask(run, tmp_path, 
     args = ("--therapist", "Ana Ruiz, LMT", "--logo", "logo.png", "--colour", "cmyk")
     result = run(product, "gentle", *args, "-o", "c.pdf")
     assert result.exit_code == 0, result.output
-    raw = (tmp_path / "c.pdf").read_bytes()
+    raw = in_the_open(tmp_path / "c.pdf")  # a tagged file's dictionaries, uncompressed
     assert b"/SMask" not in raw and b"/DeviceRGB" not in raw
     reader = pdf_reader(raw)
     images = [

@@ -184,6 +184,20 @@ def with_content_id_in_stream(pdf: bytes) -> bytes:
     return head + with_id(digest)
 
 
+_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def page_count(pdf: bytes) -> int:
+    """How many pages a file booklet made has: its page dictionaries counted in the raw bytes,
+    or, where they are compressed in object streams (a tagged file), its page tree read."""
+    if not re.search(rb"/Type\s{0,4}/ObjStm\b", pdf):
+        return len(_PAGE.findall(pdf))
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return len(doc.pages)
+
+
 def seal(pdf: bytes) -> bytes:
     """The file as it leaves booklet, whatever made it (a card, a booklet, a sheet, a diagram,
     the calibration page): each font subset with a tag of its own, the header true to the
