@@ -34,7 +34,7 @@ def test_quiet_and_verbose_together_are_refused(run):
 
 
 def test_default_outputs_say_what_they_hold(run, tmp_path):
-    assert run("card", "gentle", "--size", "a6").stdout == "gentle-bedside-a6.pdf\n"
+    assert run("card", "gentle", "--size", "a5").stdout == "gentle-bedside-a5.pdf\n"
     assert run("card", "-t", "raking", "--layout", "compact").stdout == ("raking-compact-3x5.pdf\n")
     assert run("card", "--sheet", "a4").stdout == "classic-bedside-5x7-on-a4.pdf\n"
     assert run("book").stdout == "classic-gift-a5.pdf\n"

@@ -8,8 +8,9 @@ import pytest
 from PIL import Image, ImageChops
 
 from booklet.data.library import load_library
-from booklet.draw.diagrams import LEGEND_SHARE, Mapper, aspect, spine_rect
-from booklet.products.diagram import diagram_bytes
+from booklet.draw.art import shape_box, union
+from booklet.draw.diagrams import diagram_art
+from booklet.products.diagram import FACE, diagram_bytes
 from tests.helpers import rasterize
 
 TECHNIQUES = ["fan-stroke", "circling-hands", "petrissage", "raking"]
@@ -22,12 +23,20 @@ def library():
     return load_library()
 
 
-def band_box(width: float, dpi: float = DPI) -> tuple[int, int, int, int]:
-    """The spine band in pixel coordinates of a render at dpi (left, top, right, bottom)."""
-    height = width * aspect(True)
-    x0, y0, x1, y1 = spine_rect(Mapper(width, width * LEGEND_SHARE))
+def band_box(art, dpi: float = DPI) -> tuple[int, int, int, int]:
+    """The spine band in pixel coordinates of a render at dpi (left, top, right, bottom), from
+    the drawing's own shapes."""
+    x0, y0, x1, y1 = union(
+        shape_box(s) for s in art.shapes if s.role == "spine" and s.layer == "figure"
+    )
     k = dpi / 72
-    return round(x0 * k), round((height - y1) * k), round(x1 * k), round((height - y0) * k)
+    return round(x0 * k), round((art.height - y1) * k), round(x1 * k), round((art.height - y0) * k)
+
+
+def file_art(library, tech: str, width: float = WIDTH):
+    """The drawing `booklet diagram` writes: its title, figure and key."""
+    technique = library.technique(tech)
+    return diagram_art(technique.diagram, width, False, True, FACE, title=technique.name)
 
 
 @pytest.mark.parametrize("tech", TECHNIQUES)
@@ -49,7 +58,7 @@ def test_diagram_command_writes_every_format(run, tmp_path, tech, suffix):
 @pytest.mark.parametrize("tech", TECHNIQUES)
 def test_no_stroke_pixels_inside_the_spine_band(library, tech):
     image = rasterize(diagram_bytes(library.technique(tech), ".pdf", WIDTH, False), dpi=DPI)
-    left, top, right, bottom = band_box(WIDTH)
+    left, top, right, bottom = band_box(file_art(library, tech))
     blue = 0
     for x in range(left + 2, right - 1):
         for y in range(top + 2, bottom - 1):
@@ -67,9 +76,9 @@ def test_spine_band_is_distinct_in_greyscale(library, tech, width, dpi):
     from booklet.draw.diagrams import diagram_art
     from booklet.products.diagram import art_pdf
 
-    data = art_pdf(diagram_art(library.technique(tech).diagram, width, True, True), tech)
-    image = rasterize(data, dpi=dpi, grey=True)
-    left, top, right, bottom = band_box(width, dpi)
+    art = diagram_art(library.technique(tech).diagram, width, True, True)
+    image = rasterize(art_pdf(art, tech), dpi=dpi, grey=True)
+    left, top, right, bottom = band_box(art, dpi)
     inside = [
         image.getpixel((x, y)) for x in range(left + 2, right - 1) for y in range(top, bottom)
     ]
@@ -94,8 +103,11 @@ def test_grayscale_has_no_colour(library):
 @pytest.mark.parametrize("tech", TECHNIQUES)
 def test_figure_is_centred_and_not_clipped(library, tech):
     image = rasterize(diagram_bytes(library.technique(tech), ".pdf", WIDTH, False), dpi=DPI)
-    legend_px = round(WIDTH * LEGEND_SHARE * DPI / 72)
-    figure = image.crop((0, 0, image.width, image.height - legend_px)).convert("L")
+    art = file_art(library, tech)
+    k = DPI / 72
+    _, bottom, _, top = art.figure
+    box = (0, round((art.height - top) * k), image.width, round((art.height - bottom) * k))
+    figure = image.crop(box).convert("L")
     left, top, right, bottom = figure.point(lambda p: 255 if p < 250 else 0).getbbox()
     assert left >= 1 and top >= 1 and right <= figure.width - 1 and bottom <= figure.height - 1
     assert abs(left - (figure.width - right)) <= figure.width * 0.03
@@ -120,7 +132,7 @@ def test_cached_operators_draw_what_the_canvas_api_draws(library, tech):
 
     from PIL import ImageStat
 
-    from booklet.draw.diagrams import _paint_with_api, diagram_art, paint
+    from booklet.draw.painting import _paint_with_api, paint
     from booklet.press.pdf import new_canvas
 
     art = diagram_art(library.technique(tech).diagram, WIDTH, False, True)

@@ -20,13 +20,13 @@ IMPOSED = {"impose": "saddle"}
 # (product, key, value, the other options it needs to mean anything)
 EVERY: list[tuple[str, str, Any, dict[str, Any]]] = [
     ("card", "layout", "compact", {}),
-    ("card", "size", "4x6", {}),
+    ("card", "size", "a5", {}),
     ("card", "title", "Sam's evening card", {}),
     ("card", "subtitle", "Sunday evenings", {}),
     ("card", "for", "Sam", {}),
     ("card", "from", "Alex", {}),
     ("card", "message", "For Sunday evenings.", {"for": "Sam"}),
-    ("card", "landscape", True, {}),
+    ("card", "landscape", True, {"size": "a5"}),  # the bedside card turns at A5
     ("card", "sides", "1", {}),
     ("card", "back", "log", {}),
     ("card", "bleed", "3mm", {}),

@@ -431,7 +431,10 @@ def test_font_files_with_one_postscript_name_each_print_in_their_own_face(run, t
         folder = tmp_path / "lib" / "layouts" / f"mine{width}"
         folder.mkdir(parents=True)
         (folder / "same.ttf").write_bytes(build_font("Wall Same", width=width))
-        (folder / "layout.yaml").write_text("extends: bedside\nfont: same.ttf\n", "utf-8")
+        # letter: 900-unit letters are twice as wide as the bedside card's own
+        (folder / "layout.yaml").write_text(
+            "extends: bedside\nfont: same.ttf\nsize: letter\n", "utf-8"
+        )
         out = tmp_path / f"c{width}.pdf"
         made = run("--library", "lib", "card", "--layout", f"mine{width}", "-o", str(out))
         assert made.exit_code == 0, made.output

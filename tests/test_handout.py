@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 
 import pytest
 
-from tests.helpers import page_texts, pdf_reader
+from tests.helpers import page_texts, pdf_reader, rasterize
 
 MARIA = [
     "--client", "Maria Lopez", "--therapist", "Ana Ruiz, LMT",
@@ -63,7 +64,7 @@ def test_card_prints_the_client_the_practice_and_a_link_that_scans(run, tmp_path
                   "Go gently on the left shoulder.", LINK):  # fmt: skip
         assert words in text, words
     assert images_on(tmp_path / "c.pdf", 0) == 1  # the logo, on the front
-    assert scanned(tmp_path / "c.pdf", 1, tmp_path) == [LINK]
+    assert scanned(tmp_path / "c.pdf", 0, tmp_path) == [LINK]  # the back keeps the safety set
     for words in ("Do not massage", "does not diagnose or treat anything"):
         assert words in text  # the safety set stays
 
@@ -88,7 +89,7 @@ def test_a_practice_log_card_keeps_the_safety_set(run, tmp_path):
     back = " ".join(page_texts(tmp_path / "c.pdf")[1].split())
     assert "Practice log" in back and "Week 6" in back
     assert "Never press on the spine" in back and "Do not massage" in back
-    assert scanned(tmp_path / "c.pdf", 1, tmp_path) == [LINK]
+    assert scanned(tmp_path / "c.pdf", 0, tmp_path) == [LINK]  # on the front, as always
 
 
 def test_pressure_cap_minutes_and_step_times(run, make_library, tmp_path):
@@ -104,6 +105,47 @@ def test_pressure_cap_minutes_and_step_times(run, make_library, tmp_path):
     )  # fmt: skip
     assert run("--library", lib, "card", "home", "-o", "h.pdf").exit_code == 0
     assert "3 times a week" in page_texts(tmp_path / "h.pdf")[0]
+
+
+@pytest.mark.parametrize(
+    ("routine", "total", "expected"),
+    [
+        ("gentle", "15", ["4 min", "4 min", "4 min", "3 min"]),  # was 4.5, 4.5, 3.5, 2.5
+        ("classic", "10", ["3 min", "2 min", "3 min", "2 min"]),
+        ("classic", "2", ["0.5 min", "0.5 min", "0.5 min", "0.5 min"]),  # too short for whole
+    ],
+    ids=["whole-minutes", "largest-remainders", "halves-where-whole-cannot"],
+)
+def test_scaled_steps_are_whole_minutes_where_the_total_allows(run, tmp_path, routine, total,
+                                                               expected):  # fmt: skip
+    assert run("card", routine, "--minutes", total, "-o", "c.pdf").exit_code == 0
+    front = page_texts(tmp_path / "c.pdf")[0]
+    assert re.findall(r"\d+(?:\.\d)? min\b", front) == expected
+    assert f"{total} minutes" in " ".join(front.split())
+
+
+def test_the_therapists_note_is_boxed_under_the_clients_name(run, tmp_path):
+    """Seen first: in a box right under who the card is for, before the steps; and on the
+    booklet's routine page."""
+    import pypdfium2 as pdfium
+
+    assert run("card", *MARIA, "-o", "c.pdf").exit_code == 0
+    front = page_texts(tmp_path / "c.pdf")[0]
+    lines = [line.strip() for line in front.splitlines()]
+    note = lines.index("A note for you: Go gently on the left shoulder.")
+    assert lines[note - 1].startswith("Ana Ruiz, LMT") and "Fan stroke" in " ".join(lines[note:])
+    doc = pdfium.PdfDocument((tmp_path / "c.pdf").read_bytes())
+    textpage = doc[0].get_textpage()
+    index, _ = textpage.search("A note for you").get_next()
+    left, bottom, _, top = textpage.get_charbox(index)
+    doc.close()
+    image = rasterize(tmp_path / "c.pdf", 0, dpi=150)
+    row = round(image.height - (bottom + top) / 2 * 150 / 72)
+    edge = [image.getpixel((x, row)) for x in range(round(left * 150 / 72) - 2, 0, -1)]
+    assert any(abs(r - 0xB3) < 40 and abs(g - 0x47) < 40 and b < 60 for r, g, b in edge)  # boxed
+    assert run("book", *MARIA, "-o", "b.pdf").exit_code == 0
+    routine = next(t for t in page_texts(tmp_path / "b.pdf") if "Your routine:" in t)
+    assert "A note for you: Go gently on the left shoulder." in " ".join(routine.split())
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,8 @@ BOOKLET = [sys.executable, "-m", "booklet"]
 PLAN_FIELDS = "description, id, steps, techniques, title, total_minutes, uses_oil"
 SETTING_FIELDS = (
     "benefits, disclaimer, do_not_massage, feedback_rule, feedback_short, finishing, posture, "
-    "preparation, pressure_scale, safety, setup_short, spine_short, spine_warning"
+    "preparation, pressure_scale, pressure_scale_short, safety, setup_short, spine_short, "
+    "spine_warning, stay_light"
 )
 STOPPED = "the snippet was stopped: "
 HOSTILE_SNIPPETS = {
@@ -390,7 +391,7 @@ def _alive(pid: int) -> bool:
 
 
 BIG_BATCH = """\
-defaults: {routine: [classic, gentle, short], size: [4x6, 5x7]}
+defaults: {routine: [classic, gentle, short], size: [5x7, a5]}
 output: "{name}-{routine}-{size}.pdf"
 variants:
 """ + "".join(f"  - {{name: client{i:02d}, title: 'Card for client {i}'}}\n" for i in range(60))

@@ -118,7 +118,7 @@ def test_missing_library_folder(run):
 def test_show_technique_and_routine(run):
     tech = run("show", "petrissage")
     assert tech.exit_code == 0
-    assert "Pétrissage" in tech.output and "###.. moderate" in tech.output
+    assert "Pétrissage" in tech.output and "##... gentle" in tech.output
     routine = run("show", "classic")
     assert "Total  20 minutes" in routine.output
 

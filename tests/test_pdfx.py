@@ -34,7 +34,7 @@ CASES = {
     "card-es": ("card", "--lang", "es"),
     "large-print": ("card", "--layout", "large-print"),
     "handout-with-logo": ("card", "gentle", "--therapist", "Ana Ruiz, LMT", "--logo", "logo.png"),
-    "card-sheet": ("card", "short", "--layout", "compact", "--size", "a7", "--sheet", "letter"),
+    "card-sheet": ("card", "short", "--layout", "compact", "--size", "3x5", "--sheet", "letter"),
     "book": ("book",),
     "book-bleed-marks": ("book", "--bleed", "3mm", "--crop-marks"),
     "book-imposed": ("book", "--impose", "saddle"),

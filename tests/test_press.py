@@ -507,9 +507,15 @@ def test_backs_land_behind_fronts_on_a_mixed_sheet(flip):
                     assert (bx, by) == pytest.approx(expected)
 
 
-def test_a_mixed_sheet_through_the_command_line(run, tmp_path):
-    result = run("card", "short", "--layout", "compact", "--size", "a7", "--sheet", "letter",
-                 "-o", "s.pdf")  # fmt: skip
+def test_a_mixed_sheet_through_the_command_line(run, make_library, tmp_path):
+    """A7 cards, five to a letter sheet. The compact card's back holds more than A7 does now
+    (the safety set grew): a layout of the steps and the boxed safety list alone."""
+    lib = make_library(
+        {"layouts/tiny/layout.yaml": "extends: compact\nback:\n  - block: text\n"
+         "    template: safety.j2\n    box: true\n"}
+    )  # fmt: skip
+    result = run("--library", lib, "card", "short", "--layout", "tiny", "--size", "a7",
+                 "--sheet", "letter", "-o", "s.pdf")  # fmt: skip
     assert result.exit_code == 0, result.output
     from tests.helpers import page_texts
 
@@ -713,14 +719,14 @@ def test_a_coarse_logo_is_refused_and_a_soft_one_noted(run, tmp_path):
     tiny = run(*args, "tiny.png", "-o", "t.pdf")
     assert tiny.exit_code == 2 and not (tmp_path / "t.pdf").exists()
     assert tiny.stderr == (
-        "Error: --logo: the logo is 40 x 20 pixels, printed 24 mm wide: 42 pixels an inch, too "
-        "few to print (at least 72; 150 looks sharp). Use a copy 143 pixels wide or more.\n"
+        "Error: --logo: the logo is 40 x 20 pixels, printed 23 mm wide: 44 pixels an inch, too "
+        "few to print (at least 72; 150 looks sharp). Use a copy 136 pixels wide or more.\n"
     )
     small = run(*args, "small.png", "-o", "s.pdf")
     assert small.exit_code == 0
     assert small.stderr == (
-        "Note: the logo is 120 x 60 pixels, printed 24 mm wide: 126 pixels an inch, so it may "
-        "print soft. A copy 143 pixels wide or more prints sharp (150 pixels an inch).\n"
+        "Note: the logo is 120 x 60 pixels, printed 23 mm wide: 133 pixels an inch, so it may "
+        "print soft. A copy 136 pixels wide or more prints sharp (150 pixels an inch).\n"
     )
     fine = run(*args, "fine.png", "-o", "f.pdf")
     assert fine.exit_code == 0 and fine.stderr == ""

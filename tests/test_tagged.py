@@ -30,9 +30,10 @@ CLIENT = {"client": "Maria Lopez", "therapist": "Ana Ruiz, LMT", "date": "2026-1
 LINK = "https://example.org/routines/gentle"
 
 
-def card(lang: str = "en", routine: str = "classic", **options) -> bytes:
+def card(lang: str = "en", routine: str | None = "classic", techniques=(), **options) -> bytes:
     library = load_library().in_language(lang)
-    return render_card(library, library.plan(routine), CardRequest(**options))
+    plan = library.plan(routine, list(techniques)) if techniques else library.plan(routine)
+    return render_card(library, plan, CardRequest(**options))
 
 
 def book(lang: str = "en", **options) -> bytes:
@@ -100,7 +101,14 @@ def bedside() -> bytes:
 
 @pytest.fixture(scope="module")
 def large_print() -> bytes:
+    """The classic routine in large print: at letter, its diagrams give way to the safety set."""
     return card(layout="large-print")
+
+
+@pytest.fixture(scope="module")
+def large_print_with_pictures() -> bytes:
+    """Two techniques in large print: room for their diagrams, the key and the giver."""
+    return card(layout="large-print", routine=None, techniques=("fan-stroke", "raking"))
 
 
 @pytest.fixture(scope="module")
@@ -110,13 +118,13 @@ def compact() -> bytes:
 
 @pytest.fixture(scope="module")
 def bedside_landscape() -> bytes:
-    return card(landscape=True)
+    return card(landscape=True, size="a5")
 
 
 @pytest.fixture(scope="module")
-def german_compact() -> bytes:
-    """Narrow columns in German: words hyphenated at line ends."""
-    return card("de", layout="compact")
+def german_booklet() -> bytes:
+    """The booklet in German: long words, some hyphenated at line ends."""
+    return book("de")
 
 
 @pytest.fixture(scope="module")
@@ -184,9 +192,10 @@ def two_spreads_a_sheet() -> bytes:
 EVERY_CASE = [
     "bedside",
     "large_print",
+    "large_print_with_pictures",
     "compact",
     "bedside_landscape",
-    "german_compact",
+    "german_booklet",
     "handout",
     "handout_with_log",
     "booklet_pdf",
@@ -211,31 +220,44 @@ def test_pdfinfo_says_tagged(case, request, tmp_path):
     assert re.search(r"^Tagged:\s+yes$", info, re.M), info
 
 
-@pytest.mark.parametrize("case", ["bedside", "large_print"])
+CLASSIC = ("Fan stroke", "Circling hands", "Pétrissage", "Raking")
+CARDS_READ = {  # a case: its title, its steps, and whether its back draws their diagrams
+    "bedside": ("Classic back massage", CLASSIC, True),
+    "large_print": ("Classic back massage", CLASSIC, False),  # they gave way to the safety set
+    "large_print_with_pictures": ("Back massage routine", ("Fan stroke", "Raking"), True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CARDS_READ))
 def test_struct_text_of_a_card_reads_in_order(case, request, tmp_path):
     """The title, then the steps as a numbered list (each number its label, its technique a
-    heading), then the back: every diagram a figure, the safety set."""
+    heading), then the back: every diagram a figure with words, in the steps' order, the key
+    as a figure saying what each symbol means and how it looks, the safety set."""
     pdf = request.getfixturevalue(case)
+    title, names, pictured = CARDS_READ[case]
     text = pdfinfo(pdf, tmp_path, "-struct-text")
-    assert text.startswith('Document\n  Sect\n    H1 (block)\n      "Classic back massage"')
+    assert text.startswith(f'Document\n  Sect\n    H1 (block)\n      "{title}"')
     steps = text.index(
         "    L (block):\n       /ListNumbering /Decimal\n      LI (block)\n        Lbl (block)\n"
         '          "1"'
     )
-    names = ["Fan stroke", "Circling hands", "Pétrissage", "Raking"]
     spots = [text.index(f'H2 (block)\n            "{name}"') for name in names]
     assert steps < spots[0] and spots == sorted(spots)
-    for number in "1234":
+    for number in range(1, len(names) + 1):
         assert f'Lbl (block)\n          "{number}"' in text
-    assert text.count("\n    Figure") >= 4
     found = figures(pdf)
-    for name in names:  # every diagram, in the routine's order, described in words
-        assert any(alt.startswith(f"{name}: ") for alt in found), found
-    starts = [next(i for i, a in enumerate(found) if a.startswith(n)) for n in names]
-    assert starts == sorted(starts)
-    assert all(len(alt) > 40 for alt in found)
-    assert "Do not massage" in text and "Never press on the spine" in text
-    assert text.index("Do not massage") > spots[-1]
+    drawn = [alt for alt in found if alt.split(": ")[0] in names]
+    assert [alt.split(": ")[0] for alt in drawn] == (list(names) if pictured else [])
+    assert text.count("\n    Figure") == len(found)  # every figure on the side's own level
+    assert all(len(alt) > 40 for alt in drawn)
+    keys = [alt for alt in found if alt.startswith("Key to the diagrams: ")]
+    assert len(keys) == (1 if pictured else 0)
+    if pictured:
+        assert "stroke, this way (a solid arrow)" in keys[0]
+        assert "light return (a pale dashed arrow)" in keys[0]
+        assert "spine: no pressure (a hatched band)" in keys[0]
+    assert "Never press on the spine" in text
+    assert text.index("Never press on the spine") > spots[-1]
 
 
 def test_struct_text_of_the_booklet(booklet_pdf, tmp_path):
@@ -271,6 +293,7 @@ def test_struct_text_of_the_booklet(booklet_pdf, tmp_path):
         assert any(alt.startswith(f"{name}: ") for alt in found), found
     assert any(alt.startswith("Key to the diagrams: ") for alt in found)
     assert any(alt.startswith("The routine as a bar") for alt in found)
+    assert any(alt.startswith("How to kneel: your partner lies face down") for alt in found)
 
 
 def test_every_booklet_section_has_one_title(booklet_pdf):
@@ -408,11 +431,11 @@ def test_a_handout_says_whose_logo_and_where_its_code_leads(handout):
     assert f"QR code for {LINK}" in found
 
 
-def test_hyphens_the_breaking_added_read_as_soft_hyphens(german_compact, tmp_path):
+def test_hyphens_the_breaking_added_read_as_soft_hyphens(german_booklet, tmp_path):
     """A word broken at a line's end is one word to a reader: the hyphen is content of its
     own standing for U+00AD (ISO 32000-1 14.8.2.2.3), which pdftotext (as a screen reader)
     follows; the word's own hyphens are left as they are."""
-    with pikepdf.open(io.BytesIO(german_compact)) as doc:
+    with pikepdf.open(io.BytesIO(german_booklet)) as doc:
         soft = [
             operands[1]
             for page in doc.pages
@@ -420,9 +443,10 @@ def test_hyphens_the_breaking_added_read_as_soft_hyphens(german_compact, tmp_pat
             if str(op) == "BDC" and "/ActualText" in operands[1]
         ]
     assert all(str(s.ActualText) == "\u00ad" and "/MCID" in s for s in soft)
-    assert len(soft) >= 4  # the German safety list hyphenates "Verbrennun-gen" and more
-    text = poppler("pdftotext", german_compact, tmp_path)
-    assert "Verbrennungen" in text and "Blutungsneigung" in text  # joined again
+    assert len(soft) >= 4  # "Throm-bose", "eingestell-tem" and more
+    text = poppler("pdftotext", german_booklet, tmp_path)
+    assert "Thrombose" in text and "eingestelltem" in text  # joined again
+    assert "Herz- oder" in text  # a word's own hyphen stays
     assert not re.search(r"[a-zäöüß]-\n[a-zäöüß]", text), text
 
 
@@ -633,11 +657,33 @@ def fan_stroke():
 
 
 def test_fan_stroke_in_words(fan_stroke):
+    """Its hand marks say both palms, fingers pointing out; its solid arrow where they glide,
+    its pale dashed one the light return."""
     words = load_library().words
     assert describe_technique(fan_stroke, words) == (
-        "Fan stroke: glide with both palms up beside the spine, then out over the shoulder "
-        "blades; return lightly down the sides, then in across the middle of the back."
+        "Fan stroke: glide with both palms (fingers pointing out to the sides) up beside the "
+        "spine, then out over the shoulder blades; return lightly down the sides, then in "
+        "across the middle of the back."
     )
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_key_and_the_giver_in_words(lang):
+    """Every symbol a key may show, in each language: what it means, then how it looks (a
+    hand's letter the language's own); the giver's picture, how to kneel."""
+    from booklet.draw.describe import describe_giver, describe_key
+    from booklet.draw.key import ALL
+    from booklet.draw.pieces import typeset_key
+
+    words = load_library().in_language(lang).words
+    key = typeset_key(words)
+    text = describe_key(ALL, ("ribs", "lower-back"), key)
+    assert "{" not in text and text.count("(") == len(ALL)
+    assert f"({key.look('right')})" in text and key.letter("right") in key.look("right")
+    if lang != "en":
+        assert not re.search(r"\b(arrow|hand|filled|dotted)\b", text), text
+    giver = describe_giver(words)
+    assert "{" not in giver and len(giver) > 60
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

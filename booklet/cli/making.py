@@ -186,7 +186,7 @@ def card(
     \b
     Examples:
       booklet card                                  # classic routine, 5x7 in, two sides
-      booklet card gentle --size a6 --bleed 3mm --crop-marks
+      booklet card gentle --size a5 --bleed 3mm --crop-marks
       booklet card -t fan-stroke -t raking --layout compact
       booklet card --sheet letter --flip long -o sheet.pdf
       booklet card gentle --title "Sam's evening routine" --lang es

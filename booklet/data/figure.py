@@ -231,3 +231,89 @@ def spine_entry(polyline: Sequence[Point]) -> Point | None:
                 t = (edge - x) / (nx - x)
                 return (edge, y + (ny - y) * t)
     return None
+
+
+# --- the giver's hand at a stroke's start ----------------------------------------------------
+
+HAND_REACH = 0.13  # how far a hand mark reaches ahead of its stroke's start, in back widths
+HAND_SPREAD = 0.05  # and to either side
+
+
+def start_of(stroke: Stroke, mirrored: bool) -> Point:
+    """Where the hand starts: the path's first point, or the first mark's place."""
+    if stroke.kind in ("circles", "knead", "press"):
+        first = centres(stroke)[0]
+        return mirror([first])[0] if mirrored else first
+    return side_points(stroke, mirrored)[0]
+
+
+def heading(stroke: Stroke, mirrored: bool) -> Point:
+    """The way the stroke first moves, as a unit vector (up the back if it stays put)."""
+    if stroke.kind in ("circles", "knead", "press"):
+        pts = centres(stroke)
+        pts = mirror(pts) if mirrored else pts
+    else:
+        pts = smooth(side_points(stroke, mirrored), 16)
+    a = pts[0]
+    b = next((p for p in pts[1:] if math.dist(a, p) > 1e-6), None)
+    if b is None:
+        return (0.0, 1.0)
+    d = math.dist(a, b)
+    return ((b[0] - a[0]) / d, (b[1] - a[1]) / d)
+
+
+def pointing(stroke: Stroke, mirrored: bool) -> Point:
+    """Which way the fingers point at the start, as a unit vector on the back."""
+    x, _ = start_of(stroke, mirrored)
+    outwards = -1.0 if x < SPINE_X else 1.0
+    return {
+        "out": (outwards, 0.0),
+        "in": (-outwards, 0.0),
+        "up": (0.0, 1.0),
+        "down": (0.0, -1.0),
+    }.get(stroke.pointing) or heading(stroke, mirrored)
+
+
+def hand_footprint(stroke: Stroke) -> list[list[Point]]:
+    """Lines across the hand mark at each start, from the start the way the fingers point
+    (the stroke's mirror too): what the lint checks, so no hand reaches onto the spine. (A
+    wrist that would touch it is drawn slid along the stroke instead.)"""
+    if not stroke.contact or stroke.kind == "circles":  # a circle's hand lies inside it
+        return []
+    shapes = []
+    for _, mirrored in stroke_sides(stroke):
+        sx, sy = start_of(stroke, mirrored)
+        dx, dy = pointing(stroke, mirrored)
+        for side in (-HAND_SPREAD, 0.0, HAND_SPREAD):
+            ox, oy = -dy * side, dx * side
+            shapes.append(
+                [
+                    (sx + ox, sy + oy),
+                    (sx + dx * HAND_REACH + ox, sy + dy * HAND_REACH + oy),
+                ]
+            )
+    return shapes
+
+
+# --- the giver's position, seen from the side --------------------------------------------------
+
+# x runs 0..1 along the floor (the partner's head at the right), y up from the floor; the giver
+# kneels astride the partner's hips (the near knee shown), upright on their own knees, leaning
+# in, hands flat on the middle of the back. Each limb is a line of points and a thickness.
+GIVER_ASPECT = 0.72  # height over width
+FLOOR_Y = 0.08
+# To scale: the partner 0.9 long is about 1.75 m, so a metre is about 0.51.
+PARTNER_LIMBS: tuple[tuple[tuple[Point, ...], float], ...] = (
+    (((0.06, 0.118), (0.24, 0.122), (0.43, 0.13)), 0.072),  # legs
+    (((0.42, 0.134), (0.60, 0.138), (0.79, 0.136)), 0.108),  # hips to shoulders
+    (((0.78, 0.105), (0.86, 0.098), (0.94, 0.096)), 0.04),  # arm, resting by the head
+)
+PARTNER_HEAD: tuple[Point, float] = ((0.885, 0.145), 0.052)
+GIVER_LIMBS: tuple[tuple[tuple[Point, ...], float], ...] = (
+    (((0.17, 0.103), (0.39, 0.108)), 0.052),  # shin, flat on the floor: kneeling
+    (((0.39, 0.112), (0.42, 0.22), (0.45, 0.33)), 0.07),  # thigh, upright: weight on the knee
+    (((0.45, 0.33), (0.53, 0.45), (0.61, 0.53)), 0.1),  # back, leaning in
+    (((0.61, 0.515), (0.625, 0.36), (0.635, 0.215)), 0.038),  # arm, straight
+    (((0.61, 0.2), (0.69, 0.198)), 0.032),  # hand, flat on the middle of the back
+)
+GIVER_HEAD: tuple[Point, float] = ((0.648, 0.6), 0.05)

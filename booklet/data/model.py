@@ -23,6 +23,9 @@ CONTACTS: tuple[str, ...] = ("palm", "thumbs", "fingertips", "knuckles", "forear
 ZONES: tuple[str, ...] = ("spine", "ribs", "lower-back", "neck", "shoulder-blades")
 CAUTION_ZONES: tuple[str, ...] = ("ribs", "lower-back")
 HANDS: tuple[str, ...] = ("right", "left", "both")
+# Which way the fingers point at a stroke's start: the way it moves, away from the spine or
+# towards it, towards the head or the waist.
+POINTING: tuple[str, ...] = ("along", "out", "in", "up", "down")
 
 Point = tuple[float, float]
 
@@ -46,6 +49,7 @@ class Stroke(NamedTuple):
     fingers: int = 4
     returning: bool = False
     hand: str | None = None  # the giver's hand, where it matters which
+    pointing: str = "along"  # which way the fingers point at the start
 
 
 class Diagram(NamedTuple):
@@ -160,9 +164,12 @@ class Setting(NamedTuple):
     safety: tuple[str, ...]
     do_not_massage: tuple[str, ...]
     disclaimer: str
+    stay_light: str = ""  # where to keep the pressure light, in one sentence: on every card
     feedback_short: str = ""
     setup_short: str = ""
     pressure_scale: Mapping[str, str] = MappingProxyType({})
+    # the scale in a few words a level, for a card's one line: "light: the weight of your hands"
+    pressure_scale_short: Mapping[str, str] = MappingProxyType({})
     posture: tuple[str, ...] = ()
     finishing: tuple[str, ...] = ()
     benefits: str = ""

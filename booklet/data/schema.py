@@ -15,11 +15,12 @@ from typing import Any, Literal, overload
 
 from booklet.base.errors import Problem, shown
 from booklet.base.links import link_problem
-from booklet.data.figure import SPINE_LEFT, SPINE_RIGHT, footprint, spine_entry
+from booklet.data.figure import SPINE_LEFT, SPINE_RIGHT, footprint, hand_footprint, spine_entry
 from booklet.data.model import (
     CAUTION_ZONES,
     CONTACTS,
     HANDS,
+    POINTING,
     PRESSURE_LEVELS,
     STROKE_KINDS,
     TECHNIQUE_KINDS,
@@ -450,6 +451,7 @@ STROKE_FIELDS = (
     "fingers",
     "return",
     "hand",
+    "pointing",
 )
 
 
@@ -495,6 +497,7 @@ def parse_stroke(r: Reader, value: Any, path: str) -> Stroke | None:
         fingers=r.number(data, "fingers", path, low=2, high=5, integer=True, default=4) or 4,
         returning=r.boolean(data, "return", path, default=False),
         hand=r.choice(data, "hand", path, HANDS, "hand"),
+        pointing=r.choice(data, "pointing", path, POINTING, "pointing", default="along") or "along",
     )
     if len(r.problems) > before:
         return None
@@ -536,7 +539,17 @@ def parse_points(r: Reader, value: Any, path: str, kind: str | None) -> list[Poi
 
 
 def lint_stroke(r: Reader, stroke: Stroke, path: str) -> None:
-    """Safety lint: no stroke, mirrored or not, may touch the spine band."""
+    """Safety lint: no stroke, mirrored or not, may touch the spine band, and no hand at its
+    start may lie on it."""
+    for shape in hand_footprint(stroke):
+        if spine_entry(shape) is not None:
+            r.problem(
+                path,
+                f"the hand at the start of this {stroke.kind} stroke would lie on the spine "
+                f"(its fingers point {stroke.pointing}). Point them another way (pointing: out, "
+                "up or down) or start further from the spine.",
+            )
+            return
     for shape in footprint(stroke):
         hit = spine_entry(shape)
         if hit is not None:
@@ -627,6 +640,8 @@ SETTING_REQUIRED = (
     "safety",
     "do_not_massage",
     "disclaimer",
+    "stay_light",
+    "pressure_scale_short",
 )
 
 
@@ -643,14 +658,8 @@ def parse_setting(doc: Document, problems: list[Problem]) -> Setting | None:
     data = r.fields(doc.data, "", SETTING_REQUIRED, optional, "the setting")
     if data is None:
         return None
-    scale: dict[str, str] = {}
-    if "pressure_scale" in data:
-        value = r.fields(data["pressure_scale"], "pressure_scale", (), PRESSURE_LEVELS, "a scale")
-        for level in PRESSURE_LEVELS:
-            if value and level in value:
-                text = r.text(value, level, "pressure_scale")
-                if text:
-                    scale[level] = text
+    scale = pressure_scale(r, data, "pressure_scale", (), MAX_TEXT)
+    short = pressure_scale(r, data, "pressure_scale_short", PRESSURE_LEVELS, 60)
     setting = Setting(
         spine_warning=r.text(data, "spine_warning", "") or "",
         spine_short=r.text(data, "spine_short", "", limit=60) or "",
@@ -659,15 +668,34 @@ def parse_setting(doc: Document, problems: list[Problem]) -> Setting | None:
         safety=r.text_list(data, "safety", "", min_items=1),
         do_not_massage=r.text_list(data, "do_not_massage", "", min_items=1),
         disclaimer=r.text(data, "disclaimer", "") or "",
+        stay_light=r.text(data, "stay_light", "", limit=200) or "",
         feedback_short=r.text(data, "feedback_short", "", limit=60) or "",
         setup_short=r.text(data, "setup_short", "", limit=200) or "",
         pressure_scale=scale,
+        pressure_scale_short=short,
         posture=r.text_list(data, "posture", ""),
         finishing=r.text_list(data, "finishing", ""),
         benefits=r.text(data, "benefits", "", default="") or "",
         path=doc.path,
     )
     return setting if r.ok else None
+
+
+def pressure_scale(
+    r: Reader, data: dict[str, Any], key: str, required: Sequence[str], limit: int
+) -> dict[str, str]:
+    """A few words for each pressure level, as the gauges name them; `required` levels must
+    all be there (a card's one-line scale names every level)."""
+    scale: dict[str, str] = {}
+    if key not in data:
+        return scale
+    value = r.fields(data[key], key, required, PRESSURE_LEVELS, "a scale")
+    for level in PRESSURE_LEVELS:
+        if value and level in value:
+            text = r.text(value, level, key, limit=limit)
+            if text:
+                scale[level] = text
+    return scale
 
 
 def duplicate_ids(paths: Sequence[Path]) -> list[Problem]:

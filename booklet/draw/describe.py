@@ -1,12 +1,16 @@
 """Pictures in words: the alternative text a screen reader speaks for each figure.
 
-A diagram's text is written from its data, as the picture is drawn from it: each stroke's kind
-says what the hands do, its contact, mirror and hand say with what, and its points say where
-it goes ("up beside the spine, then out over the shoulder blades"), read off the same
+A diagram's text is written from its data, as the picture is drawn from it, one meaning per
+symbol (booklet.draw.symbols): each stroke's kind says what the hands do (a solid arrow: a
+stroke; a pale dashed arrow: a light return; circles, kneading or presses told by the path the
+dotted line shows them travelling); the hand mark at its start says with what (contact,
+mirror, which hand) and which way the fingers point, when not the way it goes; its points say
+where it goes ("up beside the spine, then out over the shoulder blades"), read off the same
 normalised back the picture uses (x across with the spine at 0.5, y from the waist to the
-shoulders). Strokes are told in their order; caution zones close the text. Every phrase comes
-from the language's catalogue (the `alt_` words of techniques/_words.yaml), so the text is in
-the output's language.
+shoulders). Strokes are told in their order; caution zones close the text. The key says what
+each symbol means and how it looks; the giver's picture, how to kneel. Every phrase comes
+from the language's catalogue (the `alt_` and `key_looks` words of techniques/_words.yaml),
+so the text is in the output's language.
 
 Pure: data and words in, a sentence out.
 """
@@ -18,6 +22,7 @@ from typing import NamedTuple
 
 from booklet.data.language import Words, fill
 from booklet.data.model import Diagram, Plan, Point, Stroke, Technique
+from booklet.draw.symbols import KeyWords
 from booklet.text.typography import rules_for, typeset
 
 SPINE_BAND = 0.17  # a path this close to the spine runs beside it
@@ -158,7 +163,9 @@ def path_words(stroke: Stroke, both: bool, words: Words) -> str:
 
 
 def with_words(stroke: Stroke, words: Words) -> str:
-    """With what: both palms, the right thumb, the fingertips of one hand."""
+    """With what, as the hand mark at the stroke's start shows it: both palms, the right
+    thumb, the fingertips of one hand; and which way the fingers point, unless it is the way
+    the stroke goes ("with both palms, fingers pointing out to the sides")."""
     contact = stroke.contact or "hand"
     if stroke.mirror or stroke.hand == "both" or stroke.kind == "alternate":
         group = "alt_with_both"
@@ -166,7 +173,14 @@ def with_words(stroke: Stroke, words: Words) -> str:
         group = f"alt_with_{stroke.hand}"
     else:
         group = "alt_with_one"
-    return words.item(group, contact)
+    hand = words.item(group, contact)
+    if stroke.pointing not in POINTING_SAID:
+        return hand
+    pointing = words.item("alt_pointing", stroke.pointing)
+    return words.text("alt_with_pointing", hand=hand, pointing=pointing)
+
+
+POINTING_SAID = ("out", "in", "up", "down")  # "along", the way it moves, goes without saying
 
 
 def stroke_kind(stroke: Stroke) -> str:
@@ -221,9 +235,20 @@ def describe_technique(technique: Technique, words: Words) -> str:
     return typeset_for(f"{text} {caution}" if caution else text, words)
 
 
-def describe_key(labels: Sequence[str], words: Words) -> str:
-    """The key to the diagrams' marks, as a list of what they mean."""
-    return typeset_for(words.text("alt_key", labels="; ".join(labels)), words)
+def describe_key(symbols: Sequence[str], zones: Sequence[str], key: KeyWords) -> str:
+    """The key to the diagrams' symbols (booklet.draw.symbols): each symbol's meaning, then
+    how it is drawn, e.g. "Key to the diagrams: stroke, this way (a solid arrow); light
+    return (a pale dashed arrow); ...". The key's words are typeset already."""
+    items = [
+        fill(key.alt_item, {"label": key.label(kind, zones), "look": key.look(kind)})
+        for kind in symbols
+    ]
+    return fill(key.alt_key, {"items": "; ".join(items)})
+
+
+def describe_giver(words: Words) -> str:
+    """The giver's position, as its small picture shows it (booklet.draw.giver)."""
+    return typeset_for(words.text("alt_giver"), words)
 
 
 def describe_timeline(plan: Plan, words: Words) -> str:

@@ -1,184 +1,128 @@
 """Back diagrams: the figure and a technique's strokes, at any size.
 
-A diagram is computed once as a display list (paths, circles, text; cached per technique and
-size) and then painted: straight onto a PDF canvas for cards and booklets, which is fast, or
-into a ReportLab `Drawing` for SVG and PNG export. Curves are cubic Beziers through the same
+A diagram is computed once as a display list (booklet.draw.art; cached per technique and
+size) and then painted (booklet.draw.painting). Curves are cubic Beziers through the same
 points the safety lint checks.
 
+Each symbol means one thing in every picture: a solid arrow is a stroke, a dashed pale one a
+light return, a dotted line with an open arrowhead the way the hands travel while they circle,
+knead or press; numbers are order, shown only where there are two steps or more; a hand mark at
+each stroke's start shows how the hand touches and which way its fingers point, with its letter
+where it matters which hand. Badges and hands are placed where they meet nothing else, and a
+test measures it from these very shapes.
+
 Everything scales from the width, so one diagram reads on a 1.2 in card cell and on a booklet
-page. Colours come from the Okabe-Ito colour-blind-safe palette, and nothing is told by colour
-alone: the spine is hatched and outlined, returns are dashed, directions are arrows.
+page; no text and no mark is smaller than the `min_text` of the layout it is drawn for. Colours
+come from the Okabe-Ito colour-blind-safe palette, and nothing is told by colour alone: the
+spine is hatched and outlined, returns are dashed, directions are arrows.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+import re
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import NamedTuple
 
-from reportlab.lib.colors import Color, HexColor, white
+from reportlab.lib.colors import Color, white
 
-from booklet.base.internals import Canvas
 from booklet.data import figure as fig
-from booklet.data.language import Words
 from booklet.data.model import Diagram, Point, Stroke
-from booklet.text.fonts import register
-from booklet.text.paragraph import draw_label, label_width, plain_label
-from booklet.text.scripts import first_strong
-
-if TYPE_CHECKING:  # for its name only: ReportLab graphics is imported when a drawing is made
-    from reportlab.graphics.shapes import Drawing
-
-# Okabe-Ito palette plus quiet neutrals for the figure.
-PALETTE = {
-    "skin": "#F7EFE7",
-    "outline": "#4A4038",
-    "anatomy": "#A89B8F",
-    "spine_fill": "#FFFFFF",
-    "spine_hatch": "#D55E00",
-    "spine_edge": "#7A3300",
-    "caution_fill": "#FBF1BE",
-    "caution_edge": "#8A7A00",
-    "stroke": "#0072B2",
-    "return": "#56B4E9",
-    "badge_text": "#0072B2",
-    "text": "#222222",
-}
+from booklet.draw.art import (
+    XY,
+    Box,
+    DiagramArt,
+    Ink,
+    Items,
+    Op,
+    Shape,
+    arc_ops,
+    closed_curve_ops,
+    curve_ops,
+    ellipse_arc_ops,
+    ellipse_ops,
+    path,
+    rect_ops,
+    shape_box,
+    tagged,
+    union,
+)
+from booklet.draw.hands import Pose, hand_shapes, thumb_side
+from booklet.draw.placing import Obstacles, place, ring_candidates
+from booklet.draw.symbols import (
+    ENGLISH_KEY,
+    HAND_KINDS,
+    LETTERED,
+    KeyWords,
+    numbered,
+    symbols_of,
+    travels,
+)
+from booklet.text.fonts import FontFamily, register
+from booklet.text.paragraph import label_width
 
 # The figure spans these normalised coordinates; y is stretched so the back has plausible height.
 X0, X1 = -0.03, 1.03
 Y0, Y1 = -0.09, 1.385
 Y_STRETCH = 1.12
-LEGEND_SHARE = 0.16
-CONTACT_WORDS = {
-    "palm": "palms",
-    "thumbs": "thumbs",
-    "fingertips": "fingertips",
-    "knuckles": "knuckles",
-    "forearm": "forearms",
-    "elbow": "elbows, lightly",
-}
-
-XY = tuple[float, float]
-# A path operation: ("M", x, y), ("L", x, y), ("C", x1, y1, x2, y2, x, y) or ("Z",).
-Op = tuple[str, *tuple[float, ...]]
+KEY_ROW = 1.75  # a row of a key or legend, in text sizes: room for the symbols
+MIN_LEGEND_TEXT = 6.0  # a diagram file's legend is never smaller; it wraps, never clips
 
 
-def aspect(legend: bool) -> float:
-    """Height over width of a diagram."""
-    body = (Y1 - Y0) * Y_STRETCH / (X1 - X0)
-    return body + (LEGEND_SHARE if legend else 0.0)
-
-
-class Ink(NamedTuple):
-    """Colours for one render: as chosen, or as greys of the same lightness."""
-
-    grayscale: bool = False
-
-    def __call__(self, name: str) -> Color:
-        return _ink(PALETTE[name], self.grayscale)
-
-
-@lru_cache(maxsize=64)
-def _ink(hex_colour: str, grayscale: bool) -> Color:
-    c = HexColor(hex_colour)
-    if not grayscale:
-        return c
-    grey = 0.299 * c.red + 0.587 * c.green + 0.114 * c.blue
-    return Color(grey, grey, grey)
+def aspect() -> float:
+    """Height over width of the figure alone (a legend and a title add their own height)."""
+    return (Y1 - Y0) * Y_STRETCH / (X1 - X0)
 
 
 class Mapper:
     """Normalised back coordinates -> drawing points."""
 
-    def __init__(self, width: float, bottom: float) -> None:
+    def __init__(self, width: float, bottom: float, left: float = 0.0) -> None:
+        self.width = width
         self.scale = width / (X1 - X0)
         self.bottom = bottom
+        self.left = left
 
     def __call__(self, p: Point) -> XY:
-        return ((p[0] - X0) * self.scale, self.bottom + (p[1] - Y0) * self.scale * Y_STRETCH)
+        return (
+            self.left + (p[0] - X0) * self.scale,
+            self.bottom + (p[1] - Y0) * self.scale * Y_STRETCH,
+        )
+
+    def mirrored(self, x: float) -> float:
+        """The page x of a point's mirror image across the spine."""
+        return 2 * self.left + self.width - x
+
+    def angle(self, direction: Point) -> float:
+        """A direction on the back as an angle on the page (y is stretched)."""
+        return math.atan2(direction[1] * Y_STRETCH, direction[0])
+
+
+class Sizes(NamedTuple):
+    """Every size a diagram uses, from its width and the smallest text its page allows."""
+
+    line: float  # a stroke's line width
+    badge: float  # an order number's size (its circle is a little larger)
+    hand: float  # a hand mark's length
+    lettered: float  # a hand mark's length when it carries its letter
+    legend: float  # the legend's text
+    least: float  # the smallest text the page allows: no mark is smaller across
+
+    @property
+    def badge_radius(self) -> float:
+        return self.badge * 0.68
+
+
+def sizes(width: float, min_text: float) -> Sizes:
+    badge = max(4.5, width * 0.04, min_text)
+    hand = max(6.0, min(width * 0.12, 40.0), min_text * 1.45)  # 0.7 of it across
+    legend = max(min_text, MIN_LEGEND_TEXT, min(9.0, width * 0.045))
+    line = max(0.7, width * 0.016)
+    return Sizes(line, badge, hand, max(hand, badge * 2.1), legend, min_text)
 
 
 # --- the display list --------------------------------------------------------------------------
-
-
-@dataclass
-class Shape:
-    """One thing to paint. A path is a list of ('M', x, y), ('L', x, y), ('C', x1, y1, x2, y2,
-    x, y) and ('Z',) operations; a circle is cx, cy, r; text is x, y, string."""
-
-    kind: str
-    ops: list[Op] = field(default_factory=list)
-    fill: Color | None = None
-    stroke: Color | None = None
-    width: float = 0.0
-    dash: tuple[float, ...] | None = None
-    cap: int = 1
-    join: int = 1
-    circle: tuple[float, float, float] | None = None
-    text: tuple[float, float, str] | None = None
-    font: str = ""
-    size: float = 0.0
-    anchor: str = "start"
-
-
-class DiagramArt(NamedTuple):
-    width: float
-    height: float
-    shapes: tuple[Shape, ...]
-
-
-def path(
-    ops: Iterable[Op],
-    *,
-    fill: Color | None = None,
-    stroke: Color | None = None,
-    width: float = 0.0,
-    dash: Sequence[float] | None = None,
-    cap: int = 1,
-    join: int = 1,
-) -> Shape:
-    return Shape("path", list(ops), fill, stroke, width, tuple(dash) if dash else None, cap, join)
-
-
-def curve_ops(points: Sequence[XY], closed: bool = False) -> list[Op]:
-    """A smooth curve through points (already in drawing coordinates)."""
-    ops: list[Op] = [("M", *points[0])]
-    for c1, c2, end in fig.bezier(points):
-        ops.append(("C", *c1, *c2, *end))
-    if closed:
-        ops.append(("Z",))
-    return ops
-
-
-def arc_ops(
-    cx: float, cy: float, r: float, start: float, sweep: float, move: bool = True
-) -> list[Op]:
-    """A circular arc as Beziers of at most 90 degrees each."""
-    n = max(1, math.ceil(abs(sweep) / (math.pi / 2)))
-    step = sweep / n
-    k = 4 / 3 * math.tan(step / 4)
-    ops: list[Op] = []
-    a = start
-    if move:
-        ops.append(("M", cx + r * math.cos(a), cy + r * math.sin(a)))
-    for _ in range(n):
-        b = a + step
-        ops.append(
-            (
-                "C",
-                cx + r * (math.cos(a) - k * math.sin(a)),
-                cy + r * (math.sin(a) + k * math.cos(a)),
-                cx + r * (math.cos(b) + k * math.sin(b)),
-                cy + r * (math.sin(b) - k * math.cos(b)),
-                cx + r * math.cos(b),
-                cy + r * math.sin(b),
-            )
-        )
-        a = b
-    return ops
 
 
 @lru_cache(maxsize=256)
@@ -191,246 +135,99 @@ def diagram_art(
     min_text: float = 0.0,
     badges: bool = True,
     words: KeyWords | None = None,
+    title: str = "",
+    wide: float = 0.0,
 ) -> DiagramArt:
-    """Everything a diagram paints, computed once per technique, size and style. No text in
-    it (the order badges) is smaller than `min_text`, the legible minimum where it is used.
-    Without `badges` it is a calm picture (a cover's), not an instruction."""
+    """Everything a diagram paints, computed once per technique, size and style. Nothing in
+    it (badges, hands, the legend) is smaller than `min_text`, the legible minimum where it is
+    used. Without `badges` it is a calm picture (a cover's): no numbers, no hands. With a
+    `legend`, the key to exactly the symbols it draws is set under it (across `wide` when the
+    page is wider than the figure); with a `title`, the technique's name over it (a diagram
+    file). The figure is `width` wide, centred in the art."""
     fonts = register(font)
     ink = Ink(grayscale)
-    legend_h = width * LEGEND_SHARE if legend else 0.0
-    m = Mapper(width, legend_h)
-    line = max(0.5, width * 0.006)
-    shapes: list[Shape] = []
-    shapes += _figure(m, ink, line, diagram)
+    words = words or ENGLISH_KEY
+    size = sizes(width, min_text)
+    zones = diagram.caution if diagram else ()
+    symbols = symbols_of(diagram, badges)
+    full = max(width, wide)
+    regular = fonts.regular
+    rows = legend_rows(symbols, zones, full, size.legend, regular, words) if legend else []
+    notes = key_note_lines(full - size.legend, size.legend, regular, words) if title else []
+    legend_h = legend_height(rows, notes, size.legend) if legend else 0.0
+    body = width * aspect()
+    title_h = size.legend * 2.6 if title else 0.0
+    left = (full - width) / 2
+    m = Mapper(width, legend_h, left)
+    items = Items()
+    shapes = _figure(m, ink, max(0.5, width * 0.006), diagram)
     if diagram is not None:
-        for stroke in diagram.strokes:
-            shapes += _stroke(stroke, m, ink, width)
+        shapes += strokes_art(diagram, m, ink, size, items)
         if badges:
-            shapes += _badges(diagram, m, ink, width, fonts.bold, min_text)
+            band = spine_rect(m)
+            outline = _mapped(fig.closed_outline(fig.TORSO_LEFT), m)
+            bounds = (left, legend_h, left + width, legend_h + body)
+            obstacles = Obstacles(bounds, [band], outline)
+            obstacles.add(shapes)
+            hands, anchors = _hands(diagram, m, ink, size, fonts.bold, words, items, obstacles)
+            shapes += hands
+            if numbered(diagram):
+                shapes += _badges(diagram, m, ink, size, fonts.bold, items, obstacles, anchors)
     if legend:
-        shapes += _legend(diagram, width, legend_h, ink, fonts.regular, words or ENGLISH_KEY)
-    return DiagramArt(width, width * aspect(legend), tuple(shapes))
-
-
-# --- painting ----------------------------------------------------------------------------------
-
-
-def paint(canvas: Canvas, art: DiagramArt, x: float, y: float) -> None:
-    """Paint a diagram onto a PDF canvas with its lower-left corner at (x, y).
-
-    The shapes' PDF operators are formatted once per diagram and reused; only the text goes
-    through the canvas, which keeps track of the fonts a page uses.
-    """
-    canvas.saveState()
-    canvas.translate(x, y)
-    for part in _operators(art):
-        if isinstance(part, str):
-            canvas.addLiteral(part)
-        else:
-            _draw_text(canvas, part)
-    canvas.restoreState()
-
-
-def _draw_text(canvas: Canvas, s: Shape) -> None:
-    assert s.text is not None  # a text shape carries its text
-    tx, ty, text = s.text
-    if not plain_label(text, s.font):  # another script, or right to left: the text engine
-        assert s.fill is not None
-        colour = "#" + s.fill.hexval()[2:]
-        draw_label(canvas, text, s.font, s.size, colour, tx, ty, s.anchor)
-        return
-    canvas.setFillColor(s.fill)
-    canvas.setFont(s.font, s.size)
-    if s.anchor == "middle":
-        canvas.drawCentredString(tx, ty, text)
-    elif s.anchor == "end":
-        canvas.drawRightString(tx, ty, text)
-    else:
-        canvas.drawString(tx, ty, text)
-
-
-_PATH_FORMATS = {"M": "%.1f %.1f m", "L": "%.1f %.1f l", "C": "%.1f %.1f %.1f %.1f %.1f %.1f c"}
-
-
-def _num(v: float) -> str:
-    text = f"{v:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def _colour(c: Color, op: str) -> str:
-    return f"{_num4(c.red)} {_num4(c.green)} {_num4(c.blue)} {op}"
-
-
-def _num4(v: float) -> str:
-    text = f"{v:.4f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
-# A diagram's paint: runs of PDF operators, with the text shapes (drawn through the canvas)
-# between them.
-Operators = tuple[str | Shape, ...]
-_OPERATORS: dict[int, tuple[DiagramArt, Operators]] = {}
-
-
-def _operators(art: DiagramArt) -> Operators:
-    """The diagram as runs of PDF operators (str) with its text shapes between them."""
-    entry = _OPERATORS.get(id(art))
-    if entry is not None and entry[0] is art:
-        return entry[1]
-    if len(_OPERATORS) > 512:
-        _OPERATORS.clear()
-    parts = _format_operators(art)
-    _OPERATORS[id(art)] = (art, parts)
-    return parts
-
-
-def _format_operators(art: DiagramArt) -> Operators:
-    parts: list[str | Shape] = []
-    run: list[str] = []
-    state: dict[str, str] = {}  # graphics state already set in this run: set it only on change
-
-    def setting(key: str, operator: str) -> None:
-        if state.get(key) != operator:
-            state[key] = operator
-            run.append(operator)
-
-    for s in art.shapes:
-        if s.kind == "text":
-            if run:
-                parts.append("\n".join(run))
-                run = []
-            state.clear()  # text goes through the canvas, which sets its own fill colour
-            parts.append(s)
-            continue
-        if s.fill is not None:
-            setting("fill", _colour(s.fill, "rg"))
-        if s.stroke is not None:
-            setting("stroke", _colour(s.stroke, "RG"))
-            setting("line", f"{_num(s.width)} w {s.cap} J {s.join} j")
-            dash = " ".join(_num(d) for d in s.dash) if s.dash else ""
-            setting("dash", f"[{dash}] 0 d")
-        ops = s.ops if s.kind == "path" or s.circle is None else _circle_ops(*s.circle)
-        for op in ops:
-            kind = op[0]
-            if kind == "Z":
-                run.append("h")
-            else:
-                # to 1/10 pt: far finer than any printer, and a smaller PDF; "12.0 " -> "12 "
-                run.append((_PATH_FORMATS[kind] % tuple(op[1:])).replace(".0 ", " "))
-        paint_op = {(True, True): "B", (True, False): "f", (False, True): "S"}
-        run.append(paint_op[(s.fill is not None, s.stroke is not None)])
-    if run:
-        parts.append("\n".join(run))
-    return tuple(parts)
-
-
-def _circle_ops(cx: float, cy: float, r: float) -> list[Op]:
-    return [*arc_ops(cx, cy, r, 0, 2 * math.pi), ("Z",)]
-
-
-def _paint_with_api(canvas: Canvas, art: DiagramArt, x: float, y: float) -> None:
-    """The same picture through ReportLab's path API: kept to check the operators against."""
-    canvas.saveState()
-    canvas.translate(x, y)
-    dash: tuple[float, ...] | None = None
-    for s in art.shapes:
-        if s.kind == "text":
-            _draw_text(canvas, s)
-            continue
-        if s.fill is not None:
-            canvas.setFillColor(s.fill)
-        if s.stroke is not None:
-            canvas.setStrokeColor(s.stroke)
-            canvas.setLineWidth(s.width)
-            canvas.setLineCap(s.cap)
-            canvas.setLineJoin(s.join)
-            if s.dash != dash:
-                canvas.setDash(list(s.dash) if s.dash else [])
-                dash = s.dash
-        if s.kind == "circle" and s.circle is not None:
-            cx, cy, r = s.circle
-            canvas.circle(cx, cy, r, stroke=int(s.stroke is not None), fill=int(s.fill is not None))
-            continue
-        p = canvas.beginPath()
-        _replay(s.ops, p, p.close)
-        canvas.drawPath(
-            p, stroke=int(s.stroke is not None), fill=int(s.fill is not None), fillMode=0
+        shapes += legend_art(rows, notes, full, legend_h, size.legend, ink, fonts, words)
+    if title:  # as large as the legend's words and a little more, if the width allows
+        ts = size.legend * 1.4
+        ts = max(
+            size.legend, min(ts, ts * (full - size.legend) / label_width(title, fonts.bold, ts))
         )
-    canvas.restoreState()
+        top = legend_h + body + title_h - ts * 1.1
+        shapes.insert(
+            0,
+            Shape(
+                "text",
+                fill=ink("text"),
+                text=(full / 2, top, title),
+                font=fonts.bold,
+                size=ts,
+                anchor="middle",
+                layer="title",
+            ),
+        )
+    figure = (left, legend_h, left + width, legend_h + body)
+    return DiagramArt(full, legend_h + body + title_h, tuple(shapes), figure)
 
 
-def to_drawing(art: DiagramArt, font: str = "sans") -> Drawing:
-    """The same display list as a ReportLab Drawing, for SVG and PNG export."""
-    from reportlab.graphics.shapes import Circle, Drawing, String
-    from reportlab.graphics.shapes import Path as GPath
-
-    d = Drawing(art.width, art.height)
-    d.initialFontName = register(font).regular  # else ReportLab lists unembedded Helvetica
-    for s in art.shapes:
-        if s.kind == "text" and s.text is not None:
-            tx, ty, text = s.text
-            d.add(
-                String(
-                    tx,
-                    ty,
-                    text,
-                    fontName=s.font,
-                    fontSize=s.size,
-                    fillColor=s.fill,
-                    textAnchor=s.anchor,
-                )
-            )
-        elif s.kind == "circle" and s.circle is not None:
-            d.add(Circle(*s.circle, fillColor=s.fill, strokeColor=s.stroke, strokeWidth=s.width))
-        else:
-            g = GPath(
-                fillColor=s.fill,
-                strokeColor=s.stroke,
-                strokeWidth=s.width,
-                strokeDashArray=list(s.dash) if s.dash else None,
-                strokeLineCap=s.cap,
-                strokeLineJoin=s.join,
-            )
-            _replay(s.ops, g, g.closePath)
-            d.add(g)
-    return d
-
-
-class PathSink(Protocol):
-    """What a path is built on: pdfgen's path object, or a graphics Path."""
-
-    def moveTo(self, x: float, y: float) -> object: ...  # noqa: N802 - ReportLab's names
-
-    def lineTo(self, x: float, y: float) -> object: ...  # noqa: N802
-
-    def curveTo(  # noqa: N802
-        self, x1: float, y1: float, x2: float, y2: float, x3: float, y3: float
-    ) -> object: ...
-
-
-def _replay(ops: list[Op], target: PathSink, close: Callable[[], object]) -> None:
-    """Feed path operations to a ReportLab path object (pdfgen's or graphics')."""
-    for op in ops:
-        match op:
-            case ("M", x, y):
-                target.moveTo(x, y)
-            case ("L", x, y):
-                target.lineTo(x, y)
-            case ("C", x1, y1, x2, y2, x, y):
-                target.curveTo(x1, y1, x2, y2, x, y)
-            case _:
-                close()
-
-
-def back_drawing(
+def diagram_height(
     diagram: Diagram | None,
     width: float,
-    *,
-    grayscale: bool = False,
     legend: bool = True,
     font: str = "sans",
-) -> Drawing:
-    return to_drawing(diagram_art(diagram, width, grayscale, legend, font), font)
+    min_text: float = 0.0,
+    words: KeyWords | None = None,
+    wide: float = 0.0,
+) -> float:
+    """How tall the diagram is at this width, its legend included."""
+    art = diagram_art(diagram, width, False, legend, font, min_text, True, words, wide=wide)
+    return art.height
+
+
+def width_for_height(
+    diagram: Diagram | None,
+    height: float,
+    wide: float,
+    font: str = "sans",
+    min_text: float = 0.0,
+    words: KeyWords | None = None,
+) -> float:
+    """The widest figure, with its legend set across `wide`, no taller than `height` nor
+    wider than `wide`."""
+    width = min(wide, height / aspect())
+    for _ in range(12):
+        tall = diagram_height(diagram, round(width, 2), True, font, min_text, words, wide)
+        if tall <= height + 0.01:
+            return round(width, 2)
+        width *= max(0.8, min(0.995, height / tall))
+    return round(width, 2)
 
 
 # --- the figure --------------------------------------------------------------------------------
@@ -481,16 +278,17 @@ def _figure(m: Mapper, ink: Ink, line: float, diagram: Diagram | None) -> list[S
     for zone in diagram.caution if diagram else ():
         for half in (fig.CAUTION_LEFT[zone], fig.mirror(fig.CAUTION_LEFT[zone])):
             outline = _mapped(half, m)
-            out.append(
+            zone_shapes = [
                 path(
                     closed_curve_ops(outline),
                     fill=ink("caution_fill"),
                     stroke=ink("caution_edge"),
                     width=line * 0.8,
                     dash=(line * 1.2, line * 1.8),
-                )
-            )
-            out += _stipple(outline, m.scale * 0.04, line * 0.7, ink("caution_edge"))
+                ),
+                *_stipple(outline, m.scale * 0.04, line * 0.7, ink("caution_edge")),
+            ]
+            out += tagged(zone_shapes, "figure", "caution", 0)
     anatomy, thin = ink("anatomy"), line * 0.8
     for rib in fig.RIB_CURVES_LEFT:
         out.append(path(curve_ops(_mapped(rib, m)), stroke=anatomy, width=thin))
@@ -502,39 +300,9 @@ def _figure(m: Mapper, ink: Ink, line: float, diagram: Diagram | None) -> list[S
     out.append(path(curve_ops(right), stroke=outline, width=edge))
     hx, hy = m(fig.HEAD_CENTRE)
     rx, ry = fig.HEAD_RADII[0] * m.scale, fig.HEAD_RADII[1] * m.scale * Y_STRETCH
-    out.append(
-        path(
-            _ellipse_ops(hx, hy, rx, ry), fill=ink("skin"), stroke=ink("outline"), width=line * 1.3
-        )
-    )
-    out += _spine(m, ink, line)
+    out.append(path(ellipse_ops(hx, hy, rx, ry), fill=ink("skin"), stroke=outline, width=edge))
+    out += tagged(_spine(m, ink, line), "figure", "spine", 0)
     return out
-
-
-def closed_curve_ops(points: Sequence[XY]) -> list[Op]:
-    """A smooth closed curve through the points (the curve wraps round to the start)."""
-    n = len(points)
-    ring = [points[-1], *points, points[0], points[1]]
-    ops: list[Op] = [("M", *points[0])]
-    for c1, c2, end in fig.bezier(ring)[1 : n + 1]:
-        ops.append(("C", *c1, *c2, *end))
-    return [*ops, ("Z",)]
-
-
-def ellipse_arc_ops(
-    cx: float, cy: float, rx: float, ry: float, start: float, sweep: float
-) -> list[Op]:
-    """An elliptical arc: a unit-circle arc, stretched."""
-    out: list[Op] = []
-    for op in arc_ops(0, 0, 1, start, sweep):
-        vals = op[1:]
-        xy = [(cx + vals[i] * rx, cy + vals[i + 1] * ry) for i in range(0, len(vals), 2)]
-        out.append((op[0], *[v for p in xy for v in p]))
-    return out
-
-
-def _ellipse_ops(cx: float, cy: float, rx: float, ry: float) -> list[Op]:
-    return [*ellipse_arc_ops(cx, cy, rx, ry, 0, 2 * math.pi), ("Z",)]
 
 
 def hatch_lines(
@@ -559,10 +327,6 @@ def spine_rect(m: Mapper) -> tuple[float, float, float, float]:
     return x0, y0, x1, y1
 
 
-def _rect_ops(x0: float, y0: float, x1: float, y1: float) -> list[Op]:
-    return [("M", x0, y0), ("L", x1, y0), ("L", x1, y1), ("L", x0, y1), ("Z",)]
-
-
 def hatched_box(
     x0: float,
     y0: float,
@@ -578,9 +342,9 @@ def hatched_box(
     for xa, ya, xb, yb in hatch_lines(x0, y0, x1, y1, gap):
         hatch += [("M", xa, ya), ("L", xb, yb)]
     return [
-        path(_rect_ops(x0, y0, x1, y1), fill=ink("spine_fill")),
+        path(rect_ops(x0, y0, x1, y1), fill=ink("spine_fill")),
         path(hatch, stroke=ink("spine_hatch"), width=hatch_width, cap=0),
-        path(_rect_ops(x0, y0, x1, y1), stroke=ink("spine_edge"), width=edge_width, join=0),
+        path(rect_ops(x0, y0, x1, y1), stroke=ink("spine_edge"), width=edge_width, join=0),
     ]
 
 
@@ -603,6 +367,17 @@ def _arrowhead(tip: XY, frm: XY, size: float, colour: Color) -> Shape:
     return path(ops, fill=colour)  # filled only: a 0.1 pt outline is a hairline a preflight flags
 
 
+def _open_arrowhead(tip: XY, frm: XY, size: float, colour: Color, width: float) -> Shape:
+    """A chevron, not a filled head: the way the hands travel, not a stroke."""
+    dx, dy = tip[0] - frm[0], tip[1] - frm[1]
+    n = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / n, dy / n
+    bx, by = tip[0] - ux * size, tip[1] - uy * size
+    px, py = -uy * size * 0.55, ux * size * 0.55
+    ops: list[Op] = [("M", bx + px, by + py), ("L", *tip), ("L", bx - px, by - py)]
+    return path(ops, stroke=colour, width=width, join=1)
+
+
 def _split(p0: XY, c1: XY, c2: XY, p3: XY, t: float) -> tuple[XY, XY, XY]:
     """de Casteljau: the part of a cubic Bezier from 0 to t, as (c1, c2, end)."""
 
@@ -616,9 +391,9 @@ def _split(p0: XY, c1: XY, c2: XY, p3: XY, t: float) -> tuple[XY, XY, XY]:
 
 def _arrow_curve(
     points: Sequence[XY], colour: Color, width: float, dash: Sequence[float] | None = None
-) -> list[Shape]:
-    """A smooth curve ending in an arrowhead; the line stops under the head, so the tip stays
-    sharp."""
+) -> tuple[Shape, Shape]:
+    """A smooth curve and the arrowhead it ends in; the line stops under the head, so the tip
+    stays sharp."""
     head = width * 3.6
     segments = fig.bezier(points)
     ops: list[Op] = [("M", *points[0])]
@@ -630,50 +405,115 @@ def _arrow_curve(
     t = max(0.3, 1 - head * 0.7 / chord)
     a, b, cut = _split(start, c1, c2, tip, t)
     ops.append(("C", *a, *b, *cut))
-    return [path(ops, stroke=colour, width=width, dash=dash), _arrowhead(tip, cut, head, colour)]
+    return path(ops, stroke=colour, width=width, dash=dash), _arrowhead(tip, cut, head, colour)
 
 
-def _stroke(stroke: Stroke, m: Mapper, ink: Ink, width: float) -> list[Shape]:
+# How far across each mark is, in its size: what must not be smaller than the page's text.
+MARK_ACROSS = {"circles": 2.0, "knead": 1.3, "press": 3.4}
+
+
+def mark_size(stroke: Stroke, m: Mapper, least: float = 0.0) -> float:
+    """A circle's radius, a knead or press mark's size, on the page: as the data says, and no
+    smaller across than the page's smallest text."""
+    return max(fig.stroke_size(stroke) * m.scale, least / MARK_ACROSS.get(stroke.kind, 2.0))
+
+
+def mark_radius(stroke: Stroke, m: Mapper, least: float = 0.0) -> float:
+    """How far a circle, knead or press mark reaches from its centre, on the page."""
+    size = mark_size(stroke, m, least)
+    return {"circles": size, "knead": size * 1.5, "press": size * 1.7}.get(stroke.kind, size)
+
+
+def strokes_art(diagram: Diagram, m: Mapper, ink: Ink, size: Sizes, items: Items) -> list[Shape]:
+    """Every stroke's lines, arrowheads and marks, each an item owned by its stroke and side."""
     out: list[Shape] = []
-    colour = ink("return") if stroke.returning else ink("stroke")
-    lw = max(0.7, width * 0.016)
-    size = fig.stroke_size(stroke)
-    for _, mirrored in fig.stroke_sides(stroke):
-        pts = fig.side_points(stroke, mirrored)
-        if stroke.kind in ("glide", "alternate"):
-            dash = (lw * 2.2, lw * 1.6) if stroke.returning else None
-            out += _arrow_curve(_mapped(pts, m), colour, lw, dash)
-        elif stroke.kind == "rake":
-            for track in fig.finger_tracks(pts, stroke.fingers, size):
-                out += _arrow_curve(_mapped(track, m), colour, lw * 0.6)
-        else:
-            cs = fig.centres(stroke)
-            if mirrored:
-                cs = fig.mirror(cs)
-            mapped = _mapped(cs, m)
-            if stroke.kind == "circles":
-                direction = stroke.direction
-                if mirrored:
-                    direction = "cw" if direction == "ccw" else "ccw"
-                if len(mapped) > 1:
-                    out += _arrow_curve(mapped, colour, lw * 0.5, (lw * 0.8, lw * 1.4))
-                out += [
-                    s
-                    for c in mapped
-                    for s in _circle_arrow(c, size * m.scale, direction, colour, lw)
-                ]
-            elif stroke.kind == "knead":
-                if len(mapped) > 1:
-                    out += _arrow_curve(mapped, colour, lw * 0.45, (lw * 0.7, lw * 1.3))
-                out += [s for c in mapped for s in _knead_mark(c, size * m.scale, colour, lw)]
-            else:  # press points
-                r = size * m.scale
-                for x, y in mapped:
-                    out.append(Shape("circle", fill=colour, circle=(x, y, r)))
-                    out.append(
-                        Shape("circle", stroke=colour, width=lw * 0.5, circle=(x, y, r * 1.7))
-                    )
+    for index, stroke in enumerate(diagram.strokes):
+        for _, mirrored in fig.stroke_sides(stroke):
+            out += _stroke_side(stroke, mirrored, owner(index, mirrored), m, ink, size, items)
     return out
+
+
+def owner(index: int, mirrored: bool) -> str:
+    return f"{index}{'m' if mirrored else ''}"
+
+
+def _stroke_side(
+    stroke: Stroke, mirrored: bool, own: str, m: Mapper, ink: Ink, size: Sizes, items: Items
+) -> list[Shape]:
+    role = "return" if stroke.returning else "stroke"
+    colour = ink("return") if stroke.returning else ink("stroke")
+    lw = size.line
+    pts = fig.side_points(stroke, mirrored)
+    if stroke.kind in ("glide", "alternate"):
+        dash = (lw * 2.2, lw * 1.6) if stroke.returning else None
+        line, head = _arrow_curve(_mapped(pts, m), colour, lw, dash)
+        return [
+            *tagged([line], "line", role, items.next(), own),
+            *tagged([head], "head", role, items.next(), own),
+        ]
+    if stroke.kind == "rake":
+        tracks = [
+            _arrow_curve(_mapped(t, m), colour, lw * 0.6)
+            for t in fig.finger_tracks(pts, stroke.fingers, fig.stroke_size(stroke))
+        ]
+        return [
+            *tagged([t[0] for t in tracks], "line", role, items.next(), own),
+            *tagged([t[1] for t in tracks], "head", role, items.next(), own),
+        ]
+    cs = fig.centres(stroke)
+    mapped = _mapped(fig.mirror(cs) if mirrored else cs, m)
+    out: list[Shape] = []
+    reach = mark_radius(stroke, m, size.least)
+    across = mark_size(stroke, m, size.least)
+    if travels(stroke):
+        outward = -1.0 if cs[0][0] < fig.SPINE_X else 1.0
+        out += _travel(mapped, reach, -outward if mirrored else outward, colour, lw, own, items)
+    kind = {"circles": "circle", "knead": "knead", "press": "press"}[stroke.kind]
+    for centre in mapped:
+        if stroke.kind == "circles":
+            direction = stroke.direction
+            if mirrored:
+                direction = "cw" if direction == "ccw" else "ccw"
+            shapes = _circle_arrow(centre, reach, direction, colour, lw)
+        elif stroke.kind == "knead":
+            shapes = _knead_mark(centre, across, colour, lw)
+        else:
+            shapes = _press_mark(centre, across, colour, lw)
+        out += tagged(shapes, "mark", kind, items.next(), own)
+    return out
+
+
+def _travel(
+    centres: Sequence[XY],
+    clear: float,
+    outward: float,
+    colour: Color,
+    width: float,
+    own: str,
+    items: Items,
+) -> list[Shape]:
+    """The way the hands work along while they circle, knead or press: a dotted line beside
+    the marks, on their outer side, from the first to the last, ending in an open arrowhead."""
+    (ax, ay), (bx, by) = centres[0], centres[-1]
+    length = math.hypot(bx - ax, by - ay) or 1.0
+    ux, uy = (bx - ax) / length, (by - ay) / length
+    nx, ny = -uy, ux  # a normal; turned to point away from the spine
+    if nx * outward < 0 or (nx == 0 and ny * outward < 0):
+        nx, ny = -nx, -ny
+    reach = max((cx - ax) * nx + (cy - ay) * ny for cx, cy in centres)
+    shift = reach + clear + width * 2
+    start = (ax + nx * shift, ay + ny * shift)
+    tip = (bx + nx * shift, by + ny * shift)
+    head = width * 4.2
+    end = (tip[0] - ux * head * 0.6, tip[1] - uy * head * 0.6)
+    dots = (0.1, width * 2.6)
+    line = path([("M", *start), ("L", *end)], stroke=colour, width=width, dash=dots)
+    return [
+        *tagged([line], "line", "travel", items.next(), own),
+        *tagged(
+            [_open_arrowhead(tip, start, head, colour, width)], "head", "travel", items.next(), own
+        ),
+    ]
 
 
 def _circle_arrow(
@@ -710,177 +550,379 @@ def _knead_mark(centre: XY, size: float, colour: Color, lw: float) -> list[Shape
     return shapes
 
 
-def _badges(
-    diagram: Diagram, m: Mapper, ink: Ink, width: float, bold: str, min_text: float = 0.0
-) -> list[Shape]:
-    """Order numbers at the start of each numbered stroke (and of its mirror image)."""
+def _press_mark(centre: XY, size: float, colour: Color, lw: float) -> list[Shape]:
+    """A filled point with a ring: press here, and release."""
+    x, y = centre
+    return [
+        Shape("circle", fill=colour, circle=(x, y, size)),
+        Shape("circle", stroke=colour, width=lw * 0.5, circle=(x, y, size * 1.7)),
+    ]
+
+
+# --- hands and order numbers, placed where they meet nothing -----------------------------------
+
+
+def giver_hand(stroke: Stroke, start: Point) -> str:
+    """The hand at a start: as the data names it, else the giver's hand on that side (kneeling
+    astride, facing the head, the giver's left hand is on the partner's left)."""
+    if stroke.hand in LETTERED:
+        return stroke.hand
+    return "left" if start[0] < fig.SPINE_X else "right"
+
+
+class HandMark(NamedTuple):
+    """One stroke's hand, ready to be drawn anywhere: how it touches, its colour, its letter."""
+
+    angle: float
+    length: float
+    thumb: int
+    contact: str
+    colour: Color
+    letter: str
+    font: str
+    letter_size: float
+
+    def shapes(self, centre: XY) -> list[Shape]:
+        pose = Pose(centre, self.angle, self.length, self.thumb)
+        edge = max(0.45, self.length * 0.045)
+        return hand_shapes(
+            pose, self.contact, self.colour, edge, self.letter, self.font, self.letter_size
+        )
+
+    def box(self, centre: XY) -> Box:
+        return union(shape_box(s) for s in self.shapes(centre) if s.kind != "text")
+
+
+def _hands(
+    diagram: Diagram,
+    m: Mapper,
+    ink: Ink,
+    size: Sizes,
+    bold: str,
+    words: KeyWords,
+    items: Items,
+    obstacles: Obstacles,
+) -> tuple[list[Shape], dict[str, XY]]:
+    """A hand mark at each stroke's start (its mirror's too): at the start itself, slid back
+    along the stroke if something is in the way; beside the first mark for circles, kneading
+    and presses; always on the figure. Returns the shapes, and where each hand lies (by its
+    stroke and side)."""
     out: list[Shape] = []
-    r = max(3.6, width * 0.032, min_text / 1.25)
-    for stroke in diagram.strokes:
+    anchors: dict[str, XY] = {}
+    for index, stroke in enumerate(diagram.strokes):
+        if not stroke.contact:
+            continue
+        for _, mirrored in fig.stroke_sides(stroke):
+            own = owner(index, mirrored)
+            start = fig.start_of(stroke, mirrored)
+            letter = words.letter(stroke.hand) if stroke.hand in LETTERED else ""
+            hand = HandMark(
+                m.angle(fig.pointing(stroke, mirrored)),
+                size.lettered if letter else size.hand,
+                thumb_side(giver_hand(stroke, start)),
+                stroke.contact,
+                ink("return") if stroke.returning else ink("stroke"),
+                letter,
+                bold,
+                size.badge,
+            )
+            candidates = _hand_places(stroke, mirrored, start, hand.length, m, size.least)
+            if mirrored and stroke.mirror and owner(index, False) in anchors:  # as its twin
+                x, y = anchors[owner(index, False)]
+                candidates = [(m.mirrored(x), y), *candidates]
+            centre = place(candidates, hand.box, obstacles, own, own_lines=True, on_body=True)
+            shapes = hand.shapes(centre)
+            item = items.next()
+            for s in shapes:
+                role = (stroke.hand or "") if s.kind == "text" else stroke.contact
+                tagged([s], "mark", role, item, own)
+            out += shapes
+            obstacles.boxes.append((own, hand.box(centre)))
+            anchors[own] = centre
+    return out, anchors
+
+
+def _hand_places(
+    stroke: Stroke, mirrored: bool, start: Point, length: float, m: Mapper, least: float
+) -> list[XY]:
+    """Where a hand may lie, best first."""
+    at = m(start)
+    ux, uy = fig.heading(stroke, mirrored)
+    dx, dy = ux, uy * Y_STRETCH
+    norm = math.hypot(dx, dy) or 1.0
+    dx, dy = dx / norm, dy / norm
+    if stroke.kind in ("glide", "alternate", "rake"):  # on the start, a little behind or ahead
+        steps = [0, *(k * s for k in range(1, 8) for s in (-1, 1))]
+        return [(at[0] - dx * length * k * 0.12, at[1] - dy * length * k * 0.12) for k in steps]
+    near = mark_radius(stroke, m, least) + length * 0.45
+    return ring_candidates(at, (-dx, -dy), near, length * 0.15, rings=8)
+
+
+def _badges(
+    diagram: Diagram,
+    m: Mapper,
+    ink: Ink,
+    size: Sizes,
+    bold: str,
+    items: Items,
+    obstacles: Obstacles,
+    anchors: dict[str, XY],
+) -> list[Shape]:
+    """Order numbers beside each numbered stroke's start (and its mirror's), away from the
+    spine, where they cover nothing."""
+    out: list[Shape] = []
+    placed: dict[str, XY] = {}
+    r = size.badge_radius
+    ring_width = max(0.5, r * 0.16)
+    for index, stroke in enumerate(diagram.strokes):
         if stroke.order is None:
             continue
         for _, mirrored in fig.stroke_sides(stroke):
-            pts = fig.side_points(stroke, mirrored)
-            start = fig.centres(stroke)[0] if stroke.kind in ("circles", "knead") else pts[0]
-            if mirrored and stroke.kind in ("circles", "knead"):
-                start = fig.mirror([start])[0]
-            x, y = m(start)
-            outward = -1 if start[0] < 0.5 else 1  # beside the start, away from the spine
-            if stroke.kind in ("circles", "knead"):
-                x += outward * (fig.stroke_size(stroke) * m.scale + r * 1.3)
-            else:
-                x += r * 1.25 * outward
-                y += r * 0.9
-            out.append(
+            own = owner(index, mirrored)
+            start = fig.start_of(stroke, mirrored)
+            centre = anchors.get(own, m(start))
+            outward = -1.0 if start[0] < fig.SPINE_X else 1.0
+            hx, hy = fig.heading(stroke, mirrored)
+            preferred = (outward - hx * 0.6, -hy * 0.6)
+            near = r + (size.lettered if stroke.hand in LETTERED else size.hand) * 0.35
+            candidates = ring_candidates(centre, preferred, near, r * 0.4, rings=14)
+            if mirrored and stroke.mirror and f"badge{owner(index, False)}" in placed:
+                x, y = placed[f"badge{owner(index, False)}"]
+                candidates = [(m.mirrored(x), y), *candidates]
+            grow = r + ring_width / 2
+
+            def box_at(c: XY, grow: float = grow) -> Box:
+                return (c[0] - grow, c[1] - grow, c[0] + grow, c[1] + grow)
+
+            x, y = place(candidates, box_at, obstacles)
+            shapes = [
                 Shape(
-                    "circle",
-                    fill=white,
-                    stroke=ink("stroke"),
-                    width=max(0.5, r * 0.18),
-                    circle=(x, y, r),
-                )
-            )
-            fs = r * 1.25
-            out.append(
+                    "circle", fill=white, stroke=ink("stroke"), width=ring_width, circle=(x, y, r)
+                ),
                 Shape(
                     "text",
                     fill=ink("badge_text"),
-                    text=(x, y - fs * 0.36, str(stroke.order)),
+                    text=(x, y - size.badge * 0.36, str(stroke.order)),
                     font=bold,
-                    size=fs,
+                    size=size.badge,
                     anchor="middle",
-                )
-            )
+                ),
+            ]
+            out += tagged(shapes, "mark", "order", items.next(), f"badge{own}")
+            obstacles.boxes.append((f"badge{own}", box_at((x, y))))
+            placed[f"badge{own}"] = (x, y)
     return out
 
 
-def _legend(
-    diagram: Diagram | None, width: float, height: float, ink: Ink, font: str, words: KeyWords
+# --- the symbols, in a legend and in the key ---------------------------------------------------
+
+# How wide each symbol is drawn, in text sizes.
+SYMBOL_WIDTH = {
+    "stroke": 2.4,
+    "return": 2.4,
+    "travel": 2.4,
+    "order": 1.3,
+    "circle": 1.5,
+    "knead": 1.7,
+    "press": 1.4,
+    "spine": 2.4,
+    "caution": 2.4,
+}
+HAND_SYMBOL = 2.1  # a hand mark's length in the key, in text sizes
+
+
+def symbol_width(kind: str) -> float:
+    return SYMBOL_WIDTH.get(kind, HAND_SYMBOL)
+
+
+def symbol_art(
+    kind: str, x: float, y: float, size: float, ink: Ink, bold: str, words: KeyWords
 ) -> list[Shape]:
-    """Below the figure: the hatched swatch says 'no pressure'; a caution swatch if zones."""
-    out: list[Shape] = []
-    items = legend_items(diagram, words)
-    fs = legend_font_size(diagram, width, font, words)
-    sw = fs * 1.5
-    y = height - fs * 2.0
-    total = legend_width(items, fs, font)
-    x = max(0.0, (width - total) / 2)
-    for kind, text in items:
-        if kind == "spine":
-            out += hatched_box(x, y, x + sw, y + fs, max(1.2, fs * 0.32), ink, 0.5, 0.7)
-        else:
-            out.append(
-                path(
-                    _rect_ops(x, y, x + sw, y + fs),
-                    fill=ink("caution_fill"),
-                    stroke=ink("caution_edge"),
-                    width=0.6,
-                    dash=(1, 1.4),
-                    join=0,
-                )
-            )
-        x += sw + fs * 0.5
-        out.append(
-            Shape("text", fill=ink("text"), text=(x, y + fs * 0.15, text), font=font, size=fs)
+    """One symbol drawn as the diagrams draw it, its left edge at x, on a text line whose
+    baseline is y, for text `size` pt."""
+    lw = max(0.6, size * 0.12)
+    mid = y + size * 0.35
+    sym = size * symbol_width(kind)
+    colour = ink("stroke")
+    line = [(x, mid), (x + sym * 0.5, mid), (x + sym, mid)]
+    if kind == "stroke":
+        return list(_arrow_curve(line, colour, lw))
+    if kind == "return":
+        return list(_arrow_curve(line, ink("return"), lw * 0.8, (lw * 1.2 * 1.1, lw * 1.6)))
+    if kind == "travel":
+        w = lw * 0.75
+        return [
+            path(
+                [("M", x, mid), ("L", x + sym - w, mid)],
+                stroke=colour,
+                width=w,
+                dash=(0.1, w * 2.6),
+            ),
+            _open_arrowhead((x + sym, mid), (x, mid), w * 4.2, colour, w),
+        ]
+    if kind == "order":
+        r = size * 0.62
+        return [
+            Shape("circle", fill=white, stroke=colour, width=lw * 0.7, circle=(x + r, mid, r)),
+            Shape(
+                "text",
+                fill=ink("badge_text"),
+                text=(x + r, mid - size * 0.36, "1"),
+                font=bold,
+                size=size,
+                anchor="middle",
+            ),
+        ]
+    if kind == "circle":
+        return _circle_arrow((x + size * 0.8, mid), size * 0.65, "ccw", colour, lw)
+    if kind == "knead":
+        return _knead_mark((x + size * 0.9, mid), size * 0.7, colour, lw)
+    if kind == "press":
+        return _press_mark((x + size * 0.7, mid), size * 0.3, colour, lw)
+    if kind == "spine":
+        return hatched_box(x, y - size * 0.2, x + sym, y + size * 0.9, size * 0.3, ink, 0.5, 0.7)
+    if kind == "caution":
+        box = [
+            (x, y - size * 0.2),
+            (x + sym, y - size * 0.2),
+            (x + sym, y + size * 0.9),
+            (x, y + size * 0.9),
+        ]
+        zone = path(
+            rect_ops(x, y - size * 0.2, x + sym, y + size * 0.9),
+            fill=ink("caution_fill"),
+            stroke=ink("caution_edge"),
+            width=0.6,
+            dash=(1, 1.4),
+            join=0,
         )
-        x += label_width(text, font, fs) + fs * 1.6
+        return [zone, *_stipple(box, size * 0.45, size * 0.07, ink("caution_edge"))]
+    length = size * HAND_SYMBOL
+    centre = (x + length * 0.3, mid)
+    pose = Pose(centre, 0.0, length, thumb_side(kind if kind in LETTERED else "right"))
+    contact = "palm" if kind in LETTERED else kind
+    letter = words.letter(kind) if kind in LETTERED else ""
+    return hand_shapes(pose, contact, colour, max(0.45, length * 0.045), letter, bold, size)
+
+
+class LegendItem(NamedTuple):
+    kind: str
+    lines: tuple[str, ...]  # its words, broken to fit the legend when they must
+    width: float
+
+
+LEGEND_GAP = 1.4  # between items of a row, in text sizes
+LEGEND_LINE = 1.2  # between the lines of one item's words, in text sizes
+
+
+def legend_rows(
+    symbols: Sequence[str],
+    zones: Sequence[str],
+    width: float,
+    fs: float,
+    font: str,
+    words: KeyWords,
+) -> list[list[LegendItem]]:
+    """The legend's items in rows that fit the width; an item's words wrap when even a row of
+    its own is too narrow for them (they never shrink, and never run off the side)."""
+    rows: list[list[LegendItem]] = [[]]
+    room = width - fs  # half a text size of margin each side
+    used = 0.0
+    for kind in symbols:
+        symbol = fs * (symbol_width(kind) + 0.5)
+        lines = wrapped(words.label(kind, zones), room - symbol, font, fs)
+        item = LegendItem(kind, lines, symbol + max(label_width(t, font, fs) for t in lines))
+        gap = fs * LEGEND_GAP if rows[-1] else 0.0
+        if rows[-1] and used + gap + item.width > room:
+            rows.append([])
+            used, gap = 0.0, 0.0
+        rows[-1].append(item)
+        used += gap + item.width
+    return [r for r in rows if r]
+
+
+def breakable_words(text: str) -> list[str]:
+    """The words a line may break between: at plain spaces only (str.split would break at
+    the no-break spaces a language's typography put there, French's before a colon)."""
+    return [word for word in re.split(r"[ \t\n]+", text) if word]
+
+
+def wrapped(text: str, width: float, font: str, size: float) -> tuple[str, ...]:
+    """Words broken into lines no wider than `width` (a word longer than that stands alone)."""
+    lines: list[str] = []
+    for word in breakable_words(text):
+        trial = f"{lines[-1]} {word}" if lines else word
+        if lines and label_width(trial, font, size) <= width:
+            lines[-1] = trial
+        else:
+            lines.append(word)
+    return tuple(lines) or ("",)
+
+
+def row_height(row: list[LegendItem], fs: float) -> float:
+    return fs * KEY_ROW + (max(len(i.lines) for i in row) - 1) * fs * LEGEND_LINE
+
+
+def legend_height(rows: list[list[LegendItem]], notes: list[str], fs: float) -> float:
+    body = sum(row_height(r, fs) for r in rows)
+    return fs * 0.8 + body + len(notes) * fs * 1.25 + fs * 0.5
+
+
+def legend_art(
+    rows: list[list[LegendItem]],
+    notes: list[str],
+    width: float,
+    height: float,
+    fs: float,
+    ink: Ink,
+    fonts: FontFamily,
+    words: KeyWords,
+) -> list[Shape]:
+    """Under the figure: each symbol the diagram draws, with its words, rows centred; then the
+    note on which side is which (a diagram file)."""
+    regular, bold = fonts.regular, fonts.bold
+    out: list[Shape] = []
+    top = height - fs * 0.8
+    for row in rows:
+        y = top - fs * KEY_ROW * 0.5 - fs * 0.35  # the first line's baseline
+        total = sum(i.width for i in row) + fs * LEGEND_GAP * (len(row) - 1)
+        x = (width - total) / 2
+        for item in row:
+            shapes = symbol_art(item.kind, x, y, fs, ink, bold, words)
+            for number, line in enumerate(item.lines):
+                at = (x + fs * (symbol_width(item.kind) + 0.5), y - number * fs * LEGEND_LINE)
+                shapes.append(
+                    Shape("text", fill=ink("text"), text=(*at, line), font=regular, size=fs)
+                )
+            out += tagged(shapes, "legend", item.kind, 0, "legend")
+            x += item.width + fs * LEGEND_GAP
+        top -= row_height(row, fs)
+    y = top - fs * 0.55
+    for line in notes:
+        out.append(
+            Shape(
+                "text",
+                fill=ink("text"),
+                text=(width / 2, y, line),
+                font=regular,
+                size=fs,
+                anchor="middle",
+                layer="legend",
+            )
+        )
+        y -= fs * 1.25
     return out
-
-
-MIN_LEGEND_TEXT = 5.0  # a diagram file's legend is never smaller; it shrinks to fit, not clip
-
-
-def legend_items(diagram: Diagram | None, words: KeyWords) -> list[tuple[str, str]]:
-    items = [("spine", dict(words.labels)["spine"])]
-    if diagram and diagram.caution:
-        names = dict(words.zones)
-        zones = " & ".join(names.get(z, z) for z in diagram.caution)
-        items.append(("caution", words.legend_caution.replace("{zones}", zones)))
-    return items
-
-
-def legend_width(items: list[tuple[str, str]], fs: float, font: str) -> float:
-    total = sum(fs * 1.5 + fs * 0.5 + label_width(t, font, fs) for _, t in items)
-    return total + fs * 1.6 * (len(items) - 1)
-
-
-def legend_font_size(diagram: Diagram | None, width: float, font: str, words: KeyWords) -> float:
-    """The legend's size: in proportion to the diagram, smaller if its line would be wider
-    than the diagram (it never runs off the side)."""
-    fs = max(MIN_LEGEND_TEXT, min(9.0, width * 0.052))
-    wide = legend_width(legend_items(diagram, words), fs, font)
-    return fs * min(1.0, width / wide) if wide > width else fs
-
-
-def smallest_legend_width(
-    diagram: Diagram | None, font: str, words: KeyWords | None = None
-) -> float:
-    """The narrowest diagram whose legend is still MIN_LEGEND_TEXT or larger."""
-    return legend_width(legend_items(diagram, words or ENGLISH_KEY), MIN_LEGEND_TEXT, font)
-
-
-def contact_summary(diagram: Diagram) -> list[str]:
-    """`1 palms`, `2 palms, light return`: what each numbered stroke is done with."""
-    out = []
-    for s in sorted(diagram.strokes, key=lambda s: s.order or 99):
-        if s.order is None:
-            continue
-        words = CONTACT_WORDS.get(s.contact or "", s.kind)
-        if s.returning:
-            words += ", light return"
-        out.append(f"{s.order} {words}")
-    return out
-
-
-# --- the key -----------------------------------------------------------------------------------
-
-KEY_KINDS = ("stroke", "return", "order", "circle", "knead", "spine", "caution")
-KEY_ROW = 1.75  # a row of the key, in text sizes: room for the symbols
-
-
-class KeyWords(NamedTuple):
-    """The key's words in one language: a label for each mark, and the note under them.
-    Hashable, so the key's art is cached per language."""
-
-    labels: tuple[tuple[str, str], ...]
-    note: str
-    zones: tuple[tuple[str, str], ...] = (("ribs", "ribs"), ("lower-back", "kidneys"))
-    legend_caution: str = "{zones}: go gently"
-    rtl: bool = False  # a right-to-left language: each symbol right of its label
-
-
-ENGLISH_KEY = KeyWords(
-    (
-        ("stroke", "stroke, this way"),
-        ("return", "light return"),
-        ("order", "order of strokes"),
-        ("circle", "circles this way"),
-        ("knead", "squeeze, release"),
-        ("spine", "spine: no pressure"),
-        ("caution", "go gently here"),
-    ),
-    "Seen from above, head at the top: your partner's left is on the left.",
-)
-
-
-def key_words(words: Words) -> KeyWords:
-    """The key's and the legends' words from a language's catalogue."""
-    group = words.group("key")
-    return KeyWords(
-        tuple((kind, group.get(kind, kind)) for kind in KEY_KINDS),
-        words.text("key_note"),
-        tuple(words.group("zones").items()),
-        words.text("legend_caution"),
-        words.rtl,
-    )
 
 
 def key_note_lines(
     width: float, size: float, font: str, words: KeyWords = ENGLISH_KEY
 ) -> list[str]:
-    """The key's note, broken into lines that fit the width."""
+    """The key's note, broken into lines that fit the width, at its spaces only (a no-break
+    space, as before a French colon, holds its words together)."""
     lines: list[str] = []
-    for word in words.note.split():
+    for word in words.note.split(" "):
+        if not word:
+            continue
         trial = f"{lines[-1]} {word}" if lines else word
         if lines and label_width(trial, font, size) <= width:
             lines[-1] = trial
@@ -889,137 +931,38 @@ def key_note_lines(
     return lines
 
 
-def key_height(width: float, size: float, font: str, words: KeyWords = ENGLISH_KEY) -> float:
-    rows = key_grid(width, size, font, words)[0]
-    notes = key_note_lines(width, size, font, words)
-    return rows * size * KEY_ROW + len(notes) * size * 1.25 + size * 0.9
+def smallest_legend_width(
+    diagram: Diagram | None, font: str, words: KeyWords | None = None
+) -> float:
+    """The narrowest diagram whose legend's longest item still fits a row at
+    MIN_LEGEND_TEXT."""
+    words = words or ENGLISH_KEY
+    fs = MIN_LEGEND_TEXT
+    zones = diagram.caution if diagram else ()
+    items = legend_rows(symbols_of(diagram), zones, 1e6, fs, font, words)[0]
+    longest = max(label_width(w, font, fs) for i in items for w in breakable_words(i.lines[0]))
+    widest = max(fs * (symbol_width(i.kind) + 0.5) for i in items) + longest
+    return max(widest + fs, fs * 20)
 
 
-def key_width(size: float, font: str, words: KeyWords = ENGLISH_KEY) -> float:
-    """The narrowest a key can be: one column, its longest label beside its symbol."""
-    return size * 3.2 + max(label_width(label, font, size) for _, label in words.labels)
+def drawn_symbols(art: DiagramArt, layer: str = "") -> set[str]:
+    """The symbols an art draws (in its figure, or in one layer such as its legend): what a
+    test compares with what its key lists."""
+    known = set(SYMBOL_WIDTH) | set(HAND_KINDS) | set(LETTERED)
+    if layer:
+        return {s.role for s in art.shapes if s.layer == layer and s.role in known}
+    return {s.role for s in art.shapes if s.layer not in ("legend", "title") and s.role in known}
 
 
-@lru_cache(maxsize=64)
-def key_grid(
-    width: float, size: float, font: str, words: KeyWords = ENGLISH_KEY
-) -> tuple[int, tuple[float, ...]]:
-    """Rows, and where each column starts: items fill the columns top to bottom, each column
-    as wide as its own longest label, and as many columns as fit (a short key on a card)."""
-    items = [size * 3.2 + label_width(label, font, size) for _, label in words.labels]
-    for columns in range(4, 0, -1):
-        rows = -(-len(items) // columns)
-        widths = [max(items[c * rows : (c + 1) * rows], default=0.0) for c in range(columns)]
-        spare = width - sum(widths)
-        if columns == 1 or spare >= size * (columns - 1):
-            gap = spare / (columns - 1) if columns > 1 else 0.0
-            starts = [sum(widths[:c]) + gap * c for c in range(columns)]
-            return rows, tuple(starts)
-    raise AssertionError("unreachable: one column always fits")
-
-
-@lru_cache(maxsize=64)
-def key_art(
-    width: float,
-    size: float,
-    font: str = "sans",
-    grayscale: bool = False,
-    words: KeyWords = ENGLISH_KEY,
-) -> DiagramArt:
-    """What the diagrams' marks mean, drawn with the very marks the diagrams use: a first-timer
-    reads a diagram without help. Text is `size` pt, the layout's body size."""
-    fonts = register(font)
-    ink = Ink(grayscale)
-    rows, starts = key_grid(width, size, fonts.regular, words)
-    height = key_height(width, size, fonts.regular, words)
-    lw = max(0.6, size * 0.12)
-    sym = size * 2.4  # room for a symbol
-    shapes: list[Shape] = []
-    # Right to left, the columns run from the right and each symbol hugs its column's right
-    # edge; the symbols themselves are not mirrored (a circle's arrow says which way).
-    own = {"order": size * 1.24, "circle": size * 1.45, "knead": size * 1.6}
-    for index, (kind, label) in enumerate(words.labels):
-        col, row = divmod(index, rows)
-        x = starts[col]
-        right = width - starts[col]
-        if words.rtl:
-            x = right - own.get(kind, sym)
-        y = height - size * KEY_ROW * (row + 1)  # the row's baseline
-        mid = y + size * 0.35
-        colour = ink("stroke")
-        if kind == "stroke":
-            shapes += _arrow_curve([(x, mid), (x + sym * 0.5, mid), (x + sym, mid)], colour, lw)
-        elif kind == "return":
-            shapes += _arrow_curve(
-                [(x, mid), (x + sym * 0.5, mid), (x + sym, mid)],
-                ink("return"),
-                lw * 0.8,
-                (lw * 1.2, lw * 1.6),
-            )
-        elif kind == "order":
-            r = size * 0.62
-            shapes.append(
-                Shape("circle", fill=white, stroke=colour, width=lw * 0.7, circle=(x + r, mid, r))
-            )
-            shapes.append(
-                Shape(
-                    "text",
-                    fill=ink("badge_text"),
-                    text=(x + r, mid - size * 0.36, "1"),
-                    font=fonts.bold,
-                    size=size,
-                    anchor="middle",
-                )
-            )
-        elif kind == "circle":
-            shapes += _circle_arrow((x + size * 0.8, mid), size * 0.65, "ccw", colour, lw)
-        elif kind == "knead":
-            shapes += _knead_mark((x + size * 0.9, mid), size * 0.7, colour, lw)
-        elif kind == "spine":
-            shapes += hatched_box(
-                x, y - size * 0.2, x + sym, y + size * 0.9, size * 0.3, ink, 0.5, 0.7
-            )
-        else:
-            box = [
-                (x, y - size * 0.2),
-                (x + sym, y - size * 0.2),
-                (x + sym, y + size * 0.9),
-                (x, y + size * 0.9),
-            ]
-            shapes.append(
-                path(
-                    _rect_ops(x, y - size * 0.2, x + sym, y + size * 0.9),
-                    fill=ink("caution_fill"),
-                    stroke=ink("caution_edge"),
-                    width=0.6,
-                    dash=(1, 1.4),
-                    join=0,
-                )
-            )
-            shapes += _stipple(box, size * 0.45, size * 0.07, ink("caution_edge"))
-        label_x = right - sym - size * 0.6 if words.rtl else x + sym + size * 0.6
-        shapes.append(
-            Shape(
-                "text",
-                fill=ink("text"),
-                text=(label_x, y, label),
-                font=fonts.regular,
-                size=size,
-                anchor="end" if words.rtl else "start",
-            )
-        )
-    notes = key_note_lines(width, size, fonts.regular, words)
-    for number, line in enumerate(notes):
-        baseline = size * 0.3 + (len(notes) - 1 - number) * size * 1.25
-        rtl = first_strong(line) == "rtl"  # a right-to-left note sits at the right
-        shapes.append(
-            Shape(
-                "text",
-                fill=ink("text"),
-                text=(width if rtl else 0.0, baseline, line),
-                font=fonts.regular,
-                size=size,
-                anchor="end" if rtl else "start",
-            )
-        )
-    return DiagramArt(width, height, tuple(shapes))
+def item_boxes(art: DiagramArt) -> dict[int, tuple[str, str, str, Box]]:
+    """Every item's layer, role, owner and box: what the geometry test checks for overlaps."""
+    found: dict[int, list[Shape]] = {}
+    for s in art.shapes:
+        if s.item and s.layer in ("mark", "head"):
+            found.setdefault(s.item, []).append(s)
+    out = {}
+    for item, shapes in found.items():
+        boxes = [shape_box(s) for s in shapes if s.kind != "text"]
+        first = shapes[0]
+        out[item] = (first.layer, first.role, first.owner, union(boxes))
+    return out

@@ -1,6 +1,6 @@
 """The routine's pieces, on a card and on a booklet page alike: pressure gauges, step rows,
-warning boxes, the diagram grid and the key to it; and `Styles`, every text style at one body
-size.
+warning boxes (the diagram grid and the key are in booklet.draw.grid); `Styles`, every text
+style at one body size; and the key's words and note as the text engine sets them.
 
 Each piece knows its geometry; snippets only supply the words. All sizes derive from one body
 size, so fitting a side is a matter of trying smaller body sizes until everything fits. What a
@@ -10,36 +10,24 @@ these are in booklet.products.card.blocks.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from booklet.base.internals import Canvas
 from booklet.data.language import Words
-from booklet.data.model import PlannedStep, Technique
-from booklet.draw.diagrams import (
-    ENGLISH_KEY,
-    PALETTE,
-    DiagramArt,
-    Ink,
-    KeyWords,
-    aspect,
-    diagram_art,
-    hatched_box,
-    key_art,
-    key_height,
-    key_width,
-    key_words,
-    paint,
-)
+from booklet.data.model import PlannedStep
+from booklet.draw.art import PALETTE, DiagramArt, Ink
+from booklet.draw.diagrams import hatched_box
+from booklet.draw.painting import paint
+from booklet.draw.symbols import KeyWords, key_words
 from booklet.text.fonts import FontFamily
 from booklet.text.paragraph import LEADING, Span, TextBlock, TextStyle, colour_of
 from booklet.text.stacking import Piece, Placeable, Stack
-from booklet.text.tagging import element, figure, marked
+from booklet.text.tagging import element, marked
 from booklet.text.typography import ENGLISH, Typography, rules_for, typeset
 
-__all__ = ["Stack", "Styles", "Gauge", "StepRow", "WarningBox", "DiagramGrid"]
+__all__ = ["Stack", "Styles", "Gauge", "StepRow", "WarningBox", "KeyNote", "typeset_key"]
 
 WHITE = "#FFFFFF"
 
@@ -136,11 +124,6 @@ class KeyNote:
             self.block.drawOn(canvas, x, y)
 
 
-def key_labels(words: KeyWords) -> str:
-    """What the key's marks mean, in a line: its words when none are given for it."""
-    return "; ".join(label for _, label in words.labels)
-
-
 def typeset_key(words: Words) -> KeyWords:
     """The diagrams' key and legends in the language's words, typeset as the text engine sets
     every other line (its quotes, apostrophes and no-break spaces): the diagrams draw them."""
@@ -151,6 +134,8 @@ def typeset_key(words: Words) -> KeyWords:
         note=typeset(key.note, rules),
         zones=tuple((zone, typeset(name, rules)) for zone, name in key.zones),
         legend_caution=typeset(key.legend_caution, rules),
+        looks=tuple((kind, typeset(look, rules)) for kind, look in key.looks),
+        alt_key=typeset(key.alt_key, rules),
     )
 
 
@@ -342,199 +327,5 @@ class WarningBox(Piece):
         self.body.drawOn(c, body_x, self.height - pad - self.body.height)
 
 
-class GridPlan(NamedTuple):
-    """How a diagram grid is laid out: columns, diagram width, total height, and where the key
-    goes (in the last row's free cells, below the grid, or nowhere)."""
-
-    cols: int
-    width: float
-    height: float
-    key_at: str = ""
-
-
-class DiagramGrid(Piece):
-    """Technique diagrams in a grid; it takes whatever height the side has left. With `key`,
-    the key to the marks fills the last row's free cells when it fits there, or goes below."""
-
-    def __init__(
-        self,
-        techniques: list[Technique],
-        captions: Sequence[Sequence[Placeable]],
-        styles: Styles,
-        *,
-        legend: bool,
-        font: str,
-        min_width: float,
-        max_width: float,
-        columns: int | None = None,
-        key: KeyWords | None = None,
-        alts: Sequence[str] = (),
-        key_alt: str = "",
-    ) -> None:
-        self.techniques = techniques
-        self.alts = list(alts) or [t.name for t in techniques]  # each figure's words
-        self.key_alt = key_alt
-        self.captions = [Stack(c) for c in captions]
-        self.styles = styles
-        self.legend = legend
-        self.font = font
-        self.min_width = min_width
-        self.max_width = max_width
-        self.columns = columns
-        self.key = key
-        self.target_height: float | None = None
-        self.plan = GridPlan(1, 0.0, 0.0)
-
-    @property
-    def gap(self) -> float:
-        return self.styles.size * 0.8
-
-    @property
-    def key_note(self) -> KeyNote:
-        return KeyNote(self.key or ENGLISH_KEY, self.styles.size, self.font)
-
-    def _key_height(self, width: float) -> float:
-        note = self.key_note
-        marks = key_height(width, self.styles.size, self.fonts_regular, note.marks)
-        return marks + note.height(width)
-
-    @property
-    def fonts_regular(self) -> str:
-        from booklet.text.fonts import register
-
-        return register(self.font).regular
-
-    def _plan(
-        self, cols: int, w: float | None, avail_width: float, avail_height: float
-    ) -> GridPlan:
-        """The plan for `cols` columns: at width `w`, or as wide as `avail_height` allows."""
-        n, gap = len(self.techniques), self.gap
-        rows = math.ceil(n / cols)
-        col_w = (avail_width - gap * (cols - 1)) / cols
-        caps = self.caption_heights(cols, col_w)
-        words = sum(caps) + rows * gap * 0.4 + gap * (rows - 1)  # all but the pictures
-        spare = rows * cols - n
-        plans = []
-        for key_at in ("cells", "below") if self.key else ("",):
-            below = self._key_height(avail_width) + gap if key_at == "below" else 0.0
-            if w is None:
-                fit = (avail_height - below - words) / rows
-                # a badge may stand out of the figure a little: keep it off the column's edge
-                width = min(
-                    self.max_width, col_w - self.styles.size * 0.6, fit / aspect(self.legend)
-                )
-            else:
-                width = w
-            if key_at == "cells":
-                if spare == 0:
-                    continue
-                key_w = spare * col_w + (spare - 1) * gap
-                narrow = key_w < key_width(
-                    self.styles.size, self.fonts_regular, self.key or ENGLISH_KEY
-                )
-                cell_h = width * aspect(self.legend) + caps[-1]
-                if narrow or self._key_height(key_w) > cell_h:
-                    continue
-            height = rows * width * aspect(self.legend) + words + below
-            plans.append(GridPlan(cols, width, height, key_at))
-        return max(plans, key=lambda p: p.width) if plans else GridPlan(cols, 0.0, 0.0, "")
-
-    def layout_for(self, avail_width: float, avail_height: float) -> GridPlan:
-        """The columns that give the largest diagrams."""
-        best = GridPlan(1, 0.0, 0.0, "below" if self.key else "")
-        choices = [self.columns] if self.columns else range(1, len(self.techniques) + 1)
-        for cols in choices:
-            plan = self._plan(cols, None, avail_width, avail_height)
-            if plan.width > best.width + 0.5:
-                best = plan
-        return best
-
-    def caption_heights(self, cols: int, width: float) -> list[float]:
-        """Each row's tallest caption: one long caption makes only its own row taller."""
-        heights = [c.wrap(width, 1e6)[1] for c in self.captions]
-        return [max(heights[r : r + cols]) for r in range(0, len(heights), cols)]
-
-    def minimum_height(self, avail_width: float) -> float:
-        """Height needed to show the diagrams at their smallest legible width."""
-        n, gap = len(self.techniques), self.gap
-        cols = self.columns or max(1, min(n, int((avail_width + gap) // (self.min_width + gap))))
-        return self._plan(cols, self.min_width, avail_width, 0.0).height
-
-    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        height = self.target_height if self.target_height is not None else avail_height
-        self.plan = self.layout_for(avail_width, height)
-        self.width, self.height = avail_width, self.plan.height
-        return self.width, self.height
-
-    def draw(self) -> None:
-        n, gap = len(self.techniques), self.gap
-        cols, w = self.plan.cols, self.plan.width
-        col_w = (self.width - gap * (cols - 1)) / cols
-        caps = self.caption_heights(cols, col_w)
-        picture = w * aspect(self.legend)
-        row_hs = [picture + c + gap * 1.4 for c in caps]
-        tops = [self.height - sum(row_hs[:r]) for r in range(len(caps))]
-        in_cells = self.plan.key_at == "cells"
-        for i, (tech, caption) in enumerate(zip(self.techniques, self.captions, strict=True)):
-            r, col = divmod(i, cols)
-            in_row = cols if in_cells else min(cols, n - r * cols)
-            row_w = in_row * col_w + (in_row - 1) * gap
-            x = (self.width - row_w) / 2 + col * (col_w + gap)
-            if self.styles.rtl:  # right to left, the first diagram is at the right
-                x = self.width - x - col_w
-            art = diagram_art(
-                tech.diagram, w, False, self.legend, self.font, self.styles.size, True, self.key
-            )
-            with figure(self.canv, self.alts[i]):
-                paint(self.canv, art, x + (col_w - w) / 2, tops[r] - art.height)
-            caption.wrap(col_w, 1e6)
-            caption.drawOn(self.canv, x, tops[r] - art.height - gap * 0.4 - caption.height)
-        size = self.styles.size
-        note = self.key_note
-        if in_cells:
-            first = n - (len(caps) - 1) * cols  # cells the last row's diagrams take
-            x = first * (col_w + gap)
-            key_w = round(self.width - x, 2)
-            art = key_art(key_w, size, self.font, False, note.marks)
-            row_h = picture + caps[-1] + gap * 0.4
-            at = 0.0 if self.styles.rtl else x
-            tall = art.height + note.height(key_w)
-            foot = tops[-1] - (row_h + tall) / 2
-            with figure(self.canv, self.key_alt or key_labels(note.marks)):
-                paint(self.canv, art, at, foot + tall - art.height)
-            note.draw(self.canv, at, foot, key_w)
-        elif self.plan.key_at == "below":
-            below = note.height(self.width)
-            art = key_art(round(self.width, 2), size, self.font, False, note.marks)
-            with figure(self.canv, self.key_alt or key_labels(note.marks)):
-                paint(self.canv, art, 0.0, below)
-            note.draw(self.canv, 0.0, 0.0, self.width)
-
-
 def step_context(step: PlannedStep) -> dict[str, Any]:
     return {"step": step, "technique": step.technique}
-
-
-class DiagramKey(Piece):
-    """The key to the diagrams' marks (diagrams.key_art), at the text's own size."""
-
-    def __init__(
-        self, size: float, font: str, words: KeyWords = ENGLISH_KEY, alt: str = ""
-    ) -> None:
-        self.size, self.font, self.words = size, font, words
-        self.note = KeyNote(words, size, font)
-        self.alt = alt or key_labels(words)  # the figure's words
-
-    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        from booklet.text.fonts import register
-
-        self.width = avail_width
-        marks = key_height(avail_width, self.size, register(self.font).regular, self.note.marks)
-        self.height = marks + self.note.height(avail_width)
-        return self.width, self.height
-
-    def drawOn(self, canvas: Canvas, x: float, y: float) -> None:  # noqa: N802
-        art = key_art(round(self.width, 2), self.size, self.font, False, self.note.marks)
-        with figure(canvas, self.alt):
-            paint(canvas, art, x, y + self.note.height(self.width))
-        self.note.draw(canvas, x, y, self.width)

@@ -45,7 +45,7 @@ KINDS: dict[str, BlockKind] = {
         BlockKind("title", ("template",), "title.j2"),
         BlockKind("text", ("template", "style", "box")),
         BlockKind("steps", ("template", "gauge"), "step.j2"),
-        BlockKind("diagrams", ("template", "columns", "legend", "key"), "caption.j2"),
+        BlockKind("diagrams", ("template", "columns", "legend", "key", "optional"), "caption.j2"),
         BlockKind("key"),
         BlockKind("warning", ("template",), "spine.j2"),
         BlockKind("list", ("template", "box")),
@@ -86,6 +86,7 @@ OPTION_READERS: dict[str, OptionReader] = {
     "columns": _whole("columns", MAX_COLUMNS),
     "legend": _flag("legend", False),
     "key": _flag("key", False),
+    "optional": _flag("optional", False),  # gives way when the side cannot hold everything
     "gauge": _flag("gauge", True),
     "height": _height,
     "weeks": _whole("weeks", MAX_WEEKS),

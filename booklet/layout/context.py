@@ -48,7 +48,14 @@ def technique_fields(tech: Technique, words: Words) -> Fields:
             "muscles_text": words.join(list(tech.muscles)),
             "video": tech.video,
             "hands": tuple(
-                frozen({"order": order, "hand": hand, "word": words.item("hands", hand)})
+                frozen(
+                    {
+                        "order": order,
+                        "hand": hand,
+                        "word": words.item("hands", hand),
+                        "letter": words.item("hand_letters", hand),
+                    }
+                )
                 for order, hand in hands
             ),
             # "1 right, 2 left": for a caption that ends "... hand"
@@ -98,7 +105,9 @@ def setting_fields(setting: Setting) -> Fields:
             "safety": tuple(setting.safety),
             "do_not_massage": tuple(setting.do_not_massage),
             "disclaimer": setting.disclaimer,
+            "stay_light": setting.stay_light,
             "pressure_scale": frozen(dict(setting.pressure_scale)),
+            "pressure_scale_short": frozen(dict(setting.pressure_scale_short)),
             "posture": tuple(setting.posture),
             "finishing": tuple(setting.finishing),
             "benefits": setting.benefits,
@@ -112,8 +121,17 @@ def layout_fields(
     colours: Mapping[str, str],
     sides: int | None = None,
     diagrams_overleaf: bool = False,
+    diagrams: bool = False,
 ) -> Fields:
-    values: dict[str, Any] = {"name": name, "size": size, "colours": frozen(dict(colours))}
+    """The layout as snippets see it. `diagrams`: the card or booklet draws a diagram (with
+    its hatched spine band) somewhere; `diagrams_overleaf`: a card's back holds them. Words
+    about the pictures are printed only where the pictures are."""
+    values: dict[str, Any] = {
+        "name": name,
+        "size": size,
+        "colours": frozen(dict(colours)),
+        "diagrams": diagrams,
+    }
     if sides is not None:
         values["sides"] = sides
         values["diagrams_overleaf"] = diagrams_overleaf

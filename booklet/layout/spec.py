@@ -267,6 +267,7 @@ def environment(layout: Layout) -> SnippetSandbox:
         filters: dict[str, Any] = {
             "minutes": pass_context(minutes_filter),
             "say": pass_context(say_filter),
+            "after_colon": pass_context(after_colon_filter),
         }
         env = _ENV_CACHE[key] = snippet_environment(key, filters)
     return env
@@ -295,6 +296,18 @@ def say_filter(context: Any, key: str, n: float | None = None, **values: Any) ->
     if not isinstance(key, str) or key not in words:
         raise ValueError(f"say: no word '{key}' in the catalogue (techniques/_words.yaml).")
     return say(words, lang, key, n, values)
+
+
+def after_colon_filter(context: Any, text: str) -> str:
+    """Text that follows a label's colon, in the language's case: Spanish, French and
+    Portuguese write `Presión: acuerda…`, English and German keep the capital (`after_colon:
+    lower` in the catalogue). An acronym keeps its capitals."""
+    words, _ = _context_words(context)
+    if words.get("after_colon") != "lower" or not isinstance(text, str) or not text:
+        return text
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[0].lower() + text[1:]
 
 
 def template_problems(layout: Layout, name: str, doc: Document, where: str) -> list[Problem]:

@@ -9,18 +9,14 @@ from pathlib import Path
 from booklet.base.errors import BookletError
 from booklet.base.files import write_atomic
 from booklet.data.model import Technique
-from booklet.draw.diagrams import (
-    ENGLISH_KEY,
-    DiagramArt,
-    KeyWords,
-    diagram_art,
-    paint,
-    smallest_legend_width,
-    to_drawing,
-)
+from booklet.draw.art import DiagramArt
+from booklet.draw.diagrams import diagram_art, smallest_legend_width
+from booklet.draw.painting import paint, to_drawing
+from booklet.draw.symbols import ENGLISH_KEY, KeyWords
 from booklet.text.fonts import register
 
 FORMATS = (".pdf", ".png", ".svg")
+FACE = "text"  # the face the cards and booklets print in
 
 
 def diagram_bytes(
@@ -30,23 +26,26 @@ def diagram_bytes(
     grayscale: bool,
     words: KeyWords = ENGLISH_KEY,
 ) -> bytes:
-    """The diagram with its legend in `words`' language."""
+    """The diagram with its title over it and, under it, the key to exactly the symbols it
+    draws, in `words`' language and the cards' own face."""
     if technique.diagram is None:
         raise BookletError(
             "has no diagram. Add a `diagram:` with strokes (see the README).",
             file=technique.path or technique.id,
         )
-    smallest = smallest_legend_width(technique.diagram, register("sans").regular, words)
+    smallest = smallest_legend_width(technique.diagram, register(FACE).regular, words)
     if width < smallest:
         raise BookletError(
             f"at {width / 72 * 25.4:.0f} mm wide the diagram's legend would be too small to "
             f"read. Use a size of {math.ceil(smallest / 72 * 25.4)}mm or more."
         )
-    art = diagram_art(technique.diagram, width, grayscale, True, words=words)
+    art = diagram_art(
+        technique.diagram, width, grayscale, True, FACE, words=words, title=technique.name
+    )
     if suffix == ".svg":
         from reportlab.graphics import renderSVG
 
-        svg: str = renderSVG.drawToString(to_drawing(art))  # ReportLab's, untyped
+        svg: str = renderSVG.drawToString(to_drawing(art, FACE))  # ReportLab's, untyped
         return svg.encode("utf-8")
     pdf = art_pdf(art, f"{technique.name}: diagram")
     if suffix == ".pdf":

@@ -32,10 +32,25 @@ def adjust_plan(plan: Plan, personal: Personal) -> Plan:
             for s in steps
         )
     if personal.minutes:
-        total = sum(s.minutes for s in steps) or 1.0
-        scale = personal.minutes / total
-        steps = tuple(s._replace(minutes=max(0.5, round(s.minutes * scale * 2) / 2)) for s in steps)
+        minutes = scaled_minutes([s.minutes for s in steps], personal.minutes)
+        steps = tuple(s._replace(minutes=m) for s, m in zip(steps, minutes, strict=True))
     return plan._replace(steps=steps)
+
+
+def scaled_minutes(minutes: list[float], total: float) -> list[float]:
+    """Each step's minutes scaled to the total, in whole minutes where the total allows (a
+    whole number, at least a minute a step), else in halves; the largest remainders get the
+    spare ones, so the steps add up to the total exactly (4 + 4 + 4 + 3, not 4.5 + 4.5 + 3.5 +
+    2.5). No step is shorter than one unit."""
+    unit = 1.0 if float(total).is_integer() and total >= len(minutes) else 0.5
+    scale = total / (sum(minutes) or 1.0)
+    exact = [m * scale / unit for m in minutes]
+    units = [max(1, math.floor(e)) for e in exact]
+    spare = round(total / unit) - sum(units)
+    by_remainder = sorted(range(len(exact)), key=lambda i: (units[i] - exact[i], i))
+    for i in by_remainder[: max(0, spare)]:
+        units[i] += 1
+    return [u * unit for u in units]
 
 
 def client_fields(personal: Personal, words: Words) -> Fields:

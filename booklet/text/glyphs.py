@@ -40,11 +40,13 @@ def check_glyphs(plan: Plan, setting: Setting, fonts: FontFamily, key: str = "fo
         "feedback_short": setting.feedback_short,
         "setup_short": setting.setup_short,
         "disclaimer": setting.disclaimer,
+        "stay_light": setting.stay_light,
         "benefits": setting.benefits,
     }
     for name in ("preparation", "safety", "do_not_massage", "posture", "finishing"):
         setting_fields |= {f"{name}[{i}]": s for i, s in enumerate(getattr(setting, name))}
-    setting_fields |= {f"pressure_scale.{k}": v for k, v in setting.pressure_scale.items()}
+    for scale in ("pressure_scale", "pressure_scale_short"):
+        setting_fields |= {f"{scale}.{k}": v for k, v in getattr(setting, scale).items()}
     check_fields(setting_fields, setting.path or "setting", fonts, key)
 
 

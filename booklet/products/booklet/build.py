@@ -10,7 +10,7 @@ from booklet.data.model import Plan
 from booklet.draw.pieces import Styles
 from booklet.press.finish import finish_file
 from booklet.products.booklet import back, front, guidance, routine, techniques
-from booklet.products.booklet.flowables import BookInfo, BookText, Marker, NotesPage
+from booklet.products.booklet.flowables import BookInfo, BookText, LeftPage, Marker, NotesPage
 from booklet.products.booklet.kit import BookKit
 from booklet.products.booklet.pages import PagePlan, plan_and_print
 from booklet.products.requests import BookRequest
@@ -49,7 +49,11 @@ def story(kit: BookKit, info: BookInfo, plan: PagePlan) -> list[Flowable]:
     if plan.align:  # the first technique's picture must fall on a left-hand page
         out += [PageBreak(), NotesPage(s, w.text("notes"), own_section=True)]
     for number, tech in enumerate(kit.plan.techniques, start=1):
-        out += [PageBreak(), Marker(f"t-{tech.id}", tech.name, 0, info)]
+        out += [
+            PageBreak(),
+            LeftPage(s, w.text("notes")),
+            Marker(f"t-{tech.id}", tech.name, 0, info),
+        ]
         out += techniques.technique_spread(kit, number, tech)
     out += back.notes_pages(kit, info, plan.notes)
     out += [NextPageTemplate("back"), PageBreak(), *back.back_cover(kit)]

@@ -10,14 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportlab.lib.colors import HexColor
-from reportlab.platypus import Flowable, Table
+from reportlab.platypus import Flowable, PageBreak, Table
 
 from booklet.base.internals import Canvas
 from booklet.data.language import Words
 from booklet.data.model import Plan, Technique
 from booklet.draw.describe import describe_timeline
-from booklet.draw.diagrams import KeyWords, aspect, diagram_art, paint
-from booklet.draw.pieces import Styles
+from booklet.draw.diagrams import diagram_art, diagram_height
+from booklet.draw.painting import paint
+from booklet.draw.pieces import Styles, WarningBox
+from booklet.draw.symbols import KeyWords
 from booklet.text.paragraph import Span, TextBlock, TextStyle
 from booklet.text.stacking import Placeable
 from booklet.text.tagging import (
@@ -184,7 +186,8 @@ class BookText(Flowable):
 
 
 class FillDiagram(Flowable):
-    """A technique's diagram at a chosen width (with its spine legend)."""
+    """A technique's diagram at a chosen width, with the legend to its symbols under it (set
+    across `wide`, the page's width) unless `legend` is off."""
 
     def __init__(
         self,
@@ -195,6 +198,8 @@ class FillDiagram(Flowable):
         min_text: float = 0.0,
         plain: bool = False,
         words: KeyWords | None = None,
+        wide: float = 0.0,
+        legend: bool = True,
         alt: str = "",
     ) -> None:
         super().__init__()
@@ -202,8 +207,13 @@ class FillDiagram(Flowable):
         self.alt = alt  # the diagram in words; a plain picture (a thumbnail) is decoration
         self.words = words
         self.plain = plain  # no badges, no legend: a picture for the cover or the contents
-        self.width = width
-        self.height = width * aspect(not plain)
+        self.legend = legend and not plain
+        self.figure_width = width
+        self.wide = wide  # the legend's width, when it spans the page under a narrower figure
+        self.width = max(width, wide)
+        self.height = diagram_height(
+            technique.diagram, width, self.legend, font, min_text, words, wide
+        )
         self.hAlign = align
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -214,13 +224,14 @@ class FillDiagram(Flowable):
             return
         art = diagram_art(
             self.technique.diagram,
-            self.width,
+            self.figure_width,
             False,
-            not self.plain,
+            self.legend,
             self.font,
             self.min_text,
             not self.plain,
             self.words,
+            wide=self.wide,
         )
         if self.plain:
             paint(self.canv, art, 0, 0)
@@ -242,6 +253,31 @@ class PieceFlowable(Flowable):
 
     def draw(self) -> None:
         self.piece.drawOn(self.canv, 0, 0)
+
+
+class SplitBox(Flowable):
+    """A boxed list that may break between its items, each part boxed: a long list starts
+    under its title instead of leaving the page before it half empty. A part holds at least
+    `least` items, and no item is left alone on the next page."""
+
+    def __init__(self, items: list[Placeable], styles: Styles, least: int = 3) -> None:
+        super().__init__()
+        self.items, self.styles, self.least = items, styles, least
+        self.box = WarningBox(items, styles, icon=False)
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = self.box.wrap(avail_width, avail_height)
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        for cut in range(len(self.items) - 2, self.least - 1, -1):
+            first = WarningBox(self.items[:cut], self.styles, icon=False)
+            if first.wrap(avail_width, avail_height)[1] <= avail_height:
+                return [PieceFlowable(first), SplitBox(self.items[cut:], self.styles, 2)]
+        return []
+
+    def draw(self) -> None:
+        self.box.drawOn(self.canv, 0, 0)
 
 
 class FactsPanel(Flowable):
@@ -273,6 +309,28 @@ class FactsPanel(Flowable):
             y -= h
             item.drawOn(c, pad, y)
             y -= gap
+
+
+class LeftPage(Flowable):
+    """Where a technique's spread opens: on a left-hand (even) page. When the technique before
+    ran on to a third page, a notes page takes the right-hand page first (a picture on a
+    right-hand page would face the wrong words)."""
+
+    _ZEROSIZE = 1
+
+    def __init__(self, styles: Styles, title: str) -> None:
+        super().__init__()
+        self.styles, self.title = styles, title
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        if int(self._doctemplateAttr("page")) % 2:  # this page is a right-hand one
+            frame = self._doctemplateAttr("frame")
+            notes = NotesPage(self.styles, self.title, own_section=True)
+            frame.add_generated_content(notes, PageBreak())
+        return 0.0, 0.0
+
+    def draw(self) -> None:
+        """Nothing of its own to draw."""
 
 
 class NotesPage(Flowable):

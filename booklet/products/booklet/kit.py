@@ -146,9 +146,9 @@ def book_context(
 ) -> dict[str, Any]:
     """Plain data only (booklet.layout.context): snippets come from strangers."""
     size = describe_size(*parse_size(req.size or layout.size))
-    context: dict[str, Any] = base_context(
-        plan, setting, layout_fields(layout.name, size, layout.colours), words
-    )
+    pictured = any(t.diagram is not None for t in plan.techniques)
+    fields = layout_fields(layout.name, size, layout.colours, diagrams=pictured)
+    context: dict[str, Any] = base_context(plan, setting, fields, words)
     context["client"] = client_fields(req.personal, words)
     context["gift"] = frozen(gift_fields(req))
     context["book"] = frozen({"title": req.title or plan.title, **gift_fields(req)})

@@ -14,7 +14,8 @@ from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from booklet.data.model import Technique, pressure_rank
 from booklet.draw.describe import describe_code, describe_technique
-from booklet.draw.diagrams import aspect
+from booklet.draw.diagrams import aspect, width_for_height
+from booklet.draw.grid import WIDTH_PER_TEXT_POINT
 from booklet.draw.handout import QrCode, qr_size
 from booklet.draw.pieces import Gauge, Styles, WarningBox
 from booklet.layout.context import technique_by_id
@@ -51,14 +52,20 @@ def technique_spread(kit: BookKit, number: int, tech: Technique) -> list[Flowabl
     under: list[Flowable] = [] if with_panel else [Spacer(1, kit.styles.size)]
     under += [] if with_panel else [f for f in parts.about if isinstance(f, FactsPanel)]
     used = flow_height([parts.title, *under], fw, fh) + kit.styles.size
-    width = max(72.0, min(fw, (fh - used) / aspect(True)))
+    font, least = kit.layout.font, kit.layout.min_body_size
+    width = width_for_height(tech.diagram, fh - used, fw * 0.9, font, least, kit.key_words)
+    legend = width >= least * WIDTH_PER_TEXT_POINT  # else the key on the pressure page serves
+    if not legend:
+        width = min(fw * 0.9, (fh - used) / aspect())
     picture = FillDiagram(
         tech,
         width,
-        kit.layout.font,
+        font,
         "CENTER",
-        kit.layout.min_body_size,
+        least,
         words=kit.key_words,
+        wide=fw * 0.9,
+        legend=legend,
         alt=describe_technique(tech, kit.words),
     )
     return [parts.title, picture, *under, PageBreak(), *words]

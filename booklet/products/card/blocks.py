@@ -13,10 +13,16 @@ from typing import Any, NamedTuple
 
 from booklet.data.language import Words
 from booklet.data.model import Plan, PlannedStep, Setting
-from booklet.draw.describe import describe_code, describe_key, describe_logo, describe_technique
-from booklet.draw.diagrams import KeyWords
+from booklet.draw.describe import (
+    describe_code,
+    describe_giver,
+    describe_logo,
+    describe_technique,
+)
+from booklet.draw.grid import DiagramGrid, DiagramKey
 from booklet.draw.handout import ClientBand, LogGrid, QrCode, qr_size, read_log_snippet
-from booklet.draw.pieces import DiagramGrid, DiagramKey, Gauge, StepRow, Styles, WarningBox
+from booklet.draw.pieces import Gauge, StepRow, Styles, WarningBox
+from booklet.draw.symbols import KeyWords
 from booklet.layout.blocks import KINDS, Block
 from booklet.layout.context import technique_by_id
 from booklet.layout.snippets import Snippets
@@ -224,6 +230,9 @@ def diagrams(block: Block, ctx: BlockContext) -> list[Piece]:
         fields = technique_by_id(ctx.snippets.context, tech.id)
         lines = ctx.lines(block, tech.id, {"technique": fields, "number": number})
         captions.append(text_blocks(lines, style, styles))
+    keyed = bool(block.options.get("key", False))
+    # the giver's position, with the key in the grid's free cells where there is room for it
+    giver = TextBlock((Span(ctx.words.text("giver_caption")),), style) if keyed else None
     return [
         DiagramGrid(
             techniques,
@@ -234,22 +243,19 @@ def diagrams(block: Block, ctx: BlockContext) -> list[Piece]:
             min_width=max(MIN_DIAGRAM_WIDTH, styles.size * DIAGRAM_PER_PT),
             max_width=MAX_DIAGRAM_WIDTH,
             columns=block.options.get("columns"),
-            key=ctx.key if block.options.get("key", False) else None,
+            key=ctx.key if keyed else None,
+            giver=giver,
             alts=[describe_technique(t, ctx.words) for t in techniques],
-            key_alt=key_alt(ctx),
+            giver_alt=describe_giver(ctx.words),
         )
     ]
 
 
-def key_alt(ctx: BlockContext) -> str:
-    """The key's figure in words (a tagged PDF's alternative text)."""
-    return describe_key([label for _, label in ctx.key.labels], ctx.words)
-
-
 @builds("key")
 def key(block: Block, ctx: BlockContext) -> list[Piece]:
-    """The key to reading the diagrams."""
-    return [DiagramKey(ctx.styles.size, ctx.layout.font, ctx.key, key_alt(ctx))]
+    """The key to reading the card's diagrams: the symbols they draw."""
+    drawn = [t for t in ctx.plan.techniques if t.diagram is not None]
+    return [DiagramKey(ctx.styles.size, ctx.layout.font, ctx.key, drawn)] if drawn else []
 
 
 @builds("rule")

@@ -4,23 +4,24 @@ pages of their own or tiled on print sheets."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from booklet.base.errors import BookletError
+from booklet.base.errors import BookletError, FitError
 from booklet.base.units import describe_size, parse_size
 from booklet.data.language import Words
 from booklet.data.library import Library
 from booklet.data.model import Plan, Setting
 from booklet.draw.pieces import typeset_key
-from booklet.layout.blocks import Block
+from booklet.layout.blocks import KINDS, Block
 from booklet.layout.context import base_context, frozen, layout_fields
 from booklet.layout.snippets import Snippets
 from booklet.layout.spec import Layout, load_layout, require_kind
 from booklet.press.finish import Finish, finish_file, finish_page
 from booklet.press.pdf import Painter, new_canvas, set_duplex
 from booklet.products.card.blocks import BlockContext, Handout, card_styles
-from booklet.products.card.fit import SideArt, fit_sides
+from booklet.products.card.fit import SideArt, fit_sides, larger_size
 from booklet.products.fitting import FitHints
 from booklet.products.options import snippet_options
 from booklet.products.personal import adjust_plan, client_fields, load_logo, personal_texts
@@ -35,7 +36,6 @@ LOG_BACK = (
     Block("log", "log.j2", {}),
     Block("warning", "spine.j2", {}),
     Block("text", "safety.j2", {"box": True}),
-    Block("link", "link.j2", {}),
 )
 
 
@@ -59,9 +59,15 @@ def trim_size(layout: Layout, req: CardRequest) -> tuple[float, float]:
 
 
 def build_card(
-    library: Library, plan: Plan, req: CardRequest, hints: FitHints | None = None
+    library: Library,
+    plan: Plan,
+    req: CardRequest,
+    hints: FitHints | None = None,
+    notes: list[str] | None = None,
 ) -> Card:
-    """The card's sides, each fitted to the trim; errors say what to change."""
+    """The card's sides, each fitted to the trim; errors say what to change. A layout's
+    `optional` diagrams give way to the safety set when a side cannot hold both (said in
+    `notes`)."""
     if req.title is not None:  # checked when the request was made (booklet.products.requests)
         plan = plan._replace(title=req.title)
     plan = adjust_plan(plan, req.personal)
@@ -79,42 +85,140 @@ def build_card(
     check_glyphs(plan, setting, fonts)
     check_fields(personal_texts(req.personal), None, fonts)
     check_fields({**gift_fields(req), **snippet_options(req)}, None, fonts)
-    trim = trim_size(layout, req)
-    words = library.words
-    card = Card(layout, plan, trim, words=words)
     back = LOG_BACK if req.back == "log" else layout.back
-    overleaf = sides == 2 and any(b.kind == "diagrams" for b in back)
-    context = card_context(plan, setting, layout, trim, sides, overleaf, words)
-    context["client"] = client_fields(req.personal, words)
-    context["gift"] = frozen(gift_fields(req))
-    context["options"] = frozen(snippet_options(req))
-    check_places(layout, layout.front + (back if sides == 2 else ()), req.personal)
-    blocks = BlockContext(
-        layout,
-        card_styles(layout, layout.body_size, fonts, words),
-        Snippets(layout, context),
-        plan,
-        setting,
-        fonts,
-        words,
-        typeset_key(words),
-        Handout(logo, req.personal.link, req.personal.therapist),
-    )
-    side_list = [("front", layout.front)] + ([("back", back)] if sides == 2 else [])
-    for name, side in side_list:
-        card.sides.extend(fit_sides(name, side, blocks, trim, hints))
+    front = layout.front if sides == 2 else with_safety_of(layout.front, layout.back)
+    faces = front + (back if sides == 2 else ())
+    check_places(layout, faces, req.personal)
+    handout = Handout(logo, req.personal.link, req.personal.therapist)
+    maker = CardMaker(library, plan, req, layout, setting, handout)
+    shown = (front, back if sides == 2 else ())
+    lighter = tuple(tuple(b for b in side if not optional(b)) for side in shown)
+    choices = [shown, lighter] if lighter != shown else [shown]
+
+    def fits(trim: tuple[float, float]) -> bool:
+        return any(maker.fits(trim, choice) for choice in choices)
+
+    trim = trim_size(layout, req)
+    if len(choices) == 1:
+        return maker.make(trim, shown, hints, fits)
+    try:  # a refusal here is not the last word: no size to name yet
+        return maker.make(trim, shown, hints)
+    except FitError:
+        pass
+    card = maker.make(trim, lighter, hints, fits)
+    if notes is not None:
+        bigger = larger_size(trim, layout.size, lambda t: maker.fits(t, shown))
+        where = f"; at --size {bigger} they fit" if bigger else ""
+        notes.append(
+            f"the diagrams do not fit on the '{layout.name}' card at {describe_size(*trim)} "
+            f"beside the whole safety set, so they are left out{where}."
+        )
     return card
+
+
+SAFETY_SNIPPETS = ("spine.j2", "feedback.j2", "scale.j2", "safety.j2", "disclaimer.j2")
+
+
+def snippet_of(block: Block) -> str | None:
+    """The snippet a block reads: its own, or its kind's."""
+    return block.template or KINDS[block.kind].template
+
+
+def with_safety_of(front: tuple[Block, ...], back: tuple[Block, ...]) -> tuple[Block, ...]:
+    """The front of a card printed on one side: the back's safety blocks (the spine and
+    pressure rules, the pressure scale, what not to massage, the disclaimer) come with it,
+    those the front lacks, so a one-sided card still carries the whole safety set."""
+    on_front = {snippet_of(b) for b in front}
+    moved = tuple(
+        b for b in back if snippet_of(b) in SAFETY_SNIPPETS and snippet_of(b) not in on_front
+    )
+    disclaimer = [i for i, b in enumerate(front) if snippet_of(b) == "disclaimer.j2"]
+    at = disclaimer[0] if disclaimer else len(front)  # the disclaimer stays last
+    return front[:at] + moved + front[at:]
+
+
+def optional(block: Block) -> bool:
+    """A block that gives way to the rest when a side cannot hold everything."""
+    return bool(block.options.get("optional"))
+
+
+class CardMaker:
+    """One card request's sides fitted to a trim: the card itself, or only whether it fits
+    (for a refusal that names a size that really fits)."""
+
+    def __init__(
+        self,
+        library: Library,
+        plan: Plan,
+        req: CardRequest,
+        layout: Layout,
+        setting: Setting,
+        handout: Handout,
+    ) -> None:
+        self.library, self.plan, self.req = library, plan, req
+        self.layout, self.setting, self.handout = layout, setting, handout
+
+    def blocks(
+        self, trim: tuple[float, float], sides: tuple[tuple[Block, ...], ...]
+    ) -> BlockContext:
+        """What the blocks read: the snippets see whether the card draws any diagram, and
+        whether its back holds them, so no word points at a picture that is not there."""
+        layout, plan, words = self.layout, self.plan, self.library.words
+        front, back = sides
+        pictured = any(t.diagram is not None for t in plan.techniques)
+        overleaf = pictured and any(b.kind == "diagrams" for b in back)
+        diagrams = pictured and any(b.kind == "diagrams" for b in front + back)
+        count = 2 if back else 1
+        context = card_context(plan, self.setting, layout, trim, count, (overleaf, diagrams), words)
+        context["client"] = client_fields(self.req.personal, words)
+        context["gift"] = frozen(gift_fields(self.req))
+        context["options"] = frozen(snippet_options(self.req))
+        fonts = register(layout.font)
+        return BlockContext(
+            layout,
+            card_styles(layout, layout.body_size, fonts, words),
+            Snippets(layout, context),
+            plan,
+            self.setting,
+            fonts,
+            words,
+            typeset_key(words),
+            self.handout,
+        )
+
+    def make(
+        self,
+        trim: tuple[float, float],
+        sides: tuple[tuple[Block, ...], ...],
+        hints: FitHints | None = None,
+        fits: Callable[[tuple[float, float]], bool] | None = None,
+    ) -> Card:
+        card = Card(self.layout, self.plan, trim, words=self.library.words)
+        blocks = self.blocks(trim, sides)
+        named = [("front", sides[0]), ("back", sides[1])]
+        for name, side in named[: 2 if sides[1] else 1]:
+            card.sides.extend(fit_sides(name, side, blocks, trim, hints, fits))
+        return card
+
+    def fits(self, trim: tuple[float, float], sides: tuple[tuple[Block, ...], ...]) -> bool:
+        try:
+            self.make(trim, sides)
+        except FitError:
+            return False
+        return True
 
 
 def check_places(layout: Layout, blocks: tuple[Block, ...], personal: Any) -> None:
     """A handout's details must land somewhere: a layout without the block for them is an
     error, never a card that silently leaves them out."""
     kinds = {b.kind for b in blocks}
-    given = [
-        k
-        for k in ("client", "therapist", "contact", "logo", "date", "note")
-        if getattr(personal, k)
-    ]
+    given = [k for k in ("client", "therapist", "contact", "logo", "date") if getattr(personal, k)]
+    if personal.note and not any(b.template == "note.j2" for b in blocks):
+        raise OptionError(
+            "note",
+            f"has no place on the '{layout.name}' layout (it has no note.j2 block). Use the "
+            "bedside layout, or add a `- block: text` with `template: note.j2` to your layout.",
+        )
     if given and "client" not in kinds:
         raise OptionError(
             given[0],
@@ -135,11 +239,15 @@ def card_context(
     layout: Layout,
     trim: tuple[float, float],
     sides: int,
-    overleaf: bool,
+    pictures: tuple[bool, bool],
     words: Words,
 ) -> dict[str, Any]:
-    """Plain data only (booklet.layout.context): snippets come from strangers."""
-    fields = layout_fields(layout.name, describe_size(*trim), layout.colours, sides, overleaf)
+    """Plain data only (booklet.layout.context): snippets come from strangers. `pictures`:
+    whether the back holds diagrams, and whether the card draws any."""
+    overleaf, diagrams = pictures
+    fields = layout_fields(
+        layout.name, describe_size(*trim), layout.colours, sides, overleaf, diagrams
+    )
     return base_context(plan, setting, fields, words)
 
 
@@ -193,9 +301,9 @@ def render_card(
     notes: list[str] | None = None,
 ) -> bytes:
     """The card's PDF. `hints` lets many similar cards (a batch) start their fitting where
-    the last one ended: fewer tries, the same bytes. What the user should know (a PDF/X file's
-    links left out) goes to `notes`."""
-    card = build_card(library, plan, req, hints)
+    the last one ended: fewer tries, the same bytes. What the user should know (the diagrams
+    an optional block gave up, a PDF/X file's links left out) goes to `notes`."""
+    card = build_card(library, plan, req, hints, notes)
     pdf, structure = card_pages(card, req)
     return finish_file(pdf, req.colour, structure, pdfx=req.pdfx, notes=notes)
 

@@ -4,11 +4,12 @@ Nothing is ever clipped."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from booklet.base.errors import FitError
 from booklet.base.units import NAMED_SIZES, describe_size, parse_size
-from booklet.draw.pieces import DiagramGrid
+from booklet.draw.grid import DiagramGrid
 from booklet.layout.blocks import Block
 from booklet.products.card.blocks import BlockContext, build_blocks
 from booklet.products.fitting import Attempt, FitHints, body_sizes, largest_fitting
@@ -39,9 +40,11 @@ def fit_side(
     card: BlockContext,
     trim: tuple[float, float],
     hints: FitHints | None = None,
+    fits: Callable[[tuple[float, float]], bool] | None = None,
 ) -> SideArt:
     """The side's blocks at the largest body size that fits the trim less its margins.
-    `hints` (a batch's) say where a side of the same shape fitted last time."""
+    `hints` (a batch's) say where a side of the same shape fitted last time; `fits` tells
+    whether the whole card fits another size, so a refusal names one that really does."""
     layout = card.layout
     width = trim[0] - 2 * layout.margin
     height = trim[1] - 2 * layout.margin
@@ -77,12 +80,14 @@ def fit_side(
     best = largest_fitting(sizes, attempt, start, aim)
     if best is None:
         _, used, _ = attempt(sizes[-1]).built
-        bigger = larger_size(trim, layout.size)
+        bigger = larger_size(trim, layout.size, fits)
+        example = f" (e.g. {bigger})" if bigger else ""
+        other = ", or another layout (compact fits more)" if layout.name != "compact" else ""
         raise FitError(
             f"the {name} of the '{layout.name}' card does not fit on {describe_size(*trim)}: "
             f"it needs {used:.0f} pt of height but has {height:.0f} pt, even at the smallest "
-            f"legible size ({sizes[-1]:g} pt). Use a larger size (e.g. {bigger}), fewer "
-            "techniques, or another layout (compact fits more)."
+            f"legible size ({sizes[-1]:g} pt). Use a larger size{example}, fewer "
+            f"techniques{other}."
         )
     if hints is not None:
         hints.remember(shape, best.position)
@@ -108,12 +113,14 @@ def fit_sides(
     card: BlockContext,
     trim: tuple[float, float],
     hints: FitHints | None = None,
+    fits: Callable[[tuple[float, float]], bool] | None = None,
 ) -> list[SideArt]:
     """A side, and for a layout that allows it (`overflow: true`, large print) the sides its
     blocks run on to when they do not all fit at the legible minimum: as many blocks as fit
-    on each, in order, none cut. Every other layout says what to change instead."""
+    on each, in order, none cut. Every other layout says what to change instead (`fits`, as
+    fit_side's, names a size that really fits)."""
     try:
-        return [fit_side(name, blocks, card, trim, hints)]
+        return [fit_side(name, blocks, card, trim, hints, fits)]
     except FitError as whole:
         if not card.layout.overflow or len(blocks) < 2:
             raise
@@ -127,18 +134,34 @@ def fit_sides(
         raise whole from None  # not even a block a side fits: it says what to change
 
 
-def larger_size(trim: tuple[float, float], own: str) -> str:
-    """A size with clearly more room than this one, for the advice in a message: the layout's
-    own size if that is larger, else the next named size up."""
+CARD_PRESETS = ("3x5", "a6", "4x6", "5x7", "half-letter", "a5", "letter")
+
+
+def larger_size(
+    trim: tuple[float, float],
+    own: str,
+    fits: Callable[[tuple[float, float]], bool] | None = None,
+) -> str:
+    """A size with more room than this one, for the advice in a message: the layout's own
+    size if that is larger, else the named sizes up from this one. With `fits`, the first of
+    them the card really fits (turned as this one is); without, the first with clearly more
+    room."""
     area = trim[0] * trim[1]
-    w, h = parse_size(own)
-    if w * h > area * 1.05:
-        return own
-    for name in ("4x6", "5x7", "half-letter", "a5", "letter"):
-        w, h = NAMED_SIZES[name]
-        if w * h > area * 1.15:
+    sizes = sorted(CARD_PRESETS, key=lambda n: NAMED_SIZES[n][0] * NAMED_SIZES[n][1])
+    named = [own] if own not in sizes else []
+    candidates = [n for n in [*named, *sizes] if _area(parse_size(n)) > area * 1.02]
+    candidates.sort(key=lambda n: (n != own, _area(parse_size(n))))
+    landscape = trim[0] > trim[1]
+    for name in candidates:
+        w, h = parse_size(name)
+        turned = (max(w, h), min(w, h)) if landscape else (min(w, h), max(w, h))
+        if fits is None or fits(turned):
             return name
-    return "letter"
+    return "letter" if fits is None else ""
+
+
+def _area(size: tuple[float, float]) -> float:
+    return size[0] * size[1]
 
 
 def measure(items: list[Piece], width: float, height: float, gap: float, heights: Heights) -> float:
