@@ -682,6 +682,8 @@ def test_the_key_and_the_giver_in_words(lang):
     assert f"({key.look('right')})" in text and key.letter("right") in key.look("right")
     if lang != "en":
         assert not re.search(r"\b(arrow|hand|filled|dotted)\b", text), text
+    if lang == "fr":  # a narrow no-break space before every semicolon, as printed French has
+        assert text.count("\u202f;") == len(ALL) - 1 and " ;" not in text
     giver = describe_giver(words)
     assert "{" not in giver and len(giver) > 60
 

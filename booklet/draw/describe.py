@@ -243,7 +243,7 @@ def describe_key(symbols: Sequence[str], zones: Sequence[str], key: KeyWords) ->
         fill(key.alt_item, {"label": key.label(kind, zones), "look": key.look(kind)})
         for kind in symbols
     ]
-    return fill(key.alt_key, {"items": "; ".join(items)})
+    return fill(key.alt_key, {"items": key.alt_separator.join(items)})
 
 
 def describe_giver(words: Words) -> str:

@@ -56,6 +56,7 @@ class KeyWords(NamedTuple):
     looks: tuple[tuple[str, str], ...] = ()
     alt_key: str = "Key to the diagrams: {items}."
     alt_item: str = "{label} ({look})"
+    alt_separator: str = "; "  # between the items, as the language sets a semicolon
 
     def label(self, kind: str, zones: Iterable[str] = ()) -> str:
         """A symbol's words; the caution zones' names them ("ribs and kidneys: go gently")."""
