@@ -102,6 +102,13 @@ class TextWriter:
                 self.ops.append(f"{name} {fp_str(size)} Tf")
             self.ops.append(f"({escapePDF(chunk)}) Tj")
 
+    def keeps_space(self, role: str) -> bool:
+        """Whether a line ends with a space, unseen: on a tagged canvas, where its text object
+        ends there. After a line that broke at a space (the words either side stay two words
+        to a screen reader) and after a bullet (decoration: the words after it stay apart from
+        it for a copy, even on a turned card); not after a list item's number, its label."""
+        return self.place is not None and (role != "label" or self.marking is None)
+
     def soft_hyphen(self, x: float, baseline: float, run: Run) -> None:
         """A hyphen the line breaking added, at `x` where the line's words end: on a tagged
         canvas, content of its own that stands for a soft hyphen (U+00AD, as ISO 32000-1
@@ -167,7 +174,7 @@ def draw_line(
         return
     for run in runs:
         writer.show(*run)
-    if space_after and runs and writer.place is not None:
+    if space_after and runs and writer.keeps_space(role):
         writer.show(" ", *runs[-1][1:])
 
 

@@ -126,7 +126,7 @@ class TextBlock(Piece):
             if number == 0 and style.bullet and self.first_part:
                 at = x + self.width - style.indent * 0.75 if self.rtl else x
                 bullet: list[Run] = [(style.bullet, style.fonts.regular, style.size, style.colour)]
-                draw_line(writer, bullet, at, baseline, "label", False)
+                draw_line(writer, bullet, at, baseline, "label", False, space_after=True)
             last = number == len(self.lines) - 1
             spaced = not last and bool(line.runs) and not line.runs[-1][0].endswith(HYPHENS)
             draw_line(writer, line, x + offset, baseline, style.role, self.rtl, spaced)
