@@ -100,8 +100,9 @@ class PracticeLog(Flowable):
         colours = self.kit.layout.colours
         fonts = self.kit.fonts
         self.grid = LogGrid(
-            self.log.corner, self.log.columns, weeks, s.size, fonts.regular, fonts.bold, colours
-        )
+            self.log.corner, self.log.columns, weeks, s.size, fonts.regular, fonts.bold, colours,
+            s.rtl,
+        )  # fmt: skip
         self.width = availWidth
         self.height = words + self.grid.wrap(availWidth, availHeight)[1]
         return self.width, self.height
