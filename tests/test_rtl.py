@@ -311,3 +311,14 @@ def test_svg_labels_are_shaped_outlines_as_wide_as_the_pdfs(run, tmp_path):
     assert min(xs) >= 99 and max(xs) == pytest.approx(
         100 + label_width(text, "BookletText", 10), abs=1.5
     )
+
+
+@pytest.mark.parametrize(("lang", "joined"), [("en", "a, b and c"), ("ar", "a، b وc")])
+def test_lists_are_joined_with_the_languages_own_comma(lang, joined):
+    """Arabic separates a list's items with "،": the muscles, a diagram's hands, a client's
+    name and date."""
+    from booklet.data.library import load_library
+
+    words = load_library().in_language(lang).words
+    assert words.join(["a", "b", "c"]) == joined
+    assert words.text("list_comma") == ("، " if lang == "ar" else ", ")
