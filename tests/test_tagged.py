@@ -25,7 +25,7 @@ from booklet.products.requests import Personal
 from booklet.text.tagging import Tags
 from tests import ua_rules
 
-LANGUAGES = ("en", "es", "fr", "de", "pt")
+LANGUAGES = ("en", "es", "fr", "de", "pt", "he", "ar")
 CLIENT = {"client": "Maria Lopez", "therapist": "Ana Ruiz, LMT", "date": "2026-11-24"}
 LINK = "https://example.org/routines/gentle"
 
@@ -170,6 +170,27 @@ def pdfx_booklet() -> bytes:
 
 
 @pytest.fixture(scope="module")
+def hebrew_card() -> bytes:
+    return card("he")
+
+
+@pytest.fixture(scope="module")
+def hebrew_booklet() -> bytes:
+    """Right to left: its tables and contents drawn from the right, its sheets bound there."""
+    return book("he")
+
+
+@pytest.fixture(scope="module")
+def arabic_saddle_booklet() -> bytes:
+    return book("ar", impose="saddle", sheet="a4")
+
+
+@pytest.fixture(scope="module")
+def arabic_sheet_of_cards() -> bytes:
+    return card("ar", sheet="letter")
+
+
+@pytest.fixture(scope="module")
 def sheet_of_cards() -> bytes:
     return card(sheet="letter")
 
@@ -204,6 +225,10 @@ EVERY_CASE = [
     "spanish_cmyk_card",
     "spanish_pdfx_card",
     "pdfx_booklet",
+    "hebrew_card",
+    "hebrew_booklet",
+    "arabic_saddle_booklet",
+    "arabic_sheet_of_cards",
     "sheet_of_cards",
     "cmyk_sheet_with_bleed",
     "saddle_booklet",
@@ -423,6 +448,78 @@ def test_contents_links_say_where_they_lead(booklet_pdf):
                 for k in element.K
             )  # fmt: skip
         assert str(links[0].Contents) == "Before you begin, page 4"
+
+
+def test_right_to_left_tables_and_contents_read_in_their_own_order(hebrew_booklet):
+    """Drawn from the right (a row's last cell first), read from the first: the routine's
+    header row starts with its empty corner, and each contents entry with its title (words
+    shaped right to left, in /ActualText spans) before its page number (digits)."""
+    with pikepdf.open(io.BytesIO(hebrew_booklet)) as doc:
+        header = kids_of(kids_of(first_element(doc, "/Table"))[0])
+        assert [str(k.S) for k in header] == ["/TH"] * 4
+        assert [spans_in(doc, k) for k in header][0] == 0  # the corner: no words
+        assert all(spans_in(doc, k) > 0 for k in header[1:])  # then the columns' names
+        reference = first_element(doc, "/Reference")
+        title, number = kids_of(reference)
+        assert spans_in(doc, title) > 0 and spans_in(doc, number) == 0
+
+
+def test_cells_read_in_their_place_whatever_order_they_are_drawn_in():
+    """The recorder puts a row's cells, a table's rows and the contents' entries where their
+    place says, not where the drawing happened to reach them first."""
+    from booklet.text.tagging import Cell, Entry, within
+
+    class Canvas:  # all the recorder needs of a canvas: somewhere to keep itself
+        def addLiteral(self, text: str) -> None:  # noqa: N802
+            pass
+
+    canvas = Canvas()
+    tags = __import__("booklet.text.tagging", fromlist=["start"]).start(canvas, "he")
+    tags.begin_page()
+    for row, col in [(1, 3), (1, 0), (0, 2), (1, 1), (0, 0), (1, 2), (0, 3), (0, 1)]:
+        with within(canvas, Cell(row, col, header=row == 0)):
+            pass
+    for order in (2, 0, 1):
+        with within(canvas, Entry(f"e{order}", order)):
+            pass
+    tags.end_page()
+    rows = [n for n in tags.root.kids if getattr(n, "tag", "") == "TR"]
+    assert [r.rank for r in rows] == [(0,), (1,)]
+    assert all([c.rank for c in r.kids] == [(0,), (1,), (2,), (3,)] for r in rows)
+    entries = [n for n in tags.root.kids if getattr(n, "tag", "") == "TOCI"]
+    assert [e.rank for e in entries] == [(0,), (1,), (2,)]
+
+
+def spans_in(doc, element) -> int:
+    """How many /ActualText spans the marked content of an element (and its kids) holds."""
+    found = 0
+    page = element.get("/Pg")
+    for kid in kids_of(element):
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            found += spans_in(doc, kid)
+        elif isinstance(kid, int) or kid.get("/Type") == "/MCR":  # not a link's OBJR
+            mcid = kid if isinstance(kid, int) else int(kid.MCID)
+            where = page if isinstance(kid, int) else kid.get("/Pg", page)
+            found += spans_of(where, mcid)
+    return found
+
+
+def spans_of(page, mcid: int) -> int:
+    count, depth = 0, 0
+    for operands, op in pikepdf.parse_content_stream(page):
+        name = str(op)
+        if depth == 0:
+            if name == "BDC" and operands[1].get("/MCID") == mcid:
+                depth = 1
+            continue
+        if name in ("BDC", "BMC"):
+            depth += 1
+            count += name == "BDC" and "/ActualText" in operands[1]
+        elif name == "EMC":
+            depth -= 1
+            if depth == 0:
+                break
+    return count
 
 
 def test_a_handout_says_whose_logo_and_where_its_code_leads(handout):

@@ -253,8 +253,9 @@ def describe_giver(words: Words) -> str:
 
 def describe_timeline(plan: Plan, words: Words) -> str:
     """The routine's timeline: each step and its minutes, in order."""
+    comma = words.text("list_comma")  # "، " in Arabic
     steps = "; ".join(
-        f"{step.number}. {step.technique.name}, {words.text('minutes_short', n=step.minutes)}"
+        f"{step.number}. {step.technique.name}{comma}{words.text('minutes_short', n=step.minutes)}"
         for step in plan.steps
     )
     text = words.text("alt_timeline", steps=steps)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from booklet.base.internals import Canvas, canvas_document, subset_state
-from booklet.text.breaking import HYPHEN, Line, Run, unit_width
+from booklet.text.breaking import HYPHEN, ISOLATES, Line, Run, unit_width
 from booklet.text.fonts import is_script_face
 from booklet.text.tagging import Node, Paragraph, tags_of
 
@@ -157,7 +157,7 @@ def draw_line(
     either side of the break stay two words to a screen reader."""
     writer.mark(role)
     runs = line.runs if isinstance(line, Line) else line
-    if rtl or any(is_script_face(r[1]) for r in runs) or _has_rtl_runs(runs):
+    if rtl or any(is_script_face(r[1]) for r in runs) or _has_rtl_runs(runs) or _isolates(runs):
         from booklet.text.shaping import line_ops
 
         writer.text()
@@ -184,6 +184,11 @@ def without_hyphen(runs: list[Run]) -> tuple[list[Run], Run]:
     head = text[: -len(HYPHEN)]
     words = [*runs[:-1], (head, face, size, colour)] if head else runs[:-1]
     return words, (HYPHEN, face, size, colour)
+
+
+def _isolates(runs: list[Run]) -> bool:
+    """Whether a line holds bidi isolates: they are resolved, and left out, with the bidi."""
+    return any(c in r[0] for r in runs for c in ISOLATES)
 
 
 def _has_rtl_runs(runs: list[Run]) -> bool:

@@ -87,11 +87,25 @@ class Node:
     keyed: dict[Hashable, Node] = field(default_factory=dict)
     open_list: Node | None = None  # consecutive list items gather in one list
     level: int = -1  # a section's level; -1 for anything else
+    rank: tuple[int, ...] = ()  # where it reads among its siblings, when not where it is drawn
 
     def child(self, tag: str, alt: str = "") -> Node:
         self.open_list = None
         node = Node(tag, self, alt)
         self.kids.append(node)
+        return node
+
+    def ranked_child(self, tag: str, rank: tuple[int, ...]) -> Node:
+        """A child that reads in the place its rank says (a table's row, a row's cell, a
+        contents entry): a right-to-left table draws its last column first."""
+        node = self.child(tag)
+        node.rank = rank
+        self.kids.remove(node)
+        later = next(
+            (i for i, k in enumerate(self.kids) if isinstance(k, Node) and k.rank > rank),
+            len(self.kids),
+        )
+        self.kids.insert(later, node)
         return node
 
 
@@ -106,9 +120,13 @@ class Cell(NamedTuple):
 
 
 class Entry(NamedTuple):
-    """A contents entry: every paragraph with the same key is one entry (TOCI)."""
+    """A contents entry: every paragraph with the same key is one entry (TOCI), the entries
+    in their `order` and an entry's paragraphs by their `part` (its title before its page
+    number), whatever order they are drawn in (right to left, the number is drawn first)."""
 
     key: str
+    order: int = 0
+    part: int = 0
 
 
 Place = Cell | Entry
@@ -137,6 +155,7 @@ class Tags:
         self.on_page = False
         self.in_figure = 0
         self.paragraphs: dict[int, tuple[object, Paragraph]] = {}
+        self.part = 0  # the part of a contents entry being drawn (Entry.part)
 
     # --- pages and marked content ---------------------------------------------------------
 
@@ -364,15 +383,17 @@ def within(canvas: Canvas, place: Place | None) -> Iterator[None]:
     if isinstance(place, Entry):
         node = container.keyed.get(place.key)
         if node is None:
-            node = container.keyed[place.key] = container.child("TOCI")
+            node = container.keyed[place.key] = container.ranked_child("TOCI", (place.order,))
+        tags.part = place.part
     else:
         row = container.keyed.get(("TR", place.row))
         if row is None:
-            row = container.keyed[("TR", place.row)] = container.child("TR")
+            row = container.keyed[("TR", place.row)] = container.ranked_child("TR", (place.row,))
         node = row.keyed.get(place.col)
         if node is None:
             head = place.header or place.row_header
-            node = row.keyed[place.col] = row.child("TH" if head else "TD")
+            node = row.ranked_child("TH" if head else "TD", (place.col,))
+            row.keyed[place.col] = node
             if head:
                 scope = "Column" if place.header else "Row"
                 node.attributes.append(("Table", "Scope", scope))
@@ -396,12 +417,14 @@ def link(canvas: Canvas) -> Iterator[None]:
         return
     reference = entry.keyed.get("Reference")
     if reference is None:
-        reference = entry.keyed["Reference"] = entry.child("Reference")
+        reference = entry.keyed["Reference"] = entry.ranked_child("Reference", (0,))
     tags.stack.append(reference)
+    node = reference.ranked_child("Link", (tags.part,))  # the title's, then the number's
+    tags.stack.append(node)
     try:
-        with element(canvas, "Link"):
-            yield
+        yield
     finally:
+        tags.pop(node)
         tags.pop(reference)
 
 

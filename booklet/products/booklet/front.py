@@ -9,7 +9,7 @@ from booklet.data.model import Technique
 from booklet.draw.pieces import Styles
 from booklet.products.booklet.cover import CoverArt, CoverPage
 from booklet.products.booklet.flowables import BookText, FillDiagram, FillLine, TaggedTable
-from booklet.products.booklet.kit import BookKit, flow_height, title_paragraph
+from booklet.products.booklet.kit import BookKit, flow_height, in_reading_order, title_paragraph
 from booklet.text import tagging
 from booklet.text.fonts import register_all
 from booklet.text.markup import Span
@@ -166,24 +166,24 @@ def link_words(kit: BookKit, title: str, number: str) -> str:
 
 
 def entry_list(kit: BookKit, entries: list[Entry], pages: dict[str, int], s: Styles) -> Table:
-    """Entries as rows: the linked title, its page at the right, a hairline under each."""
+    """Entries as rows: the linked title, its page at the line's end (the right, or the left
+    in a right-to-left language), a hairline under each."""
     fw, _ = kit.frame_size
     cell = s.text(role="cell")
+    at_far_end = cell._replace(right=not s.rtl, left=s.rtl)  # the page number, at the line's end
     rows = []
-    for key, title, tech in entries:
+    for order, (key, title, tech) in enumerate(entries):
         number = page_number(pages, key)
-        said = {
-            "link_text": link_words(kit, title, number),
-            "place": tagging.Entry(key),
-            "link": key,
-        }
+        said = {"link_text": link_words(kit, title, number), "link": key}
+        title_place, number_place = tagging.Entry(key, order, 0), tagging.Entry(key, order, 1)
         rows.append(
             [
-                BookText.of((Span(title, bold=tech is not None),), cell, **said),
-                BookText.of((Span(number),), cell._replace(right=True), **said),
+                BookText.of((Span(title, bold=tech is not None),), cell, **said, place=title_place),
+                BookText.of((Span(number),), at_far_end, **said, place=number_place),
             ]
         )
-    table = TaggedTable(rows, colWidths=[fw - s.size * 3, s.size * 3], tag="TOC")
+    rows, widths = in_reading_order(rows, [fw - s.size * 3, s.size * 3], s.rtl)
+    table = TaggedTable(rows, colWidths=widths, tag="TOC")
     pad = s.size * 0.4
     table.setStyle(
         TableStyle(
@@ -217,7 +217,7 @@ def figure_grid(
     summary = s.text("muted", centred=True, role="cell")._replace(size=s.size * 0.9)
     accent = kit.layout.colours["accent"]
     cells: list[list[Flowable]] = []
-    for key, title, tech in entries:
+    for order, (key, title, tech) in enumerate(entries):
         assert tech is not None
         cell: list[Flowable] = []
         if tech.diagram is not None:
@@ -232,18 +232,20 @@ def figure_grid(
                 link=key,
                 space_before=s.size * 0.5,
                 link_text=said,
-                place=tagging.Entry(key),
+                place=tagging.Entry(key, order, 0),
             )
         )
         if summaries:
+            place = tagging.Entry(key, order, 1)
             about = BookText.of(
-                (Span(tech.summary),), summary, space_before=s.size * 0.2, place=tagging.Entry(key)
+                (Span(tech.summary),), summary, space_before=s.size * 0.2, place=place
             )
             cell.append(about)
         cells.append(cell)
     rows = [cells[i : i + columns] for i in range(0, len(cells), columns)]
     rows[-1] += [[] for _ in range(columns - len(rows[-1]))]
-    table = TaggedTable(rows, colWidths=[fw / columns] * columns, tag="TOC")
+    rows, widths = in_reading_order(rows, [fw / columns] * columns, s.rtl)  # the first at the right
+    table = TaggedTable(rows, colWidths=widths, tag="TOC")
     table.setStyle(
         TableStyle(
             [
