@@ -24,6 +24,7 @@ from booklet.draw.symbols import KeyWords, key_words
 from booklet.text.fonts import FontFamily
 from booklet.text.paragraph import LEADING, Span, TextBlock, TextStyle, colour_of
 from booklet.text.stacking import Piece, Placeable, Stack
+from booklet.text.tagging import element, marked
 from booklet.text.typography import ENGLISH, Typography, rules_for, typeset
 
 __all__ = ["Stack", "Styles", "Gauge", "StepRow", "WarningBox", "KeyNote", "typeset_key"]
@@ -142,6 +143,9 @@ def typeset_key(words: Words) -> KeyWords:
         note=typeset(key.note, rules),
         zones=tuple((zone, typeset(name, rules)) for zone, name in key.zones),
         legend_caution=typeset(key.legend_caution, rules),
+        looks=tuple((kind, typeset(look, rules)) for kind, look in key.looks),
+        alt_key=typeset(key.alt_key, rules),
+        alt_separator=typeset("a; b", rules)[1:-1],  # French: a narrow space before it
     )
 
 
@@ -254,7 +258,8 @@ class StepRow(Piece):
 
     def draw(self) -> None:
         """Badge at the start of the reading direction, minutes at its end: mirrored right to
-        left, so a reader of Hebrew or Arabic meets the number first."""
+        left, so a reader of Hebrew or Arabic meets the number first. In a tagged PDF, a list
+        item: the number its label, the rest its body."""
         c = self.canv
         s = self.styles.size
         colours = self.styles.colours
@@ -267,7 +272,17 @@ class StepRow(Piece):
         c.circle(badge_x, top - r * 1.05, r, stroke=0, fill=1)
         c.setFillColor(colour_of(WHITE))
         c.setFont(self.styles.fonts.bold, s)  # body size: large print stays large
-        c.drawCentredString(badge_x, top - r * 1.05 - s * 0.35, str(self.step.number))
+        with element(c, "LI"):
+            with element(c, "Lbl"), marked(c):
+                c.drawCentredString(badge_x, top - r * 1.05 - s * 0.35, str(self.step.number))
+            with element(c, "LBody"):
+                self.draw_parts(top)
+
+    def draw_parts(self, top: float) -> None:
+        """The name and minutes, gauge, words and spine line, each where `wrap` put it."""
+        c = self.canv
+        s = self.styles.size
+        rtl = self.styles.rtl
         for item, x, bottom in self.parts:
             at = self.width - x - item.width if rtl else x
             item.drawOn(c, at, top - bottom)

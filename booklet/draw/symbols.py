@@ -52,6 +52,12 @@ class KeyWords(NamedTuple):
     list_and: str = "{a} and {b}"
     letters: tuple[tuple[str, str], ...] = (("right", "R"), ("left", "L"))
     list_comma: str = ", "  # "، " in Arabic
+    # how each symbol is drawn, and the key in words: a tagged PDF's alternative text for it
+    # (booklet.draw.describe.describe_key)
+    looks: tuple[tuple[str, str], ...] = ()
+    alt_key: str = "Key to the diagrams: {items}."
+    alt_item: str = "{label} ({look})"
+    alt_separator: str = "; "  # between the items, as the language sets a semicolon
 
     def label(self, kind: str, zones: Iterable[str] = ()) -> str:
         """A symbol's words; the caution zones' names them ("ribs and kidneys: go gently")."""
@@ -68,6 +74,32 @@ class KeyWords(NamedTuple):
 
     def letter(self, hand: str) -> str:
         return dict(self.letters).get(hand, "")
+
+    def look(self, kind: str) -> str:
+        """How a symbol is drawn, in words ("a solid arrow"); a hand's with its letter."""
+        text = dict(self.looks or ENGLISH_LOOKS).get(kind, "")
+        return text.replace("{letter}", self.letter(kind))
+
+
+ENGLISH_LOOKS = (
+    ("stroke", "a solid arrow"),
+    ("return", "a pale dashed arrow"),
+    ("travel", "a dotted line with an open arrowhead"),
+    ("order", "a number in a circle"),
+    ("circle", "a curved arrow"),
+    ("knead", "two arcs facing each other around a dot"),
+    ("press", "a dot in a ring"),
+    ("palm", "a hand, all of it filled in"),
+    ("fingertips", "a hand with its fingertips filled in"),
+    ("thumbs", "a hand with its thumb and fingers filled in"),
+    ("knuckles", "a hand with its knuckles filled in"),
+    ("forearm", "a hand with its forearm filled in"),
+    ("elbow", "an arm with its elbow filled in"),
+    ("right", "a hand marked {letter}"),
+    ("left", "a hand marked {letter}"),
+    ("spine", "a hatched band"),
+    ("caution", "a dotted area"),
+)
 
 
 ENGLISH_KEY = KeyWords(
@@ -97,6 +129,7 @@ ENGLISH_KEY = KeyWords(
 def key_words(words: Words) -> KeyWords:
     """The key's and the legends' words from a language's catalogue."""
     group = words.group("key")
+    looks = words.group("key_looks")
     return KeyWords(
         tuple((kind, group.get(kind, dict(ENGLISH_KEY.labels)[kind])) for kind in KEY_KINDS),
         words.text("key_note"),
@@ -106,6 +139,9 @@ def key_words(words: Words) -> KeyWords:
         words.text("list_and"),
         tuple(words.group("hand_letters").items()),
         words.text("list_comma"),
+        tuple((kind, looks.get(kind, dict(ENGLISH_LOOKS)[kind])) for kind in KEY_KINDS),
+        words.text("alt_key"),
+        words.text("alt_key_item"),
     )
 
 

@@ -18,6 +18,7 @@ from booklet.press.affine import Affine, apply, compose
 from booklet.press.marks import Line, mark_lines, touches
 from booklet.press.papers import FLIPS, MM, SHEET_SIZES, SHEETS
 from booklet.press.pdf import Painter, new_canvas, seal, set_duplex
+from booklet.text.tagging import Structure, begin_page, end_page, start
 
 if TYPE_CHECKING:
     from booklet.text.fonts import FontFamily
@@ -240,8 +241,14 @@ def card_sheets(
     flip: str,
     offset: tuple[float, float],
     title: str,
-) -> bytes:
-    """Cards tiled on sheets, one sheet a side; anything that can paint a side will do."""
+    lang: str = "",
+) -> tuple[bytes, Structure | None]:
+    """Cards tiled on sheets, one sheet a side; anything that can paint a side will do.
+
+    With a language (`lang`) the sheets are tagged as the card is: a sheet is a print file,
+    yet one a shop or a screen reader may open, so the first copy of each side is drawn on
+    the sheet itself, tagged (the card's structure, once), and the other copies are one form
+    placed many times, decoration for a reader."""
     paper = sheet_size(sheet or "letter")
     w, h = trim
     grids = plan_sheet(paper, (w + 2 * bleed, h + 2 * bleed))
@@ -253,7 +260,10 @@ def card_sheets(
         canvas.beginForm(f"side{index}", 0, 0, w + 2 * bleed, h + 2 * bleed)
         paint(canvas, bleed, bleed, bleed)
         canvas.endForm()
-    for index, _ in enumerate(sides):
+    tags = start(canvas, lang) if lang else None
+    for index, paint in enumerate(sides):
+        begin_page(canvas)
+        first = tags is not None
         for grid in grids:
             for row in range(grid.rows):
                 for col in range(grid.cols):
@@ -263,13 +273,21 @@ def card_sheets(
                         t = back_transform(grid, col, row, flip, offset)
                     canvas.saveState()
                     canvas.transform(*t)
-                    canvas.doForm(f"side{index}")
+                    if first:  # drawn as the form would draw it: clipped to its box
+                        clip = canvas.beginPath()
+                        clip.rect(0, 0, w + 2 * bleed, h + 2 * bleed)
+                        canvas.clipPath(clip, stroke=0, fill=0)
+                        paint(canvas, bleed, bleed, bleed)
+                        first = False
+                    else:
+                        canvas.doForm(f"side{index}")
                     canvas.restoreState()
         if index == 0:
             cut_marks(canvas, grids, bleed)
+        end_page(canvas)
         canvas.showPage()
     canvas.save()
-    return buffer.getvalue()
+    return buffer.getvalue(), tags.structure() if tags is not None else None
 
 
 def wrapped(text: str, width_of: Callable[[str], float], width: float) -> list[str]:

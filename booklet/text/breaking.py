@@ -50,6 +50,7 @@ class Line:
     size: float  # the largest font size on the line
     leading_ratio: float = LEADING
     words: int = 0  # how many words (or parts of one) it holds
+    hyphenated: bool = False  # it ends in a hyphen the breaking added (not the word's own)
 
     @property
     def advance(self) -> float:
@@ -200,9 +201,9 @@ def _dictionary(lang: str) -> Any:
     return pyphen.Pyphen(lang=name, left=MIN_PART, right=MIN_PART)
 
 
-def split_word(word: Word, room: float, lang: str) -> tuple[Run, Word] | None:
-    """The longest head of a one-face word that fits in `room` (with its hyphen), and the
-    rest as a word of its own; None where it has no such break."""
+def split_word(word: Word, room: float, lang: str) -> tuple[Run, Word, bool] | None:
+    """The longest head of a one-face word that fits in `room` (with its hyphen), the rest
+    as a word of its own, and whether the hyphen was added; None where it has no such break."""
     if len(word.parts) != 1:
         return None
     text, font, size, colour = word.parts[0]
@@ -214,7 +215,7 @@ def split_word(word: Word, room: float, lang: str) -> tuple[Run, Word] | None:
         if width <= room + 1e-6:
             tail = text[offset:]
             rest = Word(((tail, font, size, colour),), unit_width(tail, font) * size, word.space)
-            return (head, font, size, colour), rest
+            return (head, font, size, colour), rest, hyphen
     return None
 
 
@@ -235,8 +236,9 @@ class _Lines:
         self.size = self.base_size
         self.words = 0
 
-    def finish(self) -> None:
-        self.lines.append(Line(self.runs, self.width, self.size, self.leading, self.words))
+    def finish(self, hyphenated: bool = False) -> None:
+        line = Line(self.runs, self.width, self.size, self.leading, self.words, hyphenated)
+        self.lines.append(line)
         self.start()
 
     def add(self, run: Run, width: float) -> None:
@@ -298,19 +300,20 @@ def _greedy(
             room = limit - out.width - gap
             loose = room > width * LOOSE
             split = split_word(word, room, lang if loose else "")
+            added = False
             if split is not None:
-                head, word = split
+                head, word, added = split
                 out.add_word(Word((head,), 0.0, None), space)
-            out.finish()
+            out.finish(added)
         while word is not None and word.width > limit:  # wider than a whole line
             split = split_word(word, limit, lang)
             if split is None:
                 _split_letters(word, limit, out)
                 word = None
                 break
-            head, word = split
+            head, word, added = split
             out.add_word(Word((head,), 0.0, None), None)
-            out.finish()
+            out.finish(added)
         if word is not None:
             out.add_word(word, space)
             space = word.space

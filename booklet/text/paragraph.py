@@ -70,6 +70,7 @@ class TextBlock(Piece):
         self._words: list[Word | None] | None = None
         self._wrapped_width: float | None = None
         self.first_part = True  # a paragraph split across pages: its bullet on the first part
+        self.identity = object()  # one paragraph, however many parts: one structure element
 
     @property
     def leading(self) -> float:
@@ -107,6 +108,7 @@ class TextBlock(Piece):
         piece.lines = self.lines[start:end]
         piece.width, piece.height = self.width, self.lines_height(piece.lines)
         piece.first_part = self.first_part and start == 0
+        piece.identity = self.identity
         return piece
 
     @property
@@ -120,6 +122,7 @@ class TextBlock(Piece):
         style = self.style
         mirrored = self.mirrored
         writer = TextWriter(canvas)
+        writer.paragraph(style.role, self.identity, style.bullet)
         baseline = y + self.height
         for number, line in enumerate(self.lines):
             baseline -= line.advance if number else line.size
@@ -130,7 +133,9 @@ class TextBlock(Piece):
                 offset = self.width - style.indent - line.width
             if number == 0 and style.bullet and self.first_part:
                 self.draw_bullet(writer, x, baseline, mirrored)
-            draw_line(writer, line, x + offset, baseline, style.role, self.rtl)
+            last = number == len(self.lines) - 1
+            spaced = not last and bool(line.runs) and not line.runs[-1][0].endswith(HYPHENS)
+            draw_line(writer, line, x + offset, baseline, style.role, self.rtl, spaced)
         writer.close()
 
     def draw_bullet(self, writer: TextWriter, x: float, baseline: float, mirrored: bool) -> None:
@@ -138,8 +143,8 @@ class TextBlock(Piece):
         right of a mirrored paragraph, where a number reads right to left ("1." as ".1")."""
         style = self.style
         bullet: list[Run] = [(style.bullet or "", style.fonts.regular, style.size, style.colour)]
-        if not mirrored:
-            draw_line(writer, bullet, x, baseline, "label", False)
+        if not mirrored:  # an unseen space after it, when it is a text object of its own
+            draw_line(writer, bullet, x, baseline, "label", False, space_after=True)
             return
         width = unit_width(style.bullet or "", style.fonts.regular) * style.size
         at = x + self.width - max(width, style.indent * 0.75)
@@ -167,6 +172,9 @@ def isolated(spans: tuple[Span, ...], rtl: bool) -> tuple[Span, ...]:
         text = f"{span.text[:start]}{FSI}{core}{PDI}{span.text[start + len(core) :]}"
         out.append(span._replace(text=text))
     return tuple(out)
+
+
+HYPHENS = ("-", "\u2010", "\u00ad")  # a line that ends in one breaks inside a word
 
 
 # --- one-line labels (diagrams, keys, timelines) -----------------------------------------------

@@ -14,6 +14,7 @@ from booklet.products.booklet.flowables import BookInfo, BookText, LeftPage, Mar
 from booklet.products.booklet.kit import BookKit, right_bound
 from booklet.products.booklet.pages import PagePlan, plan_and_print
 from booklet.products.requests import BookRequest
+from booklet.text.tagging import Structure
 
 BALANCING_SIZES = (
     7  # body sizes tried, a quarter point apart (1.5 pt at most), for pages in balance
@@ -46,7 +47,7 @@ def story(kit: BookKit, info: BookInfo, plan: PagePlan) -> list[Flowable]:
     if routine.has_log(kit):
         out.append(routine.PracticeLog(kit, s, Marker("log", w.text("practice_log"), 1, info)))
     if plan.align:  # the first technique's picture must fall on a left-hand page
-        out += [PageBreak(), NotesPage(s, w.text("notes"))]
+        out += [PageBreak(), NotesPage(s, w.text("notes"), own_section=True)]
     for number, tech in enumerate(kit.plan.techniques, start=1):
         out += [
             PageBreak(),
@@ -82,13 +83,17 @@ def render_book(
 ) -> bytes:
     """The booklet's PDF; what the user should know (its imposition, a PDF/X file's links left
     out) goes to `notes`."""
-    pages = book_pages(library, plan, req, notes)
-    return finish_file(pages, req.colour, pdfx=req.pdfx, notes=notes)
+    pdf, structure = book_pages(library, plan, req, notes)
+    return finish_file(pdf, req.colour, structure, pdfx=req.pdfx, notes=notes)
 
 
-def book_pages(library: Library, plan: Plan, req: BookRequest, notes: list[str] | None) -> bytes:
-    """The booklet's pages as they are, or imposed two-up on sheets for saddle stitching."""
-    pdf, _ = build_book(library, plan, req)
+def book_pages(
+    library: Library, plan: Plan, req: BookRequest, notes: list[str] | None
+) -> tuple[bytes, Structure | None]:
+    """The booklet's pages as they are, or imposed two-up on sheets for saddle stitching; and
+    their structure (a tagged PDF's), told where the pages went."""
+    pdf, info = build_book(library, plan, req)
+    structure = info.structure
     if req.impose == "saddle":
         from booklet.press.saddle import Imposition, SheetTooSmall, impose_saddle
         from booklet.products.requests import OptionError
@@ -103,5 +108,7 @@ def book_pages(library: Library, plan: Plan, req: BookRequest, notes: list[str] 
             raise OptionError("sheet", exc.problem.message) from None
         if notes is not None:
             notes.extend(imposed.notes)
-        return imposed.pdf
-    return pdf
+        if structure is not None:
+            structure = structure.placed(list(imposed.homes))
+        return imposed.pdf, structure
+    return pdf, structure

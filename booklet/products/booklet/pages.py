@@ -28,6 +28,7 @@ from booklet.press.pdf import print_at_actual_size
 from booklet.products.booklet.balance import Balance, BalancedFrame
 from booklet.products.booklet.flowables import BookInfo, label, planning
 from booklet.products.booklet.kit import BookKit
+from booklet.text.tagging import Structure, begin_page, end_page, section, start, tags_of
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,9 @@ def print_pages(
     doc.addPageTemplates(page_templates(kit, balance))
     flowables = story(kit, info, plan)
     skip_saving(doc, save)  # the planning pass only needs page numbers, not a file
+    canvas_class = canvas_for(save, kit.right_bound, kit.words.lang)
     try:
-        doc.build(flowables, canvasmaker=canvas_for(save, kit.right_bound))
+        doc.build(flowables, canvasmaker=canvas_class)
     except (LayoutError, ValueError) as exc:  # platypus reports a page too small either way
         del exc  # its text names ReportLab's internals, not the user's content
         raise FitError(
@@ -150,6 +152,7 @@ def print_pages(
             f"{describe_size(w, h)} page. Use a larger size, such as a6, or shorter text."
         ) from None
     info.pages = doc.page
+    info.structure = canvas_class.structure
     check_single_pages(info)
     return buffer.getvalue()
 
@@ -163,20 +166,36 @@ def check_single_pages(info: BookInfo) -> None:
         )
 
 
-def canvas_for(save: bool, right_bound: bool = False) -> Any:
+def canvas_for(printing: bool, right_bound: bool = False, lang: str = "en") -> Any:
     """The canvas class a booklet pass builds on: every booklet PDF asks viewers to print at
     100% (booklet.press.pdf), and one bound on the right asks them to show its spreads right
-    to left (/Direction /R2L); the planning pass's canvas says it is one."""
+    to left (/Direction /R2L); the planning pass's canvas says it is one. A printing pass is
+    tagged in the booklet's language (booklet.text.tagging): each page's decoration opens it
+    (PageDecoration.start) and the page's end closes it; its structure is on the class once
+    the canvas is saved."""
     from reportlab.pdfgen.canvas import Canvas as ReportLabCanvas
 
     class BookletCanvas(ReportLabCanvas):
-        planning = not save
+        planning = not printing
+        structure: Structure | None = None
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             print_at_actual_size(self)
             if right_bound:
                 self.setViewerPreference("Direction", "R2L")
+            if printing:
+                start(self, lang)
+
+        def showPage(self) -> None:  # noqa: N802 - ReportLab's name
+            end_page(self)
+            super().showPage()
+
+        def save(self) -> None:
+            super().save()
+            tags = tags_of(self)
+            if tags is not None:
+                type(self).structure = tags.structure()
 
     return BookletCanvas
 
@@ -251,6 +270,7 @@ class PageDecoration:
         bleed."""
         w, h = self.kit.size
         finish = self.kit.finish
+        begin_page(canv)
         canv.saveState()
         pad = finish_page(canv, self.kit.size, finish, marks=not planning(canv))
         canv.translate(pad, pad)
@@ -261,6 +281,7 @@ class PageDecoration:
         one at the foot: the two meet round the spine)."""
         colours = self.kit.layout.colours
         w, h, b = self.start(canv)
+        section(canv)
         canv.setFillColor(HexColor(colours["panel"]))
         canv.rect(-b, -b, w + 2 * b, h + 2 * b, 0, 1)
         canv.setFillColor(HexColor(colours["accent"]))
@@ -284,6 +305,7 @@ class PageDecoration:
     def plain(self, canv: Canvas, doc: Any) -> None:
         """The dedication: no folio, nothing but the words (its number is still 2)."""
         self.start(canv)
+        section(canv)
         canv.restoreState()
         self.number_from_two(canv)
 
@@ -291,6 +313,7 @@ class PageDecoration:
         """The panel colour to the bleed, a thin accent band at the foot."""
         colours = self.kit.layout.colours
         w, h, b = self.start(canv)
+        section(canv)
         canv.setFillColor(HexColor(colours["panel"]))
         canv.rect(-b, -b, w + 2 * b, h + 2 * b, 0, 1)
         canv.setFillColor(HexColor(colours["accent"]))

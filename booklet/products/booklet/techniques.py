@@ -14,6 +14,7 @@ from typing import NamedTuple
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from booklet.data.model import Technique, pressure_rank
+from booklet.draw.describe import describe_code, describe_technique
 from booklet.draw.diagrams import aspect, width_for_height
 from booklet.draw.grid import WIDTH_PER_TEXT_POINT
 from booklet.draw.handout import QrCode, qr_size
@@ -59,7 +60,15 @@ def technique_spread(kit: BookKit, number: int, tech: Technique) -> list[Flowabl
     if not legend:
         width = min(fw * 0.9, (fh - used) / aspect())
     picture = FillDiagram(
-        tech, width, font, "CENTER", least, words=kit.key_words, wide=fw * 0.9, legend=legend
+        tech,
+        width,
+        font,
+        "CENTER",
+        least,
+        words=kit.key_words,
+        wide=fw * 0.9,
+        legend=legend,
+        alt=describe_technique(tech, kit.words),
     )
     return [parts.title, picture, *under, PageBreak(), *words]
 
@@ -107,6 +116,7 @@ def technique_words(
     if tech.diagram is None:
         return [parts.title, *about, Spacer(1, styles.size), *parts.steps]
     head = heading(f"{number}. {tech.name}", styles)
+    head.running = True  # the picture's page, facing, has the title: a reader hears it once
     return [head, *about, Spacer(1, styles.size), *parts.steps]
 
 
@@ -146,7 +156,8 @@ def video(kit: BookKit, tech: Technique, s: Styles) -> list[Flowable]:
     words = [
         s.paragraph(*p) for p in kit.lines("link.j2", f"video-{tech.id}", {"video": tech.video})
     ]
-    return [Spacer(1, s.size * 0.6), PieceFlowable(QrCode(tech.video, size, words, s.gap))]
+    code = QrCode(tech.video, size, words, s.gap, describe_code(tech.video, kit.words))
+    return [Spacer(1, s.size * 0.6), PieceFlowable(code)]
 
 
 def steps_and_cautions(kit: BookKit, tech: Technique, s: Styles) -> list[Flowable]:
