@@ -165,11 +165,13 @@ def in_process(repeats: int, cards: int) -> dict[str, dict[str, float]]:
     render_card(library, library.plan("classic"), CardRequest(), hints)  # warm: fonts, templates
 
     def card_variant(i: int):
-        # vary routine, order and size so no output is a repeat of the last
+        # vary routine, order, layout and size so no output is a repeat of the last (the
+        # bedside card needs 5x7 or A5 for the whole safety set; the compact one fits 4x6)
         if i % 2:
             order = techniques[i % 4 :] + techniques[: i % 4]
-            return library.plan(None, order), CardRequest(size=["4x6", "5x7", "a6"][i % 3])
-        return library.plan(routines[i % 3]), CardRequest(size=["4x6", "5x7"][i % 2])
+            size = ["4x6", "5x7", "a6"][i % 3]
+            return library.plan(None, order), CardRequest(layout="compact", size=size)
+        return library.plan(routines[i % 3]), CardRequest(size=["5x7", "a5"][i % 4 // 2])
 
     reference: dict = {}
     exec(compile(REFERENCE_SCRIPT, "reference", "exec"), reference)
@@ -336,8 +338,13 @@ def batch_file(folder: Path, count: int) -> Path:
             f"  - name: c{i:04d}",
             f'    title: "Back massage for client {i}"',
             "    routine: [classic, gentle, short]",
+            "    size: [5x7, a5]",
+            "    layout: bedside",
+            f"  - name: c{i:04d}",
+            f'    title: "Back massage for client {i}"',
+            "    routine: [classic, gentle, short]",
             "    size: [4x6, 5x7]",
-            "    layout: [bedside, compact]",
+            "    layout: compact",
         ]
     text = "\n".join(lines) + "\n"
     path = folder / "bench-batch.yaml"
