@@ -435,6 +435,63 @@ def jail_costs(repeats: int, cards: int = 10) -> dict[str, dict[str, float]]:
     return out
 
 
+def _fresh_caches() -> None:
+    """Forget what this process measured and drew (lines, words, hyphenation points, diagram
+    art), so a feature's cost is measured as a single card's process pays it."""
+    from booklet.draw import diagrams
+    from booklet.text import breaking
+
+    for cached in (breaking._broken, breaking._words_of, breaking.break_points,
+                   diagrams.diagram_art):  # fmt: skip
+        cached.cache_clear()
+
+
+def feature_costs(repeats: int, cards: int = 6) -> dict[str, dict[str, float]]:
+    """What each addition of this round costs a card, in process: the default card made with
+    the feature and without it, taking turns, every card from fresh caches (as a one-card
+    process meets it). A feature that is off here is off by a stand-in, never in a release."""
+    from contextlib import ExitStack
+    from unittest import mock
+
+    from booklet.data.library import load_library
+    from booklet.products.card import CardRequest, render_card
+
+    library = load_library()
+    render_card(library, library.plan("classic"), CardRequest())  # warm: imports, faces
+    switches = {
+        "hyphenation": lambda: mock.patch("booklet.text.breaking._dictionary", lambda lang: None),
+        "hand marks": lambda: mock.patch("booklet.draw.diagrams._hands", lambda *args: ([], {})),
+        "content-derived /ID": lambda: mock.patch(
+            "booklet.press.pdf.with_content_id", lambda pdf: pdf
+        ),
+    }
+    try:  # tagged PDFs (#31): the structure tree built after drawing, where it has landed
+        import booklet.press.tagging  # type: ignore[import-not-found]  # noqa: F401
+
+        switches["tags"] = lambda: mock.patch("booklet.press.tagging.tag_pdf", lambda pdf, *a: pdf)
+    except ImportError:
+        pass
+    out: dict[str, dict[str, float]] = {}
+    for name, switch in switches.items():
+        with_it, without = [], []
+        for r in range(repeats):
+            for off in (False, True):
+                start = time.perf_counter()
+                with ExitStack() as stack:
+                    if off:
+                        stack.enter_context(switch())
+                    for i in range(cards):
+                        _fresh_caches()
+                        request = CardRequest(title=f"A card for reader {r}-{i}")
+                        render_card(library, library.plan("classic"), request)
+                (without if off else with_it).append((time.perf_counter() - start) / cards)
+        out[f"feature_{name}_ms"] = median_spread(
+            [(a - b) * 1000 for a, b in zip(with_it, without, strict=True)]
+        )
+    _fresh_caches()
+    return out
+
+
 SCRIPT_TECHNIQUES = {
     "greek": "greek-stroke",  # set by the text face alone: no shaping
     "hebrew": "hebrew-stroke",
@@ -527,6 +584,7 @@ def main() -> int:
         results.update(in_process(repeats, 20, work))
         results.update(preview_times(repeats))
         results.update(jail_costs(repeats))
+        results.update(feature_costs(repeats))
         results.update(script_times(repeats))
         subprocess.run(
             [*BOOKLET, "book", "-o", "book.pdf"], cwd=work, check=True, capture_output=True
@@ -637,6 +695,12 @@ def report(r: dict[str, dict]) -> list[dict]:
              f"{med[f'jail_{what}_s'] * 1000:.1f} ms without; "
              f"{med[f'jail_cost_{what}_ms'] / (typ_card * 1000):.2f} typst cards", True)
             for what in ("card", "book", "preview")
+        ],
+        *[
+            (f"{name[len('feature_') : -len('_ms')]}: added to a card", name, med[name], "ms",
+             f"measured; {med[name] / (typ_card * 1000):.2f} typst cards (one card, fresh "
+             "caches)", True)
+            for name in r if name.startswith("feature_")
         ],
         *[
             (f"compact card in {name}" + (" (shaped)" if name != "greek" else ""),
