@@ -3,11 +3,14 @@
     python benchmarks/run.py            # prints a table, writes benchmarks/results.json
     python benchmarks/run.py --quick    # fewer repeats and a 200-card batch, for a fast look
 
-Each figure is the median of several runs with its spread (min..max). The floor is a minimal
-hand-written ReportLab canvas script that draws a comparable card (no layouts, no validation),
-run in the same session and taking turns with booklet; each ratio is the median of the
-round-by-round ratios, so it holds across machines and a shared machine's slow spells fall on
-both sides alike. The floor is on the strict side: its card has
+Each figure is the median of several runs with its spread (min..max). Two anchors draw a
+comparable card (two sides, four steps, four simple figures drawn as paths, varied text each
+run): the floor, a minimal hand-written ReportLab canvas script (no layouts, no validation),
+and typst (PyPI `typst`, the `bench` extra: `pip install -e '.[bench]'`), each as a whole
+process and in process. They run in the same session, taking turns with booklet; each ratio is
+the median of the round-by-round ratios, so it holds across machines and a shared machine's
+slow spells fall on both sides alike. In process, booklet keeps what it measured in memory as a
+batch worker does (typst keeps its own); the feature rows start every card from fresh caches. The floor is on the strict side: its card has
 about a sixth of the page operators of booklet's default card and two thirds of the text. Card
 content varies from run to run so nothing is measured from a cache; processes run after one
 warm-up, with Python's bytecode cache as an installed tool has it (booklet keeps no cache of
