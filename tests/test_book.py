@@ -298,3 +298,15 @@ def test_every_font_in_the_booklet_is_embedded(default_book):
             assert descriptor is not None and "/FontFile2" in descriptor.get_object(), (
                 f"page {number}: {font['/BaseFont']} is not embedded"
             )
+
+
+@pytest.mark.parametrize(
+    ("lang", "spine"),
+    [("en", "Spine: Never press"), ("es", "Columna: nunca presiones"), ("pt", "Coluna: nunca")],
+)
+def test_the_booklets_spine_box_follows_the_languages_case_after_a_colon(lang, spine):
+    """As every card does: Spanish and Portuguese go on in small letters after a label."""
+    library = load_library().in_language(lang)
+    pdf = render_book(library, library.plan("classic"), BookRequest())
+    text = " ".join(" ".join(page_texts(pdf)).split())
+    assert spine in text

@@ -69,7 +69,7 @@ def test_untranslated_technique_prints_in_english_with_a_note(run, make_library,
     assert result.exit_code == 0, result.output
     assert "no es text yet for technique palm-press" in result.stderr
     text = extracted(out)
-    assert "Palm press" in text and "Rastrillo" in text
+    assert "Palm press" in text and "Rastrillado" in text
 
 
 def test_a_library_adds_a_language_and_validate_lists_what_it_lacks(run, make_library, tmp_path):

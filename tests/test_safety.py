@@ -35,7 +35,7 @@ FIRST_TIMER = {
     "en": ("kidneys", "ribs", "neck", "trained hands only", "cancer", "heart", "fracture",
            "sunburn", "tattoo", "steroids", "cannot tell you how it feels", "never face down",
            "midwife"),
-    "es": ("riñones", "costillas", "cuello", "solo con formación", "cáncer", "corazón",
+    "es": ("riñones", "costillas", "cuello", "solo manos expertas", "cáncer", "corazón",
            "fractura", "solares", "tatuaje", "corticoides", "no puede decirte qué siente",
            "nunca boca abajo", "matrona"),
     "fr": ("reins", "côtes", "nuque", "mains formées seulement", "cancer", "cœur", "fracture",
@@ -44,9 +44,9 @@ FIRST_TIMER = {
     "de": ("Nieren", "Rippen", "Nacken", "nur für geschulte Hände", "Krebs", "Herz",
            "Knochenbruch", "Sonnenbrand", "Tattoo", "Kortison",
            "nicht sagen kann, wie es sich anfühlt", "nie in Bauchlage", "Hebamme"),
-    "pt": ("rins", "costelas", "pescoço", "só mãos treinadas", "câncer", "coração", "fratura",
-           "de sol", "tatuagem", "corticoides", "não puder dizer o que está sentindo",
-           "nunca de bruços", "parteira"),
+    "pt": ("rins", "costelas", "pescoço", "só profissionais", "câncer", "coração", "fratura",
+           "de sol", "tatuagem", "corticoides", "não conseguir dizer o que está sentindo",
+           "nunca de bruços", "pré-natal"),
 }  # fmt: skip
 IN_THE_BOOKLET = (
     "allergic to nuts",

@@ -320,9 +320,15 @@ def after_colon_filter(context: Any, text: str) -> str:
     Portuguese write `Presión: acuerda…`, English and German keep the capital (`after_colon:
     lower` in the catalogue). An acronym keeps its capitals."""
     words, _ = _context_words(context)
-    if words.get("after_colon") != "lower" or not isinstance(text, str) or not text:
+    if not isinstance(text, str):
         return text
-    if len(text) > 1 and text[1].isupper():
+    return after_colon_case(text, words.get("after_colon") == "lower")
+
+
+def after_colon_case(text: str, lower: bool) -> str:
+    """`text` as it follows a label's colon: its first letter small where the language says
+    so (`lower`), unless the word is an acronym."""
+    if not lower or not text or (len(text) > 1 and text[1].isupper()):
         return text
     return text[0].lower() + text[1:]
 

@@ -18,6 +18,7 @@ from booklet.draw.grid import WIDTH_PER_TEXT_POINT
 from booklet.draw.handout import QrCode, qr_size
 from booklet.draw.pieces import Gauge, Styles, WarningBox
 from booklet.layout.context import technique_by_id
+from booklet.layout.spec import after_colon_case
 from booklet.products.booklet.flowables import BookText, FactsPanel, FillDiagram, PieceFlowable
 from booklet.products.booklet.kit import (
     BOOK_QR,
@@ -157,6 +158,8 @@ def steps_and_cautions(kit: BookKit, tech: Technique, s: Styles) -> list[Flowabl
         out.append(heading(words.text("take_care"), s))
         out += [BookText.of((Span(c),), s.bullet_text()) for c in tech.cautions]
     if tech.avoids_spine:
-        spans = (Span(words.text("spine_label"), bold=True), Span(f" {kit.setting.spine_warning}"))
+        lower = kit.context["words"].get("after_colon") == "lower"  # "Columna: nunca…"
+        warning = after_colon_case(kit.setting.spine_warning, lower)
+        spans = (Span(words.text("spine_label"), bold=True), Span(f" {warning}"))
         out += [Spacer(1, s.size * 0.8), PieceFlowable(WarningBox([TextBlock(spans, s.text())], s))]
     return out
