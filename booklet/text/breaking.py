@@ -103,14 +103,28 @@ def _check_drawable(text: str, font: str) -> None:
 # --- words -------------------------------------------------------------------------------------
 
 
-def words_of(spans: tuple[Span, ...], style: TextStyle) -> list[Word | None]:
+class Words(tuple[Word | None, ...]):
+    """A paragraph's measured words, hashed once: the line cache looks them up at every
+    width a fitting search tries."""
+
+    _hash: int
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash = tuple.__hash__(self)
+            return self._hash
+
+
+def words_of(spans: tuple[Span, ...], style: TextStyle) -> Words:
     """Words with their widths and the space after each; None for a forced line break. They
     depend on the style, not the width, so a paragraph measures them once."""
-    return list(_words_of(spans, style))
+    return _words_of(spans, style)
 
 
 @lru_cache(maxsize=2048)
-def _words_of(spans: tuple[Span, ...], style: TextStyle) -> tuple[Word | None, ...]:
+def _words_of(spans: tuple[Span, ...], style: TextStyle) -> Words:
     """Kept for this process, keyed by the text and its style: a batch's cards and the page's
     previews set the same steps and warnings at the same sizes again and again. Bounded, in
     memory only, and immutable (words are tuples), so no card can change another's."""
@@ -143,7 +157,7 @@ def _words_of(spans: tuple[Span, ...], style: TextStyle) -> tuple[Word | None, .
                     width += unit_width(run_text, run_font) * size
     if parts:
         words.append(Word(tuple(parts), width, None))
-    return tuple(words)
+    return Words(words)
 
 
 # --- where a word may break --------------------------------------------------------------------
@@ -264,19 +278,20 @@ def break_lines(spans: tuple[Span, ...], style: TextStyle, width: float) -> list
 
 
 def break_words(
-    words: list[Word | None],
+    words: Sequence[Word | None],
     base_size: float,
     width: float,
     leading: float = LEADING,
     lang: str = "",
 ) -> list[Line]:
     """Lines no wider than `width`, without a runt where breaking again can avoid one."""
-    return list(_broken(tuple(words), base_size, width, leading, lang))
+    measured = words if isinstance(words, Words) else Words(words)
+    return list(_broken(measured, base_size, width, leading, lang))
 
 
 @lru_cache(maxsize=2048)
 def _broken(
-    words: tuple[Word | None, ...], base_size: float, width: float, leading: float, lang: str
+    words: Words, base_size: float, width: float, leading: float, lang: str
 ) -> tuple[Line, ...]:
     """Kept for this process, keyed by the words and the measure: the same paragraph at the
     same width recurs on every card of a batch and every preview. Bounded and in memory; the
