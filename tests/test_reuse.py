@@ -65,3 +65,27 @@ def test_a_card_after_others_has_the_bytes_of_one_made_afresh(lang, routine, bef
         [sys.executable, "-c", FRESH, lang, routine], capture_output=True, check=True, cwd=tmp_path
     ).stdout
     assert here == fresh and here.startswith(b"%PDF-")
+
+
+@pytest.fixture
+def balanced_frame():
+    """A booklet page's frame with a balance that has recorded blocks on a page."""
+    from booklet.products.booklet.balance import Balance, BalancedFrame
+
+    frame = BalancedFrame(0, 0, 300, 500, 0, 0, 0, 0, id="right")
+    frame.balance = Balance(line=12.0)
+    frame.balance.gaps[1] = [1.0, 0.5]
+    return frame
+
+
+def test_the_frame_copied_to_measure_a_group_shares_its_balance(balanced_frame):
+    """ReportLab copies the frame for every group kept together; the balance is shared, not
+    copied (it held every block placed so far), and the rest is a copy as before."""
+    import copy
+
+    clone = copy.deepcopy(balanced_frame)
+    assert clone is not balanced_frame and clone.balance is balanced_frame.balance
+    assert clone.__dict__.keys() == balanced_frame.__dict__.keys()
+    assert clone._y == balanced_frame._y and clone.id == "right"
+    clone._y -= 100  # measuring in the copy moves nothing in the frame itself
+    assert balanced_frame._y != clone._y
