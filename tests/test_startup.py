@@ -160,3 +160,30 @@ def test_a_latin_card_opens_no_script_face(lang, tmp_path):
     opened = json.loads(done.stdout.strip().splitlines()[-1])
     assert opened and not [f for f in opened if f.startswith(("BookletArabic", "BookletHebrew",
                                                               "BookletDevanagari"))]  # fmt: skip
+
+
+def test_a_broken_language_fails_only_its_variants_in_a_batch(run, broken_french, tmp_path):
+    """A batch reads a language when a variant asks for it: the French variant fails naming
+    the file, the English one builds."""
+    import json as json_module
+
+    batch = tmp_path / "b.yaml"
+    batch.write_text(
+        "output: '{name}.pdf'\nvariants:\n  - {name: en, routine: short}\n"
+        "  - {name: fr, routine: short, lang: fr}\n"
+    )
+    result = run("--library", str(broken_french), "batch", str(batch), "-o", str(tmp_path / "o"))
+    entries = json_module.loads((tmp_path / "o" / "manifest.json").read_text())["variants"]
+    status = {e["output"]: (e["status"], e.get("error") or "") for e in entries}
+    assert result.exit_code != 0
+    assert status["en.pdf"][0] == "ok" and (tmp_path / "o" / "en.pdf").is_file()
+    assert status["fr.pdf"][0] == "failed" and "_words.yaml" in status["fr.pdf"][1]
+
+
+def test_the_page_refuses_to_start_on_a_broken_language(broken_french):
+    """The page serves every language, so it reads them all before it starts, as before."""
+    from booklet.base.errors import ValidationError
+    from booklet.web.app import create_app
+
+    with pytest.raises(ValidationError, match="_words.yaml"):
+        create_app([broken_french], 8123)

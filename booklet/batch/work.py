@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from booklet.base.errors import BookletError, shown
+from booklet.base.errors import BookletError, ValidationError, shown
 from booklet.products.jobs import Job
 
 if TYPE_CHECKING:  # for their names only: a worker imports what it renders with as it needs it
@@ -84,6 +84,8 @@ def make_request(
     if job.lang is not None:
         try:
             library = library.in_language(job.lang)
+        except ValidationError:  # the language's own files have problems: name them
+            raise
         except BookletError as exc:
             raise variant.option_error("lang", exc.problem.message) from None
     try:
