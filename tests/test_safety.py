@@ -38,7 +38,7 @@ FIRST_TIMER = {
     "es": ("riñones", "costillas", "cuello", "solo manos expertas", "cáncer", "corazón",
            "fractura", "solares", "tatuaje", "corticoides", "no puede decirte qué siente",
            "nunca boca abajo", "matrona"),
-    "fr": ("reins", "côtes", "nuque", "mains formées seulement", "cancer", "cœur", "fracture",
+    "fr": ("reins", "côtes", "nuque", "réservée aux praticiens", "cancer", "cœur", "fracture",
            "coups de soleil", "tatouage", "corticoïdes",
            "ne peut pas vous faire part de son ressenti", "jamais à plat ventre", "sage-femme"),
     "de": ("Nieren", "Rippen", "Nacken", "nur für geschulte Hände", "Krebs", "Herz",

@@ -213,7 +213,7 @@ def test_the_dedication_prints_only_the_givers_words(lang):
         ("en", "love", "With love, Alex"),
         ("en", "thanks", "With thanks, Alex"),
         ("fr", "wishes", "Bien amicalement, Alex"),
-        ("de", "warmly", "Herzlich, Alex"),
+        ("de", "warmly", "Von Herzen, Alex"),
     ],
 )
 def test_a_sign_off_is_printed_only_when_the_giver_chose_it(lang, sign_off, signed):
@@ -292,3 +292,19 @@ def test_the_bedside_card_still_fits_with_a_safety_box_a_fifth_longer(make_libra
     back = " ".join(page_texts(Path("c.pdf"))[1].split())  # run works in its own folder
     for item in grown:
         assert item in back, item
+
+
+def test_every_shipped_face_has_a_no_break_space_as_wide_as_a_space_and_a_narrow_one():
+    """EB Garamond's bold narrow space was 1.7 word spaces ("séance  :" in a French heading)
+    and Bitstream Vera's no-break space two."""
+    from fontTools.ttLib import TTFont
+
+    from tests.helpers import REPO
+
+    for path in sorted((REPO / "booklet" / "text" / "typefaces").glob("*.ttf")):
+        font = TTFont(path)
+        cmap, metrics = font.getBestCmap(), font["hmtx"].metrics
+        space = metrics[cmap[0x20]][0]
+        assert metrics[cmap[0xA0]][0] == space, path.name
+        if 0x202F in cmap:
+            assert metrics[cmap[0x202F]][0] <= round(space * 0.6), path.name

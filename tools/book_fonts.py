@@ -129,6 +129,7 @@ def make_face(
     rename(font, family, style)
     tighten(font)
     add_narrow_space(font)
+    even_spaces(font)
     return font
 
 
@@ -143,6 +144,35 @@ def add_narrow_space(font: TTFont) -> None:
     for table in font["cmap"].tables:
         if table.isUnicode():
             table.cmap[0x202F] = glyph
+
+
+NARROW = 0.6  # a narrow no-break space as a share of the word space (Source Sans 3's own)
+
+
+def even_spaces(font: TTFont) -> bool:
+    """A no-break space as wide as the word space, and a narrow one narrower: EB Garamond's
+    bold thin space is 1.7 word spaces (French set "séance  :" with a visible hole) and
+    Bitstream Vera's no-break space two. Only glyphs no other character uses are changed.
+    Says whether anything changed."""
+    cmap = font.getBestCmap()
+    metrics = font["hmtx"].metrics
+    if 0x20 not in cmap:
+        return False
+    space = metrics[cmap[0x20]][0]
+    users: dict[str, int] = {}
+    for glyph in cmap.values():
+        users[glyph] = users.get(glyph, 0) + 1
+    changed = False
+    for char, width in ((0xA0, space), (0x202F, round(space * NARROW))):
+        glyph = cmap.get(char)
+        if glyph is None or glyph == cmap[0x20]:
+            continue
+        advance, side = metrics[glyph]
+        wrong = advance != width if char == 0xA0 else advance > width
+        if wrong and (users[glyph] == 1 or char == 0x202F):
+            metrics[glyph] = (width, side)
+            changed = True
+    return changed
 
 
 def tighten(font: TTFont, ascent: float = 0.95, descent: float = 0.28) -> None:
@@ -183,14 +213,15 @@ def rename(font: TTFont, family: str, style: str) -> None:
 
 
 def narrow_space_only() -> None:
-    """Add the narrow no-break space to the committed faces, changing nothing else."""
+    """Add the narrow no-break space to the committed faces and even their spaces, changing
+    nothing else."""
     for path in sorted(TARGET.glob("Booklet*.ttf")):
         font = TTFont(path)
         before = set(font.getBestCmap())
         add_narrow_space(font)
-        if set(font.getBestCmap()) != before:
+        if even_spaces(font) or set(font.getBestCmap()) != before:
             font.save(path)
-            print(path, "U+202F added")
+            print(path, "spaces evened")
 
 
 def main(folder: str) -> None:

@@ -58,6 +58,9 @@ def trim(source: Path, style: str, target: Path) -> None:
             names.setName(postscript, 6, record.platformID, record.platEncID, record.langID)
         elif record.nameID in (2, 17):
             names.setName(style, record.nameID, record.platformID, record.platEncID, record.langID)
+    from book_fonts import even_spaces  # tools/ is this script's folder
+
+    even_spaces(font)
     font.save(target)
 
 

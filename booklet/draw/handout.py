@@ -17,7 +17,7 @@ from typing import NamedTuple
 from booklet.base.errors import FitError
 from booklet.base.internals import Canvas
 from booklet.text.markup import Para
-from booklet.text.paragraph import colour_of, plain
+from booklet.text.paragraph import colour_of, draw_label, label_width, plain
 from booklet.text.stacking import Piece, Placeable, Stack
 
 MIN_MODULE = 0.33 * 72 / 25.4  # a phone camera reads modules of 1/3 mm at arm's length
@@ -152,7 +152,9 @@ def read_log_snippet(paras: list[Para]) -> LogSnippet:
 
 
 class LogGrid(Piece):
-    """A week-by-week grid: a row per week, a box per column (days) to tick."""
+    """A week-by-week grid: a row per week, a box per column (days) to tick. Its words are
+    drawn by the text engine (any script, shaped); in a right-to-left language the weeks'
+    labels are at the right and the days run from right to left."""
 
     def __init__(
         self,
@@ -163,9 +165,11 @@ class LogGrid(Piece):
         font: str,
         bold: str,
         colours: dict[str, str],
+        rtl: bool = False,
     ) -> None:
         self.corner, self.columns, self.weeks = corner, list(columns), weeks
         self.size, self.font, self.bold, self.colours = size, font, bold, colours
+        self.rtl = rtl
 
     @property
     def row_height(self) -> float:
@@ -176,12 +180,13 @@ class LogGrid(Piece):
         self.height = self.row_height * (self.weeks + 1)
         return self.width, self.height
 
-    def label_width(self) -> float:
-        from reportlab.pdfbase.pdfmetrics import stringWidth
+    def week_label(self, week: int) -> str:
+        return f"{self.corner} {week}"
 
-        widest: float = max(  # ReportLab's stringWidth: a float, untyped
-            stringWidth(f"{self.corner} {self.weeks}", self.font, self.size),
-            stringWidth(self.corner, self.bold, self.size),
+    def label_width(self) -> float:
+        widest = max(
+            label_width(self.week_label(self.weeks), self.font, self.size),
+            label_width(self.corner, self.bold, self.size),
         )
         return widest + self.size
 
@@ -190,21 +195,24 @@ class LogGrid(Piece):
         label_w = self.label_width()
         cols = max(1, len(self.columns))
         cell = (self.width - label_w) / cols
-        text, edge = colour_of(self.colours["text"]), colour_of(self.colours["muted"])
+        text, edge = self.colours["text"], colour_of(self.colours["muted"])
         top = self.height
-        c.setFillColor(text)
-        c.setFont(self.bold, s)
-        c.drawString(0, top - self.row_height + s * 0.7, self.corner)
+
+        def at(x: float, width: float = 0.0) -> float:  # from the start side of the grid
+            return self.width - x - width if self.rtl else x
+
+        anchor = "end" if self.rtl else "start"
+        head = top - self.row_height + s * 0.7
+        draw_label(c, self.corner, self.bold, s, text, at(0), head, anchor)
         for i, name in enumerate(self.columns):
-            c.drawCentredString(label_w + (i + 0.5) * cell, top - self.row_height + s * 0.7, name)
-        c.setFont(self.font, s)
+            draw_label(c, name, self.bold, s, text, at(label_w + (i + 0.5) * cell), head, "middle")
         c.setStrokeColor(edge)
         c.setLineWidth(max(0.5, s * 0.07))
         box = min(cell * 0.62, self.row_height * 0.72)
         for week in range(1, self.weeks + 1):
             base = top - (week + 1) * self.row_height
-            c.setFillColor(text)
-            c.drawString(0, base + (self.row_height - s) / 2 + s * 0.15, f"{self.corner} {week}")
+            line = base + (self.row_height - s) / 2 + s * 0.15
+            draw_label(c, self.week_label(week), self.font, s, text, at(0), line, anchor)
             for i in range(cols):
-                x = label_w + (i + 0.5) * cell - box / 2
+                x = at(label_w + (i + 0.5) * cell - box / 2, box)
                 c.rect(x, base + (self.row_height - box) / 2, box, box, stroke=1, fill=0)

@@ -59,6 +59,9 @@ class Styles(NamedTuple):
         where its kind does not (a caption, a label, a table cell)."""
         size, bold, colour = self._kind(kind)
         right = self.rtl and not centred  # a right-to-left layout sets even Latin text right
+        # a left-to-right layout's titles and headings start at the left whatever their words'
+        # direction, beside the badge or gauge at their left; body text aligns as it reads
+        left = not self.rtl and not centred and kind in KIND_ROLES
         return TextStyle(
             self.fonts,
             size,
@@ -66,6 +69,7 @@ class Styles(NamedTuple):
             bold=bold,
             centred=centred,
             right=right,
+            left=left,
             leading_ratio=self.leading,
             role=role or KIND_ROLES.get(kind, "body"),
             lang="" if kind in KIND_ROLES else self.lang,  # titles are never hyphenated
@@ -75,9 +79,14 @@ class Styles(NamedTuple):
 
     def bullet_text(self, bullet: str = "•", numbered: bool = False) -> TextStyle:
         """A list item with a hanging indent: every line starts where the first one does,
-        right of the bullet (a wider one for numbers: "10." must fit)."""
+        beside the bullet (a wider one for numbers: "10." must fit). The bullet is on the
+        layout's side, as its heading is: at the right in a right-to-left layout, at the left
+        in a left-to-right one, whichever way the item's own words read."""
         return self.text(role="item")._replace(
-            indent=self.size * (1.6 if numbered else 0.95), bullet=bullet, right=False
+            indent=self.size * (1.6 if numbered else 0.95),
+            bullet=bullet,
+            right=self.rtl,
+            left=not self.rtl,
         )
 
     def paragraph(self, kind: str, spans: tuple[Span, ...]) -> TextBlock:
@@ -155,6 +164,8 @@ class Gauge(Piece):
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         _, h = self.label.wrap(avail_width - self.boxes_width, avail_height)
+        if isinstance(self.label, TextBlock) and len(self.label.lines) == 1:
+            self.label.width = self.label.natural_width  # beside the boxes, whichever way it reads
         self.width, self.height = avail_width, max(h, self.size * 1.1)
         return self.width, self.height
 

@@ -2,7 +2,10 @@
 
 Pages are placed with pypdf (BSD licence) as form XObjects, so nothing is re-rendered. Sheet s
 (0 = outermost) of an N-page booklet carries pages N-2s and 2s+1 on its front and 2s+2 and
-N-2s-1 on its back.
+N-2s-1 on its back. A booklet bound on the right (Hebrew, Arabic: its pages turn from left to
+right) is the mirror image: sheet s carries 2s+1 and N-2s on its front, N-2s-1 and 2s+2 on its
+back, so the cover is the left half of the outer sheet's front and the back cover its right half.
+Fold marks sit on the fold and creep moves every page toward it, so both are the same either way.
 
 Pages are never scaled unless asked (`fit_sheet`): a shop that trims at the marks must get the
 size the booklet was designed at. When the spreads, their bleed and their marks do not fit the
@@ -50,6 +53,7 @@ class Imposition(NamedTuple):
     creep: float = 0.0
     paper_thickness: float = 0.0
     fit_sheet: bool = False
+    right_bound: bool = False  # the spine on the right: every sheet side mirrored
 
 
 class Imposed(NamedTuple):
@@ -71,15 +75,16 @@ class Placement(NamedTuple):
     scale: float = 1.0
 
 
-def saddle_order(pages: int) -> list[tuple[int, int]]:
-    """(left, right) page numbers, 1-based, for each sheet side in print order."""
+def saddle_order(pages: int, right_bound: bool = False) -> list[tuple[int, int]]:
+    """(left, right) page numbers, 1-based, for each sheet side in print order; mirrored for
+    a booklet bound on the right."""
     if pages % 4:
         raise ValueError("saddle stitching needs a multiple of 4 pages")
     sides = []
     for s in range(pages // 4):
         sides.append((pages - 2 * s, 2 * s + 1))
         sides.append((2 * s + 2, pages - 2 * s - 1))
-    return sides
+    return [(right, left) for left, right in sides] if right_bound else sides
 
 
 def default_sheet(page: tuple[float, float]) -> str:
@@ -212,7 +217,7 @@ def impose_saddle(pdf: bytes, how: Imposition) -> Imposed:
             form[NameObject("/Resources")] = page["/Resources"].clone(writer)
         forms.append(add_object(writer, form.flate_encode()))
     sw, sh = placement.sheet
-    for index, (left, right) in enumerate(saddle_order(padded)):
+    for index, (left, right) in enumerate(saddle_order(padded, how.right_bound)):
         out = writer.add_blank_page(sw, sh)
         xobjects = DictionaryObject()
         ops: list[str] = []

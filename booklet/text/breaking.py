@@ -68,6 +68,15 @@ class Word(NamedTuple):
 _WIDTHS: dict[tuple[str, str], float] = {}
 
 
+ISOLATES = "\u2066\u2067\u2068\u2069"  # bidi isolates: they order text, they never print
+_NO_ISOLATES = str.maketrans("", "", ISOLATES)
+
+
+def unprinted(text: str) -> str:
+    """Text as it prints: without the bidi isolates (booklet.text.paragraph.isolated)."""
+    return text.translate(_NO_ISOLATES) if any(c in text for c in ISOLATES) else text
+
+
 def unit_width(text: str, font: str) -> float:
     """Width of text at 1 pt, cached: the same words recur on every card and at every size."""
     key = (text, font)
@@ -77,6 +86,7 @@ def unit_width(text: str, font: str) -> float:
 
         if len(_WIDTHS) > 200_000:
             _WIDTHS.clear()
+        text = unprinted(text)
         if is_script_face(font):  # shaped: joined letters and conjuncts have widths of their own
             from booklet.text.shaping import shaped_width
 
@@ -90,7 +100,7 @@ def unit_width(text: str, font: str) -> float:
 def _check_drawable(text: str, font: str) -> None:
     """The last line of defence of the glyph check: whatever is drawn, from wherever it came,
     is never a silent empty box. (The data and snippet checks name the field first.)"""
-    missing = missing_chars(text, font)
+    missing = missing_chars(unprinted(text), font)
     if missing:
         from booklet.base.errors import BookletError
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from booklet.base.internals import Canvas, canvas_document, subset_state
-from booklet.text.breaking import Line, Run, unit_width
+from booklet.text.breaking import ISOLATES, Line, Run, unit_width
 from booklet.text.fonts import is_script_face
 
 if TYPE_CHECKING:  # for their names only: both are imported where text is drawn
@@ -77,7 +77,7 @@ def draw_line(
     item is a line of its own, role "label"); the next step, a tagged PDF, marks each line as
     its role's structure element here."""
     runs = line.runs if isinstance(line, Line) else line
-    if rtl or any(is_script_face(r[1]) for r in runs) or _has_rtl_runs(runs):
+    if rtl or any(is_script_face(r[1]) for r in runs) or _has_rtl_runs(runs) or _isolates(runs):
         from booklet.text.shaping import line_ops
 
         tools = (encode, fill_operator, unit_width)
@@ -86,6 +86,11 @@ def draw_line(
     writer.at(x, baseline)
     for run in runs:
         writer.show(*run)
+
+
+def _isolates(runs: list[Run]) -> bool:
+    """Whether a line holds bidi isolates: they are resolved, and left out, with the bidi."""
+    return any(c in r[0] for r in runs for c in ISOLATES)
 
 
 def _has_rtl_runs(runs: list[Run]) -> bool:

@@ -11,7 +11,7 @@ from booklet.draw.pieces import Styles
 from booklet.press.finish import finish_file
 from booklet.products.booklet import back, front, guidance, routine, techniques
 from booklet.products.booklet.flowables import BookInfo, BookText, LeftPage, Marker, NotesPage
-from booklet.products.booklet.kit import BookKit
+from booklet.products.booklet.kit import BookKit, right_bound
 from booklet.products.booklet.pages import PagePlan, plan_and_print
 from booklet.products.requests import BookRequest
 
@@ -94,8 +94,9 @@ def book_pages(library: Library, plan: Plan, req: BookRequest, notes: list[str] 
         from booklet.products.requests import OptionError
 
         how = Imposition(
-            req.sheet, req.bleed, req.crop_marks, req.creep, req.paper_thickness, req.fit_sheet
-        )
+            req.sheet, req.bleed, req.crop_marks, req.creep, req.paper_thickness, req.fit_sheet,
+            right_bound(req, library),
+        )  # fmt: skip
         try:
             imposed = impose_saddle(pdf, how)
         except SheetTooSmall as exc:

@@ -258,9 +258,10 @@ class FactsPanel(Flowable):
 
 
 class LeftPage(Flowable):
-    """Where a technique's spread opens: on a left-hand (even) page. When the technique before
-    ran on to a third page, a notes page takes the right-hand page first (a picture on a
-    right-hand page would face the wrong words)."""
+    """Where a technique's spread opens: on an even page, the one a reader meets first (the
+    left-hand page, or the right-hand one when the booklet binds on the right). When the
+    technique before ran on to a third page, a notes page takes the odd page first (a picture
+    there would face the wrong words)."""
 
     _ZEROSIZE = 1
 
@@ -269,7 +270,7 @@ class LeftPage(Flowable):
         self.styles, self.title = styles, title
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        if int(self._doctemplateAttr("page")) % 2:  # this page is a right-hand one
+        if int(self._doctemplateAttr("page")) % 2:  # an odd page: the spread's second
             frame = self._doctemplateAttr("frame")
             frame.add_generated_content(NotesPage(self.styles, self.title), PageBreak())
         return 0.0, 0.0
@@ -379,7 +380,8 @@ class Timeline(Flowable):
 
     def draw(self) -> None:
         """Segments of one colour (no pattern a reader could take for pressure), the minutes
-        at each step's start under the bar, the names that did not fit under those."""
+        at each step's start under the bar, the names that did not fit under those. Time runs
+        the way the language reads: from the right in a right-to-left language."""
         c = self.canv
         s = self.styles.size
         total = self.plan.total_minutes or 1
@@ -387,21 +389,26 @@ class Timeline(Flowable):
         y = self.height - bar_h
         accent = HexColor(self.styles.colours["accent"])
         gap = max(1.0, s * 0.15)
-        x, elapsed, free_from = 0.0, 0.0, 0.0
+        x, elapsed, free_from = 0.0, 0.0, 0.0  # x: how far along the bar, from its start
+
+        def at(along: float, width: float) -> float:  # the left edge of something that long
+            return self.width - along - width if self.styles.rtl else along
+
         ticks = self.styles.text(role="label")._replace(size=s * 0.85)
         end = label(self.words.text("minutes_short", n=total), ticks)
         for step, name in zip(self.plan.steps, self.inside, strict=True):
             w = self.width * step.minutes / total
             c.setFillColor(accent)
-            c.rect(x + gap / 2, y, max(0.5, w - gap), bar_h, stroke=0, fill=1)
-            name.drawOn(c, x + (w - name.width) / 2, y + (bar_h - name.height) / 2)
+            bar_w = max(0.5, w - gap)
+            c.rect(at(x + gap / 2, bar_w), y, bar_w, bar_h, stroke=0, fill=1)
+            name.drawOn(c, at(x + (w - name.width) / 2, name.width), y + (bar_h - name.height) / 2)
             tick = label(self.words.number(elapsed), ticks)
             clear = x + tick.width + s * 0.5 <= self.width - end.width
             if x >= free_from and clear:  # a tick never runs into another
-                tick.drawOn(c, x + 1, y - s * 1.35)
+                tick.drawOn(c, at(x + 1, tick.width), y - s * 1.35)
                 free_from = x + tick.width + s * 0.5
             elapsed += step.minutes
             x += w
-        end.drawOn(c, self.width - end.width, y - s * 1.35)
+        end.drawOn(c, at(self.width - end.width, end.width), y - s * 1.35)
         if self.legend is not None:
             self.legend.drawOn(c, 0, 0)

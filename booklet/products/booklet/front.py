@@ -9,7 +9,7 @@ from booklet.data.model import Technique
 from booklet.draw.pieces import Styles
 from booklet.products.booklet.cover import CoverArt, CoverPage
 from booklet.products.booklet.flowables import BookText, FillDiagram, FillLine
-from booklet.products.booklet.kit import BookKit, flow_height, title_paragraph
+from booklet.products.booklet.kit import BookKit, flow_height, in_reading_order, title_paragraph
 from booklet.text.fonts import register_all
 from booklet.text.markup import Span
 from booklet.text.paragraph import TextBlock, TextStyle
@@ -160,17 +160,20 @@ def page_number(pages: dict[str, int], key: str) -> str:
 
 
 def entry_list(kit: BookKit, entries: list[Entry], pages: dict[str, int], s: Styles) -> Table:
-    """Entries as rows: the linked title, its page at the right, a hairline under each."""
+    """Entries as rows: the linked title, its page at the line's end (the right, or the left
+    in a right-to-left language), a hairline under each."""
     fw, _ = kit.frame_size
     cell = s.text(role="cell")
+    at_far_end = cell._replace(right=not s.rtl, left=s.rtl)  # the page number, at the line's end
     rows = [
         [
             BookText.of((Span(title, bold=tech is not None),), cell, link=key),
-            BookText.of((Span(page_number(pages, key)),), cell._replace(right=True), link=key),
+            BookText.of((Span(page_number(pages, key)),), at_far_end, link=key),
         ]
         for key, title, tech in entries
     ]
-    table = Table(rows, colWidths=[fw - s.size * 3, s.size * 3])
+    rows, widths = in_reading_order(rows, [fw - s.size * 3, s.size * 3], s.rtl)
+    table = Table(rows, colWidths=widths)
     pad = s.size * 0.4
     table.setStyle(
         TableStyle(
@@ -216,7 +219,8 @@ def figure_grid(
         cells.append(cell)
     rows = [cells[i : i + columns] for i in range(0, len(cells), columns)]
     rows[-1] += [[] for _ in range(columns - len(rows[-1]))]
-    table = Table(rows, colWidths=[fw / columns] * columns)
+    rows, widths = in_reading_order(rows, [fw / columns] * columns, s.rtl)  # the first at the right
+    table = Table(rows, colWidths=widths)
     table.setStyle(
         TableStyle(
             [

@@ -1,6 +1,7 @@
 """The booklet's pages: facing-page templates, what every page is painted with besides its
 text (boxes and marks, folios, the covers' colour, page labels), and the planning that makes
-the page count a multiple of four with each technique's spread opening on a left-hand page.
+the page count a multiple of four with each technique's spread opening on an even page (the
+left-hand page of a booklet bound on the left, the right-hand page of one bound on the right).
 
 Built with platypus in two passes: the first finds where each section starts, the second prints
 those page numbers on the contents page and pads the booklet with notes pages so the back cover
@@ -93,7 +94,7 @@ def plan(kit: BookKit, story: Story) -> Planned:
     print_pages(kit, story, first, PagePlan(), save=False, balance=balance)
     techniques = kit.plan.techniques
     start = first.sections.get(f"t-{techniques[0].id}", 0) if techniques else 0
-    align = bool(start % 2)  # each technique is a spread: picture on the left, words on the right
+    align = bool(start % 2)  # a spread: the picture on its first (even) page, the words facing
     if align:
         balance = Balance(kit.styles.leading)
         first = BookInfo()
@@ -141,7 +142,7 @@ def print_pages(
     flowables = story(kit, info, plan)
     skip_saving(doc, save)  # the planning pass only needs page numbers, not a file
     try:
-        doc.build(flowables, canvasmaker=canvas_for(save))
+        doc.build(flowables, canvasmaker=canvas_for(save, kit.right_bound))
     except (LayoutError, ValueError) as exc:  # platypus reports a page too small either way
         del exc  # its text names ReportLab's internals, not the user's content
         raise FitError(
@@ -162,9 +163,10 @@ def check_single_pages(info: BookInfo) -> None:
         )
 
 
-def canvas_for(save: bool) -> Any:
+def canvas_for(save: bool, right_bound: bool = False) -> Any:
     """The canvas class a booklet pass builds on: every booklet PDF asks viewers to print at
-    100% (booklet.press.pdf); the planning pass's canvas says it is one."""
+    100% (booklet.press.pdf), and one bound on the right asks them to show its spreads right
+    to left (/Direction /R2L); the planning pass's canvas says it is one."""
     from reportlab.pdfgen.canvas import Canvas as ReportLabCanvas
 
     class BookletCanvas(ReportLabCanvas):
@@ -173,13 +175,16 @@ def canvas_for(save: bool) -> Any:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             print_at_actual_size(self)
+            if right_bound:
+                self.setViewerPreference("Direction", "R2L")
 
     return BookletCanvas
 
 
 class FacingPages(BaseDocTemplate):
-    """Inner pages take the right-hand or left-hand template by their number (odd pages are
-    right-hand), however the page before ended: a page break, a full frame or a new section."""
+    """Inner pages take the odd or even page's template by their number, however the page
+    before ended: a page break, a full frame or a new section. Odd pages are right-hand pages
+    bound on the left, left-hand pages bound on the right."""
 
     balance: Balance | None = None
 
@@ -207,22 +212,30 @@ def page_templates(kit: BookKit, balance: Balance | None = None) -> list[Any]:
     for a folio, their text block (a book's measure wide) nearer the outer edge, away from
     the fold."""
     w, h = kit.size
-    m, footer, g = kit.margin, kit.footer, kit.gutter
+    m, footer = kit.margin, kit.footer
+    g = odd_page_shift(kit)
     x = y = m + kit.finish.pad
     side = kit.side_margin + kit.finish.pad
     fw, fh = kit.frame_size
     full = Frame(x, y, w - 2 * m, h - 2 * m, 0, 0, 0, 0, id="full")
-    right_page = BalancedFrame(side + g, y + footer, fw, fh, 0, 0, 0, 0, id="right")
-    left_page = BalancedFrame(side - g, y + footer, fw, fh, 0, 0, 0, 0, id="left")
-    right_page.balance = left_page.balance = balance
+    odd_page = BalancedFrame(side + g, y + footer, fw, fh, 0, 0, 0, 0, id="odd")
+    even_page = BalancedFrame(side - g, y + footer, fw, fh, 0, 0, 0, 0, id="even")
+    odd_page.balance = even_page.balance = balance
     paint = PageDecoration(kit)
     return [
         PageTemplate("cover", [full], onPage=paint.cover),
-        PageTemplate("inner", [right_page], onPage=paint.inner),
-        PageTemplate("inner-left", [left_page], onPage=paint.inner),
+        PageTemplate("inner", [odd_page], onPage=paint.inner),
+        PageTemplate("inner-left", [even_page], onPage=paint.inner),
         PageTemplate("plain", [full], onPage=paint.plain),
         PageTemplate("back", [full], onPage=paint.back),
     ]
+
+
+def odd_page_shift(kit: BookKit) -> float:
+    """How far an odd page's text block sits right of centre: away from the fold, which is at
+    an odd page's left edge when the booklet binds on the left, at its right edge when it binds
+    on the right (even pages the other way)."""
+    return -kit.gutter if kit.right_bound else kit.gutter
 
 
 class PageDecoration:
@@ -260,7 +273,8 @@ class PageDecoration:
         kit = self.kit
         w, _, _ = self.start(canv)
         number = canv.getPageNumber()
-        middle = w / 2 + (kit.gutter if number % 2 else -kit.gutter)  # under the text block
+        shift = odd_page_shift(kit)
+        middle = w / 2 + (shift if number % 2 else -shift)  # under the text block
         style = kit.styles.text("muted", role="folio")
         folio = label(str(number), style._replace(size=kit.styles.size * 0.9))
         folio.drawOn(canv, middle - folio.width / 2, kit.margin - folio.height + folio.style.size)

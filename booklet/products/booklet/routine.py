@@ -8,7 +8,13 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 from booklet.draw.handout import LogGrid, read_log_snippet
 from booklet.draw.pieces import Styles
 from booklet.products.booklet.flowables import BookText, Marker, Timeline
-from booklet.products.booklet.kit import BookKit, flow_height, marked_paragraphs, title_paragraph
+from booklet.products.booklet.kit import (
+    BookKit,
+    flow_height,
+    in_reading_order,
+    marked_paragraphs,
+    title_paragraph,
+)
 from booklet.text.markup import Span
 
 
@@ -46,7 +52,10 @@ def steps_table(kit: BookKit, s: Styles) -> Table:
     rows.append(["", text(w.text("total"), bold=True), text(w.number(kit.plan.total_minutes)), ""])
     fw, _ = kit.frame_size
     colours = kit.layout.colours
-    table = Table(rows, colWidths=[s.size * 2.2, fw - s.size * 13.2, s.size * 5, s.size * 6])
+    widths = [s.size * 2.2, fw - s.size * 13.2, s.size * 5, s.size * 6]
+    rows, widths = in_reading_order(rows, widths, s.rtl)  # the number first: at the right
+    table = Table(rows, colWidths=widths)
+    start = "RIGHTPADDING" if s.rtl else "LEFTPADDING"  # no room before a cell's words
     table.setStyle(
         TableStyle(
             [
@@ -54,7 +63,7 @@ def steps_table(kit: BookKit, s: Styles) -> Table:
                 ("FONT", (0, 0), (-1, 0), kit.fonts.bold, s.size),
                 ("TEXTCOLOR", (0, 0), (-1, -1), HexColor(colours["text"])),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                (start, (0, 0), (-1, -1), 0),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.6, HexColor(colours["accent"])),
                 ("LINEABOVE", (0, -1), (-1, -1), 0.6, HexColor(colours["accent"])),
             ]
@@ -91,8 +100,9 @@ class PracticeLog(Flowable):
         colours = self.kit.layout.colours
         fonts = self.kit.fonts
         self.grid = LogGrid(
-            self.log.corner, self.log.columns, weeks, s.size, fonts.regular, fonts.bold, colours
-        )
+            self.log.corner, self.log.columns, weeks, s.size, fonts.regular, fonts.bold, colours,
+            s.rtl,
+        )  # fmt: skip
         self.width = availWidth
         self.height = words + self.grid.wrap(availWidth, availHeight)[1]
         return self.width, self.height

@@ -1,5 +1,6 @@
-"""A technique's spread: its title and its picture, as large as the page allows, on the
-left-hand page; what it is, the key facts, the steps, cautions and the spine box facing it.
+"""A technique's spread: its title and its picture, as large as the page allows, on the page
+a reader meets first (the left-hand page, or the right-hand one in a booklet bound on the
+right); what it is, the key facts, the steps, cautions and the spine box facing it.
 
 The words' page tries the layout's body size first, then smaller ones, to stay on one page; on
 a small page the key facts move under the picture first; if nothing fits the words flow on. A

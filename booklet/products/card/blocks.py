@@ -299,6 +299,7 @@ def log(block: Block, ctx: BlockContext) -> list[Piece]:
         ctx.fonts.regular,
         ctx.fonts.bold,
         ctx.layout.colours,
+        styles.rtl,
     )
     words = text_blocks(log.words, styles.text("body"), styles)
     return [Stack([*words, grid], styles.size * 0.3)]
