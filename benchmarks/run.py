@@ -11,9 +11,9 @@ process and in process. They run in the same session, taking turns with booklet;
 the median of the round-by-round ratios, so it holds across machines and a shared machine's
 slow spells fall on both sides alike. The anchors are on the strict side: their card has about
 a sixth of the page operators of booklet's default card (5x7 now, with the whole safety set, the
-key and hand marks: 794 against 4409) and two fifths of its text. Card content varies from run to run; in
-process, booklet keeps what it has measured in memory, as a batch worker does (typst keeps its
-own), and the feature rows start every card from fresh caches. Processes run after one
+key and hand marks: 794 against 4409) and two fifths of its text. Card content varies from
+run to run; in process, booklet keeps what it has measured in memory, as a batch worker does
+(typst keeps its own), and the feature rows start every card from fresh caches. Processes run after one
 warm-up, with Python's bytecode cache as an installed tool has it (booklet keeps no cache on
 disk).
 """
