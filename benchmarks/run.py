@@ -13,9 +13,9 @@ slow spells fall on both sides alike. The anchors are on the strict side: their 
 a sixth of the page operators of booklet's default card (5x7 now, with the whole safety set, the
 key and hand marks: 794 against 4409) and two fifths of its text. Card content varies from
 run to run; in process, booklet keeps what it has measured in memory, as a batch worker does
-(typst keeps its own), and the feature rows start every card from fresh caches. Processes run after one
-warm-up, with Python's bytecode cache as an installed tool has it (booklet keeps no cache on
-disk).
+(typst keeps its own), and the feature rows start every card from fresh caches. Processes
+run after one warm-up, with Python's bytecode cache as an installed tool has it (booklet keeps
+no cache on disk).
 """
 
 from __future__ import annotations
