@@ -1,7 +1,7 @@
 """booklet's benchmark: every performance figure with its target, in one run.
 
     python benchmarks/run.py            # prints a table, writes benchmarks/results.json
-    python benchmarks/run.py --quick    # fewer repeats and a 200-card batch, for a fast look
+    python benchmarks/run.py --quick    # fewer repeats and a 240-card batch, for a fast look
 
 Each figure is the median of several runs with its spread (min..max). Two anchors draw a
 comparable card (two sides, four steps, four simple figures drawn as paths, varied text each
