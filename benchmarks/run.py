@@ -21,6 +21,8 @@ no cache on disk).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
 import os
 import shutil
@@ -31,6 +33,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -450,11 +453,11 @@ def _fresh_caches() -> None:
         cached.cache_clear()
 
 
-def feature_costs(repeats: int, cards: int = 6) -> dict[str, dict[str, float]]:
-    """What each addition of this round costs a card, in process: the default card made with
-    the feature and without it, taking turns, every card from fresh caches (as a one-card
-    process meets it). A feature that is off here is off by a stand-in, never in a release."""
-    from contextlib import ExitStack
+def feature_costs(repeats: int, cards: int = 10) -> dict[str, dict[str, float]]:
+    """What each addition of this round costs a card, in process: the time spent inside the
+    feature's own code while the default card is made from fresh caches (as a one-card process
+    meets it), per card. (Making the card with and without it differs by less than a shared
+    machine's noise.) Hyphenation's dictionary, loaded once per process, has a row of its own."""
     from unittest import mock
 
     from booklet.data.library import load_library
@@ -462,37 +465,57 @@ def feature_costs(repeats: int, cards: int = 6) -> dict[str, dict[str, float]]:
 
     library = load_library()
     render_card(library, library.plan("classic"), CardRequest())  # warm: imports, faces
-    switches = {
-        "hyphenation": lambda: mock.patch("booklet.text.breaking._dictionary", lambda lang: None),
-        "hand marks": lambda: mock.patch("booklet.draw.diagrams._hands", lambda *args: ([], {})),
-        "content-derived /ID": lambda: mock.patch(
-            "booklet.press.pdf.with_content_id", lambda pdf: pdf
-        ),
+    features = {
+        "hyphenation": "booklet.text.breaking._dictionary_points",
+        "hand marks": "booklet.draw.diagrams._hands",
+        "content-derived /ID": "booklet.press.pdf.with_content_id",
     }
     try:  # tagged PDFs (#31): the structure tree built after drawing, where it has landed
         import booklet.press.tagging  # type: ignore[import-not-found]  # noqa: F401
 
-        switches["tags"] = lambda: mock.patch("booklet.press.tagging.tag_pdf", lambda pdf, *a: pdf)
+        features["tags"] = "booklet.press.tagging.tag_pdf"
     except ImportError:
         pass
-    out: dict[str, dict[str, float]] = {}
-    for name, switch in switches.items():
-        with_it, without = [], []
-        for r in range(repeats):
-            for off in (False, True):
-                start = time.perf_counter()
-                with ExitStack() as stack:
-                    if off:
-                        stack.enter_context(switch())
-                    for i in range(cards):
-                        _fresh_caches()
-                        request = CardRequest(title=f"A card for reader {r}-{i}")
-                        render_card(library, library.plan("classic"), request)
-                (without if off else with_it).append((time.perf_counter() - start) / cards)
-        out[f"feature_{name}_ms"] = median_spread(
-            [(a - b) * 1000 for a, b in zip(with_it, without, strict=True)]
-        )
+    spent = dict.fromkeys(features, 0.0)
+
+    def timed(name: str, real: Any) -> Any:
+        def inside(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - start
+
+        return inside
+
+    runs: dict[str, list[float]] = {name: [] for name in features}
+    for r in range(repeats):
+        spent.update(dict.fromkeys(features, 0.0))
+        with contextlib.ExitStack() as stack:
+            for name, target in features.items():
+                module, attribute = target.rsplit(".", 1)
+                real = getattr(importlib.import_module(module), attribute)
+                stack.enter_context(mock.patch(target, timed(name, real)))
+            for i in range(cards):
+                _fresh_caches()
+                request = CardRequest(title=f"A card for reader {r}-{i}")
+                render_card(library, library.plan("classic"), request)
+        for name in features:
+            runs[name].append(spent[name] / cards * 1000)
     _fresh_caches()
+    out = {f"feature_{name}_ms": median_spread(ms) for name, ms in runs.items()}
+    probe = (
+        "import sys, time, pyphen; start = time.perf_counter(); "
+        "pyphen.Pyphen(lang=sys.argv[1], left=3, right=3); "
+        "print((time.perf_counter() - start) * 1000)"
+    )
+    for lang, dictionary in (("en", "en_US"), ("de", "de_DE")):
+        loads = [
+            float(subprocess.run([PYTHON, "-c", probe, dictionary], check=True,
+                                 capture_output=True, text=True).stdout)
+            for _ in range(repeats)
+        ]  # fmt: skip
+        out[f"feature_hyphenation's {lang} dictionary, once a process_ms"] = median_spread(loads)
     return out
 
 
@@ -701,9 +724,8 @@ def report(r: dict[str, dict]) -> list[dict]:
             for what in ("card", "book", "preview")
         ],
         *[
-            (f"{name[len('feature_') : -len('_ms')]}: added to a card", name, med[name], "ms",
-             f"measured; {med[name] / (typ_card * 1000):.2f} typst cards (one card, fresh "
-             "caches)", True)
+            (f"{name[len('feature_') : -len('_ms')]}", name, med[name], "ms",
+             f"measured; {med[name] / (typ_card * 1000):.3f} typst cards", True)
             for name in r if name.startswith("feature_")
         ],
         *[
