@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from booklet.press.saddle import Imposition, impose_saddle, saddle_order
-from tests.helpers import pdf_reader, rasterize, text_rects
+from tests.helpers import page_texts, pdf_reader, rasterize, text_rects
 from tests.test_book import half_numbers, numbered_pdf
 from tests.test_languages import ENGLISH, extracted
 
@@ -311,3 +311,30 @@ def test_svg_labels_are_shaped_outlines_as_wide_as_the_pdfs(run, tmp_path):
     assert min(xs) >= 99 and max(xs) == pytest.approx(
         100 + label_width(text, "BookletText", 10), abs=1.5
     )
+
+
+@pytest.mark.parametrize(("lang", "joined"), [("en", "a, b and c"), ("ar", "a، b وc")])
+def test_lists_are_joined_with_the_languages_own_comma(lang, joined):
+    """Arabic separates a list's items with "،": the muscles, a diagram's hands, a client's
+    name and date."""
+    from booklet.data.library import load_library
+
+    words = load_library().in_language(lang).words
+    assert words.join(["a", "b", "c"]) == joined
+    assert words.text("list_comma") == ("، " if lang == "ar" else ", ")
+
+
+@pytest.mark.parametrize(("lang", "face"), [("he", "BookletHebrew"), ("ar", "BookletArabic")])
+def test_the_calibration_page_prints_hebrew_and_arabic(run, tmp_path, lang, face):
+    """Its words were drawn straight in the Latin face: empty boxes in Hebrew and Arabic."""
+    assert run("calibrate", "--lang", lang, "-o", "c.pdf").exit_code == 0
+    pdf = pdf_reader(tmp_path / "c.pdf")
+    fonts = {
+        str(font["/BaseFont"])
+        for page in pdf.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert any(face in name for name in fonts), fonts
+    text = " ".join(page_texts(tmp_path / "c.pdf"))
+    script = range(0x0590, 0x0600) if lang == "he" else range(0x0600, 0x0700)
+    assert sum(ord(c) in script for c in text) > 40  # the titles and the instructions

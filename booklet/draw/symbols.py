@@ -51,6 +51,7 @@ class KeyWords(NamedTuple):
     rtl: bool = False  # a right-to-left language: each symbol right of its label
     list_and: str = "{a} and {b}"
     letters: tuple[tuple[str, str], ...] = (("right", "R"), ("left", "L"))
+    list_comma: str = ", "  # "، " in Arabic
 
     def label(self, kind: str, zones: Iterable[str] = ()) -> str:
         """A symbol's words; the caution zones' names them ("ribs and kidneys: go gently")."""
@@ -62,7 +63,8 @@ class KeyWords(NamedTuple):
     def join(self, items: list[str]) -> str:
         if len(items) < 2:
             return "".join(items)
-        return self.list_and.replace("{a}", ", ".join(items[:-1])).replace("{b}", items[-1])
+        head = self.list_comma.join(items[:-1])
+        return self.list_and.replace("{a}", head).replace("{b}", items[-1])
 
     def letter(self, hand: str) -> str:
         return dict(self.letters).get(hand, "")
@@ -103,6 +105,7 @@ def key_words(words: Words) -> KeyWords:
         words.rtl,
         words.text("list_and"),
         tuple(words.group("hand_letters").items()),
+        words.text("list_comma"),
     )
 
 
