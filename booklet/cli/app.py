@@ -207,8 +207,12 @@ class State:
         chosen = lang or self.lang
         if not chosen:
             return self._library
+        from booklet.base.errors import ValidationError
+
         try:
             translated = self._library.in_language(chosen)
+        except ValidationError:  # the language's own files have problems: name them
+            raise
         except BookletError as exc:
             from booklet.products.requests import OptionError
 

@@ -18,6 +18,7 @@ card at many sizes stays cheap.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -113,9 +114,31 @@ def _check_drawable(text: str, font: str) -> None:
 # --- words -------------------------------------------------------------------------------------
 
 
-def words_of(spans: tuple[Span, ...], style: TextStyle) -> list[Word | None]:
+class Words(tuple[Word | None, ...]):
+    """A paragraph's measured words, hashed once: the line cache looks them up at every
+    width a fitting search tries."""
+
+    _hash: int
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash = tuple.__hash__(self)
+            return self._hash
+
+
+def words_of(spans: tuple[Span, ...], style: TextStyle) -> Words:
     """Words with their widths and the space after each; None for a forced line break. They
     depend on the style, not the width, so a paragraph measures them once."""
+    return _words_of(spans, style)
+
+
+@lru_cache(maxsize=2048)
+def _words_of(spans: tuple[Span, ...], style: TextStyle) -> Words:
+    """Kept for this process, keyed by the text and its style: a batch's cards and the page's
+    previews set the same steps and warnings at the same sizes again and again. Bounded, in
+    memory only, and immutable (words are tuples), so no card can change another's."""
     words: list[Word | None] = []
     parts: list[Run] = []
     width = 0.0
@@ -145,7 +168,7 @@ def words_of(spans: tuple[Span, ...], style: TextStyle) -> list[Word | None]:
                     width += unit_width(run_text, run_font) * size
     if parts:
         words.append(Word(tuple(parts), width, None))
-    return words
+    return Words(words)
 
 
 # --- where a word may break --------------------------------------------------------------------
@@ -254,8 +277,11 @@ class _Lines:
     def add_word(self, word: Word, space: Space | None) -> None:
         if self.runs and space:
             self.add((" ", space[1], space[2], space[3]), space[0])
-        for part in word.parts:
-            self.add(part, unit_width(part[0], part[1]) * part[2])
+        if len(word.parts) == 1 and word.width:  # measured already, to the same bit
+            self.add(word.parts[0], word.width)
+        else:
+            for part in word.parts:
+                self.add(part, unit_width(part[0], part[1]) * part[2])
         self.words += 1
 
 
@@ -264,13 +290,30 @@ def break_lines(spans: tuple[Span, ...], style: TextStyle, width: float) -> list
 
 
 def break_words(
-    words: list[Word | None],
+    words: Sequence[Word | None],
     base_size: float,
     width: float,
     leading: float = LEADING,
     lang: str = "",
 ) -> list[Line]:
     """Lines no wider than `width`, without a runt where breaking again can avoid one."""
+    measured = words if isinstance(words, Words) else Words(words)
+    return list(_broken(measured, base_size, width, leading, lang))
+
+
+@lru_cache(maxsize=2048)
+def _broken(
+    words: Words, base_size: float, width: float, leading: float, lang: str
+) -> tuple[Line, ...]:
+    """Kept for this process, keyed by the words and the measure: the same paragraph at the
+    same width recurs on every card of a batch and every preview. Bounded and in memory; the
+    lines are read, never changed, by whoever draws them."""
+    return tuple(_unrunted(words, base_size, width, leading, lang))
+
+
+def _unrunted(
+    words: tuple[Word | None, ...], base_size: float, width: float, leading: float, lang: str
+) -> list[Line]:
     lines = _greedy(words, base_size, width, leading, lang)
     if len(lines) < 2 or lines[-1].words != 1 or words[-1] is None:
         return lines
@@ -282,7 +325,7 @@ def break_words(
 
 
 def _greedy(
-    words: list[Word | None], base_size: float, width: float, leading: float, lang: str
+    words: Sequence[Word | None], base_size: float, width: float, leading: float, lang: str
 ) -> list[Line]:
     """Each line as full as it goes; a word that does not fit starts the next, unless part of
     it fits first (after its own hyphen, or hyphenated where the line is left loose)."""

@@ -10,6 +10,7 @@ the booklet's page flow).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from booklet.base.internals import Canvas
@@ -67,7 +68,7 @@ class TextBlock(Piece):
         self.rtl = first_strong(text) == "rtl"
         self.complex = self.rtl or has_rtl(text)
         self.lines: list[Line] = []
-        self._words: list[Word | None] | None = None
+        self._words: Sequence[Word | None] | None = None
         self._wrapped_width: float | None = None
         self.first_part = True  # a paragraph split across pages: its bullet on the first part
         self.identity = object()  # one paragraph, however many parts: one structure element

@@ -243,7 +243,7 @@ def create_app(
     from booklet.data.library import load_library
     from booklet.products.personal import MAX_LOGO_BYTES
 
-    library = load_library(roots)
+    library = load_library(roots, every_language=True)  # each worker reads every language
     codes = library.language_codes
     start_lang = lang or "en"
     if start_lang not in codes:
