@@ -42,6 +42,23 @@ def page_texts(data: bytes | Path) -> list[str]:
     return [page.extract_text() for page in pdf_reader(data).pages]
 
 
+def in_the_open(data: bytes | Path) -> bytes:
+    """The file with every object written out uncompressed (no object streams), for a test
+    that looks for a key in the raw bytes: a tagged file keeps its dictionaries compressed in
+    object streams, where a search of its raw bytes would never find one."""
+    import pikepdf
+
+    raw = data.read_bytes() if isinstance(data, Path) else data
+    with pikepdf.open(io.BytesIO(raw)) as doc:
+        out = io.BytesIO()
+        doc.save(
+            out,
+            object_stream_mode=pikepdf.ObjectStreamMode.disable,
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        )
+    return out.getvalue()
+
+
 def text_rects(data: bytes | Path, page: int = 0) -> list[tuple[float, float, float, float]]:
     """Text line boxes (left, bottom, right, top) in PDF points, from the PDF's text layer."""
     raw = data.read_bytes() if isinstance(data, Path) else data

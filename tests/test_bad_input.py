@@ -24,8 +24,8 @@ TABLE = [
     (
         "languages xx",
         2,
-        "Error: lang: no language 'xx'. Known: en, de, es, fr, pt. See `booklet languages`; "
-        "to add one, see the README's Languages section.",
+        "Error: lang: no language 'xx'. Known: en, ar, de, es, fr, he, pt. See "
+        "`booklet languages`; to add one, see the README's Languages section.",
     ),
     ("show", 2, "Error: Missing argument 'ID'. See `booklet show --help`."),
     (

@@ -290,3 +290,50 @@ def test_manifest_is_json_with_one_variant_a_line(tmp_path):
     assert [v["output"] for v in data["variants"]] == ["v0.pdf", "v1.pdf", "v2.pdf"]
     lines = [line.strip().rstrip(",") for line in text.splitlines() if '"output"' in line]
     assert [json.loads(line)["name"] for line in lines] == ["v0", "v1", "v2"]
+
+
+@pytest.fixture
+def slow_disk(monkeypatch):
+    """A disk whose first PDF takes as long to flush as the renders behind it: its write waits
+    until another finished render has been queued for writing (or 20 s go by)."""
+    import threading
+
+    import booklet.batch.runner
+    import booklet.batch.work
+
+    queued = threading.Semaphore(0)
+    real_put, real_write = booklet.batch.work.Writer.put, booklet.batch.runner.write_atomic
+    seen = {"threads": set(), "waited": None}
+
+    def put(self, future):
+        real_put(self, future)
+        queued.release()
+
+    def write(path, data):
+        if str(path).endswith(".pdf"):
+            seen["threads"].add(threading.current_thread().name)
+            if seen["waited"] is None:
+                queued.acquire(timeout=20)  # the one being written
+                seen["waited"] = queued.acquire(timeout=20)  # one more, queued meanwhile
+        return real_write(path, data)
+
+    monkeypatch.setattr(booklet.batch.work.Writer, "put", put)
+    monkeypatch.setattr(booklet.batch.runner, "write_atomic", write)
+    return seen
+
+
+def test_workers_keep_rendering_while_a_file_is_flushed(run, tmp_path, slow_disk):
+    """Files are written and flushed in a thread of their own: the pool hands out and collects
+    renders meanwhile, so a slow disk does not leave the workers idle."""
+    batch = write_batch(
+        tmp_path,
+        "variants:\n  - {name: v, routine: short, size: [3x5, 4x6, 5x7], layout: compact}\n"
+        "output: '{name}-{size}.pdf'\n",
+    )
+    result = run("batch", batch, "-o", "out", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert slow_disk["waited"] is True
+    assert slow_disk["threads"] == {"booklet-batch-writer"}
+    assert sorted(e["output"] for e in manifest(tmp_path / "out")["variants"]) == [
+        "v-3x5.pdf", "v-4x6.pdf", "v-5x7.pdf"
+    ]  # fmt: skip

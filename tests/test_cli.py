@@ -102,3 +102,16 @@ def test_serve_warns_when_it_listens_beyond_this_computer(run, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "Warning: listening on 0.0.0.0" in result.stderr
     assert calls == [("0.0.0.0", 9911)]
+
+
+def test_the_lang_help_names_every_built_in_language(run):
+    """The help is written by hand (reading the library for --help would slow every start):
+    this keeps it true when a language is added."""
+    from tests.helpers import REPO
+
+    built_in = sorted(
+        p.name for p in (REPO / "techniques").iterdir() if p.is_dir() and len(p.name) == 2
+    )
+    help_text = " ".join(run("card", "--help").output.split())
+    listed = help_text.split("The language to print in: ")[1].split(", or one")[0]
+    assert sorted(code.split()[0] for code in listed.split(", ")) == sorted(["en", *built_in])

@@ -60,6 +60,7 @@ EVERY: list[tuple[str, str, Any, dict[str, Any]]] = [
     ("book", "fit_sheet", True, {**IMPOSED, "sheet": "a5"}),
     ("book", "paper_thickness", "0.1mm", IMPOSED),
     ("book", "creep", "0.8mm", IMPOSED),
+    ("book", "binding", "right", {}),
     ("book", "colour", "cmyk", {}),
     ("book", "pdfx", True, {}),
     ("book", "client", "Maria Lopez", {}),

@@ -315,10 +315,12 @@ def test_a_diagram_file_has_its_legend_in_the_language(run, tmp_path):
     assert "columna: sin presión" in text and "spine" not in text
 
 
-def test_a_right_to_left_layout_sets_untranslated_latin_text_right(run, tmp_path):
-    """An English technique name in a Hebrew layout sits beside its badge, at the right."""
+def test_a_right_to_left_layout_sets_untranslated_latin_text_right(run, make_library, tmp_path):
+    """An English technique name in a right-to-left layout (a Yiddish library that translates
+    one word) sits beside its badge, at the right."""
     out = tmp_path / "card.pdf"
-    result = run("--library", str(SCRIPTS), "--lang", "he", "card", "-t", "raking", "-o", str(out))
+    lib = make_library({"techniques/yi/_words.yaml": "do_not_massage: ניט מאַסאַזשירן\n"})
+    result = run("--library", str(lib), "--lang", "yi", "card", "-t", "raking", "-o", str(out))
     assert result.exit_code == 0, result.output
     import pypdfium2 as pdfium
 

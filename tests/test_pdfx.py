@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, page_texts, pdf_reader
+from tests.helpers import REPO, in_the_open, page_texts, pdf_reader
 from tests.test_press import colour_operators, painted
 
 PROFILE = REPO / "booklet" / "press" / "profiles" / "booklet-fogra39.icc"
@@ -120,8 +120,8 @@ def test_pdfx_pages_are_trimmed_with_no_rgb_and_no_transparency(make, case):
     """A TrimBox on every page (sheets and imposed sheets too), no RGB colour, image or
     space, no transparency, no links, no duplex hint (PDF 1.7), a PDF 1.6 header."""
     path = make(case)
-    raw = path.read_bytes()
-    assert raw.startswith(b"%PDF-1.6")
+    assert path.read_bytes().startswith(b"%PDF-1.6")
+    raw = in_the_open(path)  # a tagged file's dictionaries, out of their object streams
     reader = pdf_reader(raw)
     for page in reader.pages:
         assert "/TrimBox" in page and "/ArtBox" not in page

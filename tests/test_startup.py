@@ -16,7 +16,7 @@ try:
     main()
 except SystemExit:
     pass
-heavy = ("reportlab", "reportlab.platypus", "jinja2", "yaml", "PIL")
+heavy = ("reportlab", "reportlab.platypus", "jinja2", "yaml", "PIL", "uharfbuzz", "pyphen", "bidi")
 print(json.dumps([m for m in heavy if m in sys.modules]), file=sys.stderr)
 """
 
@@ -64,3 +64,126 @@ def test_the_command_line_draws_nothing_itself(tmp_path):
     loaded = imported("card", "-o", "c.pdf", cwd=tmp_path)
     assert "reportlab" not in loaded
     assert (tmp_path / "c.pdf").read_bytes().startswith(b"%PDF-")
+
+
+# --- loading only what the job needs -----------------------------------------------------------
+
+
+@pytest.fixture
+def files_read(monkeypatch):
+    """The YAML files the library reads, in order (booklet.data.library's reader, watched)."""
+    import booklet.data.library as library_module
+
+    read: list[str] = []
+    real = library_module.load_yaml
+
+    def watched(path, *args, **kwargs):
+        read.append(path.relative_to(path.parents[2]).as_posix() if len(path.parents) > 2 else path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(library_module, "load_yaml", watched)
+    return read
+
+
+def language_of(relative: str) -> str | None:
+    """The language folder a library file sits in (techniques/es/...), or None for English."""
+    parts = relative.split("/")
+    return next((p for p in parts if len(p) == 2 and p.isalpha() and p.islower()), None)
+
+
+def test_an_english_library_reads_no_translation(files_read):
+    from booklet.data.library import load_library
+
+    library = load_library([])
+    assert files_read and {language_of(f) for f in files_read} == {None}
+    assert set(library.languages) >= {"es", "fr", "de", "pt"}  # known from the folders alone
+
+
+def test_spanish_reads_its_own_files_and_no_other_language(files_read):
+    from booklet.data.library import load_library
+
+    library = load_library([])
+    before = len(files_read)
+    spanish = library.in_language("es")
+    assert {language_of(f) for f in files_read[before:]} == {"es"}
+    assert spanish.plan("classic").title != library.plan("classic").title
+    library.in_language("es")  # parsed once: asking again reads nothing
+    assert len({f for f in files_read[before:]}) == len(files_read[before:])
+
+
+@pytest.fixture
+def broken_french(make_library):
+    """A user library whose French words file is not YAML at all."""
+    return make_library({"techniques/fr/_words.yaml": "title: [unclosed\n"})
+
+
+def test_a_broken_language_stops_only_that_language(broken_french):
+    from booklet.base.errors import ValidationError
+    from booklet.data.library import load_library
+
+    library = load_library([broken_french])
+    assert library.in_language("es").lang == "es"
+    with pytest.raises(ValidationError) as raised:
+        library.in_language("fr")
+    assert "_words.yaml" in str(raised.value)
+    with pytest.raises(ValidationError):  # what validate reads: every language, now
+        load_library([broken_french], every_language=True)
+
+
+def test_a_broken_language_is_named_on_the_command_line(run, broken_french, tmp_path):
+    result = run("--library", str(broken_french), "--lang", "fr", "card", "-o",
+                 str(tmp_path / "c.pdf"))  # fmt: skip
+    assert result.exit_code == 2
+    assert "_words.yaml" in result.output and "--lang" not in result.output
+    assert (
+        run("--library", str(broken_french), "card", "-o", str(tmp_path / "e.pdf")).exit_code == 0
+    )
+
+
+FACES_PROBE = """
+import json, sys
+from booklet.data.library import load_library
+from booklet.products.card import CardRequest, render_card
+import booklet.text.fonts as fonts
+library = load_library([]).in_language(sys.argv[1])
+render_card(library, library.plan("classic"), CardRequest())
+print(json.dumps(sorted(fonts._REGISTERED)))
+"""
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_a_latin_card_opens_no_script_face(lang, tmp_path):
+    """The Arabic, Hebrew and Devanagari faces are parsed only for text that needs them."""
+    done = subprocess.run(
+        [sys.executable, "-c", FACES_PROBE, lang], capture_output=True, text=True, cwd=tmp_path
+    )
+    opened = json.loads(done.stdout.strip().splitlines()[-1])
+    assert opened and not [f for f in opened if f.startswith(("BookletArabic", "BookletHebrew",
+                                                              "BookletDevanagari"))]  # fmt: skip
+
+
+def test_a_broken_language_fails_only_its_variants_in_a_batch(run, broken_french, tmp_path):
+    """A batch reads a language when a variant asks for it: the French variant fails naming
+    the file, the English one builds."""
+    import json as json_module
+
+    batch = tmp_path / "b.yaml"
+    batch.write_text(
+        "output: '{name}.pdf'\nvariants:\n  - {name: en, routine: short}\n"
+        "  - {name: fr, routine: short, lang: fr}\n"
+    )
+    result = run("--library", str(broken_french), "batch", str(batch), "-o", str(tmp_path / "o"))
+    entries = json_module.loads((tmp_path / "o" / "manifest.json").read_text())["variants"]
+    status = {e["output"]: (e["status"], e.get("error") or "") for e in entries}
+    assert result.exit_code != 0
+    assert status["en.pdf"][0] == "ok" and (tmp_path / "o" / "en.pdf").is_file()
+    assert status["fr.pdf"][0] == "failed" and "_words.yaml" in status["fr.pdf"][1]
+
+
+def test_the_page_refuses_to_start_on_a_broken_language(broken_french):
+    """The page serves every language, so it reads them all before it starts, as before."""
+    from booklet.base.errors import ValidationError
+    from booklet.web.app import create_app
+
+    with pytest.raises(ValidationError, match="_words.yaml"):
+        create_app([broken_french], 8123)

@@ -310,4 +310,6 @@ def is_unchanged(entry: dict[str, Any] | None, fingerprint: str, target: Path) -
 
 
 def _count_pages(pdf: bytes) -> int:
-    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+    from booklet.press.pdf import page_count
+
+    return page_count(pdf)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from booklet.base.errors import BookletError, shown
+from booklet.base.errors import BookletError, ValidationError, shown
 from booklet.products.jobs import Job
 
 if TYPE_CHECKING:  # for their names only: a worker imports what it renders with as it needs it
@@ -84,6 +84,8 @@ def make_request(
     if job.lang is not None:
         try:
             library = library.in_language(job.lang)
+        except ValidationError:  # the language's own files have problems: name them
+            raise
         except BookletError as exc:
             raise variant.option_error("lang", exc.problem.message) from None
     try:
@@ -232,6 +234,7 @@ def run_in_jail(
         finish(variant, fp, outcome_of(variant, future, time.perf_counter() - started))
         handed.add(future)
 
+    writer = Writer(hand_over)
     try:
         for variant, fp in resolved:
             future = pool.submit(
@@ -242,8 +245,10 @@ def run_in_jail(
             )
             futures[future] = (variant, fp)
         for future in pool.results(list(futures)):
-            hand_over(future)
+            writer.put(future)
+        writer.close()
     except BaseException:
+        writer.stop()  # the file being written is finished; what waits is handed over below
         pool.drain(list(futures))
         for future in futures:
             if future.done() and not future.cancelled() and future not in handed:
@@ -252,6 +257,53 @@ def run_in_jail(
         raise
     finally:
         pool.close()
+
+
+class Writer:
+    """Hands each finished render to the ledger (write the PDF, flush it to disk, record it) in
+    a thread of its own, in the order they finished, so the thread that drives the pool keeps
+    every worker fed while the disk catches up: a file's flush can take longer than a card.
+    One thread only ever hands over, so the ledger is never written from two at once."""
+
+    def __init__(self, hand_over: Callable[[Any], None]) -> None:
+        import queue
+        import threading
+
+        self.hand_over = hand_over
+        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, name="booklet-batch-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            future = self.queue.get()
+            if future is None or self.stopping:
+                return
+            if self.error is None:  # after a failure, the rest is left to the caller
+                try:
+                    self.hand_over(future)
+                except BaseException as exc:
+                    self.error = exc
+
+    def put(self, future: Any) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(future)
+
+    def close(self) -> None:
+        """Wait until everything put is handed over; raise what went wrong doing it."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        """Finish the hand-over under way and leave the rest (its caller hands it over)."""
+        self.stopping = True
+        self.queue.put(None)
+        self.thread.join()
 
 
 def with_logo_resolved(variant: Variant) -> Variant:

@@ -207,8 +207,12 @@ class State:
         chosen = lang or self.lang
         if not chosen:
             return self._library
+        from booklet.base.errors import ValidationError
+
         try:
             translated = self._library.in_language(chosen)
+        except ValidationError:  # the language's own files have problems: name them
+            raise
         except BookletError as exc:
             from booklet.products.requests import OptionError
 
@@ -276,7 +280,7 @@ def current_state() -> State:
 COMMON_HELP = {
     "library": "A user library folder stacked over the built-in one (repeatable; later wins by "
     "id). Also read from BOOKLET_LIBRARY, folders separated by the path separator.",
-    "lang": "The language to print in: en (the default), de, es, fr, pt, or one a library "
+    "lang": "The language to print in: en (the default), ar, de, es, fr, he, pt, or one a library "
     "adds. See `booklet languages`. Also read from BOOKLET_LANG.",
     "debug": "Show the full traceback of an internal error.",
     "quiet": "Print only errors.",

@@ -3,7 +3,6 @@ that make things."""
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,6 +101,7 @@ def write_outputs(
     """Write the PDF (and its PNG previews) atomically and say where they went; `-` sends the
     PDF to standard output instead, and nothing else goes there."""
     from booklet.base.files import write_atomic
+    from booklet.press.pdf import page_count
 
     if to_stdout(out):
         check_output(out, png)
@@ -110,7 +110,7 @@ def write_outputs(
     write_atomic(out, pdf)
     state = current_state()
     state.say(str(out))
-    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+    pages = page_count(pdf)
     state.detail(f"{out}: {pages} page(s), {len(pdf) / 1024:.1f} KB, in {state.elapsed():.2f} s")
     if png:
         from booklet.press.preview import write_previews

@@ -242,7 +242,8 @@ class Words:
         """`a, b and c` in the language's words."""
         if len(items) < 2:
             return "".join(items)
-        return self.text("list_and", a=", ".join(items[:-1]), b=items[-1])
+        comma = self.text("list_comma")  # "، " in Arabic
+        return self.text("list_and", a=comma.join(items[:-1]), b=items[-1])
 
     def fields(self) -> Mapping[str, Any]:
         """Plain data for snippets: the catalogue, its language and direction."""

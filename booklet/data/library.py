@@ -15,7 +15,7 @@ by id. A library folder has this shape (every part optional in a user library):
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -104,7 +104,7 @@ class Library:
     loaded_layouts: dict[str, Any] = field(default_factory=dict, repr=False)
     english_words: dict[str, Any] = field(default_factory=dict)
     english_page: dict[str, Any] = field(default_factory=dict)
-    languages: dict[str, LanguagePack] = field(default_factory=dict)
+    languages: Mapping[str, LanguagePack] = field(default_factory=dict)
     lang: str = ENGLISH
     words: Words = field(default_factory=lambda: Words(ENGLISH, {}, {}))
     in_english: list[str] = field(default_factory=list)  # what a language left in English
@@ -206,11 +206,13 @@ class Library:
         return self.setting
 
 
-def load_library(user_roots: Iterable[Path] = ()) -> Library:
+def load_library(user_roots: Iterable[Path] = (), *, every_language: bool = False) -> Library:
     """Load the built-in library and the user ones over it, reporting every problem at once.
 
-    Nothing is cached between runs: whatever booklet read back from disk would have to be
-    trusted, and parsing these few small files costs a few milliseconds."""
+    A language's files are read when that language is first asked for (a card in English
+    reads no French), unless `every_language` (what `validate` checks). Nothing is cached
+    between runs: whatever booklet read back from disk would have to be trusted, and parsing
+    these few small files costs a few milliseconds."""
     roots = [(builtin_root(), BUILTIN)]
     for root in user_roots:
         if not root.is_dir():
@@ -219,7 +221,11 @@ def load_library(user_roots: Iterable[Path] = ()) -> Library:
                 file=root,
             )
         roots.append((root, str(root)))
-    return _parse_library(roots)
+    library = _parse_library(roots)
+    if every_language:
+        assert isinstance(library.languages, Languages)
+        library.languages.parse_all()
+    return library
 
 
 def _parse_library(roots: list[tuple[Path, str]]) -> Library:
@@ -266,45 +272,111 @@ def _parse_library(roots: list[tuple[Path, str]]) -> Library:
                 routine = parse_routine(doc, problems, origin, ids)
                 if routine is not None:
                     lib.routines[routine.id] = routine
+    folders: dict[str, list[Path]] = {}
     for root, _origin in roots:
         for folder in language_folders(root / "techniques"):
-            load_language(lib, folder, problems)
-    known_routines = set(lib.routines)
-    for pack in lib.languages.values():
-        for ident, text in pack.techniques.items():
-            if ident not in lib.techniques:
-                problems.append(
-                    Problem(
-                        f"translates technique '{ident}', which no library has."
-                        f"{did_you_mean(ident, lib.techniques)} Name the file after the "
-                        "English one.",
-                        text.path,
-                    )
-                )
-        for ident, rtext in pack.routines.items():
-            if ident not in known_routines:
-                problems.append(
-                    Problem(
-                        f"translates routine '{ident}', which no library has."
-                        f"{did_you_mean(ident, known_routines)} Name the file after the "
-                        "English one.",
-                        rtext.path,
-                    )
-                )
-            elif rtext.notes and max(rtext.notes) > len(lib.routines[ident].steps):
-                problems.append(
-                    Problem(
-                        f"has a note for step {max(rtext.notes)}; routine '{ident}' has "
-                        f"{len(lib.routines[ident].steps)} steps.",
-                        rtext.path,
-                        None,
-                        "notes",
-                    )
-                )
+            if folder.name == ENGLISH:  # a mistake to name now, whichever language is asked
+                load_language(lib, folder, problems)
+                continue
+            folders.setdefault(folder.name, []).append(folder)
+    lib.languages = Languages(lib, folders)
     if problems:
         raise ValidationError(problems)
     lib.words = Words(ENGLISH, {}, lib.english_words)
     return lib
+
+
+class Languages(Mapping[str, LanguagePack]):
+    """Each language's text across the libraries, parsed when that language is first asked
+    for: its codes are known from the folders alone, so listing them reads no file. A pack
+    whose files have problems raises them (all of that language's) when it is asked for."""
+
+    def __init__(self, english: Library, folders: dict[str, list[Path]]) -> None:
+        self._english = english
+        self._folders = folders
+        self._packs: dict[str, LanguagePack] = {}
+
+    def __getitem__(self, code: str) -> LanguagePack:
+        pack = self._packs.get(code)
+        if pack is None:
+            if code not in self._folders:
+                raise KeyError(code)
+            problems: list[Problem] = []
+            pack = _parse_pack(self._english, code, self._folders[code], problems)
+            if problems:
+                raise ValidationError(problems)
+            self._packs[code] = pack
+        return pack
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._folders)
+
+    def __len__(self) -> int:
+        return len(self._folders)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._folders
+
+    def parse_all(self) -> None:
+        """Every language now, with every problem of every language reported together."""
+        problems: list[Problem] = []
+        for code in self._folders:
+            if code not in self._packs:
+                try:
+                    self[code]
+                except ValidationError as exc:
+                    problems += exc.problems
+        if problems:
+            raise ValidationError(problems)
+
+
+def _parse_pack(
+    english: Library, code: str, folders: list[Path], problems: list[Problem]
+) -> LanguagePack:
+    """One language's folders, in library order, checked against the English library."""
+    holder = Library(english_words=english.english_words)
+    for folder in folders:
+        load_language(holder, folder, problems)
+    pack = holder.languages.get(code) or LanguagePack(code)
+    problems += translation_problems(english, pack)
+    return pack
+
+
+def translation_problems(lib: Library, pack: LanguagePack) -> list[Problem]:
+    """A translation of a technique or routine no library has, or a note for a step the
+    routine lacks."""
+    problems: list[Problem] = []
+    for ident, text in pack.techniques.items():
+        if ident not in lib.techniques:
+            problems.append(
+                Problem(
+                    f"translates technique '{ident}', which no library has."
+                    f"{did_you_mean(ident, lib.techniques)} Name the file after the "
+                    "English one.",
+                    text.path,
+                )
+            )
+    for ident, rtext in pack.routines.items():
+        if ident not in lib.routines:
+            problems.append(
+                Problem(
+                    f"translates routine '{ident}', which no library has."
+                    f"{did_you_mean(ident, lib.routines)} Name the file after the "
+                    "English one.",
+                    rtext.path,
+                )
+            )
+        elif rtext.notes and max(rtext.notes) > len(lib.routines[ident].steps):
+            problems.append(
+                Problem(
+                    f"has a note for step {max(rtext.notes)}; routine '{ident}' has "
+                    f"{len(lib.routines[ident].steps)} steps.",
+                    rtext.path,
+                    None,
+                    "notes",
+                )
+            )
+    return problems
 
 
 def language_folders(folder: Path) -> list[Path]:
@@ -324,7 +396,9 @@ def load_language(lib: Library, folder: Path, problems: list[Problem]) -> None:
             )
         )
         return
-    pack = lib.languages.setdefault(code, LanguagePack(code))
+    languages = lib.languages
+    assert isinstance(languages, dict)  # a library being read, not a loaded one's Languages
+    pack = languages.setdefault(code, LanguagePack(code))
     pack.folders.append(folder)
     words_path = folder / WORDS_FILE
     if words_path.is_file():

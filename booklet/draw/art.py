@@ -208,6 +208,18 @@ def closed_curve_ops(points: Sequence[XY]) -> list[Op]:
 # --- geometry of what is drawn -----------------------------------------------------------------
 
 
+@lru_cache(maxsize=8)
+def _bernstein(steps: int) -> tuple[tuple[float, float, float, float], ...]:
+    """A cubic's weights at each sample, worked out once (as the same products, so every point
+    is the same to the last bit)."""
+    weights = []
+    for i in range(1, steps + 1):
+        t = i / steps
+        u = 1 - t
+        weights.append((u**3, 3 * u * u * t, 3 * u * t * t, t**3))
+    return tuple(weights)
+
+
 def sample(ops: Sequence[Op], steps: int = 8) -> list[list[XY]]:
     """The path as polylines (one per subpath), its curves sampled finely enough to measure."""
     runs: list[list[XY]] = []
@@ -222,16 +234,11 @@ def sample(ops: Sequence[Op], steps: int = 8) -> list[list[XY]]:
                 here = (x, y)
                 runs[-1].append(here)
             case ("C", x1, y1, x2, y2, x3, y3):
-                p0 = here
-                for i in range(1, steps + 1):
-                    t = i / steps
-                    u = 1 - t
-                    runs[-1].append(
-                        (
-                            u**3 * p0[0] + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t**3 * x3,
-                            u**3 * p0[1] + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t**3 * y3,
-                        )
-                    )
+                x0, y0 = here
+                runs[-1].extend(
+                    (a * x0 + b * x1 + c * x2 + d * x3, a * y0 + b * y1 + c * y2 + d * y3)
+                    for a, b, c, d in _bernstein(steps)
+                )
                 here = (x3, y3)
             case _:
                 if runs:

@@ -14,6 +14,7 @@ from booklet.data.model import Point
 from booklet.draw.art import XY, DiagramArt, Ink, Shape, curve_ops, ellipse_ops, path, tagged
 from booklet.draw.painting import paint
 from booklet.text.stacking import Piece, Placeable
+from booklet.text.tagging import figure
 
 MIN_GIVER_WIDTH = 0.9 * 72  # smaller, and the kneeling figure says nothing
 
@@ -75,10 +76,11 @@ def _figure(
 class GiverFigure(Piece):
     """The giver's position with its caption under it, centred: for a booklet page."""
 
-    def __init__(self, width: float, caption: Placeable, gap: float) -> None:
+    def __init__(self, width: float, caption: Placeable, gap: float, alt: str) -> None:
         self.figure_width = width
         self.caption = caption
         self.gap = gap
+        self.alt = alt  # the position in words, a tagged PDF's figure (booklet.draw.describe)
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.figure_width = min(self.figure_width, avail_width)
@@ -89,5 +91,6 @@ class GiverFigure(Piece):
 
     def draw(self) -> None:
         art = giver_art(round(self.figure_width, 2))
-        paint(self.canv, art, (self.width - art.width) / 2, self.height - art.height)
+        with figure(self.canv, self.alt):
+            paint(self.canv, art, (self.width - art.width) / 2, self.height - art.height)
         self.caption.drawOn(self.canv, 0, 0)

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from booklet.base.internals import Canvas
 from booklet.data.model import Technique
 from booklet.draw.art import DiagramArt
+from booklet.draw.describe import describe_key
 from booklet.draw.diagrams import aspect, diagram_art, diagram_height
 from booklet.draw.giver import MIN_GIVER_WIDTH, giver_art, giver_height
 from booklet.draw.key import key_art, key_height, key_width
@@ -23,6 +24,7 @@ from booklet.draw.pieces import KeyNote, Styles
 from booklet.draw.symbols import ENGLISH_KEY, KeyWords, union
 from booklet.text.fonts import register
 from booklet.text.stacking import Piece, Placeable, Stack
+from booklet.text.tagging import figure
 
 # A diagram is at least this many times the body size wide: its badges, hands and letters are
 # set at the body size, and need a figure in proportion.
@@ -57,8 +59,12 @@ class DiagramGrid(Piece):
         columns: int | None = None,
         key: KeyWords | None = None,
         giver: Placeable | None = None,
+        alts: Sequence[str] = (),
+        giver_alt: str = "",
     ) -> None:
         self.techniques = techniques
+        self.alts = list(alts) or [t.name for t in techniques]  # each picture in words
+        self.giver_alt = giver_alt  # the giver's position in words (booklet.draw.describe)
         self.captions = [Stack(c) for c in captions]
         self.styles = styles
         self.legend = legend
@@ -187,7 +193,8 @@ class DiagramGrid(Piece):
                 x = self.width - x - col_w
             art = diagram_art(tech.diagram, w, False, self.legend, self.font, size, True, self.key)
             top = tops[r] - (picture - art.height)  # pictures of a row share their top
-            paint(self.canv, art, x + (col_w - w) / 2, top - art.height)
+            with figure(self.canv, self.alts[i]):  # a tagged PDF's figure, in words
+                paint(self.canv, art, x + (col_w - w) / 2, top - art.height)
             caption.wrap(col_w, 1e6)
             caption.drawOn(self.canv, x, tops[r] - picture - gap * 0.4 - caption.height)
         if in_cells:
@@ -196,10 +203,7 @@ class DiagramGrid(Piece):
             row_h = picture + caps[-1] + gap * 0.4
             self._draw_cells(0.0 if self.styles.rtl else x, self.width - x, tops[-1], row_h)
         elif self.plan.key_at == "below":
-            note = self.key_note
-            below = note.height(self.width)
-            paint(self.canv, self._key(self.width), 0.0, below)
-            note.draw(self.canv, 0.0, 0.0, self.width)
+            self._paint_key(0.0, 0.0, self.width)
 
     def _key(self, width: float) -> DiagramArt:
         """The key's marks and labels; its note is set apart (KeyNote)."""
@@ -216,7 +220,8 @@ class DiagramGrid(Piece):
     def _paint_key(self, x: float, foot: float, width: float) -> None:
         """The key's marks with its note under them, the note's foot at `foot`."""
         note = self.key_note
-        paint(self.canv, self._key(width), x, foot + note.height(width))
+        with figure(self.canv, describe_key(self.symbols, self.zones, self.words)):
+            paint(self.canv, self._key(width), x, foot + note.height(width))
         note.draw(self.canv, x, foot, width)
 
     def _draw_cells(self, x: float, width: float, top: float, height: float) -> None:
@@ -230,9 +235,9 @@ class DiagramGrid(Piece):
         figure_w, caption_h = giver
         used = giver_height(figure_w) + caption_h + self.gap + key_h
         y = top - (height - used) / 2
-        paint(
-            self.canv, giver_art(figure_w), x + (width - figure_w) / 2, y - giver_height(figure_w)
-        )
+        with figure(self.canv, self.giver_alt):
+            art = giver_art(figure_w)
+            paint(self.canv, art, x + (width - figure_w) / 2, y - giver_height(figure_w))
         y -= giver_height(figure_w)
         assert self.giver is not None
         self.giver.wrap(width, 1e6)
@@ -309,5 +314,6 @@ class DiagramKey(Piece):
             self.symbols,
             self.zones,
         )
-        paint(canvas, art, x, y + self.key_note.height(self.width))
+        with figure(canvas, describe_key(self.symbols, self.zones, self.words)):
+            paint(canvas, art, x, y + self.key_note.height(self.width))
         self.key_note.draw(canvas, x, y, self.width)

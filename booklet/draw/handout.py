@@ -17,8 +17,9 @@ from typing import NamedTuple
 from booklet.base.errors import FitError
 from booklet.base.internals import Canvas
 from booklet.text.markup import Para
-from booklet.text.paragraph import colour_of, plain
+from booklet.text.paragraph import colour_of, draw_label, label_width, plain
 from booklet.text.stacking import Piece, Placeable, Stack
+from booklet.text.tagging import Cell, element, figure, within
 
 MIN_MODULE = 0.33 * 72 / 25.4  # a phone camera reads modules of 1/3 mm at arm's length
 QUIET = 4  # the blank modules a QR code needs around it
@@ -62,9 +63,12 @@ def check_qr(text: str, size: float, where: str) -> None:
 class QrCode(Piece):
     """A QR code with words beside it (what it opens, and the address itself)."""
 
-    def __init__(self, text: str, size: float, words: Sequence[Placeable], gap: float) -> None:
+    def __init__(
+        self, text: str, size: float, words: Sequence[Placeable], gap: float, alt: str = ""
+    ) -> None:
         self.text, self.size, self.gap = text, size, gap
         self.words = Stack(words, gap * 0.3)
+        self.alt = alt or text  # what the code is, in words (a tagged PDF's figure)
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         _, h = self.words.wrap(max(1.0, avail_width - self.size - self.gap), avail_height)
@@ -72,7 +76,8 @@ class QrCode(Piece):
         return self.width, self.height
 
     def draw(self) -> None:
-        paint_qr(self.canv, self.text, 0, self.height - self.size, self.size)
+        with figure(self.canv, self.alt):
+            paint_qr(self.canv, self.text, 0, self.height - self.size, self.size)
         self.words.drawOn(self.canv, self.size + self.gap, self.height - self.words.height)
 
 
@@ -103,9 +108,15 @@ class ClientBand(Piece):
     """The practice's logo at the left, the handout's people and note beside it."""
 
     def __init__(
-        self, logo: bytes | None, words: Sequence[Placeable], gap: float, logo_height: float
+        self,
+        logo: bytes | None,
+        words: Sequence[Placeable],
+        gap: float,
+        logo_height: float,
+        alt: str = "Logo",
     ) -> None:
         self.logo, self.gap, self.logo_height = logo, gap, logo_height
+        self.alt = alt  # the logo in words (a tagged PDF's figure)
         self.words = Stack(words, gap * 0.2)
         self.logo_size = (0.0, 0.0)
         if logo is not None:
@@ -130,7 +141,8 @@ class ClientBand(Piece):
             from reportlab.lib.utils import ImageReader
 
             image = ImageReader(io.BytesIO(self.logo))
-            self.canv.drawImage(image, 0, self.height - lh, lw, lh, mask="auto")
+            with figure(self.canv, self.alt):
+                self.canv.drawImage(image, 0, self.height - lh, lw, lh, mask="auto")
         x = lw + self.gap if lw else 0.0
         self.words.drawOn(self.canv, x, self.height - self.words.height)
 
@@ -152,7 +164,9 @@ def read_log_snippet(paras: list[Para]) -> LogSnippet:
 
 
 class LogGrid(Piece):
-    """A week-by-week grid: a row per week, a box per column (days) to tick."""
+    """A week-by-week grid: a row per week, a box per column (days) to tick. Its words are
+    drawn by the text engine (any script, shaped); in a right-to-left language the weeks'
+    labels are at the right and the days run from right to left."""
 
     def __init__(
         self,
@@ -163,9 +177,11 @@ class LogGrid(Piece):
         font: str,
         bold: str,
         colours: dict[str, str],
+        rtl: bool = False,
     ) -> None:
         self.corner, self.columns, self.weeks = corner, list(columns), weeks
         self.size, self.font, self.bold, self.colours = size, font, bold, colours
+        self.rtl = rtl
 
     @property
     def row_height(self) -> float:
@@ -176,35 +192,47 @@ class LogGrid(Piece):
         self.height = self.row_height * (self.weeks + 1)
         return self.width, self.height
 
-    def label_width(self) -> float:
-        from reportlab.pdfbase.pdfmetrics import stringWidth
+    def week_label(self, week: int) -> str:
+        return f"{self.corner} {week}"
 
-        widest: float = max(  # ReportLab's stringWidth: a float, untyped
-            stringWidth(f"{self.corner} {self.weeks}", self.font, self.size),
-            stringWidth(self.corner, self.bold, self.size),
+    def label_width(self) -> float:
+        widest = max(
+            label_width(self.week_label(self.weeks), self.font, self.size),
+            label_width(self.corner, self.bold, self.size),
         )
         return widest + self.size
 
     def draw(self) -> None:
+        """In a tagged PDF, a table: the column names head the columns, each week its row,
+        each box to tick an empty cell."""
         c, s = self.canv, self.size
         label_w = self.label_width()
         cols = max(1, len(self.columns))
         cell = (self.width - label_w) / cols
-        text, edge = colour_of(self.colours["text"]), colour_of(self.colours["muted"])
+        text, edge = self.colours["text"], colour_of(self.colours["muted"])
         top = self.height
-        c.setFillColor(text)
-        c.setFont(self.bold, s)
-        c.drawString(0, top - self.row_height + s * 0.7, self.corner)
-        for i, name in enumerate(self.columns):
-            c.drawCentredString(label_w + (i + 0.5) * cell, top - self.row_height + s * 0.7, name)
-        c.setFont(self.font, s)
-        c.setStrokeColor(edge)
-        c.setLineWidth(max(0.5, s * 0.07))
-        box = min(cell * 0.62, self.row_height * 0.72)
-        for week in range(1, self.weeks + 1):
-            base = top - (week + 1) * self.row_height
-            c.setFillColor(text)
-            c.drawString(0, base + (self.row_height - s) / 2 + s * 0.15, f"{self.corner} {week}")
-            for i in range(cols):
-                x = label_w + (i + 0.5) * cell - box / 2
-                c.rect(x, base + (self.row_height - box) / 2, box, box, stroke=1, fill=0)
+
+        def at(x: float, width: float = 0.0) -> float:  # from the start side of the grid
+            return self.width - x - width if self.rtl else x
+
+        anchor = "end" if self.rtl else "start"
+        head = top - self.row_height + s * 0.7
+        with element(c, "Table"):  # each label is its cell's words (draw_label's own seam)
+            with within(c, Cell(0, 0, header=True)):
+                draw_label(c, self.corner, self.bold, s, text, at(0), head, anchor)
+            for i, name in enumerate(self.columns):
+                with within(c, Cell(0, i + 1, header=True)):
+                    x = at(label_w + (i + 0.5) * cell)
+                    draw_label(c, name, self.bold, s, text, x, head, "middle")
+            c.setStrokeColor(edge)
+            c.setLineWidth(max(0.5, s * 0.07))
+            box = min(cell * 0.62, self.row_height * 0.72)
+            for week in range(1, self.weeks + 1):
+                base = top - (week + 1) * self.row_height
+                line = base + (self.row_height - s) / 2 + s * 0.15
+                with within(c, Cell(week, 0, row_header=True)):
+                    draw_label(c, self.week_label(week), self.font, s, text, at(0), line, anchor)
+                for i in range(cols):
+                    with within(c, Cell(week, i + 1)):  # an empty cell: a box to tick
+                        x = at(label_w + (i + 0.5) * cell - box / 2, box)
+                        c.rect(x, base + (self.row_height - box) / 2, box, box, stroke=1, fill=0)

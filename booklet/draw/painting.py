@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from reportlab.lib.colors import Color
 
@@ -170,7 +170,9 @@ def to_drawing(art: DiagramArt, font: str = "sans") -> Drawing:
     d = Drawing(art.width, art.height)
     d.initialFontName = register(font).regular  # else ReportLab lists unembedded Helvetica
     for s in art.shapes:
-        if s.kind == "text" and s.text is not None:
+        if s.kind == "text" and s.text is not None and not plain_label(s.text[2], s.font):
+            d.add(_outlined(s))  # shaped, and in its direction, as the PDF prints it
+        elif s.kind == "text" and s.text is not None:
             tx, ty, text = s.text
             d.add(
                 String(
@@ -197,6 +199,21 @@ def to_drawing(art: DiagramArt, font: str = "sans") -> Drawing:
             _replay(s.ops, g, g.closePath)
             d.add(g)
     return d
+
+
+def _outlined(s: Shape) -> Any:
+    """A label another script writes, or one read right to left, as its shaped glyphs' paths."""
+    from reportlab.graphics.shapes import Path as GPath
+
+    from booklet.text.outlines import label_outlines
+
+    assert s.text is not None
+    tx, ty, text = s.text
+    from reportlab.graphics.shapes import FILL_NON_ZERO
+
+    g = GPath(fillColor=s.fill, strokeColor=None, strokeWidth=0, fillMode=FILL_NON_ZERO)
+    _replay(label_outlines(text, s.font, s.size, tx, ty, s.anchor), g, g.closePath)
+    return g
 
 
 class PathSink(Protocol):

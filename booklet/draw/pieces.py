@@ -24,6 +24,7 @@ from booklet.draw.symbols import KeyWords, key_words
 from booklet.text.fonts import FontFamily
 from booklet.text.paragraph import LEADING, Span, TextBlock, TextStyle, colour_of
 from booklet.text.stacking import Piece, Placeable, Stack
+from booklet.text.tagging import element, marked
 from booklet.text.typography import ENGLISH, Typography, rules_for, typeset
 
 __all__ = ["Stack", "Styles", "Gauge", "StepRow", "WarningBox", "KeyNote", "typeset_key"]
@@ -59,6 +60,9 @@ class Styles(NamedTuple):
         where its kind does not (a caption, a label, a table cell)."""
         size, bold, colour = self._kind(kind)
         right = self.rtl and not centred  # a right-to-left layout sets even Latin text right
+        # a left-to-right layout's titles and headings start at the left whatever their words'
+        # direction, beside the badge or gauge at their left; body text aligns as it reads
+        left = not self.rtl and not centred and kind in KIND_ROLES
         return TextStyle(
             self.fonts,
             size,
@@ -66,6 +70,7 @@ class Styles(NamedTuple):
             bold=bold,
             centred=centred,
             right=right,
+            left=left,
             leading_ratio=self.leading,
             role=role or KIND_ROLES.get(kind, "body"),
             lang="" if kind in KIND_ROLES else self.lang,  # titles are never hyphenated
@@ -75,9 +80,14 @@ class Styles(NamedTuple):
 
     def bullet_text(self, bullet: str = "•", numbered: bool = False) -> TextStyle:
         """A list item with a hanging indent: every line starts where the first one does,
-        right of the bullet (a wider one for numbers: "10." must fit)."""
+        beside the bullet (a wider one for numbers: "10." must fit). The bullet is on the
+        layout's side, as its heading is: at the right in a right-to-left layout, at the left
+        in a left-to-right one, whichever way the item's own words read."""
         return self.text(role="item")._replace(
-            indent=self.size * (1.6 if numbered else 0.95), bullet=bullet, right=False
+            indent=self.size * (1.6 if numbered else 0.95),
+            bullet=bullet,
+            right=self.rtl,
+            left=not self.rtl,
         )
 
     def paragraph(self, kind: str, spans: tuple[Span, ...]) -> TextBlock:
@@ -133,6 +143,9 @@ def typeset_key(words: Words) -> KeyWords:
         note=typeset(key.note, rules),
         zones=tuple((zone, typeset(name, rules)) for zone, name in key.zones),
         legend_caution=typeset(key.legend_caution, rules),
+        looks=tuple((kind, typeset(look, rules)) for kind, look in key.looks),
+        alt_key=typeset(key.alt_key, rules),
+        alt_separator=typeset("a; b", rules)[1:-1],  # French: a narrow space before it
     )
 
 
@@ -155,6 +168,8 @@ class Gauge(Piece):
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         _, h = self.label.wrap(avail_width - self.boxes_width, avail_height)
+        if isinstance(self.label, TextBlock) and len(self.label.lines) == 1:
+            self.label.width = self.label.natural_width  # beside the boxes, whichever way it reads
         self.width, self.height = avail_width, max(h, self.size * 1.1)
         return self.width, self.height
 
@@ -243,7 +258,8 @@ class StepRow(Piece):
 
     def draw(self) -> None:
         """Badge at the start of the reading direction, minutes at its end: mirrored right to
-        left, so a reader of Hebrew or Arabic meets the number first."""
+        left, so a reader of Hebrew or Arabic meets the number first. In a tagged PDF, a list
+        item: the number its label, the rest its body."""
         c = self.canv
         s = self.styles.size
         colours = self.styles.colours
@@ -256,7 +272,17 @@ class StepRow(Piece):
         c.circle(badge_x, top - r * 1.05, r, stroke=0, fill=1)
         c.setFillColor(colour_of(WHITE))
         c.setFont(self.styles.fonts.bold, s)  # body size: large print stays large
-        c.drawCentredString(badge_x, top - r * 1.05 - s * 0.35, str(self.step.number))
+        with element(c, "LI"):
+            with element(c, "Lbl"), marked(c):
+                c.drawCentredString(badge_x, top - r * 1.05 - s * 0.35, str(self.step.number))
+            with element(c, "LBody"):
+                self.draw_parts(top)
+
+    def draw_parts(self, top: float) -> None:
+        """The name and minutes, gauge, words and spine line, each where `wrap` put it."""
+        c = self.canv
+        s = self.styles.size
+        rtl = self.styles.rtl
         for item, x, bottom in self.parts:
             at = self.width - x - item.width if rtl else x
             item.drawOn(c, at, top - bottom)

@@ -51,6 +51,13 @@ class KeyWords(NamedTuple):
     rtl: bool = False  # a right-to-left language: each symbol right of its label
     list_and: str = "{a} and {b}"
     letters: tuple[tuple[str, str], ...] = (("right", "R"), ("left", "L"))
+    list_comma: str = ", "  # "، " in Arabic
+    # how each symbol is drawn, and the key in words: a tagged PDF's alternative text for it
+    # (booklet.draw.describe.describe_key)
+    looks: tuple[tuple[str, str], ...] = ()
+    alt_key: str = "Key to the diagrams: {items}."
+    alt_item: str = "{label} ({look})"
+    alt_separator: str = "; "  # between the items, as the language sets a semicolon
 
     def label(self, kind: str, zones: Iterable[str] = ()) -> str:
         """A symbol's words; the caution zones' names them ("ribs and kidneys: go gently")."""
@@ -62,10 +69,37 @@ class KeyWords(NamedTuple):
     def join(self, items: list[str]) -> str:
         if len(items) < 2:
             return "".join(items)
-        return self.list_and.replace("{a}", ", ".join(items[:-1])).replace("{b}", items[-1])
+        head = self.list_comma.join(items[:-1])
+        return self.list_and.replace("{a}", head).replace("{b}", items[-1])
 
     def letter(self, hand: str) -> str:
         return dict(self.letters).get(hand, "")
+
+    def look(self, kind: str) -> str:
+        """How a symbol is drawn, in words ("a solid arrow"); a hand's with its letter."""
+        text = dict(self.looks or ENGLISH_LOOKS).get(kind, "")
+        return text.replace("{letter}", self.letter(kind))
+
+
+ENGLISH_LOOKS = (
+    ("stroke", "a solid arrow"),
+    ("return", "a pale dashed arrow"),
+    ("travel", "a dotted line with an open arrowhead"),
+    ("order", "a number in a circle"),
+    ("circle", "a curved arrow"),
+    ("knead", "two arcs facing each other around a dot"),
+    ("press", "a dot in a ring"),
+    ("palm", "a hand, all of it filled in"),
+    ("fingertips", "a hand with its fingertips filled in"),
+    ("thumbs", "a hand with its thumb and fingers filled in"),
+    ("knuckles", "a hand with its knuckles filled in"),
+    ("forearm", "a hand with its forearm filled in"),
+    ("elbow", "an arm with its elbow filled in"),
+    ("right", "a hand marked {letter}"),
+    ("left", "a hand marked {letter}"),
+    ("spine", "a hatched band"),
+    ("caution", "a dotted area"),
+)
 
 
 ENGLISH_KEY = KeyWords(
@@ -95,6 +129,7 @@ ENGLISH_KEY = KeyWords(
 def key_words(words: Words) -> KeyWords:
     """The key's and the legends' words from a language's catalogue."""
     group = words.group("key")
+    looks = words.group("key_looks")
     return KeyWords(
         tuple((kind, group.get(kind, dict(ENGLISH_KEY.labels)[kind])) for kind in KEY_KINDS),
         words.text("key_note"),
@@ -103,6 +138,10 @@ def key_words(words: Words) -> KeyWords:
         words.rtl,
         words.text("list_and"),
         tuple(words.group("hand_letters").items()),
+        words.text("list_comma"),
+        tuple((kind, looks.get(kind, dict(ENGLISH_LOOKS)[kind])) for kind in KEY_KINDS),
+        words.text("alt_key"),
+        words.text("alt_key_item"),
     )
 
 

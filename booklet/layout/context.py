@@ -59,7 +59,9 @@ def technique_fields(tech: Technique, words: Words) -> Fields:
                 for order, hand in hands
             ),
             # "1 right, 2 left": for a caption that ends "... hand"
-            "hands_text": ", ".join(f"{o} {words.item('hands', h)}" for o, h in hands),
+            "hands_text": words.text("list_comma").join(
+                f"{o} {words.item('hands', h)}" for o, h in hands
+            ),
         }
     )
 

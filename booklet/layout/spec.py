@@ -257,7 +257,7 @@ _ENV_CACHE: dict[tuple[Path, ...], Any] = {}
 def environment(layout: Layout) -> SnippetSandbox:
     """The sandbox for a layout's folders, made once per process: compiling is the costly part
     and compiled snippets are never written to disk (nothing read back may run)."""
-    key = tuple(folder.resolve() for folder in layout.folders)  # not relative to where we are
+    key = _resolved(layout.folders)
     env = _ENV_CACHE.get(key)
     if env is None:
         from jinja2 import pass_context
@@ -271,6 +271,23 @@ def environment(layout: Layout) -> SnippetSandbox:
         }
         env = _ENV_CACHE[key] = snippet_environment(key, filters)
     return env
+
+
+def _resolved(folders: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The folders as absolute paths (not relative to where we are), resolved once per
+    working folder: every snippet a card renders asks, and resolving walks the disk."""
+    import os
+
+    key = (os.getcwd(), folders)
+    resolved = _RESOLVED.get(key)
+    if resolved is None:
+        if len(_RESOLVED) > 256:
+            _RESOLVED.clear()
+        resolved = _RESOLVED[key] = tuple(folder.resolve() for folder in folders)
+    return resolved
+
+
+_RESOLVED: dict[tuple[str, tuple[Path, ...]], tuple[Path, ...]] = {}
 
 
 def _context_words(context: Any) -> tuple[Any, str]:

@@ -23,7 +23,9 @@ the path being built), and its images are converted (booklet.press.images):
   Separation named All that prints on every plate, so a shop can line the plates up by them.
 
 Marked content (BDC, BMC, EMC) and everything else in a stream pass through unchanged, and the
-document's catalogue (its structure tree, outlines, names) is kept as it is.
+document's catalogue (its structure tree, outlines, names) is kept as it is. A trap is marked
+so that no one reads its words twice: an artifact, or inside a tagged PDF's real content (an
+artifact may not be nested there, PDF/UA-1 7.1) a span whose actual text is empty.
 """
 
 from __future__ import annotations
@@ -137,6 +139,7 @@ class StreamRewrite:
         self.backdrop: Ink | None = None  # the last colour filled: what white type sits on
         self.line: Affine = IDENTITY  # the text line matrix
         self.positioned = False  # no text shown since the line matrix was set
+        self.marked: list[bool] = []  # open marked-content sequences: real content (an MCID)?
 
     @property
     def state(self) -> State:
@@ -181,6 +184,10 @@ class StreamRewrite:
             self.state.overprint = None
         elif operator in (b"BT", b"Tm", b"Td", b"TD", b"T*", b"TL"):
             self.position(operands, operator)
+        elif operator in (b"BDC", b"BMC"):
+            self.marked.append(operator == b"BDC" and has_mcid(operands[-1]))
+        elif operator == b"EMC" and self.marked:
+            self.marked.pop()
 
     def position(self, operands: list[Any], operator: bytes) -> None:
         """Where the next text starts: the line matrix (PDF's Tm, Td, TD, T* and TL)."""
@@ -331,7 +338,7 @@ class StreamRewrite:
         backdrop's lighter inks at no ink: those plates are knocked out a little wider than
         the letters, the strongest plate alone draws their edges. A separate object, as traps
         are, from the same place: the line's start, where the white text began. It is marked
-        as an artifact, so a screen reader does not read the words twice."""
+        so that a screen reader does not read the words twice (`unread`)."""
         from pypdf.generic import FloatObject, NameObject, NumberObject
 
         state = self.state
@@ -346,13 +353,24 @@ class StreamRewrite:
         self.sync_overprint((True, True))
         self.emit([NumberObject(1)], b"Tr")
         self.emit([FloatObject(v) for v in self.line], b"Tm")
-        self.emit([NameObject("/Artifact")], b"BMC")  # the same words again: not read twice
+        self.emit(*self.unread())  # the same words again: not read twice
         self.emit([text], b"TJ" if operator == b"TJ" else b"Tj")
         self.emit([], b"EMC")
         self.emit([NumberObject(state.text_mode)], b"Tr")
         self.emit([FloatObject(state.width)], b"w")
         self.set_stroke(stroke)
         self.set_fill(WHITE)
+
+    def unread(self) -> Operation:
+        """What opens a trap's marked content: `/Artifact BMC`, or inside real content of a
+        tagged PDF, where an artifact may not be, `/Span <</ActualText ()>> BDC` (words that
+        read as nothing, ISO 32000-1 14.9.4)."""
+        from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+        if not any(self.marked):
+            return [NameObject("/Artifact")], b"BMC"
+        empty = DictionaryObject({NameObject("/ActualText"): TextStringObject("")})
+        return [NameObject("/Span"), empty], b"BDC"
 
     def spread_plates(self) -> tuple[int, ...]:
         """The plates to knock out wider under white type: all the backdrop's inks but its
@@ -364,6 +382,13 @@ class StreamRewrite:
             return ()
         strongest = max(inks, key=lambda p: (self.backdrop.cmyk[p], p))  # type: ignore[union-attr]
         return tuple(p for p in inks if p != strongest)
+
+
+def has_mcid(properties: Any) -> bool:
+    """Whether a BDC's properties (a dictionary, or a name in the resources) give an MCID."""
+    from pypdf.generic import DictionaryObject
+
+    return isinstance(properties, DictionaryObject) and "/MCID" in properties
 
 
 def numbers(values: tuple[float, ...]) -> list[Any]:

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from booklet.base.internals import Canvas
 from booklet.press.marks import MARK_ZONE, crop_marks
 from booklet.press.pdf import seal
+from booklet.text.tagging import Structure
 
 
 class Finish(NamedTuple):
@@ -51,13 +52,25 @@ def finish_page(
 
 
 def finish_file(
-    pdf: bytes, colour: str, *, pdfx: bool = False, notes: list[str] | None = None
+    pdf: bytes,
+    colour: str,
+    structure: Structure | None = None,
+    *,
+    pdfx: bool = False,
+    notes: list[str] | None = None,
 ) -> bytes:
     """The file as it leaves booklet: converted to CMYK if asked (`colour` "cmyk"), made
-    PDF/X-4 if asked (`pdfx`, CMYK too), then sealed: font subsets named apart, the header true
-    to the features used, an /ID from the content. What the user should know goes to `notes`."""
+    PDF/X-4 if asked (`pdfx`, CMYK too), tagged with the structure recorded while it was drawn
+    (booklet.press.structure: last, so the tree is built from what the file finally holds, and
+    a link PDF/X left out is no longer referred to), and sealed: font subsets named apart, the
+    header true to the features used, an /ID from the content (a tagged file as it is written,
+    its dictionaries compressed). What the user should know goes to `notes`."""
     if colour == "cmyk" or pdfx:
         pdf = for_press(pdf, pdfx, notes if notes is not None else [])
+    if structure is not None:
+        from booklet.press.structure import tag_pdf
+
+        return tag_pdf(pdf, structure)  # sealed as it is written
     return seal(pdf)
 
 

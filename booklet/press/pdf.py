@@ -96,6 +96,11 @@ FEATURES: tuple[tuple[bytes, str], ...] = (
     (rb"/S\s{0,4}/Transparency", "1.4"),  # transparency groups
     (rb"/OutputIntents\b", "1.4"),
     (rb"/Type\s{0,4}/Metadata\b", "1.4"),  # XMP
+    (rb"/Tabs\s{0,4}/", "1.5"),  # a tagged page's tab order
+    (rb"/Type\s{0,4}/ObjStm\b", "1.5"),  # object streams (a tagged file's: its keys inside)
+    (rb"/MarkInfo\b", "1.4"),  # a tagged PDF
+    (rb"/DisplayDocTitle\b", "1.4"),
+    (rb"/StructTreeRoot\b", "1.3"),
     (rb"/(?:TrimBox|BleedBox)\b", "1.3"),
     (rb"/OPM\s{0,4}[01]", "1.3"),  # overprint mode
     (rb"/DeviceN\b", "1.3"),
@@ -113,7 +118,9 @@ def pdf_version(pdf: bytes) -> str:
     """The oldest PDF version that has every key the file uses (1.3 at least).
 
     ReportLab and pypdf write every dictionary uncompressed (no object streams), so the keys
-    are found in the raw bytes; a key's name inside a string could only raise the version."""
+    are found in the raw bytes; a key's name inside a string could only raise the version. (A
+    tagged file's dictionaries are compressed in object streams: its version is read before,
+    booklet.press.structure.tag_pdf.)"""
     found = [version for key, version in FEATURES if re.search(key, pdf)]
     return max(found, default="1.3", key=lambda v: tuple(int(p) for p in v.split(".")))
 
@@ -131,10 +138,12 @@ def with_content_id(pdf: bytes) -> bytes:
     differ in anything else, and the same file made twice has the same one.
 
     The trailer follows the cross-reference table (both ReportLab and pypdf write a classic
-    one), so it may change length without moving any offset."""
+    one), so it may change length without moving any offset. A tagged file is written with
+    object streams (booklet.press.structure), its trailer a cross-reference stream's
+    dictionary: there the /ID is replaced in place (`with_content_id_in_stream`)."""
     at = pdf.rfind(b"trailer")
     if at < 0:
-        raise ValueError("no trailer: booklet writes classic cross-reference tables only")
+        return with_content_id_in_stream(pdf)
     head, tail = pdf[:at], pdf[at:]
     bare = _TRAILER_ID.sub(b"", tail, count=1)
     digest = hashlib.sha256(head + bare).hexdigest()[:32].encode("ascii")
@@ -143,6 +152,50 @@ def with_content_id(pdf: bytes) -> bytes:
         return head + _TRAILER_ID.sub(lambda _: ident, tail, count=1)
     opening = tail.index(b"<<") + 2
     return head + tail[:opening] + ident + tail[opening:]
+
+
+_STREAM_ID = re.compile(
+    rb"/ID\s{0,4}\[\s{0,4}<([0-9A-Fa-f]{32})>\s{0,4}<([0-9A-Fa-f]{32})>\s{0,4}\]"
+)
+_STARTXREF = re.compile(rb"startxref\s{1,4}([0-9]{1,12})\s{1,4}%%EOF\s{0,4}\Z")
+
+
+def with_content_id_in_stream(pdf: bytes) -> bytes:
+    """The /ID of a file whose cross-reference is a stream (the last object, its dictionary
+    uncompressed), derived from the content as `with_content_id` does: the same number of
+    bytes in place of the old one, so no offset moves, and the same /ID however often."""
+    found = _STARTXREF.search(pdf)
+    if found is None:
+        raise ValueError("no startxref at the end of the file")
+    start = int(found.group(1))
+    head, tail = pdf[:start], pdf[start:]
+    match = _STREAM_ID.search(tail)
+    if match is None:
+        raise ValueError("no 16-byte /ID in the cross-reference stream")
+    zeros = b"0" * 32
+
+    def with_id(value: bytes) -> bytes:
+        return (
+            tail[: match.start(1)] + value + tail[match.end(1) : match.start(2)] + value
+            + tail[match.end(2) :]
+        )  # fmt: skip
+
+    digest = hashlib.sha256(head + with_id(zeros)).hexdigest()[:32].encode("ascii")
+    return head + with_id(digest)
+
+
+_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def page_count(pdf: bytes) -> int:
+    """How many pages a file booklet made has: its page dictionaries counted in the raw bytes,
+    or, where they are compressed in object streams (a tagged file), its page tree read."""
+    if not re.search(rb"/Type\s{0,4}/ObjStm\b", pdf):
+        return len(_PAGE.findall(pdf))
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return len(doc.pages)
 
 
 def seal(pdf: bytes) -> bytes:

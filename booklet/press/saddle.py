@@ -2,7 +2,10 @@
 
 Pages are placed with pypdf (BSD licence) as form XObjects, so nothing is re-rendered. Sheet s
 (0 = outermost) of an N-page booklet carries pages N-2s and 2s+1 on its front and 2s+2 and
-N-2s-1 on its back.
+N-2s-1 on its back. A booklet bound on the right (Hebrew, Arabic: its pages turn from left to
+right) is the mirror image: sheet s carries 2s+1 and N-2s on its front, N-2s-1 and 2s+2 on its
+back, so the cover is the left half of the outer sheet's front and the back cover its right half.
+Fold marks sit on the fold and creep moves every page toward it, so both are the same either way.
 
 Pages are never scaled unless asked (`fit_sheet`): a shop that trims at the marks must get the
 size the booklet was designed at. When the spreads, their bleed and their marks do not fit the
@@ -50,6 +53,7 @@ class Imposition(NamedTuple):
     creep: float = 0.0
     paper_thickness: float = 0.0
     fit_sheet: bool = False
+    right_bound: bool = False  # the spine on the right: every sheet side mirrored
 
 
 class Imposed(NamedTuple):
@@ -59,6 +63,9 @@ class Imposed(NamedTuple):
     copies: int
     shifts: tuple[float, ...]  # each sheet's move toward the fold, outermost first
     notes: tuple[str, ...]  # what the user should know: a larger sheet, a scale, the creep
+    # where each booklet page went: (sheet page, the name of the form that holds it), so a
+    # tagged booklet's structure can follow its pages (booklet.text.tagging.Structure.placed)
+    homes: tuple[tuple[int, str], ...] = ()
 
 
 class Placement(NamedTuple):
@@ -71,15 +78,16 @@ class Placement(NamedTuple):
     scale: float = 1.0
 
 
-def saddle_order(pages: int) -> list[tuple[int, int]]:
-    """(left, right) page numbers, 1-based, for each sheet side in print order."""
+def saddle_order(pages: int, right_bound: bool = False) -> list[tuple[int, int]]:
+    """(left, right) page numbers, 1-based, for each sheet side in print order; mirrored for
+    a booklet bound on the right."""
     if pages % 4:
         raise ValueError("saddle stitching needs a multiple of 4 pages")
     sides = []
     for s in range(pages // 4):
         sides.append((pages - 2 * s, 2 * s + 1))
         sides.append((2 * s + 2, pages - 2 * s - 1))
-    return sides
+    return [(right, left) for left, right in sides] if right_bound else sides
 
 
 def default_sheet(page: tuple[float, float]) -> str:
@@ -211,19 +219,28 @@ def impose_saddle(pdf: bytes, how: Imposition) -> Imposed:
         if "/Resources" in page:
             form[NameObject("/Resources")] = page["/Resources"].clone(writer)
         forms.append(add_object(writer, form.flate_encode()))
+    copies = placement.cols * placement.rows
+    # a spread placed twice on a sheet: its second copy is decoration for a screen reader
+    repeats = (
+        [add_object(writer, untagged_form(f.get_object())) for f in forms] if copies > 1 else []
+    )
     sw, sh = placement.sheet
-    for index, (left, right) in enumerate(saddle_order(padded)):
+    homes: dict[int, tuple[int, str]] = {}
+    for index, (left, right) in enumerate(saddle_order(padded, how.right_bound)):
         out = writer.add_blank_page(sw, sh)
         xobjects = DictionaryObject()
         ops: list[str] = []
-        for fold, y0, cell in spreads(placement, trim, how):
+        for copy, (fold, y0, cell) in enumerate(spreads(placement, trim, how)):
             ops += spread_ops(
                 fold, y0, cell, (left, right), count, trim, origin, how, placement.scale,
-                shifts[index // 2], placement.sheet,
+                shifts[index // 2], placement.sheet, "c" if copy else "",
             )  # fmt: skip
         for number in (left, right):
             if number <= count:
                 xobjects[NameObject(f"/P{number}")] = forms[number - 1]
+                homes[number - 1] = (index, f"P{number}")
+                if repeats:
+                    xobjects[NameObject(f"/P{number}c")] = repeats[number - 1]
         out[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): xobjects})
         stream = DecodedStreamObject()
         stream.set_data("\n".join(ops).encode("ascii"))
@@ -237,13 +254,30 @@ def impose_saddle(pdf: bytes, how: Imposition) -> Imposed:
     prefs.print_scaling = "/None"  # type: ignore[assignment]
     buffer = io.BytesIO()
     writer.write(buffer)
-    copies = placement.cols * placement.rows
     if copies > 1:
         notes.append(
             f"{copies} copies of each spread per {name} sheet: cut the printed sheets apart "
             "between them."
         )
-    return Imposed(buffer.getvalue(), name, placement.scale, copies, shifts, tuple(notes))
+    placed = tuple(homes[page] for page in range(count))
+    return Imposed(buffer.getvalue(), name, placement.scale, copies, shifts, tuple(notes), placed)
+
+
+def untagged_form(form: Any) -> Any:
+    """A copy of a page's form without its marked content (tags and artifacts alike), so
+    that it can be placed again as decoration: `/Artifact BMC /P3c Do EMC`."""
+    from pypdf.generic import ContentStream, DecodedStreamObject, NameObject
+
+    stream = ContentStream(form, None)
+    stream.operations = [
+        (operands, op) for operands, op in stream.operations if op not in (b"BDC", b"BMC", b"EMC")
+    ]
+    copy = DecodedStreamObject()
+    copy.set_data(stream.get_data())
+    for key, value in form.items():
+        if key not in ("/Length", "/Filter", "/DecodeParms", "/StructParents"):
+            copy[NameObject(key)] = value
+    return copy.flate_encode()
 
 
 def fold_note(
@@ -291,9 +325,12 @@ def spread_ops(
     scale: float,
     shift: float,
     sheet: tuple[float, float],
+    copy: str = "",
 ) -> list[str]:
     """One spread: each page clipped at the fold (its bleed runs out on the other three sides)
-    and moved toward the fold by `shift`; then its marks."""
+    and moved toward the fold by `shift`; then its marks, page furniture to a screen reader
+    (artifacts). A second copy of a spread (`copy` "c") places untagged copies of the pages,
+    as artifacts too."""
     w, h = trim
     s, b = scale, how.bleed * scale
     ops = []
@@ -303,14 +340,16 @@ def spread_ops(
         trim_left = fold - w * s + shift * s if side < 0 else fold - shift * s
         clip_x0, clip_x1 = (fold - w * s - b, fold) if side < 0 else (fold, fold + w * s + b)
         tx, ty = trim_left - origin[0] * s, y0 - origin[1] * s
-        ops.append(
+        placed = (
             f"q {clip_x0:.4f} {y0 - b:.4f} {clip_x1 - clip_x0:.4f} {h * s + 2 * b:.4f} re W n "
-            f"{s:.6f} 0 0 {s:.6f} {tx:.4f} {ty:.4f} cm /P{number} Do Q"
+            f"{s:.6f} 0 0 {s:.6f} {tx:.4f} {ty:.4f} cm /P{number}{copy} Do Q"
         )
+        ops.append(f"/Artifact BMC {placed} EMC" if copy else placed)
     lines = fold_marks(fold, y0, cell, h * s, b, sheet)
-    ops.append(mark_operators(lines, dash=(3, 2), width=0.6))
+    marks = [mark_operators(lines, dash=(3, 2), width=0.6)]
     if how.crop_marks:
-        ops.append(mark_operators(crop_mark_lines(fold - w * s, y0, 2 * w * s, h * s, b)))
+        marks.append(mark_operators(crop_mark_lines(fold - w * s, y0, 2 * w * s, h * s, b)))
+    ops += ["/Artifact BMC", *marks, "EMC"]
     return ops
 
 

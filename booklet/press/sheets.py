@@ -10,7 +10,7 @@ import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from booklet.base.errors import BookletError
 from booklet.base.internals import Canvas
@@ -18,6 +18,10 @@ from booklet.press.affine import Affine, apply, compose
 from booklet.press.marks import Line, mark_lines, touches
 from booklet.press.papers import FLIPS, MM, SHEET_SIZES, SHEETS
 from booklet.press.pdf import Painter, new_canvas, seal, set_duplex
+from booklet.text.tagging import Structure, begin_page, end_page, start
+
+if TYPE_CHECKING:
+    from booklet.text.fonts import FontFamily
 
 __all__ = ["FLIPS", "MM", "SHEETS", "SHEET_SIZES", "apply"]
 SHEET_MARGIN = 0.3 * 72  # most printers cannot print closer to the edge
@@ -237,8 +241,14 @@ def card_sheets(
     flip: str,
     offset: tuple[float, float],
     title: str,
-) -> bytes:
-    """Cards tiled on sheets, one sheet a side; anything that can paint a side will do."""
+    lang: str = "",
+) -> tuple[bytes, Structure | None]:
+    """Cards tiled on sheets, one sheet a side; anything that can paint a side will do.
+
+    With a language (`lang`) the sheets are tagged as the card is: a sheet is a print file,
+    yet one a shop or a screen reader may open, so the first copy of each side is drawn on
+    the sheet itself, tagged (the card's structure, once), and the other copies are one form
+    placed many times, decoration for a reader."""
     paper = sheet_size(sheet or "letter")
     w, h = trim
     grids = plan_sheet(paper, (w + 2 * bleed, h + 2 * bleed))
@@ -250,7 +260,10 @@ def card_sheets(
         canvas.beginForm(f"side{index}", 0, 0, w + 2 * bleed, h + 2 * bleed)
         paint(canvas, bleed, bleed, bleed)
         canvas.endForm()
-    for index, _ in enumerate(sides):
+    tags = start(canvas, lang) if lang else None
+    for index, paint in enumerate(sides):
+        begin_page(canvas)
+        first = tags is not None
         for grid in grids:
             for row in range(grid.rows):
                 for col in range(grid.cols):
@@ -260,13 +273,21 @@ def card_sheets(
                         t = back_transform(grid, col, row, flip, offset)
                     canvas.saveState()
                     canvas.transform(*t)
-                    canvas.doForm(f"side{index}")
+                    if first:  # drawn as the form would draw it: clipped to its box
+                        clip = canvas.beginPath()
+                        clip.rect(0, 0, w + 2 * bleed, h + 2 * bleed)
+                        canvas.clipPath(clip, stroke=0, fill=0)
+                        paint(canvas, bleed, bleed, bleed)
+                        first = False
+                    else:
+                        canvas.doForm(f"side{index}")
                     canvas.restoreState()
         if index == 0:
             cut_marks(canvas, grids, bleed)
+        end_page(canvas)
         canvas.showPage()
     canvas.save()
-    return buffer.getvalue()
+    return buffer.getvalue(), tags.structure() if tags is not None else None
 
 
 def wrapped(text: str, width_of: Callable[[str], float], width: float) -> list[str]:
@@ -295,10 +316,29 @@ class CalibrationWords(NamedTuple):
     ticks: str = "Ruler ticks are 1 mm apart; long ticks every 5 mm."
 
 
+def say_centred(
+    canvas: Canvas,
+    text: str,
+    fonts: FontFamily,
+    size: float,
+    centre: float,
+    baseline: float,
+    width: float,
+    bold: bool = False,
+) -> None:
+    """The page's words through the text engine (any script, shaped and in its direction,
+    broken into lines), centred on `centre`, the first line's baseline at `baseline`: drawn
+    straight with one face, Hebrew and Arabic printed as empty boxes."""
+    from booklet.text.paragraph import Span, TextBlock, TextStyle
+
+    block = TextBlock((Span(text),), TextStyle(fonts, size, "#000000", bold=bold, centred=True))
+    _, height = block.wrap(width, 10_000.0)
+    first = block.lines[0].size if block.lines else size
+    block.drawOn(canvas, centre - width / 2, baseline + first - height)
+
+
 def calibration_pdf(sheet_name: str, flip: str, words: CalibrationWords | None = None) -> bytes:
     """A duplex test: crosses on the front, rulers behind them on the back."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
     from booklet.text.fonts import register
 
     words = words or CalibrationWords()
@@ -318,12 +358,8 @@ def calibration_pdf(sheet_name: str, flip: str, words: CalibrationWords | None =
     ]
     mm = 72 / 25.4
     # front
-    canvas.setFont(fonts.bold, 14)
-    canvas.drawCentredString(sw / 2, sh - 0.8 * 72, words.front)
-    canvas.setFont(fonts.regular, 9)
-    lines = wrapped(words.how, lambda t: stringWidth(t, fonts.regular, 9), sw - 2.4 * 72)
-    for i, text in enumerate(lines):
-        canvas.drawCentredString(sw / 2, sh - 1.9 * 72 - i * 12, text)  # below the crosses
+    say_centred(canvas, words.front, fonts, 14, sw / 2, sh - 0.8 * 72, sw - 1.2 * 72, bold=True)
+    say_centred(canvas, words.how, fonts, 9, sw / 2, sh - 1.9 * 72, sw - 2.4 * 72)  # below
     canvas.setLineWidth(0.4)
     for x, y in targets:
         canvas.line(x - 10 * mm, y, x + 10 * mm, y)
@@ -331,8 +367,7 @@ def calibration_pdf(sheet_name: str, flip: str, words: CalibrationWords | None =
         canvas.circle(x, y, 2 * mm)
     canvas.showPage()
     # back: rulers centred where the crosses should land after the flip
-    canvas.setFont(fonts.bold, 14)
-    canvas.drawCentredString(sw / 2, sh - 0.8 * 72, words.back)
+    say_centred(canvas, words.back, fonts, 14, sw / 2, sh - 0.8 * 72, sw - 1.2 * 72, bold=True)
     canvas.setLineWidth(0.3)
     for x, y in targets:
         bx, by = (sw - x, y) if flip == "long" else (x, sh - y)
@@ -346,8 +381,7 @@ def calibration_pdf(sheet_name: str, flip: str, words: CalibrationWords | None =
             canvas.drawRightString(bx - 3 * mm - 1, by + t * mm - 2, f"{t:+d}")
         canvas.line(bx - 8 * mm, by, bx + 8 * mm, by)
         canvas.line(bx, by - 8 * mm, bx, by + 8 * mm)
-    canvas.setFont(fonts.regular, 8)
-    canvas.drawCentredString(sw / 2, 0.6 * 72, words.ticks)
+    say_centred(canvas, words.ticks, fonts, 8, sw / 2, 0.6 * 72, sw - 1.2 * 72)
     canvas.showPage()
     canvas.save()
     return seal(buffer.getvalue())  # its own font tags, true header, /ID

@@ -98,7 +98,7 @@ def check_paths(
     problems += duplicate_ids([p for kind, p in items if kind in (TECHNIQUE, ROUTINE)])
     known: set[str] = set()
     try:
-        library = load_library(library_roots)
+        library = load_library(library_roots, every_language=True)
         known |= set(library.techniques)
     except ValidationError as exc:
         problems += exc.problems

@@ -14,7 +14,6 @@ the same job gives the same bytes whichever door it came through.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -60,7 +59,9 @@ class Made(NamedTuple):
 
     @property
     def pages(self) -> int:
-        return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", self.pdf))
+        from booklet.press.pdf import page_count
+
+        return page_count(self.pdf)
 
     def save(self, where: str | Path = ".") -> Path:
         """Write the PDF atomically: into a folder under its own name, or to a file path."""

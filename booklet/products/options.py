@@ -45,6 +45,7 @@ COLOURS = ("rgb", "cmyk")
 BACKS = ("diagrams", "log")
 SIGN_OFFS = ("love", "warmly", "thanks", "wishes")  # the words: sign_off_* in each catalogue
 IMPOSITIONS = ("saddle",)
+BINDINGS = ("left", "right")  # the spine's side, seen from the cover
 _TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
 
 
@@ -321,6 +322,13 @@ CATALOGUE: tuple[Option, ...] = (
         metavar="saddle", choices=IMPOSITIONS, file_word="impose",
     ),
     Option(
+        "binding", "choice",
+        "The spine's side: left (pages turn right to left, as in English) or right (as in "
+        "Hebrew and Arabic): page order, spreads and imposed sheets follow it. Default: the "
+        "language's direction.", BOOK,
+        metavar="|".join(BINDINGS), choices=BINDINGS, file_word="bound",
+    ),
+    Option(
         "fit_sheet", "flag",
         "With impose: shrink the pages to fit a sheet too small for them at full size (the "
         "finished booklet comes out smaller).", BOOK,
@@ -556,6 +564,8 @@ def file_parts(product: str, options: Mapping[str, Any]) -> list[str]:
             parts.append("front-only" if value == 1 else "two-sided")
         elif option.key == "back" and value != "diagrams":
             parts.append(f"back-{value}")
+        elif option.key == "binding":
+            parts.append(f"bound-{value}")
         elif option.key == "colour" and value != "rgb":
             parts.append(str(value))
     return parts

@@ -98,6 +98,7 @@ class BookRequest(NamedTuple):
     from_name: str | None = None
     message: str | None = None
     impose: str | None = None
+    binding: str | None = None  # left or right; None: the language's direction decides
     sheet: str | None = None
     creep: float = 0.0
     crop_marks: bool = False

@@ -18,6 +18,7 @@ card at many sizes stays cheap.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -50,6 +51,7 @@ class Line:
     size: float  # the largest font size on the line
     leading_ratio: float = LEADING
     words: int = 0  # how many words (or parts of one) it holds
+    hyphenated: bool = False  # it ends in a hyphen the breaking added (not the word's own)
 
     @property
     def advance(self) -> float:
@@ -67,6 +69,15 @@ class Word(NamedTuple):
 _WIDTHS: dict[tuple[str, str], float] = {}
 
 
+ISOLATES = "\u2066\u2067\u2068\u2069"  # bidi isolates: they order text, they never print
+_NO_ISOLATES = str.maketrans("", "", ISOLATES)
+
+
+def unprinted(text: str) -> str:
+    """Text as it prints: without the bidi isolates (booklet.text.paragraph.isolated)."""
+    return text.translate(_NO_ISOLATES) if any(c in text for c in ISOLATES) else text
+
+
 def unit_width(text: str, font: str) -> float:
     """Width of text at 1 pt, cached: the same words recur on every card and at every size."""
     key = (text, font)
@@ -76,6 +87,7 @@ def unit_width(text: str, font: str) -> float:
 
         if len(_WIDTHS) > 200_000:
             _WIDTHS.clear()
+        text = unprinted(text)
         if is_script_face(font):  # shaped: joined letters and conjuncts have widths of their own
             from booklet.text.shaping import shaped_width
 
@@ -89,7 +101,7 @@ def unit_width(text: str, font: str) -> float:
 def _check_drawable(text: str, font: str) -> None:
     """The last line of defence of the glyph check: whatever is drawn, from wherever it came,
     is never a silent empty box. (The data and snippet checks name the field first.)"""
-    missing = missing_chars(text, font)
+    missing = missing_chars(unprinted(text), font)
     if missing:
         from booklet.base.errors import BookletError
 
@@ -102,9 +114,31 @@ def _check_drawable(text: str, font: str) -> None:
 # --- words -------------------------------------------------------------------------------------
 
 
-def words_of(spans: tuple[Span, ...], style: TextStyle) -> list[Word | None]:
+class Words(tuple[Word | None, ...]):
+    """A paragraph's measured words, hashed once: the line cache looks them up at every
+    width a fitting search tries."""
+
+    _hash: int
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash = tuple.__hash__(self)
+            return self._hash
+
+
+def words_of(spans: tuple[Span, ...], style: TextStyle) -> Words:
     """Words with their widths and the space after each; None for a forced line break. They
     depend on the style, not the width, so a paragraph measures them once."""
+    return _words_of(spans, style)
+
+
+@lru_cache(maxsize=2048)
+def _words_of(spans: tuple[Span, ...], style: TextStyle) -> Words:
+    """Kept for this process, keyed by the text and its style: a batch's cards and the page's
+    previews set the same steps and warnings at the same sizes again and again. Bounded, in
+    memory only, and immutable (words are tuples), so no card can change another's."""
     words: list[Word | None] = []
     parts: list[Run] = []
     width = 0.0
@@ -134,7 +168,7 @@ def words_of(spans: tuple[Span, ...], style: TextStyle) -> list[Word | None]:
                     width += unit_width(run_text, run_font) * size
     if parts:
         words.append(Word(tuple(parts), width, None))
-    return words
+    return Words(words)
 
 
 # --- where a word may break --------------------------------------------------------------------
@@ -190,9 +224,9 @@ def _dictionary(lang: str) -> Any:
     return pyphen.Pyphen(lang=name, left=MIN_PART, right=MIN_PART)
 
 
-def split_word(word: Word, room: float, lang: str) -> tuple[Run, Word] | None:
-    """The longest head of a one-face word that fits in `room` (with its hyphen), and the
-    rest as a word of its own; None where it has no such break."""
+def split_word(word: Word, room: float, lang: str) -> tuple[Run, Word, bool] | None:
+    """The longest head of a one-face word that fits in `room` (with its hyphen), the rest
+    as a word of its own, and whether the hyphen was added; None where it has no such break."""
     if len(word.parts) != 1:
         return None
     text, font, size, colour = word.parts[0]
@@ -204,7 +238,7 @@ def split_word(word: Word, room: float, lang: str) -> tuple[Run, Word] | None:
         if width <= room + 1e-6:
             tail = text[offset:]
             rest = Word(((tail, font, size, colour),), unit_width(tail, font) * size, word.space)
-            return (head, font, size, colour), rest
+            return (head, font, size, colour), rest, hyphen
     return None
 
 
@@ -225,8 +259,9 @@ class _Lines:
         self.size = self.base_size
         self.words = 0
 
-    def finish(self) -> None:
-        self.lines.append(Line(self.runs, self.width, self.size, self.leading, self.words))
+    def finish(self, hyphenated: bool = False) -> None:
+        line = Line(self.runs, self.width, self.size, self.leading, self.words, hyphenated)
+        self.lines.append(line)
         self.start()
 
     def add(self, run: Run, width: float) -> None:
@@ -242,8 +277,11 @@ class _Lines:
     def add_word(self, word: Word, space: Space | None) -> None:
         if self.runs and space:
             self.add((" ", space[1], space[2], space[3]), space[0])
-        for part in word.parts:
-            self.add(part, unit_width(part[0], part[1]) * part[2])
+        if len(word.parts) == 1 and word.width:  # measured already, to the same bit
+            self.add(word.parts[0], word.width)
+        else:
+            for part in word.parts:
+                self.add(part, unit_width(part[0], part[1]) * part[2])
         self.words += 1
 
 
@@ -252,13 +290,30 @@ def break_lines(spans: tuple[Span, ...], style: TextStyle, width: float) -> list
 
 
 def break_words(
-    words: list[Word | None],
+    words: Sequence[Word | None],
     base_size: float,
     width: float,
     leading: float = LEADING,
     lang: str = "",
 ) -> list[Line]:
     """Lines no wider than `width`, without a runt where breaking again can avoid one."""
+    measured = words if isinstance(words, Words) else Words(words)
+    return list(_broken(measured, base_size, width, leading, lang))
+
+
+@lru_cache(maxsize=2048)
+def _broken(
+    words: Words, base_size: float, width: float, leading: float, lang: str
+) -> tuple[Line, ...]:
+    """Kept for this process, keyed by the words and the measure: the same paragraph at the
+    same width recurs on every card of a batch and every preview. Bounded and in memory; the
+    lines are read, never changed, by whoever draws them."""
+    return tuple(_unrunted(words, base_size, width, leading, lang))
+
+
+def _unrunted(
+    words: tuple[Word | None, ...], base_size: float, width: float, leading: float, lang: str
+) -> list[Line]:
     lines = _greedy(words, base_size, width, leading, lang)
     if len(lines) < 2 or lines[-1].words != 1 or words[-1] is None:
         return lines
@@ -270,7 +325,7 @@ def break_words(
 
 
 def _greedy(
-    words: list[Word | None], base_size: float, width: float, leading: float, lang: str
+    words: Sequence[Word | None], base_size: float, width: float, leading: float, lang: str
 ) -> list[Line]:
     """Each line as full as it goes; a word that does not fit starts the next, unless part of
     it fits first (after its own hyphen, or hyphenated where the line is left loose)."""
@@ -288,19 +343,20 @@ def _greedy(
             room = limit - out.width - gap
             loose = room > width * LOOSE
             split = split_word(word, room, lang if loose else "")
+            added = False
             if split is not None:
-                head, word = split
+                head, word, added = split
                 out.add_word(Word((head,), 0.0, None), space)
-            out.finish()
+            out.finish(added)
         while word is not None and word.width > limit:  # wider than a whole line
             split = split_word(word, limit, lang)
             if split is None:
                 _split_letters(word, limit, out)
                 word = None
                 break
-            head, word = split
+            head, word, added = split
             out.add_word(Word((head,), 0.0, None), None)
-            out.finish()
+            out.finish(added)
         if word is not None:
             out.add_word(word, space)
             space = word.space

@@ -344,8 +344,13 @@ def missing_chars(text: str, font_name: str) -> list[str]:
 
 @lru_cache(maxsize=8192)
 def _missing(text: str, font_name: str) -> tuple[str, ...]:
-    """The same strings are checked on every card of a batch: remember the answers."""
-    return tuple(sorted(set(text) - coverage(font_name)))
+    """The same strings are checked on every card of a batch: remember the answers. The
+    fallback faces are opened only for text the face itself cannot draw, so a card in a Latin
+    script never parses the Arabic, Hebrew and Devanagari faces."""
+    beyond = set(text) - charmap(font_name)
+    if not beyond:
+        return ()
+    return tuple(sorted(beyond - coverage(font_name)))
 
 
 def missing_hint(chars: list[str], key: str = "font") -> str:

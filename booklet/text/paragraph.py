@@ -10,6 +10,7 @@ the booklet's page flow).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from booklet.base.internals import Canvas
@@ -67,9 +68,10 @@ class TextBlock(Piece):
         self.rtl = first_strong(text) == "rtl"
         self.complex = self.rtl or has_rtl(text)
         self.lines: list[Line] = []
-        self._words: list[Word | None] | None = None
+        self._words: Sequence[Word | None] | None = None
         self._wrapped_width: float | None = None
         self.first_part = True  # a paragraph split across pages: its bullet on the first part
+        self.identity = object()  # one paragraph, however many parts: one structure element
 
     @property
     def leading(self) -> float:
@@ -80,7 +82,8 @@ class TextBlock(Piece):
             self._wrapped_width = avail_width
             inner = max(1.0, avail_width - self.style.indent)
             if self._words is None:
-                self._words = words_of(self.spans, self.style)
+                spans = isolated(self.spans, self.rtl) if self.complex else self.spans
+                self._words = words_of(spans, self.style)
             style = self.style
             self.lines = break_words(
                 self._words, style.size, inner, style.leading_ratio, style.lang
@@ -106,26 +109,73 @@ class TextBlock(Piece):
         piece.lines = self.lines[start:end]
         piece.width, piece.height = self.width, self.lines_height(piece.lines)
         piece.first_part = self.first_part and start == 0
+        piece.identity = self.identity
         return piece
+
+    @property
+    def mirrored(self) -> bool:
+        """Set from the right: aligned right, its bullet and indent on the right. The layout's
+        direction decides where the style says so (`right`, `left`), else the paragraph's own."""
+        return self.style.right or (self.rtl and not self.style.left)
 
     def drawOn(self, canvas: Canvas, x: float, y: float) -> None:  # noqa: N802
         """Write the paragraph's lines in one text object, each through `draw_line`."""
         style = self.style
+        mirrored = self.mirrored
         writer = TextWriter(canvas)
+        writer.paragraph(style.role, self.identity, style.bullet)
         baseline = y + self.height
         for number, line in enumerate(self.lines):
             baseline -= line.advance if number else line.size
             offset = style.indent
             if style.centred:
                 offset += (self.width - style.indent - line.width) / 2
-            elif self.rtl or style.right:  # right-aligned; a bullet's room on the right
+            elif mirrored:  # right-aligned; a bullet's room on the right
                 offset = self.width - style.indent - line.width
             if number == 0 and style.bullet and self.first_part:
-                at = x + self.width - style.indent * 0.75 if self.rtl else x
-                bullet: list[Run] = [(style.bullet, style.fonts.regular, style.size, style.colour)]
-                draw_line(writer, bullet, at, baseline, "label", False)
-            draw_line(writer, line, x + offset, baseline, style.role, self.rtl)
+                self.draw_bullet(writer, x, baseline, mirrored)
+            last = number == len(self.lines) - 1
+            spaced = not last and bool(line.runs) and not line.runs[-1][0].endswith(HYPHENS)
+            draw_line(writer, line, x + offset, baseline, style.role, self.rtl, spaced)
         writer.close()
+
+    def draw_bullet(self, writer: TextWriter, x: float, baseline: float, mirrored: bool) -> None:
+        """The bullet or number in the indent at the line's start: at the left, or at the
+        right of a mirrored paragraph, where a number reads right to left ("1." as ".1")."""
+        style = self.style
+        bullet: list[Run] = [(style.bullet or "", style.fonts.regular, style.size, style.colour)]
+        if not mirrored:  # an unseen space after it, when it is a text object of its own
+            draw_line(writer, bullet, x, baseline, "label", False, space_after=True)
+            return
+        width = unit_width(style.bullet or "", style.fonts.regular) * style.size
+        at = x + self.width - max(width, style.indent * 0.75)
+        draw_line(writer, bullet, at, baseline, "label", True)
+
+
+# --- bidi isolation ----------------------------------------------------------------------------
+
+FSI, PDI = "\u2068", "\u2069"  # first strong isolate, pop directional isolate (UAX #9)
+
+
+def isolated(spans: tuple[Span, ...], rtl: bool) -> tuple[Span, ...]:
+    """Each span that reads the other way from its paragraph, isolated (FSI ... PDI): in
+    "Position: يستلقي الشريك." the Arabic value keeps its full stop at its own end, and a
+    number or a bracket stays with the words it belongs to. A label and its value are
+    different spans (the label is bold), so the value is what gets isolated."""
+    own = "rtl" if rtl else "ltr"
+    out = []
+    for span in spans:
+        core = span.text.strip(" ")
+        if span is BREAK or FSI in span.text or first_strong(core) in (None, own):
+            out.append(span)
+            continue
+        start = span.text.index(core)
+        text = f"{span.text[:start]}{FSI}{core}{PDI}{span.text[start + len(core) :]}"
+        out.append(span._replace(text=text))
+    return tuple(out)
+
+
+HYPHENS = ("-", "\u2010", "\u00ad")  # a line that ends in one breaks inside a word
 
 
 # --- one-line labels (diagrams, keys, timelines) -----------------------------------------------

@@ -87,9 +87,73 @@ def needs_shaping(font_name: str) -> bool:
 # --- bidi --------------------------------------------------------------------------------------
 
 
+FSI, PDI = "\u2068", "\u2069"
+ISOLATE_STAND_IN = "\ufffc"  # an isolate, seen from outside: one neutral (UAX #9, BD13, X6a)
+
+
 def levels(text: str, base_rtl: bool) -> list[int]:
     """Each character's embedding level (even: left to right, odd: right to left), by the
-    Unicode bidirectional algorithm as python-bidi's reference implementation resolves it."""
+    Unicode bidirectional algorithm. python-bidi's reference implementation predates isolates,
+    so they are resolved here: an isolate (FSI ... PDI) counts as one neutral character in the
+    text around it, and its inside is resolved on its own, in the direction of its first strong
+    letter, at the next level up of that parity; the marks themselves take the outer level."""
+    spans = isolate_spans(text)
+    if not spans:
+        return flat_levels(text, base_rtl)
+    outside = (
+        "".join(
+            text[last:start] + ISOLATE_STAND_IN
+            for last, start in zip([0, *(e for _, e in spans)], (s for s, _ in spans), strict=False)
+        )
+        + text[spans[-1][1] :]
+    )
+    outer = iter(flat_levels(outside, base_rtl))
+    result: list[int] = []
+    last = 0
+    for start, end in spans:
+        result += [next(outer) for _ in range(start - last)]
+        level = next(outer)
+        closed = text[end - 1] == PDI
+        inside = text[start + 1 : end - 1 if closed else end]
+        result += [level, *isolate_levels(inside, level), *([level] if closed else [])]
+        last = end
+    return result + list(outer)
+
+
+def isolate_levels(inside: str, level: int) -> list[int]:
+    """An isolate's inside, resolved on its own from the level its marks take outside."""
+    inside_rtl = _is_rtl_run(inside) if first_strong_of(inside) else level % 2 == 1
+    raise_to = level + 1 if (level % 2 == 1) != inside_rtl else level + 2
+    base = 1 if inside_rtl else 0
+    return [raise_to - base + x for x in levels(inside, inside_rtl)]
+
+
+def first_strong_of(text: str) -> bool:
+    from booklet.text.scripts import first_strong
+
+    return first_strong(text) is not None
+
+
+def isolate_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each outermost FSI ... PDI, the marks included; an isolate left open
+    ends with the text (UAX #9, BD9)."""
+    spans, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        if char == FSI:
+            depth += 1
+            if depth == 1:
+                start = i
+        elif char == PDI and depth:
+            depth -= 1
+            if depth == 0:
+                spans.append((start, i + 1))
+    if depth:
+        spans.append((start, len(text)))
+    return spans
+
+
+def flat_levels(text: str, base_rtl: bool) -> list[int]:
+    """Levels by python-bidi's reference implementation, for text without isolates."""
     from bidi.algorithm import (
         explicit_embed_and_overrides,
         get_embedding_levels,
@@ -227,6 +291,9 @@ def line_ops(
 
     pen = x
     for seg in visual_segments(runs, base_rtl):
+        seg = seg._replace(text="".join(c for c in seg.text if c not in (FSI, PDI)))
+        if not seg.text:
+            continue
         if seg.colour != current[1]:
             current[1] = seg.colour
             ops.append(_fill_operator(seg.colour))

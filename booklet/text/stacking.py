@@ -11,9 +11,11 @@ booklet.draw.pieces, the handout's in booklet.draw.handout).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Protocol
 
 from booklet.base.internals import Canvas
+from booklet.text.tagging import Attribute, element
 
 if TYPE_CHECKING:  # imported for its name only: ReportLab is imported where it draws
     from reportlab.lib.colors import Color
@@ -82,11 +84,20 @@ class Rule(Piece):
 
 
 class Stack(Piece):
-    """Pieces (or paragraphs) one under another, with a little space between them."""
+    """Pieces (or paragraphs) one under another, with a little space between them; with a
+    `tag`, one structure element in a tagged PDF (a list of steps, a boxed panel)."""
 
-    def __init__(self, items: Sequence[Placeable], spacing: float = 0.0) -> None:
+    def __init__(
+        self,
+        items: Sequence[Placeable],
+        spacing: float = 0.0,
+        tag: str = "",
+        attributes: tuple[Attribute, ...] = (),
+    ) -> None:
         self.items = items
         self.spacing = spacing
+        self.tag = tag
+        self.attributes = attributes  # the element's, e.g. a list's numbering
         self.sizes: list[tuple[float, float]] = []
         self._wrapped_width: float | None = None
 
@@ -103,7 +114,8 @@ class Stack(Piece):
     def drawOn(self, canvas: Canvas, x: float, y: float) -> None:  # noqa: N802
         # No state of its own to save: each item draws itself in place.
         y += self.height
-        for item, (_, h) in zip(self.items, self.sizes, strict=True):
-            y -= h
-            item.drawOn(canvas, x, y)
-            y -= self.spacing
+        with element(canvas, self.tag, attributes=self.attributes) if self.tag else nullcontext():
+            for item, (_, h) in zip(self.items, self.sizes, strict=True):
+                y -= h
+                item.drawOn(canvas, x, y)
+                y -= self.spacing

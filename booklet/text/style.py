@@ -23,9 +23,11 @@ class TextStyle(NamedTuple):
     colour: str
     bold: bool = False
     centred: bool = False
-    indent: float = 0.0  # left indent of every line (room for a bullet)
+    indent: float = 0.0  # indent of every line at its start side (room for a bullet)
     bullet: str | None = None
     right: bool = False  # aligned right whatever its direction: a right-to-left layout's text
+    left: bool = False  # aligned left whatever its direction: a left-to-right layout's titles,
+    # headings and lists, so a badge or bullet stays beside words that read the other way
     leading_ratio: float = LEADING  # line height as a share of the size
     role: str = "body"  # one of ROLES
     lang: str = ""  # the language's hyphenation dictionary; "" never hyphenates

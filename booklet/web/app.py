@@ -91,7 +91,7 @@ class Site:
         from booklet.base.files import read_bounded
         from booklet.data.library import load_library
 
-        self.library = load_library([Path(r) for r in roots])
+        self.library = load_library([Path(r) for r in roots], every_language=True)
         self.codes = self.library.language_codes
         if lang is not None and lang not in self.codes:
             self.library.in_language(lang)  # the CLI's own message: no such language, and which

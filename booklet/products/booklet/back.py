@@ -5,6 +5,7 @@ from __future__ import annotations
 from reportlab.platypus import Flowable, PageBreak
 
 from booklet.base.internals import Canvas
+from booklet.draw.describe import describe_code, describe_logo
 from booklet.draw.handout import ClientBand, QrCode, qr_size
 from booklet.draw.pieces import Styles
 from booklet.products.booklet.cover import CoverPage
@@ -68,10 +69,11 @@ def handout(kit: BookKit, s: Styles) -> list[Placeable]:
     lines = kit.lines("client.j2")
     if lines or kit.logo is not None:
         words = [s.paragraph(*p) for p in lines]
-        out.append(ClientBand(kit.logo, words, s.gap, s.size * 4.5))
+        alt = describe_logo(kit.req.personal.therapist, kit.words)
+        out.append(ClientBand(kit.logo, words, s.gap, s.size * 4.5, alt))
     link = kit.req.personal.link
     if link:
         size = qr_size(link, BOOK_QR, "the booklet")
         words = [s.paragraph(*p) for p in kit.lines("link.j2", "", {"video": ""})]
-        out.append(QrCode(link, size, words, s.gap))
+        out.append(QrCode(link, size, words, s.gap, describe_code(link, kit.words)))
     return out

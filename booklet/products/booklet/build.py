@@ -11,9 +11,10 @@ from booklet.draw.pieces import Styles
 from booklet.press.finish import finish_file
 from booklet.products.booklet import back, front, guidance, routine, techniques
 from booklet.products.booklet.flowables import BookInfo, BookText, LeftPage, Marker, NotesPage
-from booklet.products.booklet.kit import BookKit
+from booklet.products.booklet.kit import BookKit, right_bound
 from booklet.products.booklet.pages import PagePlan, plan_and_print
 from booklet.products.requests import BookRequest
+from booklet.text.tagging import Structure
 
 BALANCING_SIZES = (
     7  # body sizes tried, a quarter point apart (1.5 pt at most), for pages in balance
@@ -46,7 +47,7 @@ def story(kit: BookKit, info: BookInfo, plan: PagePlan) -> list[Flowable]:
     if routine.has_log(kit):
         out.append(routine.PracticeLog(kit, s, Marker("log", w.text("practice_log"), 1, info)))
     if plan.align:  # the first technique's picture must fall on a left-hand page
-        out += [PageBreak(), NotesPage(s, w.text("notes"))]
+        out += [PageBreak(), NotesPage(s, w.text("notes"), own_section=True)]
     for number, tech in enumerate(kit.plan.techniques, start=1):
         out += [
             PageBreak(),
@@ -82,25 +83,32 @@ def render_book(
 ) -> bytes:
     """The booklet's PDF; what the user should know (its imposition, a PDF/X file's links left
     out) goes to `notes`."""
-    pages = book_pages(library, plan, req, notes)
-    return finish_file(pages, req.colour, pdfx=req.pdfx, notes=notes)
+    pdf, structure = book_pages(library, plan, req, notes)
+    return finish_file(pdf, req.colour, structure, pdfx=req.pdfx, notes=notes)
 
 
-def book_pages(library: Library, plan: Plan, req: BookRequest, notes: list[str] | None) -> bytes:
-    """The booklet's pages as they are, or imposed two-up on sheets for saddle stitching."""
-    pdf, _ = build_book(library, plan, req)
+def book_pages(
+    library: Library, plan: Plan, req: BookRequest, notes: list[str] | None
+) -> tuple[bytes, Structure | None]:
+    """The booklet's pages as they are, or imposed two-up on sheets for saddle stitching; and
+    their structure (a tagged PDF's), told where the pages went."""
+    pdf, info = build_book(library, plan, req)
+    structure = info.structure
     if req.impose == "saddle":
         from booklet.press.saddle import Imposition, SheetTooSmall, impose_saddle
         from booklet.products.requests import OptionError
 
         how = Imposition(
-            req.sheet, req.bleed, req.crop_marks, req.creep, req.paper_thickness, req.fit_sheet
-        )
+            req.sheet, req.bleed, req.crop_marks, req.creep, req.paper_thickness, req.fit_sheet,
+            right_bound(req, library),
+        )  # fmt: skip
         try:
             imposed = impose_saddle(pdf, how)
         except SheetTooSmall as exc:
             raise OptionError("sheet", exc.problem.message) from None
         if notes is not None:
             notes.extend(imposed.notes)
-        return imposed.pdf
-    return pdf
+        if structure is not None:
+            structure = structure.placed(list(imposed.homes))
+        return imposed.pdf, structure
+    return pdf, structure

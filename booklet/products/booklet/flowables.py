@@ -10,17 +10,43 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportlab.lib.colors import HexColor
-from reportlab.platypus import Flowable, PageBreak
+from reportlab.platypus import Flowable, PageBreak, Table
 
 from booklet.base.internals import Canvas
 from booklet.data.language import Words
 from booklet.data.model import Plan, Technique
+from booklet.draw.describe import describe_timeline
 from booklet.draw.diagrams import diagram_art, diagram_height
 from booklet.draw.painting import paint
 from booklet.draw.pieces import Styles, WarningBox
 from booklet.draw.symbols import KeyWords
 from booklet.text.paragraph import Span, TextBlock, TextStyle
 from booklet.text.stacking import Placeable
+from booklet.text.tagging import (
+    Place,
+    Structure,
+    annotated,
+    element,
+    figure,
+    link,
+    section,
+    untagged,
+    within,
+)
+
+
+class TaggedTable(Table):
+    """A platypus table that is one structure element in a tagged PDF: a Table of rows and
+    cells, or the contents (TOC) of entries; its cells' paragraphs say where they belong
+    (BookText's `place`)."""
+
+    def __init__(self, *args: Any, tag: str = "Table", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tag = tag
+
+    def draw(self) -> None:
+        with element(self.canv, self.tag):
+            super().draw()
 
 
 def planning(canvas: Canvas) -> bool:
@@ -36,6 +62,7 @@ class BookInfo:
     sections: dict[str, int] = field(default_factory=dict)  # key -> page number
     titles: dict[str, str] = field(default_factory=dict)
     notes_pages: int = 0
+    structure: Structure | None = None  # what the printed pages are, for a tagged PDF
 
 
 class Marker(Flowable):
@@ -53,9 +80,11 @@ class Marker(Flowable):
         self.record(self.canv)
 
     def record(self, canv: Canvas) -> None:
-        """The section starts here: a bookmark (its links' target), an outline entry, and its
-        page for the contents. A section's title records its marker as it is drawn, so the
-        two never land on different pages."""
+        """The section starts here: a bookmark (its links' target), an outline entry, its
+        page for the contents, and in a tagged PDF a section element (the log's inside the
+        routine's). A section's title records its marker as it is drawn, so the two never
+        land on different pages."""
+        section(canv, self.level)
         canv.bookmarkPage(self.key)
         canv.addOutlineEntry(self.title, self.key, level=self.level, closed=False)
         self.info.sections[self.key] = canv.getPageNumber()
@@ -76,9 +105,15 @@ class BookText(Flowable):
         keep_with_next: bool = False,
         link: str = "",
         marker: Marker | None = None,
+        link_text: str = "",
+        place: Place | None = None,
+        running: bool = False,
     ) -> None:
         super().__init__()
         self.block = block
+        self.running = running  # the facing page's title again: page furniture to a reader
+        self.link_text = link_text  # what the link leads to, said by a screen reader
+        self.place = place  # a table cell's or a contents entry's, in a tagged PDF
         self.spaceBefore, self.spaceAfter = space_before, space_after
         self.keepWithNext = keep_with_next
         self.link = link
@@ -115,6 +150,8 @@ class BookText(Flowable):
             space_before=self.spaceBefore,
             link=self.link,
             marker=self.marker,
+            link_text=self.link_text,
+            place=self.place,
         )
         first.continues = True  # the page it ends is full: booklet.products.booklet.balance
         rest = BookText(
@@ -122,6 +159,8 @@ class BookText(Flowable):
             space_after=self.spaceAfter,
             keep_with_next=bool(self.keepWithNext),
             link=self.link,
+            link_text=self.link_text,
+            place=self.place,
         )
         rest.gap_weight = 0.0  # it starts the next page
         return [first, rest]
@@ -131,10 +170,19 @@ class BookText(Flowable):
             self.marker.record(self.canv)
         if planning(self.canv):
             return
-        self.block.drawOn(self.canv, 0, 0)
-        if self.link:
-            rect = (0, 0, self.width, self.height)
-            self.canv.linkRect("", self.link, rect, relative=1, thickness=0)
+        if self.running:  # heard once, where it first stands: an artifact here
+            with untagged(self.canv):
+                self.block.drawOn(self.canv, 0, 0)
+            return
+        with within(self.canv, self.place):
+            if not self.link:
+                self.block.drawOn(self.canv, 0, 0)
+                return
+            with link(self.canv):  # the words and the annotation are one Link element
+                self.block.drawOn(self.canv, 0, 0)
+                rect = (0, 0, self.width, self.height)
+                self.canv.linkRect(self.link_text, self.link, rect, relative=1, thickness=0)
+                annotated(self.canv)
 
 
 class FillDiagram(Flowable):
@@ -152,9 +200,11 @@ class FillDiagram(Flowable):
         words: KeyWords | None = None,
         wide: float = 0.0,
         legend: bool = True,
+        alt: str = "",
     ) -> None:
         super().__init__()
         self.technique, self.font, self.min_text = technique, font, min_text
+        self.alt = alt  # the diagram in words; a plain picture (a thumbnail) is decoration
         self.words = words
         self.plain = plain  # no badges, no legend: a picture for the cover or the contents
         self.legend = legend and not plain
@@ -183,7 +233,11 @@ class FillDiagram(Flowable):
             self.words,
             wide=self.wide,
         )
-        paint(self.canv, art, 0, 0)
+        if self.plain:
+            paint(self.canv, art, 0, 0)
+            return
+        with figure(self.canv, self.alt or self.technique.name):
+            paint(self.canv, art, 0, 0)
 
 
 class PieceFlowable(Flowable):
@@ -258,9 +312,10 @@ class FactsPanel(Flowable):
 
 
 class LeftPage(Flowable):
-    """Where a technique's spread opens: on a left-hand (even) page. When the technique before
-    ran on to a third page, a notes page takes the right-hand page first (a picture on a
-    right-hand page would face the wrong words)."""
+    """Where a technique's spread opens: on an even page, the one a reader meets first (the
+    left-hand page, or the right-hand one when the booklet binds on the right). When the
+    technique before ran on to a third page, a notes page takes the odd page first (a picture
+    there would face the wrong words)."""
 
     _ZEROSIZE = 1
 
@@ -269,9 +324,10 @@ class LeftPage(Flowable):
         self.styles, self.title = styles, title
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        if int(self._doctemplateAttr("page")) % 2:  # this page is a right-hand one
+        if int(self._doctemplateAttr("page")) % 2:  # an odd page: the spread's second
             frame = self._doctemplateAttr("frame")
-            frame.add_generated_content(NotesPage(self.styles, self.title), PageBreak())
+            notes = NotesPage(self.styles, self.title, own_section=True)
+            frame.add_generated_content(notes, PageBreak())
         return 0.0, 0.0
 
     def draw(self) -> None:
@@ -279,11 +335,14 @@ class LeftPage(Flowable):
 
 
 class NotesPage(Flowable):
-    """Ruled lines filling the page: notes on pressure, favourite strokes, what worked."""
+    """Ruled lines filling the page: notes on pressure, favourite strokes, what worked. A
+    page that has no marker before it (one that puts the techniques on a left-hand page) is
+    a section of its own in a tagged PDF (`own_section`), not a part of the one before."""
 
-    def __init__(self, styles: Styles, title: str | None) -> None:
+    def __init__(self, styles: Styles, title: str | None, own_section: bool = False) -> None:
         super().__init__()
         self.styles, self.title = styles, title
+        self.own_section = own_section
         self.heading = TextBlock((Span(title),), styles.text("title")) if title else None
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -296,6 +355,8 @@ class NotesPage(Flowable):
         c = self.canv
         s = self.styles.size
         top = self.height
+        if self.own_section:
+            section(c)
         if self.heading is not None:
             self.heading.drawOn(c, 0, top - self.heading.height)
             top -= self.heading.height + s * 1.2
@@ -325,8 +386,10 @@ class FillLine(Flowable):
 
 
 def label(text: str, style: TextStyle) -> TextBlock:
-    """A one-line label set by the text engine, as wide as its line."""
-    block = TextBlock((Span(text),), style._replace(role="label"))
+    """A one-line label set by the text engine, as wide as its line (a folio stays a folio:
+    page furniture in a tagged PDF)."""
+    role = "folio" if style.role == "folio" else "label"
+    block = TextBlock((Span(text),), style._replace(role=role))
     block.wrap(1e6, 1e6)
     block.width = block.natural_width
     return block
@@ -341,6 +404,7 @@ class Timeline(Flowable):
         super().__init__()
         self.words = words
         self.plan, self.styles = plan, styles
+        self.alt = describe_timeline(plan, words)  # a figure, in a tagged PDF
 
     @property
     def bar_height(self) -> float:
@@ -378,8 +442,13 @@ class Timeline(Flowable):
         return inside, outside
 
     def draw(self) -> None:
+        with figure(self.canv, self.alt):
+            self.draw_bar()
+
+    def draw_bar(self) -> None:
         """Segments of one colour (no pattern a reader could take for pressure), the minutes
-        at each step's start under the bar, the names that did not fit under those."""
+        at each step's start under the bar, the names that did not fit under those. Time runs
+        the way the language reads: from the right in a right-to-left language."""
         c = self.canv
         s = self.styles.size
         total = self.plan.total_minutes or 1
@@ -387,21 +456,26 @@ class Timeline(Flowable):
         y = self.height - bar_h
         accent = HexColor(self.styles.colours["accent"])
         gap = max(1.0, s * 0.15)
-        x, elapsed, free_from = 0.0, 0.0, 0.0
+        x, elapsed, free_from = 0.0, 0.0, 0.0  # x: how far along the bar, from its start
+
+        def at(along: float, width: float) -> float:  # the left edge of something that long
+            return self.width - along - width if self.styles.rtl else along
+
         ticks = self.styles.text(role="label")._replace(size=s * 0.85)
         end = label(self.words.text("minutes_short", n=total), ticks)
         for step, name in zip(self.plan.steps, self.inside, strict=True):
             w = self.width * step.minutes / total
             c.setFillColor(accent)
-            c.rect(x + gap / 2, y, max(0.5, w - gap), bar_h, stroke=0, fill=1)
-            name.drawOn(c, x + (w - name.width) / 2, y + (bar_h - name.height) / 2)
+            bar_w = max(0.5, w - gap)
+            c.rect(at(x + gap / 2, bar_w), y, bar_w, bar_h, stroke=0, fill=1)
+            name.drawOn(c, at(x + (w - name.width) / 2, name.width), y + (bar_h - name.height) / 2)
             tick = label(self.words.number(elapsed), ticks)
             clear = x + tick.width + s * 0.5 <= self.width - end.width
             if x >= free_from and clear:  # a tick never runs into another
-                tick.drawOn(c, x + 1, y - s * 1.35)
+                tick.drawOn(c, at(x + 1, tick.width), y - s * 1.35)
                 free_from = x + tick.width + s * 0.5
             elapsed += step.minutes
             x += w
-        end.drawOn(c, self.width - end.width, y - s * 1.35)
+        end.drawOn(c, at(self.width - end.width, end.width), y - s * 1.35)
         if self.legend is not None:
             self.legend.drawOn(c, 0, 0)

@@ -8,8 +8,9 @@ from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 from booklet.data.model import Technique
 from booklet.draw.pieces import Styles
 from booklet.products.booklet.cover import CoverArt, CoverPage
-from booklet.products.booklet.flowables import BookText, FillDiagram, FillLine
-from booklet.products.booklet.kit import BookKit, flow_height, title_paragraph
+from booklet.products.booklet.flowables import BookText, FillDiagram, FillLine, TaggedTable
+from booklet.products.booklet.kit import BookKit, flow_height, in_reading_order, title_paragraph
+from booklet.text import tagging
 from booklet.text.fonts import register_all
 from booklet.text.markup import Span
 from booklet.text.paragraph import TextBlock, TextStyle
@@ -159,18 +160,30 @@ def page_number(pages: dict[str, int], key: str) -> str:
     return str(pages.get(key, "")) or "00"
 
 
+def link_words(kit: BookKit, title: str, number: str) -> str:
+    """Where a contents link leads, as a screen reader says it (the annotation's /Contents)."""
+    return kit.words.text("link_to_page", title=title, page=number)
+
+
 def entry_list(kit: BookKit, entries: list[Entry], pages: dict[str, int], s: Styles) -> Table:
-    """Entries as rows: the linked title, its page at the right, a hairline under each."""
+    """Entries as rows: the linked title, its page at the line's end (the right, or the left
+    in a right-to-left language), a hairline under each."""
     fw, _ = kit.frame_size
     cell = s.text(role="cell")
-    rows = [
-        [
-            BookText.of((Span(title, bold=tech is not None),), cell, link=key),
-            BookText.of((Span(page_number(pages, key)),), cell._replace(right=True), link=key),
-        ]
-        for key, title, tech in entries
-    ]
-    table = Table(rows, colWidths=[fw - s.size * 3, s.size * 3])
+    at_far_end = cell._replace(right=not s.rtl, left=s.rtl)  # the page number, at the line's end
+    rows = []
+    for order, (key, title, tech) in enumerate(entries):
+        number = page_number(pages, key)
+        said = {"link_text": link_words(kit, title, number), "link": key}
+        title_place, number_place = tagging.Entry(key, order, 0), tagging.Entry(key, order, 1)
+        rows.append(
+            [
+                BookText.of((Span(title, bold=tech is not None),), cell, **said, place=title_place),
+                BookText.of((Span(number),), at_far_end, **said, place=number_place),
+            ]
+        )
+    rows, widths = in_reading_order(rows, [fw - s.size * 3, s.size * 3], s.rtl)
+    table = TaggedTable(rows, colWidths=widths, tag="TOC")
     pad = s.size * 0.4
     table.setStyle(
         TableStyle(
@@ -204,19 +217,35 @@ def figure_grid(
     summary = s.text("muted", centred=True, role="cell")._replace(size=s.size * 0.9)
     accent = kit.layout.colours["accent"]
     cells: list[list[Flowable]] = []
-    for key, title, tech in entries:
+    for order, (key, title, tech) in enumerate(entries):
         assert tech is not None
         cell: list[Flowable] = []
         if tech.diagram is not None:
             cell.append(FillDiagram(tech, thumb, kit.layout.font, "CENTER", plain=True))
-        spans = (Span(page_number(pages, key), bold=True, colour=accent), Span(f"  {title}", True))
-        cell.append(BookText.of(spans, name, link=key, space_before=s.size * 0.5))
+        number = page_number(pages, key)
+        spans = (Span(number, bold=True, colour=accent), Span(f"  {title}", True))
+        said = link_words(kit, title, number)
+        cell.append(
+            BookText.of(
+                spans,
+                name,
+                link=key,
+                space_before=s.size * 0.5,
+                link_text=said,
+                place=tagging.Entry(key, order, 0),
+            )
+        )
         if summaries:
-            cell.append(BookText.of((Span(tech.summary),), summary, space_before=s.size * 0.2))
+            place = tagging.Entry(key, order, 1)
+            about = BookText.of(
+                (Span(tech.summary),), summary, space_before=s.size * 0.2, place=place
+            )
+            cell.append(about)
         cells.append(cell)
     rows = [cells[i : i + columns] for i in range(0, len(cells), columns)]
     rows[-1] += [[] for _ in range(columns - len(rows[-1]))]
-    table = Table(rows, colWidths=[fw / columns] * columns)
+    rows, widths = in_reading_order(rows, [fw / columns] * columns, s.rtl)  # the first at the right
+    table = TaggedTable(rows, colWidths=widths, tag="TOC")
     table.setStyle(
         TableStyle(
             [

@@ -8,6 +8,7 @@ from __future__ import annotations
 from reportlab.platypus import Flowable, Spacer
 
 from booklet.data.model import PRESSURE_LEVELS, pressure_rank
+from booklet.draw.describe import describe_giver
 from booklet.draw.giver import GiverFigure
 from booklet.draw.grid import DiagramKey
 from booklet.draw.pieces import Gauge, Styles
@@ -26,7 +27,7 @@ def before_you_begin(kit: BookKit, s: Styles) -> list[Flowable]:
     at = next((i for i in heads if plain_text(paras[i].spans) == posture), None)
     cut = next((i for i in heads if at is not None and i > at), len(paras))
     caption = TextBlock((Span(kit.words.text("giver_caption")),), s.text("muted", centred=True))
-    figure = GiverFigure(s.size * 14, caption, s.size * 0.4)
+    figure = GiverFigure(s.size * 14, caption, s.size * 0.4, describe_giver(kit.words))
     return [
         *marked_paragraphs(paras[:cut], s),
         Spacer(1, s.size * 0.8),

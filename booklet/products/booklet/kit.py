@@ -72,6 +72,7 @@ class BookKit:
         if self.display:  # titles and names print in the display face too
             check_glyphs(plan, self.setting, register_all(self.layout.display_font), "display_font")
         self.words: Words = library.words
+        self.right_bound = right_bound(req, library)  # Hebrew, Arabic: the spine on the right
         self.rules = rules_for(self.words)
         self.body = self.layout.body_size
         self.styles = self.styles_at(self.body)
@@ -145,6 +146,14 @@ class BookKit:
         (booklet.products.booklet.techniques.settle_body_size chooses it)."""
         self.body = size
         self.styles = self.styles_at(size)
+
+
+def right_bound(req: BookRequest, library: Library) -> bool:
+    """Whether the booklet binds on the right: as asked (`binding`), else as its language
+    reads. A right-to-left reader opens a booklet at what an English reader calls the back."""
+    if req.binding is not None:
+        return req.binding == "right"
+    return library.words.rtl
 
 
 def book_context(
@@ -224,6 +233,16 @@ def title_paragraph(
 def body(spans: tuple[Span, ...] | str, styles: Styles, **kwargs: Any) -> BookText:
     """Body text; plain text is taken as it is (not read as markup)."""
     return BookText.of(as_spans(spans), styles.text(), **kwargs)
+
+
+def in_reading_order(
+    rows: list[list[Any]], widths: list[float], rtl: bool
+) -> tuple[list[list[Any]], list[float]]:
+    """A table's rows and column widths as a reader meets them: the first column at the right
+    in a right-to-left language (its cells already set from the right)."""
+    if not rtl:
+        return rows, widths
+    return [list(reversed(row)) for row in rows], list(reversed(widths))
 
 
 def as_spans(text: tuple[Span, ...] | str) -> tuple[Span, ...]:

@@ -1,6 +1,7 @@
 """The booklet's pages: facing-page templates, what every page is painted with besides its
 text (boxes and marks, folios, the covers' colour, page labels), and the planning that makes
-the page count a multiple of four with each technique's spread opening on a left-hand page.
+the page count a multiple of four with each technique's spread opening on an even page (the
+left-hand page of a booklet bound on the left, the right-hand page of one bound on the right).
 
 Built with platypus in two passes: the first finds where each section starts, the second prints
 those page numbers on the contents page and pads the booklet with notes pages so the back cover
@@ -27,6 +28,7 @@ from booklet.press.pdf import print_at_actual_size
 from booklet.products.booklet.balance import Balance, BalancedFrame
 from booklet.products.booklet.flowables import BookInfo, label, planning
 from booklet.products.booklet.kit import BookKit
+from booklet.text.tagging import Structure, begin_page, end_page, section, start, tags_of
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def plan(kit: BookKit, story: Story) -> Planned:
     print_pages(kit, story, first, PagePlan(), save=False, balance=balance)
     techniques = kit.plan.techniques
     start = first.sections.get(f"t-{techniques[0].id}", 0) if techniques else 0
-    align = bool(start % 2)  # each technique is a spread: picture on the left, words on the right
+    align = bool(start % 2)  # a spread: the picture on its first (even) page, the words facing
     if align:
         balance = Balance(kit.styles.leading)
         first = BookInfo()
@@ -140,8 +142,9 @@ def print_pages(
     doc.addPageTemplates(page_templates(kit, balance))
     flowables = story(kit, info, plan)
     skip_saving(doc, save)  # the planning pass only needs page numbers, not a file
+    canvas_class = canvas_for(save, kit.right_bound, kit.words.lang)
     try:
-        doc.build(flowables, canvasmaker=canvas_for(save))
+        doc.build(flowables, canvasmaker=canvas_class)
     except (LayoutError, ValueError) as exc:  # platypus reports a page too small either way
         del exc  # its text names ReportLab's internals, not the user's content
         raise FitError(
@@ -149,6 +152,7 @@ def print_pages(
             f"{describe_size(w, h)} page. Use a larger size, such as a6, or shorter text."
         ) from None
     info.pages = doc.page
+    info.structure = canvas_class.structure
     check_single_pages(info)
     return buffer.getvalue()
 
@@ -162,24 +166,44 @@ def check_single_pages(info: BookInfo) -> None:
         )
 
 
-def canvas_for(save: bool) -> Any:
+def canvas_for(printing: bool, right_bound: bool = False, lang: str = "en") -> Any:
     """The canvas class a booklet pass builds on: every booklet PDF asks viewers to print at
-    100% (booklet.press.pdf); the planning pass's canvas says it is one."""
+    100% (booklet.press.pdf), and one bound on the right asks them to show its spreads right
+    to left (/Direction /R2L); the planning pass's canvas says it is one. A printing pass is
+    tagged in the booklet's language (booklet.text.tagging): each page's decoration opens it
+    (PageDecoration.start) and the page's end closes it; its structure is on the class once
+    the canvas is saved."""
     from reportlab.pdfgen.canvas import Canvas as ReportLabCanvas
 
     class BookletCanvas(ReportLabCanvas):
-        planning = not save
+        planning = not printing
+        structure: Structure | None = None
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             print_at_actual_size(self)
+            if right_bound:
+                self.setViewerPreference("Direction", "R2L")
+            if printing:
+                start(self, lang)
+
+        def showPage(self) -> None:  # noqa: N802 - ReportLab's name
+            end_page(self)
+            super().showPage()
+
+        def save(self) -> None:
+            super().save()
+            tags = tags_of(self)
+            if tags is not None:
+                type(self).structure = tags.structure()
 
     return BookletCanvas
 
 
 class FacingPages(BaseDocTemplate):
-    """Inner pages take the right-hand or left-hand template by their number (odd pages are
-    right-hand), however the page before ended: a page break, a full frame or a new section."""
+    """Inner pages take the odd or even page's template by their number, however the page
+    before ended: a page break, a full frame or a new section. Odd pages are right-hand pages
+    bound on the left, left-hand pages bound on the right."""
 
     balance: Balance | None = None
 
@@ -207,22 +231,30 @@ def page_templates(kit: BookKit, balance: Balance | None = None) -> list[Any]:
     for a folio, their text block (a book's measure wide) nearer the outer edge, away from
     the fold."""
     w, h = kit.size
-    m, footer, g = kit.margin, kit.footer, kit.gutter
+    m, footer = kit.margin, kit.footer
+    g = odd_page_shift(kit)
     x = y = m + kit.finish.pad
     side = kit.side_margin + kit.finish.pad
     fw, fh = kit.frame_size
     full = Frame(x, y, w - 2 * m, h - 2 * m, 0, 0, 0, 0, id="full")
-    right_page = BalancedFrame(side + g, y + footer, fw, fh, 0, 0, 0, 0, id="right")
-    left_page = BalancedFrame(side - g, y + footer, fw, fh, 0, 0, 0, 0, id="left")
-    right_page.balance = left_page.balance = balance
+    odd_page = BalancedFrame(side + g, y + footer, fw, fh, 0, 0, 0, 0, id="odd")
+    even_page = BalancedFrame(side - g, y + footer, fw, fh, 0, 0, 0, 0, id="even")
+    odd_page.balance = even_page.balance = balance
     paint = PageDecoration(kit)
     return [
         PageTemplate("cover", [full], onPage=paint.cover),
-        PageTemplate("inner", [right_page], onPage=paint.inner),
-        PageTemplate("inner-left", [left_page], onPage=paint.inner),
+        PageTemplate("inner", [odd_page], onPage=paint.inner),
+        PageTemplate("inner-left", [even_page], onPage=paint.inner),
         PageTemplate("plain", [full], onPage=paint.plain),
         PageTemplate("back", [full], onPage=paint.back),
     ]
+
+
+def odd_page_shift(kit: BookKit) -> float:
+    """How far an odd page's text block sits right of centre: away from the fold, which is at
+    an odd page's left edge when the booklet binds on the left, at its right edge when it binds
+    on the right (even pages the other way)."""
+    return -kit.gutter if kit.right_bound else kit.gutter
 
 
 class PageDecoration:
@@ -238,6 +270,7 @@ class PageDecoration:
         bleed."""
         w, h = self.kit.size
         finish = self.kit.finish
+        begin_page(canv)
         canv.saveState()
         pad = finish_page(canv, self.kit.size, finish, marks=not planning(canv))
         canv.translate(pad, pad)
@@ -248,6 +281,7 @@ class PageDecoration:
         one at the foot: the two meet round the spine)."""
         colours = self.kit.layout.colours
         w, h, b = self.start(canv)
+        section(canv)
         canv.setFillColor(HexColor(colours["panel"]))
         canv.rect(-b, -b, w + 2 * b, h + 2 * b, 0, 1)
         canv.setFillColor(HexColor(colours["accent"]))
@@ -260,7 +294,8 @@ class PageDecoration:
         kit = self.kit
         w, _, _ = self.start(canv)
         number = canv.getPageNumber()
-        middle = w / 2 + (kit.gutter if number % 2 else -kit.gutter)  # under the text block
+        shift = odd_page_shift(kit)
+        middle = w / 2 + (shift if number % 2 else -shift)  # under the text block
         style = kit.styles.text("muted", role="folio")
         folio = label(str(number), style._replace(size=kit.styles.size * 0.9))
         folio.drawOn(canv, middle - folio.width / 2, kit.margin - folio.height + folio.style.size)
@@ -270,6 +305,7 @@ class PageDecoration:
     def plain(self, canv: Canvas, doc: Any) -> None:
         """The dedication: no folio, nothing but the words (its number is still 2)."""
         self.start(canv)
+        section(canv)
         canv.restoreState()
         self.number_from_two(canv)
 
@@ -277,6 +313,7 @@ class PageDecoration:
         """The panel colour to the bleed, a thin accent band at the foot."""
         colours = self.kit.layout.colours
         w, h, b = self.start(canv)
+        section(canv)
         canv.setFillColor(HexColor(colours["panel"]))
         canv.rect(-b, -b, w + 2 * b, h + 2 * b, 0, 1)
         canv.setFillColor(HexColor(colours["accent"]))

@@ -7,9 +7,16 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from booklet.draw.handout import LogGrid, read_log_snippet
 from booklet.draw.pieces import Styles
-from booklet.products.booklet.flowables import BookText, Marker, Timeline
-from booklet.products.booklet.kit import BookKit, flow_height, marked_paragraphs, title_paragraph
+from booklet.products.booklet.flowables import BookText, Marker, TaggedTable, Timeline
+from booklet.products.booklet.kit import (
+    BookKit,
+    flow_height,
+    in_reading_order,
+    marked_paragraphs,
+    title_paragraph,
+)
 from booklet.text.markup import Span
+from booklet.text.tagging import Cell
 
 
 def routine(kit: BookKit, s: Styles) -> list[Flowable]:
@@ -29,24 +36,31 @@ def steps_table(kit: BookKit, s: Styles) -> Table:
     w = kit.words
     cell = s.text(role="cell")
 
-    def text(words: str, bold: bool = False) -> BookText:
-        return BookText.of((Span(words, bold=bold),), cell)
+    def text(words: str, row: int, col: int, bold: bool = False) -> BookText:
+        place = Cell(row, col, header=row == 0, row_header=col == 1 and row > 0)
+        return BookText.of((Span(words, bold=bold),), cell, place=place)
 
     head = [w.text("technique_column"), w.text("minutes_column"), w.text("pressure_column")]
-    rows: list[list[BookText | str]] = [["", *[text(h, bold=True) for h in head]]]
-    for step in kit.plan.steps:
+    corner = text("", 0, 0)  # empty, yet a cell: every row of the table has four
+    rows = [[corner, *[text(h, 0, c, True) for c, h in enumerate(head, 1)]]]
+    for row, step in enumerate(kit.plan.steps, start=1):
         rows.append(
             [
-                text(str(step.number)),
-                text(step.technique.name),
-                text(w.number(step.minutes)),
-                text(w.item("pressure_levels", step.pressure)),
+                text(str(step.number), row, 0),
+                text(step.technique.name, row, 1),
+                text(w.number(step.minutes), row, 2),
+                text(w.item("pressure_levels", step.pressure), row, 3),
             ]
         )
-    rows.append(["", text(w.text("total"), bold=True), text(w.number(kit.plan.total_minutes)), ""])
+    last = len(rows)
+    total = text(w.number(kit.plan.total_minutes), last, 2)
+    rows.append([text("", last, 0), text(w.text("total"), last, 1, True), total, text("", last, 3)])
     fw, _ = kit.frame_size
     colours = kit.layout.colours
-    table = Table(rows, colWidths=[s.size * 2.2, fw - s.size * 13.2, s.size * 5, s.size * 6])
+    widths = [s.size * 2.2, fw - s.size * 13.2, s.size * 5, s.size * 6]
+    rows, widths = in_reading_order(rows, widths, s.rtl)  # the number first: at the right
+    table = TaggedTable(rows, colWidths=widths)
+    start = "RIGHTPADDING" if s.rtl else "LEFTPADDING"  # no room before a cell's words
     table.setStyle(
         TableStyle(
             [
@@ -54,7 +68,7 @@ def steps_table(kit: BookKit, s: Styles) -> Table:
                 ("FONT", (0, 0), (-1, 0), kit.fonts.bold, s.size),
                 ("TEXTCOLOR", (0, 0), (-1, -1), HexColor(colours["text"])),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                (start, (0, 0), (-1, -1), 0),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.6, HexColor(colours["accent"])),
                 ("LINEABOVE", (0, -1), (-1, -1), 0.6, HexColor(colours["accent"])),
             ]
@@ -91,8 +105,9 @@ class PracticeLog(Flowable):
         colours = self.kit.layout.colours
         fonts = self.kit.fonts
         self.grid = LogGrid(
-            self.log.corner, self.log.columns, weeks, s.size, fonts.regular, fonts.bold, colours
-        )
+            self.log.corner, self.log.columns, weeks, s.size, fonts.regular, fonts.bold, colours,
+            s.rtl,
+        )  # fmt: skip
         self.width = availWidth
         self.height = words + self.grid.wrap(availWidth, availHeight)[1]
         return self.width, self.height

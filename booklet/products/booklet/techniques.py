@@ -1,5 +1,6 @@
-"""A technique's spread: its title and its picture, as large as the page allows, on the
-left-hand page; what it is, the key facts, the steps, cautions and the spine box facing it.
+"""A technique's spread: its title and its picture, as large as the page allows, on the page
+a reader meets first (the left-hand page, or the right-hand one in a booklet bound on the
+right); what it is, the key facts, the steps, cautions and the spine box facing it.
 
 The words' page tries the layout's body size first, then smaller ones, to stay on one page; on
 a small page the key facts move under the picture first; if nothing fits the words flow on. A
@@ -13,6 +14,7 @@ from typing import NamedTuple
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from booklet.data.model import Technique, pressure_rank
+from booklet.draw.describe import describe_code, describe_technique
 from booklet.draw.diagrams import aspect, width_for_height
 from booklet.draw.grid import WIDTH_PER_TEXT_POINT
 from booklet.draw.handout import QrCode, qr_size
@@ -58,7 +60,15 @@ def technique_spread(kit: BookKit, number: int, tech: Technique) -> list[Flowabl
     if not legend:
         width = min(fw * 0.9, (fh - used) / aspect())
     picture = FillDiagram(
-        tech, width, font, "CENTER", least, words=kit.key_words, wide=fw * 0.9, legend=legend
+        tech,
+        width,
+        font,
+        "CENTER",
+        least,
+        words=kit.key_words,
+        wide=fw * 0.9,
+        legend=legend,
+        alt=describe_technique(tech, kit.words),
     )
     return [parts.title, picture, *under, PageBreak(), *words]
 
@@ -106,6 +116,7 @@ def technique_words(
     if tech.diagram is None:
         return [parts.title, *about, Spacer(1, styles.size), *parts.steps]
     head = heading(f"{number}. {tech.name}", styles)
+    head.running = True  # the picture's page, facing, has the title: a reader hears it once
     return [head, *about, Spacer(1, styles.size), *parts.steps]
 
 
@@ -145,7 +156,8 @@ def video(kit: BookKit, tech: Technique, s: Styles) -> list[Flowable]:
     words = [
         s.paragraph(*p) for p in kit.lines("link.j2", f"video-{tech.id}", {"video": tech.video})
     ]
-    return [Spacer(1, s.size * 0.6), PieceFlowable(QrCode(tech.video, size, words, s.gap))]
+    code = QrCode(tech.video, size, words, s.gap, describe_code(tech.video, kit.words))
+    return [Spacer(1, s.size * 0.6), PieceFlowable(code)]
 
 
 def steps_and_cautions(kit: BookKit, tech: Technique, s: Styles) -> list[Flowable]:

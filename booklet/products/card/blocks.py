@@ -13,6 +13,12 @@ from typing import Any, NamedTuple
 
 from booklet.data.language import Words
 from booklet.data.model import Plan, PlannedStep, Setting
+from booklet.draw.describe import (
+    describe_code,
+    describe_giver,
+    describe_logo,
+    describe_technique,
+)
 from booklet.draw.grid import DiagramGrid, DiagramKey
 from booklet.draw.handout import ClientBand, LogGrid, QrCode, qr_size, read_log_snippet
 from booklet.draw.pieces import Gauge, StepRow, Styles, WarningBox
@@ -25,6 +31,7 @@ from booklet.text.fonts import FontFamily
 from booklet.text.markup import Para
 from booklet.text.paragraph import Span, TextBlock, TextStyle, colour_of
 from booklet.text.stacking import Piece, Rule, Space, Stack
+from booklet.text.tagging import NUMBERED
 from booklet.text.typography import rules_for
 
 MIN_DIAGRAM_WIDTH = 1.05 * 72
@@ -35,10 +42,12 @@ QR_SIZES = (1.0 * 72, 1.2 * 72)  # a card's QR code: this wide, or up to 1.2 in 
 
 
 class Handout(NamedTuple):
-    """What the handout blocks draw besides words: the logo's bytes and the link."""
+    """What the handout blocks draw besides words: the logo's bytes and the link, and whose
+    logo it is (its words in a tagged PDF)."""
 
     logo: bytes | None = None
     link: str | None = None
+    therapist: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +169,7 @@ def steps(block: Block, ctx: BlockContext) -> list[Piece]:
     """A row per step: its number, name, minutes, pressure gauge, words and spine note."""
     styles = ctx.styles
     rows: list[Piece] = [step_row(block, ctx, step) for step in ctx.plan.steps]
-    return [Stack(rows, styles.size * 0.7)]
+    return [Stack(rows, styles.size * 0.7, tag="L", attributes=(NUMBERED,))]
 
 
 def step_row(block: Block, ctx: BlockContext, step: PlannedStep) -> StepRow:
@@ -236,6 +245,8 @@ def diagrams(block: Block, ctx: BlockContext) -> list[Piece]:
             columns=block.options.get("columns"),
             key=ctx.key if keyed else None,
             giver=giver,
+            alts=[describe_technique(t, ctx.words) for t in techniques],
+            giver_alt=describe_giver(ctx.words),
         )
     ]
 
@@ -268,7 +279,8 @@ def client(block: Block, ctx: BlockContext) -> list[Piece]:
         return []
     styles = ctx.styles
     words = text_blocks(lines, styles.text("body"), styles)
-    return [ClientBand(logo, words, styles.size * 1.2, styles.size * 3.6)]
+    alt = describe_logo(ctx.handout.therapist, ctx.words)
+    return [ClientBand(logo, words, styles.size * 1.2, styles.size * 3.6, alt)]
 
 
 @builds("link")
@@ -280,7 +292,7 @@ def link(block: Block, ctx: BlockContext) -> list[Piece]:
     styles = ctx.styles
     size = qr_size(address, QR_SIZES[0], "the card", most=QR_SIZES[1])
     words = text_blocks(ctx.lines(block), styles.text("muted"), styles)
-    return [QrCode(address, size, words, styles.gap)]
+    return [QrCode(address, size, words, styles.gap, describe_code(address, ctx.words))]
 
 
 @builds("log")
@@ -299,6 +311,7 @@ def log(block: Block, ctx: BlockContext) -> list[Piece]:
         ctx.fonts.regular,
         ctx.fonts.bold,
         ctx.layout.colours,
+        styles.rtl,
     )
     words = text_blocks(log.words, styles.text("body"), styles)
     return [Stack([*words, grid], styles.size * 0.3)]

@@ -35,6 +35,7 @@ from booklet.products.requests import CardRequest, OptionError, gift_fields
 from booklet.text.fonts import register
 from booklet.text.glyphs import check_glyphs
 from booklet.text.paragraph import colour_of
+from booklet.text.tagging import Structure, begin_page, end_page, section, start
 
 # A practice-log card: the log where the diagrams were, the safety set kept.
 LOG_BACK = (
@@ -94,7 +95,8 @@ def build_card(
     front = layout.front if sides == 2 else with_safety_of(layout.front, layout.back)
     faces = front + (back if sides == 2 else ())
     check_places(layout, faces, req.personal)
-    maker = CardMaker(library, plan, req, layout, setting, Handout(logo, req.personal.link))
+    handout = Handout(logo, req.personal.link, req.personal.therapist)
+    maker = CardMaker(library, plan, req, layout, setting, handout)
     shown = (front, back if sides == 2 else ())
     lighter = tuple(tuple(b for b in side if not optional(b)) for side in shown)
     choices = [shown, lighter] if lighter != shown else [shown]
@@ -256,7 +258,9 @@ def card_context(
 
 
 def paint_side(canvas: Any, art: SideArt, x: float, y: float, bleed: float) -> None:
-    """Draw a fitted side with its trim's lower-left corner at (x, y)."""
+    """Draw a fitted side with its trim's lower-left corner at (x, y): in a tagged PDF, a
+    section of its own, its background an artifact."""
+    section(canvas)
     canvas.saveState()
     canvas.setFillColor(colour_of(art.background))
     canvas.rect(x - bleed, y - bleed, art.width + 2 * bleed, art.height + 2 * bleed, 0, 1)
@@ -267,8 +271,9 @@ def paint_side(canvas: Any, art: SideArt, x: float, y: float, bleed: float) -> N
         top -= item.height + art.gap
 
 
-def card_pdf(card: Card, req: CardRequest) -> bytes:
-    """The card as its own pages: one page a side, with bleed and crop marks on request."""
+def card_pdf(card: Card, req: CardRequest) -> tuple[bytes, Structure]:
+    """The card as its own pages: one page a side, with bleed and crop marks on request;
+    tagged (booklet.text.tagging), so its structure comes with it."""
     finish = Finish(req.bleed, req.crop_marks)
     buffer = io.BytesIO()
     canvas = new_canvas(
@@ -279,12 +284,19 @@ def card_pdf(card: Card, req: CardRequest) -> bytes:
     )
     if len(card.sides) >= 2:
         set_duplex(canvas, req.flip)
+    tags = start(canvas, card_language(card))
     for art in card.sides:
+        begin_page(canvas)
         paint_side(canvas, art, finish.pad, finish.pad, finish.bleed)
         finish_page(canvas, card.trim, finish)
+        end_page(canvas)
         canvas.showPage()
     canvas.save()
-    return buffer.getvalue()
+    return buffer.getvalue(), tags.structure()
+
+
+def card_language(card: Card) -> str:
+    return card.words.lang if card.words is not None else "en"
 
 
 def render_card(
@@ -298,11 +310,13 @@ def render_card(
     the last one ended: fewer tries, the same bytes. What the user should know (the diagrams
     an optional block gave up, a PDF/X file's links left out) goes to `notes`."""
     card = build_card(library, plan, req, hints, notes)
-    return finish_file(card_pages(card, req), req.colour, pdfx=req.pdfx, notes=notes)
+    pdf, structure = card_pages(card, req)
+    return finish_file(pdf, req.colour, structure, pdfx=req.pdfx, notes=notes)
 
 
-def card_pages(card: Card, req: CardRequest) -> bytes:
-    """The card on its own pages, or tiled on print sheets."""
+def card_pages(card: Card, req: CardRequest) -> tuple[bytes, Structure | None]:
+    """The card on its own pages, or tiled on print sheets (the first copy of each side
+    tagged, booklet.press.sheets), with its structure."""
     if req.sheet:
         from booklet.press.sheets import card_sheets
 
@@ -321,6 +335,7 @@ def card_pages(card: Card, req: CardRequest) -> bytes:
             flip=req.flip,
             offset=req.back_offset,
             title=card.plan.title,
+            lang=card_language(card),
         )
     return card_pdf(card, req)
 
