@@ -559,7 +559,7 @@ def test_a_forwarded_address_counts_only_from_a_named_proxy():
 
 @pytest.fixture(scope="module")
 def right_to_left():
-    """The page over a library that adds Hebrew (its print words, no page words yet)."""
+    """The page over a library that adds to Hebrew (the built-in Hebrew's page words show)."""
     from starlette.testclient import TestClient
 
     from booklet.web.app import create_app
@@ -577,7 +577,7 @@ def test_a_right_to_left_language_gets_a_right_to_left_page(right_to_left):
     page = right_to_left.get("/", headers={"Accept-Language": "he-IL, en;q=0.5"}).text
     assert '<html lang="he" dir="rtl">' in page
     assert '<option value="he" lang="he" selected>' in page
-    assert '<label for="for">For</label>' in page  # no page words yet: English, never a key
+    assert '<label for="for">עבור</label>' in page  # the page's own words, in Hebrew
     english = right_to_left.get("/").text
     assert '<html lang="en" dir="ltr">' in english
 

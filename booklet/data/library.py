@@ -334,7 +334,7 @@ def _parse_pack(
     english: Library, code: str, folders: list[Path], problems: list[Problem]
 ) -> LanguagePack:
     """One language's folders, in library order, checked against the English library."""
-    holder = Library(english_words=english.english_words)
+    holder = Library(english_words=english.english_words, english_page=english.english_page)
     for folder in folders:
         load_language(holder, folder, problems)
     pack = holder.languages.get(code) or LanguagePack(code)
