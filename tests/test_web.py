@@ -261,7 +261,7 @@ def test_an_uploaded_logo_prints_on_the_handout(server, tmp_path):
     huge = httpx.post(
         server + "/preview", data=form, files={"logo": ("x.png", b"\x89PNG" + b"0" * 5_000_000)}
     )
-    assert "the form is too large" in huge.json()["error"]
+    assert "The form is too large" in huge.json()["error"]
 
 
 # --- the page in the reader's language ---------------------------------------------------------
