@@ -781,6 +781,8 @@ def test_the_key_and_the_giver_in_words(lang):
         assert not re.search(r"\b(arrow|hand|filled|dotted)\b", text), text
     if lang == "fr":  # a narrow no-break space before every semicolon, as printed French has
         assert text.count("\u202f;") == len(ALL) - 1 and " ;" not in text
+    if lang == "ar":  # the Arabic semicolon and comma, as printed Arabic has
+        assert text.count("؛") == len(ALL) - 1 and not re.search("[;,]", text), text
     giver = describe_giver(words)
     assert "{" not in giver and len(giver) > 60
 
@@ -797,6 +799,15 @@ def test_every_language_describes_every_diagram(lang):
             assert not re.search(r"\b(glide|both palms|beside the spine|then)\b", text), text
     timeline = describe_timeline(library.plan("classic"), library.words)
     assert "{" not in timeline and ".." not in timeline
+    first = library.plan("classic").steps[0]  # minutes in full: "5 min" is read as a word
+    assert f"{first.technique.name}{library.words.text('list_comma')}" in timeline
+    assert library.words.count("minutes", first.minutes) in timeline, timeline
+    if lang == "ar":  # the Arabic semicolon and comma, in the strokes and the timeline
+        for text in [
+            timeline,
+            *(describe_technique(t, library.words) for t in library.techniques.values()),
+        ]:
+            assert not re.search("[;,]", text), text
 
 
 def stroke_technique(*strokes: Stroke, caution: tuple[str, ...] = ()) -> Technique:

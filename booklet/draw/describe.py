@@ -158,7 +158,7 @@ def path_words(stroke: Stroke, both: bool, words: Words) -> str:
                 start=words.item("alt_from", start),
                 end=words.item("alt_to", end),
             )
-            text = f"{text}, {extent}"
+            text = f"{text}{words.text('list_comma')}{extent}"
     return text
 
 
@@ -229,7 +229,7 @@ def describe_technique(technique: Technique, words: Words) -> str:
     diagram = technique.diagram
     if diagram is None or not diagram.strokes:
         return technique.name
-    strokes = "; ".join(stroke_words(s, words) for s in ordered(diagram))
+    strokes = words.text("list_semicolon").join(stroke_words(s, words) for s in ordered(diagram))
     text = words.text("alt_figure", name=technique.name, strokes=strokes)
     caution = caution_words(diagram, words)
     return typeset_for(f"{text} {caution}" if caution else text, words)
@@ -254,14 +254,11 @@ def describe_giver(words: Words) -> str:
 def describe_timeline(plan: Plan, words: Words) -> str:
     """The routine's timeline: each step and its minutes, in order."""
     comma = words.text("list_comma")  # "، " in Arabic
-    steps = "; ".join(
-        f"{step.number}. {step.technique.name}{comma}{words.text('minutes_short', n=step.minutes)}"
+    steps = words.text("list_semicolon").join(  # minutes in full: "5 min" is read as a word
+        f"{step.number}. {step.technique.name}{comma}{words.count('minutes', step.minutes)}"
         for step in plan.steps
     )
-    text = words.text("alt_timeline", steps=steps)
-    if text.endswith(".."):  # the last step's minutes ended with an abbreviation's point
-        text = text[:-1]
-    return typeset_for(text, words)
+    return typeset_for(words.text("alt_timeline", steps=steps), words)
 
 
 def describe_code(address: str, words: Words) -> str:

@@ -145,7 +145,7 @@ def typeset_key(words: Words) -> KeyWords:
         legend_caution=typeset(key.legend_caution, rules),
         looks=tuple((kind, typeset(look, rules)) for kind, look in key.looks),
         alt_key=typeset(key.alt_key, rules),
-        alt_separator=typeset("a; b", rules)[1:-1],  # French: a narrow space before it
+        alt_separator=typeset(f"a{key.alt_separator}b", rules)[1:-1],  # French: a thin space first
     )
 
 

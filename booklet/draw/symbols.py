@@ -142,6 +142,7 @@ def key_words(words: Words) -> KeyWords:
         tuple((kind, looks.get(kind, dict(ENGLISH_LOOKS)[kind])) for kind in KEY_KINDS),
         words.text("alt_key"),
         words.text("alt_key_item"),
+        words.text("list_semicolon"),
     )
 
 
