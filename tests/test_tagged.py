@@ -240,6 +240,39 @@ EVERY_CASE = [
 
 
 @pytest.mark.parametrize("case", EVERY_CASE)
+def test_pages_are_counted_where_a_tagged_file_keeps_them(case, request):
+    """The command's detail line and a batch's manifest count pages without pikepdf, in the
+    object streams: the count is the page tree's."""
+    from booklet.press.pdf import page_count
+
+    pdf = request.getfixturevalue(case)
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        assert page_count(pdf) == len(doc.pages) > 0
+
+
+def test_an_object_stream_is_inflated_within_a_bound():
+    """A stream that inflates past the bound is refused, not read to its end."""
+    import zlib
+
+    from booklet.press import pdf as pdf_module
+
+    bomb = zlib.compress(b"/Type /Page " * 200_000, 9)
+    doc = (
+        b"1 0 obj\n<< /Type /ObjStm /Length %d /Filter /FlateDecode /N 1 /First 0 >>\nstream\n"
+        % len(bomb)
+    )
+    doc += bomb + b"\nendstream\nendobj\n"
+    assert pdf_module.page_count(doc) == 200_000
+    original = pdf_module.MAX_INFLATED
+    try:
+        pdf_module.MAX_INFLATED = 100_000
+        with pytest.raises(ValueError, match="larger than booklet writes"):
+            pdf_module.page_count(doc)
+    finally:
+        pdf_module.MAX_INFLATED = original
+
+
+@pytest.mark.parametrize("case", EVERY_CASE)
 def test_pdfinfo_says_tagged(case, request, tmp_path):
     info = pdfinfo(request.getfixturevalue(case), tmp_path)
     assert re.search(r"^Tagged:\s+yes$", info, re.M), info
