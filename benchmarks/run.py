@@ -585,29 +585,11 @@ LOAD_ABORT = 150.0  # whatever happens, the load test ends by then
 
 def tree_rss_mb(pid: int) -> float:
     """The resident memory of a process and all its descendants (the page's workers and
-    their renders' children), in MB, from /proc."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                parents[int(entry.name)] = int(fields[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    family, grew = {pid}, True
-    while grew:
-        more = {p for p, parent in parents.items() if parent in family} - family
-        family |= more
-        grew = bool(more)
-    total = 0
-    for member in family:
-        try:
-            for line in (Path("/proc") / str(member) / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total / 1024
+    their renders' children), in MB: as the page's walls test weighs it."""
+    sys.path.insert(0, str(REPO))
+    from tests.procmem import tree_rss_mb as weigh
+
+    return weigh(pid)
 
 
 def simulated_person(number: int, url: str, until: float, log: list, rng_seed: int) -> None:

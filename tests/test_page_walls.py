@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import REPO
+from tests.procmem import tree_rss_mb
 
 pytest.importorskip("starlette")
 httpx = pytest.importorskip("httpx")
@@ -33,32 +34,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def tree_rss_mb(pid: int) -> float:
-    """The resident memory of a process and all its descendants, in MB."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                parents[int(entry.name)] = int(fields[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    family, grew = {pid}, True
-    while grew:
-        more = {p for p, parent in parents.items() if parent in family} - family
-        family |= more
-        grew = bool(more)
-    total = 0
-    for member in family:
-        try:
-            for line in (Path("/proc") / str(member) / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total / 1024
 
 
 @pytest.fixture(scope="module")

@@ -80,6 +80,18 @@ def says(text: str, words: str) -> bool:
     return words in readable(text) or words in " ".join(text.replace("\u00a0", " ").split())
 
 
+def assert_safety_set(text: str, library, lang: str, layout: str, size: str) -> None:
+    """The first-timer's words, every do-not-massage item and (in English) the words every
+    card carries, all in the card's text."""
+    for words in FIRST_TIMER[lang]:
+        assert says(text, words), (lang, layout, size, words)
+    for item in library.require_setting().do_not_massage:
+        assert says(text, item), (lang, layout, size, item)
+    if lang == "en":
+        for words in ON_EVERY_CARD:
+            assert says(text, words), (layout, size, words)
+
+
 @pytest.fixture(scope="module")
 def libraries():
     from booklet.data.library import load_library
@@ -113,13 +125,7 @@ def test_a_card_printed_on_one_side_still_carries_the_whole_safety_set(libraries
         assert named, str(exc)
         size = named.group(1)
         text = card_text(library, layout, size, sides=1)
-    for words in FIRST_TIMER[lang]:
-        assert says(text, words), (lang, layout, size, words)
-    for item in library.require_setting().do_not_massage:
-        assert says(text, item), (lang, layout, size, item)
-    if lang == "en":
-        for words in ON_EVERY_CARD:
-            assert says(text, words), (layout, size, words)
+    assert_safety_set(text, library, lang, layout, size)
 
 
 @pytest.mark.slow
@@ -146,13 +152,8 @@ def test_every_card_at_every_size_carries_the_safety_set_or_names_a_size_that_do
         named = re.search(r"Use a larger size \(e\.g\. ([\w-]+)\)", str(exc))
         assert named, str(exc)
         text = card_text(library, layout, named.group(1))
-    for words in FIRST_TIMER[lang]:
-        assert says(text, words), (lang, layout, size, words)
-    for item in library.require_setting().do_not_massage:
-        assert says(text, item), (lang, layout, size, item)
+    assert_safety_set(text, library, lang, layout, size)
     if lang == "en":
-        for words in ON_EVERY_CARD:
-            assert says(text, words), (layout, size, words)
         assert not SENDS_HANDS_ONTO_THE_SPINE.search(text)
 
 
