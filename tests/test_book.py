@@ -154,6 +154,25 @@ def test_each_technique_is_a_spread_starting_on_a_left_hand_page(library, size):
     assert starts == sorted(starts) and len(set(starts)) == 4  # words ran on (A6)
 
 
+@pytest.mark.parametrize("size", ["a6", "half-letter", "a5"])
+def test_a_spine_box_never_stands_alone_on_a_page(library, size, tmp_path):
+    """Where a technique's words run on (A6), its spine box goes under the picture rather
+    than alone on a page of its own; each spread still carries it, and every page with the
+    box has more on it than the box and its folio."""
+    pdf, info = build_book(library, library.plan("classic"), BookRequest(size=size))
+    path = tmp_path / "b.pdf"
+    path.write_bytes(pdf)
+    texts = [" ".join(t.split()) for t in page_texts(path)]
+    warning = library.require_setting().spine_warning.split(".")[0]
+    for ident in ("fan-stroke", "circling-hands", "petrissage", "raking"):
+        start = info.sections[f"t-{ident}"]  # the picture's page, numbered from 1
+        assert warning in texts[start - 1] + texts[start], (size, ident)
+    for number, text in enumerate(texts, start=1):
+        if warning in text:
+            rest = text.replace(warning, "").replace("Spine:", "")
+            assert len(re.sub(r"[\W\d]+", "", rest)) > 200, (size, number, text)
+
+
 def numbered_pdf(pages: int, size=(297.6, 419.5)) -> bytes:
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=size, invariant=1)

@@ -53,6 +53,8 @@ def technique_spread(kit: BookKit, number: int, tech: Technique) -> list[Flowabl
     parts = technique_parts(kit, number, tech, kit.styles)
     under: list[Flowable] = [] if with_panel else [Spacer(1, kit.styles.size)]
     under += [] if with_panel else [f for f in parts.about if isinstance(f, FactsPanel)]
+    if not with_panel and flow_height(words, fw, fh) > fh:
+        under, words = moved_under_the_picture(kit, tech, parts.title, under, words)
     used = flow_height([parts.title, *under], fw, fh) + kit.styles.size
     font, least = kit.layout.font, kit.layout.min_body_size
     width = width_for_height(tech.diagram, fh - used, fw * 0.9, font, least, kit.key_words)
@@ -71,6 +73,36 @@ def technique_spread(kit: BookKit, number: int, tech: Technique) -> list[Flowabl
         alt=describe_technique(tech, kit.words),
     )
     return [parts.title, picture, *under, PageBreak(), *words]
+
+
+PICTURE_SHARE = 0.34  # the least of the picture's page the figure keeps when words move there
+
+
+def moved_under_the_picture(
+    kit: BookKit,
+    tech: Technique,
+    title: Flowable,
+    under: list[Flowable],
+    words: list[Flowable],
+) -> tuple[list[Flowable], list[Flowable]]:
+    """Where a technique's words run on even without the facts (A6), its last blocks go
+    under the picture instead of onto a page of their own: the spine box, then the cautions
+    with their heading, the fewest that let the words fit, as long as the figure keeps a
+    third of its page. Otherwise nothing moves and the words run on."""
+    fw, fh = kit.frame_size
+    spine = 2 if tech.avoids_spine else 0  # a spacer and the box, last (steps_and_cautions)
+    cuts = [len(words) - spine] if spine else []
+    if tech.cautions:
+        cuts.append(len(words) - spine - len(tech.cautions) - 1)  # from the cautions' heading
+    for cut in cuts:
+        moved = words[cut:]  # as printed: the cautions, then the box (its own spacer first)
+        if cut != len(words) - spine:
+            moved = [Spacer(1, kit.styles.size * 0.8), *moved]
+        fits = flow_height(words[:cut], fw, fh) <= fh
+        room = fh - flow_height([title, *under, *moved], fw, fh)
+        if fits and room >= fh * PICTURE_SHARE:
+            return [*under, *moved], words[:cut]
+    return under, words
 
 
 def settle_body_size(kit: BookKit) -> None:
