@@ -266,7 +266,8 @@ def test_an_uploaded_logo_prints_on_the_handout(server, tmp_path):
 
 # --- the page in the reader's language ---------------------------------------------------------
 
-TRANSLATED = ("es", "fr", "de", "pt")
+TRANSLATED = ("es", "fr", "de", "pt", "he", "ar")
+RIGHT_TO_LEFT = ("he", "ar")
 
 
 def visible_words(page) -> list[str]:
@@ -298,7 +299,8 @@ def test_switching_language_translates_every_visible_label(server, browser, engl
     assert len(words) == len(english_words)
     same = [w for w, e in zip(words, english_words, strict=True) if w == e]
     assert same == [], same  # every one differs from English
-    assert page.evaluate("document.documentElement.dir") == "ltr"
+    direction = "rtl" if code in RIGHT_TO_LEFT else "ltr"
+    assert page.evaluate("document.documentElement.dir") == direction
     assert page.input_value("#for") == "Sam"  # nothing typed is lost
     title = page.title()
     assert title and "back-massage" not in title
