@@ -81,6 +81,23 @@ def test_a_word_wider_than_the_line_is_split_not_clipped(style):
     assert "".join(line.runs[0][0] for line in lines) == "Supercalifragilistic"
 
 
+def test_centred_text_breaks_between_words_and_hyphenates_only_what_is_wider(style):
+    """A centred line has no edge to even: a title or contents entry breaks between words
+    ("Deslizamiento en / abanico", never "aba- / nico"); a word wider than the line is still
+    hyphenated. Set flush, the same words hyphenate to fill a loose line."""
+    spanish = style._replace(lang="es")
+    text = parse("Deslizamiento en abanico")
+    width = unit_width("Deslizamiento en aba-", style.fonts.regular) * style.size + 1
+    flush = ["".join(r[0] for r in line.runs) for line in break_lines(text, spanish, width)]
+    assert flush[0].endswith("aba\u00ad") or flush[0].endswith("aba-"), flush
+    centred = spanish._replace(centred=True)
+    lines = ["".join(r[0] for r in line.runs) for line in break_lines(text, centred, width)]
+    assert lines == ["Deslizamiento en", "abanico"], lines
+    narrow = unit_width("Deslizamien", style.fonts.regular) * style.size
+    long_word = break_lines(parse("Deslizamiento"), centred, narrow)
+    assert len(long_word) == 2 and long_word[0].hyphenated
+
+
 def test_forced_break_and_bold_run(style):
     lines = break_lines(parse("<b>Set up:</b> here<br/>next"), style, 500)
     assert [[r[:2] for r in line.runs] for line in lines] == [

@@ -286,7 +286,16 @@ class _Lines:
 
 
 def break_lines(spans: tuple[Span, ...], style: TextStyle, width: float) -> list[Line]:
-    return break_words(words_of(spans, style), style.size, width, style.leading_ratio, style.lang)
+    return break_words(
+        words_of(spans, style), style.size, width, style.leading_ratio, style.lang, evens(style)
+    )
+
+
+def evens(style: TextStyle) -> bool:
+    """Whether a loose line is filled by hyphenating its next word: not in centred text (a
+    title, a contents entry), whose lines have no edge to even; there only a word wider than
+    the line is hyphenated."""
+    return not style.centred
 
 
 def break_words(
@@ -295,37 +304,49 @@ def break_words(
     width: float,
     leading: float = LEADING,
     lang: str = "",
+    even: bool = True,
 ) -> list[Line]:
-    """Lines no wider than `width`, without a runt where breaking again can avoid one."""
+    """Lines no wider than `width`, without a runt where breaking again can avoid one; with
+    `even`, a line left loose is filled by hyphenating the next word."""
     measured = words if isinstance(words, Words) else Words(words)
-    return list(_broken(measured, base_size, width, leading, lang))
+    return list(_broken(measured, base_size, width, leading, lang, even))
 
 
 @lru_cache(maxsize=2048)
 def _broken(
-    words: Words, base_size: float, width: float, leading: float, lang: str
+    words: Words, base_size: float, width: float, leading: float, lang: str, even: bool
 ) -> tuple[Line, ...]:
     """Kept for this process, keyed by the words and the measure: the same paragraph at the
     same width recurs on every card of a batch and every preview. Bounded and in memory; the
     lines are read, never changed, by whoever draws them."""
-    return tuple(_unrunted(words, base_size, width, leading, lang))
+    return tuple(_unrunted(words, base_size, width, leading, lang, even))
 
 
 def _unrunted(
-    words: tuple[Word | None, ...], base_size: float, width: float, leading: float, lang: str
+    words: tuple[Word | None, ...],
+    base_size: float,
+    width: float,
+    leading: float,
+    lang: str,
+    even: bool,
 ) -> list[Line]:
-    lines = _greedy(words, base_size, width, leading, lang)
+    lines = _greedy(words, base_size, width, leading, lang, even)
     if len(lines) < 2 or lines[-1].words != 1 or words[-1] is None:
         return lines
     for share in RUNT_NARROWING:
-        tried = _greedy(words, base_size, width * share, leading, lang)
+        tried = _greedy(words, base_size, width * share, leading, lang, even)
         if len(tried) == len(lines) and tried[-1].words > 1:
             return tried
     return lines
 
 
 def _greedy(
-    words: Sequence[Word | None], base_size: float, width: float, leading: float, lang: str
+    words: Sequence[Word | None],
+    base_size: float,
+    width: float,
+    leading: float,
+    lang: str,
+    even: bool = True,
 ) -> list[Line]:
     """Each line as full as it goes; a word that does not fit starts the next, unless part of
     it fits first (after its own hyphen, or hyphenated where the line is left loose)."""
@@ -341,7 +362,7 @@ def _greedy(
         gap = space[0] if out.runs and space else 0.0
         if word is not None and out.runs and out.width + gap + word.width > limit:
             room = limit - out.width - gap
-            loose = room > width * LOOSE
+            loose = even and room > width * LOOSE
             split = split_word(word, room, lang if loose else "")
             added = False
             if split is not None:

@@ -14,7 +14,16 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from booklet.base.internals import Canvas
-from booklet.text.breaking import Line, Run, Word, break_lines, break_words, unit_width, words_of
+from booklet.text.breaking import (
+    Line,
+    Run,
+    Word,
+    break_lines,
+    break_words,
+    evens,
+    unit_width,
+    words_of,
+)
 from booklet.text.drawing import TextWriter, colour_of, draw_line, encode, fill_operator
 from booklet.text.fonts import FontFamily, charmap
 from booklet.text.markup import (
@@ -86,7 +95,7 @@ class TextBlock(Piece):
                 self._words = words_of(spans, self.style)
             style = self.style
             self.lines = break_words(
-                self._words, style.size, inner, style.leading_ratio, style.lang
+                self._words, style.size, inner, style.leading_ratio, style.lang, evens(style)
             )
             self.height = self.lines_height(self.lines)
         self.width = avail_width
