@@ -182,12 +182,18 @@ def test_by_keyboard_a_page_opens_large_closes_and_the_pdf_downloads(server, bro
 
 
 def test_on_a_phone_the_preview_follows_a_change(server, browser):
-    """Below the fields, a strip with the first page stays in view, and takes you there."""
+    """Below the fields, a strip with the first page stays in view, and takes you there;
+    while a field is typed in, it steps aside, so it never covers that field."""
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(server + "/")
     page.get_by_label("For", exact=True).fill("Sam")
     strip = page.locator("#peek")
+    page.evaluate("document.activeElement.blur()")  # done typing (the keyboard closes)
     strip.wait_for(state="visible", timeout=5000)
+    page.get_by_label("From", exact=True).focus()  # typing again: it would cover the field
+    strip.wait_for(state="hidden", timeout=2000)
+    page.evaluate("document.activeElement.blur()")
+    strip.wait_for(state="visible", timeout=2000)
     box = strip.bounding_box()
     assert box["y"] + box["height"] <= 844 and box["x"] >= 0 and box["x"] + box["width"] <= 390
     strip.click()
