@@ -14,6 +14,17 @@ import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
+# Chromium as the page's tests (and the README's picture of the page) run it: headless in a
+# container, with nothing of its own going to the network.
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+)
 
 
 def technique_yaml(name: str = "Test stroke", **fields: str) -> str:

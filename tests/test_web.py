@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.helpers import page_texts
+from tests.helpers import CHROMIUM_ARGS, page_texts
 
 pytest.importorskip("starlette")
 uvicorn = pytest.importorskip("uvicorn")
@@ -95,15 +95,7 @@ def browser():
         launched = playwright.chromium.launch(
             executable_path=chromium,
             headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-quic",
-            ],  # fmt: skip
+            args=list(CHROMIUM_ARGS),
         )
         yield launched
         launched.close()

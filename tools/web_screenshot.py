@@ -25,6 +25,9 @@ def main() -> None:
 
     from booklet.web.app import create_app
 
+    sys.path.insert(0, str(OUT.parents[2]))  # the checkout: the tests' launch arguments
+    from tests.helpers import CHROMIUM_ARGS
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -37,14 +40,7 @@ def main() -> None:
         browser = playwright.chromium.launch(
             executable_path=shutil.which("chromium"),
             headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],  # fmt: skip
+            args=list(CHROMIUM_ARGS),
         )
         page = browser.new_page(viewport={"width": 1100, "height": 900})
         page.goto(f"http://127.0.0.1:{port}/")
