@@ -198,7 +198,7 @@ MAX_INFLATED = 256 * 1024 * 1024  # an object stream booklet wrote is a few KB; 
 def page_count(pdf: bytes) -> int:
     """How many pages a file booklet made has: its page dictionaries counted in the raw bytes
     and in its object streams (a tagged file keeps them there), inflated with a bound. Plain
-    bytes and zlib, so the command line never loads pikepdf (a tenth of a second) to count."""
+    bytes and zlib: counting needs no PDF library."""
     import zlib
 
     count = len(_PAGE.findall(pdf))
