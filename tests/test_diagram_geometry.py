@@ -299,3 +299,18 @@ def test_a_diagram_file_has_a_title_the_cards_face_and_its_key(run, tmp_path, te
     assert ("your right hand" in text) == (tech == "circling-hands")
     fonts = {str(f["/BaseFont"]) for f in page["/Resources"]["/Font"].values()}
     assert fonts and all("BookletText" in f for f in fonts), fonts
+
+
+def test_a_hand_mark_measures_the_same_wherever_it_is_placed():
+    """Placing a hand tries tens of spots; its box is measured once and moved to each: the
+    box moved must be the box of the shapes drawn there."""
+    from reportlab.lib.colors import black
+
+    from booklet.draw.art import shape_box, union
+    from booklet.draw.diagrams import HandMark
+
+    for contact, letter in (("palm", ""), ("fingertips", "R"), ("thumbs", "L"), ("forearm", "")):
+        hand = HandMark(0.7, 18.0, -1, contact, black, letter, "Helvetica-Bold", 6.0)
+        for centre in ((0.0, 0.0), (123.4, -56.7), (-3.3, 410.0)):
+            drawn = union(shape_box(s) for s in hand.shapes(centre) if s.kind != "text")
+            assert hand.box(centre) == pytest.approx(drawn, abs=1e-9)

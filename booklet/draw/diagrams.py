@@ -590,7 +590,16 @@ class HandMark(NamedTuple):
         )
 
     def box(self, centre: XY) -> Box:
-        return union(shape_box(s) for s in self.shapes(centre) if s.kind != "text")
+        x0, y0, x1, y1 = _hand_box(self)
+        cx, cy = centre
+        return (x0 + cx, y0 + cy, x1 + cx, y1 + cy)
+
+
+@lru_cache(maxsize=512)
+def _hand_box(hand: HandMark) -> Box:
+    """A hand's box around (0, 0): its shape is the same wherever it is placed, so placing
+    one (tens of trial spots, each measured from sampled curves) measures it once."""
+    return union(shape_box(s) for s in hand.shapes((0.0, 0.0)) if s.kind != "text")
 
 
 def _hands(
