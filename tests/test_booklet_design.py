@@ -94,3 +94,46 @@ def test_a_techniques_picture_spans_most_of_the_text_width(run, tmp_path, size):
     columns = [x for x in range(w) if body.crop((x, 0, x + 1, body.height)).getextrema()[0] < 200]
     text_width = w - 2 * 36
     assert (max(columns) - min(columns)) >= 0.6 * text_width
+
+
+CONTENTS_CASES = [("en", "classic", ""), ("de", "gentle", ""), ("en", "short", "a6")]
+
+
+@pytest.mark.parametrize(("lang", "routine", "size"), CONTENTS_CASES)
+def test_the_contents_figures_are_the_largest_that_fit(lang, routine, size):
+    """The contents tries its figure sizes by halving, not one by one: the size it settles on
+    must still be the largest of the sizes at which the page fits (or none, where none does)."""
+    from booklet.data.library import load_library
+    from booklet.products.booklet import BookRequest
+    from booklet.products.booklet.flowables import FillDiagram
+    from booklet.products.booklet.front import (
+        contents,
+        contents_entries,
+        contents_page,
+        thumbnail_sizes,
+    )
+    from booklet.products.booklet.kit import BookKit, flow_height
+
+    library = load_library().in_language(lang)
+    kit = BookKit(library, library.plan(routine), BookRequest(**({"size": size} if size else {})))
+    fw, fh = kit.frame_size
+    entries = contents_entries(kit, 0)
+    expected = 0.0
+    for summaries in (True, False):  # the definition: each size in turn, largest first
+        fitting = [
+            t
+            for t in thumbnail_sizes()
+            if flow_height(contents_page(kit, entries, {}, t, kit.styles, summaries), fw, fh) <= fh
+        ]
+        if fitting:
+            expected = fitting[0]
+            break
+    chosen = [
+        cell.figure_width
+        for flowable in contents(kit, {}, 0)
+        for row in getattr(flowable, "_cellvalues", [])
+        for cells in row
+        for cell in (cells if isinstance(cells, (list, tuple)) else [cells])
+        if isinstance(cell, FillDiagram)
+    ]
+    assert (chosen[0] if chosen else 0.0) == pytest.approx(expected)

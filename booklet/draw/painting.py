@@ -11,6 +11,7 @@ from reportlab.lib.colors import Color
 
 from booklet.base.internals import Canvas
 from booklet.draw.art import DiagramArt, Op, Shape, arc_ops
+from booklet.text.drawing import lays_out_only
 from booklet.text.fonts import register
 from booklet.text.paragraph import draw_label, plain_label
 
@@ -24,6 +25,8 @@ def paint(canvas: Canvas, art: DiagramArt, x: float, y: float) -> None:
     The shapes' PDF operators are formatted once per diagram and reused; only the text goes
     through the canvas, which keeps track of the fonts a page uses.
     """
+    if lays_out_only(canvas):
+        return
     canvas.saveState()
     canvas.translate(x, y)
     for part in _operators(art):

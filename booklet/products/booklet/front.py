@@ -106,14 +106,41 @@ def contents(kit: BookKit, pages: dict[str, int], notes: int) -> list[Flowable]:
     a plain list where the page has no room for figures (A6 and smaller)."""
     fw, fh = kit.frame_size
     entries = contents_entries(kit, notes)
+    thumbs = thumbnail_sizes()
     for summaries in (True, False):
-        thumb = THUMBNAIL[1]
-        while thumb >= THUMBNAIL[0]:
-            page = contents_page(kit, entries, pages, thumb, kit.styles, summaries)
-            if flow_height(page, fw, fh) <= fh:
-                return page
-            thumb -= 0.05 * 72
+
+        def fits(index: int, summaries: bool = summaries) -> list[Flowable] | None:
+            page = contents_page(kit, entries, pages, thumbs[index], kit.styles, summaries)
+            return page if flow_height(page, fw, fh) <= fh else None
+
+        # the largest figure that fits: a page is no shorter with larger figures, so the
+        # smallest is tried, then the largest, then the sizes between are halved (a few
+        # pages laid out instead of up to nine)
+        fitting = fits(len(thumbs) - 1)
+        if fitting is None:
+            continue
+        largest = fits(0)
+        if largest is not None:
+            return largest
+        low, high = 0, len(thumbs) - 1  # thumbs[low] does not fit, thumbs[high] does
+        while high - low > 1:
+            middle = (low + high) // 2
+            page = fits(middle)
+            if page is not None:
+                high, fitting = middle, page
+            else:
+                low = middle
+        return fitting
     return contents_page(kit, entries, pages, 0.0, kit.styles)
+
+
+def thumbnail_sizes() -> list[float]:
+    """The contents figures' widths to try, largest first, 0.05 in apart."""
+    sizes, thumb = [], THUMBNAIL[1]
+    while thumb >= THUMBNAIL[0]:
+        sizes.append(thumb)
+        thumb -= 0.05 * 72
+    return sizes
 
 
 def contents_entries(kit: BookKit, notes: int) -> list[Entry]:
