@@ -314,3 +314,24 @@ def test_a_hand_mark_measures_the_same_wherever_it_is_placed():
         for centre in ((0.0, 0.0), (123.4, -56.7), (-3.3, 410.0)):
             drawn = union(shape_box(s) for s in hand.shapes(centre) if s.kind != "text")
             assert hand.box(centre) == pytest.approx(drawn, abs=1e-9)
+
+
+@pytest.mark.parametrize("width", [54.0, 97.3, 180.0, 260.5])
+@pytest.mark.parametrize(
+    ("legend", "wide", "min_text"), [(True, 0.0, 0.0), (True, 300.0, 7.0), (False, 0.0, 0.0)]
+)
+def test_a_diagram_is_as_tall_as_measured_before_it_is_drawn(width, legend, wide, min_text):
+    """A booklet asks many widths' heights and draws few: the height measured without
+    drawing must be the drawn art's, legend and all."""
+    from booklet.data.library import load_library
+    from booklet.draw.diagrams import diagram_art, diagram_height
+    from booklet.draw.pieces import typeset_key
+
+    library = load_library().in_language("de")
+    key = typeset_key(library.words)  # the German key: longer words, more rows
+    for technique in library.techniques.values():
+        art = diagram_art(
+            technique.diagram, width, False, legend, "sans", min_text, True, key, wide=wide
+        )
+        measured = diagram_height(technique.diagram, width, legend, "sans", min_text, key, wide)
+        assert measured == art.height

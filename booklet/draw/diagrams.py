@@ -147,16 +147,9 @@ def diagram_art(
     fonts = register(font)
     ink = Ink(grayscale)
     words = words or ENGLISH_KEY
-    size = sizes(width, min_text)
-    zones = diagram.caution if diagram else ()
-    symbols = symbols_of(diagram, badges)
-    full = max(width, wide)
-    regular = fonts.regular
-    rows = legend_rows(symbols, zones, full, size.legend, regular, words) if legend else []
-    notes = key_note_lines(full - size.legend, size.legend, regular, words) if title else []
-    legend_h = legend_height(rows, notes, size.legend) if legend else 0.0
-    body = width * aspect()
-    title_h = size.legend * 2.6 if title else 0.0
+    frame = art_frame(diagram, width, legend, font, min_text, badges, words, title, wide)
+    size, rows, notes, legend_h = frame.size, frame.rows, frame.notes, frame.legend_h
+    body, title_h, full = frame.body, frame.title_h, frame.full
     left = (full - width) / 2
     m = Mapper(width, legend_h, left)
     items = Items()
@@ -206,9 +199,53 @@ def diagram_height(
     words: KeyWords | None = None,
     wide: float = 0.0,
 ) -> float:
-    """How tall the diagram is at this width, its legend included."""
-    art = diagram_art(diagram, width, False, legend, font, min_text, True, words, wide=wide)
-    return art.height
+    """How tall the diagram is at this width, its legend included: measured without drawing
+    it (a booklet tries many widths, and drew a figure for each: a third of its memory)."""
+    words = words or ENGLISH_KEY
+    return art_frame(diagram, width, legend, font, min_text, True, words, "", wide).height
+
+
+class ArtFrame(NamedTuple):
+    """A diagram's dimensions before anything is drawn: its sizes, the legend's rows (and the
+    key's note, with a title) and the heights they take."""
+
+    size: Sizes
+    rows: list[list[LegendItem]]
+    notes: list[str]
+    legend_h: float
+    body: float
+    title_h: float
+    full: float
+
+    @property
+    def height(self) -> float:
+        return self.legend_h + self.body + self.title_h
+
+
+@lru_cache(maxsize=1024)
+def art_frame(
+    diagram: Diagram | None,
+    width: float,
+    legend: bool,
+    font: str,
+    min_text: float,
+    badges: bool,
+    words: KeyWords,
+    title: str,
+    wide: float,
+) -> ArtFrame:
+    """The one measure of a diagram's frame, for drawing it (diagram_art) and for knowing its
+    height (diagram_height)."""
+    regular = register(font).regular
+    size = sizes(width, min_text)
+    zones = diagram.caution if diagram else ()
+    symbols = symbols_of(diagram, badges)
+    full = max(width, wide)
+    rows = legend_rows(symbols, zones, full, size.legend, regular, words) if legend else []
+    notes = key_note_lines(full - size.legend, size.legend, regular, words) if title else []
+    legend_h = legend_height(rows, notes, size.legend) if legend else 0.0
+    title_h = size.legend * 2.6 if title else 0.0
+    return ArtFrame(size, rows, notes, legend_h, width * aspect(), title_h, full)
 
 
 def width_for_height(
