@@ -107,31 +107,33 @@ def contents(kit: BookKit, pages: dict[str, int], notes: int) -> list[Flowable]:
     fw, fh = kit.frame_size
     entries = contents_entries(kit, notes)
     thumbs = thumbnail_sizes()
-    for summaries in (True, False):
 
-        def fits(index: int, summaries: bool = summaries) -> list[Flowable] | None:
-            page = contents_page(kit, entries, pages, thumbs[index], kit.styles, summaries)
-            return page if flow_height(page, fw, fh) <= fh else None
+    def page(choice: tuple[bool, float]) -> list[Flowable]:
+        summaries, thumb = choice
+        return contents_page(kit, entries, pages, thumb, kit.styles, summaries)
 
-        # the largest figure that fits: a page is no shorter with larger figures, so the
-        # smallest is tried, then the largest, then the sizes between are halved (a few
-        # pages laid out instead of up to nine)
-        fitting = fits(len(thumbs) - 1)
-        if fitting is None:
-            continue
-        largest = fits(0)
-        if largest is not None:
-            return largest
-        low, high = 0, len(thumbs) - 1  # thumbs[low] does not fit, thumbs[high] does
-        while high - low > 1:
-            middle = (low + high) // 2
-            page = fits(middle)
-            if page is not None:
-                high, fitting = middle, page
-            else:
-                low = middle
-        return fitting
-    return contents_page(kit, entries, pages, 0.0, kit.styles)
+    def choose() -> tuple[bool, float]:
+        """The largest figures that fit, with the summaries if they can be: a page is no
+        shorter with larger figures, so the smallest is tried, then the largest, then the
+        sizes between are halved (a few pages laid out instead of up to nine)."""
+        for summaries in (True, False):
+
+            def fits(index: int, summaries: bool = summaries) -> bool:
+                return flow_height(page((summaries, thumbs[index])), fw, fh) <= fh
+
+            if not fits(len(thumbs) - 1):
+                continue
+            if fits(0):
+                return summaries, thumbs[0]
+            low, high = 0, len(thumbs) - 1  # thumbs[low] does not fit, thumbs[high] does
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (low, middle) if fits(middle) else (middle, high)
+            return summaries, thumbs[high]
+        return True, 0.0  # a plain list
+
+    # the page numbers are part of the key: "00" before they are known is wider than "5"
+    return page(kit.remembered(("contents", notes, tuple(sorted(pages.items()))), choose))
 
 
 def thumbnail_sizes() -> list[float]:

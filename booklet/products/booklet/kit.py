@@ -8,7 +8,8 @@ chosen while planning is the size printed.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from reportlab.platypus import CondPageBreak, Flowable
 
@@ -37,6 +38,8 @@ from booklet.text.fonts import FontFamily, register_all
 from booklet.text.glyphs import check_glyphs
 from booklet.text.markup import Para, Span
 from booklet.text.typography import rules_for
+
+T = TypeVar("T")
 
 MIN_BOOK_SIDE = 2.5 * 72
 BOOK_LEADING = 1.36  # a book's lines breathe: a card's are 1.22
@@ -79,6 +82,17 @@ class BookKit:
         self.key_words = typeset_key(self.words)
         self.context = book_context(plan, self.setting, self.layout, req, self.words)
         self.snippets = Snippets(self.layout, self.context)
+        # what was measured, by the body size it was measured at: each planning pass asks
+        # again whether a technique's words fit their page, and which figures the contents holds
+        self.measured: dict[tuple[Any, ...], Any] = {}
+
+    def remembered(self, key: tuple[Any, ...], measure: Callable[[], T]) -> T:
+        """`measure()`, once per body size and `key` (the booklet is the same at one size)."""
+        full = (self.body, *key)
+        if full not in self.measured:
+            self.measured[full] = measure()
+        found: T = self.measured[full]
+        return found
 
     def lines(
         self, template: str, key: str = "", extra: dict[str, Any] | None = None

@@ -126,7 +126,10 @@ def words_fit(kit: BookKit, number: int, tech: Technique, panel: bool) -> bool:
     (only a technique with a picture can carry its facts under it)."""
     fw, fh = kit.frame_size
     panel = panel or tech.diagram is None
-    return flow_height(technique_words(kit, number, tech, kit.styles, panel), fw, fh) <= fh
+    return kit.remembered(
+        ("words fit", number, tech.id, panel),
+        lambda: flow_height(technique_words(kit, number, tech, kit.styles, panel), fw, fh) <= fh,
+    )
 
 
 def fit_words(kit: BookKit, number: int, tech: Technique) -> tuple[bool, list[Flowable]]:
