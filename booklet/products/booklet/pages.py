@@ -52,6 +52,7 @@ class Planned(NamedTuple):
     size: float
     plan: PagePlan
     holes: list[int]
+    balance: Balance  # the gaps recorded as it was planned, and what each grows by
 
 
 def plan_and_print(
@@ -73,9 +74,11 @@ def plan_and_print(
         kit.set_body(best.size)
         best = plan(kit, story)
     notes, contents = best.plan.notes, best.plan.contents
-    balance = Balance(kit.styles.leading)
-    print_pages(kit, story, BookInfo(notes_pages=notes), best.plan, save=False, balance=balance)
-    balance.widths()  # the room at each page's foot, shared among its gaps
+    balance = best.balance  # planned with the same pages, when no notes pages are added
+    if notes:  # the pages after them move on: their gaps are recorded where they now land
+        balance = Balance(kit.styles.leading)
+        print_pages(kit, story, BookInfo(notes_pages=notes), best.plan, save=False, balance=balance)
+        balance.widths()  # the room at each page's foot, shared among its gaps
     info = BookInfo(notes_pages=notes)
     pdf = print_pages(kit, story, info, best.plan, balance=balance)
     if not balance.held:  # a widened gap moved a block (never expected): print as planned
@@ -106,7 +109,7 @@ def plan(kit: BookKit, story: Story) -> Planned:
         contents["notes"] = first.pages  # notes take the back cover's place; it moves on
     balance.widths()
     holes = balance.holes(kit.frame_size[1] * SHORT_PAGE)
-    return Planned(kit.body, PagePlan(contents, notes, align), holes)
+    return Planned(kit.body, PagePlan(contents, notes, align), holes, balance)
 
 
 def print_pages(
