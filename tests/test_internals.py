@@ -81,3 +81,37 @@ def test_reportlab_writes_its_subsets_to_unicode_maps_with_one_function():
     assert ttfonts.makeToUnicodeCMap is internals._to_unicode_cmap, "makeToUnicodeCMap moved"
     cmap = internals._to_unicode_cmap("F", [0x41, 0x1F600])
     assert "<00> <0041>" in cmap and "<01> <D83DDE00>" in cmap
+
+
+def words_to_hyphenate() -> list[str]:
+    """Every word of four letters or more in booklet's own texts, in every language."""
+    import re
+    from pathlib import Path
+
+    import booklet
+
+    root = Path(booklet.__file__).parent.parent / "techniques"
+    text = " ".join(p.read_text("utf-8") for p in sorted(root.rglob("*.yaml")))
+    text += " Rückenmassage Schulterblätter Wirbelsäule Massageöl Handballen Druckstärke"
+    text += " effleurage pétrissage omoplates colonne vertébrale espalda columna vertebral"
+    return sorted({w for w in re.findall(r"[^\W\d_]{4,}", text)})
+
+
+def test_pyphen_points_are_the_same_with_patterns_parsed_as_needed():
+    """booklet.base.internals.quick_hyphenator files Pyphen's patterns unparsed and parses
+    each as a word needs it (German's dictionary loaded in 0.6 s): every word of booklet's
+    texts gets the same hyphenation points from it as from Pyphen's own loading."""
+    import pyphen
+
+    words = words_to_hyphenate()
+    assert len(words) > 1000
+    for name in ("en_US", "es", "fr", "de_DE", "pt_PT"):
+        path = pyphen.LANGUAGES[name]
+        stock = pyphen.HyphDict(path)  # Pyphen's own parse, not from its cache
+        pyphen.hdcache.pop(path, None)
+        quick = internals.quick_hyphenator(name, 3, 3).hd
+        assert quick is not stock and type(quick.patterns).__name__ == "_PatternsByNeed"
+        assert quick.maxlen == stock.maxlen, "HyphDict.maxlen"
+        for word in words:
+            assert quick.positions(word) == stock.positions(word), (name, word)
+        pyphen.hdcache.pop(path, None)

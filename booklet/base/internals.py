@@ -1,7 +1,7 @@
-"""The one place booklet reaches into ReportLab's and pypdf's private parts.
+"""The one place booklet reaches into ReportLab's, pypdf's and Pyphen's private parts.
 
 Each use saves real time or bytes (see where they are called) and has no public equivalent.
-pyproject.toml caps both libraries at the major version these were checked against, and
+pyproject.toml caps the libraries at the major version these were checked against, and
 tests/test_internals.py fails loudly, naming the attribute, if an upgrade moves any of them.
 """
 
@@ -110,3 +110,73 @@ def astral_to_unicode() -> None:
 
     if ttfonts.makeToUnicodeCMap is not _to_unicode_cmap:
         ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+
+
+# --- Pyphen ------------------------------------------------------------------------------------
+
+
+class _PatternsByNeed:
+    """A hyphenation dictionary's patterns, each parsed the first time a word needs it.
+
+    Pyphen parses every pattern of a dictionary when it loads it: German's 100,000 took
+    0.6 s, once in every process that set a German word. Here each line is only filed under
+    its letters (its digits taken out) and parsed as Pyphen parses it when looked up; a word
+    looks up a few dozen. The same patterns, the same points (tests/test_typesetting.py)."""
+
+    def __init__(self, lines: dict[str, str]) -> None:
+        self.lines = lines
+        self.parsed: dict[str, tuple[int, tuple[int, ...]]] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        found = self.parsed.get(key)
+        if found is not None:
+            return found
+        line = self.lines.get(key)
+        if line is None:
+            return default
+        import pyphen
+
+        values = tuple(int(digit or "0") for digit, _ in pyphen.parse(line))
+        start, end = 0, len(values)
+        while not values[start]:
+            start += 1
+        while not values[end - 1]:
+            end -= 1
+        self.parsed[key] = found = (start, values[start:end])
+        return found
+
+
+_DIGITS = str.maketrans("", "", "0123456789")
+
+
+def quick_hyphenator(name: str, left: int, right: int) -> Any:
+    """Pyphen's hyphenator for a dictionary name (as pyphen.language_fallback gives it), its
+    patterns parsed as words need them (`_PatternsByNeed`). A dictionary with nonstandard
+    hyphenation (`ff=f` alternatives) is loaded by Pyphen itself."""
+    import re
+
+    import pyphen
+
+    path = pyphen.LANGUAGES[name]
+    if path not in pyphen.hdcache:
+        with path.open("rb") as handle:
+            encoding = handle.readline().decode().strip()
+        if encoding.lower() == "microsoft-cp1251":
+            encoding = "cp1251"
+        body = path.read_text(encoding).split("\n")[1:]
+        kept = [line.strip() for line in body]
+        kept = [line for line in kept if line and not line.startswith(pyphen.ignored)]
+        if any("^^" in line for line in kept):
+            hexed = pyphen.parse_hex
+            kept = [hexed(lambda m: chr(int(m.group(1), 16)), line) for line in kept]
+        alternatives = any("/" in line and "=" in line for line in kept)
+        nonzero = re.compile(r"[1-9]").search  # a pattern of zeros only is left out, as Pyphen does
+        kept = [line for line in kept if nonzero(line)]
+        if kept and not alternatives:  # a dictionary with `ff=f` alternatives: Pyphen's own
+            lines = {line.translate(_DIGITS): line for line in kept}  # the last of a key wins
+            hyph = pyphen.HyphDict.__new__(pyphen.HyphDict)
+            hyph.patterns = _PatternsByNeed(lines)
+            hyph.cache = {}
+            hyph.maxlen = max(len(key) for key in lines)
+            pyphen.hdcache[path] = hyph
+    return pyphen.Pyphen(lang=name, left=left, right=right)

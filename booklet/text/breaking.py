@@ -218,10 +218,12 @@ def _dictionary(lang: str) -> Any:
     """Pyphen's dictionary for a language (es, fr, de, pt, en and some sixty more), or None."""
     import pyphen
 
+    from booklet.base.internals import quick_hyphenator
+
     name = pyphen.language_fallback(lang.replace("-", "_"))
     if name is None:
         return None
-    return pyphen.Pyphen(lang=name, left=MIN_PART, right=MIN_PART)
+    return quick_hyphenator(name, MIN_PART, MIN_PART)
 
 
 def split_word(word: Word, room: float, lang: str) -> tuple[Run, Word, bool] | None:
