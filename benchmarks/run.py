@@ -505,12 +505,12 @@ def feature_costs(repeats: int, cards: int = 10) -> dict[str, dict[str, float]]:
             runs[name].append(spent[name] / cards * 1000)
     _fresh_caches()
     out = {f"feature_{name}_ms": median_spread(ms) for name, ms in runs.items()}
-    probe = (
-        "import sys, time, pyphen; start = time.perf_counter(); "
-        "pyphen.Pyphen(lang=sys.argv[1], left=3, right=3); "
+    probe = (  # booklet's own loading (booklet.base.internals.quick_hyphenator)
+        "import sys, time, pyphen; from booklet.text.breaking import _dictionary; "
+        "start = time.perf_counter(); _dictionary(sys.argv[1]); "
         "print((time.perf_counter() - start) * 1000)"
     )
-    for lang, dictionary in (("en", "en_US"), ("de", "de_DE")):
+    for lang, dictionary in (("en", "en"), ("de", "de")):
         loads = [
             float(subprocess.run([PYTHON, "-c", probe, dictionary], check=True,
                                  capture_output=True, text=True).stdout)
