@@ -89,3 +89,35 @@ def test_the_frame_copied_to_measure_a_group_shares_its_balance(balanced_frame):
     assert clone._y == balanced_frame._y and clone.id == "right"
     clone._y -= 100  # measuring in the copy moves nothing in the frame itself
     assert balanced_frame._y != clone._y
+
+
+FRESH_BOOK = """
+import sys
+from booklet.data.library import load_library
+from booklet.products.booklet import BookRequest, render_book
+library = load_library([]).in_language(sys.argv[1])
+sys.stdout.buffer.write(render_book(library, library.plan(sys.argv[2]), BookRequest()))
+"""
+
+
+@pytest.mark.parametrize(("lang", "before"), [("ar", "he"), ("he", "ar")])
+def test_a_shaped_booklet_after_others_has_the_bytes_of_one_made_afresh(lang, before, tmp_path):
+    """A glyph no character maps to (an Arabic joining form) gets a private code from its
+    glyph id, not in the order the process first met it: a batch worker that made other
+    languages first writes the bytes a fresh process writes."""
+    from booklet.products.booklet import BookRequest, render_book
+
+    base = load_library([])
+    for other in ("en", before):
+        library = base.in_language(other)
+        render_card(library, library.plan("gentle"), CardRequest())
+        render_book(library, library.plan("short"), BookRequest())
+    library = base.in_language(lang)
+    here = render_book(library, library.plan("classic"), BookRequest())
+    fresh = subprocess.run(
+        [sys.executable, "-c", FRESH_BOOK, lang, "classic"],
+        capture_output=True,
+        check=True,
+        cwd=tmp_path,
+    ).stdout
+    assert here == fresh and here.startswith(b"%PDF-")

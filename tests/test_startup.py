@@ -187,3 +187,38 @@ def test_the_page_refuses_to_start_on_a_broken_language(broken_french):
 
     with pytest.raises(ValidationError, match="_words.yaml"):
         create_app([broken_french], 8123)
+
+
+JAILED_PROBE = """
+import hashlib, json, sys
+from booklet.products.jailed import Render, library_of, made_with
+from booklet.products.requests import CardRequest
+made = {}
+for lang in sys.argv[1:]:
+    reply = made_with(library_of((), lang), Render("card", (), lang, "classic", (), CardRequest()))
+    made[lang] = [hashlib.sha256(reply["data"]).hexdigest(), "uharfbuzz" in sys.modules]
+print(json.dumps(made))
+"""
+
+
+def test_harfbuzz_is_loaded_only_for_a_script_that_needs_it(tmp_path):
+    """A render in the jail loads ReportLab without HarfBuzz (7 MB, 15 ms) until a script
+    face needs shaping; the shaped card is then the one a process with HarfBuzz from the
+    start makes."""
+
+    def probe(*langs: str) -> dict[str, list]:
+        done = subprocess.run(
+            [sys.executable, "-c", JAILED_PROBE, *langs],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+        )
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    latin_first = probe("en", "ar")
+    assert latin_first["en"][1] is False  # English: no HarfBuzz
+    assert latin_first["ar"][1] is True  # Arabic: brought in for its face
+    shaped_first = probe("ar", "en")
+    assert latin_first["ar"][0] == shaped_first["ar"][0]
+    assert latin_first["en"][0] == shaped_first["en"][0]

@@ -180,3 +180,53 @@ def quick_hyphenator(name: str, left: int, right: int) -> Any:
             hyph.maxlen = max(len(key) for key in lines)
             pyphen.hdcache[path] = hyph
     return pyphen.Pyphen(lang=name, left=left, right=right)
+
+
+# --- HarfBuzz, only where a script needs it ------------------------------------------------------
+
+
+def reportlab_without_harfbuzz() -> None:
+    """Load ReportLab's TrueType module (and its canvas) without HarfBuzz, in a process of
+    booklet's own (a render in the jail): ReportLab imports uharfbuzz whenever it can, 7 MB and
+    15 ms in every process, and only the script faces use it (`with_harfbuzz` brings it in for
+    them). A process that has ReportLab or HarfBuzz already is left as it is."""
+    import sys
+
+    if "reportlab.pdfbase.ttfonts" in sys.modules or "uharfbuzz" in sys.modules:
+        return
+    sys.modules["uharfbuzz"] = None  # type: ignore[assignment]  # `import uharfbuzz` fails
+    try:
+        import reportlab.pdfbase.ttfonts  # noqa: F401
+        import reportlab.pdfgen.canvas  # noqa: F401
+    finally:
+        if sys.modules.get("uharfbuzz", 0) is None:
+            del sys.modules["uharfbuzz"]
+
+
+def with_harfbuzz() -> None:
+    """HarfBuzz for ReportLab's TrueType faces, before a script face is made shapable or
+    shaped (it may have been loaded without it: `reportlab_without_harfbuzz`)."""
+    import reportlab.pdfbase.ttfonts as ttfonts
+
+    if ttfonts.uharfbuzz is None:
+        import uharfbuzz
+
+        ttfonts.uharfbuzz = uharfbuzz
+
+
+def private_glyph_code(font: Any, gid: int, advance: float) -> int:
+    """A character code for a glyph no character maps to (a ligature, a conjunct, a joining
+    form), for ReportLab's subsets: U+E000 plus its glyph id, the same in every process.
+    ReportLab's own (`hbAddPrivate`) hands the codes out in the order glyphs are first met in
+    the process, so an Arabic booklet's bytes depended on what its worker had made before."""
+    face = font.face
+    code = 0xE000 + gid
+    found = face.charToGlyph.get(code)
+    if code > 0xF8FF or (found is not None and found != gid):  # a face that maps its own
+        name = font.hbFont(1000).glyph_to_string(gid)
+        return int(font.hbAddPrivate(name, gid, advance))
+    if found is None:
+        face.charToGlyph[code] = gid
+        face.glyphToChar.setdefault(gid, []).append(code)
+        face.charWidths[code] = advance
+    return code

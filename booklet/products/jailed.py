@@ -116,6 +116,9 @@ def _made_with(library: Library, render: Render) -> dict[str, Any]:
 def made_with(library: Library, render: Render, hints: Any = None) -> dict[str, Any]:
     """Inside the jail: the render's bytes, notes, previews and facts, as plain data. `hints`
     let a batch's similar cards start fitting where the last one ended (the same bytes)."""
+    from booklet.base.internals import reportlab_without_harfbuzz
+
+    reportlab_without_harfbuzz()  # a process of our own: HarfBuzz only if a script needs it
     notes: list[str] = []
     facts: dict[str, str] = {}
     if render.kind == "diagram":

@@ -258,6 +258,10 @@ def face(name: str) -> str:
         # Only the script faces are shaped (by HarfBuzz, through ReportLab in the booklet and
         # booklet.text.shaping on cards): Latin text needs no shaping and stays as fast.
         shaped = name.startswith(SCRIPT_PREFIXES)
+        if shaped:
+            from booklet.base.internals import with_harfbuzz
+
+            with_harfbuzz()
         font = TTFont(name, str(_FACE_FILES[name]), asciiReadable=False, shapable=shaped)
         pdfmetrics.registerFont(font)
         _REGISTERED.add(name)

@@ -46,6 +46,9 @@ class Glyph(NamedTuple):
 def _hb_font(font_name: str) -> Any:
     from reportlab.pdfbase.pdfmetrics import getFont
 
+    from booklet.base.internals import with_harfbuzz
+
+    with_harfbuzz()
     ttf = getFont(font_name)
     font = ttf.hbFont(1000)  # also sets up ReportLab's private codes for unmapped glyphs
     return font, ttf.hbFace.upem
@@ -247,10 +250,12 @@ def actual_text(text: str) -> str:
 def glyph_chars(font_name: str, glyphs: tuple[Glyph, ...]) -> str:
     """A character code for each glyph, for ReportLab's subsets: the character the font maps
     to it, or one of ReportLab's private codes for a glyph no character maps to (a ligature,
-    a conjunct, a joining form)."""
+    a conjunct, a joining form), the same whatever the process made before."""
     from reportlab.pdfbase.pdfmetrics import getFont
 
-    hb_font, _ = _hb_font(font_name)
+    from booklet.base.internals import private_glyph_code
+
+    _hb_font(font_name)
     ttf = getFont(font_name)
     out = []
     for glyph in glyphs:
@@ -258,8 +263,7 @@ def glyph_chars(font_name: str, glyphs: tuple[Glyph, ...]) -> str:
         if codes:
             out.append(chr(codes[0]))
         else:
-            name = hb_font.glyph_to_string(glyph.gid)
-            out.append(chr(ttf.hbAddPrivate(name, glyph.gid, glyph.advance)))
+            out.append(chr(private_glyph_code(ttf, glyph.gid, glyph.advance)))
     return "".join(out)
 
 
