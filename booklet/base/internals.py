@@ -7,6 +7,7 @@ tests/test_internals.py fails loudly, naming the attribute, if an upgrade moves 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 # A ReportLab canvas (reportlab.pdfgen.canvas.Canvas, or a subclass such as the booklet's page
@@ -147,6 +148,7 @@ class _PatternsByNeed:
 
 
 _DIGITS = str.maketrans("", "", "0123456789")
+MAX_DICTIONARY = 8 * 1024 * 1024  # Pyphen's largest pattern file is 1.1 MB
 
 
 def quick_hyphenator(name: str, left: int, right: int) -> Any:
@@ -159,11 +161,14 @@ def quick_hyphenator(name: str, left: int, right: int) -> Any:
 
     path = pyphen.LANGUAGES[name]
     if path not in pyphen.hdcache:
-        with path.open("rb") as handle:
-            encoding = handle.readline().decode().strip()
+        from booklet.base.files import read_bounded
+
+        data = read_bounded(Path(str(path)), MAX_DICTIONARY, kind="hyphenation dictionaries")
+        first, _, rest = data.partition(b"\n")
+        encoding = first.decode("ascii", "replace").strip()
         if encoding.lower() == "microsoft-cp1251":
             encoding = "cp1251"
-        body = path.read_text(encoding).split("\n")[1:]
+        body = rest.decode(encoding).split("\n")
         kept = [line.strip() for line in body]
         kept = [line for line in kept if line and not line.startswith(pyphen.ignored)]
         if any("^^" in line for line in kept):
