@@ -31,7 +31,6 @@ import contextlib
 import gc
 import json
 import os
-import pickle
 import select
 import signal
 import struct
@@ -40,10 +39,12 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from booklet.base.errors import BookletError, from_wire, to_wire, wire_type
+
+if TYPE_CHECKING:  # a pool's futures; a single render (the command line) needs none
+    from concurrent.futures import Future
 
 MIB = 1024 * 1024
 MAX_REPLY = 512 * MIB  # what a child may send back: a few PDFs and pictures
@@ -421,6 +422,8 @@ def _reap(pid: int, kill: bool) -> int:
 
 def _task_frame(task: Callable[..., Any], args: tuple[Any, ...], limits: Limits) -> bytes:
     """A task for a worker: from the parent, which the worker trusts, so pickle is fine here."""
+    import pickle
+
     data = pickle.dumps((task, args, tuple(limits)), protocol=pickle.HIGHEST_PROTOCOL)
     return _HEADER.pack(len(data)) + data
 
@@ -433,6 +436,8 @@ def _read_task(fd: int) -> tuple[Callable[..., Any], tuple[Any, ...], Limits] | 
     data = _read_blocking(fd, length)
     if data is None:
         return None
+    import pickle
+
     task, args, limits = pickle.loads(data)
     return task, args, Limits(*limits)
 
@@ -516,6 +521,8 @@ def _worker_main() -> None:
     if init_frame is None:
         return
     (length,) = _HEADER.unpack(init_frame)
+    import pickle
+
     settings = pickle.loads(_read_blocking(task_fd, length) or b"")
     serve(task_fd, reply_fd, settings["isolate"], settings["init"])
 
@@ -574,6 +581,8 @@ class _Worker:
         self.reply_fd = reply_read
         if pool.start != "fork":
             settings = {"isolate": pool.isolate, "init": pool.init}
+            import pickle
+
             data = pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL)
             _write_all(self.task_fd, _HEADER.pack(len(data)) + data)
 
@@ -717,6 +726,8 @@ class Pool:
     def submit(
         self, task: Callable[..., Any], *args: Any, label: str, limits: Limits | None = None
     ) -> Future[Any]:
+        from concurrent.futures import Future
+
         future: Future[Any] = Future()
         with self.lock:
             if self.closed:

@@ -3,7 +3,6 @@ preferences. Cards, booklets, sheets, diagrams and the calibration page all star
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 from collections.abc import Callable
@@ -69,6 +68,8 @@ def unique_subset_names(pdf: bytes) -> bytes:
     A tag from a hash of the file keeps the output reproducible (same inputs, same bytes). The
     tag has the same length, so the file's cross-reference offsets stay right; font
     dictionaries are not compressed, so the names are found in the raw bytes."""
+    import hashlib
+
     digest = hashlib.sha256(pdf).digest()
     tags: dict[bytes, bytes] = {}
 
@@ -141,6 +142,8 @@ def with_content_id(pdf: bytes) -> bytes:
     one), so it may change length without moving any offset. A tagged file is written with
     object streams (booklet.press.structure), its trailer a cross-reference stream's
     dictionary: there the /ID is replaced in place (`with_content_id_in_stream`)."""
+    import hashlib
+
     at = pdf.rfind(b"trailer")
     if at < 0:
         return with_content_id_in_stream(pdf)
@@ -164,6 +167,8 @@ def with_content_id_in_stream(pdf: bytes) -> bytes:
     """The /ID of a file whose cross-reference is a stream (the last object, its dictionary
     uncompressed), derived from the content as `with_content_id` does: the same number of
     bytes in place of the old one, so no offset moves, and the same /ID however often."""
+    import hashlib
+
     found = _STARTXREF.search(pdf)
     if found is None:
         raise ValueError("no startxref at the end of the file")
