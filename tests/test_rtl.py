@@ -279,10 +279,10 @@ def test_a_right_to_left_name_sits_beside_its_badge_in_a_left_to_right_layout(tm
     from reportlab.pdfgen.canvas import Canvas
 
     from booklet.draw.pieces import Styles
-    from booklet.text.fonts import register_all
+    from booklet.text.fonts import register
     from booklet.text.paragraph import Span, TextBlock
 
-    styles = Styles(10, register_all("text"), {"text": "#000000", "muted": "#555555"}, 1.4)
+    styles = Styles(10, register("text"), {"text": "#000000", "muted": "#555555"}, 1.4)
     out = tmp_path / "h.pdf"
     canvas = Canvas(str(out), pagesize=(400, 100))
     for kind, y in (("heading", 60), ("body", 20)):

@@ -222,3 +222,34 @@ def test_harfbuzz_is_loaded_only_for_a_script_that_needs_it(tmp_path):
     shaped_first = probe("ar", "en")
     assert latin_first["ar"][0] == shaped_first["ar"][0]
     assert latin_first["en"][0] == shaped_first["en"][0]
+
+
+BOOK_FACES_PROBE = """
+import json, re, sys
+from booklet.products.jailed import Render, library_of, made_with
+from booklet.products.requests import BookRequest
+from booklet.text import fonts
+render = Render("book", (), None, "classic", (), BookRequest())
+pdf = made_with(library_of((), None), render)["data"]
+import pikepdf, io
+printed = set()
+with pikepdf.open(io.BytesIO(pdf)) as doc:
+    for page in doc.pages:
+        for font in page.Resources.get("/Font", {}).values():
+            printed.add(str(font.BaseFont).split("+")[-1].removesuffix("-Regular"))
+print(json.dumps({"read": sorted(fonts._REGISTERED), "printed": sorted(printed)}))
+"""
+
+
+def test_a_booklet_reads_only_the_faces_it_prints(tmp_path):
+    """Each face ReportLab reads is about a megabyte the process keeps: the default booklet
+    reads the faces it prints, and the display family's regular, which its glyph check reads."""
+    done = subprocess.run(
+        [sys.executable, "-c", BOOK_FACES_PROBE],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    faces = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(faces["read"]) - set(faces["printed"]) <= {"BookletSerif"}, faces

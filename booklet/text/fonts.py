@@ -314,14 +314,6 @@ def is_script_face(font_name: str) -> bool:
     return font_name.startswith(SCRIPT_PREFIXES)
 
 
-def register_all(family: str = "sans") -> FontFamily:
-    """Every face now: platypus looks faces up by name as it meets `<i>`."""
-    fonts = register(family)
-    for name in fonts:
-        face(name)
-    return fonts
-
-
 @cache
 def charmap(font_name: str) -> frozenset[str]:
     """The characters a font can draw, plus the line breaks and tabs text may hold."""

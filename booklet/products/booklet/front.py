@@ -11,7 +11,7 @@ from booklet.products.booklet.cover import CoverArt, CoverPage
 from booklet.products.booklet.flowables import BookText, FillDiagram, FillLine, TaggedTable
 from booklet.products.booklet.kit import BookKit, flow_height, in_reading_order, title_paragraph
 from booklet.text import tagging
-from booklet.text.fonts import register_all
+from booklet.text.fonts import face, register
 from booklet.text.markup import Span
 from booklet.text.paragraph import TextBlock, TextStyle
 
@@ -23,8 +23,8 @@ THUMBNAIL = (0.85 * 72, 1.25 * 72)  # a contents figure you can read, or none
 def display_italic(kit: BookKit) -> str:
     """The display face's italic (the recipient's name, the dedication's), or the text's."""
     if kit.layout.display_font:
-        return register_all(kit.layout.display_font).italic
-    return kit.fonts.italic
+        return face(register(kit.layout.display_font).italic)
+    return face(kit.fonts.italic)
 
 
 def cover(kit: BookKit) -> list[Flowable]:
@@ -39,13 +39,16 @@ def cover(kit: BookKit) -> list[Flowable]:
     for number, para in enumerate(p for p in lines if p.kind != "heading"):
         style = cover_title(kit, para.spans, width) if number == 0 else cover_line(s)
         top.append(TextBlock(para.spans, style))
-    name = s.text("title", centred=True)._replace(
-        title_face=display_italic(kit),
-        size=s.size * s.title_scale * 1.35,
-        colour=colours["text"],
-        role="heading",
-    )
-    recipient = [TextBlock(p.spans, name) for p in lines if p.kind == "heading"]
+    heads = [p for p in lines if p.kind == "heading"]
+    recipient: list[TextBlock] = []
+    if heads:  # the italic face is read only for a name to set in it
+        name = s.text("title", centred=True)._replace(
+            title_face=display_italic(kit),
+            size=s.size * s.title_scale * 1.35,
+            colour=colours["text"],
+            role="heading",
+        )
+        recipient = [TextBlock(p.spans, name) for p in heads]
     has_picture = any(t.diagram for t in kit.plan.techniques)
     art = CoverArt(kit.plan, width * 0.6, colours) if has_picture else None
     return [CoverPage(top, [art] if art else [], recipient, s.size * 2.2)]
@@ -87,12 +90,13 @@ def dedication(kit: BookKit) -> list[Flowable]:
                 Spacer(1, s.size * 2),
             ]
         return out
-    name = s.text("title", centred=True)._replace(
-        title_face=display_italic(kit), size=s.size * 2.4, role="heading"
-    )
     names = [p for p in lines if p.kind == "title"]
     rest = [p for p in lines if p.kind != "title"]
-    out += [BookText.of(p.spans, name, space_after=s.size * 1.4) for p in names]
+    if names:  # the italic face is read only for a name to set in it
+        name = s.text("title", centred=True)._replace(
+            title_face=display_italic(kit), size=s.size * 2.4, role="heading"
+        )
+        out += [BookText.of(p.spans, name, space_after=s.size * 1.4) for p in names]
     if not kit.context["book"]["message"]:  # room for a line of one's own, by hand
         out += [Spacer(1, s.size * 1.5), FillLine(s), Spacer(1, s.size * 2.2), FillLine(s)]
         out.append(Spacer(1, s.size * 2.2))

@@ -34,7 +34,7 @@ from booklet.products.personal import (
     personal_texts,
 )
 from booklet.products.requests import BookRequest, gift_fields
-from booklet.text.fonts import FontFamily, register_all
+from booklet.text.fonts import FontFamily, register
 from booklet.text.glyphs import check_glyphs
 from booklet.text.markup import Para, Span
 from booklet.text.typography import rules_for
@@ -58,7 +58,9 @@ class BookKit:
         self.logo = load_logo(req.personal)
         self.plan, self.req = plan, req
         self.setting: Setting = library.require_setting()
-        self.fonts: FontFamily = register_all(self.layout.font)
+        # regular and bold now; an italic when a line first needs it (booklet.text.style):
+        # each face ReportLab reads is about a megabyte a process keeps
+        self.fonts: FontFamily = register(self.layout.font)
         check_request_text(req, self.fonts)  # first: what the person typed, at its option
         check_option_text(personal_texts(req.personal), self.fonts)
         check_glyphs(plan, self.setting, self.fonts)
@@ -70,10 +72,10 @@ class BookKit:
                 "(A7 or larger)."
             )
         self.display: str = (
-            register_all(self.layout.display_font).bold if self.layout.display_font else ""
+            register(self.layout.display_font).bold if self.layout.display_font else ""
         )
         if self.display:  # titles and names print in the display face too
-            check_glyphs(plan, self.setting, register_all(self.layout.display_font), "display_font")
+            check_glyphs(plan, self.setting, register(self.layout.display_font), "display_font")
         self.words: Words = library.words
         self.right_bound = right_bound(req, library)  # Hebrew, Arabic: the spine on the right
         self.rules = rules_for(self.words)
