@@ -217,28 +217,51 @@ def register(family: str = "sans") -> FontFamily:
     Subsets hold only the glyphs a PDF uses (ReportLab otherwise adds all of ASCII to each), and
     streams are written as plain binary, not ASCII85: together a card PDF is a third smaller.
     """
+    _set_up_reportlab()
+    if family.startswith(FILE_FONT):
+        return _register_file(family)
+    names = family_faces(family)
+    face(names.regular)
+    face(names.bold)
+    # After registering: ReportLab maps a newly registered font's own name to itself in every
+    # style, and the regular face's name is the family's.
+    _map_family(names.regular, names)
+    return names
+
+
+def _set_up_reportlab() -> None:
+    """How booklet has ReportLab write every face: emoji's characters kept, streams plain
+    binary and compressed at level 5."""
     from reportlab import rl_config
 
     astral_to_unicode()
-    if family.startswith(FILE_FONT):
-        stream_compression(5)
-        rl_config.useA85 = 0
-        return _register_file(family)
-    if family not in FAMILY_FILES:
-        raise BookletError(f"font '{family}' is not known. Use one of: {', '.join(FAMILY_NAMES)}.")
     rl_config.useA85 = 0
     stream_compression(5)
+
+
+def family_faces(family: str) -> FontFamily:
+    """A built-in family's four faces by name, known to `face` but none of them read yet."""
+    if family not in FAMILY_FILES:
+        raise BookletError(f"font '{family}' is not known. Use one of: {', '.join(FAMILY_NAMES)}.")
     folder = _font_dir(family)
     prefix = FAMILY_LABELS[family].replace(" ", "")
-    names = (prefix, f"{prefix}-Bold", f"{prefix}-Italic", f"{prefix}-BoldItalic")
+    names = FontFamily(prefix, f"{prefix}-Bold", f"{prefix}-Italic", f"{prefix}-BoldItalic")
     for name, filename in zip(names, FAMILY_FILES[family], strict=True):
         _FACE_FILES[name] = folder / filename
-    face(names[0])
-    face(names[1])
-    # After registering: ReportLab maps a newly registered font's own name to itself in every
-    # style, and the regular face's name is the family's.
-    _map_family(prefix, names)
-    return FontFamily(*names)
+    return names
+
+
+def display_family(family: str) -> FontFamily:
+    """A display family (a booklet's titles and names): its bold read now, as titles print in
+    it, and the italic when a name is set; its regular, never printed, is never read (each
+    face ReportLab reads is about a megabyte a process keeps). A layout's own font file is one
+    face for every style."""
+    if family.startswith(FILE_FONT):
+        return register(family)
+    _set_up_reportlab()
+    names = family_faces(family)
+    face(names.bold)
+    return names
 
 
 def _map_family(prefix: str, names: tuple[str, str, str, str]) -> None:

@@ -11,7 +11,7 @@ from booklet.products.booklet.cover import CoverArt, CoverPage
 from booklet.products.booklet.flowables import BookText, FillDiagram, FillLine, TaggedTable
 from booklet.products.booklet.kit import BookKit, flow_height, in_reading_order, title_paragraph
 from booklet.text import tagging
-from booklet.text.fonts import face, register
+from booklet.text.fonts import display_family, face
 from booklet.text.markup import Span
 from booklet.text.paragraph import TextBlock, TextStyle
 
@@ -23,7 +23,7 @@ THUMBNAIL = (0.85 * 72, 1.25 * 72)  # a contents figure you can read, or none
 def display_italic(kit: BookKit) -> str:
     """The display face's italic (the recipient's name, the dedication's), or the text's."""
     if kit.layout.display_font:
-        return face(register(kit.layout.display_font).italic)
+        return face(display_family(kit.layout.display_font).italic)
     return face(kit.fonts.italic)
 
 

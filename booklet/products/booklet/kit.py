@@ -34,7 +34,7 @@ from booklet.products.personal import (
     personal_texts,
 )
 from booklet.products.requests import BookRequest, gift_fields
-from booklet.text.fonts import FontFamily, register
+from booklet.text.fonts import FontFamily, display_family, register
 from booklet.text.glyphs import check_glyphs
 from booklet.text.markup import Para, Span
 from booklet.text.typography import rules_for
@@ -71,11 +71,11 @@ class BookKit:
                 f"least {MIN_BOOK_SIDE / 72:.1f} x {MIN_BOOK_SIDE * 1.3 / 72:.1f} in "
                 "(A7 or larger)."
             )
-        self.display: str = (
-            register(self.layout.display_font).bold if self.layout.display_font else ""
-        )
-        if self.display:  # titles and names print in the display face too
-            check_glyphs(plan, self.setting, register(self.layout.display_font), "display_font")
+        self.display: str = ""  # titles and names print in the display face too
+        if self.layout.display_font:
+            display = display_family(self.layout.display_font)
+            self.display = display.bold
+            check_glyphs(plan, self.setting, display._replace(regular=display.bold), "display_font")
         self.words: Words = library.words
         self.right_bound = right_bound(req, library)  # Hebrew, Arabic: the spine on the right
         self.rules = rules_for(self.words)
