@@ -198,10 +198,9 @@ STARTUP_PROBE = textwrap.dedent(
     import yaml; lap("import PyYAML")
     from booklet.data.library import load_library
     library = load_library([]); lap("parse the library (English)")
-    import reportlab.pdfgen.canvas; lap("import ReportLab")
+    from booklet.base.internals import reportlab_without_harfbuzz
+    reportlab_without_harfbuzz(); lap("import ReportLab (and Pillow; HarfBuzz left out)")
     import jinja2.sandbox; lap("import Jinja2")
-    import uharfbuzz; lap("import HarfBuzz")
-    import PIL.Image; lap("import Pillow")
     import pyphen, bidi; lap("import Pyphen, python-bidi")
     from booklet.products.card import CardRequest, render_card; lap("import booklet's card")
     from booklet.layout.spec import load_layout
@@ -210,6 +209,7 @@ STARTUP_PROBE = textwrap.dedent(
     register(layout.font); lap("open the faces")
     render_card(library, library.plan("classic"), CardRequest()); lap("the first card")
     render_card(library, library.plan("gentle"), CardRequest()); lap("the next card")
+    import uharfbuzz; lap("import HarfBuzz (a script's card only)")
     print(json.dumps(marks))
     """
 )
@@ -552,6 +552,26 @@ def script_times(repeats: int, cards: int = 20) -> dict[str, dict[str, float]]:
     return out
 
 
+SPIN = "s = 0\nfor i in range(6_000_000):\n    s += i * i\n"
+
+
+def two_process_speedup() -> float:
+    """The machine's own ceiling for two workers: a pure-Python loop run twice in one process
+    against once in each of two at the same time (1.7 to 1.9 on this 2-core machine, as its
+    neighbours allow), so the batch's speed-up can be read against what the cores give."""
+    command = [PYTHON, "-c", SPIN]
+    subprocess.run(command, check=True, env=CHILD_ENV)  # warm
+    start = time.perf_counter()
+    for _ in range(2):
+        subprocess.run(command, check=True, env=CHILD_ENV)
+    serial = time.perf_counter() - start
+    start = time.perf_counter()
+    running = [subprocess.Popen(command, env=CHILD_ENV) for _ in range(2)]
+    for process in running:
+        process.wait()
+    return serial / (time.perf_counter() - start)
+
+
 def batch_file(folder: Path, count: int) -> Path:
     """A batch of `count` distinct cards: each client's own title, with routines, sizes and
     layouts crossed, so no two cards are the same."""
@@ -792,7 +812,9 @@ def main() -> int:
         results["typst_pdf_kb"] = {"median": (work / "typst.pdf").stat().st_size / 1024}
         batch = batch_file(work, batch_cards)
         batch_times: dict[int, list[float]] = {1: [], 2: []}
+        machine: list[float] = []
         for _ in range(1 if args.quick else 3):
+            machine.append(two_process_speedup())  # what the machine allows, measured beside
             for jobs in (1, 2):  # taking turns, as the processes above do
                 out = work / f"batch-{jobs}"
                 shutil.rmtree(out, ignore_errors=True)
@@ -808,6 +830,7 @@ def main() -> int:
         for jobs, times in batch_times.items():
             results[f"batch_jobs{jobs}_s"] = median_spread(times)
         results["batch_speedup"] = paired_ratio(batch_times[1], batch_times[2])
+        results["machine_two_process_speedup"] = median_spread(machine)
         built = len(list((work / "batch-2").glob("*.pdf")))
         results["batch_cards"] = {"median": built}
         results["peak_rss_card_mb"] = {
@@ -874,7 +897,9 @@ def report(r: dict[str, dict]) -> list[dict]:
          f"{batch_rate / floor_rate:.2f} x ({floor_rate:.0f}/s)",
          batch_rate >= 1.6 * floor_rate),
         ("  speed-up over --jobs 1", "batch_speedup", med["batch_speedup"], "x",
-         f">= 1.8 x (jobs 1: {med['batch_jobs1_s']:.1f} s)", med["batch_speedup"] >= 1.8),
+         f">= 1.8 x (jobs 1: {med['batch_jobs1_s']:.1f} s; the machine's own two-process "
+         f"ceiling beside it: {med['machine_two_process_speedup']:.2f} x)",
+         med["batch_speedup"] >= 1.8),
         ("card PDF with embedded fonts", "card_pdf_kb", med["card_pdf_kb"], "KB",
          "<= 32 KB (the default card, tags and all)", med["card_pdf_kb"] <= 32),
         ("default booklet PDF", "book_pdf_kb", med["book_pdf_kb"], "KB", "<= 150 KB",
