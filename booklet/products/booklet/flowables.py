@@ -45,6 +45,8 @@ class TaggedTable(Table):
         self.tag = tag
 
     def draw(self) -> None:
+        if planning(self.canv):  # where it lands is all a planning pass needs
+            return
         with element(self.canv, self.tag):
             super().draw()
 
@@ -252,7 +254,8 @@ class PieceFlowable(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
-        self.piece.drawOn(self.canv, 0, 0)
+        if not planning(self.canv):
+            self.piece.drawOn(self.canv, 0, 0)
 
 
 class SplitBox(Flowable):
@@ -277,7 +280,8 @@ class SplitBox(Flowable):
         return []
 
     def draw(self) -> None:
-        self.box.drawOn(self.canv, 0, 0)
+        if not planning(self.canv):
+            self.box.drawOn(self.canv, 0, 0)
 
 
 class FactsPanel(Flowable):
@@ -300,6 +304,8 @@ class FactsPanel(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
+        if planning(self.canv):
+            return
         c, pad = self.canv, self.pad
         c.setFillColor(HexColor(self.styles.colours["panel"]))
         c.roundRect(0, 0, self.width, self.height, self.styles.size * 0.4, stroke=0, fill=1)
@@ -380,6 +386,8 @@ class FillLine(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
+        if planning(self.canv):
+            return
         self.canv.setStrokeColor(HexColor(self.styles.colours["muted"]))
         self.canv.setLineWidth(0.5)
         self.canv.line(self.width * 0.2, 0, self.width * 0.8, 0)
@@ -442,6 +450,8 @@ class Timeline(Flowable):
         return inside, outside
 
     def draw(self) -> None:
+        if planning(self.canv):
+            return
         with figure(self.canv, self.alt):
             self.draw_bar()
 

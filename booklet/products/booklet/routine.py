@@ -7,7 +7,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from booklet.draw.handout import LogGrid, read_log_snippet
 from booklet.draw.pieces import Styles
-from booklet.products.booklet.flowables import BookText, Marker, TaggedTable, Timeline
+from booklet.products.booklet.flowables import BookText, Marker, TaggedTable, Timeline, planning
 from booklet.products.booklet.kit import (
     BookKit,
     flow_height,
@@ -115,6 +115,8 @@ class PracticeLog(Flowable):
     def draw(self) -> None:
         if self.marker is not None:
             self.marker.record(self.canv)
+        if planning(self.canv):
+            return
         y = self.height
         for item in self.words:
             y -= item.getSpaceBefore() if y < self.height else 0.0
