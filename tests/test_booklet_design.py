@@ -137,3 +137,43 @@ def test_the_contents_figures_are_the_largest_that_fit(lang, routine, size):
         if isinstance(cell, FillDiagram)
     ]
     assert (chosen[0] if chosen else 0.0) == pytest.approx(expected)
+
+
+PLANNING_CASES = [
+    ("en", "classic", ""),
+    ("de", "gentle", ""),
+    ("fr", "short", ""),
+    ("en", "classic", "a6"),
+]
+
+
+@pytest.mark.parametrize(("lang", "routine", "size"), PLANNING_CASES)
+def test_planning_stops_at_a_short_page_and_chooses_as_full_planning_would(lang, routine, size):
+    """A size's planning pass stops at its first page left short (the size is ruled out):
+    the body size printed is still the first at which full planning leaves no page short, or
+    the one leaving fewest."""
+    from booklet.data.library import load_library
+    from booklet.products.booklet import BookRequest
+    from booklet.products.booklet.build import BALANCING_SIZES, story
+    from booklet.products.booklet.kit import BookKit
+    from booklet.products.booklet.pages import plan, plan_and_print
+    from booklet.products.booklet.techniques import settle_body_size
+
+    library = load_library().in_language(lang)
+    request = BookRequest(**({"size": size} if size else {}))
+
+    def kit_and_sizes() -> tuple[BookKit, list[float]]:
+        kit = BookKit(library, library.plan(routine), request)
+        settle_body_size(kit)
+        largest = kit.body_sizes.index(kit.body)
+        return kit, kit.body_sizes[largest : largest + BALANCING_SIZES]
+
+    kit, sizes = kit_and_sizes()
+    holes = {}
+    for body in sizes:  # the definition: every size planned in full
+        kit.set_body(body)
+        holes[body] = len(plan(kit, story).holes)
+    expected = next((b for b in sizes if not holes[b]), min(sizes, key=lambda b: (holes[b], -b)))
+    kit, sizes = kit_and_sizes()
+    plan_and_print(kit, story, sizes)
+    assert kit.body == expected, holes

@@ -46,27 +46,34 @@ class Balance:
     def widths(self) -> None:
         """What each gap grows by: the room shared by weight, each at most MOST_LINES lines."""
         self.extra.clear()
-        for page, weights in self.gaps.items():
-            room = self.room.get(page, 0.0)
-            if page in self.runs_on or room < self.line or not weights:
-                continue
-            room -= 0.5  # never the last half point: rounding must not push a block over
-            total = sum(weights)
-            most = MOST_LINES * self.line
-            grown = [min(most * w, room * w / total) for w in weights]
-            for index, amount in enumerate(grown):
+        for page in self.gaps:
+            for index, amount in enumerate(self.grown(page)):
                 self.extra[(page, index)] = amount
         self.applying = True
         self.seen.clear()
 
+    def grown(self, page: int) -> list[float]:
+        """What each of a page's gaps grows by (none on a page whose last block runs on, or
+        with less than a line to spare)."""
+        weights = self.gaps.get(page, [])
+        room = self.room.get(page, 0.0)
+        if page in self.runs_on or room < self.line or not weights:
+            return []
+        room -= 0.5  # never the last half point: rounding must not push a block over
+        total = sum(weights)
+        most = MOST_LINES * self.line
+        return [min(most * w, room * w / total) for w in weights]
+
+    def short(self, page: int, most: float) -> bool:
+        """Whether a finished page would still leave more than `most` empty at its foot."""
+        room = self.room.get(page)
+        if room is None or page in self.runs_on:
+            return False
+        return room - sum(self.grown(page)) > most
+
     def holes(self, most: float) -> list[int]:
         """The pages that would still leave more than `most` empty at their foot."""
-        short = []
-        for page, room in sorted(self.room.items()):
-            grown = sum(v for (p, _), v in self.extra.items() if p == page)
-            if page not in self.runs_on and room - grown > most:
-                short.append(page)
-        return short
+        return [page for page in sorted(self.room) if self.short(page, most)]
 
     def placed(self, page: int, flowable: Any) -> None:
         counts = self.printed if self.applying else self.counts

@@ -60,15 +60,25 @@ def plan_and_print(
 ) -> tuple[bytes, BookInfo]:
     """Plan the pages (passes that only count them), then print them. Of `sizes`, the first
     that leaves no text page more than a quarter empty at its foot is used (copyfitting, as a
-    typesetter would); failing that, the one that leaves fewest."""
+    typesetter would); failing that, the one that leaves fewest.
+
+    A size's planning stops at its first such page: the size is not the one (most of a
+    booklet's planning time went on sizes already ruled out). Only when every size has one
+    are they planned in full, to find the one with fewest."""
+    tried = sizes or (kit.body,)
     best: Planned | None = None
-    for size in sizes or (kit.body,):
+    for size in tried:
         kit.set_body(size)
-        planned = plan(kit, story)
-        if best is None or len(planned.holes) < len(best.holes):
-            best = planned
-        if not planned.holes:
+        found = plan_unless_short(kit, story)
+        if found is not None:  # no page left short
+            best = found
             break
+    else:
+        for size in tried:
+            kit.set_body(size)
+            planned = plan(kit, story)
+            if best is None or len(planned.holes) < len(best.holes):
+                best = planned
     assert best is not None
     if best.size != kit.body:
         kit.set_body(best.size)
@@ -89,26 +99,87 @@ def plan_and_print(
     return pdf, info
 
 
+class StopPlanning(Exception):
+    """A planning pass need not go on: a page was left short (`short`), or the techniques
+    start on an odd page, so the pass that counts is the one that aligns them."""
+
+    def __init__(self, short: bool) -> None:
+        super().__init__()
+        self.short = short
+
+
+@dataclass
+class Watch:
+    """What a planning pass watches for as each page ends, to stop as soon as it knows the
+    rest would not be used (StopPlanning)."""
+
+    balance: Balance
+    most: float  # more than this empty at a page's foot is a short page
+    info: BookInfo
+    first_technique: str  # its section's key: where the techniques start decides alignment
+    aligned: bool  # this pass already aligns them: every page is as it will be
+
+    def page_ended(self, page: int) -> None:
+        start = self.info.sections.get(self.first_technique)
+        if not self.aligned and start is not None and start % 2:
+            raise StopPlanning(short=False)  # the aligned pass is the one that counts
+        # before the techniques start (or when they start on an even page) a page is as the
+        # pass that counts will have it
+        if self.balance.short(page, self.most):
+            raise StopPlanning(short=True)
+
+
 def plan(kit: BookKit, story: Story) -> Planned:
     """Where each section lands at the kit's body size, whether the techniques need a notes
     page before them (each spread opens on a left-hand page), how many notes pages make the
     count a multiple of four, and which pages would be left short."""
+    planned = _plan(kit, story, stop_at_short_page=False)
+    assert planned is not None  # only a watched pass stops
+    return planned
+
+
+def plan_unless_short(kit: BookKit, story: Story) -> Planned | None:
+    """The plan at the kit's body size, or None as soon as a page is found short."""
+    return _plan(kit, story, stop_at_short_page=True)
+
+
+def _plan(kit: BookKit, story: Story, stop_at_short_page: bool) -> Planned | None:
+    techniques = kit.plan.techniques
+    key = f"t-{techniques[0].id}" if techniques else ""
+    most = kit.frame_size[1] * SHORT_PAGE
+
+    def watch(balance: Balance, info: BookInfo, aligned: bool) -> Watch | None:
+        return Watch(balance, most, info, key, aligned) if stop_at_short_page else None
+
     balance = Balance(kit.styles.leading)
     first = BookInfo()
-    print_pages(kit, story, first, PagePlan(), save=False, balance=balance)
-    techniques = kit.plan.techniques
-    start = first.sections.get(f"t-{techniques[0].id}", 0) if techniques else 0
-    align = bool(start % 2)  # a spread: the picture on its first (even) page, the words facing
+    align = False
+    try:
+        watching = watch(balance, first, False)
+        print_pages(kit, story, first, PagePlan(), save=False, balance=balance, watch=watching)
+    except StopPlanning as stop:
+        if stop.short:
+            return None
+        align = True
+    start = first.sections.get(key, 0) if techniques else 0
+    align = align or bool(
+        start % 2
+    )  # a spread: the picture on its first (even) page, the words facing
     if align:
         balance = Balance(kit.styles.leading)
         first = BookInfo()
-        print_pages(kit, story, first, PagePlan(align=True), save=False, balance=balance)
+        try:
+            watching = watch(balance, first, True)
+            print_pages(kit, story, first, PagePlan(align=True), save=False, balance=balance,
+                        watch=watching)  # fmt: skip
+        except StopPlanning:
+            return None
     notes = (-first.pages) % 4
     contents = dict(first.sections)
     if notes:
         contents["notes"] = first.pages  # notes take the back cover's place; it moves on
     balance.widths()
-    holes = balance.holes(kit.frame_size[1] * SHORT_PAGE)
+    holes = balance.holes(most)
     return Planned(kit.body, PagePlan(contents, notes, align), holes, balance)
 
 
@@ -119,9 +190,11 @@ def print_pages(
     plan: PagePlan,
     save: bool = True,
     balance: Balance | None = None,
+    watch: Watch | None = None,
 ) -> bytes:
     """One pass: the story laid out on the booklet's pages; the PDF's bytes when `save`.
-    With `balance`, the gaps of inner pages are recorded (planning) or widened (printing)."""
+    With `balance`, the gaps of inner pages are recorded (planning) or widened (printing);
+    with `watch`, a planning pass stops as soon as its end would not be used."""
     buffer = io.BytesIO()
     w, h = kit.size
     m, pad = kit.margin, kit.finish.pad
@@ -142,6 +215,7 @@ def print_pages(
         initialFontName=kit.fonts.regular,
     )
     doc.balance = balance
+    doc.watch = watch
     doc.addPageTemplates(page_templates(kit, balance))
     flowables = story(kit, info, plan)
     skip_saving(doc, save)  # the planning pass only needs page numbers, not a file
@@ -209,14 +283,19 @@ class FacingPages(BaseDocTemplate):
     bound on the left, left-hand pages bound on the right."""
 
     balance: Balance | None = None
+    watch: Watch | None = None
 
     def handle_pageEnd(self) -> None:  # noqa: N802 - platypus's name
-        """The room an inner page leaves at its foot, for the balance to share out."""
+        """The room an inner page leaves at its foot, for the balance to share out (and for
+        a watching planning pass to judge)."""
         state: Any = self
         frame = state.frame
         balance = self.balance
         if balance is not None and not balance.applying and isinstance(frame, BalancedFrame):
-            balance.room[state.canv.getPageNumber()] = frame.room_left()
+            page = state.canv.getPageNumber()
+            balance.room[page] = frame.room_left()
+            if self.watch is not None:
+                self.watch.page_ended(page)
         super().handle_pageEnd()
 
     def handle_pageBegin(self) -> None:  # noqa: N802 - platypus's name
