@@ -471,12 +471,7 @@ def feature_costs(repeats: int, cards: int = 10) -> dict[str, dict[str, float]]:
         "hand marks": "booklet.draw.diagrams._hands",
         "content-derived /ID": "booklet.press.pdf.with_content_id",
     }
-    try:  # tagged PDFs (#31): the structure tree built after drawing, where it has landed
-        import booklet.press.tagging  # type: ignore[import-not-found]  # noqa: F401
-
-        features["tags"] = "booklet.press.tagging.tag_pdf"
-    except ImportError:
-        pass
+    features["tags (the structure tree)"] = "booklet.press.structure.tag_pdf"
     spent = dict.fromkeys(features, 0.0)
 
     def timed(name: str, real: Any) -> Any:
