@@ -114,6 +114,8 @@ def _quotes(text: str, rules: Typography, before: str) -> str:
     single quote between letters, or after one with no single quote open, is an apostrophe.
     The language's own marks are left as the author set them (so typesetting twice changes
     nothing); straight quotes and other languages' marks become its own."""
+    if _NO_QUOTES.match(text):  # most text has none: nothing to decide
+        return text
     open_d, close_d, open_s, close_s = rules.quotes
     out: list[str] = []
     open_double = open_single = False
@@ -138,6 +140,10 @@ def _quotes(text: str, rules: Typography, before: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+# Text with no quote or apostrophe of any kind (every language's marks are among these)
+_NO_QUOTES = re.compile("[^" + re.escape(DOUBLE_QUOTES + SINGLE_QUOTES + APOSTROPHE) + "]*\\Z")
 
 
 def _back(out: list[str], before: str) -> str:
@@ -172,6 +178,7 @@ def _spaces(text: str, rules: Typography, before: str = "") -> str:
     follows in its paragraph ("légère" in bold, then ": à peine")."""
     out: list[str] = []
     n = len(text)
+    closing, opening = rules.closing, rules.opening  # the same for every character
     for i, char in enumerate(text):
         prev = out[-1] if out else before
         following = text[i + 1] if i + 1 < n else ""
@@ -182,9 +189,9 @@ def _spaces(text: str, rules: Typography, before: str = "") -> str:
                 out.append(NARROW_NBSP)
         elif char == " " and prev and prev in rules.space_after:
             char = NARROW_NBSP
-        elif char == " " and following and following in rules.closing:
+        elif char == " " and following and following in closing:
             char = NBSP  # "word ;" typed with a space: the ";" stays on its word's line
-        elif char == " " and prev and prev in rules.opening:
+        elif char == " " and prev and prev in opening:
             char = NBSP
         out.append(char)
         if char in rules.space_after and following and following not in SPACES:
