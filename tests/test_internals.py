@@ -115,3 +115,24 @@ def test_pyphen_points_are_the_same_with_patterns_parsed_as_needed():
         for word in words:
             assert quick.positions(word) == stock.positions(word), (name, word)
         pyphen.hdcache.pop(path, None)
+
+
+def test_reportlab_keeps_harfbuzz_and_its_glyph_tables_where_booklet_reaches_them():
+    """booklet.base.internals loads ReportLab without HarfBuzz in the jail and hands it over
+    later (`ttfonts.uharfbuzz`), and gives unmapped glyphs their private codes through the
+    face's own tables (charToGlyph, glyphToChar, charWidths)."""
+    import reportlab.pdfbase.ttfonts as ttfonts
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    from booklet.text.fonts import face
+
+    assert hasattr(ttfonts, "uharfbuzz"), "ttfonts.uharfbuzz moved"
+    internals.with_harfbuzz()
+    assert ttfonts.uharfbuzz is not None
+    font = getFont(face("BookletArabic"))
+    for table in ("charToGlyph", "glyphToChar", "charWidths"):
+        assert isinstance(getattr(font.face, table), dict), f"TTFontFace.{table} moved"
+    gid = 0x1800  # past the face's last glyph (1315): no shaped text ever meets it
+    code = internals.private_glyph_code(font, gid, 500.0)
+    assert code == 0xE000 + gid and font.face.charToGlyph[code] == gid
+    assert internals.private_glyph_code(font, gid, 500.0) == code  # the same every time
