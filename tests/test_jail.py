@@ -250,3 +250,27 @@ def test_a_batch_variant_that_runs_away_fails_alone(tmp_path):
     assert "Traceback" not in done.stderr
     assert sorted(p.name for p in (tmp_path / "out").glob("*.pdf")) == ["a.pdf", "c.pdf", "d.pdf"]
     assert done.peak_mb < 250, done.peak_mb
+
+
+@posix_only
+@pytest.mark.parametrize("how", ["pool", "run"])
+def test_ctrl_c_as_a_child_is_born_is_its_parents(monkeypatch, how):
+    """Ctrl-C that reaches a child before it has set Ctrl-C aside (a worker forked to replace
+    another just as a batch is interrupted) killed it, failing the task it was given, and the
+    manifest listed a file that was never written. Ctrl-C is held back across the fork: the
+    child drops it, and the task is done."""
+    import signal
+
+    real = jail._detach
+
+    def ctrl_c_first(keep):
+        os.kill(os.getpid(), signal.SIGINT)  # arrives before the child ignores it
+        real(keep)
+
+    monkeypatch.setattr(jail, "_detach", ctrl_c_first)
+    if how == "run":
+        assert jail.run(jail_tasks.echo, "kept", limits=Limits(), label="t")["value"] == "kept"
+        return
+    with Pool(1, start="fork") as pool:
+        future = pool.submit(jail_tasks.echo, "kept", label="t")
+        assert next(pool.results([future])).result()["value"] == "kept"

@@ -205,6 +205,23 @@ def disarm() -> None:
             resource.setrlimit(which, (hard, hard))
 
 
+def _fork() -> tuple[int, set[int]]:
+    """os.fork with Ctrl-C held back across it, and the signal mask to restore. A child that
+    met Ctrl-C before it had set it aside (`_detach`) died of its parent's KeyboardInterrupt,
+    failing the task it was given (a worker forked to replace another as a batch was
+    interrupted); held back, the child drops it as it ignores it, and only the parent, whose
+    Ctrl-C it is, acts on it. The child restores the mask once detached (`_unhold`)."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    pid = os.fork()
+    if pid != 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    return pid, held
+
+
+def _unhold(held: set[int]) -> None:
+    signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _detach(keep: tuple[int, ...]) -> None:
     """A child keeps only its pipes: the null device on 0, 1 and 2, every other descriptor
     closed; Ctrl-C and SIGTERM are its parent's to handle."""
@@ -369,12 +386,13 @@ def run(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any
     read_end, write_end = os.pipe()
     gc.collect(0)
     gc.freeze()  # the child shares these objects' pages instead of copying them
-    pid = os.fork()
+    pid, held = _fork()
     if pid == 0:  # the child: never returns
         code = 0
         try:
             os.close(read_end)
             _detach((write_end,))
+            _unhold(held)
             gc.disable()
             arm(limits)
             _write_all(write_end, _reply_of(task, args))
@@ -546,7 +564,7 @@ class _Worker:
         reply_read, reply_write = os.pipe()
         self.process: Any = None
         if pool.start == "fork":
-            pid = os.fork()
+            pid, held = _fork()
             if pid == 0:
                 code = 0
                 try:
@@ -555,6 +573,7 @@ class _Worker:
                     with contextlib.suppress(OSError):
                         os.setpgid(0, 0)
                     _detach((task_read, reply_write))
+                    _unhold(held)
                     serve(task_read, reply_write, pool.isolate, pool.init)
                 except BaseException:
                     code = 70
