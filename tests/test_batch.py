@@ -255,17 +255,19 @@ def test_ctrl_c_with_worker_processes_keeps_manifest_and_disk_in_step(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "booklet", "batch", str(batch), "-o", str(out), "--jobs", "2"],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(out.glob("*.pdf"))) < 20:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)
-    proc.wait(timeout=60)
+    said = proc.communicate(timeout=60)[1].decode(errors="replace")
     on_disk = sorted(p.name for p in out.glob("*.pdf"))
-    listed = sorted(e["output"] for e in manifest(out)["variants"])
-    assert listed == on_disk
+    entries = manifest(out)["variants"]
+    listed = sorted(e["output"] for e in entries)
+    astray = [e for e in entries if e["output"] not in on_disk]  # what, and why, if it fails
+    assert listed == on_disk, (astray, said[-1500:])
     assert 20 <= len(on_disk) <= 300
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
     for entry in manifest(out)["variants"]:
