@@ -177,3 +177,92 @@ def test_planning_stops_at_a_short_page_and_chooses_as_full_planning_would(lang,
     kit, sizes = kit_and_sizes()
     plan_and_print(kit, story, sizes)
     assert kit.body == expected, holes
+
+
+def planning_kit(lang: str, routine: str, size: str = ""):
+    """A booklet's kit at the body size its planning chooses, and that plan."""
+    from booklet.data.library import load_library
+    from booklet.products.booklet import BookRequest
+    from booklet.products.booklet.build import BALANCING_SIZES, story
+    from booklet.products.booklet.kit import BookKit
+    from booklet.products.booklet.pages import plan_and_print
+    from booklet.products.booklet.techniques import settle_body_size
+
+    library = load_library().in_language(lang)
+    kit = BookKit(library, library.plan(routine), BookRequest(**({"size": size} if size else {})))
+    settle_body_size(kit)
+    largest = kit.body_sizes.index(kit.body)
+    pdf, info = plan_and_print(kit, story, kit.body_sizes[largest : largest + BALANCING_SIZES])
+    return kit, pdf, info
+
+
+def whole_pass_balance(kit, plan):
+    """The gaps, room and blocks of every page as one pass over the whole story records them
+    (the contents page laid out in its place, as `plan` has it)."""
+    from booklet.products.booklet.balance import Balance
+    from booklet.products.booklet.build import story
+    from booklet.products.booklet.flowables import BookInfo
+    from booklet.products.booklet.pages import print_pages
+
+    balance = Balance(kit.styles.leading)
+    info = BookInfo(notes_pages=plan.notes)
+    print_pages(kit, story.whole, info, plan, save=False, balance=balance)
+    return balance
+
+
+def recorded(balance) -> tuple:
+    return balance.gaps, balance.room, balance.runs_on, balance.counts
+
+
+WHOLE_PASS_CASES = [("en", "classic", ""), ("de", "gentle", ""), ("fr", "short", "a6"),
+                    ("he", "classic", ""), ("ar", "short", "a6")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("lang", "routine", "size"), WHOLE_PASS_CASES)
+def test_the_contents_page_planned_on_its_own_records_what_a_whole_pass_does(lang, routine, size):
+    """Planning lays out the contents page on its own, only for a body size whose other pages
+    pass: every page's gaps, room and blocks are still those of one pass over the whole story,
+    and so are the pages it finds short."""
+    from booklet.products.booklet.build import story
+    from booklet.products.booklet.pages import SHORT_PAGE, PagePlan, plan
+
+    kit, _, _ = planning_kit(lang, routine, size)
+    for body in kit.body_sizes[:4]:  # the one chosen and sizes that leave pages short
+        kit.set_body(body)
+        planned = plan(kit, story)
+        whole = whole_pass_balance(kit, PagePlan(align=planned.plan.align))
+        assert recorded(planned.balance) == recorded(whole), body
+        assert planned.holes == whole.holes(kit.frame_size[1] * SHORT_PAGE)
+
+
+@pytest.mark.parametrize(("lang", "routine", "notes"), [("en", "classic", 2), ("en", "short", 0)])
+def test_a_booklet_prints_as_with_its_gaps_planned_by_a_whole_pass(lang, routine, notes):
+    """With notes pages added, the contents gains its entry and only its page is planned
+    again: the booklet's bytes are those printed with every page's gaps recorded by a whole
+    pass with the notes pages in place (and without them, as planned)."""
+    from booklet.products.booklet.build import story
+    from booklet.products.booklet.flowables import BookInfo
+    from booklet.products.booklet.pages import PagePlan, print_pages
+
+    kit, pdf, info = planning_kit(lang, routine)
+    assert info.notes_pages == notes
+    contents = dict(info.sections)
+    plan = PagePlan(contents, notes, align=False)
+    whole = whole_pass_balance(kit, plan if notes else PagePlan())
+    whole.widths()
+    assert pdf == print_pages(kit, story.whole, BookInfo(notes_pages=notes), plan, balance=whole)
+
+
+def test_a_contents_too_long_for_its_page_is_a_clear_error(run, make_library):
+    """Forty techniques in an A6 booklet: the contents page cannot hold them, and the error
+    says so and what to do, with exit code 2."""
+    from tests.helpers import technique_yaml
+
+    lib = make_library(
+        {f"techniques/stroke-{n:02}.yaml": technique_yaml(f"Stroke {n:02}") for n in range(40)}
+    )
+    args = [a for n in range(40) for a in ("-t", f"stroke-{n:02}")]
+    result = run("--library", lib, "book", *args, "--size", "a6", "-o", "many.pdf")
+    assert result.exit_code == 2, result.output
+    assert "the contents page does not fit on one page" in result.stderr
+    assert "Traceback" not in result.output

@@ -15,11 +15,13 @@ and so is a page with less than a line to spare.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from reportlab.platypus import Frame
 
 from booklet.base.internals import Canvas
+
+T = TypeVar("T")
 
 MOST_LINES = 3.0  # the most a gap grows, in lines of body text
 
@@ -40,8 +42,27 @@ class Balance:
 
     @property
     def held(self) -> bool:
-        """Whether printing placed every block on the page planning put it on."""
-        return self.counts == self.printed
+        """Whether printing placed every block on the page planning put it on. (The notes
+        pages added after planning hold no blocks that could move.)"""
+        return all(self.printed.get(page) == count for page, count in self.counts.items())
+
+    def with_pages_from(self, other: Balance, through: int) -> Balance:
+        """What was recorded, with the pages up to `through` as `other` recorded them (pages
+        planned again on their own); ready to share out its room anew (`widths`)."""
+
+        def merged(mine: dict[int, T], theirs: dict[int, T]) -> dict[int, T]:
+            out = {page: value for page, value in mine.items() if page > through}
+            out.update((page, value) for page, value in theirs.items() if page <= through)
+            return out
+
+        return Balance(
+            self.line,
+            gaps={page: list(weights) for page, weights in merged(self.gaps, other.gaps).items()},
+            room=merged(self.room, other.room),
+            runs_on={p for p in self.runs_on if p > through}
+            | {p for p in other.runs_on if p <= through},
+            counts=merged(self.counts, other.counts),
+        )
 
     def widths(self) -> None:
         """What each gap grows by: the room shared by weight, each at most MOST_LINES lines."""

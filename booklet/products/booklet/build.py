@@ -10,9 +10,16 @@ from booklet.data.model import Plan
 from booklet.draw.pieces import Styles
 from booklet.press.finish import finish_file
 from booklet.products.booklet import back, front, guidance, routine, techniques
-from booklet.products.booklet.flowables import BookInfo, BookText, LeftPage, Marker, NotesPage
+from booklet.products.booklet.flowables import (
+    BookInfo,
+    BookText,
+    LeftPage,
+    Marker,
+    NotesPage,
+    PageStandIn,
+)
 from booklet.products.booklet.kit import BookKit, right_bound
-from booklet.products.booklet.pages import PagePlan, plan_and_print
+from booklet.products.booklet.pages import PagePlan, Story, plan_and_print
 from booklet.products.requests import BookRequest
 from booklet.text.tagging import Structure
 
@@ -21,21 +28,30 @@ BALANCING_SIZES = (
 )
 
 
-def story(kit: BookKit, info: BookInfo, plan: PagePlan) -> list[Flowable]:
-    """Every section in order. The cover, the dedication and the contents have a page each;
-    the guidance, the routine and its practice log flow on from page to page, each section's
-    title carrying its marker (its link target, outline entry and page number), the log
-    filling the foot of the last page; then each technique's spread, opening on a left-hand
-    page; notes pages; the back cover."""
+def front_matter(kit: BookKit, info: BookInfo, plan: PagePlan) -> list[Flowable]:
+    """The cover, the dedication and the contents, a page each. The contents page is planned
+    on its own (`PagePlan.draft`): a page break follows it, so nothing on it moves the rest."""
     w = kit.words
-    s = kit.styles
     out: list[Flowable] = []
     out += front.cover(kit)
     out += [NextPageTemplate("plain"), PageBreak()]
     out += front.dedication(kit)
     out += [NextPageTemplate("inner"), PageBreak(), Marker("contents", w.text("contents"), 0, info)]
-    out += front.contents(kit, plan.contents, plan.notes)
-    out.append(PageBreak())
+    if plan.draft:
+        out.append(PageStandIn())
+    else:
+        out += front.contents(kit, plan.contents, plan.notes)
+    return out
+
+
+def after_contents(kit: BookKit, info: BookInfo, plan: PagePlan) -> list[Flowable]:
+    """The guidance, the routine and its practice log flow on from page to page, each
+    section's title carrying its marker (its link target, outline entry and page number), the
+    log filling the foot of the last page; then each technique's spread, opening on a
+    left-hand page; notes pages; the back cover."""
+    w = kit.words
+    s = kit.styles
+    out: list[Flowable] = []
     sections = (
         ("before", "before_you_begin", guidance.before_you_begin),
         ("safety", "when_not_to_massage", guidance.safety),
@@ -58,6 +74,9 @@ def story(kit: BookKit, info: BookInfo, plan: PagePlan) -> list[Flowable]:
     out += back.notes_pages(kit, info, plan.notes)
     out += [NextPageTemplate("back"), PageBreak(), *back.back_cover(kit)]
     return out
+
+
+story = Story(front_matter, after_contents)  # every section in order, cover to back cover
 
 
 def opening(flowables: list[Flowable], marker: Marker, s: Styles) -> list[Flowable]:

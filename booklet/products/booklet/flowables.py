@@ -93,6 +93,21 @@ class Marker(Flowable):
         self.info.titles[self.key] = self.title
 
 
+class PageStandIn(Flowable):
+    """A page planned on its own (the contents page, whose figures take the longest to
+    choose): a planning pass that needs only where the pages after it start fills the page
+    with this instead. It is never printed."""
+
+    gap_weight = 0.0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = avail_width, avail_height - 1
+        return self.width, self.height
+
+    def draw(self) -> None:
+        assert planning(self.canv), "a page stand-in is never printed"
+
+
 class BookText(Flowable):
     """A paragraph set by the one text engine (booklet.text.paragraph) on a booklet page:
     platypus places it, and splits it between pages at a line (never leaving one line alone

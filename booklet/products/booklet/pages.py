@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from reportlab.lib.colors import HexColor
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate
 from reportlab.platypus.doctemplate import LayoutError
 
 from booklet.base.errors import FitError
@@ -38,12 +38,26 @@ class PagePlan:
     contents: dict[str, int] = field(default_factory=dict)  # section key -> its first page
     notes: int = 0  # notes pages before the back cover: the count becomes a multiple of four
     align: bool = False  # a notes page before the techniques: each spread opens on a left page
+    draft: bool = False  # the contents page stands in blank: it is planned on its own
 
 
 SHORT_PAGE = 0.22  # at most a quarter of a text page empty at its foot, planned with room to spare
 
-# The booklet's flowables, cover to back cover, for one pass; section starts record in the info.
-Story = Callable[[BookKit, BookInfo, PagePlan], list[Flowable]]
+# Part of the booklet's flowables for one pass; section starts record in the info.
+Part = Callable[[BookKit, BookInfo, PagePlan], list[Flowable]]
+
+
+class Story(NamedTuple):
+    """The booklet's flowables, cover to back cover, for one pass: the front matter, which
+    ends with the contents page, then (after a page break) the rest. Nothing on the contents
+    page moves a page after it, so planning lays the contents page out on its own, only for
+    a body size whose other pages all pass."""
+
+    front: Part  # the cover, the dedication and the contents page
+    rest: Part  # from the page after the contents to the back cover
+
+    def whole(self, kit: BookKit, info: BookInfo, plan: PagePlan) -> list[Flowable]:
+        return [*self.front(kit, info, plan), PageBreak(), *self.rest(kit, info, plan)]
 
 
 class Planned(NamedTuple):
@@ -85,15 +99,15 @@ def plan_and_print(
         best = plan(kit, story)
     notes, contents = best.plan.notes, best.plan.contents
     balance = best.balance  # planned with the same pages, when no notes pages are added
-    if notes:  # the pages after them move on: their gaps are recorded where they now land
-        balance = Balance(kit.styles.leading)
-        print_pages(kit, story, BookInfo(notes_pages=notes), best.plan, save=False, balance=balance)
+    if notes:  # the contents gains its notes entry: its page is planned again, as printed
+        front = plan_front(kit, story, best.plan)
+        balance = best.balance.with_pages_from(front, through=contents["contents"])
         balance.widths()  # the room at each page's foot, shared among its gaps
     info = BookInfo(notes_pages=notes)
-    pdf = print_pages(kit, story, info, best.plan, balance=balance)
+    pdf = print_pages(kit, story.whole, info, best.plan, balance=balance)
     if not balance.held:  # a widened gap moved a block (never expected): print as planned
         info = BookInfo(notes_pages=notes)
-        pdf = print_pages(kit, story, info, best.plan)
+        pdf = print_pages(kit, story.whole, info, best.plan)
     if info.pages % 4 or info.sections != contents:  # the plan held, or it is our bug
         raise AssertionError(f"booklet planning failed: {info.sections} vs {contents}")
     return pdf, info
@@ -156,7 +170,8 @@ def _plan(kit: BookKit, story: Story, stop_at_short_page: bool) -> Planned | Non
     align = False
     try:
         watching = watch(balance, first, False)
-        print_pages(kit, story, first, PagePlan(), save=False, balance=balance, watch=watching)
+        print_pages(kit, story.whole, first, PagePlan(draft=True), save=False, balance=balance,
+                    watch=watching)  # fmt: skip
     except StopPlanning as stop:
         if stop.short:
             return None
@@ -170,10 +185,15 @@ def _plan(kit: BookKit, story: Story, stop_at_short_page: bool) -> Planned | Non
         first = BookInfo()
         try:
             watching = watch(balance, first, True)
-            print_pages(kit, story, first, PagePlan(align=True), save=False, balance=balance,
-                        watch=watching)  # fmt: skip
+            print_pages(kit, story.whole, first, PagePlan(align=True, draft=True), save=False,
+                        balance=balance, watch=watching)  # fmt: skip
         except StopPlanning:
             return None
+    # every other page passed: now the contents page, laid out on its own
+    front = plan_front(kit, story, PagePlan(align=align))
+    balance = balance.with_pages_from(front, through=first.sections["contents"])
+    if stop_at_short_page and balance.short(first.sections["contents"], most):
+        return None
     notes = (-first.pages) % 4
     contents = dict(first.sections)
     if notes:
@@ -183,9 +203,20 @@ def _plan(kit: BookKit, story: Story, stop_at_short_page: bool) -> Planned | Non
     return Planned(kit.body, PagePlan(contents, notes, align), holes, balance)
 
 
+def plan_front(kit: BookKit, story: Story, plan: PagePlan) -> Balance:
+    """The front matter planned on its own, to the contents page: that page's gaps and room
+    as `plan` has it (its page numbers, its notes entry)."""
+    balance = Balance(kit.styles.leading)
+    info = BookInfo(notes_pages=plan.notes)
+    print_pages(kit, story.front, info, plan, save=False, balance=balance)
+    if info.pages != info.sections["contents"]:
+        raise contents_overflow()
+    return balance
+
+
 def print_pages(
     kit: BookKit,
-    story: Story,
+    story: Part,
     info: BookInfo,
     plan: PagePlan,
     save: bool = True,
@@ -238,9 +269,13 @@ def check_single_pages(info: BookInfo) -> None:
     """The contents must stay on one page, or the page numbers it prints would shift."""
     sections = info.sections
     if {"contents", "before"} <= set(sections) and sections["before"] != sections["contents"] + 1:
-        raise FitError(
-            "the contents page does not fit on one page. Use a larger size or fewer techniques."
-        )
+        raise contents_overflow()
+
+
+def contents_overflow() -> FitError:
+    return FitError(
+        "the contents page does not fit on one page. Use a larger size or fewer techniques."
+    )
 
 
 def canvas_for(printing: bool, right_bound: bool = False, lang: str = "en") -> Any:
