@@ -266,3 +266,35 @@ def test_a_contents_too_long_for_its_page_is_a_clear_error(run, make_library):
     assert result.exit_code == 2, result.output
     assert "the contents page does not fit on one page" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_spreads_made_as_the_pages_reach_them_print_as_if_made_up_front():
+    """Each technique's spread is made when the pages reach it (a planning pass that stops
+    early never makes the rest): the booklet is byte for byte the one whose spreads were all
+    made before its pages were laid out."""
+    from booklet.data.library import load_library
+    from booklet.products.booklet import BookRequest
+    from booklet.products.booklet.build import BALANCING_SIZES, story
+    from booklet.products.booklet.flowables import BookInfo, Deferred
+    from booklet.products.booklet.kit import BookKit
+    from booklet.products.booklet.pages import PagePlan, Story, plan_and_print
+    from booklet.products.booklet.techniques import settle_body_size
+
+    def made_up_front(kit, info, plan):
+        out = []
+        for flowable in story.rest(kit, info, plan):
+            out += flowable.make() if isinstance(flowable, Deferred) else [flowable]
+        return out
+
+    library = load_library().in_language("de")
+    printed = []
+    for whole in (story, Story(story.front, made_up_front)):
+        kit = BookKit(library, library.plan("classic"), BookRequest(size="a6"))
+        settle_body_size(kit)
+        largest = kit.body_sizes.index(kit.body)
+        printed.append(
+            plan_and_print(kit, whole, kit.body_sizes[largest : largest + BALANCING_SIZES])
+        )
+    assert any(isinstance(f, Deferred) for f in story.rest(kit, BookInfo(), PagePlan()))
+    assert printed[0][0] == printed[1][0]
+    assert printed[0][1].sections == printed[1][1].sections

@@ -6,13 +6,14 @@ from __future__ import annotations
 from reportlab.platypus import CondPageBreak, Flowable, NextPageTemplate, PageBreak
 
 from booklet.data.library import Library
-from booklet.data.model import Plan
+from booklet.data.model import Plan, Technique
 from booklet.draw.pieces import Styles
 from booklet.press.finish import finish_file
 from booklet.products.booklet import back, front, guidance, routine, techniques
 from booklet.products.booklet.flowables import (
     BookInfo,
     BookText,
+    Deferred,
     LeftPage,
     Marker,
     NotesPage,
@@ -65,12 +66,16 @@ def after_contents(kit: BookKit, info: BookInfo, plan: PagePlan) -> list[Flowabl
     if plan.align:  # the first technique's picture must fall on a left-hand page
         out += [PageBreak(), NotesPage(s, w.text("notes"), own_section=True)]
     for number, tech in enumerate(kit.plan.techniques, start=1):
-        out += [
-            PageBreak(),
-            LeftPage(s, w.text("notes")),
-            Marker(f"t-{tech.id}", tech.name, 0, info),
-        ]
-        out += techniques.technique_spread(kit, number, tech)
+
+        def spread(number: int = number, tech: Technique = tech) -> list[Flowable]:
+            return [
+                PageBreak(),
+                LeftPage(s, w.text("notes")),
+                Marker(f"t-{tech.id}", tech.name, 0, info),
+                *techniques.technique_spread(kit, number, tech),
+            ]
+
+        out.append(Deferred(spread))  # made when the pages reach it
     out += back.notes_pages(kit, info, plan.notes)
     out += [NextPageTemplate("back"), PageBreak(), *back.back_cover(kit)]
     return out

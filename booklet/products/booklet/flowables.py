@@ -6,6 +6,7 @@ matters, so planning a booklet costs little more than laying it out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +92,19 @@ class Marker(Flowable):
         canv.addOutlineEntry(self.title, self.key, level=self.level, closed=False)
         self.info.sections[self.key] = canv.getPageNumber()
         self.info.titles[self.key] = self.title
+
+
+class Deferred(Flowable):
+    """Flowables made only when the layout reaches them (`FacingPages.filterFlowables`): a
+    planning pass that stops at a short page never makes the technique spreads after it."""
+
+    def __init__(self, make: Callable[[], list[Flowable]]) -> None:
+        super().__init__()
+        self.make = make
+        self.width = self.height = 0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        raise AssertionError("a deferred part is made before it is laid out")
 
 
 class PageStandIn(Flowable):

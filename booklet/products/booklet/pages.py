@@ -26,7 +26,7 @@ from booklet.base.version import __version__
 from booklet.press.finish import finish_page
 from booklet.press.pdf import print_at_actual_size
 from booklet.products.booklet.balance import Balance, BalancedFrame
-from booklet.products.booklet.flowables import BookInfo, label, planning
+from booklet.products.booklet.flowables import BookInfo, Deferred, label, planning
 from booklet.products.booklet.kit import BookKit
 from booklet.text.tagging import Structure, begin_page, end_page, section, start, tags_of
 
@@ -332,6 +332,12 @@ class FacingPages(BaseDocTemplate):
             if self.watch is not None:
                 self.watch.page_ended(page)
         super().handle_pageEnd()
+
+    def filterFlowables(self, flowables: list[Flowable]) -> None:  # noqa: N802
+        """A deferred part is made as the pages reach it (platypus's hook for a document to
+        look at what comes next)."""
+        while flowables and isinstance(flowables[0], Deferred):
+            flowables[0:1] = flowables[0].make()
 
     def handle_pageBegin(self) -> None:  # noqa: N802 - platypus's name
         state: Any = self  # platypus sets these attributes as it goes
