@@ -56,16 +56,17 @@ def test_pypdf_writer_adds_indirect_objects():
 
 
 def test_reportlab_compresses_streams_through_its_pdfdoc_modules_zlib():
-    """booklet.base.internals.stream_compression swaps that module's zlib for one at level 5."""
+    """booklet.base.internals.stream_compression swaps that module's zlib for one at booklet's
+    level."""
     import zlib
 
     import reportlab.pdfbase.pdfdoc as pdfdoc
 
-    from booklet.base.internals import stream_compression
+    from booklet.base.internals import STREAM_LEVEL, stream_compression
 
-    stream_compression(5)
+    stream_compression()
     data = b"booklet " * 500
-    assert pdfdoc.zlib.compress(data) == zlib.compress(data, 5)
+    assert pdfdoc.zlib.compress(data) == zlib.compress(data, STREAM_LEVEL)
     assert pdfdoc.zlib.decompress(pdfdoc.zlib.compress(data)) == data
     import inspect
 

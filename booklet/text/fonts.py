@@ -231,12 +231,12 @@ def register(family: str = "sans") -> FontFamily:
 
 def _set_up_reportlab() -> None:
     """How booklet has ReportLab write every face: emoji's characters kept, streams plain
-    binary and compressed at level 5."""
+    binary and compressed at booklet's level (STREAM_LEVEL)."""
     from reportlab import rl_config
 
     astral_to_unicode()
     rl_config.useA85 = 0
-    stream_compression(5)
+    stream_compression()
 
 
 def family_faces(family: str) -> FontFamily:
