@@ -111,3 +111,18 @@ def test_validate_missing_path(run):
     result = run("validate", "nowhere")
     assert result.exit_code == 2
     assert result.stderr == "Error: nowhere: no such file or folder. Check the path.\n"
+
+
+def test_a_library_that_does_not_load_still_knows_the_built_in_ones(run, tmp_path):
+    """`booklet --library lib validate lib` (or BOOKLET_LIBRARY set to it) with an unfinished
+    technique in lib: that technique's problems are reported, and nothing else. The routine's
+    built-in techniques and the layout's built-in base are still known (they were reported
+    as unknown, hiding the one real problem among false ones)."""
+    assert run("init", "lib").exit_code == 0
+    assert run("new", "technique", "neck-glide", "--in", "lib").exit_code == 0
+    for args in (("--library", "lib", "validate", "lib"), ("validate", "lib")):
+        result = run(*args)
+        assert result.exit_code == 2, args
+        lines = result.stderr.strip().splitlines()
+        assert all("neck-glide.yaml" in line for line in lines), (args, lines)
+        assert any("summary" in line for line in lines) and any("steps" in line for line in lines)

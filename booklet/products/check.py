@@ -100,9 +100,10 @@ def check_paths(
     try:
         library = load_library(library_roots, every_language=True)
         known |= set(library.techniques)
-    except ValidationError as exc:
-        problems += exc.problems
-        library = None
+    except ValidationError as exc:  # a file being checked keeps the library from loading:
+        problems += exc.problems  # the built-in one's techniques and layouts still count
+        library = load_library([], every_language=True)
+        known |= set(library.techniques)
     docs: dict[Path, Document | None] = {}
     for kind, path in items:
         if kind not in (LAYOUT, LANGUAGE):
