@@ -229,6 +229,8 @@ def test_a_right_to_left_key_is_drawn_in_its_own_script(run, tmp_path):
         ("fr", "Ma séance", "rien que pour vous"),
         ("de", "Mein Ablauf", "nur für Sie"),
         ("pt", "Minha rotina", "só para você"),
+        ("he", "הרצף שלי", "רק בשבילך"),
+        ("ar", "روتيني الخاص", "لك وحدك"),
     ],
 )
 def test_init_writes_the_starter_library_in_the_language(run, tmp_path, lang, title, subtitle):
@@ -249,9 +251,9 @@ def test_init_writes_the_starter_library_in_the_language(run, tmp_path, lang, ti
 
 
 def test_init_refuses_a_language_it_has_no_starter_files_in(run, tmp_path):
-    result = run("init", "lib", "--lang", "he")
+    result = run("init", "lib", "--lang", "nl")
     assert result.exit_code == 2
-    assert "lang: the starter files are not written in 'he'" in result.stderr
+    assert "lang: the starter files are not written in 'nl'" in result.stderr
     assert not (tmp_path / "lib").exists()
 
 
@@ -331,3 +333,21 @@ def test_a_right_to_left_layout_sets_untranslated_latin_text_right(run, make_lib
     assert found is not None
     left, _, right, _ = text.get_charbox(found[0] + found[1] - 1)
     assert right > width * 0.8, (right, width)
+
+
+def test_every_built_in_language_has_starter_files():
+    """`booklet init --lang X` works for each language booklet prints in: a language added to
+    the built-in library without starter files fails here."""
+    from booklet.cli.starter import STARTER, STARTER_LANGUAGES
+    from booklet.data.library import load_library
+
+    built_in = set(load_library().language_codes)
+    assert set(STARTER_LANGUAGES) == built_in
+    for lang in built_in - {"en"}:
+        assert {p.name for p in (STARTER / lang).iterdir()} == {
+            "technique.yaml",
+            "technique-new.yaml",
+            "routine.yaml",
+            "layout.yaml",
+            "title.j2",
+        }, lang

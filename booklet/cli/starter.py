@@ -17,10 +17,12 @@ EXAMPLE_LAYOUT = "my-card"
 
 # The example's names in each language the starter files are written in.
 EXAMPLE_NAMES = {
+    "ar": ("تمسيد الكتفين", "روتيني الخاص"),
     "de": ("Schulterstreichen", "Mein Ablauf"),
     "en": ("Shoulder glide", "My routine"),
     "es": ("Deslizamiento sobre los hombros", "Mi rutina"),
     "fr": ("Glissé des épaules", "Ma séance"),
+    "he": ("החלקת הכתפיים", "הרצף שלי"),
     "pt": ("Deslizamento nos ombros", "Minha rotina"),
 }
 STARTER_LANGUAGES = tuple(sorted(EXAMPLE_NAMES))

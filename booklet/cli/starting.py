@@ -18,9 +18,9 @@ from booklet.cli.app import State, cli, pass_state
 def init(state: State, folder: Path) -> None:
     """Start your own library: an example technique, routine and layout, all commented.
 
-    With --lang (de, es, fr or pt) the examples and their comments are in that language, and
-    the technique and routine say so (`lang:`). Nothing is overwritten: if any file already
-    exists, nothing is written.
+    With --lang (any language booklet prints in: see `booklet languages`) the examples and
+    their comments are in that language, and the technique and routine say so (`lang:`).
+    Nothing is overwritten: if any file already exists, nothing is written.
 
     \b
     Examples:
