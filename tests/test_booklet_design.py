@@ -298,3 +298,28 @@ def test_spreads_made_as_the_pages_reach_them_print_as_if_made_up_front():
     assert any(isinstance(f, Deferred) for f in story.rest(kit, BookInfo(), PagePlan()))
     assert printed[0][0] == printed[1][0]
     assert printed[0][1].sections == printed[1][1].sections
+
+
+def test_a_part_made_later_stays_with_a_heading_kept_with_it():
+    """A heading kept with what follows, just before a part made only when the pages reach
+    it: platypus keeps the two together, so the part is made in time, and both print on one
+    page (a part laid out before it was made would be an internal error)."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    from booklet.data.library import load_library
+    from booklet.products.booklet import BookRequest
+    from booklet.products.booklet.flowables import BookInfo, Deferred
+    from booklet.products.booklet.kit import BookKit
+    from booklet.products.booklet.pages import PagePlan, print_pages
+
+    library = load_library()
+    kit = BookKit(library, library.plan("short"), BookRequest())
+    kept = ParagraphStyle("kept", keepWithNext=1)
+
+    def part(kit, info, plan):
+        return [Paragraph("Kept heading", kept), Deferred(lambda: [Paragraph("Made later")])]
+
+    pdf = print_pages(kit, part, BookInfo(), PagePlan())
+    texts = page_texts(pdf)
+    assert any("Kept heading" in t and "Made later" in t for t in texts), texts

@@ -335,9 +335,17 @@ class FacingPages(BaseDocTemplate):
 
     def filterFlowables(self, flowables: list[Flowable]) -> None:  # noqa: N802
         """A deferred part is made as the pages reach it (platypus's hook for a document to
-        look at what comes next)."""
-        while flowables and isinstance(flowables[0], Deferred):
-            flowables[0:1] = flowables[0].make()
+        look at what comes next): the next flowable, and any that platypus would keep
+        together with it (a heading kept with what follows)."""
+        index = 0
+        while index < len(flowables):
+            flowable = flowables[index]
+            if isinstance(flowable, Deferred):
+                flowables[index : index + 1] = flowable.make()
+            elif flowable.getKeepWithNext():
+                index += 1
+            else:
+                return
 
     def handle_pageBegin(self) -> None:  # noqa: N802 - platypus's name
         state: Any = self  # platypus sets these attributes as it goes
