@@ -210,8 +210,19 @@ def whole_pass_balance(kit, plan):
     return balance
 
 
-def recorded(balance) -> tuple:
-    return balance.gaps, balance.room, balance.runs_on, balance.counts
+def recorded(balance, before: int | None = None) -> tuple:
+    """What a balance recorded, on the pages before `before` (the notes pages, which
+    planning never sees)."""
+
+    def kept(pages):
+        return {p: v for p, v in pages.items() if before is None or p < before}
+
+    return (
+        kept(balance.gaps),
+        kept(balance.room),
+        {p for p in balance.runs_on if before is None or p < before},
+        kept(balance.counts),
+    )
 
 
 WHOLE_PASS_CASES = [("en", "classic", ""), ("de", "gentle", ""), ("fr", "short", "a6"),
@@ -220,35 +231,36 @@ WHOLE_PASS_CASES = [("en", "classic", ""), ("de", "gentle", ""), ("fr", "short",
 
 @pytest.mark.parametrize(("lang", "routine", "size"), WHOLE_PASS_CASES)
 def test_the_contents_page_planned_on_its_own_records_what_a_whole_pass_does(lang, routine, size):
-    """Planning lays out the contents page on its own, only for a body size whose other pages
-    pass: every page's gaps, room and blocks are still those of one pass over the whole story,
-    and so are the pages it finds short."""
+    """Planning lays out the contents page on its own (as it will print: its page numbers,
+    its notes entry), only for a body size whose other pages pass: every page's gaps, room
+    and blocks are still those of one pass over the whole story, and so are the pages it
+    finds short."""
     from booklet.products.booklet.build import story
-    from booklet.products.booklet.pages import SHORT_PAGE, PagePlan, plan
+    from booklet.products.booklet.pages import SHORT_PAGE, plan
 
     kit, _, _ = planning_kit(lang, routine, size)
     for body in kit.body_sizes[:4]:  # the one chosen and sizes that leave pages short
         kit.set_body(body)
         planned = plan(kit, story)
-        whole = whole_pass_balance(kit, PagePlan(align=planned.plan.align))
-        assert recorded(planned.balance) == recorded(whole), body
-        assert planned.holes == whole.holes(kit.frame_size[1] * SHORT_PAGE)
+        notes = planned.plan.contents.get("notes")
+        whole = whole_pass_balance(kit, planned.plan)
+        assert recorded(planned.balance) == recorded(whole, before=notes), body
+        holes = [p for p in whole.holes(kit.frame_size[1] * SHORT_PAGE) if not notes or p < notes]
+        assert planned.holes == holes
 
 
 @pytest.mark.parametrize(("lang", "routine", "notes"), [("en", "classic", 2), ("en", "short", 0)])
 def test_a_booklet_prints_as_with_its_gaps_planned_by_a_whole_pass(lang, routine, notes):
-    """With notes pages added, the contents gains its entry and only its page is planned
-    again: the booklet's bytes are those printed with every page's gaps recorded by a whole
-    pass with the notes pages in place (and without them, as planned)."""
+    """The booklet's bytes are those printed with every page's gaps recorded by one pass over
+    the whole story, the contents page with its page numbers and notes pages in place."""
     from booklet.products.booklet.build import story
     from booklet.products.booklet.flowables import BookInfo
     from booklet.products.booklet.pages import PagePlan, print_pages
 
     kit, pdf, info = planning_kit(lang, routine)
     assert info.notes_pages == notes
-    contents = dict(info.sections)
-    plan = PagePlan(contents, notes, align=False)
-    whole = whole_pass_balance(kit, plan if notes else PagePlan())
+    plan = PagePlan(dict(info.sections), notes, align=False)
+    whole = whole_pass_balance(kit, plan)
     whole.widths()
     assert pdf == print_pages(kit, story.whole, BookInfo(notes_pages=notes), plan, balance=whole)
 
@@ -264,7 +276,7 @@ def test_a_contents_too_long_for_its_page_is_a_clear_error(run, make_library):
     args = [a for n in range(40) for a in ("-t", f"stroke-{n:02}")]
     result = run("--library", lib, "book", *args, "--size", "a6", "-o", "many.pdf")
     assert result.exit_code == 2, result.output
-    assert "the contents page does not fit on one page" in result.stderr
+    assert "the contents page does not fit on one page, even at the smallest" in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -323,3 +335,24 @@ def test_a_part_made_later_stays_with_a_heading_kept_with_it():
     pdf = print_pages(kit, part, BookInfo(), PagePlan())
     texts = page_texts(pdf)
     assert any("Kept heading" in t and "Made later" in t for t in texts), texts
+
+
+def test_a_contents_that_fits_only_at_a_smaller_body_size_is_set_at_it(run, make_library, tmp_path):
+    """Fifteen techniques in an A5 booklet: at the largest body sizes the contents runs on to
+    a second page, at 10.75 pt it fits. Copyfitting goes on to the size that holds it, instead
+    of refusing the booklet (found by attack: the refusal advised a larger size or fewer
+    techniques, though a smaller body size fitted)."""
+    from tests.helpers import technique_yaml
+
+    ids = [f"stroke-{n:02}" for n in range(15)]
+    lib = make_library(
+        {f"techniques/{i}.yaml": technique_yaml(f"Technique number {i[-2:]}") for i in ids}
+    )
+    args = [a for i in ids for a in ("-t", i)]
+    result = run("--library", lib, "book", *args, "--size", "a5", "-o", "fifteen.pdf")
+    assert result.exit_code == 0, result.output
+    texts = page_texts(tmp_path / "fifteen.pdf")
+    assert len(texts) % 4 == 0
+    contents = texts[2]
+    assert all(f"Technique number {n:02}" in contents for n in range(15)), contents
+    assert not any("Technique number 14" in t for t in texts[3:5])  # its own page, then guidance

@@ -91,18 +91,16 @@ def plan_and_print(
         for size in tried:
             kit.set_body(size)
             planned = plan(kit, story)
-            if best is None or len(planned.holes) < len(best.holes):
+            if planned is not None and (best is None or len(planned.holes) < len(best.holes)):
                 best = planned
-    assert best is not None
+    if best is None:  # at every size, the contents ran on to a second page
+        raise FitError(CONTENTS_OVERFLOW)
     if best.size != kit.body:
         kit.set_body(best.size)
         best = plan(kit, story)
+        assert best is not None  # it was planned at this size before
     notes, contents = best.plan.notes, best.plan.contents
-    balance = best.balance  # planned with the same pages, when no notes pages are added
-    if notes:  # the contents gains its notes entry: its page is planned again, as printed
-        front = plan_front(kit, story, best.plan)
-        balance = best.balance.with_pages_from(front, through=contents["contents"])
-        balance.widths()  # the room at each page's foot, shared among its gaps
+    balance = best.balance  # as planned, its contents page as it will print
     info = BookInfo(notes_pages=notes)
     pdf = print_pages(kit, story.whole, info, best.plan, balance=balance)
     if not balance.held:  # a widened gap moved a block (never expected): print as planned
@@ -143,13 +141,12 @@ class Watch:
             raise StopPlanning(short=True)
 
 
-def plan(kit: BookKit, story: Story) -> Planned:
+def plan(kit: BookKit, story: Story) -> Planned | None:
     """Where each section lands at the kit's body size, whether the techniques need a notes
     page before them (each spread opens on a left-hand page), how many notes pages make the
-    count a multiple of four, and which pages would be left short."""
-    planned = _plan(kit, story, stop_at_short_page=False)
-    assert planned is not None  # only a watched pass stops
-    return planned
+    count a multiple of four, and which pages would be left short; None if the contents page
+    does not fit on one page at this size."""
+    return _plan(kit, story, stop_at_short_page=False)
 
 
 def plan_unless_short(kit: BookKit, story: Story) -> Planned | None:
@@ -189,18 +186,22 @@ def _plan(kit: BookKit, story: Story, stop_at_short_page: bool) -> Planned | Non
                         balance=balance, watch=watching)  # fmt: skip
         except StopPlanning:
             return None
-    # every other page passed: now the contents page, laid out on its own
-    front = plan_front(kit, story, PagePlan(align=align))
-    balance = balance.with_pages_from(front, through=first.sections["contents"])
-    if stop_at_short_page and balance.short(first.sections["contents"], most):
-        return None
     notes = (-first.pages) % 4
     contents = dict(first.sections)
     if notes:
         contents["notes"] = first.pages  # notes take the back cover's place; it moves on
+    planned = PagePlan(contents, notes, align)
+    # every other page passed: now the contents page, laid out on its own as it will print
+    try:
+        front = plan_front(kit, story, planned)
+    except ContentsOverflow:
+        return None  # not at this size: a smaller one may hold it
+    balance = balance.with_pages_from(front, through=contents["contents"])
+    if stop_at_short_page and balance.short(contents["contents"], most):
+        return None
     balance.widths()
     holes = balance.holes(most)
-    return Planned(kit.body, PagePlan(contents, notes, align), holes, balance)
+    return Planned(kit.body, planned, holes, balance)
 
 
 def plan_front(kit: BookKit, story: Story, plan: PagePlan) -> Balance:
@@ -210,7 +211,7 @@ def plan_front(kit: BookKit, story: Story, plan: PagePlan) -> Balance:
     info = BookInfo(notes_pages=plan.notes)
     print_pages(kit, story.front, info, plan, save=False, balance=balance)
     if info.pages != info.sections["contents"]:
-        raise contents_overflow()
+        raise ContentsOverflow(CONTENTS_OVERFLOW)
     return balance
 
 
@@ -269,13 +270,17 @@ def check_single_pages(info: BookInfo) -> None:
     """The contents must stay on one page, or the page numbers it prints would shift."""
     sections = info.sections
     if {"contents", "before"} <= set(sections) and sections["before"] != sections["contents"] + 1:
-        raise contents_overflow()
+        raise FitError(CONTENTS_OVERFLOW)
 
 
-def contents_overflow() -> FitError:
-    return FitError(
-        "the contents page does not fit on one page. Use a larger size or fewer techniques."
-    )
+CONTENTS_OVERFLOW = (
+    "the contents page does not fit on one page, even at the smallest body size tried. Use a "
+    "larger size or fewer techniques."
+)
+
+
+class ContentsOverflow(FitError):
+    """The contents runs on to a second page: its page numbers would shift."""
 
 
 def canvas_for(printing: bool, right_bound: bool = False, lang: str = "en") -> Any:
