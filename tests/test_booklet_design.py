@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import page_texts, pdf_reader, rasterize
+from tests.helpers import page_texts, pdf_reader, rasterize, text_rects
 
 
 def families(pdf) -> set[str]:
@@ -72,7 +72,6 @@ def test_no_content_page_is_left_mostly_empty(run, tmp_path, size):
 def test_facing_pages_keep_more_margin_at_the_fold(book):
     """Text is ragged right, so compare where lines start: further from the page's left edge
     on a right-hand page (the fold is on its left) than on a left-hand page."""
-    from tests.helpers import text_rects
 
     def starts(index: int) -> float:
         return min(r[0] for r in text_rects(book, index) if r[1] > 60)  # not the folio
@@ -356,3 +355,46 @@ def test_a_contents_that_fits_only_at_a_smaller_body_size_is_set_at_it(run, make
     contents = texts[2]
     assert all(f"Technique number {n:02}" in contents for n in range(15)), contents
     assert not any("Technique number 14" in t for t in texts[3:5])  # its own page, then guidance
+
+
+@pytest.mark.parametrize("snippet", ["back.j2", "cover.j2"])
+def test_cover_words_too_long_for_their_page_are_refused_by_name(run, make_library, snippet):
+    """A layout whose cover or back cover has more lines than its page holds is refused, the
+    snippet named, exit 2 (found by attack: the lines were drawn off the page and over each
+    other, and the booklet was made)."""
+    lines = "\n".join(f"Line {i} of a cover that goes on and on." for i in range(80))
+    lib = make_library(
+        {
+            "layouts/long/layout.yaml": "extends: gift\nname: Long\n",
+            f"layouts/long/{snippet}": "{{ book.title }}\n" + lines + "\n",
+        }
+    )
+    result = run("--library", lib, "book", "--layout", "long", "-o", "long.pdf")
+    assert result.exit_code == 2, result.output
+    assert f"({snippet} of the 'long' layout" in result.stderr
+    assert "do not fit on the page" in result.stderr
+
+
+def test_a_full_back_cover_at_a6_keeps_its_blocks_apart(run, tmp_path):
+    """An A6 booklet in German with every detail of the practice, a logo and a link: its back
+    cover gives up the air at its head before anything overlaps, and its blocks (the closing
+    words, the practice, the link's QR code and words, the disclaimer) stay apart."""
+    from PIL import Image
+
+    Image.new("RGB", (400, 200), (30, 120, 90)).save(tmp_path / "logo.png")
+    result = run(
+        "--lang", "de", "book", "gentle", "--size", "a6", "--from", "Bartholomäus",
+        "--for", "Maximiliane Alexandra von Hohenberg-Schillingsfürst",
+        "--client", "Maximiliane Alexandra von Hohenberg",
+        "--therapist", "Dr. Konstantin Weißenfels-Oberhausen, Physiotherapeut",
+        "--contact", "+49 170 1234567 · praxis@example.org · Hauptstraße 123, 80331 München",
+        "--logo", "logo.png", "--link", "https://example.org/videos/back-massage-routine-for-partners",
+        "-o", "full.pdf",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    pdf = tmp_path / "full.pdf"
+    back = len(page_texts(pdf)) - 1
+    rects = sorted(text_rects(pdf, back), key=lambda r: -r[3])
+    for upper, lower in zip(rects, rects[1:], strict=False):
+        overlaps_across = upper[0] < lower[2] and lower[0] < upper[2]
+        assert not (overlaps_across and lower[3] > upper[1] + 0.5), (upper, lower)

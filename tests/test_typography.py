@@ -131,3 +131,26 @@ def test_no_runt_where_the_paragraph_can_be_rebalanced(fonts):
         lines = lines_of(parse(RUNT), style(fonts), width)
         greedy_lines = len(lines)
         assert len(lines[-1].split()) > 1 or greedy_lines == 1, (width, lines)
+
+
+def test_an_address_breaks_after_its_slashes_and_is_never_hyphenated():
+    """A web address in a narrow column breaks after a slash or one of its own hyphens: no
+    hyphen is ever added (it would change the address) and no line is left with a letter or
+    two (it broke letter by letter: "...for-partner" then "s")."""
+    from booklet.data.library import load_library
+    from booklet.products.booklet.kit import BookKit
+    from booklet.products.requests import BookRequest
+    from booklet.text.breaking import break_lines
+    from booklet.text.markup import Span
+
+    library = load_library().in_language("de")
+    style = BookKit(library, library.plan("classic"), BookRequest()).styles.text()
+    address = "https://example.org/videos/back-massage-routine-for-partners"
+    for width in (80, 110, 150):
+        lines = break_lines((Span(f"Adresse eingeben. {address}"),), style, width)
+        texts = ["".join(run[0] for run in line.runs) for line in lines]
+        joined = "".join(t if t.endswith(("-", "/")) else t + " " for t in texts).strip()
+        assert joined.endswith(address), (width, texts)  # every piece as it was, none added
+        pieces = texts[next(i for i, t in enumerate(texts) if "https" in t) :]
+        assert all(p.endswith(("/", "-")) for p in pieces[:-1]), (width, texts)
+        assert all(sum(c.isalpha() for c in p) >= 3 for p in pieces), (width, texts)

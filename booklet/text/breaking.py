@@ -177,14 +177,34 @@ def _words_of(spans: tuple[Span, ...], style: TextStyle) -> Words:
 @lru_cache(maxsize=8192)
 def break_points(text: str, lang: str) -> tuple[tuple[int, bool], ...]:
     """Where a word may break, longest first: (offset, whether a hyphen is added there). After
-    a hyphen it has; and, with a language, at its dictionary's hyphenation points."""
+    a hyphen it has, or a slash in an address; and, with a language, at its dictionary's
+    hyphenation points."""
     points: set[tuple[int, bool]] = set()
     for i, char in enumerate(text):
-        if char in "-\u2010" and _letters(text[:i]) >= MIN_PART and _letters(text[i + 1 :]) >= 2:
+        if _breaks_after(text, i, char):
             points.add((i + 1, False))
     if lang:
         points |= _dictionary_points(text, lang)
     return tuple(sorted(points, reverse=True))
+
+
+def _breaks_after(text: str, i: int, char: str) -> bool:
+    """After a hyphen the word has; after a slash in an address ("//" kept whole)."""
+    if char in "-\u2010":
+        return _letters(text[:i]) >= MIN_PART and _letters(text[i + 1 :]) >= 2
+    if char == "/":
+        return (
+            text[i + 1 : i + 2] not in ("/", "")
+            and _letters(text[:i]) >= MIN_PART
+            and _letters(text[i + 1 :]) >= MIN_PART
+        )
+    return False
+
+
+def is_address(word: Word) -> bool:
+    """A web or mail address (or a path): it breaks only after its slashes and hyphens."""
+    text = "".join(part[0] for part in word.parts)
+    return "/" in text or "@" in text
 
 
 def _letters(text: str) -> int:
@@ -194,7 +214,7 @@ def _letters(text: str) -> int:
 def _dictionary_points(text: str, lang: str) -> set[tuple[int, bool]]:
     """The dictionary's points inside each run of letters long enough to break; none in a word
     with digits, in capitals, or in an address."""
-    if any(c.isdigit() or c in "@/:._" for c in text.strip(".,;:!?»”’)")):
+    if any(c.isdigit() or c in "@/:._" for c in text.strip(".,;:!?»”’)")):  # see is_address
         return set()
     dictionary = _dictionary(lang)
     if dictionary is None:
@@ -361,18 +381,20 @@ def _greedy(
             space = None
             continue
         word: Word | None = item
+        # an address is never hyphenated, not even the part that runs on to the next line
+        word_lang = "" if is_address(item) else lang
         gap = space[0] if out.runs and space else 0.0
         if word is not None and out.runs and out.width + gap + word.width > limit:
             room = limit - out.width - gap
             loose = even and room > width * LOOSE
-            split = split_word(word, room, lang if loose else "")
+            split = split_word(word, room, word_lang if loose else "")
             added = False
             if split is not None:
                 head, word, added = split
                 out.add_word(Word((head,), 0.0, None), space)
             out.finish(added)
         while word is not None and word.width > limit:  # wider than a whole line
-            split = split_word(word, limit, lang)
+            split = split_word(word, limit, word_lang)
             if split is None:
                 _split_letters(word, limit, out)
                 word = None

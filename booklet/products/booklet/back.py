@@ -43,7 +43,12 @@ def back_cover(kit: BookKit) -> list[Flowable]:
     fw = kit.size[0] - 2 * kit.margin
     return [
         CoverPage(
-            [Space(kit.size[1] * 0.12)], [Narrow(m, fw * 0.78) for m in middle], foot, s.size * 2
+            [Space(kit.size[1] * 0.12)],
+            [Narrow(m, fw * 0.78) for m in middle],
+            foot,
+            s.size * 2,
+            f"the back cover (back.j2 of the '{kit.layout.name}' layout, with the practice's "
+            "details)",
         )
     ]
 

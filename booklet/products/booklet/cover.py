@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from reportlab.lib.colors import Color, HexColor
 from reportlab.platypus import Flowable
 
+from booklet.base.errors import FitError
 from booklet.data.figure import (
     HEAD_CENTRE,
     HEAD_RADII,
@@ -32,7 +33,7 @@ from booklet.data.figure import (
 )
 from booklet.data.model import Plan, Point, Stroke
 from booklet.products.booklet.flowables import planning
-from booklet.text.stacking import Placeable
+from booklet.text.stacking import Placeable, Space
 
 # The figure's extent in back coordinates: the hips (the torso's lowest point) to the head's top.
 BOTTOM = TORSO_LEFT[-1][1]
@@ -161,14 +162,33 @@ class CoverPage(Flowable):
         middle: Sequence[Placeable],
         bottom: Sequence[Placeable],
         gap: float,
+        source: str,
     ) -> None:
         super().__init__()
         self.top, self.middle, self.bottom, self.gap = list(top), list(middle), list(bottom), gap
+        self.source = source  # where its words come from, for an error: "the cover.j2 of ..."
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width, self.height = avail_width, avail_height - 1
         words = [b for b in [*self.top, *self.middle, *self.bottom] if not isinstance(b, CoverArt)]
         used = sum(b.wrap(avail_width, avail_height)[1] for b in words)
+        needed = used + self.gap * (
+            len(self.top) * 0.3
+            + max(len(words) - len(self.top) - len(self.bottom) - 1, 0) * 0.6
+            + max(len(self.bottom) - 1, 0) * 0.3
+            + 0.6
+        )  # as `draw` stacks them, with a little air at least above the foot
+        for space in [b for b in self.top if isinstance(b, Space)]:  # a back cover's air at
+            cut = min(space.height, max(needed - self.height, 0.0))  # the head goes first
+            space.height -= cut
+            needed -= cut
+            used -= cut
+        if needed > self.height + 0.01:  # never drawn off the page or over each other
+            raise FitError(
+                f"the words of {self.source} do not fit on the page: they need {needed:.0f} "
+                f"pt of height and the page has {self.height:.0f} pt. Shorten them or use a "
+                "larger size."
+            )
         used += self.gap * (len(self.top) * 0.3 + len(self.middle) * 0.6 + 2)
         for art in [b for b in self.middle if isinstance(b, CoverArt)]:
             width = min(avail_width * 0.62, (self.height - used) / FIGURE_ASPECT)

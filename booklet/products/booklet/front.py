@@ -51,7 +51,8 @@ def cover(kit: BookKit) -> list[Flowable]:
         recipient = [TextBlock(p.spans, name) for p in heads]
     has_picture = any(t.diagram for t in kit.plan.techniques)
     art = CoverArt(kit.plan, width * 0.6, colours) if has_picture else None
-    return [CoverPage(top, [art] if art else [], recipient, s.size * 2.2)]
+    source = f"the cover (cover.j2 of the '{kit.layout.name}' layout)"
+    return [CoverPage(top, [art] if art else [], recipient, s.size * 2.2, source)]
 
 
 def cover_title(kit: BookKit, spans: tuple[Span, ...], width: float) -> TextStyle:
