@@ -126,3 +126,34 @@ def test_a_library_that_does_not_load_still_knows_the_built_in_ones(run, tmp_pat
         lines = result.stderr.strip().splitlines()
         assert all("neck-glide.yaml" in line for line in lines), (args, lines)
         assert any("summary" in line for line in lines) and any("steps" in line for line in lines)
+
+
+def test_a_library_with_a_broken_file_still_knows_its_own_good_ones(run, tmp_path):
+    """A library whose one technique file is broken (a YAML error), with a layout extending
+    another of its own layouts and a routine using the broken technique: only the broken
+    file is reported, whether the folder is also named with --library or not (found by
+    attack: its own layouts and techniques were reported as unknown)."""
+    assert run("init", "lib").exit_code == 0
+    for name, base in (("base-book", "gift"), ("child-book", "base-book")):
+        folder = tmp_path / "lib" / "layouts" / name
+        folder.mkdir(parents=True)
+        (folder / "layout.yaml").write_text(f"extends: {base}\nname: {name}\n", "utf-8")
+    with (tmp_path / "lib" / "techniques" / "shoulder-glide.yaml").open("a") as f:
+        f.write("name: [unclosed\n")
+    for args in (("--library", "lib", "validate", "lib"), ("validate", "lib")):
+        result = run(*args)
+        assert result.exit_code == 2, args
+        lines = result.stderr.strip().splitlines()
+        assert lines and all("shoulder-glide.yaml" in line for line in lines), (args, lines)
+
+
+def test_a_routines_folder_is_checked_against_the_librarys_good_techniques(run, tmp_path):
+    """`booklet --library lib validate lib/techniques/routines` while another technique of
+    lib is unfinished: the routine's own technique is known, and only the unfinished one is
+    reported."""
+    assert run("init", "lib").exit_code == 0
+    assert run("new", "technique", "squeeze", "--in", "lib").exit_code == 0
+    result = run("--library", "lib", "validate", "lib/techniques/routines")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines and all("squeeze.yaml" in line for line in lines), lines

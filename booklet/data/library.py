@@ -213,6 +213,30 @@ def load_library(user_roots: Iterable[Path] = (), *, every_language: bool = Fals
     reads no French), unless `every_language` (what `validate` checks). Nothing is cached
     between runs: whatever booklet read back from disk would have to be trusted, and parsing
     these few small files costs a few milliseconds."""
+    library, problems = _parse_library(_roots(user_roots))
+    if problems:
+        raise ValidationError(problems)
+    if every_language:
+        assert isinstance(library.languages, Languages)
+        library.languages.parse_all()
+    return library
+
+
+def load_library_in_part(user_roots: Iterable[Path] = ()) -> tuple[Library, list[Problem]]:
+    """What of the libraries loads, and the problems that kept the rest out (for `validate`,
+    which reports the problems but still checks other files against every good technique and
+    layout). Never for rendering: a library with problems renders nothing."""
+    library, problems = _parse_library(_roots(user_roots))
+    assert isinstance(library.languages, Languages)
+    try:
+        library.languages.parse_all()
+    except ValidationError as exc:
+        problems += exc.problems
+    return library, problems
+
+
+def _roots(user_roots: Iterable[Path]) -> list[tuple[Path, str]]:
+    """The built-in library, then each user one over it, with where each comes from."""
     roots = [(builtin_root(), BUILTIN)]
     for root in user_roots:
         if not root.is_dir():
@@ -221,23 +245,21 @@ def load_library(user_roots: Iterable[Path] = (), *, every_language: bool = Fals
                 file=root,
             )
         roots.append((root, str(root)))
-    library = _parse_library(roots)
-    if every_language:
-        assert isinstance(library.languages, Languages)
-        library.languages.parse_all()
-    return library
+    return roots
 
 
-def _parse_library(roots: list[tuple[Path, str]]) -> Library:
+def _parse_library(roots: list[tuple[Path, str]]) -> tuple[Library, list[Problem]]:
     lib = Library()
     problems: list[Problem] = []
     tech_docs = []
+    stems: set[str] = set()  # every technique file's name, even one that does not parse
     for root, origin in roots:
         lib.roots.append(root)
         files = data_files(root / "techniques")
         problems.extend(duplicate_ids(files))
         for path in files:
             tech_docs.append((load_or_note(path, problems), origin))
+            stems.add(path.stem)
         setting_path = root / "techniques" / SETTING_FILE
         if setting_path.is_file():
             doc = load_or_note(setting_path, problems)
@@ -261,8 +283,9 @@ def _parse_library(roots: list[tuple[Path, str]]) -> Library:
             tech = parse_technique(doc, problems, origin)
             if tech is not None:
                 lib.techniques[tech.id] = tech
-    # Routines are read after every technique, so a user routine may use a user technique.
-    ids = set(lib.techniques) | {doc.path.stem for doc, _ in tech_docs if doc is not None}
+    # Routines are read after every technique, so a user routine may use a user technique;
+    # one whose file has problems is still known (its own problems say what is wrong).
+    ids = set(lib.techniques) | stems
     for root, origin in roots:
         files = data_files(root / "techniques" / "routines")
         problems.extend(duplicate_ids(files))
@@ -280,10 +303,8 @@ def _parse_library(roots: list[tuple[Path, str]]) -> Library:
                 continue
             folders.setdefault(folder.name, []).append(folder)
     lib.languages = Languages(lib, folders)
-    if problems:
-        raise ValidationError(problems)
     lib.words = Words(ENGLISH, {}, lib.english_words)
-    return lib
+    return lib, problems
 
 
 class Languages(Mapping[str, LanguagePack]):

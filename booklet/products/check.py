@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from booklet.data.library import (
     language_folders,
     load_language,
     load_library,
+    load_library_in_part,
     load_or_note,
 )
 from booklet.data.schema import (
@@ -49,6 +51,10 @@ def classify_file(path: Path) -> str:
     return TECHNIQUE
 
 
+def is_library_folder(path: Path) -> bool:
+    return path.is_dir() and ((path / "techniques").is_dir() or (path / "layouts").is_dir())
+
+
 def collect(path: Path) -> list[tuple[str, Path]]:
     """Every checkable file under a path, with what kind of file it is."""
     if not path.exists():
@@ -59,7 +65,7 @@ def collect(path: Path) -> list[tuple[str, Path]]:
     found: list[tuple[str, Path]] = []
     if (path / "layout.yaml").is_file():
         return [(LAYOUT, path)]
-    if (path / "techniques").is_dir() or (path / "layouts").is_dir():  # a library folder
+    if is_library_folder(path):
         for sub in ("techniques", "layouts"):
             if (path / sub).is_dir():
                 found += collect(path / sub)
@@ -96,23 +102,28 @@ def check_paths(
         )
     problems: list[Problem] = []
     problems += duplicate_ids([p for kind, p in items if kind in (TECHNIQUE, ROUTINE)])
-    known: set[str] = set()
-    try:
-        library = load_library(library_roots, every_language=True)
-        known |= set(library.techniques)
-    except ValidationError as exc:  # a file being checked keeps the library from loading:
-        problems += exc.problems  # the built-in one's techniques and layouts still count
-        library = load_library([], every_language=True)
-        known |= set(library.techniques)
+    # A library folder being checked is checked as a library: its layouts may extend each
+    # other and its routines use its techniques, with or without --library naming it.
+    given = [Path(os.path.abspath(r)) for r in library_roots]
+    library_roots = [*library_roots]
+    library_roots += [
+        p for p in paths if is_library_folder(p) and Path(os.path.abspath(p)) not in given
+    ]
+    # A file with problems keeps the library from loading for a render; here its problems
+    # are reported, and every other file is still checked against the good techniques and
+    # layouts (built-in and the user's), not against nothing.
+    library, load_problems = load_library_in_part(library_roots)
+    problems += load_problems
+    known: set[str] = set(library.techniques)
     docs: dict[Path, Document | None] = {}
     for kind, path in items:
         if kind not in (LAYOUT, LANGUAGE):
             docs[path] = load_or_note(path, problems)
     for kind, path in items:
         doc = docs.get(path)
+        if kind == TECHNIQUE and id_problem(path.stem) is None:
+            known.add(path.stem)  # known even when broken: its own problems say what is wrong
         if kind == TECHNIQUE and doc is not None:
-            if id_problem(path.stem) is None:
-                known.add(path.stem)
             parse_technique(doc, problems, str(path.parent))
     for kind, path in items:
         doc = docs.get(path)
@@ -121,7 +132,7 @@ def check_paths(
         elif kind == SETTING and doc is not None:
             parse_setting(doc, problems)
         elif kind == LAYOUT:
-            problems += check_layout_folder(path, library, library_roots)
+            problems += check_layout_folder(path, library, library_roots, not load_problems)
         elif kind == LANGUAGE:
             from dataclasses import replace
 
@@ -135,11 +146,12 @@ def check_paths(
 
 
 def check_layout_folder(
-    folder: Path, library: Library | None, roots: Sequence[Path] = ()
+    folder: Path, library: Library | None, roots: Sequence[Path] = (), render: bool = True
 ) -> list[Problem]:
-    """Parse a layout folder, then render it once with a built-in routine, in the jail, so
-    snippet errors that only show when they run (a missing field, a budget exceeded, bad
-    markup, text that does not fit, a font that runs away) are found by `validate` too."""
+    """Parse a layout folder, then (`render`: the library loads) render it once with a
+    built-in routine, in the jail, so snippet errors that only show when they run (a missing
+    field, a budget exceeded, bad markup, text that does not fit, a font that runs away) are
+    found by `validate` too."""
     from booklet.layout.spec import load_layout_folder
     from booklet.products.jailed import trial
 
@@ -149,7 +161,7 @@ def check_layout_folder(
         return exc.problems
     except BookletError as exc:
         return [exc.problem]
-    if library is None or library.setting is None or not library.routines:
+    if not render or library is None or library.setting is None or not library.routines:
         return []
     try:
         trial(folder, library, tuple(str(r) for r in roots))
