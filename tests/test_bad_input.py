@@ -140,7 +140,7 @@ TABLE = [
     (
         "book --size 1x1in",
         2,
-        "Error: a booklet page of 1.00 x 1.00 in is too small to read; use at least 2.5 x 3.2 in "
+        "Error: a booklet page of 1.00 x 1.00 in is too small to read; use at least 2.5 x 3.25 in "
         "(A7 or larger).",
     ),
     (
@@ -200,3 +200,12 @@ def test_the_table_covers_every_command():
 
     covered = {shlex.split(args)[0] for args, _, _ in TABLE}
     assert set(cli.commands) <= covered
+
+
+def test_the_least_booklet_size_is_said_as_it_is(run):
+    """2.5 x 3.2 in is refused as too small, and the message names the least size exactly
+    (3.25 in, not the 3.2 it was rounded down to, which would itself be refused)."""
+    result = run("book", "--size", "2.5x3.2in", "-o", "x.pdf")
+    assert result.exit_code == 2
+    assert "use at least 2.5 x 3.25 in (A7 or larger)." in result.stderr
+    assert run("book", "--size", "a7", "-o", "y.pdf").exit_code == 0

@@ -8,6 +8,7 @@ chosen while planning is the size printed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -42,6 +43,13 @@ from booklet.text.typography import rules_for
 T = TypeVar("T")
 
 MIN_BOOK_SIDE = 2.5 * 72
+
+
+def inches(points: float) -> str:
+    """A least size in inches as a person writes it, rounded up: 3.25, not 3.2."""
+    return f"{math.ceil(points / 72 * 100 - 1e-9) / 100:g}"
+
+
 BOOK_LEADING = 1.36  # a book's lines breathe: a card's are 1.22
 MEASURE = 66  # characters to a line of body text, at most: a book's measure is 60 to 70
 AVERAGE_CHAR = 0.41  # Booklet Text's average character, in em, over the built-in languages
@@ -68,7 +76,7 @@ class BookKit:
         if min(self.size) < MIN_BOOK_SIDE or max(self.size) < MIN_BOOK_SIDE * 1.3:
             raise BookletError(
                 f"a booklet page of {describe_size(*self.size)} is too small to read; use at "
-                f"least {MIN_BOOK_SIDE / 72:.1f} x {MIN_BOOK_SIDE * 1.3 / 72:.1f} in "
+                f"least {inches(MIN_BOOK_SIDE)} x {inches(MIN_BOOK_SIDE * 1.3)} in "
                 "(A7 or larger)."
             )
         self.display: str = ""  # titles and names print in the display face too

@@ -257,8 +257,8 @@ def print_pages(
     except (LayoutError, ValueError) as exc:  # platypus reports a page too small either way
         del exc  # its text names ReportLab's internals, not the user's content
         raise FitError(
-            f"part of the booklet (a diagram or a long block of text) does not fit on a "
-            f"{describe_size(w, h)} page. Use a larger size, such as a6, or shorter text."
+            f"part of the booklet (a diagram or a long block of text) does not fit on its "
+            f"page ({describe_size(w, h)}). Use a larger size, such as a6, or shorter text."
         ) from None
     info.pages = doc.page
     info.structure = canvas_class.structure
