@@ -154,3 +154,44 @@ def test_an_address_breaks_after_its_slashes_and_is_never_hyphenated():
         pieces = texts[next(i for i, t in enumerate(texts) if "https" in t) :]
         assert all(p.endswith(("/", "-")) for p in pieces[:-1]), (width, texts)
         assert all(sum(c.isalpha() for c in p) >= 3 for p in pieces), (width, texts)
+
+
+def test_a_word_split_letter_by_letter_keeps_the_space_after_it():
+    """A word too long for any line and without a break is split letter by letter; the word
+    after it keeps its space (found by attack: "…example.orgis my mail")."""
+    from booklet.data.library import load_library
+    from booklet.products.booklet.kit import BookKit
+    from booklet.products.requests import BookRequest
+    from booklet.text.breaking import break_lines
+    from booklet.text.markup import Span
+
+    library = load_library()
+    style = BookKit(library, library.plan("classic"), BookRequest()).styles.text()
+    word = "x1y2z3w4v5u6t7s8r9q0p1o2n3m4l5k6j7"  # digits: no dictionary break either
+    lines = break_lines((Span(f"{word} is mine"),), style, 60)
+    texts = ["".join(run[0] for run in line.runs) for line in lines]
+    assert len(texts) > 2 and "".join(texts).replace(" ", "") == word + "ismine", texts
+    assert " is" in " ".join(texts) and "7is" not in "".join(texts), texts
+
+
+def test_an_address_in_right_to_left_text_keeps_its_breaks_at_its_own_end():
+    """A web address in a Hebrew paragraph, broken across lines after its slashes and
+    hyphens: each piece reads left to right with the slash or hyphen at its end, never moved
+    to its start by the paragraph's direction (found by attack)."""
+    from booklet.data.library import load_library
+    from booklet.products.booklet.kit import BookKit
+    from booklet.products.requests import BookRequest
+    from booklet.text.markup import Span
+    from booklet.text.paragraph import TextBlock
+    from booklet.text.shaping import visual_segments
+
+    library = load_library().in_language("he")
+    style = BookKit(library, library.plan("classic"), BookRequest()).styles.text()
+    text = ("בקרו באתר https://www.example-practice.org/routines/back-massage/gentle-evening-"
+            "routine-for-partners/index.html או כתבו אל ana.ruiz@example-practice.org")  # fmt: skip
+    block = TextBlock((Span(text),), style)
+    block.wrap(150, 1000)
+    latin = [s.text for line in block.lines for s in visual_segments(line.runs, True) if not s.rtl]
+    assert len(latin) >= 4, latin
+    assert not any(piece.startswith(("/", "-")) for piece in latin), latin
+    assert "".join(latin).startswith("https://www.example-practice.org/routines/")

@@ -70,9 +70,12 @@ CASES = {
         "techniques/steps-not-a-list.yaml:6: steps: expected a list of text lines, got a "
         "number (42).",
     ],
+    # a routine is checked within the library it lies in (this folder): of its techniques,
+    # duplicate-id loads (its duplicate is its own problem, reported with that file)
     "routines/unknown-technique.yaml": [
         "techniques/routines/unknown-technique.yaml:3: steps[0]: no technique 'fan-strok'. "
-        "Did you mean 'fan-stroke'? Known: circling-hands, fan-stroke, petrissage, raking."
+        "Did you mean 'fan-stroke'? Known: circling-hands, duplicate-id, fan-stroke, "
+        "petrissage, raking."
     ],
 }
 
@@ -157,3 +160,83 @@ def test_a_routines_folder_is_checked_against_the_librarys_good_techniques(run, 
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert lines and all("squeeze.yaml" in line for line in lines), lines
+
+
+@pytest.fixture
+def library_with_a_broken_technique(run, tmp_path):
+    """The starter library, with a technique file that does not parse (a YAML error) and its
+    routine naming it and a technique no library has."""
+    assert run("init", "lib").exit_code == 0
+    techniques = tmp_path / "lib" / "techniques"
+    (techniques / "broken.yaml").write_text("name: [unclosed\n", "utf-8")
+    routine = techniques / "routines" / "my-routine.yaml"
+    routine.write_text(routine.read_text("utf-8") + "  - broken\n  - nosuch\n", "utf-8")
+    return tmp_path / "lib"
+
+
+def test_a_broken_file_hides_no_layouts_snippet_error(run, library_with_a_broken_technique):
+    """A broken technique and a layout snippet that fails when it runs: both are reported in
+    one run (found by attack: the layout's trial render was skipped)."""
+    title = library_with_a_broken_technique / "layouts" / "my-card" / "title.j2"
+    title.write_text("{{ plan.nosuchfield.x }}\n", "utf-8")
+    result = run("validate", "lib")
+    assert result.exit_code == 2
+    assert "broken.yaml:1" in result.stderr or "broken.yaml:2" in result.stderr
+    assert "title.j2:1: 'nosuchfield' is not a field here" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--library", "lib", "validate", "lib/techniques/routines/my-routine.yaml"),
+        ("--library", "lib/", "validate", "{abs}/lib"),
+        ("--library", "lib", "validate", "link"),
+        ("validate", "lib", "lib/techniques/broken.yaml", "lib/techniques"),
+    ],
+)
+def test_each_problem_once_however_the_library_is_named(
+    run, tmp_path, library_with_a_broken_technique, args
+):
+    """The library named twice (a relative and an absolute path, a link to it, a file or
+    folder inside it as well as the folder): every problem is reported once, and a technique
+    whose file is broken is not reported as unknown as well (found by attack)."""
+    (tmp_path / "link").symlink_to(library_with_a_broken_technique)
+    result = run(*[a.replace("{abs}", str(tmp_path)) for a in args])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert "YAML syntax error" in lines[0]
+    assert "no technique 'nosuch'" in lines[1]
+
+
+def test_translations_of_broken_files_are_not_reported_as_orphans(
+    run, library_with_a_broken_technique
+):
+    """A translation of a technique (and a routine) whose English file has problems is not
+    "a translation no library has": only the English file's own problem is reported."""
+    es = library_with_a_broken_technique / "techniques" / "es"
+    (es / "routines").mkdir(parents=True)
+    (es / "broken.yaml").write_text("name: Roto\n", "utf-8")
+    (es / "routines" / "my-routine.yaml").write_text("title: Mi rutina\n", "utf-8")
+    result = run("validate", "lib")
+    assert result.exit_code == 2
+    assert "which no library has" not in result.stderr
+
+
+def test_paths_inside_a_library_are_checked_against_that_library(run, tmp_path):
+    """A layout extending another of its library's layouts, and a routine using its
+    library's technique, pass whether the library, its layouts/ or routines/ folder, or the
+    single file is checked; a language folder is checked as a translation."""
+    assert run("init", "lib").exit_code == 0
+    layouts = tmp_path / "lib" / "layouts"
+    for name, base in (("base", "bedside"), ("child", "base")):
+        (layouts / name).mkdir()
+        (layouts / name / "layout.yaml").write_text(f"extends: {base}\nname: {name}\n", "utf-8")
+    es = tmp_path / "lib" / "techniques" / "es"
+    es.mkdir()
+    (es / "shoulder-glide.yaml").write_text("name: Deslizamiento\n", "utf-8")
+    for path in ("lib", "lib/layouts", "lib/layouts/child", "lib/layouts/child/layout.yaml",
+                 "lib/techniques/routines", "lib/techniques/routines/my-routine.yaml",
+                 "lib/techniques/es"):  # fmt: skip
+        result = run("validate", path)
+        assert result.exit_code == 0, (path, result.stderr)

@@ -47,6 +47,7 @@ from booklet.data.schema import (
     MAX_ROUTINE_STEPS,
     did_you_mean,
     duplicate_ids,
+    id_problem,
     parse_routine,
     parse_setting,
     parse_technique,
@@ -108,6 +109,10 @@ class Library:
     lang: str = ENGLISH
     words: Words = field(default_factory=lambda: Words(ENGLISH, {}, {}))
     in_english: list[str] = field(default_factory=list)  # what a language left in English
+    # every technique and routine file's id, even one with problems (its own problems say
+    # what is wrong; a routine or translation naming it is not "unknown" as well)
+    technique_files: set[str] = field(default_factory=set)
+    routine_files: set[str] = field(default_factory=set)
     english: Library | None = field(default=None, repr=False)  # the library before translation
 
     @property
@@ -252,14 +257,15 @@ def _parse_library(roots: list[tuple[Path, str]]) -> tuple[Library, list[Problem
     lib = Library()
     problems: list[Problem] = []
     tech_docs = []
-    stems: set[str] = set()  # every technique file's name, even one that does not parse
+    stems = lib.technique_files
     for root, origin in roots:
         lib.roots.append(root)
         files = data_files(root / "techniques")
         problems.extend(duplicate_ids(files))
         for path in files:
             tech_docs.append((load_or_note(path, problems), origin))
-            stems.add(path.stem)
+            if id_problem(path.stem) is None:
+                stems.add(path.stem)
         setting_path = root / "techniques" / SETTING_FILE
         if setting_path.is_file():
             doc = load_or_note(setting_path, problems)
@@ -284,15 +290,16 @@ def _parse_library(roots: list[tuple[Path, str]]) -> tuple[Library, list[Problem
             if tech is not None:
                 lib.techniques[tech.id] = tech
     # Routines are read after every technique, so a user routine may use a user technique;
-    # one whose file has problems is still known (its own problems say what is wrong).
-    ids = set(lib.techniques) | stems
+    # one whose file has problems is not "unknown" as well (its own problems say what is wrong).
+    ids = set(lib.techniques)
     for root, origin in roots:
         files = data_files(root / "techniques" / "routines")
         problems.extend(duplicate_ids(files))
         for path in files:
+            lib.routine_files.add(path.stem)
             doc = load_or_note(path, problems)
             if doc is not None:
-                routine = parse_routine(doc, problems, origin, ids)
+                routine = parse_routine(doc, problems, origin, ids, stems)
                 if routine is not None:
                     lib.routines[routine.id] = routine
     folders: dict[str, list[Path]] = {}
@@ -368,7 +375,7 @@ def translation_problems(lib: Library, pack: LanguagePack) -> list[Problem]:
     routine lacks."""
     problems: list[Problem] = []
     for ident, text in pack.techniques.items():
-        if ident not in lib.techniques:
+        if ident not in lib.techniques and ident not in lib.technique_files:
             problems.append(
                 Problem(
                     f"translates technique '{ident}', which no library has."
@@ -378,7 +385,7 @@ def translation_problems(lib: Library, pack: LanguagePack) -> list[Problem]:
                 )
             )
     for ident, rtext in pack.routines.items():
-        if ident not in lib.routines:
+        if ident not in lib.routines and ident not in lib.routine_files:
             problems.append(
                 Problem(
                     f"translates routine '{ident}', which no library has."
@@ -387,7 +394,11 @@ def translation_problems(lib: Library, pack: LanguagePack) -> list[Problem]:
                     rtext.path,
                 )
             )
-        elif rtext.notes and max(rtext.notes) > len(lib.routines[ident].steps):
+        elif (
+            ident in lib.routines
+            and rtext.notes
+            and max(rtext.notes) > len(lib.routines[ident].steps)
+        ):
             problems.append(
                 Problem(
                     f"has a note for step {max(rtext.notes)}; routine '{ident}' has "

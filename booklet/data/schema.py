@@ -573,8 +573,14 @@ def lint_stroke(r: Reader, stroke: Stroke, path: str) -> None:
 
 
 def parse_routine(
-    doc: Document, problems: list[Problem], origin: str, technique_ids: Iterable[str]
+    doc: Document,
+    problems: list[Problem],
+    origin: str,
+    technique_ids: Iterable[str],
+    unparsed: Iterable[str] = (),
 ) -> Routine | None:
+    """A routine, its steps naming `technique_ids`; a step naming one of `unparsed` (a
+    technique whose file has problems of its own, reported there) is left out unremarked."""
     r = Reader(doc, problems)
     ident = doc.path.stem
     msg = id_problem(ident)
@@ -593,7 +599,11 @@ def parse_routine(
     elif len(value) > MAX_ROUTINE_STEPS:
         r.problem("steps", f"has {len(value)} steps; the limit is {MAX_ROUTINE_STEPS}.")
     else:
+        skipped = set(unparsed) - set(known)
         for i, item in enumerate(value):
+            named = item.get("technique") if isinstance(item, dict) else item
+            if isinstance(named, str) and named in skipped:
+                continue
             step = parse_routine_step(r, item, join("steps", i), known)
             if step:
                 steps.append(step)

@@ -10,6 +10,7 @@ from booklet.base.errors import BookletError, Problem, ValidationError
 from booklet.data.library import (
     SETTING_FILE,
     Library,
+    builtin_root,
     data_files,
     entries,
     language_folders,
@@ -72,6 +73,8 @@ def collect(path: Path) -> list[tuple[str, Path]]:
         return found
     if path.name == "layouts":
         return [(LAYOUT, sub) for sub in entries(path) if (sub / "layout.yaml").is_file()]
+    if path in language_folders(path.parent):  # techniques/es: a translation, not techniques
+        return [(LANGUAGE, path)]
     kind = ROUTINE if path.name == "routines" else TECHNIQUE
     found += [(kind, p) for p in data_files(path)]
     if (path / SETTING_FILE).is_file():
@@ -93,6 +96,7 @@ def check_paths(
     items: list[tuple[str, Path]] = []
     for path in paths:
         items += collect(path)
+    items = list({_same(path): (kind, path) for kind, path in items}.values())  # each file once
     items = [
         (BATCH if kind == TECHNIQUE and is_batch_file(path) else kind, path) for kind, path in items
     ]
@@ -102,19 +106,18 @@ def check_paths(
         )
     problems: list[Problem] = []
     problems += duplicate_ids([p for kind, p in items if kind in (TECHNIQUE, ROUTINE)])
-    # A library folder being checked is checked as a library: its layouts may extend each
-    # other and its routines use its techniques, with or without --library naming it.
-    given = [Path(os.path.abspath(r)) for r in library_roots]
-    library_roots = [*library_roots]
-    library_roots += [
-        p for p in paths if is_library_folder(p) and Path(os.path.abspath(p)) not in given
-    ]
+    named = list(library_roots)
+    library_roots = with_enclosing_libraries(paths, library_roots)
     # A file with problems keeps the library from loading for a render; here its problems
     # are reported, and every other file is still checked against the good techniques and
-    # layouts (built-in and the user's), not against nothing.
+    # layouts (built-in and the user's), not against nothing. A library that is only the
+    # one a checked path lies in gives context: its other files' problems are not this
+    # check's to report.
     library, load_problems = load_library_in_part(library_roots)
-    problems += load_problems
+    asked = [*named, *paths]
+    problems += [p for p in load_problems if p.file is None or _within(p.file, asked)]
     known: set[str] = set(library.techniques)
+    unparsed: set[str] = set(library.technique_files)
     docs: dict[Path, Document | None] = {}
     for kind, path in items:
         if kind not in (LAYOUT, LANGUAGE):
@@ -122,17 +125,19 @@ def check_paths(
     for kind, path in items:
         doc = docs.get(path)
         if kind == TECHNIQUE and id_problem(path.stem) is None:
-            known.add(path.stem)  # known even when broken: its own problems say what is wrong
+            unparsed.add(path.stem)  # its own problems say what is wrong with it
         if kind == TECHNIQUE and doc is not None:
+            if id_problem(path.stem) is None:
+                known.add(path.stem)
             parse_technique(doc, problems, str(path.parent))
     for kind, path in items:
         doc = docs.get(path)
         if kind == ROUTINE and doc is not None:
-            parse_routine(doc, problems, str(path.parent), known)
+            parse_routine(doc, problems, str(path.parent), known, unparsed)
         elif kind == SETTING and doc is not None:
             parse_setting(doc, problems)
         elif kind == LAYOUT:
-            problems += check_layout_folder(path, library, library_roots, not load_problems)
+            problems += check_layout_folder(path, library, library_roots)
         elif kind == LANGUAGE:
             from dataclasses import replace
 
@@ -140,18 +145,60 @@ def check_paths(
             load_language(replace(base, languages={}), path, problems)
         elif kind == BATCH and check_batch is not None:
             problems += check_batch(path, library_roots)
-    if problems:
-        raise ValidationError(list(dict.fromkeys(problems)))  # a library's and a path's, once
+    if problems:  # a library's and a path's, once, however the path was spelled
+        unique: dict[tuple[object, ...], Problem] = {}
+        for p in problems:
+            unique.setdefault((p.message, _same(p.file), p.line, p.field), p)
+        raise ValidationError(list(unique.values()))
     return len(items)
 
 
+def _within(file: Path | str, folders: Sequence[Path]) -> bool:
+    """Whether `file` is one of `folders` (a file given itself) or lies in one."""
+    here = _same(file)
+    return any(
+        here == top or here.startswith(top.rstrip(os.sep) + os.sep) for top in map(_same, folders)
+    )
+
+
+def _same(path: Path | str | None) -> str:
+    """One spelling for a path, whichever way it was given (relative, absolute, a link)."""
+    return "" if path is None else os.path.realpath(path)
+
+
+def with_enclosing_libraries(paths: Sequence[Path], roots: Sequence[Path]) -> list[Path]:
+    """The library roots, and each library a checked path is or lies in (its layouts may
+    extend each other, its routines use its techniques), with or without --library naming
+    it; each library once, the built-in one never twice."""
+    seen = {_same(builtin_root())} | {_same(root) for root in roots}
+    out = list(roots)
+    for path in paths:
+        library = enclosing_library(path)
+        if library is not None and _same(library) not in seen:
+            seen.add(_same(library))
+            out.append(library)
+    return out
+
+
+def enclosing_library(path: Path) -> Path | None:
+    """The library folder `path` is, or lies in (within its techniques/ or layouts/)."""
+    if is_library_folder(path):
+        return path
+    here = Path(os.path.abspath(path))
+    for parent in list(here.parents)[:4]:
+        for sub in ("techniques", "layouts"):
+            top = parent / sub
+            if top.is_dir() and (here == top or top in here.parents):
+                return parent
+    return None
+
+
 def check_layout_folder(
-    folder: Path, library: Library | None, roots: Sequence[Path] = (), render: bool = True
+    folder: Path, library: Library | None, roots: Sequence[Path] = ()
 ) -> list[Problem]:
-    """Parse a layout folder, then (`render`: the library loads) render it once with a
-    built-in routine, in the jail, so snippet errors that only show when they run (a missing
-    field, a budget exceeded, bad markup, text that does not fit, a font that runs away) are
-    found by `validate` too."""
+    """Parse a layout folder, then render it once with a built-in routine, in the jail, so
+    snippet errors that only show when they run (a missing field, a budget exceeded, bad
+    markup, text that does not fit, a font that runs away) are found by `validate` too."""
     from booklet.layout.spec import load_layout_folder
     from booklet.products.jailed import trial
 
@@ -161,7 +208,7 @@ def check_layout_folder(
         return exc.problems
     except BookletError as exc:
         return [exc.problem]
-    if not render or library is None or library.setting is None or not library.routines:
+    if library is None or library.setting is None or not library.routines:
         return []
     try:
         trial(folder, library, tuple(str(r) for r in roots))

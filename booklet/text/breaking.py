@@ -70,6 +70,7 @@ _WIDTHS: dict[tuple[str, str], float] = {}
 
 
 ISOLATES = "\u2066\u2067\u2068\u2069"  # bidi isolates: they order text, they never print
+FSI, PDI = "\u2068", "\u2069"  # first strong isolate, pop directional isolate (UAX #9)
 _NO_ISOLATES = str.maketrans("", "", ISOLATES)
 
 
@@ -177,12 +178,14 @@ def _words_of(spans: tuple[Span, ...], style: TextStyle) -> Words:
 @lru_cache(maxsize=8192)
 def break_points(text: str, lang: str) -> tuple[tuple[int, bool], ...]:
     """Where a word may break, longest first: (offset, whether a hyphen is added there). After
-    a hyphen it has, or a slash in an address; and, with a language, at its dictionary's
-    hyphenation points."""
+    a hyphen it has or a slash in an address, before the @ of a mail address; and, with a
+    language, at its dictionary's hyphenation points."""
     points: set[tuple[int, bool]] = set()
     for i, char in enumerate(text):
         if _breaks_after(text, i, char):
             points.add((i + 1, False))
+        elif char == "@" and _letters(text[:i]) >= MIN_PART and _letters(text[i:]) >= MIN_PART:
+            points.add((i, False))  # a mail address breaks before its @
     if lang:
         points |= _dictionary_points(text, lang)
     return tuple(sorted(points, reverse=True))
@@ -259,6 +262,8 @@ def split_word(word: Word, room: float, lang: str) -> tuple[Run, Word, bool] | N
         width = unit_width(head, font) * size
         if width <= room + 1e-6:
             tail = text[offset:]
+            if text[:offset].count(FSI) > text[:offset].count(PDI):
+                tail = FSI + tail  # an isolate goes on in the next line: it reads as before
             rest = Word(((tail, font, size, colour),), unit_width(tail, font) * size, word.space)
             return (head, font, size, colour), rest, hyphen
     return None
@@ -397,6 +402,7 @@ def _greedy(
             split = split_word(word, limit, word_lang)
             if split is None:
                 _split_letters(word, limit, out)
+                space = word.space  # what follows it on its last line keeps its space
                 word = None
                 break
             head, word, added = split

@@ -10,6 +10,7 @@ the booklet's page flow).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -175,13 +176,32 @@ def isolated(spans: tuple[Span, ...], rtl: bool) -> tuple[Span, ...]:
     out = []
     for span in spans:
         core = span.text.strip(" ")
-        if span is BREAK or FSI in span.text or first_strong(core) in (None, own):
+        if span is BREAK or FSI in span.text:
             out.append(span)
+            continue
+        if first_strong(core) in (None, own):
+            out.append(span._replace(text=addresses_isolated(span.text)) if rtl else span)
             continue
         start = span.text.index(core)
         text = f"{span.text[:start]}{FSI}{core}{PDI}{span.text[start + len(core) :]}"
         out.append(span._replace(text=text))
     return tuple(out)
+
+
+_ADDRESS = re.compile(r"[^\s/@]*[/@]\S*?(?=[.,;:!?)»”’]*(?:\s|$))")
+
+
+def addresses_isolated(text: str) -> str:
+    """Each web or mail address in right-to-left text, isolated: broken across lines after a
+    slash, its pieces still read left to right, the slash at their end, not their start."""
+    if "/" not in text and "@" not in text:
+        return text
+
+    def isolate(found: re.Match[str]) -> str:
+        address = found.group()
+        return f"{FSI}{address}{PDI}" if first_strong(address) == "ltr" else address
+
+    return _ADDRESS.sub(isolate, text)
 
 
 HYPHENS = ("-", "\u2010", "\u00ad")  # a line that ends in one breaks inside a word
