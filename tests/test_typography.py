@@ -19,6 +19,7 @@ from booklet.text.typography import (
     typeset,
     typography_of,
 )
+from tests.helpers import page_texts
 
 FRENCH = typography_of(["«", "»", "“", "”"], ":;!?»", "«")
 GERMAN = typography_of(["„", "“", "‚", "‘"], "", "")
@@ -195,3 +196,36 @@ def test_an_address_in_right_to_left_text_keeps_its_breaks_at_its_own_end():
     assert len(latin) >= 4, latin
     assert not any(piece.startswith(("/", "-")) for piece in latin), latin
     assert "".join(latin).startswith("https://www.example-practice.org/routines/")
+
+
+@pytest.mark.parametrize("lang", ["he", "ar"])
+def test_a_long_address_in_right_to_left_text_split_letter_by_letter_prints(run, tmp_path, lang):
+    """An address too long for any line, in a Hebrew or Arabic message: its isolate is split
+    letter by letter across lines, and the card prints (found by attack: an internal error,
+    "PDI not allowed here", from a line closing an isolate it never opened)."""
+    address = "https://www." + "abcdefghijklmnopqrstuvwxyz" * 2 + "abcdefghijk.com"
+    before, after = {"he": ("היכנסו", "תודה"), "ar": ("زوروا", "اليوم")}[lang]
+    out = tmp_path / "long.pdf"
+    result = run("--lang", lang, "card", "--layout", "compact", "--size", "4x6",
+                 "--message", f"{before} {address} {after}", "-o", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "abcdefghijk" in "".join(page_texts(out)).replace("\n", "")
+
+
+def test_an_address_isolate_holds_the_address_alone():
+    """The isolate around an address in right-to-left text leaves out what is not the
+    address: a bracket or quote around it, a Hebrew prefix joined by a maqaf, and closing
+    punctuation after it, Arabic's too (found by attack: the brackets and Arabic signs were
+    drawn on the wrong side)."""
+    from booklet.text.paragraph import FSI, PDI, addresses_isolated
+
+    cases = {
+        "ראו (https://example.org/back) היום": "ראו (⁨https://example.org/back⁩) היום",
+        "ב־https://x.org/a ok": "ב־⁨https://x.org/a⁩ ok",
+        "زوروا https://example.org/a، ثم": "زوروا ⁨https://example.org/a⁩، ثم",
+        "إلى ali@example.com؛ هل www.example.org/b؟": "إلى ⁨ali@example.com⁩؛ هل ⁨www.example.org/b⁩؟",
+        "«https://a.org/b»": "«⁨https://a.org/b⁩»",
+        "כן/לא 12/05/2026": "כן/לא 12/05/2026",
+    }
+    for text, expected in cases.items():
+        assert addresses_isolated(text) == expected.replace("⁨", FSI).replace("⁩", PDI), text

@@ -240,3 +240,45 @@ def test_paths_inside_a_library_are_checked_against_that_library(run, tmp_path):
                  "lib/techniques/es"):  # fmt: skip
         result = run("validate", path)
         assert result.exit_code == 0, (path, result.stderr)
+
+
+def test_translations_and_snippets_are_checked_as_what_they_are(run, tmp_path):
+    """A single translation file, a translation's routines folder or its words, and a
+    layout's snippet, each checked on its own: as a translation and as a layout, never as an
+    English technique or a YAML file (found by attack: false "missing required field"
+    errors, and a snippet parsed as YAML); a folder that only looks like a language code
+    (new/) outside a techniques folder holds techniques."""
+    assert run("init", "lib").exit_code == 0
+    es = tmp_path / "lib" / "techniques" / "es"
+    (es / "routines").mkdir(parents=True)
+    (es / "shoulder-glide.yaml").write_text("name: Deslizamiento\nsummary: Las palmas.\n", "utf-8")
+    (es / "routines" / "my-routine.yaml").write_text("title: Mi rutina\n", "utf-8")
+    (es / "_words.yaml").write_text("minutes: {one: '{n} minuto', other: '{n} minutos'}\n", "utf-8")
+    for path in ("lib/techniques/es/shoulder-glide.yaml", "lib/techniques/es/routines",
+                 "lib/techniques/es/_words.yaml", "lib/layouts/my-card/title.j2"):  # fmt: skip
+        result = run("validate", path)
+        assert result.exit_code == 0, (path, result.stderr)
+    new = tmp_path / "proj" / "new"
+    new.mkdir(parents=True)
+    technique = (tmp_path / "lib" / "techniques" / "shoulder-glide.yaml").read_text("utf-8")
+    (new / "shoulder-glide.yaml").write_text(technique + "colour: red\n", "utf-8")
+    result = run("validate", "proj/new")
+    assert result.exit_code == 2
+    assert "colour: unknown field 'colour'" in result.stderr
+    assert "translated" not in result.stderr
+
+
+def test_a_step_naming_a_broken_technique_is_still_checked(run, library_with_a_broken_technique):
+    """A routine step naming a technique whose file is broken is not called unknown, but its
+    own fields are still checked (found by attack: its out-of-range minutes and unknown
+    pressure were hidden until the technique was fixed)."""
+    routine = library_with_a_broken_technique / "techniques" / "routines" / "my-routine.yaml"
+    routine.write_text(
+        "title: Mine\nsteps:\n  - technique: broken\n    minutes: -40\n    pressure: ultra\n",
+        "utf-8",
+    )
+    result = run("validate", "lib")
+    assert result.exit_code == 2
+    assert "minutes: -40 min is out of range" in result.stderr
+    assert "Pressure 'ultra' is not a level" in result.stderr
+    assert "no technique 'broken'" not in result.stderr

@@ -599,21 +599,22 @@ def parse_routine(
     elif len(value) > MAX_ROUTINE_STEPS:
         r.problem("steps", f"has {len(value)} steps; the limit is {MAX_ROUTINE_STEPS}.")
     else:
-        skipped = set(unparsed) - set(known)
+        skipped = sorted(set(unparsed) - set(known))
         for i, item in enumerate(value):
-            named = item.get("technique") if isinstance(item, dict) else item
-            if isinstance(named, str) and named in skipped:
-                continue
-            step = parse_routine_step(r, item, join("steps", i), known)
+            step = parse_routine_step(r, item, join("steps", i), known, skipped)
             if step:
                 steps.append(step)
     lang = file_language(r, data)
-    if not r.ok or title is None:
+    if not r.ok or title is None or len(steps) != len(value or ()):  # a step left out
         return None
     return Routine(ident, title, description or "", tuple(steps), origin, doc.path, lang)
 
 
-def parse_routine_step(r: Reader, item: Any, path: str, known: list[str]) -> RoutineStep | None:
+def parse_routine_step(
+    r: Reader, item: Any, path: str, known: list[str], unparsed: Iterable[str] = ()
+) -> RoutineStep | None:
+    """One step; None for a problem, or for a technique in `unparsed` (its file has problems
+    of its own, reported there), whose step is still checked for everything else."""
     if isinstance(item, str):
         item = {"technique": item}
         field_path = path
@@ -627,7 +628,8 @@ def parse_routine_step(r: Reader, item: Any, path: str, known: list[str]) -> Rou
     if not isinstance(tech, str):
         r.problem(field_path, f"expected a technique id, got {type_name(tech)}.")
         return None
-    if tech not in known:
+    broken = tech in unparsed
+    if tech not in known and not broken:
         r.problem(
             field_path,
             f"no technique '{tech}'.{did_you_mean(tech, known)} Known: {', '.join(known)}.",
@@ -637,7 +639,7 @@ def parse_routine_step(r: Reader, item: Any, path: str, known: list[str]) -> Rou
     pressure = r.choice(data, "pressure", path, PRESSURE_LEVELS, "pressure level")
     note = r.text(data, "note", path)
     times = r.text(data, "times", path, limit=60)
-    return RoutineStep(tech, minutes, pressure, note, times)
+    return None if broken else RoutineStep(tech, minutes, pressure, note, times)
 
 
 # --- the shared setting ---------------------------------------------------------------------

@@ -19,6 +19,7 @@ from booklet.data.library import (
     load_library_in_part,
     load_or_note,
 )
+from booklet.data.model import is_language_code
 from booklet.data.schema import (
     duplicate_ids,
     id_problem,
@@ -56,11 +57,26 @@ def is_library_folder(path: Path) -> bool:
     return path.is_dir() and ((path / "techniques").is_dir() or (path / "layouts").is_dir())
 
 
+def language_folder_of(path: Path) -> Path | None:
+    """The language folder (techniques/es) that `path` is or lies in (its routines/, a file):
+    only right under a folder named techniques is a two-letter folder a language."""
+    given = [path, path.parent, path.parent.parent]
+    for shown, folder in zip(given, (Path(os.path.abspath(p)) for p in given), strict=True):
+        if folder.parent.name == "techniques":
+            return shown if folder.is_dir() and is_language_code(folder.name) else None
+    return None
+
+
 def collect(path: Path) -> list[tuple[str, Path]]:
     """Every checkable file under a path, with what kind of file it is."""
     if not path.exists():
         raise BookletError("no such file or folder. Check the path.", file=path)
+    language = language_folder_of(path)
+    if language is not None:  # techniques/es, or a file in it: a translation
+        return [(LANGUAGE, language)]
     if path.is_file():
+        if (path.parent / "layout.yaml").is_file():  # a layout's snippet: the layout
+            return [(LAYOUT, path.parent)]
         kind = classify_file(path)
         return [(kind, path.parent if kind == LAYOUT else path)]
     found: list[tuple[str, Path]] = []
@@ -73,8 +89,6 @@ def collect(path: Path) -> list[tuple[str, Path]]:
         return found
     if path.name == "layouts":
         return [(LAYOUT, sub) for sub in entries(path) if (sub / "layout.yaml").is_file()]
-    if path in language_folders(path.parent):  # techniques/es: a translation, not techniques
-        return [(LANGUAGE, path)]
     kind = ROUTINE if path.name == "routines" else TECHNIQUE
     found += [(kind, p) for p in data_files(path)]
     if (path / SETTING_FILE).is_file():

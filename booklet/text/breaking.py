@@ -420,10 +420,14 @@ def _split_letters(word: Word, limit: float, out: _Lines) -> None:
     """Letters of an over-long word that has no break, as many to a line as fit; the last
     line stays open for what follows."""
     out.words += 1
+    open_isolates = 0
     for text, font, size, colour in word.parts:
         for char in text:
             w = unit_width(char, font) * size
             if out.width > 0 and out.width + w > limit:
                 out.finish()
                 out.words = 1
+                if open_isolates:  # an isolate goes on in the next line: it reads as before
+                    out.add((FSI * open_isolates, font, size, colour), 0.0)
+            open_isolates += (char == FSI) - (char == PDI and open_isolates > 0)
             out.add((char, font, size, colour), w)

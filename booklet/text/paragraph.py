@@ -188,20 +188,32 @@ def isolated(spans: tuple[Span, ...], rtl: bool) -> tuple[Span, ...]:
     return tuple(out)
 
 
-_ADDRESS = re.compile(r"[^\s/@]*[/@]\S*?(?=[.,;:!?)»”’]*(?:\s|$))")
+_TOKEN = re.compile(r"\S+")
+_CLOSING = ".,;:!?)]}»”’\"'،؛؟"  # what may follow an address, left outside its isolate
 
 
 def addresses_isolated(text: str) -> str:
     """Each web or mail address in right-to-left text, isolated: broken across lines after a
-    slash, its pieces still read left to right, the slash at their end, not their start."""
+    slash, its pieces still read left to right, the slash at their end, not their start. The
+    isolate holds the address alone: from its first Latin letter or digit (not a bracket, a
+    quote or a Hebrew prefix before it) to its last character before closing punctuation."""
     if "/" not in text and "@" not in text:
         return text
 
     def isolate(found: re.Match[str]) -> str:
-        address = found.group()
-        return f"{FSI}{address}{PDI}" if first_strong(address) == "ltr" else address
+        token = found.group()
+        if "/" not in token and "@" not in token:
+            return token
+        start = next((i for i, c in enumerate(token) if c.isascii() and c.isalnum()), None)
+        end = len(token.rstrip(_CLOSING))
+        if start is None or start >= end:
+            return token
+        address = token[start:end]
+        if ("/" not in address and "@" not in address) or first_strong(address) != "ltr":
+            return token
+        return f"{token[:start]}{FSI}{address}{PDI}{token[end:]}"
 
-    return _ADDRESS.sub(isolate, text)
+    return _TOKEN.sub(isolate, text)
 
 
 HYPHENS = ("-", "\u2010", "\u00ad")  # a line that ends in one breaks inside a word

@@ -102,7 +102,7 @@ def levels(text: str, base_rtl: bool) -> list[int]:
     letter, at the next level up of that parity; the marks themselves take the outer level."""
     spans = isolate_spans(text)
     if not spans:
-        return flat_levels(text, base_rtl)
+        return flat_levels(_closing_stray(text), base_rtl)
     outside = (
         "".join(
             text[last:start] + ISOLATE_STAND_IN
@@ -110,7 +110,7 @@ def levels(text: str, base_rtl: bool) -> list[int]:
         )
         + text[spans[-1][1] :]
     )
-    outer = iter(flat_levels(outside, base_rtl))
+    outer = iter(flat_levels(_closing_stray(outside), base_rtl))
     result: list[int] = []
     last = 0
     for start, end in spans:
@@ -121,6 +121,12 @@ def levels(text: str, base_rtl: bool) -> list[int]:
         result += [level, *isolate_levels(inside, level), *([level] if closed else [])]
         last = end
     return result + list(outer)
+
+
+def _closing_stray(text: str) -> str:
+    """A PDI with no isolate open (a line that starts inside an isolate from the line before)
+    as the neutral it is: python-bidi refuses one."""
+    return text.replace(PDI, ISOLATE_STAND_IN) if PDI in text else text
 
 
 def isolate_levels(inside: str, level: int) -> list[int]:
