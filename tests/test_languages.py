@@ -351,3 +351,19 @@ def test_every_built_in_language_has_starter_files():
             "layout.yaml",
             "title.j2",
         }, lang
+
+
+@pytest.mark.parametrize(("lang", "one_step"), [("he", "שלב אחד"), ("ar", "خطوة واحدة")])
+def test_one_and_two_are_said_in_words_where_the_language_does(run, tmp_path, lang, one_step):
+    """Hebrew and Arabic say one step and two minutes in words ("שלב אחד", "دقيقتان"), not
+    with a numeral before a singular noun ("1 שלב", "2 دقيقة", which Arabic's dual makes
+    wrong): a one-technique card's subtitle says it so."""
+    out = tmp_path / "one.pdf"
+    result = run("--lang", lang, "card", "--layout", "compact", "-t", "fan-stroke", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert one_step in extracted(out)
+    from booklet.data.library import load_library
+
+    words = load_library().in_language(lang).words
+    assert not any(words.count(key, n).startswith(str(n)) for key in ("minutes", "steps_count",
+                   "strokes_count") for n in (1, 2))  # fmt: skip
