@@ -282,3 +282,16 @@ def test_a_step_naming_a_broken_technique_is_still_checked(run, library_with_a_b
     assert "minutes: -40 min is out of range" in result.stderr
     assert "Pressure 'ultra' is not a level" in result.stderr
     assert "no technique 'broken'" not in result.stderr
+
+
+def test_a_layouts_trial_render_failure_names_its_layout_file(run, tmp_path):
+    """A layout whose size cannot hold its card fails its trial render; the problem names the
+    layout's layout.yaml (found by attack: it named no file at all)."""
+    folder = tmp_path / "lib" / "layouts" / "tiny"
+    folder.mkdir(parents=True)
+    (folder / "layout.yaml").write_text("extends: bedside\nname: Tiny\nsize: 1x1in\n", "utf-8")
+    result = run("validate", "lib")
+    assert result.exit_code == 2
+    assert (
+        "lib/layouts/tiny/layout.yaml: the front of the 'tiny' card does not fit" in result.stderr
+    )

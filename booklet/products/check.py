@@ -227,10 +227,16 @@ def check_layout_folder(
     try:
         trial(folder, library, tuple(str(r) for r in roots))
     except ValidationError as exc:
-        return exc.problems
+        return [in_layout(p, folder) for p in exc.problems]
     except BookletError as exc:
-        return [exc.problem]
+        return [in_layout(exc.problem, folder)]
     return []
+
+
+def in_layout(problem: Problem, folder: Path) -> Problem:
+    """A trial render's problem that names no file (a size too small to hold the card, a
+    side that does not fit) is the layout's: it names its layout.yaml."""
+    return problem if problem.file is not None else problem._replace(file=folder / "layout.yaml")
 
 
 def builtin_overrides(paths: Sequence[Path]) -> list[tuple[Path, str, str]]:
