@@ -17,8 +17,6 @@ from reportlab.lib.colors import Color, white
 
 from booklet.draw.art import XY, Op, Shape, closed_curve_ops, path
 
-CONTACTS = ("palm", "fingertips", "thumbs", "knuckles", "forearm", "elbow")
-
 # The hand in its own frame: wrist at the origin, fingers along +x, length 1, thumb at +y.
 PALM: tuple[XY, ...] = (
     (0.02, -0.20),

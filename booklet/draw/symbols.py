@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from booklet.data.figure import centres
 from booklet.data.language import Words
-from booklet.data.model import CAUTION_ZONES, Diagram, Stroke
+from booklet.data.model import CAUTION_ZONES, CONTACTS, Diagram, Stroke
 
 # Every symbol, in the order a key lists them.
 KEY_KINDS = (
@@ -35,7 +35,7 @@ KEY_KINDS = (
     "spine",
     "caution",
 )
-HAND_KINDS = ("palm", "fingertips", "thumbs", "knuckles", "forearm", "elbow")
+HAND_KINDS = CONTACTS  # a hand mark for each way a stroke touches (booklet.data.model)
 LETTERED = ("right", "left")
 
 
