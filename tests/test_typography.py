@@ -229,3 +229,29 @@ def test_an_address_isolate_holds_the_address_alone():
     }
     for text, expected in cases.items():
         assert addresses_isolated(text) == expected.replace("⁨", FSI).replace("⁩", PDI), text
+
+
+def test_a_titles_numbers_take_the_face_of_its_script():
+    """A Hebrew or Arabic title set in the booklet's display face: its numbers print in the
+    face of the title's own script, not in the display face's Latin figures (a serif "10"
+    beside sans Hebrew); an English title keeps the display face's figures."""
+    from booklet.data.library import load_library
+    from booklet.products.booklet.kit import BookKit
+    from booklet.products.requests import BookRequest
+    from booklet.text.breaking import words_of
+
+    titles = [
+        ("he", "10 דקות של רוגע", "Hebrew"),
+        ("ar", "10 دقائق من الهدوء", "Arabic"),
+        ("en", "10 calm minutes", ""),
+    ]
+    for lang, title, script in titles:
+        library = load_library().in_language(lang)
+        kit = BookKit(library, library.plan("classic"), BookRequest())
+        style = kit.styles.text("title")
+        assert style.title_face
+        faces = {run[1] for run in words_of((Span(title),), style)[0].parts}
+        if script:
+            assert faces and all(script in face for face in faces), faces
+        else:
+            assert faces == {style.title_face}, faces

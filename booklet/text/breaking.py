@@ -32,7 +32,7 @@ from booklet.text.fonts import (
     missing_hint,
 )
 from booklet.text.markup import BREAK, Span
-from booklet.text.scripts import face_runs
+from booklet.text.scripts import face_runs, is_neutral
 from booklet.text.style import LEADING, TextStyle
 from booklet.text.typography import plain_forms, typeset
 
@@ -169,7 +169,38 @@ def _words_of(spans: tuple[Span, ...], style: TextStyle) -> Words:
                     width += unit_width(run_text, run_font) * size
     if parts:
         words.append(Word(tuple(parts), width, None))
+    if style.title_face:
+        _numbers_in_the_titles_script(words, style.title_face)
     return Words(words)
+
+
+def _numbers_in_the_titles_script(words: list[Word | None], title_face: str) -> None:
+    """A title set in a display face with words of another script ("10 דקות של רוגע"): its
+    numbers and signs take that script's face, not the display face's Latin figures, so the
+    title reads as one face. (Body text keeps the text face's figures, which match it.)"""
+    scripts = [
+        next((run[1] for run in w.parts if run[1] != title_face), None) if w else None
+        for w in words
+    ]
+    if not any(scripts):
+        return
+    for index, word in enumerate(words):
+        if (
+            word is None
+            or scripts[index]
+            or not all(
+                run[1] == title_face and all(is_neutral(c) for c in run[0]) for run in word.parts
+            )
+        ):
+            continue
+        near = [*scripts[index + 1 :], *reversed(scripts[:index])]
+        script = next((name for name in near if name), None)
+        text = "".join(run[0] for run in word.parts)
+        if script is None or not set(text) <= charmap(script):
+            continue
+        size, colour = word.parts[0][2], word.parts[0][3]
+        words[index] = Word(((text, script, size, colour),), unit_width(text, script) * size,
+                            word.space)  # fmt: skip
 
 
 # --- where a word may break --------------------------------------------------------------------

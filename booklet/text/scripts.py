@@ -4,7 +4,8 @@ paragraph reads.
 Booklet Text covers Latin, Greek and Cyrillic. Arabic, Hebrew and Devanagari each have a face
 of their own (tools/book_fonts.py); a run of text the layout's face cannot draw goes to the
 first of them that can: a fallback chain by script, since ReportLab has none of its own. The
-choice is per run of characters, so a Latin word or a number inside Arabic keeps the text face.
+choice is per run of characters, so a Latin word inside Arabic keeps the text face; digits and
+punctuation go with the script run they follow or open, where that face can draw them.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ def is_neutral(char: str) -> bool:
 @lru_cache(maxsize=16384)
 def face_runs(text: str, primary: str) -> tuple[tuple[str, str], ...]:
     """(text, face) runs: the primary face wherever it can draw the character, else the first
-    script face that can. A character nobody can draw stays with the primary face, for the
-    glyph check to name."""
+    script face that can. Neutrals (digits, punctuation, spaces) go with the script run they
+    follow, or open: "10 דקות" is one face, not a Latin 10. A character nobody can draw stays
+    with the primary face, for the glyph check to name."""
     own = charmap(primary)
     if own.issuperset(text):
         return ((text, primary),)
@@ -47,9 +49,33 @@ def face_runs(text: str, primary: str) -> tuple[tuple[str, str], ...]:
             runs[-1][0] += char
         else:
             runs.append([char, chosen])
+    _neutrals_to_the_script_after(runs, primary)
     for name in {r[1] for r in runs}:
         face(name)
     return tuple((t, f) for t, f in runs)
+
+
+def _neutrals_to_the_script_after(runs: list[list[str]], primary: str) -> None:
+    """Digits, spaces and punctuation in the primary face just before a run of another
+    script's face (at a line's start, or after a sign that face lacks) join that run where it
+    can draw them: "10 דקות" is one face, not a Latin 10."""
+    index = 0
+    while index + 1 < len(runs):
+        text, name = runs[index]
+        after = runs[index + 1][1]
+        if name == primary and after != primary and all(is_neutral(c) for c in text):
+            drawable = charmap(after)
+            cut = len(text)
+            while cut > 0 and text[cut - 1] in drawable:
+                cut -= 1
+            if cut < len(text):
+                runs[index + 1][0] = text[cut:] + runs[index + 1][0]
+                if cut:
+                    runs[index][0] = text[:cut]
+                else:
+                    del runs[index]
+                    continue
+        index += 1
 
 
 _STRONG_RTL = ("R", "AL")
