@@ -295,3 +295,38 @@ def test_a_layouts_trial_render_failure_names_its_layout_file(run, tmp_path):
     assert (
         "lib/layouts/tiny/layout.yaml: the front of the 'tiny' card does not fit" in result.stderr
     )
+
+
+def test_a_batch_file_in_a_techniques_folder_is_told_to_move(run, tmp_path):
+    """A batch file saved among the techniques: one problem, saying where it belongs, not a
+    technique's eight missing fields (found by attack: it was reported as a broken technique
+    and, the library then failing to load, the batch check stopped validate short)."""
+    assert run("init", "lib").exit_code == 0
+    batch = tmp_path / "lib" / "techniques" / "mybatch.yaml"
+    batch.write_text(
+        'output: "{name}.pdf"\nvariants:\n  - name: a\n    routine: classic\n', "utf-8"
+    )
+    result = run("validate", "lib")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "Error: lib/techniques/mybatch.yaml: is a batch file inside a techniques folder, where "
+        "every file is read as a technique. Move it out of techniques/."
+    ], lines
+
+
+def test_blocks_a_layout_lists_wrongly_are_not_also_no_blocks(run, tmp_path):
+    """A card layout whose front lists two unknown blocks: each is named, and the layout is
+    not also said to have no front blocks (found by attack); an empty list still is."""
+    folder = tmp_path / "lib" / "layouts" / "bad"
+    folder.mkdir(parents=True)
+    layout = folder / "layout.yaml"
+    layout.write_text(
+        "extends: bedside\nname: Bad\nfront:\n  - block: nosuch\n  - block: alsonot\n"
+    )
+    result = run("validate", "lib")
+    assert result.exit_code == 2
+    assert result.stderr.count("is not known") == 2
+    assert "has no `front` blocks" not in result.stderr
+    layout.write_text("extends: bedside\nname: Bad\nfront: []\n")
+    assert "has no `front` blocks" in run("validate", "lib").stderr

@@ -267,7 +267,7 @@ def dry_run(
 def check_batch_file(path: Path, roots: Sequence[Path]) -> list[Problem]:
     """Every problem `booklet batch` would meet before rendering, each at its file and line:
     the file's shape, then each variant's options, routine and layout (`booklet validate`)."""
-    from booklet.data.library import load_library
+    from booklet.data.library import load_library_in_part
     from booklet.layout.spec import load_layout, require_kind
 
     try:
@@ -276,7 +276,7 @@ def check_batch_file(path: Path, roots: Sequence[Path]) -> list[Problem]:
         return exc.problems
     except BookletError as exc:
         return [exc.problem]
-    library = load_library(list(roots))
+    library, _ = load_library_in_part(list(roots))  # its own problems: validate reports them
     problems: list[Problem] = []
     for variant in plan.variants:
         try:

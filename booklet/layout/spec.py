@@ -207,8 +207,8 @@ def parse_layout(doc: Document, name: str, folder: Path, parent: Layout | None) 
         for key in ("landscape", "sides", "overflow", "front", "back"):
             if key in data:
                 r.problem(key, f"applies to card layouts only; a booklet layout has no {key}.")
-    if kind == "card" and not front:
-        r.problem("front", "the layout has no `front` blocks. List at least one.")
+    if kind == "card" and not front and not data.get("front"):  # (blocks it lists that are
+        r.problem("front", "the layout has no `front` blocks. List at least one.")  # wrong say so)
     layout = Layout(
         kind=kind or "card",
         name=name,

@@ -129,7 +129,22 @@ def check_paths(
     # check's to report.
     library, load_problems = load_library_in_part(library_roots)
     asked = [*named, *paths]
-    problems += [p for p in load_problems if p.file is None or _within(p.file, asked)]
+    # a batch file in a techniques folder: the library reads it as a technique; say that once
+    misplaced = {_same(p) for kind, p in items if kind == BATCH and p.parent.name == "techniques"}
+    problems += [
+        Problem(
+            "is a batch file inside a techniques folder, where every file is read as a "
+            "technique. Move it out of techniques/.",
+            p,
+        )
+        for kind, p in items
+        if _same(p) in misplaced and kind == BATCH
+    ]
+    problems += [
+        p
+        for p in load_problems
+        if p.file is None or (_within(p.file, asked) and _same(p.file) not in misplaced)
+    ]
     known: set[str] = set(library.techniques)
     unparsed: set[str] = set(library.technique_files)
     docs: dict[Path, Document | None] = {}
