@@ -138,7 +138,7 @@ def check_paths(
             p,
         )
         for kind, p in items
-        if _same(p) in misplaced and kind == BATCH
+        if kind == BATCH and _same(p) in misplaced
     ]
     problems += [
         p
@@ -170,8 +170,7 @@ def check_paths(
         elif kind == LANGUAGE:
             from dataclasses import replace
 
-            base = library or load_library([])
-            load_language(replace(base, languages={}), path, problems)
+            load_language(replace(library, languages={}), path, problems)
         elif kind == BATCH and check_batch is not None:
             problems += check_batch(path, library_roots)
     if problems:  # a library's and a path's, once, however the path was spelled
