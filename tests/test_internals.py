@@ -73,6 +73,42 @@ def test_reportlab_compresses_streams_through_its_pdfdoc_modules_zlib():
     assert "zlib.compress(" in inspect.getsource(pdfdoc)  # still how ReportLab compresses
 
 
+def test_compressed_streams_are_remembered_by_their_whole_input_within_a_bound():
+    """The zlib booklet gives ReportLab hands back what it compressed before for the same
+    bytes, and keeps no more than its bound of them, the oldest leaving first."""
+    import zlib
+
+    packer = internals._Zlib(internals.STREAM_LEVEL)
+    first = b"side of a card " * 400
+    assert packer.compress(first) == zlib.compress(first, internals.STREAM_LEVEL)
+    assert packer.compress(bytes(first)) == zlib.compress(first, internals.STREAM_LEVEL)
+    piece = packer.MEMORY // 16
+    for n in range(40):  # twice and a half the bound, all different
+        data = n.to_bytes(4, "big") * (piece // 4)
+        assert zlib.decompress(packer.compress(data)) == data
+    assert packer.held <= packer.MEMORY
+    assert first not in packer.recent  # the oldest went first
+    assert packer.compress(first) == zlib.compress(first, internals.STREAM_LEVEL)
+
+
+def test_reportlab_makes_a_fonts_subsets_with_one_method_and_a_repeat_is_the_same():
+    """booklet.base.internals.remembered_subsets wraps TTFontFile.makeSubset: a subset asked
+    again is the one made before, and a subset made between them changes nothing."""
+    import reportlab.pdfbase.ttfonts as ttfonts
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    from booklet.text.fonts import face, register
+
+    internals.remembered_subsets()
+    assert getattr(ttfonts.TTFontFile.makeSubset, "remembering", False), "makeSubset moved"
+    font = getFont(face(register("sans").regular))
+    subset = [ord(c) for c in " Backmasg"]
+    made = font.face.makeSubset(subset)
+    other = font.face.makeSubset([ord(c) for c in " xyz"])
+    assert other != made and font.face.makeSubset(list(subset)) == made
+    assert made.startswith(b"\x00\x01\x00\x00")  # a TrueType file
+
+
 def test_reportlab_writes_its_subsets_to_unicode_maps_with_one_function():
     """booklet.base.internals.astral_to_unicode replaces it: emoji past U+FFFF keep their own
     characters in a PDF's text (UTF-16), everything else the same bytes as before."""

@@ -147,6 +147,30 @@ def test_a_killed_worker_fails_its_task_alone_and_is_replaced():
 
 
 @posix_only
+def test_the_parent_looks_at_each_answer_once_however_many_wait(monkeypatch):
+    """`results` yields every task once, those done before it was called too, and never looks
+    over all the futures each turn: a 1008-card batch's parent spent a second doing that."""
+    from concurrent.futures import Future
+
+    looked = [0]
+    real = Future.done
+
+    def counted(self):
+        looked[0] += 1
+        return real(self)
+
+    with Pool(2, limits=QUICK) as pool:
+        early = pool.submit(jail_tasks.echo, -1, label="early")
+        next(pool.results([early]))
+        futures = [early] + [pool.submit(jail_tasks.echo, i, label="ok") for i in range(300)]
+        monkeypatch.setattr(Future, "done", counted)
+        done = list(pool.results(futures))
+    assert len(done) == len(futures) and set(done) == set(futures)
+    assert sorted(f.result()["value"] for f in done) == list(range(-1, 300))
+    assert looked[0] < 2 * len(futures)
+
+
+@posix_only
 @pytest.mark.slow
 def test_limits_are_rearmed_for_every_task_of_a_reused_worker():
     """Five tasks of 0.7 s of work each in one worker whose limit is 2 s a task: all finish,

@@ -17,7 +17,8 @@ import sys
 from booklet.data.library import load_library
 from booklet.products.card import CardRequest, render_card
 library = load_library([]).in_language(sys.argv[1])
-sys.stdout.buffer.write(render_card(library, library.plan(sys.argv[2]), CardRequest()))
+request = CardRequest(title=sys.argv[3]) if len(sys.argv) > 3 else CardRequest()
+sys.stdout.buffer.write(render_card(library, library.plan(sys.argv[2]), request))
 """
 
 
@@ -121,3 +122,46 @@ def test_a_shaped_booklet_after_others_has_the_bytes_of_one_made_afresh(lang, be
         cwd=tmp_path,
     ).stdout
     assert here == fresh and here.startswith(b"%PDF-")
+
+
+@pytest.fixture
+def compressions(monkeypatch):
+    """How many streams zlib really compresses (the remembered ones are not counted)."""
+    import zlib
+
+    import reportlab.pdfbase.pdfdoc as pdfdoc
+
+    from booklet.text.fonts import register
+
+    register("sans")  # booklet's zlib is in place
+    calls = [0]
+
+    class Counted:
+        @staticmethod
+        def compress(data, level):
+            calls[0] += 1
+            return zlib.compress(data, level)
+
+    fresh = type(pdfdoc.zlib)(pdfdoc.zlib.level)  # remembering nothing yet
+    fresh._zlib = Counted
+    monkeypatch.setattr(pdfdoc, "zlib", fresh)
+    return calls
+
+
+def test_the_next_card_of_a_batch_compresses_only_what_changed(compressions, tmp_path):
+    """A card for the next client repeats its back side, fonts and character maps: only the
+    side with the name is compressed again, and the bytes are those of a fresh process. (The
+    names use their letters in the same order, so the fonts' subsets are the same.)"""
+    library = load_library([])
+    render_card(library, library.plan("classic"), CardRequest(title="For Ana"))
+    first = compressions[0]
+    here = render_card(library, library.plan("classic"), CardRequest(title="For Anna"))
+    again = compressions[0] - first
+    assert first >= 6 and again == 1
+    fresh = subprocess.run(
+        [sys.executable, "-c", FRESH, "en", "classic", "For Anna"],
+        capture_output=True,
+        check=True,
+        cwd=tmp_path,
+    ).stdout
+    assert here == fresh

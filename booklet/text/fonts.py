@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from booklet.base.errors import BookletError
 from booklet.base.files import read_bounded
-from booklet.base.internals import astral_to_unicode, stream_compression
+from booklet.base.internals import astral_to_unicode, remembered_subsets, stream_compression
 
 
 class FontFamily(NamedTuple):
@@ -235,6 +235,7 @@ def _set_up_reportlab() -> None:
     from reportlab import rl_config
 
     astral_to_unicode()
+    remembered_subsets()
     rl_config.useA85 = 0
     stream_compression()
 
