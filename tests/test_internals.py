@@ -109,6 +109,29 @@ def test_reportlab_makes_a_fonts_subsets_with_one_method_and_a_repeat_is_the_sam
     assert made.startswith(b"\x00\x01\x00\x00")  # a TrueType file
 
 
+def test_a_subset_remembered_before_a_private_code_had_its_glyph_is_not_reused():
+    """Attack: a stranger's text holds a private-use character the face does not map (it
+    prints as the missing glyph); later, shaping gives that code a glyph. The same characters
+    asked again make a new subset with the glyph, not the remembered one."""
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    from booklet.text.fonts import face, register
+
+    internals.remembered_subsets()
+    font = getFont(face(register("serif").bold))
+    glyph = font.face.charToGlyph[ord("Q")]
+    code = 0xE000 + glyph
+    assert code not in font.face.charToGlyph  # unmapped: this face maps no private codes
+    subset = [ord(" "), ord("Q"), code]
+    before = font.face.makeSubset(subset)
+    assert internals.private_glyph_code(font, glyph, 500.0) == code
+    after = font.face.makeSubset(subset)
+    assert after != before
+    import reportlab.pdfbase.ttfonts as ttfonts
+
+    assert after == ttfonts.TTFontFile.makeSubset.__wrapped__(font.face, subset)
+
+
 def test_reportlab_writes_its_subsets_to_unicode_maps_with_one_function():
     """booklet.base.internals.astral_to_unicode replaces it: emoji past U+FFFF keep their own
     characters in a PDF's text (UTF-16), everything else the same bytes as before."""

@@ -102,12 +102,15 @@ def stream_compression(level: int = STREAM_LEVEL) -> None:
 
 def _remembered_subset(make: Any) -> Any:
     """TTFontFile.makeSubset remembering, per face, the last subsets it made: a font subset is
-    a pure function of the face and its characters in code order, and a batch's cards of one
-    kind use the same characters (75% of subsets repeat in the benchmark's batch)."""
+    a pure function of the face's glyphs and its characters in code order, and a batch's cards
+    of one kind use the same characters (75% of subsets repeat in the benchmark's batch). The
+    glyph each character stands for is part of the key: a private code unmapped when one
+    subset was made may be given a glyph later (booklet.base.internals.private_glyph_code)."""
     from collections import OrderedDict
 
     def make_subset(face: Any, subset: Any) -> bytes:
-        key = tuple(subset)
+        glyphs = face.charToGlyph
+        key = (*subset, *(glyphs.get(code, 0) for code in subset))
         made: OrderedDict[tuple[int, ...], bytes] | None = face.__dict__.get("_booklet_subsets")
         if made is None:
             made = face.__dict__["_booklet_subsets"] = OrderedDict()
@@ -121,6 +124,7 @@ def _remembered_subset(make: Any) -> Any:
         return found
 
     make_subset.remembering = True  # type: ignore[attr-defined]
+    make_subset.__wrapped__ = make  # type: ignore[attr-defined]
     return make_subset
 
 
