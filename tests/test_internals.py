@@ -55,6 +55,16 @@ def test_pypdf_writer_adds_indirect_objects():
     assert isinstance(reference, IndirectObject), "PdfWriter._add_object moved"
 
 
+def test_pypdf_writer_gives_its_information_dictionary_itself():
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject
+
+    writer = PdfWriter()
+    writer.add_metadata({"/Title": "T"})
+    internals.information_dictionary(writer)[NameObject("/Trapped")] = NameObject("/False")
+    assert isinstance(writer.metadata["/Trapped"], NameObject), "PdfWriter._info moved"
+
+
 def test_reportlab_compresses_streams_through_its_pdfdoc_modules_zlib():
     """booklet.base.internals.stream_compression swaps that module's zlib for one at booklet's
     level."""

@@ -40,6 +40,12 @@ def paragraph_lines_kept(paragraph: Any) -> bool:
     return "blPara" in paragraph.__dict__
 
 
+def information_dictionary(writer: Any) -> Any:
+    """A pypdf writer's document information dictionary itself: `metadata` gives a copy and
+    `add_metadata` turns every value into a string, where PDF/X wants /Trapped as a name."""
+    return writer._info
+
+
 def add_object(writer: Any, obj: Any) -> Any:
     """An indirect object in a pypdf writer: each booklet page is placed as one form XObject
     by reference, instead of merging pages (30 times faster)."""

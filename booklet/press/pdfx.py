@@ -24,7 +24,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from booklet.base.errors import BookletError
-from booklet.base.internals import add_object
+from booklet.base.internals import add_object, information_dictionary
 from booklet.press.images import image_objects, space_of
 from booklet.press.profile import (
     CONDITION,
@@ -94,7 +94,9 @@ def information(writer: Any) -> dict[str, str]:
 
     given = writer.metadata or {}
     dates = {key: FIXED_DATE for key in ("/CreationDate", "/ModDate") if key not in given}
-    writer.add_metadata({**dates, "/Trapped": NameObject("/False"), "/GTS_PDFXVersion": VERSION})
+    writer.add_metadata({**dates, "/GTS_PDFXVersion": VERSION})
+    # add_metadata writes every value as a string; PDF/X-4 wants /Trapped to be a name
+    information_dictionary(writer)[NameObject("/Trapped")] = NameObject("/False")
     return {str(k): str(v) for k, v in (writer.metadata or {}).items()}
 
 
