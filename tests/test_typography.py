@@ -231,6 +231,54 @@ def test_an_address_isolate_holds_the_address_alone():
         assert addresses_isolated(text) == expected.replace("⁨", FSI).replace("⁩", PDI), text
 
 
+def test_telephone_numbers_in_right_to_left_text_are_isolated_and_ranges_are_not():
+    """A telephone number in Hebrew or Arabic text is isolated, so its groups keep their
+    order; a range of minutes or years, a date and a number inside an address are left as
+    they were (a range reads right to left, as the language has it)."""
+    from booklet.text.paragraph import FSI, PDI, addresses_isolated
+
+    cases = {
+        "اتصل: 050-1234567": "اتصل: ⁨050-1234567⁩",
+        "هاتف +971 4 123 4567، شكرا": "هاتف ⁨+971 4 123 4567⁩، شكرا",
+        "טלפון: (03) 123-4567.": "טלפון: ⁨(03) 123-4567⁩.",
+        "٠٥٠-١٢٣٤٥٦٧": "⁨٠٥٠-١٢٣٤٥٦٧⁩",
+        "5-10 دقائق": "5-10 دقائق",
+        "בין 2020-2026": "בין 2020-2026",
+        "12/05/2026 1234567": "12/05/2026 1234567",
+        "זה https://x.org/050-1234567 כאן": "זה ⁨https://x.org/050-1234567⁩ כאן",
+    }
+    for text, expected in cases.items():
+        assert addresses_isolated(text) == expected.replace("⁨", FSI).replace("⁩", PDI), text
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("ar", "اتصلوا على 050-1234567 أو 050 123 4567 شكرا"),
+        ("he", "התקשרו 050 123 4567 או (03) 123-4567 תודה"),
+    ],
+)
+def test_a_telephone_number_in_right_to_left_text_keeps_the_order_of_its_groups(lang, text):
+    """Drawn, each number reads left to right as one piece: the bidi algorithm alone drew
+    "1234567-050" in Arabic and "4567 123 050" in both languages (an isolate with no strong
+    letter is left to right, UAX #9 X5c; booklet had given it the paragraph's direction)."""
+    from booklet.data.library import load_library
+    from booklet.products.booklet.kit import BookKit
+    from booklet.products.requests import BookRequest
+    from booklet.text.markup import Span
+    from booklet.text.paragraph import TextBlock
+    from booklet.text.shaping import visual_segments
+
+    library = load_library().in_language(lang)
+    style = BookKit(library, library.plan("classic"), BookRequest()).styles.text()
+    block = TextBlock((Span(text),), style)
+    block.wrap(400, 1000)
+    assert len(block.lines) == 1
+    pieces = [s.text for s in visual_segments(block.lines[0].runs, True) if not s.rtl]
+    numbers = {"ar": ["050 123 4567", "050-1234567"], "he": ["(03) 123-4567", "050 123 4567"]}
+    assert pieces == numbers[lang]
+
+
 def test_a_titles_numbers_take_the_face_of_its_script():
     """A Hebrew or Arabic title set in the booklet's display face: its numbers print in the
     face of the title's own script, not in the display face's Latin figures (a serif "10"

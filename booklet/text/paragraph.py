@@ -192,11 +192,45 @@ _TOKEN = re.compile(r"\S+")
 _CLOSING = ".,;:!?)]}»”’\"'،؛؟"  # what may follow an address, left outside its isolate
 
 
+# A telephone number: digits in groups, joined by single spaces, hyphens, dots or brackets,
+# perhaps after a plus or an opening bracket ("050-1234567", "+971 4 123 4567", "(03) 123-4567").
+_PHONE = re.compile(r"(?<![\w+(])[+(]?\d+(?:\)? ?|[-. ]\(?)?(?:\d+(?:\)? ?|[-. ]\(?))*\d(?![\w])")
+_YEARS = re.compile(r"\d{4}[-\u2013]\d{4}")  # 2020-2026 is a range of years, not a number
+
+
+def phones_isolated(text: str) -> str:
+    """Each telephone number in right-to-left text, isolated, so that its groups keep their
+    order: the bidi algorithm draws "050-1234567" in Arabic text as "1234567-050", and
+    "050 123 4567" in Hebrew or Arabic as "4567 123 050". A number is seven digits or more in
+    two groups or more; a range ("5-10 دقائق", "2020-2026") is not one, and reads right to
+    left as its language has it."""
+
+    def isolate(found: re.Match[str]) -> str:
+        number = found.group()
+        left = text.rfind(" ", 0, found.start()) + 1
+        right = text.find(" ", found.end())
+        around = text[left : right if right >= 0 else len(text)]
+        if "/" in around or "@" in around:
+            return number  # part of an address, isolated as one (`addresses_isolated`)
+        digits = sum(c.isdigit() for c in number)
+        groups = len(re.findall(r"\d+", number))
+        if digits < 7 or groups < 2 or _YEARS.fullmatch(number):
+            return number
+        if number.startswith("(") and number.count("(") > number.count(")"):
+            return number  # an opening bracket whose number is not all here
+        return f"{FSI}{number}{PDI}"
+
+    return _PHONE.sub(isolate, text)
+
+
 def addresses_isolated(text: str) -> str:
     """Each web or mail address in right-to-left text, isolated: broken across lines after a
     slash, its pieces still read left to right, the slash at their end, not their start. The
     isolate holds the address alone: from its first Latin letter or digit (not a bracket, a
-    quote or a Hebrew prefix before it) to its last character before closing punctuation."""
+    quote or a Hebrew prefix before it) to its last character before closing punctuation.
+    Telephone numbers are isolated too (`phones_isolated`)."""
+    if any(c.isdigit() for c in text):
+        text = phones_isolated(text)
     if "/" not in text and "@" not in text:
         return text
 

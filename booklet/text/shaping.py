@@ -130,8 +130,10 @@ def _closing_stray(text: str) -> str:
 
 
 def isolate_levels(inside: str, level: int) -> list[int]:
-    """An isolate's inside, resolved on its own from the level its marks take outside."""
-    inside_rtl = _is_rtl_run(inside) if first_strong_of(inside) else level % 2 == 1
+    """An isolate's inside, resolved on its own from the level its marks take outside; with
+    no strong letter it is left to right (UAX #9, X5c: such an FSI is an LRI), so a telephone
+    number's groups keep their order in Hebrew and Arabic text."""
+    inside_rtl = _is_rtl_run(inside) if first_strong_of(inside) else False
     raise_to = level + 1 if (level % 2 == 1) != inside_rtl else level + 2
     base = 1 if inside_rtl else 0
     return [raise_to - base + x for x in levels(inside, inside_rtl)]
