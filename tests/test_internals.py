@@ -119,6 +119,31 @@ def test_reportlab_makes_a_fonts_subsets_with_one_method_and_a_repeat_is_the_sam
     assert made.startswith(b"\x00\x01\x00\x00")  # a TrueType file
 
 
+def test_remembered_subsets_are_bounded_in_bytes_and_a_large_one_is_not_kept(monkeypatch):
+    """Attack: a stranger's font with megabytes of hinting tables, copied whole into every
+    subset, and a title of new letters in each variant grew a batch worker by 16 copies of the
+    font. Subsets are kept within one bound for the process, and a large one not at all."""
+    import reportlab.pdfbase.ttfonts as ttfonts
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    from booklet.text.fonts import face, register
+
+    internals.remembered_subsets()
+    make = ttfonts.TTFontFile.makeSubset
+    font = getFont(face(register("sans").regular))
+    one = len(font.face.makeSubset([ord(" "), ord("a")]))
+    monkeypatch.setattr(internals, "SUBSET_MEMORY", 5 * one)
+    letters = "bcdefghijklmnopqrstuvwxyz"
+    for n in range(len(letters)):  # 25 subsets, all different
+        font.face.makeSubset([ord(" "), *map(ord, letters[: n + 1])])
+    assert make.held[0] <= 5 * one
+    monkeypatch.setattr(internals, "SUBSET_MEMORY", 10**9)  # nothing leaves now
+    monkeypatch.setattr(internals, "SUBSET_LARGEST", one - 1)
+    before = make.held[0]
+    font.face.makeSubset([ord(" "), *map(ord, "QRSTUV")])
+    assert make.held[0] == before  # too large to keep
+
+
 def test_a_subset_remembered_before_a_private_code_had_its_glyph_is_not_reused():
     """Attack: a stranger's text holds a private-use character the face does not map (it
     prints as the missing glyph); later, shaping gives that code a glyph. The same characters

@@ -171,6 +171,24 @@ def test_the_parent_looks_at_each_answer_once_however_many_wait(monkeypatch):
 
 
 @posix_only
+def test_ctrl_c_while_an_answer_is_handed_over_stays_a_ctrl_c():
+    """Found by attack: a Ctrl-C landing while a finished task's future ran its callbacks was
+    turned into an internal error (the future, already finished, refused the exception)."""
+    from concurrent.futures import Future
+
+    def interrupted(future: Future) -> None:
+        raise KeyboardInterrupt
+
+    with Pool(1, limits=QUICK) as pool:
+        futures = [pool.submit(jail_tasks.echo, i, label="ok") for i in range(3)]
+        futures[1].add_done_callback(interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            list(pool.results(futures))
+        pool.drain(futures)
+    assert futures[1].result()["value"] == 1  # its answer was kept
+
+
+@posix_only
 @pytest.mark.slow
 def test_limits_are_rearmed_for_every_task_of_a_reused_worker():
     """Five tasks of 0.7 s of work each in one worker whose limit is 2 s a task: all finish,

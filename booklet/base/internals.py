@@ -7,6 +7,7 @@ tests/test_internals.py fails loudly, naming the attribute, if an upgrade moves 
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ class _Zlib:
     costs a hash instead of zlib (0.7 ms for a card side's 60 KB). Only bytes are kept, at
     most `MEMORY` of them, the least recently used leaving first."""
 
-    MEMORY = 3 * 1024 * 1024  # of inputs; a batch's 12 kinds of card fit, a worker stays small
+    MEMORY = 2 * 1024 * 1024  # of inputs; a batch's 12 kinds of card fit, a worker stays small
 
     def __init__(self, level: int) -> None:
         import zlib
@@ -77,7 +78,8 @@ class _Zlib:
         recent = self.recent
         found = recent.get(data)
         if found is not None:
-            recent.move_to_end(data)
+            with contextlib.suppress(KeyError):  # another thread's render let it go meanwhile
+                recent.move_to_end(data)
             return found
         packed = recent[data] = self._zlib.compress(data, self.level)
         self.held += len(data)
@@ -106,31 +108,46 @@ def stream_compression(level: int = STREAM_LEVEL) -> None:
         pdfdoc.zlib = _Zlib(level)
 
 
+SUBSET_MEMORY = 1024 * 1024  # bytes of subsets kept in a process, the oldest leaving first
+SUBSET_LARGEST = 128 * 1024  # a larger subset is made afresh each time (a stranger's font may
+# carry megabytes of hinting tables, copied whole into every subset)
+
+
 def _remembered_subset(make: Any) -> Any:
-    """TTFontFile.makeSubset remembering, per face, the last subsets it made: a font subset is
-    a pure function of the face's glyphs and its characters in code order, and a batch's cards
-    of one kind use the same characters (75% of subsets repeat in the benchmark's batch). The
-    glyph each character stands for is part of the key: a private code unmapped when one
-    subset was made may be given a glyph later (booklet.base.internals.private_glyph_code)."""
+    """TTFontFile.makeSubset remembering the last subsets it made, in one bounded store for
+    the process: a font subset is a pure function of the face's glyphs and its characters in
+    code order, and a batch's cards of one kind use the same characters (75% of subsets repeat
+    in the benchmark's batch). The glyph each character stands for is part of the key: a
+    private code unmapped when one subset was made may be given a glyph later
+    (booklet.base.internals.private_glyph_code). Entries hold their face, so an id is never
+    taken for another face's."""
     from collections import OrderedDict
+
+    made: OrderedDict[tuple[int, tuple[int, ...]], tuple[Any, bytes]] = OrderedDict()
+    held = [0]
 
     def make_subset(face: Any, subset: Any) -> bytes:
         glyphs = face.charToGlyph
-        key = (*subset, *(glyphs.get(code, 0) for code in subset))
-        made: OrderedDict[tuple[int, ...], bytes] | None = face.__dict__.get("_booklet_subsets")
-        if made is None:
-            made = face.__dict__["_booklet_subsets"] = OrderedDict()
+        key = (id(face), (*subset, *(glyphs.get(code, 0) for code in subset)))
         found = made.get(key)
-        if found is None:
-            found = made[key] = make(face, subset)
-            if len(made) > 16:
-                made.popitem(last=False)
-        else:
-            made.move_to_end(key)
-        return found
+        if found is not None and found[0] is face:
+            with contextlib.suppress(KeyError):  # another thread's render let it go meanwhile
+                made.move_to_end(key)
+            return found[1]
+        data: bytes = make(face, subset)
+        if len(data) <= SUBSET_LARGEST:
+            if found is not None:  # a face gone, its id now another's
+                with contextlib.suppress(KeyError):
+                    held[0] -= len(made.pop(key)[1])
+            made[key] = (face, data)
+            held[0] += len(data)
+            while held[0] > SUBSET_MEMORY:
+                held[0] -= len(made.popitem(last=False)[1][1])
+        return data
 
     make_subset.remembering = True  # type: ignore[attr-defined]
     make_subset.__wrapped__ = make  # type: ignore[attr-defined]
+    make_subset.held = held  # type: ignore[attr-defined]
     return make_subset
 
 

@@ -845,9 +845,11 @@ class Pool:
         worker.jobs.popleft()
         worker.head_started = time.monotonic()  # the next task starts as this one ends
         try:
-            job.future.set_result(outcome(decode(*reply.frame), job.label, job.limits))
+            answer = outcome(decode(*reply.frame), job.label, job.limits)
         except BaseException as exc:
             job.future.set_exception(exc)
+        else:  # outside the try: a Ctrl-C while it runs its callbacks stays a Ctrl-C
+            job.future.set_result(answer)
         self._settled()
         if status == b"R":  # it grew too large and has left: a fresh one takes its place
             self._replace(worker, None, "recycled")
