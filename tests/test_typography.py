@@ -243,9 +243,13 @@ def test_telephone_numbers_in_right_to_left_text_are_isolated_and_ranges_are_not
         "טלפון: (03) 123-4567.": "טלפון: ⁨(03) 123-4567⁩.",
         "٠٥٠-١٢٣٤٥٦٧": "⁨٠٥٠-١٢٣٤٥٦٧⁩",
         "5-10 دقائق": "5-10 دقائق",
+        "بين 1500-2000 درهم": "بين 1500-2000 درهم",  # a price range (a reviewer's case)
         "בין 2020-2026": "בין 2020-2026",
         "12/05/2026 1234567": "12/05/2026 1234567",
+        "10 20 30 40 دقيقة": "10 20 30 40 دقيقة",
         "זה https://x.org/050-1234567 כאן": "זה ⁨https://x.org/050-1234567⁩ כאן",
+        "במשך 5–10 דקות, 9:00–17:00": "במשך ⁨5–10⁩ דקות, ⁨9:00–17:00⁩",  # Hebrew dash ranges
+        "من 5–10 دقائق": "من 5–10 دقائق",  # Arabic: right to left, with either mark
     }
     for text, expected in cases.items():
         assert addresses_isolated(text) == expected.replace("⁨", FSI).replace("⁩", PDI), text
@@ -276,7 +280,59 @@ def test_a_telephone_number_in_right_to_left_text_keeps_the_order_of_its_groups(
     assert len(block.lines) == 1
     pieces = [s.text for s in visual_segments(block.lines[0].runs, True) if not s.rtl]
     numbers = {"ar": ["050 123 4567", "050-1234567"], "he": ["(03) 123-4567", "050 123 4567"]}
-    assert pieces == numbers[lang]
+    assert [p.replace("\u00a0", " ") for p in pieces] == numbers[lang]
+
+
+def test_a_telephone_number_is_never_parted_by_a_line_in_any_language():
+    """Its spaces are no-break spaces: in a narrow column the number moves to the next line
+    whole (both native reviewers asked for it: a number over two lines is misdialled)."""
+    from booklet.text.typography import ENGLISH, NBSP, rules_for, typeset
+
+    assert typeset("Call 050 123 4567 or +44 20 7946 0958 today", ENGLISH) == (
+        f"Call 050{NBSP}123{NBSP}4567 or +44{NBSP}20{NBSP}7946{NBSP}0958 today"
+    )
+    assert typeset("10 20 30 40 and 5 - 10", ENGLISH) == "10 20 30 40 and 5 - 10"
+    from booklet.data.library import load_library
+    from booklet.products.booklet.kit import BookKit
+    from booklet.products.requests import BookRequest
+    from booklet.text.markup import Span
+    from booklet.text.paragraph import TextBlock
+
+    for lang, text in [
+        ("he", "התקשרו אליי במספר 050 123 4567 תודה"),
+        ("en", "ring 050 123 4567 now"),
+    ]:
+        library = load_library().in_language(lang)
+        style = BookKit(library, library.plan("classic"), BookRequest()).styles.text()
+        assert rules_for(library.words)  # the language's own typography
+        block = TextBlock((Span(text),), style)
+        block.wrap(style.size * 9, 1000)  # about three groups' width: the number must move
+        lines = ["".join(run[0] for run in line.runs) for line in block.lines]
+        assert sum("4567" in line for line in lines) == 1, lines
+        assert any("050\u00a0123\u00a04567" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("lang", ["he", "ar"])
+def test_an_italic_right_to_left_message_prints_its_digits_upright(lang, tmp_path, run):
+    """Hebrew and Arabic have no italic: an italic message printed its letters upright and
+    its digits and Latin words slanted, which reads as a printing error (a native reviewer's
+    finding). A right-to-left paragraph prints upright throughout."""
+    import pikepdf
+
+    message = {
+        "he": "נתראה ביום 12/05 בשעה 10:30, Sara",
+        "ar": "نلتقي يوم 12/05 الساعة 10:30، Sara",
+    }
+    out = tmp_path / "card.pdf"
+    result = run("--lang", lang, "card", "--message", message[lang], "-o", str(out))
+    assert result.exit_code == 0, result.output
+    with pikepdf.open(out) as pdf:
+        faces = {
+            str(font.get("/BaseFont"))
+            for page in pdf.pages
+            for font in page.Resources.Font.values()
+        }
+    assert not any("Italic" in face for face in faces), faces
 
 
 def test_a_titles_numbers_take_the_face_of_its_script():

@@ -39,6 +39,7 @@ from booklet.text.markup import (
 from booklet.text.scripts import first_strong, has_rtl
 from booklet.text.stacking import Piece
 from booklet.text.style import LEADING, TextStyle
+from booklet.text.typography import telephone_numbers
 
 __all__ = [
     "BREAK",
@@ -93,6 +94,8 @@ class TextBlock(Piece):
             inner = max(1.0, avail_width - self.style.indent)
             if self._words is None:
                 spans = isolated(self.spans, self.rtl) if self.complex else self.spans
+                if self.rtl:
+                    spans = upright(spans)
                 self._words = words_of(spans, self.style)
             style = self.style
             self.lines = break_words(
@@ -167,6 +170,16 @@ class TextBlock(Piece):
 FSI, PDI = "\u2068", "\u2069"  # first strong isolate, pop directional isolate (UAX #9)
 
 
+def upright(spans: tuple[Span, ...]) -> tuple[Span, ...]:
+    """A right-to-left paragraph's spans, none of them italic: Hebrew and Arabic have no
+    italic (their faces print upright), so an italic message printed its digits and Latin
+    words slanted among upright letters, which reads as a printing error (a native reviewer's
+    finding). Bold stays."""
+    if not any(span.italic for span in spans):
+        return spans
+    return tuple(span._replace(italic=False) if span.italic else span for span in spans)
+
+
 def isolated(spans: tuple[Span, ...], rtl: bool) -> tuple[Span, ...]:
     """Each span that reads the other way from its paragraph, isolated (FSI ... PDI): in
     "Position: يستلقي الشريك." the Arabic value keeps its full stop at its own end, and a
@@ -192,35 +205,34 @@ _TOKEN = re.compile(r"\S+")
 _CLOSING = ".,;:!?)]}»”’\"'،؛؟"  # what may follow an address, left outside its isolate
 
 
-# A telephone number: digits in groups, joined by single spaces, hyphens, dots or brackets,
-# perhaps after a plus or an opening bracket ("050-1234567", "+971 4 123 4567", "(03) 123-4567").
-_PHONE = re.compile(r"(?<![\w+(])[+(]?\d+(?:\)? ?|[-. ]\(?)?(?:\d+(?:\)? ?|[-. ]\(?))*\d(?![\w])")
-_YEARS = re.compile(r"\d{4}[-\u2013]\d{4}")  # 2020-2026 is a range of years, not a number
-
-
 def phones_isolated(text: str) -> str:
     """Each telephone number in right-to-left text, isolated, so that its groups keep their
     order: the bidi algorithm draws "050-1234567" in Arabic text as "1234567-050", and
-    "050 123 4567" in Hebrew or Arabic as "4567 123 050". A number is seven digits or more in
-    two groups or more; a range ("5-10 دقائق", "2020-2026") is not one, and reads right to
-    left as its language has it."""
+    "050 123 4567" in Hebrew or Arabic as "4567 123 050". What is a telephone number is
+    booklet.text.typography's to say; a range ("5-10 دقائق") reads right to left, as Arabic
+    has it (reviewed by a native speaker)."""
+    out, last = [], 0
+    for start, end in telephone_numbers(text):
+        out += [text[last:start], FSI, text[start:end], PDI]
+        last = end
+    return "".join(out) + text[last:] if out else text
 
-    def isolate(found: re.Match[str]) -> str:
-        number = found.group()
-        left = text.rfind(" ", 0, found.start()) + 1
-        right = text.find(" ", found.end())
-        around = text[left : right if right >= 0 else len(text)]
-        if "/" in around or "@" in around:
-            return number  # part of an address, isolated as one (`addresses_isolated`)
-        digits = sum(c.isdigit() for c in number)
-        groups = len(re.findall(r"\d+", number))
-        if digits < 7 or groups < 2 or _YEARS.fullmatch(number):
-            return number
-        if number.startswith("(") and number.count("(") > number.count(")"):
-            return number  # an opening bracket whose number is not all here
-        return f"{FSI}{number}{PDI}"
 
-    return _PHONE.sub(isolate, text)
+_HEBREW = re.compile(r"[\u0590-\u05ff]")
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_DASHED_RANGE = re.compile(
+    r"(?<![\w])\d+(?:[.,:]\d+)?[ \u00a0]?[\u2012\u2013\u2014][ \u00a0]?\d+(?:[.,:]\d+)?(?!\w)"
+)
+
+
+def ranges_isolated(text: str) -> str:
+    """In Hebrew text, a range typed with a dash ("5–10", "9:00–17:00"), isolated: the bidi
+    algorithm keeps "5-10" with a hyphen left to right in Hebrew but turns it round with a
+    dash, so one card would show ranges two ways (found by a native reviewer). Arabic text is
+    left alone: there a range reads right to left with either mark."""
+    if not _HEBREW.search(text) or _ARABIC.search(text) or not any(c.isdigit() for c in text):
+        return text
+    return _DASHED_RANGE.sub(lambda m: f"{FSI}{m.group()}{PDI}", text)
 
 
 def addresses_isolated(text: str) -> str:
@@ -230,7 +242,7 @@ def addresses_isolated(text: str) -> str:
     quote or a Hebrew prefix before it) to its last character before closing punctuation.
     Telephone numbers are isolated too (`phones_isolated`)."""
     if any(c.isdigit() for c in text):
-        text = phones_isolated(text)
+        text = ranges_isolated(phones_isolated(text))
     if "/" not in text and "@" not in text:
         return text
 

@@ -49,6 +49,56 @@ CLOSING = ";:!?)]}»›”’…,."  # never at the start of a line, in any lang
 OPENING = "([{«‹“‘„‚"  # never at the end of one
 # Left as typed: a web or e-mail address (its quotes and colons are not prose).
 _ADDRESS = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
+# A run of digit groups joined by single spaces, hyphens, dots or brackets, perhaps after a plus
+# or an opening bracket: what a telephone number looks like ("050-1234567", "+971 4 123 4567",
+# "(03) 123-4567"); `telephone_numbers` decides which ones are.
+_DIGIT_GROUPS = re.compile(
+    r"(?<![\w+(])[+(]?\d+(?:\)?[ \u00a0]?|[-. \u00a0]\(?)?"
+    r"(?:\d+(?:\)?[ \u00a0]?|[-. \u00a0]\(?))*\d(?!\w)"
+)
+_GROUP = re.compile(r"\d+")
+
+
+def is_telephone_number(text: str) -> bool:
+    """Seven digits or more in two groups or more, one of three digits or more, starting with
+    a plus, a bracket or a zero (in any digits) or in three groups or more: "050-1234567",
+    "+971 4 123 4567", "555 123 4567". Not a range ("5-10", "1500-2000", "2020-2026") nor a
+    list of small numbers ("10 20 30 40")."""
+    groups = _GROUP.findall(text)
+    if sum(map(len, groups)) < 7 or len(groups) < 2 or max(map(len, groups)) < 3:
+        return False
+    if text.startswith("(") and text.count("(") > text.count(")"):
+        return False  # an opening bracket whose number is not all here
+    first = text[0]
+    return first in "+(" or (first.isdigit() and int(first) == 0) or len(groups) >= 3
+
+
+def telephone_numbers(text: str) -> list[tuple[int, int]]:
+    """Where the telephone numbers in `text` are (start, end), leaving out those inside a web
+    or mail address."""
+    found = []
+    for match in _DIGIT_GROUPS.finditer(text):
+        if not is_telephone_number(match.group()):
+            continue
+        left = max(text.rfind(" ", 0, match.start()), text.rfind(NBSP, 0, match.start())) + 1
+        right = min((i for i in (text.find(" ", match.end()), text.find(NBSP, match.end()))
+                     if i >= 0), default=len(text))  # fmt: skip
+        if "/" in text[left:right] or "@" in text[left:right]:
+            continue  # part of an address
+        found.append(match.span())
+    return found
+
+
+def telephones_held(text: str) -> str:
+    """The spaces inside each telephone number made no-break: a line never parts its
+    groups (in Hebrew or Arabic text, a number split over two lines is easily misdialled)."""
+    if not any(c.isdigit() for c in text):
+        return text
+    out, last = [], 0
+    for start, end in telephone_numbers(text):
+        out += [text[last:start], text[start:end].replace(" ", NBSP)]
+        last = end
+    return "".join(out) + text[last:] if out else text
 
 
 class Typography(NamedTuple):
@@ -105,7 +155,7 @@ def _prose(text: str, rules: Typography, before: str) -> str:
     if not text:
         return text
     chars = _quotes(text, rules, before)
-    return _spaces(chars, rules, before)
+    return telephones_held(_spaces(chars, rules, before))
 
 
 def _quotes(text: str, rules: Typography, before: str) -> str:
