@@ -312,6 +312,23 @@ def test_a_telephone_number_is_never_parted_by_a_line_in_any_language():
         assert any("050\u00a0123\u00a04567" in line for line in lines), lines
 
 
+def test_a_strangers_long_run_of_digits_is_read_in_linear_time():
+    """Attack: the first telephone pattern nested one run of digits in another, and forty
+    digits before a letter took minutes (exponential backtracking). Two hundred thousand
+    digits, spaced digits and brackets now take well under a second, in a child that is
+    given ten."""
+    import subprocess
+    import sys
+
+    script = (
+        "from booklet.text.typography import telephone_numbers as t\n"
+        "from booklet.text.paragraph import addresses_isolated as a\n"
+        "for s in ('1' * 200000 + 'a', '1 ' * 100000 + 'a', '(1' * 50000, '1-' * 100000):\n"
+        "    t(s); a('\u05d0 ' + s)\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=10)
+
+
 @pytest.mark.parametrize("lang", ["he", "ar"])
 def test_an_italic_right_to_left_message_prints_its_digits_upright(lang, tmp_path, run):
     """Hebrew and Arabic have no italic: an italic message printed its letters upright and

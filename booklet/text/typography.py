@@ -53,9 +53,8 @@ _ADDRESS = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\S+@\S+\.\w+", re.IGNO
 # or an opening bracket: what a telephone number looks like ("050-1234567", "+971 4 123 4567",
 # "(03) 123-4567"); `telephone_numbers` decides which ones are.
 _DIGIT_GROUPS = re.compile(
-    r"(?<![\w+(])[+(]?\d+(?:\)?[ \u00a0]?|[-. \u00a0]\(?)?"
-    r"(?:\d+(?:\)?[ \u00a0]?|[-. \u00a0]\(?))*\d(?!\w)"
-)
+    r"(?<![\w+(])[+(]?\d+(?:(?:\)[ \u00a0]?|[ \u00a0]|[-.])\(?\d+)*(?!\w)"
+)  # each separator takes a character no digit is, so a long run of digits costs linear time
 _GROUP = re.compile(r"\d+")
 
 
