@@ -373,6 +373,10 @@ def test_cover_words_too_long_for_their_page_are_refused_by_name(run, make_libra
     assert result.exit_code == 2, result.output
     assert f"({snippet} of the 'long' layout" in result.stderr
     assert "do not fit on the page" in result.stderr
+    import re
+
+    need, has = map(int, re.search(r"need (\d+) pt .* has (\d+) pt", result.stderr).groups())
+    assert need > has  # rounded apart (found by attack: "need 261 pt ... has 261 pt")
 
 
 def test_a_full_back_cover_at_a6_keeps_its_blocks_apart(run, tmp_path):

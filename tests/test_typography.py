@@ -312,6 +312,87 @@ def test_a_telephone_number_is_never_parted_by_a_line_in_any_language():
         assert any("050\u00a0123\u00a04567" in line for line in lines), lines
 
 
+def _visual(lang: str, text: str, width: float = 3000) -> list[list[str]]:
+    """Each line's pieces, left to right on the page, marks left out, no-break spaces as _."""
+    from booklet.data.library import load_library
+    from booklet.products.booklet.kit import BookKit
+    from booklet.products.requests import BookRequest
+    from booklet.text.markup import Span
+    from booklet.text.paragraph import TextBlock
+    from booklet.text.shaping import mirrored, visual_segments
+
+    library = load_library().in_language(lang)
+    style = BookKit(library, library.plan("classic"), BookRequest()).styles.text()
+    block = TextBlock((Span(text),), style)
+    block.wrap(width, 1000)
+    lines = []
+    for line in block.lines:
+        pieces = []
+        for seg in visual_segments(line.runs, block.rtl):
+            shown = "".join(c for c in seg.text if c not in "\u2068\u2069").replace("\u00a0", "_")
+            shown = mirrored(shown[::-1]) if seg.rtl else shown  # as drawn, left to right
+            if shown.strip():
+                pieces.append(shown.strip())
+        lines.append(pieces)
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("ar", "هاتف (050 123 4567) أو (050-1234567)", ["050-1234567", "050_123_4567"]),
+        ("he", "התקשרו (050 123 4567) עכשיו", ["050_123_4567"]),
+        ("ar", "اتصل ٠٥٠-١٢٣٤٥٦٧ أو (٠٣) ١٢٣-٤٥٦٧", ["(٠٣)_١٢٣-٤٥٦٧", "٠٥٠-١٢٣٤٥٦٧"]),
+        ("ar", "جوال 050‑1234567", ["050‑1234567"]),
+        (
+            "he",
+            "הסדרה 1.5.25–3.5.25, בשעות 9:00:00–17:00:00",
+            ["9:00:00–17:00:00", "1.5.25–3.5.25"],
+        ),
+        ("he", "בין 1,000,000–2,000,000 שקל", ["1,000,000–2,000,000"]),
+        (
+            "en",
+            "Centre: מרכז שלום (03) 123-4567, مركز 050-1234567",
+            ["(03)_123-4567", "050-1234567"],
+        ),
+    ],
+)
+def test_numbers_found_by_attack_read_as_typed(lang, text, expected):
+    """The second attack on the numbers: a telephone number in brackets, one in Arabic-Indic
+    digits (their own bidi class turned its groups round even inside its isolate), one typed
+    with a no-break hyphen; Hebrew ranges whose numbers have several separators (they were cut
+    in pieces); a number after Hebrew or Arabic words in an English paragraph."""
+    (pieces,) = _visual(lang, text)
+    numbers = [p for p in pieces if any(c.isdigit() for c in p)]
+    assert [n.strip("()") if n.count("(") != n.count(")") else n for n in numbers] == expected
+
+
+def test_a_held_number_wider_than_a_line_breaks_between_its_groups():
+    """A telephone number no line can take is parted at one of its no-break spaces, never
+    inside a group (found by attack: "+44 20 7946 0" / "958")."""
+    lines = _visual("en", "Ring +44 20 7946 0958 ext 1234", 60)
+    assert ["+44_20"] in lines and ["7946_0958"] in lines, lines
+    (first, second) = _visual("he", "התקשרו +972 50 123 4567 עכשיו", 60)[1:3]
+    assert first == ["+972_50_123"] and "4567" in second, (first, second)
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("150 200 250 or 2020 2021 2022 or 10 20 30 40", []),
+        ("call 01 23 45 67 89 or +33 1 23 45 67 89", ["01 23 45 67 89", "+33 1 23 45 67 89"]),
+        ("call 050 123 4567 10 minutes", ["050 123 4567"]),
+        ("call 555 123 4567 or 044 668 18 00", ["555 123 4567", "044 668 18 00"]),
+    ],
+)
+def test_what_is_a_telephone_number(text, numbers):
+    """Lists of numbers are not numbers to hold (found by attack); French numbers in pairs
+    are; a count after a number is not part of it."""
+    from booklet.text.typography import telephone_numbers
+
+    assert [text[a:b] for a, b in telephone_numbers(text)] == numbers
+
+
 def test_a_strangers_long_run_of_digits_is_read_in_linear_time():
     """Attack: the first telephone pattern nested one run of digits in another, and forty
     digits before a letter took minutes (exponential backtracking). Two hundred thousand

@@ -34,7 +34,7 @@ from booklet.text.fonts import (
 from booklet.text.markup import BREAK, Span
 from booklet.text.scripts import face_runs, is_neutral
 from booklet.text.style import LEADING, TextStyle
-from booklet.text.typography import plain_forms, typeset
+from booklet.text.typography import NBSP, plain_forms, typeset
 
 Run = tuple[str, str, float, str]  # text, font, size, colour
 Space = tuple[float, str, float, str]  # a space: width, font, size, colour
@@ -300,6 +300,27 @@ def split_word(word: Word, room: float, lang: str) -> tuple[Run, Word, bool] | N
     return None
 
 
+def split_at_held_space(word: Word, room: float) -> tuple[Run, Word, bool] | None:
+    """A word wider than a whole line split at its last no-break space that leaves a head in
+    `room`, the space dropped: a telephone number held together ("+44 20 7946 0958") that no
+    line can take breaks between its groups, never inside one. The last resort before letters;
+    None where it has no such space."""
+    if len(word.parts) != 1:
+        return None
+    text, font, size, colour = word.parts[0]
+    offset = text.rfind(NBSP)
+    while offset > 0:
+        head = text[:offset]
+        if unit_width(head, font) * size <= room + 1e-6:
+            tail = text[offset + 1 :]
+            if head.count(FSI) > head.count(PDI):
+                tail = FSI + tail  # an isolate goes on in the next line: it reads as before
+            rest = Word(((tail, font, size, colour),), unit_width(tail, font) * size, word.space)
+            return (head, font, size, colour), rest, False
+        offset = text.rfind(NBSP, 0, offset)
+    return None
+
+
 # --- lines -------------------------------------------------------------------------------------
 
 
@@ -430,7 +451,7 @@ def _greedy(
                 out.add_word(Word((head,), 0.0, None), space)
             out.finish(added)
         while word is not None and word.width > limit:  # wider than a whole line
-            split = split_word(word, limit, word_lang)
+            split = split_word(word, limit, word_lang) or split_at_held_space(word, limit)
             if split is None:
                 _split_letters(word, limit, out)
                 space = word.space  # what follows it on its last line keeps its space

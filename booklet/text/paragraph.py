@@ -192,11 +192,13 @@ def isolated(spans: tuple[Span, ...], rtl: bool) -> tuple[Span, ...]:
         if span is BREAK or FSI in span.text:
             out.append(span)
             continue
-        if first_strong(core) in (None, own):
-            out.append(span._replace(text=addresses_isolated(span.text)) if rtl else span)
+        if first_strong(core) in (None, own):  # in a left-to-right paragraph, a number after
+            text = addresses_isolated(span.text) if rtl else phones_isolated(span.text)  # Hebrew
+            out.append(span._replace(text=text))
             continue
         start = span.text.index(core)
-        text = f"{span.text[:start]}{FSI}{core}{PDI}{span.text[start + len(core) :]}"
+        inner = core if rtl else addresses_isolated(core)  # its numbers read as typed too
+        text = f"{span.text[:start]}{FSI}{inner}{PDI}{span.text[start + len(core) :]}"
         out.append(span._replace(text=text))
     return tuple(out)
 
@@ -220,13 +222,15 @@ def phones_isolated(text: str) -> str:
 
 _HEBREW = re.compile(r"[\u0590-\u05ff]")
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_NUMBER = r"\d+(?:[.,:]\d+)*"  # 5, 9:00:00, 1.5.25, 1,000,000: separators no digit is
 _DASHED_RANGE = re.compile(
-    r"(?<![\w])\d+(?:[.,:]\d+)?[ \u00a0]?[\u2012\u2013\u2014][ \u00a0]?\d+(?:[.,:]\d+)?(?!\w)"
+    rf"(?<![\w.,:]){_NUMBER}(?:[ \u00a0]?[\u2012\u2013\u2014][ \u00a0]?{_NUMBER})+(?!\w|[.,:]\d)"
 )
 
 
 def ranges_isolated(text: str) -> str:
-    """In Hebrew text, a range typed with a dash ("5–10", "9:00–17:00"), isolated: the bidi
+    """In Hebrew text, a range typed with a dash ("5–10", "9:00–17:00", "1.5.25–3.5.25"; a
+    chain too, "5–10–15", and a number so typed, "03–123–4567"), isolated: the bidi
     algorithm keeps "5-10" with a hyphen left to right in Hebrew but turns it round with a
     dash, so one card would show ranges two ways (found by a native reviewer). Arabic text is
     left alone: there a range reads right to left with either mark."""

@@ -130,11 +130,15 @@ def _closing_stray(text: str) -> str:
 
 
 def isolate_levels(inside: str, level: int) -> list[int]:
-    """An isolate's inside, resolved on its own from the level its marks take outside; with
-    no strong letter it is left to right (UAX #9, X5c: such an FSI is an LRI), so a telephone
-    number's groups keep their order in Hebrew and Arabic text."""
+    """An isolate's inside, resolved on its own from the level its marks take outside. With
+    no strong letter it is left to right (UAX #9, X5c: such an FSI is an LRI), and read as
+    typed, every character at that level: what booklet isolates without letters is a
+    telephone number, a range or an address's piece, and "٠٥٠-١٢٣٤٥٦٧" in Arabic-Indic
+    digits would otherwise still turn its groups round inside the isolate."""
     inside_rtl = _is_rtl_run(inside) if first_strong_of(inside) else False
     raise_to = level + 1 if (level % 2 == 1) != inside_rtl else level + 2
+    if not inside_rtl and not first_strong_of(inside) and FSI not in inside:
+        return [raise_to] * len(inside)
     base = 1 if inside_rtl else 0
     return [raise_to - base + x for x in levels(inside, inside_rtl)]
 

@@ -49,42 +49,65 @@ CLOSING = ";:!?)]}»›”’…,."  # never at the start of a line, in any lang
 OPENING = "([{«‹“‘„‚"  # never at the end of one
 # Left as typed: a web or e-mail address (its quotes and colons are not prose).
 _ADDRESS = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
-# A run of digit groups joined by single spaces, hyphens, dots or brackets, perhaps after a plus
-# or an opening bracket: what a telephone number looks like ("050-1234567", "+971 4 123 4567",
-# "(03) 123-4567"); `telephone_numbers` decides which ones are.
+# A run of digit groups joined by single spaces, hyphens (a no-break one too), dots or brackets,
+# perhaps after a plus or an opening bracket: what a telephone number looks like ("050-1234567",
+# "+971 4 123 4567", "(03) 123-4567"); `telephone_numbers` decides which ones are.
 _DIGIT_GROUPS = re.compile(
-    r"(?<![\w+(])[+(]?\d+(?:(?:\)[ \u00a0]?|[ \u00a0]|[-.])\(?\d+)*(?!\w)"
+    r"(?<![\w+(])[+(]?\d+(?:(?:\)[ \u00a0]?|[ \u00a0]|[-.\u2011])\(?\d+)*(?!\w)"
 )  # each separator takes a character no digit is, so a long run of digits costs linear time
 _GROUP = re.compile(r"\d+")
+_WORD = re.compile(r"\S+")
 
 
 def is_telephone_number(text: str) -> bool:
-    """Seven digits or more in two groups or more, one of three digits or more, starting with
-    a plus, a bracket or a zero (in any digits) or in three groups or more: "050-1234567",
-    "+971 4 123 4567", "555 123 4567". Not a range ("5-10", "1500-2000", "2020-2026") nor a
-    list of small numbers ("10 20 30 40")."""
+    """Seven digits or more in two groups or more that start with a plus, a bracket or a zero
+    (in any digits), with a group of three or more or eight digits in all: "050-1234567",
+    "+971 4 123 4567", "(03) 123-4567", "01 23 45 67 89"; or three groups or more that end
+    in four digits or more and are not all alike: "555 123 4567". Not a range ("5-10",
+    "1500-2000", "2020-2026") nor a list of numbers ("10 20 30 40", "150 200 250")."""
     groups = _GROUP.findall(text)
-    if sum(map(len, groups)) < 7 or len(groups) < 2 or max(map(len, groups)) < 3:
+    digits = sum(map(len, groups))
+    if digits < 7 or len(groups) < 2 or text.count("(") != text.count(")"):
         return False
-    if text.startswith("(") and text.count("(") > text.count(")"):
-        return False  # an opening bracket whose number is not all here
     first = text[0]
-    return first in "+(" or (first.isdigit() and int(first) == 0) or len(groups) >= 3
+    if first in "+(" or (first.isdigit() and int(first) == 0):
+        return digits >= 8 or max(map(len, groups)) >= 3
+    return len(groups) >= 3 and len(groups[-1]) >= 4 and len(set(map(len, groups))) > 1
+
+
+_COUNT_AFTER = re.compile(r"(?<=\d{3})[ \u00a0]\d{1,2}$")  # "050 123 4567 10" (minutes)
+
+
+def _number_at(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The telephone number found from `start` to `end`, if it is one: inside its brackets
+    ("(050 123 4567)"), and without a count after it ("050 123 4567 10 דקות"; a short group
+    after a short one, as in "01 23 45 67 89", is the number's own)."""
+    if text[start] == "(" and text.count("(", start, end) > text.count(")", start, end):
+        start += 1
+    found = text[start:end]
+    count = _COUNT_AFTER.search(found)
+    if count is not None and len(_GROUP.findall(found)) > 2:
+        end = start + count.start()
+    return (start, end) if is_telephone_number(text[start:end]) else None
 
 
 def telephone_numbers(text: str) -> list[tuple[int, int]]:
     """Where the telephone numbers in `text` are (start, end), leaving out those inside a web
-    or mail address."""
-    found = []
+    or mail address (a word with a slash or an @). Linear in the text's length."""
+    if not any(c.isdigit() for c in text):
+        return []
+    addresses = [m.span() for m in _WORD.finditer(text) if "/" in m.group() or "@" in m.group()]
+    found: list[tuple[int, int]] = []
+    at = 0
     for match in _DIGIT_GROUPS.finditer(text):
-        if not is_telephone_number(match.group()):
+        span = _number_at(text, *match.span())
+        if span is None:
             continue
-        left = max(text.rfind(" ", 0, match.start()), text.rfind(NBSP, 0, match.start())) + 1
-        right = min((i for i in (text.find(" ", match.end()), text.find(NBSP, match.end()))
-                     if i >= 0), default=len(text))  # fmt: skip
-        if "/" in text[left:right] or "@" in text[left:right]:
+        while at < len(addresses) and addresses[at][1] <= span[0]:
+            at += 1
+        if at < len(addresses) and addresses[at][0] < span[1]:
             continue  # part of an address
-        found.append(match.span())
+        found.append(span)
     return found
 
 

@@ -9,6 +9,7 @@ in the display face, larger than anything but the title.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from reportlab.lib.colors import Color, HexColor
@@ -185,8 +186,9 @@ class CoverPage(Flowable):
             used -= cut
         if needed > self.height + 0.01:  # never drawn off the page or over each other
             raise FitError(
-                f"the words of {self.source} do not fit on the page: they need {needed:.0f} "
-                f"pt of height and the page has {self.height:.0f} pt. Shorten them or use a "
+                f"the words of {self.source} do not fit on the page: they need "
+                f"{math.ceil(needed)} pt of height and the page has {math.floor(self.height)} "
+                "pt. Shorten them or use a "
                 "larger size."
             )
         used += self.gap * (len(self.top) * 0.3 + len(self.middle) * 0.6 + 2)
