@@ -8,6 +8,7 @@ tests/test_internals.py fails loudly, naming the attribute, if an upgrade moves 
 from __future__ import annotations
 
 import contextlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -162,8 +163,13 @@ def remembered_subsets() -> None:
 def _to_unicode_cmap(fontname: str, subset: Any) -> str:
     """ReportLab's ToUnicode CMap, with characters past U+FFFF written as UTF-16 (a surrogate
     pair), as the PDF reference asks: ReportLab writes `<1F600>`, which readers take as U+1F60,
-    so an emoji copied or searched in the PDF came out as another character."""
+    so an emoji copied or searched in the PDF came out as another character. Remembered: the
+    next card of a batch asks for the same one."""
+    return _cmap_text(fontname, tuple(subset))
 
+
+@lru_cache(maxsize=64)
+def _cmap_text(fontname: str, subset: tuple[int, ...]) -> str:
     def utf16(code: int) -> str:
         return chr(code).encode("utf-16-be", "surrogatepass").hex().upper()
 
