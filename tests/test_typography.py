@@ -393,6 +393,25 @@ def test_what_is_a_telephone_number(text, numbers):
     assert [text[a:b] for a, b in telephone_numbers(text)] == numbers
 
 
+def test_a_number_keeps_the_word_it_counts_on_its_line():
+    """A no-break space between a number and the short word after it, in every language (a
+    native reviewer's request: "5 דקות" parted over two lines); not after a group of a
+    longer number, a time, a number inside a word, or an address's end."""
+    from booklet.text.typography import ENGLISH, NBSP, typeset
+
+    assert typeset("about 20 minutes, (5 min) or 5 דקות", ENGLISH) == (
+        f"about 20{NBSP}minutes, (5{NBSP}min) or 5{NBSP}דקות"
+    )
+    for kept in (
+        "at 10:30 today",
+        "covid-19 vaccine",
+        "see https://x.org/a?b=1 or",
+        "5 extraordinarily",
+    ):
+        assert typeset(kept, ENGLISH) == kept
+    assert typeset("call 050 123 4567 today", ENGLISH).endswith(" today")
+
+
 def test_a_strangers_long_run_of_digits_is_read_in_linear_time():
     """Attack: the first telephone pattern nested one run of digits in another, and forty
     digits before a letter took minutes (exponential backtracking). Two hundred thousand

@@ -265,10 +265,33 @@ def _spaces(text: str, rules: Typography, before: str = "") -> str:
             char = NBSP  # "word ;" typed with a space: the ";" stays on its word's line
         elif char == " " and prev and prev in opening:
             char = NBSP
+        elif char == " " and prev.isdigit() and following.isalpha() and _unit_after(text, i):
+            char = NBSP  # "20 minutes", "5 דקות": a number stays with what it counts
         out.append(char)
         if char in rules.space_after and following and following not in SPACES:
             out.append(NARROW_NBSP)
     return "".join(out)
+
+
+def _unit_after(text: str, space: int) -> bool:
+    """Whether the word after a number's space is what it counts: a word of up to twelve
+    letters ("minutes", "Minuten", "דקות", "دقائق"), not a sentence's next long word. The
+    number must stand alone too (not the end of "covid-19" or of a time's "10:30")."""
+    start = space - 1
+    if start < 0:
+        return False  # the number is another piece's (an address's end)
+    while start > 0 and text[start - 1].isdigit():
+        start -= 1
+    if start > 0:
+        before = text[start - 1]
+        if not (before in SPACES or before in "(«„“\"'"):
+            return False
+        if before in SPACES and start > 1 and text[start - 2].isdigit():
+            return False  # a group of a longer number ("050 123 4567 today")
+    end = space + 1
+    while end < len(text) and (text[end].isalpha() or text[end] in "׳'’."):
+        end += 1
+    return end - space - 1 <= 12
 
 
 def _takes_space_before(char: str, prev: str, following: str) -> bool:
