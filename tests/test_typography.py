@@ -312,8 +312,9 @@ def test_a_telephone_number_is_never_parted_by_a_line_in_any_language():
         assert any("050\u00a0123\u00a04567" in line for line in lines), lines
 
 
-def _visual(lang: str, text: str, width: float = 3000) -> list[list[str]]:
-    """Each line's pieces, left to right on the page, marks left out, no-break spaces as _."""
+def _visual(lang: str, text: str | tuple, width: float = 3000) -> list[list[str]]:
+    """Each line's pieces, left to right on the page, marks left out, no-break spaces as _.
+    `text` is one span's text, or the spans themselves."""
     from booklet.data.library import load_library
     from booklet.products.booklet.kit import BookKit
     from booklet.products.requests import BookRequest
@@ -323,7 +324,7 @@ def _visual(lang: str, text: str, width: float = 3000) -> list[list[str]]:
 
     library = load_library().in_language(lang)
     style = BookKit(library, library.plan("classic"), BookRequest()).styles.text()
-    block = TextBlock((Span(text),), style)
+    block = TextBlock((Span(text),) if isinstance(text, str) else text, style)
     block.wrap(width, 1000)
     lines = []
     for line in block.lines:
@@ -383,6 +384,9 @@ def test_a_held_number_wider_than_a_line_breaks_between_its_groups():
         ("call 01 23 45 67 89 or +33 1 23 45 67 89", ["01 23 45 67 89", "+33 1 23 45 67 89"]),
         ("call 050 123 4567 10 minutes", ["050 123 4567"]),
         ("call 555 123 4567 or 044 668 18 00", ["555 123 4567", "044 668 18 00"]),
+        ("250 500 750 1000 or 0 5 10 15 20 25 or 30 60 90 1200", []),
+        ("+420 123 456 78 or 0123 456 78", ["+420 123 456 78", "0123 456 78"]),
+        ("(+971-4-1234567) or (+44 20 7946 0958)", ["+971-4-1234567", "+44 20 7946 0958"]),
     ],
 )
 def test_what_is_a_telephone_number(text, numbers):
@@ -412,6 +416,58 @@ def test_a_number_keeps_the_word_it_counts_on_its_line():
     assert typeset("call 050 123 4567 today", ENGLISH).endswith(" today")
 
 
+def test_numbers_found_by_the_third_attack():
+    """A number in brackets that starts with a plus; a Hebrew range with a per cent sign
+    after it or a prefix letter before it; in a Hebrew paragraph, a value that starts with a
+    Latin word keeps its number's groups in order."""
+    from booklet.text.markup import Span
+
+    (pieces,) = _visual("ar", "هاتف (+971-4-1234567)")
+    assert "+971-4-1234567" in pieces, pieces
+    (pieces,) = _visual("he", "א 5–10% ב ל5–10 דקות")
+    assert "5–10%" in pieces and "5–10" in pieces, pieces
+    spans = (Span("הערה: ", bold=True), Span("SMS על 050-1234567 לפני"))
+    (pieces,) = _visual("he", spans)
+    assert any("050-1234567" in p for p in pieces), pieces
+
+
+def test_a_held_number_breaks_between_groups_and_punctuation_stays_with_its_word():
+    """Found by attack: a held number after a Hebrew prefix in another face was split inside a
+    group ("ל-050 123 45" / "67"); and the last resort split at no-break spaces broke the ones
+    that keep punctuation with its word, leaving "(" or "»" alone on a line."""
+    lines = _visual("he", "ל-050 123 4567", 45)
+    digits = [p for line in lines for p in line if any(c.isdigit() for c in p)]
+    assert all(g in ("050", "123", "4567") for p in digits for g in p.strip("ל-_").split("_"))
+    for lang, text in [("fr", "« Ressourcement »"), ("de", "( Entspannung )")]:
+        for line in _visual(lang, text, 40):
+            assert "".join(line).strip("_") not in ("«", "»", "(", ")"), (lang, line)
+
+
+def test_an_isolated_value_broken_over_lines_keeps_its_direction_on_each():
+    """Found by attack: an English value in a Hebrew paragraph, broken between two words,
+    read its second line right to left: the full stop stood at the line's left end."""
+    from booklet.text.markup import Span
+
+    spans = (Span("הערה: ", bold=True), Span("Go gently and ask how it feels, then rest."))
+    lines = _visual("he", spans, 120)
+    assert len(lines) > 1
+    last = lines[-1]
+    assert last[-1].endswith(".") or last[0].endswith("."), last
+    assert not any(piece.startswith(".") for piece in last), last
+
+
+def test_a_french_cover_title_is_not_broken_inside_its_word(run, tmp_path):
+    """Found by attack: the cover measured its title's words before typesetting, so
+    "« Ressourcement »" (held by its no-break spaces) was wider than measured and broken
+    ("« Ressourceme" / "nt »"). The title shrinks instead."""
+    out = tmp_path / "fr.pdf"
+    result = run("--lang", "fr", "book", "--size", "a7", "--title", "« Ressourcement »",
+                 "-o", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    cover = page_texts(out)[0]
+    assert "Ressourcement" in cover.replace("\n", " "), cover
+
+
 def test_a_strangers_long_run_of_digits_is_read_in_linear_time():
     """Attack: the first telephone pattern nested one run of digits in another, and forty
     digits before a letter took minutes (exponential backtracking). Two hundred thousand
@@ -425,6 +481,17 @@ def test_a_strangers_long_run_of_digits_is_read_in_linear_time():
         "from booklet.text.paragraph import addresses_isolated as a\n"
         "for s in ('1' * 200000 + 'a', '1 ' * 100000 + 'a', '(1' * 50000, '1-' * 100000):\n"
         "    t(s); a('\u05d0 ' + s)\n"
+        "from booklet.text.typography import ENGLISH, typeset\n"
+        "for s in ('a' * 100000, 'x' * 50000 + '@' + 'y' * 50000):\n"
+        "    typeset(s, ENGLISH)\n"
+        "from booklet.data.library import load_library\n"
+        "from booklet.products.booklet.kit import BookKit\n"
+        "from booklet.products.requests import BookRequest\n"
+        "from booklet.text.markup import Span\n"
+        "from booklet.text.paragraph import TextBlock\n"
+        "lib = load_library()\n"
+        "style = BookKit(lib, lib.plan('classic'), BookRequest()).styles.text()\n"
+        "TextBlock((Span('050 ' + '123 ' * 4000),), style).wrap(100, 1000)\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=10)
 

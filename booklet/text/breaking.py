@@ -19,7 +19,7 @@ card at many sizes stays cheap.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -300,25 +300,65 @@ def split_word(word: Word, room: float, lang: str) -> tuple[Run, Word, bool] | N
     return None
 
 
-def split_at_held_space(word: Word, room: float) -> tuple[Run, Word, bool] | None:
-    """A word wider than a whole line split at its last no-break space that leaves a head in
-    `room`, the space dropped: a telephone number held together ("+44 20 7946 0958") that no
-    line can take breaks between its groups, never inside one. The last resort before letters;
-    None where it has no such space."""
-    if len(word.parts) != 1:
+_HELD_BEFORE = frozenset("0123456789)")  # a telephone number's groups: where it may part
+_HELD_AFTER = frozenset("0123456789(")
+
+
+def held_lines(word: Word, limit: float) -> list[tuple[Run, ...]] | None:
+    """A word wider than a whole line, cut into lines at the no-break spaces between the
+    groups of a telephone number it holds, the spaces dropped: a held number
+    ("+44 20 7946 0958", "ל-050 123 4567") that no line can take breaks between its groups,
+    never inside one. Only those spaces: the ones that keep punctuation with its word stay.
+    The last piece is what goes on with the rest of the paragraph. None where some line would
+    have no such space: then letters are the last resort. One pass: linear in the word."""
+    chars = [(c, i) for i, part in enumerate(word.parts) for c in part[0]]
+    widths = [unit_width(c, word.parts[i][1]) * word.parts[i][2] for c, i in chars]
+    cuts: list[tuple[int, int]] = []
+    start, width, cut_at, before_cut = 0, 0.0, -1, 0.0
+    for at, (char, _) in enumerate(chars):
+        if (
+            char == NBSP
+            and start < at < len(chars) - 1
+            and chars[at - 1][0] in _HELD_BEFORE
+            and chars[at + 1][0] in _HELD_AFTER
+        ):
+            cut_at, before_cut = at, width
+        width += widths[at]
+        if width > limit + 1e-6:
+            if cut_at < start:
+                return None
+            cuts.append((start, cut_at))
+            width -= before_cut + widths[cut_at]
+            start = cut_at + 1
+            if width > limit + 1e-6:
+                return None
+    if not cuts:
         return None
-    text, font, size, colour = word.parts[0]
-    offset = text.rfind(NBSP)
-    while offset > 0:
-        head = text[:offset]
-        if unit_width(head, font) * size <= room + 1e-6:
-            tail = text[offset + 1 :]
-            if head.count(FSI) > head.count(PDI):
-                tail = FSI + tail  # an isolate goes on in the next line: it reads as before
-            rest = Word(((tail, font, size, colour),), unit_width(tail, font) * size, word.space)
-            return (head, font, size, colour), rest, False
-        offset = text.rfind(NBSP, 0, offset)
-    return None
+    cuts.append((start, len(chars)))
+    lines: list[tuple[Run, ...]] = []
+    still_open = 0
+    for first, last in cuts:
+        runs = _runs(chars[first:last], word.parts)
+        if still_open and runs:  # an isolate goes on in the next line: it reads as before
+            runs[0] = (FSI * still_open + runs[0][0], *runs[0][1:])
+        still_open = 0
+        for char in "".join(run[0] for run in runs):
+            still_open += (char == FSI) - (char == PDI and still_open > 0)
+        measured = sum(unit_width(run[0], run[1]) * run[2] for run in runs)
+        if (first, last) != cuts[-1] and measured > limit + 1e-6:
+            return None  # shaping made it wider than the sum of its letters
+        lines.append(tuple(runs))
+    return lines
+
+
+def _runs(chars: list[tuple[str, int]], parts: tuple[Run, ...]) -> list[Run]:
+    """Characters back into runs, one per part they came from."""
+    groups: list[tuple[int, list[str]]] = []
+    for char, index in chars:
+        if not groups or groups[-1][0] != index:
+            groups.append((index, []))
+        groups[-1][1].append(char)
+    return [("".join(text), *parts[index][1:]) for index, text in groups]
 
 
 # --- lines -------------------------------------------------------------------------------------
@@ -398,7 +438,34 @@ def _broken(
     """Kept for this process, keyed by the words and the measure: the same paragraph at the
     same width recurs on every card of a batch and every preview. Bounded and in memory; the
     lines are read, never changed, by whoever draws them."""
-    return tuple(_unrunted(words, base_size, width, leading, lang, even))
+    return tuple(_isolates_reopened(_unrunted(words, base_size, width, leading, lang, even)))
+
+
+def _isolates_reopened(lines: list[Line]) -> list[Line]:
+    """Each line that starts inside an isolate opened on a line before, opening it again: a
+    line's order is resolved on its own, and an isolated value broken between two words read
+    its second line in the paragraph's direction ("… feels (always), then rest" with its full
+    stop at the wrong end; found by attack). A word split inside an isolate reopens it
+    already."""
+    out: list[Line] = []
+    still_open = 0
+    for line in lines:
+        text = "".join(run[0] for run in line.runs)
+        if still_open and line.runs:
+            missing = still_open - (len(text) - len(text.lstrip(FSI)))
+            if missing > 0:
+                first = line.runs[0]
+                line = replace(line, runs=[(FSI * missing + first[0], *first[1:]), *line.runs[1:]])
+                text = FSI * missing + text
+        depth = 0
+        for char in text:
+            if char == FSI:
+                depth += 1
+            elif char == PDI and depth:
+                depth -= 1
+        still_open = depth
+        out.append(line)
+    return out
 
 
 def _unrunted(
@@ -451,7 +518,15 @@ def _greedy(
                 out.add_word(Word((head,), 0.0, None), space)
             out.finish(added)
         while word is not None and word.width > limit:  # wider than a whole line
-            split = split_word(word, limit, word_lang) or split_at_held_space(word, limit)
+            split = split_word(word, limit, word_lang)
+            held = held_lines(word, limit) if split is None else None
+            if held is not None:
+                for runs in held[:-1]:
+                    out.add_word(Word(runs, 0.0, None), None)
+                    out.finish()
+                width = sum(unit_width(run[0], run[1]) * run[2] for run in held[-1])
+                word = Word(held[-1], width, word.space)
+                continue
             if split is None:
                 _split_letters(word, limit, out)
                 space = word.space  # what follows it on its last line keeps its space

@@ -193,11 +193,11 @@ def isolated(spans: tuple[Span, ...], rtl: bool) -> tuple[Span, ...]:
             out.append(span)
             continue
         if first_strong(core) in (None, own):  # in a left-to-right paragraph, a number after
-            text = addresses_isolated(span.text) if rtl else phones_isolated(span.text)  # Hebrew
+            text = addresses_isolated(span.text) if rtl else numbers_isolated(span.text)  # Hebrew
             out.append(span._replace(text=text))
             continue
         start = span.text.index(core)
-        inner = core if rtl else addresses_isolated(core)  # its numbers read as typed too
+        inner = numbers_isolated(core) if rtl else addresses_isolated(core)  # numbers as typed
         text = f"{span.text[:start]}{FSI}{inner}{PDI}{span.text[start + len(core) :]}"
         out.append(span._replace(text=text))
     return tuple(out)
@@ -223,8 +223,9 @@ def phones_isolated(text: str) -> str:
 _HEBREW = re.compile(r"[\u0590-\u05ff]")
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _NUMBER = r"\d+(?:[.,:]\d+)*"  # 5, 9:00:00, 1.5.25, 1,000,000: separators no digit is
-_DASHED_RANGE = re.compile(
-    rf"(?<![\w.,:]){_NUMBER}(?:[ \u00a0]?[\u2012\u2013\u2014][ \u00a0]?{_NUMBER})+(?!\w|[.,:]\d)"
+_DASHED_RANGE = re.compile(  # after a Hebrew prefix too ("ל5–10"); a minus before, % or ° after
+    rf"(?<![0-9A-Za-z_.,:\u0600-\u06ff])\u2212?{_NUMBER}"
+    rf"(?:[ \u00a0]?[\u2012\u2013\u2014][ \u00a0]?{_NUMBER})+[%°‰]?(?!\w|[.,:]\d)"
 )
 
 
@@ -237,6 +238,14 @@ def ranges_isolated(text: str) -> str:
     if not _HEBREW.search(text) or _ARABIC.search(text) or not any(c.isdigit() for c in text):
         return text
     return _DASHED_RANGE.sub(lambda m: f"{FSI}{m.group()}{PDI}", text)
+
+
+def numbers_isolated(text: str) -> str:
+    """Telephone numbers and Hebrew dash ranges isolated (`phones_isolated`, `ranges_isolated`),
+    for text whose own direction is left to right but that holds Hebrew or Arabic words."""
+    if not any(c.isdigit() for c in text):
+        return text
+    return ranges_isolated(phones_isolated(text))
 
 
 def addresses_isolated(text: str) -> str:

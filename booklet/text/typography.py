@@ -48,12 +48,15 @@ PLAIN_FORMS = {
 CLOSING = ";:!?)]}»›”’…,."  # never at the start of a line, in any language
 OPENING = "([{«‹“‘„‚"  # never at the end of one
 # Left as typed: a web or e-mail address (its quotes and colons are not prose).
-_ADDRESS = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
+_ADDRESS = re.compile(  # starting only where a word may: one long word costs linear time
+    r"(?<![\w.+\-/@:%])(?:[a-z][a-z0-9+.-]*://|www\.)\S+|(?<![\w.+\-/@:%])[^\s@]+@\S+\.\w+",
+    re.IGNORECASE,
+)
 # A run of digit groups joined by single spaces, hyphens (a no-break one too), dots or brackets,
 # perhaps after a plus or an opening bracket: what a telephone number looks like ("050-1234567",
 # "+971 4 123 4567", "(03) 123-4567"); `telephone_numbers` decides which ones are.
 _DIGIT_GROUPS = re.compile(
-    r"(?<![\w+(])[+(]?\d+(?:(?:\)[ \u00a0]?|[ \u00a0]|[-.\u2011])\(?\d+)*(?!\w)"
+    r"(?<![\w+(])\(?\+?\d+(?:(?:\)[ \u00a0]?|[ \u00a0]|[-.\u2011])\(?\d+)*(?!\w)"
 )  # each separator takes a character no digit is, so a long run of digits costs linear time
 _GROUP = re.compile(r"\d+")
 _WORD = re.compile(r"\S+")
@@ -61,21 +64,27 @@ _WORD = re.compile(r"\S+")
 
 def is_telephone_number(text: str) -> bool:
     """Seven digits or more in two groups or more that start with a plus, a bracket or a zero
-    (in any digits), with a group of three or more or eight digits in all: "050-1234567",
-    "+971 4 123 4567", "(03) 123-4567", "01 23 45 67 89"; or three groups or more that end
-    in four digits or more and are not all alike: "555 123 4567". Not a range ("5-10",
-    "1500-2000", "2020-2026") nor a list of numbers ("10 20 30 40", "150 200 250")."""
+    that is not a group of its own, with a group of three or more or eight digits in all:
+    "050-1234567", "+971 4 123 4567", "(03) 123-4567", "01 23 45 67 89"; or, with none of
+    those, 555 123 4567, or three groups or more joined by hyphens or dots that end in four
+    digits. Not a range ("5-10", "1500-2000", "2020-2026") nor a list of numbers ("10 20 30
+    40", "250 500 750 1000", "0 5 10 15 20 25")."""
     groups = _GROUP.findall(text)
     digits = sum(map(len, groups))
     if digits < 7 or len(groups) < 2 or text.count("(") != text.count(")"):
         return False
     first = text[0]
-    if first in "+(" or (first.isdigit() and int(first) == 0):
+    if first in "+(":
         return digits >= 8 or max(map(len, groups)) >= 3
-    return len(groups) >= 3 and len(groups[-1]) >= 4 and len(set(map(len, groups))) > 1
+    if first.isdigit() and int(first) == 0:  # a trunk prefix: 050, 03, 01 (not a list's 0)
+        return len(groups[0]) >= 2 and (digits >= 8 or max(map(len, groups)) >= 3)
+    # no prefix: the North American 555 123 4567, or groups joined by hyphens or dots
+    if [len(g) for g in groups] == [3, 3, 4]:
+        return True
+    return len(groups) >= 3 and len(groups[-1]) >= 4 and not any(c in " \u00a0" for c in text)
 
 
-_COUNT_AFTER = re.compile(r"(?<=\d{3})[ \u00a0]\d{1,2}$")  # "050 123 4567 10" (minutes)
+_COUNT_AFTER = re.compile(r"(?<=\d{4})[ \u00a0]\d{1,2}$")  # "050 123 4567 10" (minutes)
 
 
 def _number_at(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -58,13 +58,26 @@ def cover(kit: BookKit) -> list[Flowable]:
 def cover_title(kit: BookKit, spans: tuple[Span, ...], width: float) -> TextStyle:
     """The title, large in the display face; no word of it wider than the page (the title
     shrinks instead of breaking one)."""
-    from booklet.text.breaking import unit_width
+    import re
+
+    from booklet.text.breaking import unit_width, words_of
 
     s = kit.styles
     style = s.text("title", centred=True)._replace(colour=kit.layout.colours["accent"])
     size = s.size * s.title_scale * 1.9
-    text = "".join(span.text for span in spans)
-    widest = max((unit_width(word, style.face(Span(word))) for word in text.split()), default=0)
+    widest = 0.0
+    # the words as the text engine sets them, typeset: "« Ressourcement »" is one word (its
+    # no-break spaces hold), a telephone number is as many as its groups (it may part there)
+    for word in words_of(spans, style._replace(size=1.0)):
+        if word is None:
+            continue
+        text = "".join(part[0] for part in word.parts)
+        if "\u00a0" in text and re.search(r"[\d)]\u00a0[\d(]", text):
+            face = word.parts[-1][1]
+            pieces = re.split(r"(?<=[\d)])\u00a0(?=[\d(])", text)
+            widest = max(widest, *(unit_width(piece, face) for piece in pieces))
+        else:
+            widest = max(widest, word.width)
     size = max(s.size * 1.2, min(size, width / max(widest, 0.01)))
     return style._replace(size=size, leading_ratio=1.12)
 
