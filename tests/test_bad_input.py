@@ -116,8 +116,8 @@ TABLE = [
     (
         "card --layout large-print --size 3x5",
         2,
-        "Error: the front of the 'large-print' card does not fit on 3x5: it needs 1355 pt of "
-        "height but has 336 pt, even at the smallest legible size (16 pt). Use a larger size "
+        "Error: the front of the 'large-print' card does not fit on 3x5: it needs 1356 pt of "
+        "height but has 335 pt, even at the smallest legible size (16 pt). Use a larger size "
         "(e.g. letter), fewer techniques, or another layout (compact fits more).",
     ),
     (

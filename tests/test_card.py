@@ -233,12 +233,32 @@ def test_too_much_for_a_small_card_fails_clearly(run, tmp_path):
     result = run("card", "--layout", "large-print", "--size", "3x5", "-o", "x.pdf")
     assert result.exit_code == 2
     assert result.stderr == (
-        "Error: the front of the 'large-print' card does not fit on 3x5: it needs 1355 pt of "
-        "height but has 336 pt, even at the smallest legible size (16 pt). Use a larger size "
+        "Error: the front of the 'large-print' card does not fit on 3x5: it needs 1356 pt of "
+        "height but has 335 pt, even at the smallest legible size (16 pt). Use a larger size "
         "(e.g. letter), fewer techniques, or another layout (compact fits more).\n"
     )
     assert (tmp_path / "x.pdf").read_bytes() == b"old"  # the good file is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.pdf"]
+
+
+@pytest.mark.parametrize("lang", ["fr", "de"])
+def test_a_layouts_own_size_too_small_for_a_language_is_made_larger_and_said(run, tmp_path, lang):
+    """Found by attack: the compact card at its own 3x5 refused French, German, Spanish and
+    Portuguese (their safety set is longer), and advised fewer techniques, which does not
+    shorten a back without them. Not asked for a size, it is made at the next that fits, and
+    says so; asked for 3x5, it is refused with a larger size only."""
+    out = tmp_path / "c.pdf"
+    result = run("--lang", lang, "card", "--layout", "compact", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "own size, 3x5, is too small" in result.stderr and "made at 4x6" in result.stderr
+    import pikepdf
+
+    with pikepdf.open(out) as pdf:
+        assert [round(float(v)) for v in pdf.pages[0].MediaBox[2:]] == [288, 432]  # 4x6 in
+    refused = run("--lang", lang, "card", "--layout", "compact", "--size", "3x5", "-o", "x.pdf")
+    assert refused.exit_code == 2
+    assert "Use a larger size (e.g. 4x6)." in refused.stderr
+    assert "fewer techniques" not in refused.stderr
 
 
 COMBOS = [

@@ -468,16 +468,17 @@ def sizes_made(layout: str, lang: str) -> tuple[list[str], bool]:
     whether it makes it at the layout's own size."""
     from booklet.base.errors import BookletError
     from booklet.data.library import load_library
-    from booklet.web.form import SIZES, render
+    from booklet.web.form import SIZES, made_from
 
     library = load_library([]).in_language(lang)
     made = []
     for size in ("", *SIZES):
         try:
-            render(library, {"routine": "classic", "layout": layout, "size": size})
+            _, _, facts = made_from(library, {"routine": "classic", "layout": layout, "size": size})
         except BookletError:
             continue
-        made.append(size)
+        if "larger_than_its_own" not in facts:  # made at its own size, not a larger one
+            made.append(size)
     return [s for s in made if s], "" in made
 
 

@@ -132,7 +132,7 @@ def made_with(library: Library, render: Render, hints: Any = None) -> dict[str, 
         if render.kind == "card":
             from booklet.products.card import render_card
 
-            data = render_card(library, plan, render.request, hints, notes)
+            data = render_card(library, plan, render.request, hints, notes, facts)
         else:
             from booklet.products.booklet import render_book
 
@@ -186,6 +186,10 @@ def _trial_with(folder: Path, library: Library) -> None:
 
         render_book(stacked, plan, BookRequest(layout=layout.name))
     else:
+        from booklet.base.errors import FitError
         from booklet.products.card import CardRequest, build_card
 
-        build_card(stacked, plan, CardRequest(layout=layout.name))
+        facts: dict[str, str] = {}
+        build_card(stacked, plan, CardRequest(layout=layout.name), facts=facts)
+        if "larger_than_its_own" in facts:  # a layout's own size must hold its card
+            raise FitError(facts["larger_than_its_own"])

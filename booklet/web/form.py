@@ -198,6 +198,14 @@ def render(library: Any, form: dict[str, str], logo: bytes | None = None) -> tup
     """The PDF the form asks for, and a file name for it. Raises BookletError (naming the
     field) on any bad choice. `logo` is an uploaded image's bytes: checked as the command
     line checks a logo file."""
+    pdf, name, _ = made_from(library, form, logo)
+    return pdf, name
+
+
+def made_from(
+    library: Any, form: dict[str, str], logo: bytes | None = None
+) -> tuple[bytes, str, dict[str, str]]:
+    """`render`'s PDF and name, with the facts of how it was made (its layout, its size)."""
     from booklet.products.jailed import made_with
     from booklet.products.jobs import file_name, render_of
 
@@ -208,7 +216,7 @@ def render(library: Any, form: dict[str, str], logo: bytes | None = None) -> tup
     plan = library.plan(job.routine, job.techniques)
     made = made_with(library, render_of(job, request))
     name = file_name(job._replace(lang=library.lang), plan.id, made["facts"], always_lang=True)
-    return made["data"], name
+    return made["data"], name, made["facts"]
 
 
 def data_urls(pngs: list[bytes]) -> list[str]:
@@ -355,8 +363,8 @@ def size_fits_task(form: dict[str, str], size: str) -> bool:
     try:
         if bare["product"] == "book":
             book_page_fits(library, bare)
-        else:
-            render(library, bare)
+        else:  # the layout's own size fits only if it was not made larger
+            return "larger_than_its_own" not in made_from(library, bare)[2]
     except BookletError:
         return False
     return True

@@ -70,10 +70,12 @@ def build_card(
     req: CardRequest,
     hints: FitHints | None = None,
     notes: list[str] | None = None,
+    facts: dict[str, str] | None = None,
 ) -> Card:
     """The card's sides, each fitted to the trim; errors say what to change. A layout's
     `optional` diagrams give way to the safety set when a side cannot hold both (said in
-    `notes`)."""
+    `notes`). Made larger than the layout's own size, not asked for, it says the size it was
+    made at in `facts` ("size", and "larger_than_its_own")."""
     if req.title is not None:  # checked when the request was made (booklet.products.requests)
         plan = plan._replace(title=req.title)
     plan = adjust_plan(plan, req.personal)
@@ -104,21 +106,45 @@ def build_card(
     def fits(trim: tuple[float, float]) -> bool:
         return any(maker.fits(trim, choice) for choice in choices)
 
+    def made_at(trim: tuple[float, float]) -> Card:
+        if len(choices) == 1:
+            return maker.make(trim, shown, hints, fits)
+        try:  # a refusal here is not the last word: no size to name yet
+            return maker.make(trim, shown, hints)
+        except FitError:
+            pass
+        card = maker.make(trim, lighter, hints, fits)
+        if notes is not None:
+            bigger = larger_size(trim, layout.size, lambda t: maker.fits(t, shown))
+            where = f"; at --size {bigger} they fit" if bigger else ""
+            notes.append(
+                f"the diagrams do not fit on the '{layout.name}' card at {describe_size(*trim)} "
+                f"beside the whole safety set, so they are left out{where}."
+            )
+        return card
+
     trim = trim_size(layout, req)
-    if len(choices) == 1:
-        return maker.make(trim, shown, hints, fits)
-    try:  # a refusal here is not the last word: no size to name yet
-        return maker.make(trim, shown, hints)
-    except FitError:
-        pass
-    card = maker.make(trim, lighter, hints, fits)
+    try:
+        return made_at(trim)
+    except FitError as too_small:
+        if req.size is not None:  # a size asked for is kept, or refused with advice
+            raise
+        bigger = larger_size(trim, layout.size, fits)
+        if not bigger:
+            raise
+        problem = str(too_small)
+    # The layout's own size, not asked for, is too small for this language's words (French,
+    # German, Spanish and Portuguese need more room than 3x5 gives the compact card's safety
+    # set): the next size that fits, said, rather than no card.
+    w, h = parse_size(bigger)
+    card = made_at((max(w, h), min(w, h)) if trim[0] > trim[1] else (min(w, h), max(w, h)))
     if notes is not None:
-        bigger = larger_size(trim, layout.size, lambda t: maker.fits(t, shown))
-        where = f"; at --size {bigger} they fit" if bigger else ""
         notes.append(
-            f"the diagrams do not fit on the '{layout.name}' card at {describe_size(*trim)} "
-            f"beside the whole safety set, so they are left out{where}."
+            f"the '{layout.name}' card's own size, {describe_size(*trim)}, is too small for "
+            f"its words in this language, so it is made at {bigger}. Give --size to choose."
         )
+    if facts is not None:  # "larger_than_its_own" holds why: the refusal at its own size
+        facts.update(size=bigger, larger_than_its_own=problem)
     return card
 
 
@@ -305,11 +331,13 @@ def render_card(
     req: CardRequest,
     hints: FitHints | None = None,
     notes: list[str] | None = None,
+    facts: dict[str, str] | None = None,
 ) -> bytes:
     """The card's PDF. `hints` lets many similar cards (a batch) start their fitting where
     the last one ended: fewer tries, the same bytes. What the user should know (the diagrams
-    an optional block gave up, a PDF/X file's links left out) goes to `notes`."""
-    card = build_card(library, plan, req, hints, notes)
+    an optional block gave up, a PDF/X file's links left out) goes to `notes`; the size it
+    was made at, when not the one asked for, to `facts` (build_card)."""
+    card = build_card(library, plan, req, hints, notes, facts)
     pdf, structure = card_pages(card, req)
     return finish_file(pdf, req.colour, structure, pdfx=req.pdfx, notes=notes)
 

@@ -4,6 +4,7 @@ Nothing is ever clipped."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -83,11 +84,14 @@ def fit_side(
         bigger = larger_size(trim, layout.size, fits)
         example = f" (e.g. {bigger})" if bigger else ""
         other = ", or another layout (compact fits more)" if layout.name != "compact" else ""
+        # fewer techniques helps only a side that shows them (its steps, diagrams or log)
+        per_technique = any(b.kind in ("steps", "diagrams", "key", "log") for b in blocks)
+        fewer = ", fewer techniques" if per_technique else ""
         raise FitError(
             f"the {name} of the '{layout.name}' card does not fit on {describe_size(*trim)}: "
-            f"it needs {used:.0f} pt of height but has {height:.0f} pt, even at the smallest "
-            f"legible size ({sizes[-1]:g} pt). Use a larger size{example}, fewer "
-            f"techniques{other}."
+            f"it needs {math.ceil(used)} pt of height but has {math.floor(height)} pt, even at "
+            f"the smallest legible size ({sizes[-1]:g} pt). Use a larger size{example}{fewer}"
+            f"{other}."
         )
     if hints is not None:
         hints.remember(shape, best.position)
