@@ -88,6 +88,29 @@ variants:
     assert "Done: 0 built, 2 skipped, 3 failed" in again.output
 
 
+def test_a_variant_whose_layouts_own_size_is_too_small_fails_and_is_never_enlarged(run, tmp_path):
+    """A batch prints in bulk: a variant without a size, whose layout's own size cannot hold
+    it in its language (compact, 3x5, French), fails alone, naming `size` and a size that
+    fits; the command line would have made it larger with a note (found by attack: the batch
+    made it larger and said nothing)."""
+    batch = write_batch(
+        tmp_path,
+        """
+output: "{name}.pdf"
+variants:
+  - {name: english, routine: classic, layout: compact}
+  - {name: french, routine: classic, layout: compact, lang: fr}
+""",
+    )
+    result = run("batch", batch, "-o", "out", "--jobs", "1")
+    assert result.exit_code == 2
+    assert (tmp_path / "out" / "english.pdf").is_file()
+    assert not (tmp_path / "out" / "french.pdf").exists()
+    failed = [line for line in result.output.splitlines() if line.startswith("failed  french")]
+    assert len(failed) == 1 and "size: the back of the 'compact' card does not fit" in failed[0]
+    assert "(e.g. 4x6)" in failed[0]
+
+
 @pytest.mark.parametrize(
     ("pattern", "reason"),
     [

@@ -320,7 +320,10 @@ def test_lists_are_joined_with_the_languages_own_comma(lang, joined):
     from booklet.data.library import load_library
 
     words = load_library().in_language(lang).words
-    assert words.join(["a", "b", "c"]) == joined
+    joined_here = words.join(["a", "b", "c"])
+    assert joined_here.replace("\u2068", "").replace("\u2069", "") == joined
+    if lang == "ar":  # Latin items in an Arabic list: each isolated on its own, commas outside
+        assert joined_here == "\u2068a\u2069، \u2068b\u2069 و\u2068c\u2069"
     assert words.text("list_comma") == ("، " if lang == "ar" else ", ")
 
 

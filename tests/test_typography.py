@@ -468,6 +468,24 @@ def test_a_french_cover_title_is_not_broken_inside_its_word(run, tmp_path):
     assert "Ressourcement" in cover.replace("\n", " "), cover
 
 
+def test_a_value_set_into_a_sentence_of_the_other_direction_keeps_its_own():
+    """Found by attack: an English name set into the Hebrew cover's "בשביל {name}", broken
+    over lines, read its later lines right to left ('.de la Vega (always), then rest'). A
+    value of the other direction is isolated where the catalogue's sentence is filled."""
+    from booklet.data.language import say
+
+    filled = say({"for": "בשביל {name}"}, "he", "for", None, {"name": "Ana Ruiz"})
+    assert filled == "בשביל \u2068Ana Ruiz\u2069"
+    assert say({"for": "For {name}"}, "en", "for", None, {"name": "Ana"}) == "For Ana"
+    name = "Maria Lopez-Garcia de la Vega (always), then rest."
+    text = say({"for": "בשביל {name}"}, "he", "for", None, {"name": name})
+    lines = _visual("he", text, 120)
+    assert len(lines) > 1
+    for line in lines[1:]:  # the name's own lines: left to right, the full stop at its end
+        assert not any(piece.startswith(".") for piece in line), line
+    assert lines[-1][-1].endswith("."), lines
+
+
 def test_a_strangers_long_run_of_digits_is_read_in_linear_time():
     """Attack: the first telephone pattern nested one run of digits in another, and forty
     digits before a letter took minutes (exponential backtracking). Two hundred thousand

@@ -129,9 +129,13 @@ class Renderer:
         kind, _, request, library = make_request(variant, self.library, resolved)
         job = job_of(variant, (), resolved)
         try:
-            return bytes(made_with(library, render_of(job, request), self.hints)["data"])
+            made = made_with(library, render_of(job, request), self.hints)
         except OptionError as exc:  # an option that only rendering finds wrong (a sheet too small)
             raise variant.option_error(exc.option, exc.reason) from None
+        larger = made["facts"].get("larger_than_its_own")
+        if larger is not None:  # a batch prints in bulk: its sizes are never changed unasked
+            raise variant.option_error("size", larger)  # it names a size that fits
+        return bytes(made["data"])
 
 
 def renderer_for(roots: Sequence[Path]) -> Renderer:

@@ -243,7 +243,12 @@ class Words:
         if len(items) < 2:
             return "".join(items)
         comma = self.text("list_comma")  # "، " in Arabic
-        return self.text("list_and", a=comma.join(items[:-1]), b=items[-1])
+        own = self.direction  # each item of the other direction isolated on its own, not
+        parts = [  # the list so far as one value (its commas would join the other direction)
+            f"\u2068{item}\u2069" if _direction(item) not in (None, own) else item for item in items
+        ]
+        return say(self.values, self.lang, "list_and", None, {}, raw={
+            "a": comma.join(parts[:-1]), "b": parts[-1]})  # fmt: skip
 
     def fields(self) -> Mapping[str, Any]:
         """Plain data for snippets: the catalogue, its language and direction."""
@@ -260,18 +265,49 @@ def shown(value: Any, values: Mapping[str, Any]) -> str:
 
 
 def say(
-    values: Mapping[str, Any], lang: str, key: str, n: float | None, given: Mapping[str, Any]
+    values: Mapping[str, Any],
+    lang: str,
+    key: str,
+    n: float | None,
+    given: Mapping[str, Any],
+    raw: Mapping[str, str] | None = None,
 ) -> str:
     """A catalogue text with its {placeholders} filled; for a number n, in the plural form
-    the language uses for it. Pure, so snippets may call it as the `say` filter."""
+    the language uses for it. Pure, so snippets may call it as the `say` filter. A value of
+    the other direction from the sentence is isolated; `raw` values are set as they are."""
     value = values.get(key, key)
     if isinstance(value, Mapping):
         form = plural_form(lang, n) if n is not None else "other"
         value = value.get(form) or value.get("other", key)
-    filled = {k: shown(v, values) for k, v in given.items()}
+    filled = {k: _isolated_in(str(value), shown(v, values)) for k, v in given.items()}
+    filled.update(raw or {})
     if n is not None:
         filled["n"] = shown(n, values)
     return fill(str(value), filled)
+
+
+def _direction(text: str) -> str | None:
+    """ "rtl" or "ltr" by the first letter with a direction, None if it has none."""
+    import unicodedata
+
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return None
+
+
+def _isolated_in(sentence: str, value: str) -> str:
+    """A value set into a sentence of the other direction, isolated (FSI ... PDI): "Maria
+    Lopez (always), then rest." in a Hebrew sentence keeps its own direction on every line it
+    is broken over, its full stop at its own end (found by attack)."""
+    mine = _direction(value)
+    around = _direction(re.sub(r"\{[^}]*\}", "", sentence))
+    if mine is None or around is None or mine == around:  # "{a} · {b}" has no direction
+        return value
+    return f"\u2068{value}\u2069"
 
 
 @cache

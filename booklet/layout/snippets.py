@@ -9,6 +9,7 @@ from typing import Any
 
 from booklet.base.errors import BookletError
 from booklet.layout.spec import Layout, render_snippet, snippet_path
+from booklet.text.breaking import unprinted
 from booklet.text.fonts import describe_chars, font_label, missing_chars, register
 from booklet.text.markup import Para, parse_line
 from booklet.text.paragraph import MarkupError, plain
@@ -53,7 +54,7 @@ def parse_snippet(lines: list[str], layout: Layout, template: str) -> list[Para]
                 f"{layout.min_body_size:g} pt. Use {layout.min_body_size:g} or more.",
                 file=snippet_path(layout, template),
             )
-        missing = missing_chars(plain(spans), fonts.regular)
+        missing = missing_chars(unprinted(plain(spans)), fonts.regular)  # `say` isolates values
         if missing:
             raise BookletError(
                 f"{describe_chars(missing)} cannot be printed with the font "

@@ -141,7 +141,7 @@ def build_card(
     if notes is not None:
         notes.append(
             f"the '{layout.name}' card's own size, {describe_size(*trim)}, is too small for "
-            f"its words in this language, so it is made at {bigger}. Give --size to choose."
+            f"its words, so it is made at {bigger}. Give --size to choose."
         )
     if facts is not None:  # "larger_than_its_own" holds why: the refusal at its own size
         facts.update(size=bigger, larger_than_its_own=problem)
