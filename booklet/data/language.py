@@ -206,7 +206,7 @@ class Words:
     @property
     def direction(self) -> str:
         given = self.values.get("direction")
-        return given if given in ("ltr", "rtl") else language_direction(self.lang)
+        return given if given in ("ltr", "rtl") else languagefirst_strong(self.lang)
 
     @property
     def rtl(self) -> bool:
@@ -245,7 +245,8 @@ class Words:
         comma = self.text("list_comma")  # "، " in Arabic
         own = self.direction  # each item of the other direction isolated on its own, not
         parts = [  # the list so far as one value (its commas would join the other direction)
-            f"\u2068{item}\u2069" if _direction(item) not in (None, own) else item for item in items
+            f"\u2068{item}\u2069" if first_strong(item) not in (None, own) else item
+            for item in items
         ]
         return say(self.values, self.lang, "list_and", None, {}, raw={
             "a": comma.join(parts[:-1]), "b": parts[-1]})  # fmt: skip
@@ -286,16 +287,17 @@ def say(
     return fill(str(value), filled)
 
 
-def _direction(text: str) -> str | None:
-    """ "rtl" or "ltr" by the first letter with a direction, None if it has none."""
+def first_strong(text: str) -> str | None:
+    """'rtl' or 'ltr' from the first letter with a direction (Unicode's rule P2), else None.
+    Here, below the text engine (booklet.text.scripts), so that `say` can ask it too."""
     import unicodedata
 
     for char in text:
         kind = unicodedata.bidirectional(char)
-        if kind == "L":
-            return "ltr"
         if kind in ("R", "AL"):
             return "rtl"
+        if kind == "L":
+            return "ltr"
     return None
 
 
@@ -303,8 +305,8 @@ def _isolated_in(sentence: str, value: str) -> str:
     """A value set into a sentence of the other direction, isolated (FSI ... PDI): "Maria
     Lopez (always), then rest." in a Hebrew sentence keeps its own direction on every line it
     is broken over, its full stop at its own end (found by attack)."""
-    mine = _direction(value)
-    around = _direction(re.sub(r"\{[^}]*\}", "", sentence))
+    mine = first_strong(value)
+    around = first_strong(re.sub(r"\{[^}]*\}", "", sentence))
     if mine is None or around is None or mine == around:  # "{a} · {b}" has no direction
         return value
     return f"\u2068{value}\u2069"
@@ -330,7 +332,7 @@ def plural_form(lang: str, n: float) -> str:
     return locale.plural_form(n) if locale is not None else ("one" if n == 1 else "other")
 
 
-def language_direction(lang: str) -> str:
+def languagefirst_strong(lang: str) -> str:
     if lang == ENGLISH:
         return "ltr"
     locale = _locale(lang)

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from booklet.data.language import first_strong as first_strong  # asked for here by the text engine
 from booklet.text.fonts import charmap, face, script_faces
 
 _NEUTRAL_CATEGORIES = ("Z", "P", "S", "N", "C", "M")
@@ -78,23 +79,9 @@ def _neutrals_to_the_script_after(runs: list[list[str]], primary: str) -> None:
         index += 1
 
 
-_STRONG_RTL = ("R", "AL")
-
-
 @lru_cache(maxsize=4096)
 def has_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(c) in ("R", "AL", "AN") for c in text)
-
-
-def first_strong(text: str) -> str | None:
-    """'rtl' or 'ltr' from the first letter with a direction (Unicode's rule P2), else None."""
-    for char in text:
-        kind = unicodedata.bidirectional(char)
-        if kind in _STRONG_RTL:
-            return "rtl"
-        if kind == "L":
-            return "ltr"
-    return None
 
 
 _TAG = re.compile(r"(<[^>]*>)")
