@@ -1,3 +1,3 @@
-from booklet.cli.main import main
+from booklet.cli.entry import main
 
 main()

@@ -81,3 +81,25 @@ def write_file(path: str):
     with open(path, "w") as handle:
         handle.write("written from the jail")
     return "wrote"
+
+
+WARMED: list[str] = []
+
+
+def warm() -> None:
+    """A spare's warm-up: leaves a mark only the process that ran it has."""
+    WARMED.append("warm")
+
+
+def get_ready(word: str) -> None:
+    WARMED.append(word)
+
+
+def what_was_warmed() -> dict:
+    return {"pid": os.getpid(), "warmed": list(WARMED)}
+
+
+def warm_and_leave_pid() -> None:
+    """A spare's warm-up (not yet under limits) that says which process it is."""
+    with open("spare.pid", "w") as handle:
+        handle.write(str(os.getpid()))

@@ -24,7 +24,7 @@ LIMITED = (
     "import resource, sys\n"
     f"resource.setrlimit(resource.RLIMIT_AS, ({MEMORY}, {MEMORY}))\n"
     "{prelude}"
-    "from booklet.cli.main import main\n"
+    "from booklet.cli.entry import main\n"
     "main()\n"
 )
 ONE_VARIANT = "defaults: {routine: classic}\nvariants:\n  - {name: one}\n"

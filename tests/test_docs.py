@@ -102,7 +102,7 @@ def test_shell_completion_script():
 
     env = dict(os.environ, _BOOKLET_COMPLETE="bash_source")
     done = subprocess.run(
-        [sys.executable, "-c", "from booklet.cli.main import main; main()"],
+        [sys.executable, "-c", "from booklet.cli.entry import main; main()"],
         env=env,
         capture_output=True,
         text=True,

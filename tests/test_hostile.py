@@ -141,7 +141,7 @@ def test_hostile_snippet_in_a_fresh_process_stays_small_and_quick(hostile_layout
     """Bounded memory: the whole process runs under a 1 GiB address-space limit."""
     lib = hostile_layout(HOSTILE_SNIPPETS[case][0] + "\n")
     limit = "import resource; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
-    code = limit + "from booklet.cli.main import main; main()"
+    code = limit + "from booklet.cli.entry import main; main()"
     args = ["--library", str(lib), "card", "--layout", "mine", "-o", "x.pdf"]
     started = time.monotonic()
     done = subprocess.run(

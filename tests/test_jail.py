@@ -243,7 +243,7 @@ def runaway(library, plan, request, *rest):  # rest: hints, notes
 card.render_card = runaway
 if MODE != "memory":
     jailed.LIMITS = Limits(memory=jailed.LIMITS.memory, cpu=2.0, wall=3.0)
-from booklet.cli.main import main
+from booklet.cli.entry import main
 main()
 """
 

@@ -261,7 +261,7 @@ def _run_limited(tmp_path: Path, lib: Path) -> tuple[int, str, int]:
     it said, and its peak resident memory in KiB."""
     code = (
         f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({_LIMIT}, {_LIMIT})); "
-        "from booklet.cli.main import main; main()"
+        "from booklet.cli.entry import main; main()"
     )
     args = ["--library", str(lib), "card", "--layout", "mine", "-o", "x.pdf"]
     with open(tmp_path / "err.txt", "w") as err:

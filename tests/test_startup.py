@@ -10,7 +10,7 @@ import pytest
 
 PROBE = """
 import json, sys
-from booklet.cli.main import main
+from booklet.cli.entry import main
 sys.argv = ["booklet", *sys.argv[1:]]
 try:
     main()

@@ -376,13 +376,19 @@ def outcome(reply: Any, label: str, limits: Limits) -> Any:
 # --- one render in a child of its own ----------------------------------------------------------
 
 
-def run(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any:
+def run(
+    task: Callable[..., Any], *args: Any, limits: Limits, label: str, spare: bool = False
+) -> Any:
     """task(*args) in a child under `limits`; its value, or its BookletError, raised here as
     if it had run here. `label` names what is being made ("layout 'mine'") in a stop message.
-    `task` and `args` must pickle (they travel to a spawned child where there is no fork)."""
+    `task` and `args` must pickle (they travel to a spawned child where there is no fork).
+    With `spare`, the spare child `start_spare` made takes the task if there is one."""
     if not HAS_FORK:
         with Pool(1, limits=limits) as pool:
             return pool.submit(task, *args, label=label).result()
+    taken = _take_spare(task, args, limits) if spare else None
+    if taken is not None:
+        return _answer(*taken, limits, label)
     read_end, write_end = os.pipe()
     gc.collect(0)
     gc.freeze()  # the child shares these objects' pages instead of copying them
@@ -402,6 +408,11 @@ def run(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any
             os._exit(code)
     gc.unfreeze()
     os.close(write_end)
+    return _answer(pid, read_end, limits, label)
+
+
+def _answer(pid: int, read_end: int, limits: Limits, label: str) -> Any:
+    """The child's one answer, read by the deadline (or it is killed), and the child reaped."""
     try:
         reply = _read_frame(read_end, time.monotonic() + limits.wall)
     except BaseException:
@@ -415,6 +426,129 @@ def run(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any
     if reply.frame is None:
         raise Stopped(stopped_message(label, _why_it_ended(status), limits))
     return outcome(decode(*reply.frame), label, limits)
+
+
+# --- a spare child, readying itself while the parent reads its input ---------------------------
+#
+# A command that makes one thing spends its first tens of milliseconds importing its command
+# line and reading the libraries, and its render's child then spends as long again importing
+# ReportLab and Jinja2. On two cores those can overlap: the command forks a spare before it has
+# read anything a stranger wrote, the spare imports what renders need (`warm`, our own code
+# only) and then waits; the parent may send it steps to get ready with (`prepare_spare`: they
+# run under the render's limits, and what they raise is dropped, as the render will meet it
+# again), then the render itself (`run`), whose answer comes back as from any child.
+
+
+class _Spare(NamedTuple):
+    pid: int
+    tasks: int  # the parent writes steps and the task here
+    replies: int  # and reads the one answer here
+
+
+_spare: _Spare | None = None
+
+
+def start_spare(warm: Callable[[], None]) -> None:
+    """Fork a spare render child now, which runs `warm` (imports) at once and then waits for
+    the next `run`. Only where fork exists, only from a single-threaded process, one at a time.
+    A spare never used is killed when this process ends."""
+    global _spare
+    if not HAS_FORK or _spare is not None or threading.active_count() > 1:
+        return
+    task_read, task_write = os.pipe()
+    reply_read, reply_write = os.pipe()
+    pid, held = _fork()
+    if pid == 0:  # the child: never returns
+        code = 0
+        try:
+            os.close(task_write)
+            os.close(reply_read)
+            _detach((task_read, reply_write))
+            _unhold(held)
+            gc.disable()
+            with contextlib.suppress(Exception):
+                warm()
+            _spare_serves(task_read, reply_write)
+        except BaseException:
+            code = 70
+        finally:
+            os._exit(code)
+    os.close(task_read)
+    os.close(reply_write)
+    _spare = _Spare(pid, task_write, reply_read)
+    import atexit
+
+    atexit.register(drop_spare)
+
+
+def _spare_serves(task_fd: int, reply_fd: int) -> None:
+    """The spare's life: steps to get ready with, then one task, answered; or the end of its
+    pipe, and it leaves."""
+    while True:
+        message = _read_task(task_fd)
+        if message is None:
+            return
+        (function, final), args, limits = message
+        arm(limits)
+        if final:
+            _write_all(reply_fd, _reply_of(function, args))
+            return
+        with contextlib.suppress(Exception):
+            function(*args)
+
+
+def prepare_spare(step: Callable[..., Any], *args: Any, limits: Limits) -> None:
+    """Ask the spare, if there is one, to run `step(*args)` under `limits` before its task:
+    loading what the render will need while this process does the same work for its own
+    checks. Nothing comes back; a step that fails leaves the render to meet the problem."""
+    if _spare is None:
+        return
+    try:
+        _write_all(_spare.tasks, _task_frame((step, False), args, limits))
+    except (OSError, ValueError, TypeError, AttributeError):
+        drop_spare()
+
+
+def _take_spare(
+    task: Callable[..., Any], args: tuple[Any, ...], limits: Limits
+) -> tuple[int, int] | None:
+    """Hand the task to the spare: its pid and the pipe its answer comes on, or None (no spare,
+    or it could not take this task, and a child of its own is forked as usual)."""
+    global _spare
+    spare = _spare
+    if spare is None:
+        return None
+    try:
+        frame = _task_frame((task, True), args, limits)
+    except Exception:  # a task that does not pickle: a child is forked for it instead
+        return None
+    _spare = None
+    try:
+        _write_all(spare.tasks, frame)
+    except OSError:
+        _end_spare(spare)
+        return None
+    os.close(spare.tasks)
+    return spare.pid, spare.replies
+
+
+def has_spare() -> bool:
+    return _spare is not None
+
+
+def drop_spare() -> None:
+    """Kill and reap the spare, if there is one (at exit, or when it is not wanted)."""
+    global _spare
+    spare, _spare = _spare, None
+    if spare is not None:
+        _end_spare(spare)
+
+
+def _end_spare(spare: _Spare) -> None:
+    for fd in (spare.tasks, spare.replies):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _kill(spare.pid)
 
 
 def _kill(pid: int) -> None:
@@ -438,7 +572,7 @@ def _reap(pid: int, kill: bool) -> int:
 # --- long-lived workers ------------------------------------------------------------------------
 
 
-def _task_frame(task: Callable[..., Any], args: tuple[Any, ...], limits: Limits) -> bytes:
+def _task_frame(task: Any, args: tuple[Any, ...], limits: Limits) -> bytes:
     """A task for a worker: from the parent, which the worker trusts, so pickle is fine here."""
     import pickle
 
@@ -446,7 +580,7 @@ def _task_frame(task: Callable[..., Any], args: tuple[Any, ...], limits: Limits)
     return _HEADER.pack(len(data)) + data
 
 
-def _read_task(fd: int) -> tuple[Callable[..., Any], tuple[Any, ...], Limits] | None:
+def _read_task(fd: int) -> tuple[Any, tuple[Any, ...], Limits] | None:
     head = _read_blocking(fd, _HEADER.size)
     if head is None:
         return None

@@ -2,7 +2,8 @@
 
 Heavy modules (ReportLab, Jinja2, YAML) are imported inside the commands that need them, so
 `booklet --help` and the listing commands start fast. The commands live by concept in
-listing, making, batching and starting; importing them registers them on the group.
+listing, making, batching and starting; importing them registers them on the group. The
+program itself starts in booklet.cli.entry, which may fork a render's child first.
 """
 
 from __future__ import annotations
@@ -11,14 +12,4 @@ from booklet.cli import batching, listing, making, serving, starting
 from booklet.cli.app import cli
 
 COMMAND_MODULES = (listing, making, batching, starting, serving)
-__all__ = ["cli", "main"]
-
-
-def main() -> None:
-    # A card or booklet is one short-lived process that makes few reference cycles: the cyclic
-    # garbage collector only costs it time (about a tenth of a card process). Long-running
-    # work turns it back on (see booklet.batch.runner).
-    import gc
-
-    gc.disable()
-    cli(prog_name="booklet")
+__all__ = ["cli"]

@@ -99,7 +99,7 @@ def make_and_write(
 ) -> None:
     """One job from the command line's options, made in the jail and written: where -o says,
     or under the name that says what it holds."""
-    from booklet.products.jobs import Job, make
+    from booklet.products.jobs import Job, get_ready, make
 
     job = Job(
         product,
@@ -112,7 +112,9 @@ def make_and_write(
     if output is not None:
         check_output(output, png)  # before any work
     job.request()  # a bad option is said before the library loads
-    made = make(job, state.library(), previews=PREVIEW_DPI if png else 0.0)
+    previews = PREVIEW_DPI if png else 0.0
+    get_ready(job, previews=previews)  # the render's child loads while this process checks
+    made = make(job, state.library(), previews=previews)
     out = output or Path(made.name)
     if output is None:
         check_output(out, png)

@@ -68,8 +68,11 @@ def limits_for(render: Render) -> Limits:
 
 def make(render: Render, library: Library | None = None) -> Rendered:
     """The render's bytes, made in the jail. `library` is the one this process has loaded for
-    `render.roots` in `render.lang`, if any: a forked child uses it as it is."""
-    if library is not None and jail.HAS_FORK:
+    `render.roots` in `render.lang`, if any: a forked child uses it as it is (a spare child
+    has loaded its own, from the same folders)."""
+    if jail.has_spare():
+        reply = jail.run(_made, render, limits=limits_for(render), label=label(render), spare=True)
+    elif library is not None and jail.HAS_FORK:
         reply = jail.run(
             _made_with, library, render, limits=limits_for(render), label=label(render)
         )
@@ -87,6 +90,38 @@ def rendered_from(reply: Any) -> Rendered:
         tuple(bytes(p) for p in reply.get("previews", [])),
         {str(k): str(v) for k, v in facts.items()} if isinstance(facts, dict) else {},
     )
+
+
+# --- a spare child, made ready while the command reads its input ------------------------------
+
+
+def warm_up(kind: str) -> None:
+    """Import what a render of this kind (card or book) needs: our own modules, nobody's input."""
+    from booklet.base.internals import reportlab_without_harfbuzz
+
+    reportlab_without_harfbuzz()
+    import booklet.layout.spec
+    import booklet.press.finish  # noqa: F401
+
+    if kind == "card":
+        import booklet.products.card
+    elif kind == "book":
+        import booklet.products.booklet  # noqa: F401
+
+
+def get_ready(render: Render) -> None:
+    """Let the spare child, if there is one, load the render's libraries and layout while this
+    process loads its own to check the job: the render then finds them loaded."""
+    jail.prepare_spare(_ready, render, limits=limits_for(render))
+
+
+def _ready(render: Render) -> None:
+    library = library_of(render.roots, render.lang)
+    layout = getattr(render.request, "layout", None)
+    if layout:
+        from booklet.layout.spec import load_layout
+
+        load_layout(layout, library)
 
 
 # --- inside the jail ---------------------------------------------------------------------------

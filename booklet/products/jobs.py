@@ -96,6 +96,12 @@ def render_of(job: Job, request: Any, previews: float = 0.0) -> jailed.Render:
     )
 
 
+def get_ready(job: Job, *, previews: float = 0.0) -> None:
+    """Let the render's child, if one was started early (booklet.cli.entry), load the job's
+    libraries and layout now, while this process loads its own to check the job."""
+    jailed.get_ready(render_of(job, job.request(), previews))
+
+
 def make(job: Job, library: Library | None = None, *, previews: float = 0.0) -> Made:
     """Make the job's PDF in the jail (and PNG previews at `previews` dpi, if asked for).
     `library` is the job's library as this process has loaded it, if it has: it is used as it

@@ -1,0 +1,49 @@
+"""The `booklet` program's entry: it starts the render's child early, then runs the command line.
+
+A command that makes one thing (a card, a booklet) forks the child its render will run in
+before anything else is imported or read: the child imports ReportLab and Jinja2 while this
+process imports click and reads the libraries, on the machine's other core (booklet.base.jail,
+the spare). Every other command starts as it always has.
+"""
+
+from __future__ import annotations
+
+import sys
+
+MAKES_ONE_THING = {"card": "card", "book": "book"}  # command: what its one render makes
+_TAKES_A_VALUE = ("--library", "--lang")  # the group's options that are followed by a value
+_NO_RENDER = ("-h", "--help", "--version")
+
+
+def command_of(args: list[str]) -> str | None:
+    """The command the arguments name (the first word that is not a global option), or None."""
+    words = iter(args)
+    for word in words:
+        if word in _TAKES_A_VALUE:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def main() -> None:
+    # A card or booklet is one short-lived process that makes few reference cycles: the cyclic
+    # garbage collector only costs it time (about a tenth of a card process). Long-running
+    # work turns it back on (see booklet.batch.runner).
+    import gc
+
+    gc.disable()
+    command = command_of(sys.argv[1:])
+    if command in MAKES_ONE_THING and not any(a in _NO_RENDER for a in sys.argv[1:]):
+        from booklet.base.jail import start_spare
+
+        start_spare(lambda: _warm_up(MAKES_ONE_THING[command]))
+    from booklet.cli.main import cli
+
+    cli(prog_name="booklet")
+
+
+def _warm_up(command: str) -> None:
+    from booklet.products.jailed import warm_up
+
+    warm_up(command)
