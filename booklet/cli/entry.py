@@ -1,6 +1,6 @@
 """The `booklet` program's entry: it starts the render's child early, then runs the command line.
 
-A command that makes one thing (a card, a booklet) forks the child its render will run in
+A command that makes one thing (a card, a booklet, a diagram) forks the child its render will run in
 before anything else is imported or read: the child imports ReportLab and Jinja2 while this
 process imports click and reads the libraries, on the machine's other core (booklet.base.jail,
 the spare). Every other command starts as it always has.
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 
-MAKES_ONE_THING = {"card": "card", "book": "book"}  # command: what its one render makes
+# command: what its one render makes
+MAKES_ONE_THING = {"card": "card", "book": "book", "diagram": "diagram"}
 _TAKES_A_VALUE = ("--library", "--lang")  # the group's options that are followed by a value
 _NO_RENDER = ("-h", "--help", "--version")
 

@@ -23,7 +23,8 @@ from booklet.cli.outputs import (
     LENGTH,
     PREVIEW_DPI,
     check_output,
-    render_in_jail,
+    made_in_jail,
+    render_for,
     require_stdout,
     to_stdout,
     write_outputs,
@@ -154,11 +155,12 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
             f"cannot tell the format from '{out.name}'. End the name in .pdf, .png or .svg.",
             file=out,
         )
-    state.library().technique(ident)  # an unknown id is said before anything starts
-    check_output(out)
-    made = render_in_jail(
+    job = render_for(
         state, "diagram", None, (), DiagramRequest(ident, suffix, size, grayscale), png=False
     )
+    state.library().technique(ident)  # an unknown id is said before anything is written
+    check_output(out)
+    made = made_in_jail(state, job)
     if to_stdout(out):
         write_outputs(out, made.data, png=False)
         return

@@ -16,7 +16,7 @@ from booklet.cli.app import (
 )
 
 if TYPE_CHECKING:
-    from booklet.products.jailed import Rendered
+    from booklet.products.jailed import Render, Rendered
 
     # click's ParamType is generic (the value it makes, the input it takes) in the click this
     # is checked with, and a plain class in older ones that booklet still runs on: it is
@@ -68,17 +68,18 @@ def check_output(out: Path, png: bool = False) -> None:
     check_target(out)
 
 
-def render_in_jail(
+def render_for(
     state: State,
     kind: str,
     routine: str | None,
     techniques: tuple[str, ...],
     request: Any,
     png: bool,
-) -> Rendered:
-    """Make a card, booklet or diagram in the jail (booklet.products.jailed), with the
-    library this process has loaded, and PNG previews of its pages when asked for."""
-    from booklet.products.jailed import Render, make
+) -> Render:
+    """What to make in the jail (booklet.products.jailed), from the command line's libraries
+    and language, with PNG previews of its pages when asked for. The render's child, if it
+    was started early, begins loading its library now, beside this process's checks."""
+    from booklet.products.jailed import Render, get_ready
 
     job = Render(
         kind,
@@ -89,6 +90,14 @@ def render_in_jail(
         request,
         previews=PREVIEW_DPI if png else 0.0,
     )
+    get_ready(job)
+    return job
+
+
+def made_in_jail(state: State, job: Render) -> Rendered:
+    """The render made in the jail, with the library this process has loaded."""
+    from booklet.products.jailed import make
+
     return make(job, state.library())
 
 

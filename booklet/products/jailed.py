@@ -96,7 +96,8 @@ def rendered_from(reply: Any) -> Rendered:
 
 
 def warm_up(kind: str) -> None:
-    """Import what a render of this kind (card or book) needs: our own modules, nobody's input."""
+    """Import what a render of this kind (card, book or diagram) needs: our own modules,
+    nobody's input."""
     from booklet.base.internals import reportlab_without_harfbuzz
 
     reportlab_without_harfbuzz()
@@ -106,7 +107,9 @@ def warm_up(kind: str) -> None:
     if kind == "card":
         import booklet.products.card
     elif kind == "book":
-        import booklet.products.booklet  # noqa: F401
+        import booklet.products.booklet
+    elif kind == "diagram":
+        import booklet.products.diagram  # noqa: F401
 
 
 def get_ready(render: Render) -> None:
