@@ -49,33 +49,40 @@ def largest_fitting(
     sizes: Sequence[float],
     attempt: Callable[[float], Attempt[T]],
     start: int = 0,
-    aim: Callable[[Attempt[T]], int] | None = None,
+    aim: Callable[[list[tuple[int, Attempt[T]]]], int] | None = None,
 ) -> Fitted[T] | None:
     """The first of `sizes` (largest first) whose attempt fits, or None if none does.
 
     `start` is where to try first (a size that fitted something of the same shape before);
-    `aim`, given a first try that did not fit, names the index to try next (a guess from how
-    much it overflowed). Either only saves tries."""
-    k = min(max(start, 0), len(sizes) - 1)
-    first = attempt(sizes[k])
-    if first.fits and k == 0:
-        return Fitted(0, sizes[0], first.built)
-    best: Fitted[T] | None = None
-    current = first
-    if not first.fits and aim is not None and k + 1 < len(sizes):
-        k = min(max(aim(first), k + 1), len(sizes) - 1)
+    `aim`, given the tries so far (each size's place in `sizes` and its attempt), names the
+    place to try next (a guess from how much they overflowed). The search keeps the largest
+    size known too large and the smallest known to fit, and only ever tries between them, so
+    a guess, good or bad, only changes how many tries it takes. Without `aim`, or after a
+    first try that fitted (a start that fitted before, most likely right again), it steps to
+    the next size."""
+    count = len(sizes)
+    too_large, fitting = -1, count  # sizes[too_large] and larger fail; sizes[fitting] fits
+    best: Attempt[T] | None = None
+    tries: list[tuple[int, Attempt[T]]] = []
+    k = min(max(start, 0), count - 1)
+    while True:
         current = attempt(sizes[k])
-    step = -1 if current.fits else 1  # fits: try larger; else smaller
-    if current.fits:
-        best = Fitted(k, sizes[k], current.built)
-    while 0 <= k + step < len(sizes):
-        k += step
-        current = attempt(sizes[k])
+        tries.append((k, current))
         if current.fits:
-            best = Fitted(k, sizes[k], current.built)
-        if current.fits != (step < 0):
+            fitting, best = k, current
+        else:
+            too_large = k
+        if too_large == count - 1:
+            return None
+        if fitting == too_large + 1:
             break
-    return best
+        if aim is None or (current.fits and len(tries) == 1):
+            guess = k - 1 if current.fits else k + 1
+        else:
+            guess = aim(tries)
+        k = min(max(guess, too_large + 1), fitting - 1)
+    assert best is not None
+    return Fitted(fitting, sizes[fitting], best.built)
 
 
 class FitHints:

@@ -59,14 +59,25 @@ def fit_side(
 
     sizes = body_sizes(layout.body_size, layout.min_body_size)
 
-    def aim(first: Attempt[Fitted]) -> int:
+    def aim(tries: list[tuple[int, Attempt[Fitted]]]) -> int:
         # Wrapped text grows about with the square of its size (taller lines, and more of
-        # them), so aim straight at the size that should fit.
-        items, used, _ = first.built
-        fixed = sum(i.minimum_height(width) for i in items if isinstance(i, DiagramGrid))
-        ratio = max(0.0, height - fixed) / max(used - fixed, 1e-6)
-        size = sizes[start] * ratio**0.5
-        return min(range(1, len(sizes)), key=lambda j: abs(sizes[j] - size))
+        # them) over what does not grow (the diagrams at their smallest, the gaps): from the
+        # nearest tries on either side of the answer, aim straight at the size that should fit.
+        too_large = max((t for t in tries if not t[1].fits), key=lambda t: t[0], default=None)
+        fitting = min((t for t in tries if t[1].fits), key=lambda t: t[0], default=None)
+        if too_large is not None and fitting is not None:
+            (s1, u1), (s2, u2) = ((sizes[i], a.built[1]) for i, a in (too_large, fitting))
+            grows = (u1 - u2) / (s1 * s1 - s2 * s2)
+            if grows <= 0:
+                return (too_large[0] + fitting[0]) // 2
+            size = max(0.0, (height - (u1 - grows * s1 * s1)) / grows) ** 0.5
+        else:
+            index, last = tries[-1]
+            items, used, _ = last.built
+            fixed = sum(i.minimum_height(width) for i in items if isinstance(i, DiagramGrid))
+            ratio = max(0.0, height - fixed) / max(used - fixed, 1e-6)
+            size = sizes[index] * ratio**0.5
+        return min(range(len(sizes)), key=lambda j: abs(sizes[j] - size))
 
     shape = (
         layout.path,
