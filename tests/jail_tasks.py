@@ -99,7 +99,11 @@ def what_was_warmed() -> dict:
     return {"pid": os.getpid(), "warmed": list(WARMED)}
 
 
-def warm_and_leave_pid() -> None:
-    """A spare's warm-up (not yet under limits) that says which process it is."""
-    with open("spare.pid", "w") as handle:
-        handle.write(str(os.getpid()))
+def sleep_in_warm_up() -> None:
+    """A spare's warm-up that takes its time (not CPU): the spare is busy, not reading."""
+    time.sleep(3)
+
+
+def write_in_warm_up() -> None:
+    with open("warm.txt", "w") as handle:
+        handle.write("written while warming up")

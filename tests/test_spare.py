@@ -1,15 +1,18 @@
 """The spare render child: forked before a command has read anything, warmed up with imports
 while the command parses its line and reads the libraries, then given the render.
 
-It must be a child like any other: the render's limits hold in it, its answer is data, and it
-never outlives its parent, used or not. Each case runs in a fresh interpreter, as the command
-does (a spare is only made by a single-threaded process).
+It must be a child like any other: the render's limits hold in it, whole, from the moment it
+is handed the render; it can write nothing, even while it warms up; its answer is data; it
+never outlives its parent, used or not; and where it cannot be made or is not ready, the
+render is made as before. Each case runs in a fresh interpreter, as the command does (a
+spare is only made by a single-threaded process).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -23,23 +26,38 @@ from booklet.cli.entry import command_of
 from tests.helpers import REPO
 
 posix_only = pytest.mark.skipif(not jail.HAS_FORK, reason="the spare is forked (POSIX)")
+has_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 
 PRELUDE = """
 import json, os, sys, time
+from pathlib import Path
 from booklet.base import jail
 from booklet.base.jail import MIB, Limits
 from tests import jail_tasks
 LIMITS = Limits(memory=128 * MIB, cpu=2.0, wall=3.0)
 def answer(value):
     print(json.dumps(value), flush=True)
+def children():
+    mine = str(os.getpid())
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if stat.rsplit(")", 1)[1].split()[1] == mine:
+                found.append(int(entry.name))
+    return found
 """
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
 def _python(code: str, cwd: Path | None = None, timeout: float = 30) -> list[object]:
     done = subprocess.run(
         [sys.executable, "-c", PRELUDE + code],
         cwd=cwd or REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env=ENV,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -55,6 +73,13 @@ def _gone(pid: int) -> bool:
     except OSError:
         return True
     return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def _wait_gone(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _gone(pid)
 
 
 @posix_only
@@ -92,6 +117,19 @@ def test_a_task_that_does_not_pickle_is_forked_and_the_spare_waits():
 
 
 @posix_only
+def test_the_render_has_its_whole_cpu_time_after_a_step_that_used_most_of_its_own():
+    """Reading a large library in the spare must not eat into the render's limits: a render
+    forked after the parent read it had them whole (found by attack: a large library and a
+    slow layout were 'stopped after 6 s of work' that had rendered before)."""
+    (reply,) = _python(
+        "jail.start_spare(jail_tasks.warm)\n"
+        "jail.prepare_spare(jail_tasks.work_for, 1.4, limits=LIMITS)\n"
+        "answer(jail.run(jail_tasks.work_for, 1.4, limits=LIMITS, label='x', spare=True))\n"
+    )
+    assert reply == "done"
+
+
+@posix_only
 @pytest.mark.skipif(not jail.ENFORCES_ADDRESS_SPACE, reason="address-space limits (Linux)")
 def test_the_renders_memory_limit_holds_in_the_spare():
     (reply,) = _python(
@@ -105,9 +143,11 @@ def test_the_renders_memory_limit_holds_in_the_spare():
 
 
 @posix_only
-def test_the_spare_writes_no_file(tmp_path):
+def test_the_spare_writes_no_file_even_while_it_warms_up(tmp_path):
+    """Warming up imports ReportLab, which runs a `reportlab_settings.py` it finds on the path
+    (with `python -m`, the folder it is run in): the spare is in the jail from its start."""
     (reply,) = _python(
-        "jail.start_spare(jail_tasks.warm)\n"
+        "jail.start_spare(jail_tasks.write_in_warm_up)\n"
         "try:\n"
         "    jail.run(jail_tasks.write_file, 'x.txt', limits=LIMITS, label='x', spare=True)\n"
         "    answer('wrote')\n"
@@ -116,57 +156,116 @@ def test_the_spare_writes_no_file(tmp_path):
         cwd=tmp_path,
     )
     assert reply != "wrote"
-    assert not (tmp_path / "x.txt").exists() or (tmp_path / "x.txt").stat().st_size == 0
+    for name in ("warm.txt", "x.txt"):
+        assert not (tmp_path / name).exists() or (tmp_path / name).stat().st_size == 0
 
 
 @posix_only
-def test_a_step_that_runs_away_still_ends_in_one_line_in_time():
+def test_a_settings_file_in_the_folder_runs_only_in_the_jail(tmp_path):
+    (tmp_path / "reportlab_settings.py").write_text(
+        "with open('owned.txt', 'w') as f:\n    f.write('ran with no limits')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "booklet", "card", "-o", "c.pdf"],
+        cwd=tmp_path,
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
+    assert "Traceback" not in done.stderr  # the import fails in the jail, as it did before
+    owned = tmp_path / "owned.txt"
+    assert not owned.exists() or owned.read_text() == ""
+
+
+@posix_only
+def test_a_step_that_runs_away_leaves_the_render_to_a_child_of_its_own():
     """A stranger's library that spins while the spare reads it: its CPU limit ends the spare,
-    and the render meets the same problem, or a fresh child does: either way one message,
-    in time."""
+    and the render is forked as before, with its own limits, and answers."""
     started = time.monotonic()
     (reply,) = _python(
         "jail.start_spare(jail_tasks.warm)\n"
         "jail.prepare_spare(jail_tasks.spin, limits=LIMITS)\n"
-        "try:\n"
-        "    jail.run(jail_tasks.spin, limits=LIMITS, label=\"layout 'evil'\", spare=True)\n"
-        "except jail.Stopped as exc:\n"
-        "    answer(str(exc))\n"
+        "answer(jail.run(jail_tasks.echo, 3, limits=LIMITS, label='x', spare=True)['value'])\n"
     )
-    assert reply.startswith("layout 'evil': stopped after")
+    assert reply == 3
     assert time.monotonic() - started < 10
 
 
-def _spare_pid(folder: Path) -> int:
-    deadline = time.monotonic() + 10
-    while not (folder / "spare.pid").exists() or not (folder / "spare.pid").read_text():
-        assert time.monotonic() < deadline, "the spare never warmed up"
-        time.sleep(0.02)
-    return int((folder / "spare.pid").read_text())
-
-
 @posix_only
-def test_an_unused_spare_ends_with_its_parent(tmp_path):
-    _python("jail.start_spare(jail_tasks.warm_and_leave_pid)\ntime.sleep(0.5)\n", cwd=tmp_path)
-    assert _gone(_spare_pid(tmp_path))
-
-
-@posix_only
-def test_a_spare_whose_parent_is_killed_leaves_by_itself(tmp_path):
-    code = "jail.start_spare(jail_tasks.warm_and_leave_pid)\ntime.sleep(60)\n"
-    process = subprocess.Popen(
-        [sys.executable, "-c", PRELUDE + code],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+def test_a_large_step_never_makes_the_parent_wait_for_a_busy_spare():
+    started = time.monotonic()
+    (reply,) = _python(
+        "jail.start_spare(jail_tasks.sleep_in_warm_up)\n"
+        "began = time.monotonic()\n"
+        "jail.prepare_spare(jail_tasks.get_ready, 'x' * 100_000, limits=LIMITS)\n"
+        "answer({'waited': time.monotonic() - began, 'spare': jail.has_spare()})\n"
     )
-    pid = _spare_pid(tmp_path)
+    assert reply["waited"] < 1 and reply["spare"] is False
+    assert time.monotonic() - started < 10
+
+
+@posix_only
+@has_proc
+def test_an_unused_spare_ends_with_its_parent():
+    (spares,) = _python("jail.start_spare(jail_tasks.warm)\nanswer(children())\n")
+    assert len(spares) == 1
+    assert _wait_gone(spares[0], 0.5)
+
+
+@posix_only
+@has_proc
+def test_a_spare_whose_parent_is_killed_leaves_by_itself():
+    code = "jail.start_spare(jail_tasks.warm)\nanswer(children())\ntime.sleep(60)\n"
+    process = subprocess.Popen(
+        [sys.executable, "-c", PRELUDE + code], cwd=REPO, env=ENV, stdout=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    (pid,) = json.loads(process.stdout.readline())
     assert not _gone(pid)  # waiting for a task
     process.send_signal(signal.SIGKILL)
     process.wait()
-    deadline = time.monotonic() + 5
-    while not _gone(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _gone(pid)
+    assert _wait_gone(pid, 5)
+
+
+@posix_only
+@has_proc
+def test_a_spare_whose_parent_is_killed_mid_step_never_starts_the_render():
+    """Killed while the spare reads the libraries, the command never hands it the render: the
+    spare leaves when the step ends (found by attack: it went on to render, for seconds)."""
+    code = (
+        "jail.start_spare(jail_tasks.warm)\n"
+        "jail.prepare_spare(jail_tasks.work_for, 1.0, limits=LIMITS)\n"
+        "answer(children())\n"
+        "jail.run(jail_tasks.work_for, 1.8, limits=LIMITS, label='x', spare=True)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", PRELUDE + code], cwd=REPO, env=ENV, stdout=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    (pid,) = json.loads(process.stdout.readline())
+    time.sleep(0.3)  # the step is under way, the render waits for it
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert _wait_gone(pid, 1.6)
+
+
+def _few_files() -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (6, 6))
+
+
+@posix_only
+def test_with_no_room_for_a_spare_the_card_is_made_as_before(tmp_path):
+    """Too few file descriptors for the spare's pipes (found by attack: a traceback)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "booklet", "card", "-o", "c.pdf"],
+        cwd=tmp_path,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        preexec_fn=_few_files,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "c.pdf").read_bytes().startswith(b"%PDF-")
 
 
 @pytest.mark.parametrize(
@@ -191,11 +290,10 @@ def test_a_card_made_through_the_spare_has_the_same_bytes(tmp_path):
 
     from booklet.cli.main import cli
 
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
         [sys.executable, "-m", "booklet", "card", "-o", "spare.pdf", "--title", "For Ana"],
         cwd=tmp_path,
-        env=env,
+        env=ENV,
         capture_output=True,
         text=True,
     )
@@ -208,12 +306,11 @@ def test_a_card_made_through_the_spare_has_the_same_bytes(tmp_path):
 
 @posix_only
 def test_a_bad_option_ends_the_command_and_its_spare_at_once(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "booklet", "card", "--size", "9x99"],
         cwd=tmp_path,
-        env=env,
+        env=ENV,
         capture_output=True,
         text=True,
     )

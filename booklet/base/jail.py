@@ -433,42 +433,68 @@ def _answer(pid: int, read_end: int, limits: Limits, label: str) -> Any:
 # A command that makes one thing spends its first tens of milliseconds importing its command
 # line and reading the libraries, and its render's child then spends as long again importing
 # ReportLab and Jinja2. On two cores those can overlap: the command forks a spare before it has
-# read anything a stranger wrote, the spare imports what renders need (`warm`, our own code
-# only) and then waits; the parent may send it steps to get ready with (`prepare_spare`: they
-# run under the render's limits, and what they raise is dropped, as the render will meet it
-# again), then the render itself (`run`), whose answer comes back as from any child.
+# read anything a stranger wrote; the spare arms the limits at once and imports what renders
+# need (`warm`, our own modules), and then runs the steps the parent sends it to get ready with
+# (`prepare_spare`: reading the libraries, as the parent does for its own checks), each under
+# fresh limits, saying when each is done. The parent hands it the render (`run`) only once it
+# has said so, so the render starts with the whole of its limits, as a child forked at that
+# moment would; a spare that is not ready within the render's wall-clock limit, or that ended
+# (a library too large for its limits), is killed and a child is forked as before.
+
+_READY = b"R"  # the spare's word that a step is done
+_ROOM = 32 * 1024  # a frame no larger than this fits the pipe at once, whatever the spare does
 
 
-class _Spare(NamedTuple):
-    pid: int
-    tasks: int  # the parent writes steps and the task here
-    replies: int  # and reads the one answer here
+class _Spare:
+    __slots__ = ("pid", "tasks", "replies", "steps")
+
+    def __init__(self, pid: int, tasks: int, replies: int) -> None:
+        self.pid = pid
+        self.tasks = tasks  # the parent writes steps and the task here
+        self.replies = replies  # and reads each step's word and the one answer here
+        self.steps = 0  # steps sent that the spare has not yet said are done
 
 
 _spare: _Spare | None = None
 
 
-def start_spare(warm: Callable[[], None]) -> None:
-    """Fork a spare render child now, which runs `warm` (imports) at once and then waits for
-    the next `run`. Only where fork exists, only from a single-threaded process, one at a time.
-    A spare never used is killed when this process ends."""
+def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
+    """Fork a spare render child now, which arms `limits` and runs `warm` (imports) at once,
+    then waits for the next `run`. Only where fork exists, only from a single-threaded
+    process, one at a time; where the system cannot make one, there is none. A spare never
+    used is killed when this process ends."""
     global _spare
     if not HAS_FORK or _spare is not None or threading.active_count() > 1:
         return
-    task_read, task_write = os.pipe()
-    reply_read, reply_write = os.pipe()
-    pid, held = _fork()
+    try:
+        task_read, task_write = os.pipe()
+    except OSError:
+        return
+    try:
+        reply_read, reply_write = os.pipe()
+    except OSError:
+        os.close(task_read)
+        os.close(task_write)
+        return
+    try:
+        pid, held = _fork()
+    except OSError:
+        for fd in (task_read, task_write, reply_read, reply_write):
+            os.close(fd)
+        return
     if pid == 0:  # the child: never returns
         code = 0
         try:
+            parent = os.getppid()
             os.close(task_write)
             os.close(reply_read)
             _detach((task_read, reply_write))
             _unhold(held)
             gc.disable()
+            arm(limits or Limits())  # whatever an import runs, it runs in the jail
             with contextlib.suppress(Exception):
                 warm()
-            _spare_serves(task_read, reply_write)
+            _spare_serves(task_read, reply_write, parent)
         except BaseException:
             code = 70
         finally:
@@ -481,12 +507,12 @@ def start_spare(warm: Callable[[], None]) -> None:
     atexit.register(drop_spare)
 
 
-def _spare_serves(task_fd: int, reply_fd: int) -> None:
-    """The spare's life: steps to get ready with, then one task, answered; or the end of its
-    pipe, and it leaves."""
+def _spare_serves(task_fd: int, reply_fd: int, parent: int) -> None:
+    """The spare's life: steps to get ready with, each said done, then one task, answered; or
+    the end of its pipe (or of its parent), and it leaves."""
     while True:
         message = _read_task(task_fd)
-        if message is None:
+        if message is None or os.getppid() != parent:
             return
         (function, final), args, limits = message
         arm(limits)
@@ -495,25 +521,39 @@ def _spare_serves(task_fd: int, reply_fd: int) -> None:
             return
         with contextlib.suppress(Exception):
             function(*args)
+        _write_all(reply_fd, _READY)
 
 
 def prepare_spare(step: Callable[..., Any], *args: Any, limits: Limits) -> None:
     """Ask the spare, if there is one, to run `step(*args)` under `limits` before its task:
     loading what the render will need while this process does the same work for its own
-    checks. Nothing comes back; a step that fails leaves the render to meet the problem."""
-    if _spare is None:
+    checks. Nothing comes back but its word that it is done; a step that fails leaves the
+    render to meet the problem."""
+    spare = _spare
+    if spare is None:
         return
     try:
-        _write_all(_spare.tasks, _task_frame((step, False), args, limits))
-    except (OSError, ValueError, TypeError, AttributeError):
+        frame = _task_frame((step, False), args, limits)
+    except Exception:  # a step that does not pickle: the render loads it itself
+        return
+    if len(frame) > _ROOM:  # it might wait in the pipe for the spare: no spare, no waiting
         drop_spare()
+        return
+    try:
+        _write_all(spare.tasks, frame)
+    except OSError:
+        drop_spare()
+        return
+    spare.steps += 1
 
 
 def _take_spare(
     task: Callable[..., Any], args: tuple[Any, ...], limits: Limits
 ) -> tuple[int, int] | None:
-    """Hand the task to the spare: its pid and the pipe its answer comes on, or None (no spare,
-    or it could not take this task, and a child of its own is forked as usual)."""
+    """Hand the task to the spare once it has said its steps are done: its pid and the pipe
+    its answer comes on. None if there is no spare, the task does not pickle, or the spare
+    is not ready within the task's wall-clock limit or has ended (it is killed): a child of
+    its own is forked for the task, as before."""
     global _spare
     spare = _spare
     if spare is None:
@@ -524,12 +564,27 @@ def _take_spare(
         return None
     _spare = None
     try:
-        _write_all(spare.tasks, frame)
+        if spare.steps and not _spare_ready(spare, time.monotonic() + limits.wall):
+            _end_spare(spare)
+            return None
+        _write_all(spare.tasks, frame)  # the spare is reading: it takes it all
+        os.close(spare.tasks)
     except OSError:
         _end_spare(spare)
         return None
-    os.close(spare.tasks)
+    except BaseException:
+        _end_spare(spare)
+        raise
     return spare.pid, spare.replies
+
+
+def _spare_ready(spare: _Spare, deadline: float) -> bool:
+    """Whether the spare says each step it was sent is done, by the deadline."""
+    try:
+        words = _read_exact(spare.replies, spare.steps, deadline)
+    except TimeoutError:
+        return False
+    return words == _READY * spare.steps
 
 
 def has_spare() -> bool:

@@ -113,18 +113,14 @@ def warm_up(kind: str) -> None:
 
 
 def get_ready(render: Render) -> None:
-    """Let the spare child, if there is one, load the render's libraries and layout while this
-    process loads its own to check the job: the render then finds them loaded."""
-    jail.prepare_spare(_ready, render, limits=limits_for(render))
+    """Let the spare child, if there is one, read the render's libraries while this process
+    reads its own to check the job: the render then finds them read, and has the whole of its
+    limits for the layout and the drawing, as a child forked later would."""
+    jail.prepare_spare(_ready, render.roots, render.lang, limits=limits_for(render))
 
 
-def _ready(render: Render) -> None:
-    library = library_of(render.roots, render.lang)
-    layout = getattr(render.request, "layout", None)
-    if layout:
-        from booklet.layout.spec import load_layout
-
-        load_layout(layout, library)
+def _ready(roots: tuple[str, ...], lang: str | None) -> None:
+    library_of(roots, lang)
 
 
 # --- inside the jail ---------------------------------------------------------------------------
