@@ -66,6 +66,18 @@ def _python(code: str, cwd: Path | None = None, timeout: float = 30) -> list[obj
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
+def _booklet(cwd: Path, *args: str, **extra: object) -> subprocess.CompletedProcess[str]:
+    """`python -m booklet ARGS`, as a person runs it: the spare is made."""
+    return subprocess.run(
+        [sys.executable, "-m", "booklet", *args],
+        cwd=cwd,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        **extra,  # type: ignore[call-overload]
+    )
+
+
 def _gone(pid: int) -> bool:
     """No such process, or only its zombie (a container's first process may never reap it)."""
     try:
@@ -165,13 +177,7 @@ def test_a_settings_file_in_the_folder_runs_only_in_the_jail(tmp_path):
     (tmp_path / "reportlab_settings.py").write_text(
         "with open('owned.txt', 'w') as f:\n    f.write('ran with no limits')\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "booklet", "card", "-o", "c.pdf"],
-        cwd=tmp_path,
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
+    done = _booklet(tmp_path, "card", "-o", "c.pdf")
     assert "Traceback" not in done.stderr  # the import fails in the jail, as it did before
     owned = tmp_path / "owned.txt"
     assert not owned.exists() or owned.read_text() == ""
@@ -256,14 +262,7 @@ def _few_files() -> None:
 @posix_only
 def test_with_no_room_for_a_spare_the_card_is_made_as_before(tmp_path):
     """Too few file descriptors for the spare's pipes (found by attack: a traceback)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "booklet", "card", "-o", "c.pdf"],
-        cwd=tmp_path,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        preexec_fn=_few_files,
-    )
+    done = _booklet(tmp_path, "card", "-o", "c.pdf", preexec_fn=_few_files)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "c.pdf").read_bytes().startswith(b"%PDF-")
 
@@ -290,13 +289,7 @@ def test_a_card_made_through_the_spare_has_the_same_bytes(tmp_path):
 
     from booklet.cli.main import cli
 
-    done = subprocess.run(
-        [sys.executable, "-m", "booklet", "card", "-o", "spare.pdf", "--title", "For Ana"],
-        cwd=tmp_path,
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
+    done = _booklet(tmp_path, "card", "-o", "spare.pdf", "--title", "For Ana")
     assert done.returncode == 0, done.stderr
     here = str(tmp_path / "here.pdf")
     result = CliRunner().invoke(cli, ["card", "-o", here, "--title", "For Ana"])
@@ -307,13 +300,7 @@ def test_a_card_made_through_the_spare_has_the_same_bytes(tmp_path):
 @posix_only
 def test_a_bad_option_ends_the_command_and_its_spare_at_once(tmp_path):
     started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "booklet", "card", "--size", "9x99"],
-        cwd=tmp_path,
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
+    done = _booklet(tmp_path, "card", "--size", "9x99")
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert time.monotonic() - started < 5
