@@ -376,19 +376,13 @@ def outcome(reply: Any, label: str, limits: Limits) -> Any:
 # --- one render in a child of its own ----------------------------------------------------------
 
 
-def run(
-    task: Callable[..., Any], *args: Any, limits: Limits, label: str, spare: bool = False
-) -> Any:
+def run(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any:
     """task(*args) in a child under `limits`; its value, or its BookletError, raised here as
     if it had run here. `label` names what is being made ("layout 'mine'") in a stop message.
-    `task` and `args` must pickle (they travel to a spawned child where there is no fork).
-    With `spare`, the spare child `start_spare` made takes the task if there is one."""
+    `task` and `args` must pickle (they travel to a spawned child where there is no fork)."""
     if not HAS_FORK:
         with Pool(1, limits=limits) as pool:
             return pool.submit(task, *args, label=label).result()
-    taken = _take_spare(task, args, limits) if spare else None
-    if taken is not None:
-        return _answer(*taken, limits, label)
     read_end, write_end = os.pipe()
     gc.collect(0)
     gc.freeze()  # the child shares these objects' pages instead of copying them
@@ -443,16 +437,23 @@ def _answer(pid: int, read_end: int, limits: Limits, label: str) -> Any:
 
 _READY = b"R"  # the spare's word that a step is done
 _ROOM = 32 * 1024  # a frame no larger than this fits the pipe at once, whatever the spare does
+_GRACE = 0.5  # seconds a spare may be later than its parent with the same steps, beyond their own
+
+
+class NoSpare(Exception):
+    """The spare could not take the task (there is none, it ended, or it is late): make it
+    the way it was made before there were spares."""
 
 
 class _Spare:
-    __slots__ = ("pid", "tasks", "replies", "steps")
+    __slots__ = ("pid", "tasks", "replies", "steps", "asked")
 
     def __init__(self, pid: int, tasks: int, replies: int) -> None:
         self.pid = pid
         self.tasks = tasks  # the parent writes steps and the task here
         self.replies = replies  # and reads each step's word and the one answer here
         self.steps = 0  # steps sent that the spare has not yet said are done
+        self.asked = 0.0  # when the first of them was sent
 
 
 _spare: _Spare | None = None
@@ -464,7 +465,7 @@ def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
     process, one at a time; where the system cannot make one, there is none. A spare never
     used is killed when this process ends."""
     global _spare
-    if not HAS_FORK or _spare is not None or threading.active_count() > 1:
+    if not HAS_FORK or _spare is not None or threading.active_count() > 1 or _one_core():
         return
     try:
         task_read, task_write = os.pipe()
@@ -507,9 +508,18 @@ def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
     atexit.register(drop_spare)
 
 
+def _one_core() -> bool:
+    """Whether this process may run on one core only: a spare would only take turns with it."""
+    try:
+        return len(os.sched_getaffinity(0)) < 2
+    except (AttributeError, OSError):
+        return (os.cpu_count() or 1) < 2
+
+
 def _spare_serves(task_fd: int, reply_fd: int, parent: int) -> None:
     """The spare's life: steps to get ready with, each said done, then one task, answered; or
-    the end of its pipe (or of its parent), and it leaves."""
+    the end of its pipe (or of its parent), and it leaves. A step that fails ends it too: the
+    task then goes to a child made as before, which needs no such step."""
     while True:
         message = _read_task(task_fd)
         if message is None or os.getppid() != parent:
@@ -519,41 +529,57 @@ def _spare_serves(task_fd: int, reply_fd: int, parent: int) -> None:
         if final:
             _write_all(reply_fd, _reply_of(function, args))
             return
-        with contextlib.suppress(Exception):
+        try:
             function(*args)
+        except BaseException:
+            return
         _write_all(reply_fd, _READY)
 
 
-def prepare_spare(step: Callable[..., Any], *args: Any, limits: Limits) -> None:
+def prepare_spare(step: Callable[..., Any], *args: Any, limits: Limits) -> bool:
     """Ask the spare, if there is one, to run `step(*args)` under `limits` before its task:
     loading what the render will need while this process does the same work for its own
-    checks. Nothing comes back but its word that it is done; a step that fails leaves the
-    render to meet the problem."""
+    checks. Nothing comes back but its word that it is done; a step that fails ends the
+    spare (its task then goes to a child made as before). Whether the step was sent."""
     spare = _spare
     if spare is None:
-        return
+        return False
     try:
         frame = _task_frame((step, False), args, limits)
-    except Exception:  # a step that does not pickle: the render loads it itself
-        return
+    except Exception:  # a step that does not pickle: the spare is not made ready with it
+        return False
     if len(frame) > _ROOM:  # it might wait in the pipe for the spare: no spare, no waiting
         drop_spare()
-        return
+        return False
     try:
         _write_all(spare.tasks, frame)
     except OSError:
         drop_spare()
-        return
+        return False
+    if not spare.steps:
+        spare.asked = time.monotonic()
     spare.steps += 1
+    return True
+
+
+def run_in_spare(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any:
+    """task(*args) in the spare `start_spare` made, as `run` would run it in a child of its
+    own; NoSpare if the spare cannot take it."""
+    taken = _take_spare(task, args, limits)
+    if taken is None:
+        raise NoSpare
+    return _answer(*taken, limits, label)
 
 
 def _take_spare(
     task: Callable[..., Any], args: tuple[Any, ...], limits: Limits
 ) -> tuple[int, int] | None:
     """Hand the task to the spare once it has said its steps are done: its pid and the pipe
-    its answer comes on. None if there is no spare, the task does not pickle, or the spare
-    is not ready within the task's wall-clock limit or has ended (it is killed): a child of
-    its own is forked for the task, as before."""
+    its answer comes on. None if there is no spare, the task does not pickle, or the spare has
+    ended or is late (it is killed). Late is later than this process, which did the same steps
+    for its own checks, took to reach here since it asked for them, and a grace: a spare that
+    is not working through the steps as this process did is not waited for, so the task's
+    own limits, in a child made another way, are not delayed much."""
     global _spare
     spare = _spare
     if spare is None:
@@ -564,7 +590,8 @@ def _take_spare(
         return None
     _spare = None
     try:
-        if spare.steps and not _spare_ready(spare, time.monotonic() + limits.wall):
+        now = time.monotonic()
+        if spare.steps and not _spare_ready(spare, now + (now - spare.asked) + _GRACE):
             _end_spare(spare)
             return None
         _write_all(spare.tasks, frame)  # the spare is reading: it takes it all

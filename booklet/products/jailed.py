@@ -68,11 +68,16 @@ def limits_for(render: Render) -> Limits:
 
 def make(render: Render, library: Library | None = None) -> Rendered:
     """The render's bytes, made in the jail. `library` is the one this process has loaded for
-    `render.roots` in `render.lang`, if any: a forked child uses it as it is (a spare child
-    has loaded its own, from the same folders)."""
-    if jail.has_spare():
-        reply = jail.run(_made, render, limits=limits_for(render), label=label(render), spare=True)
-    elif library is not None and jail.HAS_FORK:
+    `render.roots` in `render.lang`, if any: a forked child uses it as it is. A spare child
+    made ready for these libraries (`get_ready`) has read its own, from the same folders, and
+    takes the render if it can; it never reads them within the render's limits."""
+    if jail.has_spare() and _readied == (render.roots, render.lang):
+        try:
+            reply = jail.run_in_spare(_made, render, limits=limits_for(render), label=label(render))
+            return rendered_from(reply)
+        except jail.NoSpare:  # it ended (a library too large for its limits) or is late
+            pass
+    if library is not None and jail.HAS_FORK:
         reply = jail.run(
             _made_with, library, render, limits=limits_for(render), label=label(render)
         )
@@ -116,7 +121,12 @@ def get_ready(render: Render) -> None:
     """Let the spare child, if there is one, read the render's libraries while this process
     reads its own to check the job: the render then finds them read, and has the whole of its
     limits for the layout and the drawing, as a child forked later would."""
-    jail.prepare_spare(_ready, render.roots, render.lang, limits=limits_for(render))
+    global _readied
+    if jail.prepare_spare(_ready, render.roots, render.lang, limits=limits_for(render)):
+        _readied = (render.roots, render.lang)
+
+
+_readied: tuple[tuple[str, ...], str | None] | None = None  # what the spare was made ready for
 
 
 def _ready(roots: tuple[str, ...], lang: str | None) -> None:
