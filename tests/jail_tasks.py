@@ -107,3 +107,16 @@ def sleep_in_warm_up() -> None:
 def write_in_warm_up() -> None:
     with open("warm.txt", "w") as handle:
         handle.write("written while warming up")
+
+
+def sleep_long_in_warm_up() -> None:
+    time.sleep(10)
+
+
+def cpu_left() -> float:
+    """Seconds of CPU this process may still use before its limit stops it."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_CPU)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return soft - (usage.ru_utime + usage.ru_stime)

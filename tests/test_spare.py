@@ -51,6 +51,7 @@ def children():
     return found
 """
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+LIMITS_CPU = 2.0  # the CPU limit PRELUDE's LIMITS give
 
 
 def _python(code: str, cwd: Path | None = None, timeout: float = 30) -> list[object]:
@@ -146,6 +147,23 @@ def test_the_render_has_its_whole_cpu_time_after_a_step_that_used_most_of_its_ow
 
 
 @posix_only
+def test_the_render_in_the_spare_has_as_much_cpu_time_as_a_child_forked_for_it():
+    """CPU limits are whole seconds: the render's is counted so it has at least its own
+    allowance and most of a second more however much the spare used before (found by attack:
+    a spare that had read a large library had up to a second less than a fresh child)."""
+    (reply,) = _python(
+        "jail.start_spare(jail_tasks.warm)\n"
+        "jail.prepare_spare(jail_tasks.work_for, 0.4, limits=LIMITS)\n"
+        "jail_tasks.work_for(0.4)  # the command reads the library too\n"
+        "spare = jail.run_in_spare(jail_tasks.cpu_left, limits=LIMITS, label='x')\n"
+        "fresh = jail.run(jail_tasks.cpu_left, limits=LIMITS, label='x')\n"
+        "answer([spare, fresh])\n"
+    )
+    spare, fresh = reply
+    assert spare >= LIMITS_CPU + 0.9 and fresh >= LIMITS_CPU + 0.9, reply
+
+
+@posix_only
 @pytest.mark.skipif(not jail.ENFORCES_ADDRESS_SPACE, reason="address-space limits (Linux)")
 def test_the_renders_memory_limit_holds_in_the_spare():
     (reply,) = _python(
@@ -226,6 +244,23 @@ def test_a_late_spare_is_not_waited_for_beyond_its_grace():
 
 
 @posix_only
+def test_a_stalled_spare_is_waited_for_a_second_at_most_however_long_the_command_took():
+    """The wait grows with the command's own time over the same steps, up to a second (found
+    by attack: a spare stalled by a settings file cost a large library's reading time again)."""
+    (reply,) = _python(
+        "jail.start_spare(jail_tasks.sleep_long_in_warm_up)\n"
+        "jail.prepare_spare(jail_tasks.get_ready, 'library', limits=LIMITS)\n"
+        "time.sleep(3)  # the command reads a large library\n"
+        "began = time.monotonic()\n"
+        "try:\n"
+        "    jail.run_in_spare(jail_tasks.echo, 3, limits=LIMITS, label='x')\n"
+        "except jail.NoSpare:\n"
+        "    answer(time.monotonic() - began)\n"
+    )
+    assert 0.9 <= reply < 1.4
+
+
+@posix_only
 def test_a_render_the_spare_cannot_take_is_made_with_the_commands_library():
     """booklet.products.jailed.make: the spare ended reading the library (here: out of memory)
     and the card is made by a child handed the library this process read, as before there
@@ -294,6 +329,26 @@ def test_a_spare_whose_parent_is_killed_leaves_by_itself():
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert _wait_gone(pid, 5)
+
+
+@posix_only
+@has_proc
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal")
+def test_a_spare_held_up_anywhere_dies_with_its_parent():
+    """Held up where it waits for nothing of its parent's (a settings file that sleeps as
+    ReportLab loads, found by attack), the spare still ends the moment its parent does."""
+    code = (
+        "jail.start_spare(jail_tasks.sleep_long_in_warm_up)\nanswer(children())\ntime.sleep(60)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", PRELUDE + code], cwd=REPO, env=ENV, stdout=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    (pid,) = json.loads(process.stdout.readline())
+    time.sleep(0.3)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert _wait_gone(pid, 1.0)
 
 
 @posix_only

@@ -30,6 +30,7 @@ import collections
 import contextlib
 import gc
 import json
+import math
 import os
 import select
 import signal
@@ -178,7 +179,9 @@ def arm(limits: Limits) -> None:
 
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    soft_cpu = int(_cpu_used() + limits.cpu) + 1
+    # whole seconds: at least `cpu` and most of a second more, however much the process had
+    # used before (a fresh child, a reused worker, a spare that read the libraries)
+    soft_cpu = math.ceil(_cpu_used() + limits.cpu + 0.95)
     _, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
     if hard_cpu == resource.RLIM_INFINITY or soft_cpu < hard_cpu:
         resource.setrlimit(resource.RLIMIT_CPU, (soft_cpu, hard_cpu))
@@ -437,7 +440,10 @@ def _answer(pid: int, read_end: int, limits: Limits, label: str) -> Any:
 
 _READY = b"R"  # the spare's word that a step is done
 _ROOM = 32 * 1024  # a frame no larger than this fits the pipe at once, whatever the spare does
-_GRACE = 0.5  # seconds a spare may be later than its parent with the same steps, beyond their own
+# How long a spare that has not said its steps are done is waited for: a grace, and half as
+# long again as the parent took over the same steps, at most a second.
+_GRACE = 0.25
+_LONGEST = 1.0
 
 
 class NoSpare(Exception):
@@ -493,6 +499,7 @@ def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
             _unhold(held)
             gc.disable()
             arm(limits or Limits())  # whatever an import runs, it runs in the jail
+            _end_with_parent(parent)
             with contextlib.suppress(Exception):
                 warm()
             _spare_serves(task_read, reply_write, parent)
@@ -509,11 +516,48 @@ def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
 
 
 def _one_core() -> bool:
-    """Whether this process may run on one core only: a spare would only take turns with it."""
+    """Whether this process has one core's worth of time only (its CPU set, or a container's
+    CPU quota): a spare would only take turns with it, reading the libraries twice over."""
     try:
-        return len(os.sched_getaffinity(0)) < 2
+        cores = float(len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
-        return (os.cpu_count() or 1) < 2
+        cores = float(os.cpu_count() or 1)
+    quota = _cpu_quota()
+    return min(cores, quota if quota is not None else cores) < 2
+
+
+def _cpu_quota() -> float | None:
+    """The CPU time a container may use, in cores (cgroup v2's cpu.max or v1's CFS quota), or
+    None where there is no quota."""
+    for path, split in (
+        ("/sys/fs/cgroup/cpu.max", False),
+        ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", True),
+        ("/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us", True),
+    ):
+        try:
+            with open(path, "rb") as handle:
+                text = handle.read(64).split()
+            if split:
+                with open(path.replace("quota", "period"), "rb") as handle:
+                    text += handle.read(64).split()
+            if not text or text[0] in (b"max", b"-1"):
+                return None
+            return int(text[0]) / max(1, int(text[1]))
+        except (OSError, ValueError, IndexError):
+            continue
+    return None
+
+
+def _end_with_parent(parent: int) -> None:
+    """Ask the kernel to kill this spare when its parent ends (Linux), so a spare held up in
+    a step never outlives the command that made it; and leave now if it already has."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def _spare_serves(task_fd: int, reply_fd: int, parent: int) -> None:
@@ -533,6 +577,7 @@ def _spare_serves(task_fd: int, reply_fd: int, parent: int) -> None:
             function(*args)
         except BaseException:
             return
+        arm(limits)  # waiting for the next frame on a fresh allowance, not the step's last
         _write_all(reply_fd, _READY)
 
 
@@ -576,10 +621,10 @@ def _take_spare(
 ) -> tuple[int, int] | None:
     """Hand the task to the spare once it has said its steps are done: its pid and the pipe
     its answer comes on. None if there is no spare, the task does not pickle, or the spare has
-    ended or is late (it is killed). Late is later than this process, which did the same steps
-    for its own checks, took to reach here since it asked for them, and a grace: a spare that
-    is not working through the steps as this process did is not waited for, so the task's
-    own limits, in a child made another way, are not delayed much."""
+    ended or is late (it is killed). Late is later than a grace and half as long again as this
+    process, which did the same steps for its own checks, took to reach here since it asked
+    for them, and at most a second: a spare not keeping up with the steps as this process did
+    is not waited for, so the task, made another way, is not delayed much."""
     global _spare
     spare = _spare
     if spare is None:
@@ -591,7 +636,8 @@ def _take_spare(
     _spare = None
     try:
         now = time.monotonic()
-        if spare.steps and not _spare_ready(spare, now + (now - spare.asked) + _GRACE):
+        wait = min(_GRACE + (now - spare.asked) / 2, _LONGEST)
+        if spare.steps and not _spare_ready(spare, now + wait):
             _end_spare(spare)
             return None
         _write_all(spare.tasks, frame)  # the spare is reading: it takes it all

@@ -19,6 +19,10 @@ from booklet.data.library import Library, load_library
 # One render: about 40 MB is a normal card; the limits leave room for the largest booklet.
 LIMITS = Limits(memory=192 * MIB, cpu=6.0, wall=8.0)
 LOGO_ALLOWANCE = 256 * MIB  # decoding a 4000-pixel logo and embedding it
+# A spare child reading the libraries ahead of its render (get_ready) holds a second copy of
+# what the command reads: a library larger or slower than this is left to the command alone
+# (the spare ends, and the render is handed the command's copy, as before there were spares).
+READY_LIMITS = Limits(memory=64 * MIB, cpu=2.0, wall=8.0)
 PREVIEW_ALLOWANCE = 64 * MIB  # PNG previews of every page
 
 
@@ -122,7 +126,7 @@ def get_ready(render: Render) -> None:
     reads its own to check the job: the render then finds them read, and has the whole of its
     limits for the layout and the drawing, as a child forked later would."""
     global _readied
-    if jail.prepare_spare(_ready, render.roots, render.lang, limits=limits_for(render)):
+    if jail.prepare_spare(_ready, render.roots, render.lang, limits=READY_LIMITS):
         _readied = (render.roots, render.lang)
 
 
