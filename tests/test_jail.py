@@ -53,6 +53,18 @@ def test_a_render_that_spins_is_stopped_by_its_cpu_limit_or_deadline():
 
 
 @posix_only
+def test_a_render_is_stopped_at_its_cpu_allowance_to_the_millisecond():
+    """The allowance is a profiling timer from when the task starts, not the kernel's
+    whole-second limit on all the process has used (which let a render run up to a second
+    past what the message says)."""
+    limits = Limits(memory=128 * MIB, cpu=1.0, wall=5.0)
+    started = time.monotonic()
+    with pytest.raises(Stopped, match="layout 'evil': stopped after 1 s of work"):
+        jail.run(jail_tasks.spin, limits=limits, label="layout 'evil'")
+    assert time.monotonic() - started < 1.6
+
+
+@posix_only
 def test_one_c_call_that_runs_for_minutes_is_stopped():
     """`…|sum(start=[])` was one quadratic C call of 24 to 69 s: no budget checked between
     Python calls can stop it; the jail does."""

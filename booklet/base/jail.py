@@ -179,9 +179,12 @@ def arm(limits: Limits) -> None:
 
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    # whole seconds: at least `cpu` and most of a second more, however much the process had
-    # used before (a fresh child, a reused worker, a spare that read the libraries)
-    soft_cpu = math.ceil(_cpu_used() + limits.cpu + 0.95)
+    # The allowance, to the millisecond, from now: a profiling timer, whose signal ends the
+    # process even inside one long C call (the same for a fresh child, a reused worker and a
+    # spare that read the libraries first). The kernel's CPU limit, in whole seconds, stands
+    # a second behind it, should the timer be lost.
+    signal.setitimer(signal.ITIMER_PROF, limits.cpu)
+    soft_cpu = math.ceil(_cpu_used() + limits.cpu) + 1
     _, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
     if hard_cpu == resource.RLIM_INFINITY or soft_cpu < hard_cpu:
         resource.setrlimit(resource.RLIMIT_CPU, (soft_cpu, hard_cpu))
@@ -202,6 +205,7 @@ def disarm() -> None:
         return
     import resource
 
+    signal.setitimer(signal.ITIMER_PROF, 0)
     for which in (resource.RLIMIT_CPU, resource.RLIMIT_AS):
         with contextlib.suppress(ValueError, OSError):
             _, hard = resource.getrlimit(which)
@@ -352,7 +356,7 @@ def stopped_message(label: str, why: str, limits: Limits) -> str:
 def _why_it_ended(status: int) -> str:
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
-        if number == getattr(signal, "SIGXCPU", -1):
+        if number in (getattr(signal, "SIGXCPU", -1), getattr(signal, "SIGPROF", -1)):
             return "cpu"
         if number == signal.SIGKILL:
             return "killed"
@@ -483,6 +487,7 @@ def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
         os.close(task_read)
         os.close(task_write)
         return
+    parent = os.getpid()  # taken here: a child asking after the fork may ask too late
     try:
         pid, held = _fork()
     except OSError:
@@ -492,7 +497,6 @@ def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
     if pid == 0:  # the child: never returns
         code = 0
         try:
-            parent = os.getppid()
             os.close(task_write)
             os.close(reply_read)
             _detach((task_read, reply_write))
@@ -529,21 +533,22 @@ def _one_core() -> bool:
 def _cpu_quota() -> float | None:
     """The CPU time a container may use, in cores (cgroup v2's cpu.max or v1's CFS quota), or
     None where there is no quota."""
-    for path, split in (
-        ("/sys/fs/cgroup/cpu.max", False),
-        ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", True),
-        ("/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us", True),
+    from pathlib import Path
+
+    from booklet.base.files import read_bounded
+
+    for quota, period in (
+        ("/sys/fs/cgroup/cpu.max", ""),
+        ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us"),
     ):
         try:
-            with open(path, "rb") as handle:
-                text = handle.read(64).split()
-            if split:
-                with open(path.replace("quota", "period"), "rb") as handle:
-                    text += handle.read(64).split()
-            if not text or text[0] in (b"max", b"-1"):
+            words = read_bounded(Path(quota), 64).split()
+            if period:
+                words += read_bounded(Path(period), 64).split()
+            if not words or words[0] in (b"max", b"-1"):
                 return None
-            return int(text[0]) / max(1, int(text[1]))
-        except (OSError, ValueError, IndexError):
+            return int(words[0]) / max(1, int(words[1]))
+        except (BookletError, OSError, ValueError, IndexError):
             continue
     return None
 

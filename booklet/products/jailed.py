@@ -22,7 +22,7 @@ LOGO_ALLOWANCE = 256 * MIB  # decoding a 4000-pixel logo and embedding it
 # A spare child reading the libraries ahead of its render (get_ready) holds a second copy of
 # what the command reads: a library larger or slower than this is left to the command alone
 # (the spare ends, and the render is handed the command's copy, as before there were spares).
-READY_LIMITS = Limits(memory=64 * MIB, cpu=2.0, wall=8.0)
+READY_LIMITS = Limits(memory=64 * MIB, cpu=1.5, wall=8.0)
 PREVIEW_ALLOWANCE = 64 * MIB  # PNG previews of every page
 
 
