@@ -118,3 +118,28 @@ def cpu_left() -> float:
     import signal
 
     return signal.getitimer(signal.ITIMER_PROF)[0]
+
+
+def leave_a_spinner() -> int:
+    """Start a process of its own, in a session of its own, that raises its CPU limit as far
+    as it may and spins: what a planted module in the jail could do. Its pid."""
+    import resource
+
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+            resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+            import signal
+
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            while True:
+                pass
+        finally:
+            os._exit(0)
+    return pid
+
+
+def import_reportlab() -> None:
+    import reportlab.rl_config  # noqa: F401  # reads reportlab_settings from the path

@@ -8,8 +8,11 @@ render that runs away, with the real command and its real limits (shortened wher
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -62,6 +65,78 @@ def test_a_render_is_stopped_at_its_cpu_allowance_to_the_millisecond():
     with pytest.raises(Stopped, match="layout 'evil': stopped after 1 s of work"):
         jail.run(jail_tasks.spin, limits=limits, label="layout 'evil'")
     assert time.monotonic() - started < 1.6
+
+
+@posix_only
+def test_the_cpu_allowance_holds_though_its_signals_came_ignored_and_blocked(tmp_path):
+    """A command started with SIGPROF ignored and blocked (`trap '' PROF`, found by attack):
+    the child sets them back, and the render stops at its allowance, not at the wall clock."""
+    code = (
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGPROF, signal.SIG_IGN)\n"
+        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPROF, signal.SIGXCPU})\n"
+        "from booklet.base import jail\n"
+        "from booklet.base.jail import MIB, Limits\n"
+        "from tests import jail_tasks\n"
+        "began = time.monotonic()\n"
+        "try:\n"
+        "    jail.run(jail_tasks.spin, limits=Limits(128 * MIB, 1.0, 5.0), label='x')\n"
+        "except jail.Stopped as exc:\n"
+        "    print(f'{time.monotonic() - began:.2f} {exc}')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    seconds, message = done.stdout.split(" ", 1)
+    assert message.startswith("x: stopped after 1 s of work"), done.stdout + done.stderr
+    assert float(seconds) < 1.8
+
+
+@posix_only
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_process_started_in_the_jail_cannot_raise_its_way_out_of_the_cpu_limit():
+    """What a render starts inherits a CPU limit it cannot raise (found by attack: a planted
+    module forked, left the session, raised its limit and spun on after the command)."""
+    pid = jail.run(jail_tasks.leave_a_spinner, limits=QUICK, label="x")
+    try:
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                break
+            if state == "Z":
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the process a render started is still running")
+    finally:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+@posix_only
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="python -P")
+def test_a_spawned_worker_does_not_import_from_the_folder_it_was_started_in(tmp_path):
+    """The page's workers are spawned: a reportlab_settings.py in the folder `booklet serve`
+    was started in ran in them before any limit was set (found by attack)."""
+    (tmp_path / "reportlab_settings.py").write_text(
+        "with open('owned.txt', 'w') as f:\n    f.write('ran with no limits')\n"
+    )
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        with Pool(1, limits=QUICK, start="spawn", initializer=jail_tasks.import_reportlab) as pool:
+            pool.start_thread()
+            assert pool.submit(jail_tasks.echo, 1, label="x").result(timeout=20)["value"] == 1
+    finally:
+        os.chdir(here)
+    assert not (tmp_path / "owned.txt").exists()
 
 
 @posix_only

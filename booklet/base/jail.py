@@ -170,9 +170,14 @@ def _cpu_used() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def arm(limits: Limits) -> None:
+_CPU_SIGNALS = {getattr(signal, n) for n in ("SIGPROF", "SIGXCPU") if hasattr(signal, n)}
+
+
+def arm(limits: Limits, *, last: bool = False) -> None:
     """Set this process's limits for the task it is about to run (again, in a reused worker):
-    CPU time from what it has used so far, address space from what it holds now."""
+    CPU time from what it has used so far, address space from what it holds now. `last`: no
+    other task follows in this process, so the CPU limit is made one that nothing it starts
+    (a process of its own, forked) can raise."""
     if sys.platform == "win32":
         return
     import resource
@@ -181,13 +186,18 @@ def arm(limits: Limits) -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     # The allowance, to the millisecond, from now: a profiling timer, whose signal ends the
     # process even inside one long C call (the same for a fresh child, a reused worker and a
-    # spare that read the libraries first). The kernel's CPU limit, in whole seconds, stands
-    # a second behind it, should the timer be lost.
+    # spare that read the libraries first). Its signal and the kernel's acts as it should
+    # whatever the process inherited (ignored or blocked: found by attack). The kernel's CPU
+    # limit, in whole seconds, stands just behind it, should the timer still be lost.
+    with contextlib.suppress(ValueError, OSError):
+        for number in _CPU_SIGNALS:
+            signal.signal(number, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _CPU_SIGNALS)
     signal.setitimer(signal.ITIMER_PROF, limits.cpu)
-    soft_cpu = math.ceil(_cpu_used() + limits.cpu) + 1
+    soft_cpu = math.ceil(_cpu_used() + limits.cpu + 0.05)
     _, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
     if hard_cpu == resource.RLIM_INFINITY or soft_cpu < hard_cpu:
-        resource.setrlimit(resource.RLIMIT_CPU, (soft_cpu, hard_cpu))
+        resource.setrlimit(resource.RLIMIT_CPU, (soft_cpu, soft_cpu if last else hard_cpu))
     if ENFORCES_ADDRESS_SPACE:
         now = _vm_size()
         if now:
@@ -401,7 +411,7 @@ def run(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any
             _detach((write_end,))
             _unhold(held)
             gc.disable()
-            arm(limits)
+            arm(limits, last=True)
             _write_all(write_end, _reply_of(task, args))
         except BaseException:
             code = 70
@@ -503,6 +513,7 @@ def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
             _unhold(held)
             gc.disable()
             arm(limits or Limits())  # whatever an import runs, it runs in the jail
+            _cap_cpu(SPARE_CPU)
             _end_with_parent(parent)
             with contextlib.suppress(Exception):
                 warm()
@@ -517,6 +528,21 @@ def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
     import atexit
 
     atexit.register(drop_spare)
+
+
+SPARE_CPU = 30  # seconds of CPU a spare and anything it starts may ever use, steps and render
+
+
+def _cap_cpu(seconds: int) -> None:
+    """A CPU limit no process this one starts can raise past `seconds` more than it has used:
+    its steps each get their own allowance within it, the render makes it final."""
+    import resource
+
+    with contextlib.suppress(ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        cap = math.ceil(_cpu_used()) + seconds
+        if hard == resource.RLIM_INFINITY or cap < hard:
+            resource.setrlimit(resource.RLIMIT_CPU, (min(soft, cap), cap))
 
 
 def _one_core() -> bool:
@@ -574,7 +600,7 @@ def _spare_serves(task_fd: int, reply_fd: int, parent: int) -> None:
         if message is None or os.getppid() != parent:
             return
         (function, final), args, limits = message
-        arm(limits)
+        arm(limits, last=final)
         if final:
             _write_all(reply_fd, _reply_of(function, args))
             return
@@ -777,7 +803,7 @@ def _in_grandchild(function: Callable[..., Any], args: tuple[Any, ...], limits: 
         try:
             os.close(read_end)
             gc.disable()
-            arm(limits)
+            arm(limits, last=True)
             _write_all(write_end, _reply_of(function, args))
         except BaseException:
             code = 70
@@ -850,8 +876,15 @@ class _Worker:
         else:
             import subprocess
 
+            # -P: not the folder it was started in first on the import path, where a
+            # stranger's file (a reportlab_settings.py) would run before any limit is set;
+            # booklet itself from where this process has it
+            safe_path = ["-P"] if sys.version_info >= (3, 11) else []
+            home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            paths = [home, *filter(None, [os.environ.get("PYTHONPATH")])]
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "booklet.base.jail"],
+                [sys.executable, *safe_path, "-m", "booklet.base.jail"],
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
                 stdin=task_read,
                 stdout=reply_write,
                 stderr=subprocess.DEVNULL,
