@@ -79,6 +79,16 @@ def _booklet(cwd: Path, *args: str, **extra: object) -> subprocess.CompletedProc
     )
 
 
+def _parent_and_spare(code: str) -> tuple[subprocess.Popen[bytes], int]:
+    """A process running PRELUDE + code, which says its spare's pid (`answer(children())`)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", PRELUDE + code], cwd=REPO, env=ENV, stdout=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    (pid,) = json.loads(process.stdout.readline())
+    return process, pid
+
+
 def _gone(pid: int) -> bool:
     """No such process, or only its zombie (a container's first process may never reap it)."""
     try:
@@ -321,11 +331,7 @@ def test_an_unused_spare_ends_with_its_parent():
 @has_proc
 def test_a_spare_whose_parent_is_killed_leaves_by_itself():
     code = "jail.start_spare(jail_tasks.warm)\nanswer(children())\ntime.sleep(60)\n"
-    process = subprocess.Popen(
-        [sys.executable, "-c", PRELUDE + code], cwd=REPO, env=ENV, stdout=subprocess.PIPE
-    )
-    assert process.stdout is not None
-    (pid,) = json.loads(process.stdout.readline())
+    process, pid = _parent_and_spare(code)
     assert not _gone(pid)  # waiting for a task
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -343,11 +349,7 @@ def test_a_spare_whose_parent_dies_as_it_is_born_leaves():
         "answer(children())\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
-    process = subprocess.Popen(
-        [sys.executable, "-c", PRELUDE + code], cwd=REPO, env=ENV, stdout=subprocess.PIPE
-    )
-    assert process.stdout is not None
-    (pid,) = json.loads(process.stdout.readline())
+    process, pid = _parent_and_spare(code)
     process.wait()
     assert _wait_gone(pid, 1.0)
 
@@ -361,11 +363,7 @@ def test_a_spare_held_up_anywhere_dies_with_its_parent():
     code = (
         "jail.start_spare(jail_tasks.sleep_long_in_warm_up)\nanswer(children())\ntime.sleep(60)\n"
     )
-    process = subprocess.Popen(
-        [sys.executable, "-c", PRELUDE + code], cwd=REPO, env=ENV, stdout=subprocess.PIPE
-    )
-    assert process.stdout is not None
-    (pid,) = json.loads(process.stdout.readline())
+    process, pid = _parent_and_spare(code)
     time.sleep(0.3)
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -383,11 +381,7 @@ def test_a_spare_whose_parent_is_killed_mid_step_never_starts_the_render():
         "answer(children())\n"
         "jail.run_in_spare(jail_tasks.work_for, 1.8, limits=LIMITS, label='x')\n"
     )
-    process = subprocess.Popen(
-        [sys.executable, "-c", PRELUDE + code], cwd=REPO, env=ENV, stdout=subprocess.PIPE
-    )
-    assert process.stdout is not None
-    (pid,) = json.loads(process.stdout.readline())
+    process, pid = _parent_and_spare(code)
     time.sleep(0.3)  # the step is under way, the render waits for it
     process.send_signal(signal.SIGKILL)
     process.wait()
