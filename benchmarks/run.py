@@ -209,7 +209,7 @@ STARTUP_PROBE = textwrap.dedent(
     from booklet.data.library import load_library
     library = load_library([]); lap("parse the library (English)")
     from booklet.base.internals import reportlab_without_harfbuzz
-    reportlab_without_harfbuzz(); lap("import ReportLab (and Pillow; HarfBuzz left out)")
+    reportlab_without_harfbuzz(); lap("import ReportLab (Pillow and HarfBuzz deferred)")
     import jinja2.sandbox; lap("import Jinja2")
     import pyphen, bidi; lap("import Pyphen, python-bidi")
     from booklet.products.card import CardRequest, render_card; lap("import booklet's card")

@@ -223,6 +223,48 @@ def test_harfbuzz_is_loaded_only_for_a_script_that_needs_it(tmp_path):
     assert latin_first["en"][0] == shaped_first["en"][0]
 
 
+PILLOW_PROBE = """
+import hashlib, json, sys
+if sys.argv[1] == "pillow first":
+    import PIL.Image
+from booklet.products.jailed import Render, library_of, made_with
+from booklet.products.requests import CardRequest, Personal
+made = {}
+for name, logo in (("plain", None), ("logo", open(sys.argv[2], "rb").read())):
+    request = CardRequest(personal=Personal(client="Maria Lopez", logo_image=logo))
+    reply = made_with(library_of((), None), Render("card", (), None, "classic", (), request))
+    made[name] = [hashlib.sha256(reply["data"]).hexdigest(), "PIL.Image" in sys.modules,
+                  b"/Subtype /Image" in reply["data"]]
+print(json.dumps(made))
+"""
+
+
+def test_pillow_is_loaded_only_for_a_card_with_a_picture(tmp_path):
+    """ReportLab imports Pillow (and tempfile) at its top; in the jail they are deferred
+    (booklet.base.internals.Deferred) until a picture is drawn: a card without a logo never
+    loads Pillow, and one with a logo is the card a process with Pillow from the start makes."""
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (600, 300), (30, 90, 160)).save(logo)
+
+    def probe(order: str) -> dict[str, list]:
+        done = subprocess.run(
+            [sys.executable, "-c", PILLOW_PROBE, order, str(logo)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+        )
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    deferred, loaded = probe("deferred"), probe("pillow first")
+    assert deferred["plain"][1] is False  # no picture: no Pillow
+    assert deferred["logo"][1:] == [True, True]  # the logo brought it in, and is drawn
+    assert deferred["plain"][0] == loaded["plain"][0]
+    assert deferred["logo"][0] == loaded["logo"][0]
+
+
 BOOK_FACES_PROBE = """
 import json, re, sys
 from booklet.products.jailed import Render, library_of, made_with
