@@ -241,6 +241,36 @@ def test_too_much_for_a_small_card_fails_clearly(run, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.pdf"]
 
 
+def test_a_landscape_card_too_small_is_named_as_asked(run, tmp_path):
+    """Found in review: a refused `--landscape --size 4x6` card was said to be 4x6, the
+    portrait card the user did not ask for; a size made larger than the landscape layout's
+    own says that it is turned, too."""
+    result = run("card", "--landscape", "--size", "4x6", "-o", str(tmp_path / "x.pdf"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "Error: the front of the 'bedside' card does not fit on 4x6 landscape: "
+    )
+    made = run("--lang", "de", "card", "--landscape", "-o", str(tmp_path / "de.pdf"))
+    assert made.exit_code == 0, made.stderr
+    assert "the 'bedside' card's own size, 5x7 landscape, is too small" in made.stderr
+
+
+def test_a_layout_built_on_compact_is_not_told_compact_fits_more(run, tmp_path):
+    """Found in review: a layout that extends compact was advised to try compact, which is
+    itself; the other advice stays."""
+    folder = tmp_path / "lib" / "layouts" / "tight"
+    folder.mkdir(parents=True)
+    (folder / "layout.yaml").write_text("extends: compact\n")
+    result = run(
+        "--library", str(tmp_path / "lib"), "card", "--layout", "tight", "--landscape",
+        "--size", "3x5", "-o", str(tmp_path / "x.pdf"),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "the front of the 'tight' card does not fit on 3x5 landscape" in result.stderr
+    assert result.stderr.rstrip().endswith("Use a larger size (e.g. 4x6), fewer techniques.")
+    assert "compact fits more" not in result.stderr
+
+
 @pytest.mark.parametrize("lang", ["fr", "de"])
 def test_a_layouts_own_size_too_small_for_a_language_is_made_larger_and_said(run, tmp_path, lang):
     """Found by attack: the compact card at its own 3x5 refused French, German, Spanish and

@@ -90,3 +90,12 @@ def describe_size(width: float, height: float) -> str:
         if {round(w, 1), round(h, 1)} == {round(width, 1), round(height, 1)}:
             return name
     return f"{width / 72:.2f} x {height / 72:.2f} in"
+
+
+def describe_trim(width: float, height: float) -> str:
+    """A card's trim as the user asked for it: a named size turned on its side says so
+    (`4x6 landscape`), where describe_size names the paper alone."""
+    named = describe_size(width, height)
+    if width > height and named in NAMED_SIZES:
+        return f"{named} landscape"
+    return named

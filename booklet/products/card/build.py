@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from booklet.base.errors import BookletError, FitError
-from booklet.base.units import describe_size, parse_size
+from booklet.base.units import describe_size, describe_trim, parse_size
 from booklet.data.language import Words
 from booklet.data.library import Library
 from booklet.data.model import Plan, Setting
@@ -118,7 +118,7 @@ def build_card(
             bigger = larger_size(trim, layout.size, lambda t: maker.fits(t, shown))
             where = f"; at --size {bigger} they fit" if bigger else ""
             notes.append(
-                f"the diagrams do not fit on the '{layout.name}' card at {describe_size(*trim)} "
+                f"the diagrams do not fit on the '{layout.name}' card at {describe_trim(*trim)} "
                 f"beside the whole safety set, so they are left out{where}."
             )
         return card
@@ -140,7 +140,7 @@ def build_card(
     card = made_at((max(w, h), min(w, h)) if trim[0] > trim[1] else (min(w, h), max(w, h)))
     if notes is not None:
         notes.append(
-            f"the '{layout.name}' card's own size, {describe_size(*trim)}, is too small for "
+            f"the '{layout.name}' card's own size, {describe_trim(*trim)}, is too small for "
             f"its words, so it is made at {bigger}. Give --size to choose."
         )
     if facts is not None:  # "larger_than_its_own" holds why: the refusal at its own size

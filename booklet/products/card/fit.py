@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from booklet.base.errors import FitError
-from booklet.base.units import NAMED_SIZES, describe_size, parse_size
+from booklet.base.units import NAMED_SIZES, describe_trim, parse_size
 from booklet.draw.grid import DiagramGrid
 from booklet.layout.blocks import Block
 from booklet.products.card.blocks import BlockContext, build_blocks
@@ -94,12 +94,13 @@ def fit_side(
         _, used, _ = attempt(sizes[-1]).built
         bigger = larger_size(trim, layout.size, fits)
         example = f" (e.g. {bigger})" if bigger else ""
-        other = ", or another layout (compact fits more)" if layout.name != "compact" else ""
+        compact = any(f.name == "compact" for f in layout.folders)  # it is, or extends, compact
+        other = "" if compact else ", or another layout (compact fits more)"
         # fewer techniques helps only a side that shows them (its steps, diagrams or log)
         per_technique = any(b.kind in ("steps", "diagrams", "key", "log") for b in blocks)
         fewer = ", fewer techniques" if per_technique else ""
         raise FitError(
-            f"the {name} of the '{layout.name}' card does not fit on {describe_size(*trim)}: "
+            f"the {name} of the '{layout.name}' card does not fit on {describe_trim(*trim)}: "
             f"it needs {math.ceil(used)} pt of height but has {math.floor(height)} pt, even at "
             f"the smallest legible size ({sizes[-1]:g} pt). Use a larger size{example}{fewer}"
             f"{other}."
