@@ -171,3 +171,40 @@ def test_a_block_that_reads_a_snippet_cannot_be_left_without_one(run, make_libra
     result = run("--library", lib, "validate", lib)
     assert result.exit_code == 2
     assert "front[0]: a log block needs `template: NAME.j2`." in result.stderr
+
+
+def test_validate_tries_a_layout_in_every_language(run, make_library):
+    """Found in review: validate rendered a layout in English only, so a snippet that breaks
+    in another language (here, only right to left) passed, and broke the Hebrew and Arabic
+    cards. Each language is tried; its problems name it, and the snippet file."""
+    lib = make_library(
+        {
+            "layouts/mine/layout.yaml": "extends: bedside\n",
+            "layouts/mine/title.j2": (
+                '{% if words.direction == "rtl" %}{{ words.nothing_here.x }}{% endif %}'
+                "{{ plan.title }}\n"
+            ),
+        }
+    )
+    result = run("--library", lib, "validate", lib)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert [line.split(": in ")[1].split(":")[0] for line in lines] == [
+        "Arabic (--lang ar)",
+        "Hebrew (--lang he)",
+    ]
+    assert all("layouts/mine/title.j2:1: in " in line for line in lines)
+    assert all("'nothing_here' is not a field here" in line for line in lines)
+    made = run("--library", lib, "card", "--layout", "mine", "-o", "en.pdf")
+    assert made.exit_code == 0, made.stderr  # English, as before, is fine
+
+
+def test_validate_lets_a_longer_language_make_its_card_larger(run):
+    """The compact card's own 3x5 holds English only; in French or German it is made larger
+    and says so. validate does not call that a problem of the layout (the built-in layouts
+    pass in every language)."""
+    from booklet.data.library import builtin_root
+
+    layouts = builtin_root() / "layouts"
+    result = run("validate", str(layouts / "compact"), str(layouts / "bedside"))
+    assert result.exit_code == 0, result.stderr

@@ -210,13 +210,20 @@ def _diagram(library: Library, request: DiagramRequest) -> bytes:
 
 
 def trial(folder: Path, library: Library | None, roots: tuple[str, ...]) -> None:
-    """Render a layout folder once with a built-in routine, in the jail, so errors that only
-    show when its snippets run (and anything that would run away) are found by validate."""
+    """Render a layout folder with a built-in routine in every language the library prints,
+    in the jail, so errors that only show when its snippets run (and anything that would run
+    away) are found by validate: in English first, then in each other language, whose words
+    are longer, run right to left, or need glyphs the layout's font may lack."""
     name = f"layout '{folder.name}'"
+    limits = TRIAL_LIMITS
     if library is not None and jail.HAS_FORK:
-        jail.run(_trial_with, folder, library, limits=LIMITS, label=name)
+        jail.run(_trial_with, folder, library, limits=limits, label=name)
     else:
-        jail.run(_trial, folder, roots, limits=LIMITS, label=name)
+        jail.run(_trial, folder, roots, limits=limits, label=name)
+
+
+# A trial makes the layout's card or booklet once in each language: eight booklets at most.
+TRIAL_LIMITS = Limits(memory=LIMITS.memory, cpu=3 * LIMITS.cpu, wall=3 * LIMITS.wall)
 
 
 def _trial(folder: Path, roots: tuple[str, ...]) -> None:
@@ -224,20 +231,42 @@ def _trial(folder: Path, roots: tuple[str, ...]) -> None:
 
 
 def _trial_with(folder: Path, library: Library) -> None:
+    from booklet.base.errors import BookletError, Problem, ValidationError
+    from booklet.data.language import language_name
     from booklet.layout.spec import load_layout_folder
 
     layout, stacked = load_layout_folder(folder, library)
     routine = "classic" if "classic" in stacked.routines else sorted(stacked.routines)[0]
-    plan = stacked.plan(routine)
+    _try_layout(layout, stacked, routine, own_size=True)  # its first language: as before
+    problems: list[Problem] = []
+    for code in stacked.language_codes:
+        if code == stacked.lang:
+            continue
+        try:
+            _try_layout(layout, stacked.in_language(code), routine, own_size=False)
+        except BookletError as exc:
+            found = exc.problems if isinstance(exc, ValidationError) else [exc.problem]
+            english = language_name(code)[0]
+            problems += [p._replace(message=f"in {english} (--lang {code}): {p.message}")
+                         for p in found]  # fmt: skip
+    if problems:
+        raise ValidationError(problems)
+
+
+def _try_layout(layout: Any, library: Library, routine: str, *, own_size: bool) -> None:
+    """Make the layout's booklet, or lay out its card, in the library's language. `own_size`:
+    the layout's own size must hold the card (in its first language; in a longer one, a card
+    that needs more room is made larger, and says so)."""
+    plan = library.plan(routine)
     if layout.kind == "book":
         from booklet.products.booklet import BookRequest, render_book
 
-        render_book(stacked, plan, BookRequest(layout=layout.name))
+        render_book(library, plan, BookRequest(layout=layout.name))
     else:
         from booklet.base.errors import FitError
         from booklet.products.card import CardRequest, build_card
 
         facts: dict[str, str] = {}
-        build_card(stacked, plan, CardRequest(layout=layout.name), facts=facts)
-        if "larger_than_its_own" in facts:  # a layout's own size must hold its card
+        build_card(library, plan, CardRequest(layout=layout.name), facts=facts)
+        if own_size and "larger_than_its_own" in facts:  # a layout's own size holds its card
             raise FitError(facts["larger_than_its_own"])
