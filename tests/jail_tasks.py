@@ -143,3 +143,27 @@ def leave_a_spinner() -> int:
 
 def import_reportlab() -> None:
     import reportlab.rl_config  # noqa: F401  # reads reportlab_settings from the path
+
+
+def cpu_limit_held() -> dict:
+    """The CPU limit this process (and whatever it starts) holds, and whether raising it past
+    its hard limit is refused."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
+        refused = False
+    except (ValueError, OSError):
+        refused = True
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "hard": None if hard == resource.RLIM_INFINITY else hard,
+        "used": used.ru_utime + used.ru_stime,
+        "refused": refused,
+    }
+
+
+def pid_after_work(cpu_seconds: float) -> int:
+    work_for(cpu_seconds)
+    return os.getpid()

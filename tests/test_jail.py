@@ -121,6 +121,116 @@ def test_a_process_started_in_the_jail_cannot_raise_its_way_out_of_the_cpu_limit
 
 
 @posix_only
+def test_a_reused_worker_and_what_it_starts_hold_a_cpu_limit_they_cannot_raise():
+    """Found by attack: a planted module that forked and detached inside a reused batch worker
+    raised its CPU limit to infinity (the worker's hard limit) and spun on after the batch. A
+    worker's hard limit is its lifetime's CPU (jail.WORKER_CPU), and nothing raises it."""
+    with Pool(1, limits=QUICK, start="fork") as pool:
+        held = next(iter(pool.results([pool.submit(jail_tasks.cpu_limit_held, label="x")])))
+        held = held.result()
+    assert held["hard"] is not None and held["refused"]
+    assert held["hard"] <= held["used"] + jail.WORKER_CPU + 1
+
+
+@posix_only
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_spinner_left_by_a_reused_worker_is_ended_within_the_workers_cpu(monkeypatch):
+    """The same attack end to end, with the worker's lifetime shortened to 3 s of CPU: the
+    detached spinner is ended by the kernel, however long the batch runs on."""
+    monkeypatch.setattr(jail, "WORKER_CPU", 3)
+    monkeypatch.setattr(jail, "WORKER_TASK_ROOM", 2)
+    with Pool(1, limits=QUICK, start="fork") as pool:
+        future = pool.submit(jail_tasks.leave_a_spinner, label="x")
+        pid = next(iter(pool.results([future]))).result()
+    try:
+        assert _wait_ended(pid, 12), "the spinner a reused worker left is still running"
+    finally:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _wait_ended(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@posix_only
+def test_a_worker_near_its_cpu_lifetime_is_replaced_and_every_task_still_has_its_allowance(
+    monkeypatch,
+):
+    """A worker leaves once less than a task's room is left of its lifetime's CPU; the pool
+    replaces it, and the tasks after it run whole in the new one."""
+    monkeypatch.setattr(jail, "WORKER_CPU", 3)
+    monkeypatch.setattr(jail, "WORKER_TASK_ROOM", 2)
+    with Pool(1, limits=QUICK, start="fork") as pool:
+        futures = [pool.submit(jail_tasks.pid_after_work, 0.6, label="x") for _ in range(7)]
+        pids = [f.result() for f in pool.results(futures)]
+    assert len(set(pids)) >= 2  # replaced on the way, not stopped
+    assert pids == sorted(pids, key=pids.index)  # each worker's tasks in a row
+
+
+ORPHAN_PARENT = {
+    "run": "jail.run(jail_tasks.sleep_for, 30, limits=LONG, label='x')",
+    "worker": (
+        "with Pool(1, limits=LONG, start='fork') as pool:\n"
+        "    list(pool.results([pool.submit(jail_tasks.sleep_for, 30, label='x')]))"
+    ),
+}
+
+
+@posix_only
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal")
+@pytest.mark.parametrize("child", sorted(ORPHAN_PARENT))
+def test_a_render_child_whose_parent_is_killed_ends_at_once(child):
+    """A render's child (or a batch's worker) whose command is killed outright ends with it,
+    not when its own limits run out (found in review: only the spare did)."""
+    code = (
+        "import sys\nfrom booklet.base import jail\nfrom booklet.base.jail import MIB, Limits, "
+        "Pool\nfrom tests import jail_tasks\n"
+        "LONG = Limits(memory=128 * MIB, cpu=30.0, wall=60.0)\n" + ORPHAN_PARENT[child]
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env={**os.environ,
+                              "PYTHONPATH": str(REPO)})  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        kids: list[int] = []
+        while not kids and time.monotonic() < deadline:
+            time.sleep(0.1)
+            kids = _children_of(parent.pid)
+        assert kids, "no child was started"
+        time.sleep(0.3)  # the child is in its task
+        parent.kill()
+        parent.wait()
+        assert all(_wait_ended(pid, 1.5) for pid in kids)
+    finally:
+        parent.kill()
+        for pid in _children_of(parent.pid):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _children_of(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if stat.rsplit(")", 1)[1].split()[1] == str(parent):
+                found.append(int(entry.name))
+    return found
+
+
+@posix_only
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="python -P")
 def test_a_spawned_worker_does_not_import_from_the_folder_it_was_started_in(tmp_path):
     """The page's workers are spawned: a reportlab_settings.py in the folder `booklet serve`

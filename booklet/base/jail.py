@@ -403,6 +403,7 @@ def run(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any
     read_end, write_end = os.pipe()
     gc.collect(0)
     gc.freeze()  # the child shares these objects' pages instead of copying them
+    parent = os.getpid()
     pid, held = _fork()
     if pid == 0:  # the child: never returns
         code = 0
@@ -412,6 +413,7 @@ def run(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any
             _unhold(held)
             gc.disable()
             arm(limits, last=True)
+            _end_with_parent(parent)
             _write_all(write_end, _reply_of(task, args))
         except BaseException:
             code = 70
@@ -533,16 +535,24 @@ def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
 SPARE_CPU = 30  # seconds of CPU a spare and anything it starts may ever use, steps and render
 
 
-def _cap_cpu(seconds: int) -> None:
+def _cap_cpu(seconds: int) -> float | None:
     """A CPU limit no process this one starts can raise past `seconds` more than it has used:
-    its steps each get their own allowance within it, the render makes it final."""
+    its steps (or tasks) each get their own allowance within it. The limit, in this process's
+    CPU seconds (None where there is none)."""
+    if sys.platform == "win32":
+        return None
     import resource
 
-    with contextlib.suppress(ValueError, OSError):
+    try:
         soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
         cap = math.ceil(_cpu_used()) + seconds
         if hard == resource.RLIM_INFINITY or cap < hard:
-            resource.setrlimit(resource.RLIMIT_CPU, (min(soft, cap), cap))
+            below = cap if soft == resource.RLIM_INFINITY else min(soft, cap)
+            resource.setrlimit(resource.RLIMIT_CPU, (below, cap))
+            return float(cap)
+        return float(hard)
+    except (ValueError, OSError):
+        return None
 
 
 def _one_core() -> bool:
@@ -765,11 +775,21 @@ def _read_blocking(fd: int, size: int) -> bytes | None:
 
 
 RECYCLE_GROWTH = 256 * MIB  # a worker that has grown this much since it started is replaced
+# A reused worker, and anything a task in it starts, may use this much CPU in all: a process a
+# planted module forks and detaches cannot raise its limit past it. The worker leaves (and is
+# replaced) while a task's whole allowance still fits under it: every few thousand cards.
+WORKER_CPU = 60
+WORKER_TASK_ROOM = 30  # the most CPU one task in a reused worker is ever allowed
 
 
 def serve(task_fd: int, reply_fd: int, isolate: bool, init: tuple[Any, ...] | None) -> None:
     """A worker's life: run tasks until the parent closes the pipe. Each reply is one frame;
-    a worker that grew too large says so after its reply and leaves (the pool replaces it)."""
+    a worker that grew too large, or has used its CPU but a task's room, says so after its
+    reply and leaves (the pool replaces it)."""
+    cap = _cap_cpu(WORKER_CPU)
+    if isolate and sys.platform.startswith("linux"):
+        with contextlib.suppress(ImportError):
+            import ctypes  # noqa: F401  # each task's child asks for its parent's death with it
     if init is not None:
         initializer, initargs = init
         initializer(*initargs)
@@ -788,6 +808,7 @@ def serve(task_fd: int, reply_fd: int, isolate: bool, init: tuple[Any, ...] | No
             finally:
                 disarm()
         leaving = bool(base) and _vm_size() - base > RECYCLE_GROWTH
+        leaving |= cap is not None and _cpu_used() > cap - WORKER_TASK_ROOM
         _write_all(reply_fd, (b"R" if leaving else b"K") + reply)
         if leaving:
             return
@@ -797,6 +818,7 @@ def _in_grandchild(function: Callable[..., Any], args: tuple[Any, ...], limits: 
     """One task in a child of the worker: whatever it does goes when it ends."""
     read_end, write_end = os.pipe()
     gc.freeze()
+    worker = os.getpid()
     pid = os.fork()
     if pid == 0:
         code = 0
@@ -804,6 +826,7 @@ def _in_grandchild(function: Callable[..., Any], args: tuple[Any, ...], limits: 
             os.close(read_end)
             gc.disable()
             arm(limits, last=True)
+            _end_with_parent(worker)
             _write_all(write_end, _reply_of(function, args))
         except BaseException:
             code = 70
@@ -857,6 +880,7 @@ class _Worker:
         reply_read, reply_write = os.pipe()
         self.process: Any = None
         if pool.start == "fork":
+            parent = os.getpid()
             pid, held = _fork()
             if pid == 0:
                 code = 0
@@ -867,6 +891,7 @@ class _Worker:
                         os.setpgid(0, 0)
                     _detach((task_read, reply_write))
                     _unhold(held)
+                    _end_with_parent(parent)  # forked by the thread that lives as long as it
                     serve(task_read, reply_write, pool.isolate, pool.init)
                 except BaseException:
                     code = 70
