@@ -18,6 +18,7 @@ Pure: data and words in, a sentence out.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from booklet.data.language import Words, fill
@@ -222,10 +223,12 @@ def typeset_for(text: str, words: Words) -> str:
     return typeset(text, rules_for(words))
 
 
+@lru_cache(maxsize=512)
 def describe_technique(technique: Technique, words: Words) -> str:
     """A technique's diagram in words, e.g. "Fan stroke: glide with both palms up beside the
     spine, then out over the shoulder blades; return lightly down the sides, then in across
-    the middle of the back." Its name alone if it has no diagram."""
+    the middle of the back." Its name alone if it has no diagram. Remembered (both are
+    values): a card asks for it at every size it tries, and a batch for every card."""
     diagram = technique.diagram
     if diagram is None or not diagram.strokes:
         return technique.name
