@@ -167,3 +167,10 @@ def cpu_limit_held() -> dict:
 def pid_after_work(cpu_seconds: float) -> int:
     work_for(cpu_seconds)
     return os.getpid()
+
+
+def loaded_modules(names: list[str]) -> list[str]:
+    """Which of these modules this process has loaded."""
+    import sys
+
+    return [name for name in names if name in sys.modules]

@@ -307,15 +307,20 @@ def test_on_one_core_there_is_no_spare():
 
 
 @posix_only
-def test_a_large_step_never_makes_the_parent_wait_for_a_busy_spare():
+@pytest.mark.parametrize("size", [100_000, 2_000_000])
+def test_a_large_step_never_makes_the_parent_wait_for_a_busy_spare(size):
+    """A step waits in the pipe for a spare still importing (here, asleep): one the pipe holds
+    (a library handed over: the pipe is made larger on Linux) is sent at once; a larger one is
+    not sent at all, and the spare stays for the render (made ready another way)."""
     started = time.monotonic()
     (reply,) = _python(
         "jail.start_spare(jail_tasks.sleep_in_warm_up)\n"
         "began = time.monotonic()\n"
-        "jail.prepare_spare(jail_tasks.get_ready, 'x' * 100_000, limits=LIMITS)\n"
-        "answer({'waited': time.monotonic() - began, 'spare': jail.has_spare()})\n"
+        f"sent = jail.prepare_spare(jail_tasks.get_ready, 'x' * {size}, limits=LIMITS)\n"
+        "answer({'waited': time.monotonic() - began, 'spare': jail.has_spare(), 'sent': sent})\n"
     )
-    assert reply["waited"] < 1 and reply["spare"] is False
+    assert reply["waited"] < 1 and reply["spare"] is True
+    assert reply["sent"] is (size == 100_000 and sys.platform.startswith("linux"))
     assert time.monotonic() - started < 10
 
 
@@ -437,3 +442,57 @@ def test_a_bad_option_ends_the_command_and_its_spare_at_once(tmp_path):
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert time.monotonic() - started < 5
+
+
+HAND_OVER = """
+import hashlib
+from booklet.products import jailed
+from booklet.products.jailed import Render
+from booklet.products.requests import CardRequest
+from booklet.data.library import load_library
+roots = tuple(sys.argv[2:])
+def start():
+    jail.start_spare(lambda: jailed.warm_up("card"))
+    if ROOM is not None:
+        jail._spare.room = ROOM  # a pipe too small for the copy
+start()
+library = load_library([Path(r) for r in roots]).in_language(sys.argv[1])
+render = Render("card", roots, sys.argv[1], "classic", (), CardRequest(layout=LAYOUT))
+jailed.get_ready(render, library)
+seen = jail.run_in_spare(jail_tasks.loaded_modules, ["yaml"], limits=jailed.LIMITS, label="x")
+start()
+jailed.get_ready(render, library)
+via_spare = jailed.make(render, library).data
+jail.drop_spare()
+forked = jailed.make(render, library).data  # no spare: a child forked with this library
+answer({"yaml": bool(seen), "same": via_spare == forked, "size": len(via_spare)})
+"""
+
+
+@pytest.fixture
+def layout_on_bedside(tmp_path: Path) -> Path:
+    """A user library whose layout extends the built-in bedside card."""
+    folder = tmp_path / "lib" / "layouts" / "mine"
+    folder.mkdir(parents=True)
+    (folder / "layout.yaml").write_text("extends: bedside\nmargin: 0.2in\n")
+    return tmp_path / "lib"
+
+
+@posix_only
+@pytest.mark.parametrize(
+    ("lang", "layout", "room"),
+    [("en", "bedside", None), ("de", "mine", None), ("en", "mine", 4096)],
+)
+def test_the_spare_is_handed_the_commands_library(layout_on_bedside, lang, layout, room):
+    """The command hands its spare a copy of the library it loaded, its layout's YAML read
+    ahead (the layouts it extends too): the spare parses none of its own and never loads
+    PyYAML. A copy too large for the pipe is not sent: the spare reads the library itself,
+    as before. Either way the card is the one a child forked with the library makes."""
+    (reply,) = _python(
+        f"LAYOUT = {layout!r}\nROOM = {room!r}\n"
+        + HAND_OVER.replace("sys.argv[1]", repr(lang)).replace(
+            "sys.argv[2:]", repr([str(layout_on_bedside)])
+        )
+    )
+    assert reply["yaml"] is (room is not None)
+    assert reply["same"] and reply["size"] > 10_000

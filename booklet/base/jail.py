@@ -456,6 +456,7 @@ def _answer(pid: int, read_end: int, limits: Limits, label: str) -> Any:
 
 _READY = b"R"  # the spare's word that a step is done
 _ROOM = 32 * 1024  # a frame no larger than this fits the pipe at once, whatever the spare does
+_PIPE = 1 << 18  # on Linux the spare's task pipe is made this large, for a library handed over
 # How long a spare that has not said its steps are done is waited for: a grace, and half as
 # long again as the parent took over the same steps, at most a second.
 _GRACE = 0.25
@@ -468,14 +469,15 @@ class NoSpare(Exception):
 
 
 class _Spare:
-    __slots__ = ("pid", "tasks", "replies", "steps", "asked")
+    __slots__ = ("pid", "tasks", "replies", "steps", "asked", "room")
 
-    def __init__(self, pid: int, tasks: int, replies: int) -> None:
+    def __init__(self, pid: int, tasks: int, replies: int, room: int) -> None:
         self.pid = pid
         self.tasks = tasks  # the parent writes steps and the task here
         self.replies = replies  # and reads each step's word and the one answer here
         self.steps = 0  # steps sent that the spare has not yet said are done
         self.asked = 0.0  # when the first of them was sent
+        self.room = room  # bytes of steps the pipe still holds, however busy the spare is
 
 
 _spare: _Spare | None = None
@@ -493,6 +495,7 @@ def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
         task_read, task_write = os.pipe()
     except OSError:
         return
+    room = _pipe_room(task_write)
     try:
         reply_read, reply_write = os.pipe()
     except OSError:
@@ -526,13 +529,27 @@ def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
             os._exit(code)
     os.close(task_read)
     os.close(reply_write)
-    _spare = _Spare(pid, task_write, reply_read)
+    _spare = _Spare(pid, task_write, reply_read, room)
     import atexit
 
     atexit.register(drop_spare)
 
 
 SPARE_CPU = 30  # seconds of CPU a spare and anything it starts may ever use, steps and render
+
+
+def _pipe_room(fd: int) -> int:
+    """How many bytes the pipe holds unread: made larger on Linux (F_SETPIPE_SZ), so the
+    libraries a command hands its spare wait there while the spare is still importing."""
+    if not sys.platform.startswith("linux"):
+        return _ROOM
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, 1031, _PIPE)  # F_SETPIPE_SZ
+        return max(_ROOM, int(fcntl.fcntl(fd, 1032)) // 2)  # F_GETPIPE_SZ, with a margin
+    except (ImportError, OSError, ValueError):
+        return _ROOM
 
 
 def _cap_cpu(seconds: int) -> float | None:
@@ -624,9 +641,10 @@ def _spare_serves(task_fd: int, reply_fd: int, parent: int) -> None:
 
 def prepare_spare(step: Callable[..., Any], *args: Any, limits: Limits) -> bool:
     """Ask the spare, if there is one, to run `step(*args)` under `limits` before its task:
-    loading what the render will need while this process does the same work for its own
-    checks. Nothing comes back but its word that it is done; a step that fails ends the
-    spare (its task then goes to a child made as before). Whether the step was sent."""
+    loading what the render will need, or taking what this process has loaded. Nothing comes
+    back but its word that it is done; a step that fails ends the spare (its task then goes
+    to a child made as before). Whether the step was sent: a step larger than the pipe still
+    holds is not (it would wait there for a spare still importing), and the spare stays."""
     spare = _spare
     if spare is None:
         return False
@@ -634,14 +652,14 @@ def prepare_spare(step: Callable[..., Any], *args: Any, limits: Limits) -> bool:
         frame = _task_frame((step, False), args, limits)
     except Exception:  # a step that does not pickle: the spare is not made ready with it
         return False
-    if len(frame) > _ROOM:  # it might wait in the pipe for the spare: no spare, no waiting
-        drop_spare()
+    if len(frame) > spare.room:
         return False
     try:
         _write_all(spare.tasks, frame)
     except OSError:
         drop_spare()
         return False
+    spare.room -= len(frame)
     if not spare.steps:
         spare.asked = time.monotonic()
     spare.steps += 1

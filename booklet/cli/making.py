@@ -114,8 +114,9 @@ def make_and_write(
         check_output(output, png)  # before any work
     job.request()  # a bad option is said before the library loads
     previews = PREVIEW_DPI if png else 0.0
-    get_ready(job, previews=previews)  # the render's child loads while this process checks
-    made = make(job, state.library(), previews=previews)
+    library = state.library()
+    get_ready(job, library, previews=previews)  # the render's child takes a copy
+    made = make(job, library, previews=previews)
     out = output or Path(made.name)
     if output is None:
         check_output(out, png)
@@ -155,10 +156,10 @@ def diagram(state: State, ident: str, output: Path | None, size: float, grayscal
             f"cannot tell the format from '{out.name}'. End the name in .pdf, .png or .svg.",
             file=out,
         )
+    state.library().technique(ident)  # an unknown id is said before anything is written
     job = render_for(
         state, "diagram", None, (), DiagramRequest(ident, suffix, size, grayscale), png=False
     )
-    state.library().technique(ident)  # an unknown id is said before anything is written
     check_output(out)
     made = made_in_jail(state, job)
     if to_stdout(out):

@@ -78,7 +78,7 @@ def render_for(
 ) -> Render:
     """What to make in the jail (booklet.products.jailed), from the command line's libraries
     and language, with PNG previews of its pages when asked for. The render's child, if it
-    was started early, begins loading its library now, beside this process's checks."""
+    was started early, is handed a copy of the library this process has loaded."""
     from booklet.products.jailed import Render, get_ready
 
     job = Render(
@@ -90,7 +90,7 @@ def render_for(
         request,
         previews=PREVIEW_DPI if png else 0.0,
     )
-    get_ready(job)
+    get_ready(job, state.library())
     return job
 
 

@@ -103,6 +103,9 @@ class Library:
     setting: Setting | None = None
     roots: list[Path] = field(default_factory=list)
     loaded_layouts: dict[str, Any] = field(default_factory=dict, repr=False)
+    # layout.yaml files already read (booklet.layout.spec.read_ahead): a render handed this
+    # library reads no YAML of its own
+    layout_documents: dict[Path, Document] = field(default_factory=dict, repr=False)
     english_words: dict[str, Any] = field(default_factory=dict)
     english_page: dict[str, Any] = field(default_factory=dict)
     languages: Mapping[str, LanguagePack] = field(default_factory=dict)

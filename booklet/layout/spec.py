@@ -109,9 +109,46 @@ def load_layout(name: str, library: Library) -> Layout:
     return cached
 
 
+MAX_EXTENDS = 8  # layouts built on layouts, at most this deep
+
+
+def read_ahead(name: str, library: Library) -> None:
+    """Read a layout's layout.yaml, and those of the layouts it extends, into the library
+    without compiling a snippet: the command does this before it hands the render its library,
+    so the render's child parses no YAML (and never loads PyYAML). Only ahead of time: whatever
+    is wrong with them is left for the render to say, as it would have."""
+    index = len(library.layouts.get(name, [])) - 1
+    for _ in range(MAX_EXTENDS + 2):
+        if index < 0:
+            return
+        try:
+            doc = _document(library.layouts[name][index], library)
+        except BookletError:
+            return
+        base = doc.data.get("extends") if isinstance(doc.data, dict) else None
+        if not isinstance(base, str):
+            return
+        name, index = base, _base_index(name, index, base, library)
+
+
+def _document(folder: Path, library: Library) -> Document:
+    """A layout folder's layout.yaml, parsed once per library."""
+    path = folder / "layout.yaml"
+    doc = library.layout_documents.get(path)
+    if doc is None:
+        doc = library.layout_documents[path] = load_yaml(path)
+    return doc
+
+
+def _base_index(name: str, index: int, base: str, library: Library) -> int:
+    """Which copy of `base` a layout extends: a layout that extends its own name builds on
+    the copy one library further down; any other, on the last library's."""
+    return index - 1 if base == name else len(library.layouts.get(base, [])) - 1
+
+
 def _load(name: str, index: int, library: Library, chain: list[str]) -> Layout:
     folder = library.layouts[name][index]
-    doc = load_yaml(folder / "layout.yaml")
+    doc = _document(folder, library)
     problems: list[Problem] = []
     data = Reader(doc, problems).fields(doc.data, "", (), LAYOUT_FIELDS, "a layout")
     if problems or data is None:
@@ -126,10 +163,9 @@ def _load(name: str, index: int, library: Library, chain: list[str]) -> Layout:
                 line=doc.line("extends"),
                 field="extends",
             )
-        # A layout that extends its own name builds on the copy one library further down.
-        base_index = index - 1 if base == name else len(library.layouts.get(base, [])) - 1
+        base_index = _base_index(name, index, base, library)
         here = f"{name}@{index}"
-        if f"{base}@{base_index}" in [*chain, here] or len(chain) > 8:
+        if f"{base}@{base_index}" in [*chain, here] or len(chain) > MAX_EXTENDS:
             names = [step.split("@")[0] for step in [*chain, here]] + [base]
             raise BookletError(
                 f"layouts extend each other in a loop ({' -> '.join(names)}). "

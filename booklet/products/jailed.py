@@ -19,9 +19,9 @@ from booklet.data.library import Library, load_library
 # One render: about 40 MB is a normal card; the limits leave room for the largest booklet.
 LIMITS = Limits(memory=192 * MIB, cpu=6.0, wall=8.0)
 LOGO_ALLOWANCE = 256 * MIB  # decoding a 4000-pixel logo and embedding it
-# A spare child reading the libraries ahead of its render (get_ready) holds a second copy of
-# what the command reads: a library larger or slower than this is left to the command alone
-# (the spare ends, and the render is handed the command's copy, as before there were spares).
+# A spare child made ready for its render (get_ready) holds a second copy of the libraries: one
+# larger or slower to read or take than this is left to the command alone (the spare ends, and
+# the render is handed the command's copy, as before there were spares).
 READY_LIMITS = Limits(memory=64 * MIB, cpu=1.5, wall=8.0)
 PREVIEW_ALLOWANCE = 64 * MIB  # PNG previews of every page
 
@@ -73,8 +73,9 @@ def limits_for(render: Render) -> Limits:
 def make(render: Render, library: Library | None = None) -> Rendered:
     """The render's bytes, made in the jail. `library` is the one this process has loaded for
     `render.roots` in `render.lang`, if any: a forked child uses it as it is. A spare child
-    made ready for these libraries (`get_ready`) has read its own, from the same folders, and
-    takes the render if it can; it never reads them within the render's limits."""
+    made ready for these libraries (`get_ready`: handed a copy of this process's, or having
+    read its own from the same folders) takes the render if it can; it never reads them within
+    the render's limits."""
     if jail.has_spare() and _readied == (render.roots, render.lang):
         try:
             reply = jail.run_in_spare(_made, render, limits=limits_for(render), label=label(render))
@@ -121,13 +122,55 @@ def warm_up(kind: str) -> None:
         import booklet.products.diagram  # noqa: F401
 
 
-def get_ready(render: Render) -> None:
-    """Let the spare child, if there is one, read the render's libraries while this process
-    reads its own to check the job: the render then finds them read, and has the whole of its
-    limits for the layout and the drawing, as a child forked later would."""
+def get_ready(render: Render, library: Library | None = None) -> None:
+    """Make the spare child, if there is one, ready for the render before it is handed it:
+    - given `library` (this process's, for the render's libraries and language), hand it a
+      copy, its layout's YAML read ahead: it then parses nothing of its own, and never loads
+      PyYAML (half of the time it took to read them itself);
+    - otherwise, or where the copy is too large for its pipe, let it read the libraries itself.
+    Either way the render then has the whole of its limits for the layout and the drawing,
+    as a child forked later would."""
     global _readied
-    if jail.prepare_spare(_ready, render.roots, render.lang, limits=READY_LIMITS):
+    handed = library is not None and _hand_over(render, library)
+    if handed or jail.prepare_spare(_ready, render.roots, render.lang, limits=READY_LIMITS):
         _readied = (render.roots, render.lang)
+
+
+def _hand_over(render: Render, library: Library) -> bool:
+    """Send the spare a copy of `library`, with the render's layout read ahead; whether sent."""
+    if not jail.has_spare():
+        return False
+    layout = getattr(render.request, "layout", None)
+    if isinstance(layout, str):
+        from booklet.layout.spec import read_ahead
+
+        read_ahead(layout, library)
+    copy = library_bytes(library)
+    return jail.prepare_spare(_take, render.roots, render.lang, copy, limits=READY_LIMITS)
+
+
+def library_bytes(library: Library) -> bytes:
+    """The library as bytes for a child of this process (pickle: a child trusts its parent,
+    and nothing ever unpickles what a child sends back). Its read-only views (MappingProxyType)
+    go as the dicts they show and come back as views."""
+    import copyreg
+    import io
+    import pickle
+    from types import MappingProxyType
+
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    table = copyreg.dispatch_table.copy()
+    table[MappingProxyType] = lambda view: (_read_only, (dict(view),))
+    pickler.dispatch_table = table  # this pickler only: nothing else in the process changes
+    pickler.dump(library)
+    return buffer.getvalue()
+
+
+def _read_only(entries: dict[Any, Any]) -> Any:
+    from types import MappingProxyType
+
+    return MappingProxyType(entries)
 
 
 _readied: tuple[tuple[str, ...], str | None] | None = None  # what the spare was made ready for
@@ -135,6 +178,13 @@ _readied: tuple[tuple[str, ...], str | None] | None = None  # what the spare was
 
 def _ready(roots: tuple[str, ...], lang: str | None) -> None:
     library_of(roots, lang)
+
+
+def _take(roots: tuple[str, ...], lang: str | None, copy: bytes) -> None:
+    """In the spare: the library its command handed over, as the one for these roots."""
+    import pickle
+
+    _LOADED[(roots, lang)] = pickle.loads(copy)
 
 
 # --- inside the jail ---------------------------------------------------------------------------

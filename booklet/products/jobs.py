@@ -96,10 +96,11 @@ def render_of(job: Job, request: Any, previews: float = 0.0) -> jailed.Render:
     )
 
 
-def get_ready(job: Job, *, previews: float = 0.0) -> None:
-    """Let the render's child, if one was started early (booklet.cli.entry), load the job's
-    libraries and layout now, while this process loads its own to check the job."""
-    jailed.get_ready(render_of(job, job.request(), previews))
+def get_ready(job: Job, library: Library | None = None, *, previews: float = 0.0) -> None:
+    """Make the render's child, if one was started early (booklet.cli.entry), ready for the
+    job: handed `library` (this process's, as loaded to check the job) with the job's layout
+    read ahead, or, without it, reading its own."""
+    jailed.get_ready(render_of(job, job.request(), previews), library)
 
 
 def make(job: Job, library: Library | None = None, *, previews: float = 0.0) -> Made:
