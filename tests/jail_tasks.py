@@ -174,3 +174,27 @@ def loaded_modules(names: list[str]) -> list[str]:
     import sys
 
     return [name for name in names if name in sys.modules]
+
+
+def leave_a_chain(port: int) -> int:
+    """Start a process that leaves the session and forks on in a chain, each generation saying
+    its pid (UDP, to `port`), spinning a little, then forking its successor and leaving: no
+    one process's CPU limit bounds them all (found by attack). The first one's pid."""
+    import resource
+    import socket
+
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            say = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            for _ in range(200):
+                _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+                resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+                say.sendto(str(os.getpid()).encode(), ("127.0.0.1", port))
+                work_for(0.05)
+                if os.fork() != 0:
+                    os._exit(0)
+        finally:
+            os._exit(0)
+    return pid

@@ -177,6 +177,135 @@ def test_a_worker_near_its_cpu_lifetime_is_replaced_and_every_task_still_has_its
     assert pids == sorted(pids, key=pids.index)  # each worker's tasks in a row
 
 
+class ChainListener:
+    """Hears the pids a chain of processes says (jail_tasks.leave_a_chain)."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.settimeout(0.05)
+        self.port = self.socket.getsockname()[1]
+        self.pids: list[int] = []
+
+    def listen(self, seconds: float) -> list[int]:
+        """The pids heard within `seconds`."""
+        heard: list[int] = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                heard.append(int(self.socket.recv(64)))
+            except OSError:
+                continue
+        self.pids += heard
+        return heard
+
+    def end_all(self) -> None:
+        for pid in self.pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        self.socket.close()
+
+
+@pytest.fixture
+def chain_listener():
+    listener = ChainListener()
+    yield listener
+    listener.end_all()
+
+
+@posix_only
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child subreaper (Linux)")
+@pytest.mark.parametrize("isolate", [False, True], ids=["batch worker", "page worker"])
+def test_a_chain_of_processes_a_task_leaves_ends_with_the_task(chain_listener, isolate):
+    """Found by attack: a task's process left its session and forked on in a chain, each
+    generation with a CPU limit of its own, living on after the pool and the command. The
+    worker adopts whatever its tasks leave (a child subreaper) and ends it once a task is
+    done: nothing says its pid a moment later."""
+    with Pool(1, limits=QUICK, start="fork", isolate=isolate) as pool:
+        future = pool.submit(jail_tasks.leave_a_chain, chain_listener.port, label="x")
+        next(iter(pool.results([future]))).result()
+        chain_listener.listen(0.3)
+        assert chain_listener.listen(1.0) == []  # the chain has ended
+        second = pool.submit(jail_tasks.echo, 2, label="x")  # the worker serves on
+        assert next(iter(pool.results([second]))).result()["value"] == 2
+    assert all(_wait_ended(pid, 1.0) for pid in chain_listener.pids)
+
+
+ADOPTING_COMMAND = """
+import sys
+from booklet.base import jail
+from booklet.base.jail import MIB, Limits
+from tests import jail_tasks
+jail.become_subreaper()
+jail.run(jail_tasks.leave_a_chain, int(sys.argv[1]), limits=Limits(cpu=2.0, wall=3.0), label="x")
+print("done", flush=True)
+import time
+time.sleep(float(sys.argv[2]))
+"""
+
+
+@posix_only
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child subreaper (Linux)")
+def test_a_chain_a_one_off_render_leaves_ends_when_the_render_does(chain_listener):
+    """The same attack through `jail.run` (a card's fallback, validate's trial): the command
+    adopts what its render's child leaves and ends it when the render is done."""
+    command = subprocess.Popen(
+        [sys.executable, "-c", ADOPTING_COMMAND, str(chain_listener.port), "3"],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert command.stdout is not None and command.stdout.readline().strip() == "done"
+        chain_listener.listen(0.3)
+        assert chain_listener.listen(1.0) == []  # ended while the command still runs
+    finally:
+        command.kill()
+        command.wait()
+
+
+@posix_only
+def test_a_task_in_a_page_worker_holds_none_of_the_workers_pipes():
+    """Found by attack: the child a page worker runs each task in kept the worker's own task
+    and answer pipes, so a process it left could read the next visitor's form and answer in
+    the worker's name. It holds only its own answer's pipe."""
+    with Pool(1, limits=QUICK, start="fork", isolate=True) as pool:
+        future = pool.submit(jail_tasks.open_descriptors, label="x")
+        targets = next(iter(pool.results([future]))).result()
+    assert targets[:3] == ["/dev/null"] * 3
+    assert sum(t.startswith("pipe:") for t in targets) == 1
+
+
+WORKER_LIFETIME = """
+import resource
+from booklet.base import jail
+from booklet.base.jail import Limits, Pool
+from tests import jail_tasks
+{setup}
+with Pool(1, limits=Limits(cpu=2.0, wall=3.0), start="fork", initializer=jail_tasks.work_for,
+          initargs=({init},)) as pool:
+    futures = [pool.submit(jail_tasks.pid_after_work, 0.05, label="x") for _ in range(4)]
+    print(len({{f.result() for f in pool.results(futures)}}))
+"""
+
+
+@posix_only
+@pytest.mark.parametrize("inherited", [False, True], ids=["slow start", "lower limit given"])
+def test_a_workers_cpu_lifetime_is_not_spent_before_its_first_task(inherited):
+    """Found by attack: the worker's lifetime CPU was counted from before its initializer (a
+    page worker reads every language first), and a lower limit it was started with (`ulimit
+    -t`) left it always near its end: a fresh worker for every task. Neither now."""
+    if inherited:  # started under `ulimit -t 25`, with the lifetime and room as they are
+        setup, init = "resource.setrlimit(resource.RLIMIT_CPU, (25, 25))", 0.0
+    else:  # a lifetime of 3 s (2 s of room), and an initializer that takes 2.2 s
+        setup, init = "jail.WORKER_CPU, jail.WORKER_TASK_ROOM = 3, 2", 2.2
+    code = WORKER_LIFETIME.format(setup=setup, init=init)
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"  # one worker served them all
+
+
 ORPHAN_PARENT = {
     "run": "jail.run(jail_tasks.sleep_for, 30, limits=LONG, label='x')",
     "worker": (

@@ -39,6 +39,7 @@ import sys
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -421,7 +422,10 @@ def run(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any
             os._exit(code)
     gc.unfreeze()
     os.close(write_end)
-    return _answer(pid, read_end, limits, label)
+    try:
+        return _answer(pid, read_end, limits, label)
+    finally:
+        _end_strays_here()
 
 
 def _answer(pid: int, read_end: int, limits: Limits, label: str) -> Any:
@@ -567,7 +571,7 @@ def _cap_cpu(seconds: int) -> float | None:
             below = cap if soft == resource.RLIM_INFINITY else min(soft, cap)
             resource.setrlimit(resource.RLIMIT_CPU, (below, cap))
             return float(cap)
-        return float(hard)
+        return None  # a lower limit it was started with stands, and ends it when it must
     except (ValueError, OSError):
         return None
 
@@ -616,6 +620,95 @@ def _end_with_parent(parent: int) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:
         os._exit(0)
+
+
+# --- what a render's processes leave behind ------------------------------------------------------
+#
+# A process a render starts can leave its session and fork on in a chain, each generation with
+# a CPU limit of its own: no limit on one process bounds them all. A process that is a child
+# subreaper (Linux) is given every descendant whose parent ended, however it left; booklet's own
+# processes (the command, each worker) are, and end every such stray once a render is done.
+
+_SUBREAPER = 0  # the process that adopts what its renders leave (become_subreaper), by pid
+
+
+def adopting() -> bool:
+    """Whether this process adopts what its renders leave (a child forked from one does not:
+    the kernel does not pass it on)."""
+    return os.getpid() == _SUBREAPER
+
+
+def become_subreaper() -> bool:
+    """Make this process the one that adopts every descendant whose parent ends (Linux's
+    PR_SET_CHILD_SUBREAPER), so it can end them (end_strays). Only for a process booklet owns:
+    the command, a worker; never one that embeds booklet, whose own children it cannot tell
+    from strays. Whether it now is."""
+    global _SUBREAPER
+    if not adopting() and sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0:
+                _SUBREAPER = os.getpid()
+                import atexit
+
+                atexit.register(_end_all_strays)  # among the last: nothing made outlives it
+    return adopting()
+
+
+def _end_all_strays() -> None:
+    if adopting():
+        end_strays()
+
+
+def _children() -> list[int]:
+    """This process's children (Linux's /proc/self/task/*/children), read bounded."""
+    from pathlib import Path
+
+    from booklet.base.files import read_bounded
+
+    found: list[int] = []
+    try:
+        threads = os.listdir("/proc/self/task")
+    except OSError:
+        return found
+    for thread in threads:
+        try:
+            listing = read_bounded(Path(f"/proc/self/task/{thread}/children"), 1 << 16)
+            found += [int(pid) for pid in listing.split()]
+        except (BookletError, OSError, ValueError):
+            continue
+    return found
+
+
+def end_strays(keep: frozenset[int] | set[int] = frozenset()) -> int:
+    """In a subreaper, end every child but those in `keep`: what renders left, however it
+    left. Again until none is left (one being ended may have forked once more); each reaped.
+    How many were ended."""
+    ended = 0
+    for _ in range(64):
+        strays = [pid for pid in _children() if pid not in keep]
+        if not strays:
+            break
+        for pid in strays:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in strays:
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+        ended += len(strays)
+    return ended
+
+
+def _end_strays_here() -> None:
+    """After a render in this process's child (or a worker's replacement): end what it left,
+    keeping the children booklet made and still uses (a spare, a pool's workers)."""
+    if not adopting():
+        return
+    keep = {_spare.pid} if _spare is not None else set()
+    for pool in list(_POOLS):
+        keep |= {worker.pid for worker in pool.workers}
+    end_strays(keep)
 
 
 def _spare_serves(task_fd: int, reply_fd: int, parent: int) -> None:
@@ -672,7 +765,10 @@ def run_in_spare(task: Callable[..., Any], *args: Any, limits: Limits, label: st
     taken = _take_spare(task, args, limits)
     if taken is None:
         raise NoSpare
-    return _answer(*taken, limits, label)
+    try:
+        return _answer(*taken, limits, label)
+    finally:
+        _end_strays_here()
 
 
 def _take_spare(
@@ -793,6 +889,9 @@ def _read_blocking(fd: int, size: int) -> bytes | None:
 
 
 RECYCLE_GROWTH = 256 * MIB  # a worker that has grown this much since it started is replaced
+# A worker that runs each task in a child of its own stops a late child itself; the pool waits
+# this much longer before it kills the worker (a worker stuck in something else).
+ISOLATED_GRACE = 2.0
 # A reused worker, and anything a task in it starts, may use this much CPU in all: a process a
 # planted module forks and detaches cannot raise its limit past it. The worker leaves (and is
 # replaced) while a task's whole allowance still fits under it: every few thousand cards.
@@ -804,13 +903,11 @@ def serve(task_fd: int, reply_fd: int, isolate: bool, init: tuple[Any, ...] | No
     """A worker's life: run tasks until the parent closes the pipe. Each reply is one frame;
     a worker that grew too large, or has used its CPU but a task's room, says so after its
     reply and leaves (the pool replaces it)."""
-    cap = _cap_cpu(WORKER_CPU)
-    if isolate and sys.platform.startswith("linux"):
-        with contextlib.suppress(ImportError):
-            import ctypes  # noqa: F401  # each task's child asks for its parent's death with it
+    adopts = become_subreaper()  # whatever a task's processes leave becomes this one's child
     if init is not None:
         initializer, initargs = init
         initializer(*initargs)
+    cap = _cap_cpu(WORKER_CPU)  # from here: the initializer's time is not the tasks'
     base = _vm_size()
     while True:
         task = _read_task(task_fd)
@@ -825,6 +922,8 @@ def serve(task_fd: int, reply_fd: int, isolate: bool, init: tuple[Any, ...] | No
                 reply = _reply_of(function, args)
             finally:
                 disarm()
+        if adopts:
+            end_strays()  # a worker has no child of its own between tasks
         leaving = bool(base) and _vm_size() - base > RECYCLE_GROWTH
         leaving |= cap is not None and _cpu_used() > cap - WORKER_TASK_ROOM
         _write_all(reply_fd, (b"R" if leaving else b"K") + reply)
@@ -842,6 +941,7 @@ def _in_grandchild(function: Callable[..., Any], args: tuple[Any, ...], limits: 
         code = 0
         try:
             os.close(read_end)
+            _detach((write_end,))  # not the worker's pipes: the next visitor's task comes there
             gc.disable()
             arm(limits, last=True)
             _end_with_parent(worker)
@@ -853,8 +953,9 @@ def _in_grandchild(function: Callable[..., Any], args: tuple[Any, ...], limits: 
     gc.unfreeze()
     os.close(write_end)
     try:
-        # The pool's own deadline kills this whole worker; this one only bounds the wait.
-        reply = _read_frame(read_end, time.monotonic() + limits.wall + 5)
+        # The worker keeps the deadline itself (the pool's is later: ISOLATED_GRACE), so it
+        # lives on to end whatever the task's child left behind.
+        reply = _read_frame(read_end, time.monotonic() + limits.wall)
     finally:
         os.close(read_end)
     status = _reap(pid, kill=reply.frame is None)
@@ -894,6 +995,7 @@ class _Worker:
     def __init__(self, pool: Pool) -> None:
         self.jobs: collections.deque[_Job] = collections.deque()
         self.head_started = 0.0  # when the task it is running began (as far as we can tell)
+        self.isolated = pool.isolate
         task_read, task_write = os.pipe()
         reply_read, reply_write = os.pipe()
         self.process: Any = None
@@ -950,7 +1052,8 @@ class _Worker:
 
     @property
     def deadline(self) -> float:
-        return self.head_started + self.jobs[0].limits.wall
+        grace = ISOLATED_GRACE if self.isolated else 0.0
+        return self.head_started + self.jobs[0].limits.wall + grace
 
     def send(self, job: _Job) -> None:
         if not self.jobs:
@@ -1078,6 +1181,7 @@ class Pool:
         os.set_blocking(self.wake_write, False)
         for _ in range(self.size):
             self.workers.append(_Worker(self))
+        _POOLS.add(self)
 
     def __enter__(self) -> Pool:
         return self
@@ -1149,6 +1253,7 @@ class Pool:
             self._settled()
         if not self.closed:
             self.workers.append(_Worker(self))
+        _end_strays_here()  # what a killed worker's tasks left came to this process
 
     def pump(self, timeout: float) -> None:
         """One turn: hand waiting tasks to workers, collect answers, enforce deadlines."""
@@ -1262,6 +1367,11 @@ class Pool:
         for fd in (self.wake_read, self.wake_write):
             with contextlib.suppress(OSError):
                 os.close(fd)
+        _POOLS.discard(self)
+        _end_strays_here()
+
+
+_POOLS: weakref.WeakSet[Pool] = weakref.WeakSet()  # this process's pools, whose workers it keeps
 
 
 if __name__ == "__main__":

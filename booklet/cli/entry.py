@@ -12,6 +12,9 @@ import sys
 
 # command: what its one render makes
 MAKES_ONE_THING = {"card": "card", "book": "book", "diagram": "diagram"}
+# commands whose process adopts whatever its renders leave behind, to end it (not `serve`,
+# which starts a browser that may become its child)
+ADOPTS = ("card", "book", "diagram", "batch", "validate")
 _TAKES_A_VALUE = ("--library", "--lang")  # the group's options that are followed by a value
 _NO_RENDER = ("-h", "--help", "--version")
 
@@ -35,7 +38,12 @@ def main() -> None:
 
     gc.disable()
     command = command_of(sys.argv[1:])
-    if command not in MAKES_ONE_THING or any(a in _NO_RENDER for a in sys.argv[1:]):
+    helping = any(a in _NO_RENDER for a in sys.argv[1:])
+    if command in ADOPTS and not helping:
+        from booklet.base.jail import become_subreaper
+
+        become_subreaper()
+    if command not in MAKES_ONE_THING or helping:
         from booklet.cli.main import cli
 
         cli(prog_name="booklet")
