@@ -208,3 +208,51 @@ def test_validate_lets_a_longer_language_make_its_card_larger(run):
     layouts = builtin_root() / "layouts"
     result = run("validate", str(layouts / "compact"), str(layouts / "bedside"))
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.fixture
+def book_layout_and_empty_languages(make_library):
+    """Found by attack: a two-line booklet layout and sixty empty language folders, which
+    validate tried one after another in one child until it ran out of memory."""
+    files = {"layouts/my-book/layout.yaml": "extends: gift\n"}
+    codes = [a + b for a in "klmnqsvwxyz" for b in "abcdefgh"][:60]
+    files |= {f"techniques/{code}/.keep": "" for code in codes}
+    return make_library(files)
+
+
+def test_validate_skips_languages_with_no_text_of_their_own(run, book_layout_and_empty_languages):
+    """A language folder with nothing in it prints as English does: not tried again."""
+    lib = book_layout_and_empty_languages
+    result = run("--library", lib, "validate", lib / "layouts" / "my-book")
+    assert result.exit_code == 0, result.stderr
+    assert "OK: 1 file(s) valid." in result.stdout
+
+
+def test_validate_says_which_languages_its_time_left_untried(run, make_library, monkeypatch):
+    """The languages share a time budget (booklet.products.jailed.TRIAL_BUDGET); any left
+    untried are named in a note, not passed over in silence."""
+    from booklet.products import jailed
+
+    monkeypatch.setattr(jailed, "TRIAL_BUDGET", 0.0)
+    lib = make_library({"layouts/mine/layout.yaml": "extends: bedside\n"})
+    result = run("--library", lib, "validate", lib / "layouts" / "mine")
+    assert result.exit_code == 0, result.stderr
+    assert "was tried in 1 of its 7 languages within 0 s; not in ar, de, es, fr, he, pt." in (
+        result.stderr
+    )
+
+
+def test_a_translation_with_problems_is_reported_once(run, make_library):
+    """Found by attack: a broken translation's problem was reported by the file check and again
+    by the layout's trial in that language."""
+    lib = make_library(
+        {
+            "layouts/mine/layout.yaml": "extends: bedside\n",
+            "techniques/de/fan-stroke.yaml": "name: [1, 2\n",
+        }
+    )
+    result = run("--library", lib, "validate", lib)
+    assert result.exit_code == 2
+    assert "fan-stroke.yaml" in result.stderr
+    assert "(--lang de)" not in result.stderr
+    assert result.stderr.count("fan-stroke.yaml") == 1

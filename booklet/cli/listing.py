@@ -146,7 +146,12 @@ def validate(state: State, paths: tuple[Path, ...]) -> None:
     from booklet.batch.runner import check_batch_file
     from booklet.products.check import builtin_overrides, check_paths
 
-    count = check_paths(list(paths), state.library_roots, check_batch=check_batch_file)
+    notes: list[str] = []
+    try:
+        count = check_paths(list(paths), state.library_roots, check_batch_file, notes)
+    finally:
+        for note in notes:
+            click.echo(f"Note: {note}", err=True)
     for path, kind, ident in builtin_overrides(list(paths)):
         click.echo(
             f"Note: {display_path(path)} replaces the built-in {kind} '{ident}' wherever this "

@@ -104,9 +104,11 @@ def check_paths(
     paths: Sequence[Path],
     library_roots: Sequence[Path],
     check_batch: BatchChecker | None = None,
+    notes: list[str] | None = None,
 ) -> int:
     """Check every file; return how many were checked, or raise with every problem found.
-    Batch files are recognised by their `variants` and handed to `check_batch`."""
+    Batch files are recognised by their `variants` and handed to `check_batch`. What was not
+    checked (a layout's languages past the trial's time) goes to `notes`."""
     items: list[tuple[str, Path]] = []
     for path in paths:
         items += collect(path)
@@ -166,7 +168,7 @@ def check_paths(
         elif kind == SETTING and doc is not None:
             parse_setting(doc, problems)
         elif kind == LAYOUT:
-            problems += check_layout_folder(path, library, library_roots)
+            problems += check_layout_folder(path, library, library_roots, notes)
         elif kind == LANGUAGE:
             from dataclasses import replace
 
@@ -222,11 +224,15 @@ def enclosing_library(path: Path) -> Path | None:
 
 
 def check_layout_folder(
-    folder: Path, library: Library | None, roots: Sequence[Path] = ()
+    folder: Path,
+    library: Library | None,
+    roots: Sequence[Path] = (),
+    notes: list[str] | None = None,
 ) -> list[Problem]:
-    """Parse a layout folder, then render it once with a built-in routine, in the jail, so
-    snippet errors that only show when they run (a missing field, a budget exceeded, bad
-    markup, text that does not fit, a font that runs away) are found by `validate` too."""
+    """Parse a layout folder, then render it with a built-in routine in each language, in the
+    jail (booklet.products.jailed.trial), so snippet errors that only show when they run (a
+    missing field, a budget exceeded, bad markup, text that does not fit, a font that runs
+    away) are found by `validate` too."""
     from booklet.layout.spec import load_layout_folder
     from booklet.products.jailed import trial
 
@@ -239,7 +245,7 @@ def check_layout_folder(
     if library is None or library.setting is None or not library.routines:
         return []
     try:
-        trial(folder, library, tuple(str(r) for r in roots))
+        trial(folder, library, tuple(str(r) for r in roots), notes)
     except ValidationError as exc:
         return [in_layout(p, folder) for p in exc.problems]
     except BookletError as exc:

@@ -9,10 +9,12 @@ parse); elsewhere the spawned child loads it from the same folders.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from booklet.base import jail
+from booklet.base.errors import BookletError, display_path
 from booklet.base.jail import MIB, Limits
 from booklet.data.library import Library, load_library
 
@@ -259,41 +261,40 @@ def _diagram(library: Library, request: DiagramRequest) -> bytes:
 # --- validate's trial render -------------------------------------------------------------------
 
 
-def trial(folder: Path, library: Library | None, roots: tuple[str, ...]) -> None:
-    """Render a layout folder with a built-in routine in every language the library prints,
-    in the jail, so errors that only show when its snippets run (and anything that would run
-    away) are found by validate: in English first, then in each other language, whose words
-    are longer, run right to left, or need glyphs the layout's font may lack."""
-    name = f"layout '{folder.name}'"
-    limits = TRIAL_LIMITS
-    if library is not None and jail.HAS_FORK:
-        jail.run(_trial_with, folder, library, limits=limits, label=name)
-    else:
-        jail.run(_trial, folder, roots, limits=limits, label=name)
-
-
-# A trial makes the layout's card or booklet once in each language: eight booklets at most.
-TRIAL_LIMITS = Limits(memory=LIMITS.memory, cpu=3 * LIMITS.cpu, wall=3 * LIMITS.wall)
-
-
-def _trial(folder: Path, roots: tuple[str, ...]) -> None:
-    _trial_with(folder, library_of(roots, None))
-
-
-def _trial_with(folder: Path, library: Library) -> None:
-    from booklet.base.errors import BookletError, Problem, ValidationError
+def trial(
+    folder: Path,
+    library: Library | None,
+    roots: tuple[str, ...],
+    notes: list[str] | None = None,
+) -> None:
+    """Render a layout folder with a built-in routine in the jail, so errors that only show
+    when its snippets run (and anything that would run away) are found by validate: in the
+    library's language first, as before, then in each other language with text of its own
+    (longer words, right to left, glyphs the layout's font may lack), each in a child of its
+    own with a render's limits, within TRIAL_BUDGET in all. A language that did not fit in the
+    budget is said in `notes`; one whose own files have problems is not tried (validate says
+    those problems where it reads the files)."""
+    from booklet.base.errors import Problem, ValidationError
     from booklet.data.language import language_name
-    from booklet.layout.spec import load_layout_folder
 
-    layout, stacked = load_layout_folder(folder, library)
-    routine = "classic" if "classic" in stacked.routines else sorted(stacked.routines)[0]
-    _try_layout(layout, stacked, routine, own_size=True)  # its first language: as before
+    name = f"layout '{folder.name}'"
+    _trial_in(folder, library, roots, None, name)
+    if library is None:
+        return
+    codes = [code for code in library.language_codes if _has_own_text(library, code)]
     problems: list[Problem] = []
-    for code in stacked.language_codes:
-        if code == stacked.lang:
-            continue
+    deadline = time.monotonic() + TRIAL_BUDGET
+    for tried, code in enumerate(codes):
+        if time.monotonic() > deadline:
+            if notes is not None:
+                notes.append(
+                    f"{display_path(folder)} was tried in {tried + 1} of its {len(codes) + 1} "
+                    f"languages within {TRIAL_BUDGET:g} s; not in {', '.join(codes[tried:])}. "
+                    f"Try one with `booklet --lang CODE card --layout {folder.name}`."
+                )
+            break
         try:
-            _try_layout(layout, stacked.in_language(code), routine, own_size=False)
+            _trial_in(folder, library, roots, code, name)
         except BookletError as exc:
             found = exc.problems if isinstance(exc, ValidationError) else [exc.problem]
             english = language_name(code)[0]
@@ -301,6 +302,46 @@ def _trial_with(folder: Path, library: Library) -> None:
                          for p in found]  # fmt: skip
     if problems:
         raise ValidationError(problems)
+
+
+TRIAL_BUDGET = 30.0  # seconds validate spends on one layout's other languages, at most
+
+
+def _has_own_text(library: Library, code: str) -> bool:
+    """Whether a language other than the library's own prints any text of its own: one that
+    has none prints as the library's language does; one whose files have problems is left to
+    the check that reads them."""
+    if code == library.lang:
+        return False
+    try:
+        pack = library.languages[code]
+        library.in_language(code)
+    except BookletError:
+        return False
+    return bool(pack.words or pack.setting or pack.techniques or pack.routines)
+
+
+def _trial_in(
+    folder: Path, library: Library | None, roots: tuple[str, ...], lang: str | None, name: str
+) -> None:
+    if library is not None and jail.HAS_FORK:
+        jail.run(_trial_with, folder, library, lang, limits=LIMITS, label=name)
+    else:
+        jail.run(_trial, folder, roots, lang, limits=LIMITS, label=name)
+
+
+def _trial(folder: Path, roots: tuple[str, ...], lang: str | None) -> None:
+    _trial_with(folder, library_of(roots, None), lang)
+
+
+def _trial_with(folder: Path, library: Library, lang: str | None) -> None:
+    """In the jail: the layout's card or booklet in `lang` (None: the library's own, whose
+    card must fit the layout's own size)."""
+    from booklet.layout.spec import load_layout_folder
+
+    layout, stacked = load_layout_folder(folder, library)
+    routine = "classic" if "classic" in stacked.routines else sorted(stacked.routines)[0]
+    _try_layout(layout, stacked.in_language(lang), routine, own_size=lang is None)
 
 
 def _try_layout(layout: Any, library: Library, routine: str, *, own_size: bool) -> None:
