@@ -561,3 +561,25 @@ def test_a_titles_numbers_take_the_face_of_its_script():
             assert faces and all(script in face for face in faces), faces
         else:
             assert faces == {style.title_face}, faces
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "script"),
+    [("he", "לדנה 054-1234567", "Hebrew"), ("ar", "إلى دانة 054-1234567", "Arabic")],
+)
+def test_a_phone_number_in_a_right_to_left_title_takes_the_face_of_its_script(lang, title, script):
+    """Found in review: a telephone number in a Hebrew booklet's title printed in the display
+    face's serif figures beside sans Hebrew. The title's number is isolated (it reads left to
+    right), and the isolates, which never print, kept it out of the script's face."""
+    from booklet.data.library import load_library
+    from booklet.products.booklet.kit import BookKit
+    from booklet.products.requests import BookRequest
+    from booklet.text.paragraph import TextBlock
+
+    library = load_library().in_language(lang)
+    kit = BookKit(library, library.plan("classic"), BookRequest(title=title))
+    block = TextBlock((Span(title),), kit.styles.text("title"))
+    block.wrap(400, 400)
+    runs = [run for line in block.lines for run in line.runs]
+    number = [run for run in runs if "1234567" in run[0]]
+    assert number and all(script in run[1] for run in number), runs

@@ -196,8 +196,8 @@ def _numbers_in_the_titles_script(words: list[Word | None], title_face: str) -> 
         near = [*scripts[index + 1 :], *reversed(scripts[:index])]
         script = next((name for name in near if name), None)
         text = "".join(run[0] for run in word.parts)
-        if script is None or not set(text) <= charmap(script):
-            continue
+        if script is None or not set(text.translate(_NO_ISOLATES)) <= charmap(script):
+            continue  # (isolates around a number in a right-to-left title never print)
         size, colour = word.parts[0][2], word.parts[0][3]
         words[index] = Word(((text, script, size, colour),), unit_width(text, script) * size,
                             word.space)  # fmt: skip
