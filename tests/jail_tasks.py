@@ -198,3 +198,27 @@ def leave_a_chain(port: int) -> int:
         finally:
             os._exit(0)
     return pid
+
+
+def leave_a_deep_chain(port: int, depth: int) -> int:
+    """Start a process that leaves the session and starts a chain `depth` deep, each one
+    waiting on the next: only the first ever comes to the command when its parent ends, one
+    generation a round (found by attack: 64 rounds, and the rest lived on). The deepest says
+    its pid (UDP, to `port`) every 50 ms."""
+    import socket
+
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            for _ in range(depth):
+                if os.fork() != 0:
+                    os.wait()
+                    os._exit(0)
+            say = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            while True:
+                say.sendto(str(os.getpid()).encode(), ("127.0.0.1", port))
+                time.sleep(0.05)
+        finally:
+            os._exit(0)
+    return pid

@@ -264,6 +264,98 @@ def test_a_chain_a_one_off_render_leaves_ends_when_the_render_does(chain_listene
         command.wait()
 
 
+DEEP_CHAIN_COMMAND = """
+import sys, time
+from booklet.base import jail
+from booklet.base.jail import Limits
+from booklet.cli.entry import _ended_by_signals_as_by_exit
+from tests import jail_tasks
+assert jail.become_subreaper()
+_ended_by_signals_as_by_exit()
+port, depth = int(sys.argv[1]), int(sys.argv[2])
+jail.run(jail_tasks.leave_a_deep_chain, port, depth, limits=Limits(cpu=2.0, wall=3.0), label="x")
+print("done", flush=True)
+time.sleep(float(sys.argv[3]))
+"""
+
+
+def _command(code: str, *args: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *map(str, args)], cwd=REPO, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
+    )  # fmt: skip
+
+
+@posix_only
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child subreaper (Linux)")
+def test_a_deep_chain_a_render_leaves_ends_with_the_render(chain_listener):
+    """Found by attack: a chain 150 deep, each process waiting on the next, came to the
+    command one generation a sweep; 64 sweeps ended 64 and the rest lived on. Every process
+    below a stray is stopped and ended at once."""
+    command = _command(DEEP_CHAIN_COMMAND, chain_listener.port, 150, 3)
+    try:
+        assert command.stdout is not None and command.stdout.readline().strip() == "done"
+        chain_listener.listen(0.3)
+        assert chain_listener.listen(0.8) == []
+    finally:
+        command.kill()
+        command.wait()
+
+
+@posix_only
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child subreaper (Linux)")
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_a_command_ended_by_a_signal_ends_what_its_render_left(chain_listener, signal_name):
+    """Found by attack: `timeout` (SIGTERM) or a closed terminal (SIGHUP) ended the command by
+    the signal's default action, and what its render left ran on. It now leaves as by exit."""
+    command = _command(DEEP_CHAIN_COMMAND, chain_listener.port, 3, 30)
+    try:
+        assert command.stdout is not None and command.stdout.readline().strip() == "done"
+        command.send_signal(getattr(signal, signal_name))
+        assert command.wait(10) == 128 + getattr(signal, signal_name)
+        chain_listener.listen(0.3)
+        assert chain_listener.listen(0.8) == []
+    finally:
+        command.kill()
+        command.wait()
+
+
+@posix_only
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child subreaper (Linux)")
+def test_a_command_that_already_has_children_adopts_none(tmp_path):
+    """Found by attack: `sh -c "job & exec booklet card"` keeps the shell's job as booklet's
+    child, and booklet ended it with the render's strays. A command started with children of
+    its own does not adopt (and so ends none of them)."""
+    script = f"sleep 30 & exec {sys.executable} -m booklet card -o {tmp_path / 'c.pdf'}"
+    shell = subprocess.Popen(
+        ["sh", "-c", script], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    sleeper = None
+    try:
+        deadline = time.monotonic() + 10
+        while sleeper is None and time.monotonic() < deadline:
+            found = [pid for pid in _children_of(shell.pid) if "sleep" in _command_line(pid)]
+            sleeper = found[0] if found else None
+            time.sleep(0.02)
+        assert sleeper is not None
+        assert shell.wait(30) == 0
+        assert (tmp_path / "c.pdf").is_file()
+        assert not _wait_ended(sleeper, 0.5)  # the job lives on
+    finally:
+        shell.kill()
+        if sleeper is not None:
+            with contextlib.suppress(OSError):
+                os.kill(sleeper, signal.SIGKILL)
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
 @posix_only
 def test_a_task_in_a_page_worker_holds_none_of_the_workers_pipes():
     """Found by attack: the child a page worker runs each task in kept the worker's own task

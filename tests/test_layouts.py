@@ -237,9 +237,30 @@ def test_validate_says_which_languages_its_time_left_untried(run, make_library, 
     lib = make_library({"layouts/mine/layout.yaml": "extends: bedside\n"})
     result = run("--library", lib, "validate", lib / "layouts" / "mine")
     assert result.exit_code == 0, result.stderr
-    assert "was tried in 1 of its 7 languages within 0 s; not in ar, de, es, fr, he, pt." in (
-        result.stderr
+    assert (
+        "was tried in 1 of its 7 languages within the 0 s validate gives them; not in ar, de, "
+        "es, fr, he, pt. Try one with `booklet --library lib --lang CODE card --layout mine`."
+    ) in " ".join(result.stderr.split())
+
+
+def test_validate_gives_all_its_layouts_one_budget_and_names_the_product(
+    run, make_library, monkeypatch
+):
+    """Found by attack: the budget was each layout's (N slow layouts took N times as long),
+    and the advice said `card` for a booklet layout."""
+    from booklet.products import jailed
+
+    ticks = iter([False] * 6 + [True] * 100)  # the first layout's six languages, then out
+    monkeypatch.setattr(jailed.TrialClock, "out", lambda self: next(ticks))
+    lib = make_library(
+        {"layouts/a/layout.yaml": "extends: bedside\n", "layouts/b/layout.yaml": "extends: gift\n"}
     )
+    result = run("--library", lib, "validate", lib / "layouts" / "a", lib / "layouts" / "b")
+    assert result.exit_code == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "layouts/a was tried" not in said
+    assert "layouts/b was tried in 1 of its 7 languages" in said
+    assert "`booklet --library lib --lang CODE book --layout b`" in said
 
 
 def test_a_translation_with_problems_is_reported_once(run, make_library):
@@ -256,3 +277,6 @@ def test_a_translation_with_problems_is_reported_once(run, make_library):
     assert "fan-stroke.yaml" in result.stderr
     assert "(--lang de)" not in result.stderr
     assert result.stderr.count("fan-stroke.yaml") == 1
+    # and the layout's trial says it left German out, checked alone
+    alone = run("--library", lib, "validate", lib / "layouts" / "mine")
+    assert "was not tried in de: its files have problems." in " ".join(alone.stderr.split())

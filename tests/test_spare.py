@@ -496,3 +496,31 @@ def test_the_spare_is_handed_the_commands_library(layout_on_bedside, lang, layou
     )
     assert reply["yaml"] is (room is not None)
     assert reply["same"] and reply["size"] > 10_000
+
+
+LARGE_LIBRARY = """
+from booklet.products import jailed
+from booklet.products.jailed import Render
+from booklet.products.requests import CardRequest
+from booklet.data.library import load_library
+jail.start_spare(lambda: jailed.warm_up("card"))
+jail._spare.room = 4096  # the copy does not fit the pipe
+jail.LARGE_STEP = 2048  # and is larger than any pipe holds: as a library of a thousand techniques
+library = load_library([])
+render = Render("card", (), None, "classic", (), CardRequest())
+began = time.monotonic()
+jailed.get_ready(render, library)
+spare = jail.has_spare()
+data = jailed.make(render, library).data
+answer({"spare": spare, "size": len(data), "took": time.monotonic() - began})
+"""
+
+
+@posix_only
+def test_a_library_too_large_for_any_pipe_is_not_read_twice():
+    """Found by attack: a library too large to hand over was read again by the spare after
+    the command had read it, and the command then waited out the spare's grace. It goes to a
+    child forked with the command's copy at once."""
+    (reply,) = _python(LARGE_LIBRARY)
+    assert reply["spare"] is False and reply["size"] > 10_000
+    assert reply["took"] < 2

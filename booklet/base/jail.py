@@ -461,6 +461,7 @@ def _answer(pid: int, read_end: int, limits: Limits, label: str) -> Any:
 _READY = b"R"  # the spare's word that a step is done
 _ROOM = 32 * 1024  # a frame no larger than this fits the pipe at once, whatever the spare does
 _PIPE = 1 << 18  # on Linux the spare's task pipe is made this large, for a library handed over
+LARGE_STEP = _PIPE  # a step larger than any spare's pipe holds
 # How long a spare that has not said its steps are done is waited for: a grace, and half as
 # long again as the parent took over the same steps, at most a second.
 _GRACE = 0.25
@@ -641,18 +642,20 @@ def adopting() -> bool:
 def become_subreaper() -> bool:
     """Make this process the one that adopts every descendant whose parent ends (Linux's
     PR_SET_CHILD_SUBREAPER), so it can end them (end_strays). Only for a process booklet owns:
-    the command, a worker; never one that embeds booklet, whose own children it cannot tell
-    from strays. Whether it now is."""
+    the command, a worker; never one that embeds booklet, or that already has children (a
+    shell's background job kept across `exec booklet`): their children are not booklet's to
+    end, and cannot be told from strays. Whether it now is."""
     global _SUBREAPER
-    if not adopting() and sys.platform.startswith("linux"):
-        with contextlib.suppress(Exception):
-            import ctypes
+    if adopting() or not sys.platform.startswith("linux") or _children():
+        return adopting()
+    with contextlib.suppress(Exception):
+        import ctypes
 
-            if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0:
-                _SUBREAPER = os.getpid()
-                import atexit
+        if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0:
+            _SUBREAPER = os.getpid()
+            import atexit
 
-                atexit.register(_end_all_strays)  # among the last: nothing made outlives it
+            atexit.register(_end_all_strays)  # among the last: nothing made outlives it
     return adopting()
 
 
@@ -662,7 +665,8 @@ def _end_all_strays() -> None:
 
 
 def _children() -> list[int]:
-    """This process's children (Linux's /proc/self/task/*/children), read bounded."""
+    """This process's children (Linux's /proc/self/task/*/children); where that cannot be
+    read whole, from every process's parent (`_descendants`)."""
     from pathlib import Path
 
     from booklet.base.files import read_bounded
@@ -674,29 +678,68 @@ def _children() -> list[int]:
         return found
     for thread in threads:
         try:
-            listing = read_bounded(Path(f"/proc/self/task/{thread}/children"), 1 << 16)
+            listing = read_bounded(Path(f"/proc/self/task/{thread}/children"), 1 << 20)
             found += [int(pid) for pid in listing.split()]
         except (BookletError, OSError, ValueError):
-            continue
+            return _descendants({os.getpid()}, children_only=True)
     return found
 
 
+def _descendants(roots: set[int], *, children_only: bool = False) -> list[int]:
+    """Every process below `roots` (or only their children), from each process's parent in
+    /proc/PID/stat."""
+    from pathlib import Path
+
+    from booklet.base.files import read_bounded
+
+    parents: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            stat = read_bounded(Path(f"/proc/{entry}/stat"), 4096)
+            parent = int(stat.rsplit(b")", 1)[1].split()[1])
+        except (BookletError, OSError, ValueError, IndexError):
+            continue
+        parents.setdefault(parent, []).append(int(entry))
+    found: list[int] = []
+    level = list(roots)
+    while level:
+        below = [child for pid in level for child in parents.get(pid, [])]
+        found += below
+        if children_only:
+            break
+        level = below
+    return found
+
+
+STRAYS_TIME = 5.0  # seconds end_strays keeps at it, at most (a chain thousands deep)
+
+
 def end_strays(keep: frozenset[int] | set[int] = frozenset()) -> int:
-    """In a subreaper, end every child but those in `keep`: what renders left, however it
-    left. Again until none is left (one being ended may have forked once more); each reaped.
-    How many were ended."""
+    """In a subreaper, end every child but those in `keep`, and every process below them:
+    what renders left, however deep or fast it forks. Each round stops them all (SIGSTOP) so
+    none forks on, then kills them; whatever they had started comes here as they end, for the
+    next round, until none is left. Each child reaped. How many were ended."""
     ended = 0
-    for _ in range(64):
+    give_up = time.monotonic() + STRAYS_TIME
+    while time.monotonic() < give_up:
         strays = [pid for pid in _children() if pid not in keep]
         if not strays:
             break
-        for pid in strays:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+        below = _descendants(set(strays))  # only when there are strays: a walk of /proc
+        for number in (signal.SIGSTOP, signal.SIGKILL):
+            for pid in (*strays, *below):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, number)
         for pid in strays:
             with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
-        ended += len(strays)
+        ended += len(strays) + len(below)
     return ended
 
 

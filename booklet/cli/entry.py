@@ -42,7 +42,8 @@ def main() -> None:
     if command in ADOPTS and not helping:
         from booklet.base.jail import become_subreaper
 
-        become_subreaper()
+        if become_subreaper():
+            _ended_by_signals_as_by_exit()
     if command not in MAKES_ONE_THING or helping:
         from booklet.cli.main import cli
 
@@ -79,6 +80,22 @@ def _leave(done: SystemExit) -> None:
         raise done from None
     atexit._run_exitfuncs()
     os._exit(code or 0)
+
+
+def _ended_by_signals_as_by_exit() -> None:
+    """SIGTERM and SIGHUP (a `timeout`, a closed terminal) end the command as `exit` would:
+    its render's child is killed and what the render left behind is ended on the way out,
+    where the signals' default action would leave it running. A signal ignored when booklet
+    started (`nohup`) stays ignored."""
+    import signal
+
+    def leave(number: int, frame: object) -> None:
+        raise SystemExit(128 + number)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) == signal.SIG_DFL:
+            signal.signal(number, leave)
 
 
 def _warm_up(command: str) -> None:

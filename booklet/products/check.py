@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from booklet.base.errors import BookletError, Problem, ValidationError
 from booklet.data.library import (
@@ -28,6 +29,9 @@ from booklet.data.schema import (
     parse_technique,
 )
 from booklet.data.yamlfile import Document, load_yaml
+
+if TYPE_CHECKING:
+    from booklet.products.jailed import TrialClock
 
 TECHNIQUE, ROUTINE, SETTING, LAYOUT, BATCH = "technique", "routine", "setting", "layout", "batch"
 LANGUAGE = "language"
@@ -120,6 +124,9 @@ def check_paths(
         raise BookletError(
             "no technique, routine, layout or setting files found here.", file=paths[0]
         )
+    from booklet.products.jailed import TrialClock
+
+    clock = TrialClock()  # the time this check gives layouts' other languages, in all
     problems: list[Problem] = []
     problems += duplicate_ids([p for kind, p in items if kind in (TECHNIQUE, ROUTINE)])
     named = list(library_roots)
@@ -168,7 +175,7 @@ def check_paths(
         elif kind == SETTING and doc is not None:
             parse_setting(doc, problems)
         elif kind == LAYOUT:
-            problems += check_layout_folder(path, library, library_roots, notes)
+            problems += check_layout_folder(path, library, library_roots, notes, clock)
         elif kind == LANGUAGE:
             from dataclasses import replace
 
@@ -228,6 +235,7 @@ def check_layout_folder(
     library: Library | None,
     roots: Sequence[Path] = (),
     notes: list[str] | None = None,
+    clock: TrialClock | None = None,
 ) -> list[Problem]:
     """Parse a layout folder, then render it with a built-in routine in each language, in the
     jail (booklet.products.jailed.trial), so snippet errors that only show when they run (a
@@ -237,7 +245,7 @@ def check_layout_folder(
     from booklet.products.jailed import trial
 
     try:
-        load_layout_folder(folder, library or Library())
+        layout, _ = load_layout_folder(folder, library or Library())
     except ValidationError as exc:
         return exc.problems
     except BookletError as exc:
@@ -245,7 +253,7 @@ def check_layout_folder(
     if library is None or library.setting is None or not library.routines:
         return []
     try:
-        trial(folder, library, tuple(str(r) for r in roots), notes)
+        trial(folder, library, tuple(str(r) for r in roots), notes, layout.kind, clock)
     except ValidationError as exc:
         return [in_layout(p, folder) for p in exc.problems]
     except BookletError as exc:

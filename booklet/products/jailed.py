@@ -129,26 +129,30 @@ def get_ready(render: Render, library: Library | None = None) -> None:
     - given `library` (this process's, for the render's libraries and language), hand it a
       copy, its layout's YAML read ahead: it then parses nothing of its own, and never loads
       PyYAML (half of the time it took to read them itself);
-    - otherwise, or where the copy is too large for its pipe, let it read the libraries itself.
+    - a copy too large for its pipe: let it read the libraries itself, unless the copy is
+      larger than any pipe holds (a library of a thousand techniques), which it would take
+      longer to read than a child forked with this process's copy takes to start: no spare;
+    - without `library`: let it read its own.
     Either way the render then has the whole of its limits for the layout and the drawing,
     as a child forked later would."""
     global _readied
-    handed = library is not None and _hand_over(render, library)
-    if handed or jail.prepare_spare(_ready, render.roots, render.lang, limits=READY_LIMITS):
-        _readied = (render.roots, render.lang)
-
-
-def _hand_over(render: Render, library: Library) -> bool:
-    """Send the spare a copy of `library`, with the render's layout read ahead; whether sent."""
     if not jail.has_spare():
-        return False
-    layout = getattr(render.request, "layout", None)
-    if isinstance(layout, str):
-        from booklet.layout.spec import read_ahead
+        return
+    if library is not None:
+        layout = getattr(render.request, "layout", None)
+        if isinstance(layout, str):
+            from booklet.layout.spec import read_ahead
 
-        read_ahead(layout, library)
-    copy = library_bytes(library)
-    return jail.prepare_spare(_take, render.roots, render.lang, copy, limits=READY_LIMITS)
+            read_ahead(layout, library)
+        copy = library_bytes(library)
+        if jail.prepare_spare(_take, render.roots, render.lang, copy, limits=READY_LIMITS):
+            _readied = (render.roots, render.lang)
+            return
+        if len(copy) > jail.LARGE_STEP:
+            jail.drop_spare()
+            return
+    if jail.prepare_spare(_ready, render.roots, render.lang, limits=READY_LIMITS):
+        _readied = (render.roots, render.lang)
 
 
 def library_bytes(library: Library) -> bytes:
@@ -266,14 +270,16 @@ def trial(
     library: Library | None,
     roots: tuple[str, ...],
     notes: list[str] | None = None,
+    kind: str = "card",
+    clock: TrialClock | None = None,
 ) -> None:
-    """Render a layout folder with a built-in routine in the jail, so errors that only show
-    when its snippets run (and anything that would run away) are found by validate: in the
-    library's language first, as before, then in each other language with text of its own
-    (longer words, right to left, glyphs the layout's font may lack), each in a child of its
-    own with a render's limits, within TRIAL_BUDGET in all. A language that did not fit in the
-    budget is said in `notes`; one whose own files have problems is not tried (validate says
-    those problems where it reads the files)."""
+    """Render a layout folder (of `kind`, card or book) with a built-in routine in the jail, so
+    errors that only show when its snippets run (and anything that would run away) are found
+    by validate: in the library's language first, as before, then in each other language with
+    text of its own (longer words, right to left, glyphs the layout's font may lack), each in
+    a child of its own with a render's limits. The other languages of every layout one
+    validate checks share `clock` (TRIAL_BUDGET): those left untried are said in `notes`, as
+    is a language not tried because its own files have problems."""
     from booklet.base.errors import Problem, ValidationError
     from booklet.data.language import language_name
 
@@ -281,17 +287,24 @@ def trial(
     _trial_in(folder, library, roots, None, name)
     if library is None:
         return
-    codes = [code for code in library.language_codes if _has_own_text(library, code)]
+    notes = notes if notes is not None else []
+    broken = [c for c in library.language_codes if c != library.lang and not _loads(library, c)]
+    if broken:
+        notes.append(
+            f"{display_path(folder)} was not tried in {', '.join(broken)}: "
+            f"{'its files have' if len(broken) == 1 else 'their files have'} problems. "
+            "`booklet validate` on the language's folder lists them."
+        )
+    codes = [c for c in library.language_codes if c not in broken and _has_own_text(library, c)]
+    clock = clock if clock is not None else TrialClock()
     problems: list[Problem] = []
-    deadline = time.monotonic() + TRIAL_BUDGET
     for tried, code in enumerate(codes):
-        if time.monotonic() > deadline:
-            if notes is not None:
-                notes.append(
-                    f"{display_path(folder)} was tried in {tried + 1} of its {len(codes) + 1} "
-                    f"languages within {TRIAL_BUDGET:g} s; not in {', '.join(codes[tried:])}. "
-                    f"Try one with `booklet --lang CODE card --layout {folder.name}`."
-                )
+        if clock.out():
+            notes.append(
+                f"{display_path(folder)} was tried in {tried + 1} of its {len(codes) + 1} "
+                f"languages within the {TRIAL_BUDGET:g} s validate gives them; not in "
+                f"{', '.join(codes[tried:])}. {_try_it(folder, kind)}"
+            )
             break
         try:
             _trial_in(folder, library, roots, code, name)
@@ -304,20 +317,48 @@ def trial(
         raise ValidationError(problems)
 
 
-TRIAL_BUDGET = 30.0  # seconds validate spends on one layout's other languages, at most
+TRIAL_BUDGET = 30.0  # seconds a validate spends on layouts' other languages, at most, in all
+
+
+class TrialClock:
+    """The time one validate gives its layouts' other languages, in all: from the first."""
+
+    def __init__(self) -> None:
+        self.ends: float | None = None
+
+    def out(self) -> bool:
+        if self.ends is None:
+            self.ends = time.monotonic() + TRIAL_BUDGET
+        return time.monotonic() > self.ends
+
+
+def _try_it(folder: Path, kind: str) -> str:
+    """How to try a layout folder in one language by hand."""
+    product = "book" if kind == "book" else "card"
+    if folder.parent.name == "layouts":
+        library = display_path(folder.parent.parent)
+        return (
+            f"Try one with `booklet --library {library} --lang CODE {product} "
+            f"--layout {folder.name}`."
+        )
+    return f"Put it in a library's layouts/ folder to try one with `booklet --lang CODE {product}`."
+
+
+def _loads(library: Library, code: str) -> bool:
+    """Whether a language's own files load (their problems are reported where they are read)."""
+    try:
+        library.in_language(code)
+    except BookletError:
+        return False
+    return True
 
 
 def _has_own_text(library: Library, code: str) -> bool:
     """Whether a language other than the library's own prints any text of its own: one that
-    has none prints as the library's language does; one whose files have problems is left to
-    the check that reads them."""
+    has none prints as the library's language does."""
     if code == library.lang:
         return False
-    try:
-        pack = library.languages[code]
-        library.in_language(code)
-    except BookletError:
-        return False
+    pack = library.languages[code]
     return bool(pack.words or pack.setting or pack.techniques or pack.routines)
 
 
