@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -201,6 +202,11 @@ class ChainListener:
         self.pids += heard
         return heard
 
+    def quiet(self) -> bool:
+        """Whether, a moment from now, nothing says its pid any more."""
+        self.listen(0.3)
+        return self.listen(0.8) == []
+
     def end_all(self) -> None:
         for pid in self.pids:
             with contextlib.suppress(OSError):
@@ -226,8 +232,7 @@ def test_a_chain_of_processes_a_task_leaves_ends_with_the_task(chain_listener, i
     with Pool(1, limits=QUICK, start="fork", isolate=isolate) as pool:
         future = pool.submit(jail_tasks.leave_a_chain, chain_listener.port, label="x")
         next(iter(pool.results([future]))).result()
-        chain_listener.listen(0.3)
-        assert chain_listener.listen(1.0) == []  # the chain has ended
+        assert chain_listener.quiet()  # the chain has ended
         second = pool.submit(jail_tasks.echo, 2, label="x")  # the worker serves on
         assert next(iter(pool.results([second]))).result()["value"] == 2
     assert all(_wait_ended(pid, 1.0) for pid in chain_listener.pids)
@@ -251,17 +256,8 @@ time.sleep(float(sys.argv[2]))
 def test_a_chain_a_one_off_render_leaves_ends_when_the_render_does(chain_listener):
     """The same attack through `jail.run` (a card's fallback, validate's trial): the command
     adopts what its render's child leaves and ends it when the render is done."""
-    command = subprocess.Popen(
-        [sys.executable, "-c", ADOPTING_COMMAND, str(chain_listener.port), "3"],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert command.stdout is not None and command.stdout.readline().strip() == "done"
-        chain_listener.listen(0.3)
-        assert chain_listener.listen(1.0) == []  # ended while the command still runs
-    finally:
-        command.kill()
-        command.wait()
+    with _rendered(ADOPTING_COMMAND, chain_listener.port, 3):
+        assert chain_listener.quiet()  # ended while the command still runs
 
 
 DEEP_CHAIN_COMMAND = """
@@ -279,11 +275,19 @@ time.sleep(float(sys.argv[3]))
 """
 
 
-def _command(code: str, *args: object) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+@contextlib.contextmanager
+def _rendered(code: str, *args: object) -> Iterator[subprocess.Popen[str]]:
+    """A command (python -c code args) once it has said its render is done; killed after."""
+    command = subprocess.Popen(
         [sys.executable, "-c", code, *map(str, args)], cwd=REPO, text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
     )  # fmt: skip
+    try:
+        assert command.stdout is not None and command.stdout.readline().strip() == "done"
+        yield command
+    finally:
+        command.kill()
+        command.wait()
 
 
 @posix_only
@@ -292,14 +296,8 @@ def test_a_deep_chain_a_render_leaves_ends_with_the_render(chain_listener):
     """Found by attack: a chain 150 deep, each process waiting on the next, came to the
     command one generation a sweep; 64 sweeps ended 64 and the rest lived on. Every process
     below a stray is stopped and ended at once."""
-    command = _command(DEEP_CHAIN_COMMAND, chain_listener.port, 150, 3)
-    try:
-        assert command.stdout is not None and command.stdout.readline().strip() == "done"
-        chain_listener.listen(0.3)
-        assert chain_listener.listen(0.8) == []
-    finally:
-        command.kill()
-        command.wait()
+    with _rendered(DEEP_CHAIN_COMMAND, chain_listener.port, 150, 3):
+        assert chain_listener.quiet()
 
 
 @posix_only
@@ -308,16 +306,10 @@ def test_a_deep_chain_a_render_leaves_ends_with_the_render(chain_listener):
 def test_a_command_ended_by_a_signal_ends_what_its_render_left(chain_listener, signal_name):
     """Found by attack: `timeout` (SIGTERM) or a closed terminal (SIGHUP) ended the command by
     the signal's default action, and what its render left ran on. It now leaves as by exit."""
-    command = _command(DEEP_CHAIN_COMMAND, chain_listener.port, 3, 30)
-    try:
-        assert command.stdout is not None and command.stdout.readline().strip() == "done"
+    with _rendered(DEEP_CHAIN_COMMAND, chain_listener.port, 3, 30) as command:
         command.send_signal(getattr(signal, signal_name))
         assert command.wait(10) == 128 + getattr(signal, signal_name)
-        chain_listener.listen(0.3)
-        assert chain_listener.listen(0.8) == []
-    finally:
-        command.kill()
-        command.wait()
+        assert chain_listener.quiet()
 
 
 @posix_only
@@ -438,17 +430,7 @@ def test_a_render_child_whose_parent_is_killed_ends_at_once(child):
                 os.kill(pid, signal.SIGKILL)
 
 
-def _children_of(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if stat.rsplit(")", 1)[1].split()[1] == str(parent):
-                found.append(int(entry.name))
-    return found
+_children_of = jail_tasks.children_of
 
 
 @posix_only
