@@ -238,3 +238,18 @@ def children_of(parent: int) -> list[int]:
             if stat.rsplit(")", 1)[1].split()[1] == str(parent):
                 found.append(int(entry.name))
     return found
+
+
+def chain_fast_then_wait(seconds: float) -> str:
+    """Start a chain that forks as fast as it can, each generation leaving at once (each
+    comes to the adopting command to die there), then wait `seconds` before answering."""
+    if os.fork() == 0:
+        try:
+            os.setsid()
+            while True:
+                if os.fork() != 0:
+                    os._exit(0)
+        finally:
+            os._exit(0)
+    time.sleep(seconds)
+    return "done"

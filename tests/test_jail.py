@@ -312,6 +312,42 @@ def test_a_command_ended_by_a_signal_ends_what_its_render_left(chain_listener, s
         assert chain_listener.quiet()
 
 
+ZOMBIES_COMMAND = """
+import os, threading, time
+from booklet.base import jail
+from booklet.base.jail import Limits
+from tests import jail_tasks
+assert jail.become_subreaper()
+most = 0
+def count():
+    global most
+    while not done.is_set():
+        most = max(most, len(jail_tasks.children_of(os.getpid())))
+        time.sleep(0.05)
+done = threading.Event()
+threading.Thread(target=count, daemon=True).start()
+jail.run(jail_tasks.chain_fast_then_wait, 1.5, limits=Limits(cpu=2.0, wall=4.0), label="x")
+done.set()
+print("most", most, "left", len(jail_tasks.children_of(os.getpid())), flush=True)
+"""
+
+
+@posix_only
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child subreaper (Linux)")
+def test_what_a_render_leaves_is_ended_while_the_command_waits_for_it():
+    """Found by attack: a chain that forks as fast as it can left its dead in the adopting
+    command by the thousand (a few thousand a second) until the render ended, which could run
+    the machine out of process ids within one render's time. The command ends and reaps them
+    every tenth of a second while it waits."""
+    done = subprocess.run([sys.executable, "-c", ZOMBIES_COMMAND], cwd=REPO, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    _, most, _, left = done.stdout.split()
+    assert int(left) == 0
+    assert int(most) < 1000, most
+
+
 @posix_only
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child subreaper (Linux)")
 def test_a_command_that_already_has_children_adopts_none(tmp_path):

@@ -284,17 +284,26 @@ class _Reply(NamedTuple):
     timed_out: bool
 
 
+SWEEP_EVERY = 0.1  # seconds between sweeps while an adopting process waits for a render
+
+
 def _read_exact(fd: int, size: int, deadline: float) -> bytes | None:
-    """`size` bytes from `fd`, or None at end of file; TimeoutError past the deadline."""
+    """`size` bytes from `fd`, or None at end of file; TimeoutError past the deadline. A
+    process that adopts what renders leave ends it while it waits, too: a chain that forks
+    fast would otherwise leave its dead here by the thousand until the render ends."""
     chunks: list[bytes] = []
     need = size
     while need > 0:
         left = deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError
-        ready, _, _ = select.select([fd], [], [], left)
+        sweeping = adopting()
+        ready, _, _ = select.select([fd], [], [], min(left, SWEEP_EVERY) if sweeping else left)
         if not ready:
-            raise TimeoutError
+            if not sweeping or time.monotonic() >= deadline:
+                raise TimeoutError
+            _end_strays_here()
+            continue
         chunk = os.read(fd, min(need, 1 << 20))
         if not chunk:
             return None
@@ -430,12 +439,14 @@ def run(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any
 
 def _answer(pid: int, read_end: int, limits: Limits, label: str) -> Any:
     """The child's one answer, read by the deadline (or it is killed), and the child reaped."""
+    _RENDERING.add(pid)
     try:
         reply = _read_frame(read_end, time.monotonic() + limits.wall)
     except BaseException:
         _kill(pid)
         raise
     finally:
+        _RENDERING.discard(pid)
         os.close(read_end)
     status = _reap(pid, kill=reply.frame is None)
     if reply.timed_out:
@@ -743,12 +754,16 @@ def end_strays(keep: frozenset[int] | set[int] = frozenset()) -> int:
     return ended
 
 
+_RENDERING: set[int] = set()  # render children this process is waiting on: never strays
+
+
 def _end_strays_here() -> None:
     """After a render in this process's child (or a worker's replacement): end what it left,
     keeping the children booklet made and still uses (a spare, a pool's workers)."""
     if not adopting():
         return
     keep = {_spare.pid} if _spare is not None else set()
+    keep |= _RENDERING
     for pool in list(_POOLS):
         keep |= {worker.pid for worker in pool.workers}
     end_strays(keep)
@@ -832,6 +847,7 @@ def _take_spare(
     except Exception:  # a task that does not pickle: a child is forked for it instead
         return None
     _spare = None
+    _RENDERING.add(spare.pid)  # while it is waited for, it is no stray
     try:
         now = time.monotonic()
         wait = min(_GRACE + (now - spare.asked) / 2, _LONGEST)
@@ -846,6 +862,8 @@ def _take_spare(
     except BaseException:
         _end_spare(spare)
         raise
+    finally:
+        _RENDERING.discard(spare.pid)
     return spare.pid, spare.replies
 
 
@@ -995,11 +1013,13 @@ def _in_grandchild(function: Callable[..., Any], args: tuple[Any, ...], limits: 
             os._exit(code)
     gc.unfreeze()
     os.close(write_end)
+    _RENDERING.add(pid)
     try:
         # The worker keeps the deadline itself (the pool's is later: ISOLATED_GRACE), so it
         # lives on to end whatever the task's child left behind.
         reply = _read_frame(read_end, time.monotonic() + limits.wall)
     finally:
+        _RENDERING.discard(pid)
         os.close(read_end)
     status = _reap(pid, kill=reply.frame is None)
     if reply.frame is None:
