@@ -88,6 +88,13 @@ def _gone(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] == "Z"
 
 
+def _gone_with_its_parent(parent: subprocess.Popen[bytes], pid: int, seconds: float) -> bool:
+    """Kill the spare's parent outright; whether the spare is gone within `seconds`."""
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    return _wait_gone(pid, seconds)
+
+
 def _wait_gone(pid: int, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while not _gone(pid) and time.monotonic() < deadline:
@@ -328,9 +335,7 @@ def test_a_spare_whose_parent_is_killed_leaves_by_itself():
     code = "jail.start_spare(jail_tasks.warm)\nanswer(children())\ntime.sleep(60)\n"
     process, pid = _parent_and_spare(code)
     assert not _gone(pid)  # waiting for a task
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert _wait_gone(pid, 5)
+    assert _gone_with_its_parent(process, pid, 5)
 
 
 @posix_only
@@ -360,9 +365,7 @@ def test_a_spare_held_up_anywhere_dies_with_its_parent():
     )
     process, pid = _parent_and_spare(code)
     time.sleep(0.3)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert _wait_gone(pid, 1.0)
+    assert _gone_with_its_parent(process, pid, 1.0)
 
 
 @posix_only
