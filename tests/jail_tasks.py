@@ -253,3 +253,132 @@ def chain_fast_then_wait(seconds: float) -> str:
             os._exit(0)
     time.sleep(seconds)
     return "done"
+
+
+def _attempt(action) -> str:
+    """What the kernel said to one attempt: "refused" (EPERM, or ENOSYS where a call is made
+    "not here"), "done", or the error it met otherwise (the call was allowed to try)."""
+    import errno
+
+    try:
+        action()
+    except OSError as error:
+        if error.errno in (errno.EPERM, errno.ENOSYS):
+            return "refused"
+        return errno.errorcode.get(error.errno or 0, str(error))
+    except ValueError as error:  # resource.setrlimit's word for EPERM
+        return "refused" if "not allowed" in str(error) else f"ValueError: {error}"
+    return "done"
+
+
+def _fork_and_leave() -> None:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _socket(family: int) -> None:
+    import socket
+
+    socket.socket(family, socket.SOCK_STREAM).close()
+
+
+def _raise_hard_limit(which: int) -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(which)
+    if hard == resource.RLIM_INFINITY:
+        raise RuntimeError("no hard limit to raise")
+    resource.setrlimit(which, (soft, hard + (1 << 30)))
+
+
+def _io_uring() -> None:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    params = ctypes.create_string_buffer(120)  # struct io_uring_params, all zero
+    fd = libc.syscall(425, 4, params)  # io_uring_setup
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), "io_uring_setup")
+    os.close(fd)
+
+
+def _ptrace(pid: int) -> None:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.ptrace(16, pid, 0, 0) != 0:  # PTRACE_ATTACH
+        raise OSError(ctypes.get_errno(), "ptrace")
+    os.waitpid(pid, 0)  # stopped by the attach
+    libc.ptrace(17, pid, 0, 0)  # PTRACE_DETACH
+
+
+def try_the_walls(folder: str, victim: int) -> dict[str, str]:
+    """A planted module's first moves, each tried once: what the kernel said to each. `folder`
+    holds keep.txt (booklet's or the user's file); `victim` is another process of the user's."""
+    import fcntl
+    import resource
+    import socket
+
+    keep = os.path.join(folder, "keep.txt")
+    made = os.path.join(folder, "made")
+    return {
+        "start a process": _attempt(_fork_and_leave),
+        "run a program": _attempt(lambda: os.execv("/nonexistent/booklet-probe", ["probe"])),
+        "open an internet socket": _attempt(lambda: _socket(socket.AF_INET)),
+        "open a local socket": _attempt(lambda: _socket(socket.AF_UNIX)),
+        "create a file": _attempt(lambda: open(made, "x").close()),
+        "open a file to write": _attempt(lambda: open(keep, "r+").close()),
+        "open a file to append": _attempt(lambda: open(keep, "a").close()),
+        "truncate a file": _attempt(lambda: os.truncate(keep, 0)),
+        "delete a file": _attempt(lambda: os.unlink(keep)),
+        "rename a file": _attempt(lambda: os.rename(keep, made)),
+        "link a file": _attempt(lambda: os.link(keep, made)),
+        "make a symbolic link": _attempt(lambda: os.symlink(keep, made)),
+        "make a folder": _attempt(lambda: os.mkdir(made)),
+        "change a file's mode": _attempt(lambda: os.chmod(keep, 0o777)),
+        "change a file's times": _attempt(lambda: os.utime(keep, (0, 0))),
+        "signal another process": _attempt(lambda: os.kill(victim, 0)),
+        "signal its parent": _attempt(lambda: os.kill(os.getppid(), 0)),
+        "trace another process": _attempt(lambda: _ptrace(victim)),
+        "raise its hard CPU limit": _attempt(lambda: _raise_hard_limit(resource.RLIMIT_CPU)),
+        "raise its hard memory limit": _attempt(lambda: _raise_hard_limit(resource.RLIMIT_AS)),
+        "use io_uring": _attempt(_io_uring),
+        "type into the terminal": _attempt(lambda: fcntl.ioctl(0, 0x5412, b"x")),  # TIOCSTI
+    }
+
+
+def call_another_architecture() -> str:
+    """A system call by its x32 number, which a filter for x86-64 alone would not judge."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).syscall(0x40000000 | 57)  # x32 fork
+    return "survived"
+
+
+def memory_limit_held() -> dict:
+    """This process's hard address-space limit, its size now, and whether raising the limit
+    past it is refused."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, resource.RLIM_INFINITY))
+        refused = False
+    except (ValueError, OSError):
+        refused = True
+    with open("/proc/self/statm", "rb") as statm:
+        size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    return {"hard": None if hard == resource.RLIM_INFINITY else hard, "size": size,
+            "refused": refused}  # fmt: skip
+
+
+def capabilities() -> dict[str, int]:
+    """This process's capability sets (Linux's /proc/self/status)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        return {
+            key: int(value, 16)
+            for key, value in (line.split(":") for line in status if line.startswith("Cap"))
+            if key in ("CapInh", "CapPrm", "CapEff")
+        }

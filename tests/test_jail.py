@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from booklet.base import jail
+from booklet.base import confine, jail
 from booklet.base.errors import BookletError, ValidationError
 from booklet.base.jail import MIB, ChildFailed, Limits, Pool, Stopped
 from booklet.products.requests import OptionError
@@ -32,6 +32,16 @@ linux_only = pytest.mark.skipif(
     not jail.ENFORCES_ADDRESS_SPACE, reason="the kernel enforces address-space limits on Linux"
 )
 QUICK = Limits(memory=128 * MIB, cpu=2.0, wall=2.0)
+# The attacks below start processes from inside a render: where the kernel confines renders
+# (booklet.base.confine, tests/test_confine.py) it refuses them at once. These cases test the
+# walls behind it, as on a system with no seccomp, so they run unconfined.
+UNCONFINED = "from booklet.base import confine\nconfine.confine = lambda: False\n"
+
+
+@pytest.fixture
+def unconfined(monkeypatch):
+    """Renders run as where the kernel cannot confine them: the jail's limits alone."""
+    monkeypatch.setattr(confine, "confine", lambda: False)
 
 
 # --- one render in a child ---------------------------------------------------------------------
@@ -100,7 +110,7 @@ def test_the_cpu_allowance_holds_though_its_signals_came_ignored_and_blocked(tmp
 
 @posix_only
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
-def test_a_process_started_in_the_jail_cannot_raise_its_way_out_of_the_cpu_limit():
+def test_a_process_started_in_the_jail_cannot_raise_its_way_out_of_the_cpu_limit(unconfined):
     """What a render starts inherits a CPU limit it cannot raise (found by attack: a planted
     module forked, left the session, raised its limit and spun on after the command)."""
     pid = jail.run(jail_tasks.leave_a_spinner, limits=QUICK, label="x")
@@ -135,7 +145,7 @@ def test_a_reused_worker_and_what_it_starts_hold_a_cpu_limit_they_cannot_raise()
 
 @posix_only
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
-def test_a_spinner_left_by_a_reused_worker_is_ended_within_the_workers_cpu(monkeypatch):
+def test_a_spinner_left_by_a_reused_worker_is_ended_within_the_workers_cpu(monkeypatch, unconfined):
     """The same attack end to end, with the worker's lifetime shortened to 3 s of CPU: the
     detached spinner is ended by the kernel, however long the batch runs on."""
     monkeypatch.setattr(jail, "WORKER_CPU", 3)
@@ -224,7 +234,7 @@ def chain_listener():
 @posix_only
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child subreaper (Linux)")
 @pytest.mark.parametrize("isolate", [False, True], ids=["batch worker", "page worker"])
-def test_a_chain_of_processes_a_task_leaves_ends_with_the_task(chain_listener, isolate):
+def test_a_chain_of_processes_a_task_leaves_ends_with_the_task(chain_listener, isolate, unconfined):
     """Found by attack: a task's process left its session and forked on in a chain, each
     generation with a CPU limit of its own, living on after the pool and the command. The
     worker adopts whatever its tasks leave (a child subreaper) and ends it once a task is
@@ -238,7 +248,9 @@ def test_a_chain_of_processes_a_task_leaves_ends_with_the_task(chain_listener, i
     assert all(_wait_ended(pid, 1.0) for pid in chain_listener.pids)
 
 
-ADOPTING_COMMAND = """
+ADOPTING_COMMAND = (
+    UNCONFINED
+    + """
 import sys
 from booklet.base import jail
 from booklet.base.jail import MIB, Limits
@@ -249,6 +261,7 @@ print("done", flush=True)
 import time
 time.sleep(float(sys.argv[2]))
 """
+)
 
 
 @posix_only
@@ -260,7 +273,9 @@ def test_a_chain_a_one_off_render_leaves_ends_when_the_render_does(chain_listene
         assert chain_listener.quiet()  # ended while the command still runs
 
 
-DEEP_CHAIN_COMMAND = """
+DEEP_CHAIN_COMMAND = (
+    UNCONFINED
+    + """
 import sys, time
 from booklet.base import jail
 from booklet.base.jail import Limits
@@ -273,6 +288,7 @@ jail.run(jail_tasks.leave_a_deep_chain, port, depth, limits=Limits(cpu=2.0, wall
 print("done", flush=True)
 time.sleep(float(sys.argv[3]))
 """
+)
 
 
 @contextlib.contextmanager
@@ -312,7 +328,9 @@ def test_a_command_ended_by_a_signal_ends_what_its_render_left(chain_listener, s
         assert chain_listener.quiet()
 
 
-ZOMBIES_COMMAND = """
+ZOMBIES_COMMAND = (
+    UNCONFINED
+    + """
 import os, threading, time
 from booklet.base import jail
 from booklet.base.jail import Limits
@@ -330,6 +348,7 @@ jail.run(jail_tasks.chain_fast_then_wait, 1.5, limits=Limits(cpu=2.0, wall=4.0),
 done.set()
 print("most", most, "left", len(jail_tasks.children_of(os.getpid())), flush=True)
 """
+)
 
 
 @posix_only

@@ -13,13 +13,17 @@ Two ways in, one child protocol:
 
 The child gets no file descriptors but its pipes (stdin, stdout and stderr go to the null
 device), may not write files, and has an address-space limit (memory), a CPU-time limit and,
-from its parent, a wall-clock deadline after which it is killed. Its answer comes back as data
-only: JSON and byte strings, never pickle, so a child cannot make its parent run anything. The
-parent turns a killed child into one line that names what was being made and the limit.
+from its parent, a wall-clock deadline after which it is killed. On Linux it is also confined
+(booklet.base.confine) before it touches a stranger's content: the kernel refuses it new
+processes, programs, sockets, changes to any file and signals to other processes. Its answer
+comes back as data only: JSON and byte strings, never pickle, so a child cannot make its parent
+run anything. The parent turns a killed child into one line that names what was being made and
+the limit.
 
 What each platform enforces (the README says it too):
 
-- Linux: address space, CPU time, no file writes, the deadline.
+- Linux: address space, CPU time, no file writes, the deadline; confined by a seccomp filter
+  where libseccomp is installed (nearly every distribution has it).
 - macOS: CPU time, no file writes and the deadline; the kernel ignores address-space limits.
 - Windows (no fork): a spawned worker in a Job Object with a memory limit, and the deadline.
 """
@@ -43,6 +47,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from booklet.base import confine
 from booklet.base.errors import BookletError, from_wire, to_wire, wire_type
 
 if TYPE_CHECKING:  # a pool's futures; a single render (the command line) needs none
@@ -177,8 +182,8 @@ _CPU_SIGNALS = {getattr(signal, n) for n in ("SIGPROF", "SIGXCPU") if hasattr(si
 def arm(limits: Limits, *, last: bool = False) -> None:
     """Set this process's limits for the task it is about to run (again, in a reused worker):
     CPU time from what it has used so far, address space from what it holds now. `last`: no
-    other task follows in this process, so the CPU limit is made one that nothing it starts
-    (a process of its own, forked) can raise."""
+    other task follows in this process, so its CPU and address-space limits are made ones
+    that nothing in it, or anything it starts, can raise."""
     if sys.platform == "win32":
         return
     import resource
@@ -205,7 +210,7 @@ def arm(limits: Limits, *, last: bool = False) -> None:
             _, hard_as = resource.getrlimit(resource.RLIMIT_AS)
             soft_as = now + limits.memory
             if hard_as == resource.RLIM_INFINITY or soft_as < hard_as:
-                resource.setrlimit(resource.RLIMIT_AS, (soft_as, hard_as))
+                resource.setrlimit(resource.RLIMIT_AS, (soft_as, soft_as if last else hard_as))
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # writes nothing to any file
 
@@ -410,6 +415,7 @@ def run(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any
     if not HAS_FORK:
         with Pool(1, limits=limits) as pool:
             return pool.submit(task, *args, label=label).result()
+    confine.program()  # compiled here once; each child only loads it
     read_end, write_end = os.pipe()
     gc.collect(0)
     gc.freeze()  # the child shares these objects' pages instead of copying them
@@ -424,6 +430,7 @@ def run(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any
             gc.disable()
             arm(limits, last=True)
             _end_with_parent(parent)
+            confine.confine()
             _write_all(write_end, _reply_of(task, args))
         except BaseException:
             code = 70
@@ -538,6 +545,7 @@ def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
             _end_with_parent(parent)
             with contextlib.suppress(Exception):
                 warm()
+            confine.confine()  # before anything a stranger wrote reaches it
             _spare_serves(task_read, reply_write, parent)
         except BaseException:
             code = 70
@@ -586,6 +594,20 @@ def _cap_cpu(seconds: int) -> float | None:
         return None  # a lower limit it was started with stands, and ends it when it must
     except (ValueError, OSError):
         return None
+
+
+def _cap_memory(most: int) -> None:
+    """An address-space limit no task in this process can raise past `most` bytes (each task's
+    own limit, set by `arm`, is lower)."""
+    if not ENFORCES_ADDRESS_SPACE or most <= WORKER_MEMORY_ROOM:
+        return
+    import resource
+
+    with contextlib.suppress(ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or most < hard:
+            below = most if soft == resource.RLIM_INFINITY else min(soft, most)
+            resource.setrlimit(resource.RLIMIT_AS, (below, most))
 
 
 def _one_core() -> bool:
@@ -958,6 +980,9 @@ ISOLATED_GRACE = 2.0
 # replaced) while a task's whole allowance still fits under it: every few thousand cards.
 WORKER_CPU = 60
 WORKER_TASK_ROOM = 30  # the most CPU one task in a reused worker is ever allowed
+# And this much address space over what it held when it started, in all: room for its growth
+# before it is replaced and for the largest task (a render, a logo, previews).
+WORKER_MEMORY_ROOM = RECYCLE_GROWTH + 512 * MIB
 
 
 def serve(task_fd: int, reply_fd: int, isolate: bool, init: tuple[Any, ...] | None) -> None:
@@ -970,6 +995,9 @@ def serve(task_fd: int, reply_fd: int, isolate: bool, init: tuple[Any, ...] | No
         initializer(*initargs)
     cap = _cap_cpu(WORKER_CPU)  # from here: the initializer's time is not the tasks'
     base = _vm_size()
+    if not isolate or not HAS_FORK:  # its tasks run in it: it starts nothing from here on
+        _cap_memory(base + WORKER_MEMORY_ROOM)
+        confine.confine()
     while True:
         task = _read_task(task_fd)
         if task is None:
@@ -994,6 +1022,7 @@ def serve(task_fd: int, reply_fd: int, isolate: bool, init: tuple[Any, ...] | No
 
 def _in_grandchild(function: Callable[..., Any], args: tuple[Any, ...], limits: Limits) -> bytes:
     """One task in a child of the worker: whatever it does goes when it ends."""
+    confine.program()
     read_end, write_end = os.pipe()
     gc.freeze()
     worker = os.getpid()
@@ -1006,6 +1035,7 @@ def _in_grandchild(function: Callable[..., Any], args: tuple[Any, ...], limits: 
             gc.disable()
             arm(limits, last=True)
             _end_with_parent(worker)
+            confine.confine()
             _write_all(write_end, _reply_of(function, args))
         except BaseException:
             code = 70

@@ -1,0 +1,239 @@
+"""The kernel's wall (booklet.base.confine): however a render runs (a child of its own, the
+command's spare, a batch worker, a page worker), once it may meet a stranger's content the
+kernel refuses it what a planted module would try first: a process or program of its own, the
+network, changing or removing any file, reaching another process, raising its limits.
+
+Each attack is tried from inside the jail and named in its own case. The same attacks are
+tried unconfined too, so each case is known to reach the kernel (a case that could not fail
+would prove nothing). And a real `booklet card` and `booklet batch` are made with a planted
+move inside their render, to show their renders are confined as they run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from booklet.base import confine, jail
+from booklet.base.jail import MIB, Limits, Pool, Stopped
+from tests import jail_tasks
+from tests.helpers import REPO
+
+can_confine = pytest.mark.skipif(
+    not jail.HAS_FORK or confine.program() is None, reason="no seccomp or no libseccomp here"
+)
+QUICK = Limits(memory=128 * MIB, cpu=3.0, wall=5.0)
+KEPT = "booklet's or the user's own file\n"
+
+
+class Walls:
+    """What the attacks aim at: a folder with a file in it, and another process of the user's."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        (folder / "keep.txt").write_text(KEPT)
+        self.victim = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+
+    def args(self) -> tuple[str, int]:
+        return str(self.folder), self.victim.pid
+
+    def untouched(self) -> bool:
+        keep = self.folder / "keep.txt"
+        return (
+            sorted(p.name for p in self.folder.iterdir()) == ["keep.txt"]
+            and keep.read_text() == KEPT
+            and keep.stat().st_mode & 0o777 != 0o777
+            and keep.stat().st_mtime > 0
+            and self.victim.poll() is None
+        )
+
+    def end(self) -> None:
+        self.victim.kill()
+        self.victim.wait()
+
+
+@pytest.fixture
+def walls(tmp_path: Path) -> Iterator[Walls]:
+    target = Walls(tmp_path)
+    yield target
+    target.end()
+
+
+@pytest.fixture(scope="module")
+def one_off_render(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, Walls]]:
+    """The attacks, from one render in a child of its own (jail.run: a card's fallback,
+    validate's trials)."""
+    target = Walls(tmp_path_factory.mktemp("walls"))
+    said = jail.run(jail_tasks.try_the_walls, *target.args(), limits=QUICK, label="x")
+    yield said, target
+    target.end()
+
+
+ATTACKS = sorted(
+    [
+        "start a process", "run a program", "open an internet socket", "open a local socket",
+        "create a file", "open a file to write", "open a file to append", "truncate a file",
+        "delete a file", "rename a file", "link a file", "make a symbolic link", "make a folder",
+        "change a file's mode", "change a file's times", "signal another process",
+        "signal its parent", "trace another process", "raise its hard CPU limit",
+        "raise its hard memory limit", "use io_uring", "type into the terminal",
+    ]
+)  # fmt: skip
+
+
+@can_confine
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_a_render_is_refused(one_off_render, attack):
+    said, target = one_off_render
+    assert set(said) == set(ATTACKS)  # every attack here was tried
+    assert said[attack] == "refused"
+    assert target.untouched()
+
+
+@can_confine
+def test_the_same_attacks_reach_the_kernel_when_unconfined(walls, monkeypatch):
+    """As on a system with no seccomp: each attack is allowed to try (it is done, or fails on
+    its own terms), so each case above is refused by the filter and nothing else. Only the
+    jail's limits stand: a process it starts stays within them (tests/test_jail.py)."""
+    monkeypatch.setattr(confine, "confine", lambda: False)
+    said = jail.run(jail_tasks.try_the_walls, *walls.args(), limits=QUICK, label="x")
+    refused = sorted(name for name, outcome in said.items() if outcome == "refused")
+    # What the jail's limits refuse by themselves: a hard limit set on the way in may be
+    # raised only with CAP_SYS_RESOURCE (root, outside many containers).
+    assert set(refused) <= {"raise its hard CPU limit", "raise its hard memory limit"}, said
+    assert said["start a process"] == "done" and said["create a file"] == "done"
+
+
+@can_confine
+def test_a_render_keeps_no_capability(walls, monkeypatch):
+    """Root's capabilities go with confinement (a root render could otherwise raise its hard
+    limits): none is left in any set, whoever started booklet."""
+    assert jail.run(jail_tasks.capabilities, limits=QUICK, label="x") == {
+        "CapInh": 0, "CapPrm": 0, "CapEff": 0,
+    }  # fmt: skip
+    monkeypatch.setattr(confine, "confine", lambda: False)
+    unconfined = jail.run(jail_tasks.capabilities, limits=QUICK, label="x")
+    assert unconfined == jail_tasks.capabilities()  # the test's own, when nothing drops them
+
+
+@can_confine
+def test_a_call_by_another_architectures_number_ends_the_render():
+    """x32 numbers (0x40000000 and up) reach the same kernel by another table: a filter that
+    judged x86-64 numbers alone would let them through. The process is killed instead."""
+    with pytest.raises(Stopped):
+        jail.run(jail_tasks.call_another_architecture, limits=QUICK, label="x")
+
+
+@can_confine
+@pytest.mark.parametrize("isolate", [False, True], ids=["batch worker", "page worker"])
+def test_a_task_in_a_worker_is_refused(walls, isolate):
+    """A batch worker is confined once, after it loaded the library, and runs every task so;
+    a page worker confines the child it forks for each visitor's task."""
+    with Pool(1, limits=QUICK, start="fork", isolate=isolate) as pool:
+        futures = [pool.submit(jail_tasks.try_the_walls, *walls.args(), label="x")]
+        said = next(iter(pool.results(futures))).result()
+        again = pool.submit(jail_tasks.echo, 2, label="x")  # the worker serves on
+        assert next(iter(pool.results([again]))).result()["value"] == 2
+    assert set(said) == set(ATTACKS)
+    assert {name: outcome for name, outcome in said.items() if outcome != "refused"} == {}
+    assert walls.untouched()
+
+
+SPARE = """
+import json, sys
+from booklet.base import jail
+from booklet.base.jail import MIB, Limits
+from tests import jail_tasks
+jail.start_spare(jail_tasks.warm)
+assert jail.prepare_spare(jail_tasks.get_ready, "library", limits=Limits())
+said = jail.run_in_spare(jail_tasks.try_the_walls, sys.argv[1], int(sys.argv[2]),
+                         limits=Limits(memory=128 * MIB, cpu=3.0, wall=5.0), label="x")
+print(json.dumps(said))
+"""
+
+
+@can_confine
+def test_the_spare_is_refused_once_it_is_warm(walls):
+    """The command's spare imports freely, then is confined before its steps and render."""
+    done = subprocess.run(
+        [sys.executable, "-c", SPARE, *map(str, walls.args())], cwd=REPO, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    said = json.loads(done.stdout)
+    assert {name: outcome for name, outcome in said.items() if outcome != "refused"} == {}
+    assert walls.untouched()
+
+
+@can_confine
+@pytest.mark.skipif(not jail.ENFORCES_ADDRESS_SPACE, reason="address-space limits (Linux)")
+def test_a_task_in_a_reused_worker_cannot_raise_its_memory_limit_past_the_workers():
+    """Found while confining: a task in a reused worker could raise its own address-space
+    limit to the worker's hard limit, which was none. The hard limit is now the worker's size
+    when it started and its room (jail.WORKER_MEMORY_ROOM); a one-off child's is its task's."""
+    with Pool(1, limits=QUICK, start="fork") as pool:
+        said = next(iter(pool.results([pool.submit(jail_tasks.memory_limit_held, label="x")])))
+        said = said.result()
+    assert said["hard"] is not None and said["refused"]
+    assert said["hard"] <= said["size"] + jail.WORKER_MEMORY_ROOM
+    one_off = jail.run(jail_tasks.memory_limit_held, limits=QUICK, label="x")
+    assert one_off["refused"] and one_off["hard"] <= one_off["size"] + QUICK.memory
+
+
+# --- the real commands, with a planted move in their render ------------------------------------
+
+PLANTED = """
+import os, sys
+COMMAND = os.getpid()
+def planted(event, args):
+    # A template compiled inside a render (a snippet of the layout's): the moment a stranger's
+    # code could run. Its first move: a socket, to send what it finds.
+    if event == "compile" and os.getpid() != COMMAND and str(args[1]).endswith(".j2"):
+        import socket
+        try:
+            socket.socket().close()
+        except OSError:
+            return
+        os._exit(99)  # it got out: the render ends without an answer
+sys.addaudithook(planted)
+if sys.argv[1] == "unconfined":
+    from booklet.base import confine
+    confine.confine = lambda: False
+from booklet.cli.entry import main
+sys.argv[1:2] = []
+main()
+"""
+
+
+@can_confine
+@pytest.mark.parametrize("confined", [True, False], ids=["confined", "unconfined"])
+@pytest.mark.parametrize(
+    "command",
+    [["card"], ["batch", "variants.yaml", "--jobs", "2"]],
+    ids=["card", "batch"],
+)
+def test_a_planted_move_inside_a_real_render_is_refused(tmp_path, command, confined):
+    """`booklet card` (its spare) and `booklet batch` (its workers) render confined: the
+    planted move fails and the card is made. Unconfined, the same move gets out, and the
+    render is lost (which is how this case knows the move was made at all)."""
+    (tmp_path / "variants.yaml").write_text(
+        "variants:\n  - name: one\n  - name: two\n", encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", PLANTED, "confined" if confined else "unconfined", *command],
+        cwd=tmp_path, text=True, capture_output=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    made = sorted(p.name for p in tmp_path.rglob("*.pdf"))
+    if confined:
+        assert done.returncode == 0, done.stderr
+        assert made, done.stdout
+    else:
+        assert done.returncode != 0
+        assert "Traceback" not in done.stderr
