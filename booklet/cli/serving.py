@@ -53,7 +53,9 @@ def serve(
 ) -> None:
     """Open booklet as a page in your browser: choose, personalise, preview and download.
 
-    Needs the web extra: pip install 'massage-booklet[web]'. Stop it with Ctrl-C.
+    Needs the web extra: pip install 'massage-booklet[web]'. Stop it with Ctrl-C. It reads
+    your libraries once, as it starts: restart it to see your edits (`booklet validate` checks
+    them first).
 
     \b
     Example:
