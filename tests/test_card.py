@@ -271,6 +271,23 @@ def test_a_layout_built_on_compact_is_not_told_compact_fits_more(run, tmp_path):
     assert "compact fits more" not in result.stderr
 
 
+def test_a_library_whose_compact_is_its_own_is_not_told_compact_fits_more(run, tmp_path):
+    """Noticed last session: a library's own `compact`, built on large print, was still the
+    advice for a card too large; `--layout compact` there fits no more. A library whose
+    compact builds on booklet's is still told."""
+    folder = tmp_path / "lib" / "layouts" / "compact"
+    folder.mkdir(parents=True)
+    (folder / "layout.yaml").write_text("extends: large-print\n")
+    args = ["card", "--layout", "large-print", "--size", "3x5", "-o", str(tmp_path / "x.pdf")]
+    own = run("--library", str(tmp_path / "lib"), *args)
+    assert own.exit_code == 2
+    assert "the front of the 'large-print' card does not fit on 3x5" in own.stderr
+    assert own.stderr.rstrip().endswith("Use a larger size (e.g. letter), fewer techniques.")
+    (folder / "layout.yaml").write_text("extends: compact\n")
+    built_on_ours = run("--library", str(tmp_path / "lib"), *args)
+    assert built_on_ours.stderr.rstrip().endswith("or another layout (compact fits more).")
+
+
 @pytest.mark.parametrize("lang", ["fr", "de"])
 def test_a_layouts_own_size_too_small_for_a_language_is_made_larger_and_said(run, tmp_path, lang):
     """Found by attack: the compact card at its own 3x5 refused French, German, Spanish and

@@ -11,7 +11,7 @@ from typing import Any
 from booklet.base.errors import BookletError, FitError
 from booklet.base.units import describe_size, describe_trim, parse_size
 from booklet.data.language import Words
-from booklet.data.library import Library
+from booklet.data.library import Library, builtin_root
 from booklet.data.model import Plan, Setting
 from booklet.draw.pieces import typeset_key
 from booklet.layout.blocks import KINDS, Block
@@ -229,8 +229,21 @@ class CardMaker:
         blocks = self.blocks(trim, sides)
         named = [("front", sides[0]), ("back", sides[1])]
         for name, side in named[: 2 if sides[1] else 1]:
-            card.sides.extend(fit_sides(name, side, blocks, trim, hints, fits))
+            card.sides.extend(fit_sides(name, side, blocks, trim, hints, fits, self.compact_helps))
         return card
+
+    def compact_helps(self) -> bool:
+        """Whether a refusal may say "compact fits more": this layout is not compact nor built
+        on it, and the compact layout `--layout compact` would give is booklet's own or built
+        on it (a library's own compact may be anything)."""
+        if any(folder.name == "compact" for folder in self.layout.folders):
+            return False
+        try:
+            compact = load_layout("compact", self.library)
+        except BookletError:
+            return False
+        own = (builtin_root() / "layouts" / "compact").resolve()
+        return any(folder.resolve() == own for folder in compact.folders)
 
     def fits(self, trim: tuple[float, float], sides: tuple[tuple[Block, ...], ...]) -> bool:
         try:

@@ -42,10 +42,12 @@ def fit_side(
     trim: tuple[float, float],
     hints: FitHints | None = None,
     fits: Callable[[tuple[float, float]], bool] | None = None,
+    compact_helps: Callable[[], bool] | None = None,
 ) -> SideArt:
     """The side's blocks at the largest body size that fits the trim less its margins.
     `hints` (a batch's) say where a side of the same shape fitted last time; `fits` tells
-    whether the whole card fits another size, so a refusal names one that really does."""
+    whether the whole card fits another size, so a refusal names one that really does, and
+    `compact_helps` whether the compact layout is worth naming."""
     layout = card.layout
     width = trim[0] - 2 * layout.margin
     height = trim[1] - 2 * layout.margin
@@ -94,8 +96,11 @@ def fit_side(
         _, used, _ = attempt(sizes[-1]).built
         bigger = larger_size(trim, layout.size, fits)
         example = f" (e.g. {bigger})" if bigger else ""
-        compact = any(f.name == "compact" for f in layout.folders)  # it is, or extends, compact
-        other = "" if compact else ", or another layout (compact fits more)"
+        if compact_helps is None:  # it is, or extends, compact
+            helps = not any(f.name == "compact" for f in layout.folders)
+        else:
+            helps = compact_helps()
+        other = ", or another layout (compact fits more)" if helps else ""
         # fewer techniques helps only a side that shows them (its steps, diagrams or log)
         per_technique = any(b.kind in ("steps", "diagrams", "key", "log") for b in blocks)
         fewer = ", fewer techniques" if per_technique else ""
@@ -130,13 +135,14 @@ def fit_sides(
     trim: tuple[float, float],
     hints: FitHints | None = None,
     fits: Callable[[tuple[float, float]], bool] | None = None,
+    compact_helps: Callable[[], bool] | None = None,
 ) -> list[SideArt]:
     """A side, and for a layout that allows it (`overflow: true`, large print) the sides its
     blocks run on to when they do not all fit at the legible minimum: as many blocks as fit
     on each, in order, none cut. Every other layout says what to change instead (`fits`, as
     fit_side's, names a size that really fits)."""
     try:
-        return [fit_side(name, blocks, card, trim, hints, fits)]
+        return [fit_side(name, blocks, card, trim, hints, fits, compact_helps)]
     except FitError as whole:
         if not card.layout.overflow or len(blocks) < 2:
             raise
