@@ -314,6 +314,27 @@ def _ptrace(pid: int) -> None:
     libc.ptrace(17, pid, 0, 0)  # PTRACE_DETACH
 
 
+def _message_queue() -> None:
+    import ctypes
+
+    librt = ctypes.CDLL("librt.so.1", use_errno=True)
+    fd = librt.mq_open(b"/booklet-probe", os.O_RDWR | os.O_CREAT, 0o600, None)
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), "mq_open")
+    os.close(fd)
+    librt.mq_unlink(b"/booklet-probe")
+
+
+def _shared_memory() -> None:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    segment = libc.shmget(0, 4096, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
+    if segment < 0:
+        raise OSError(ctypes.get_errno(), "shmget")
+    libc.shmctl(segment, 0, None)  # IPC_RMID
+
+
 def try_the_walls(folder: str, victim: int) -> dict[str, str]:
     """A planted module's first moves, each tried once: what the kernel said to each. `folder`
     holds keep.txt (booklet's or the user's file); `victim` is another process of the user's."""
@@ -346,6 +367,13 @@ def try_the_walls(folder: str, victim: int) -> dict[str, str]:
         "raise its hard memory limit": _attempt(lambda: _raise_hard_limit(resource.RLIMIT_AS)),
         "use io_uring": _attempt(_io_uring),
         "type into the terminal": _attempt(lambda: fcntl.ioctl(0, 0x5412, b"x")),  # TIOCSTI
+        "lower another process's limit": _attempt(
+            lambda: resource.prlimit(victim, resource.RLIMIT_CPU, (1, 1))
+        ),
+        "renice another process": _attempt(lambda: os.setpriority(os.PRIO_PROCESS, victim, 19)),
+        "move another process's CPUs": _attempt(lambda: os.sched_setaffinity(victim, {0})),
+        "open a message queue": _attempt(_message_queue),
+        "make shared memory": _attempt(_shared_memory),
     }
 
 

@@ -83,6 +83,8 @@ ATTACKS = sorted(
         "change a file's mode", "change a file's times", "signal another process",
         "signal its parent", "trace another process", "raise its hard CPU limit",
         "raise its hard memory limit", "use io_uring", "type into the terminal",
+        "lower another process's limit", "renice another process", "move another process's CPUs",
+        "open a message queue", "make shared memory",
     ]
 )  # fmt: skip
 

@@ -10,7 +10,8 @@ arguments it cannot see, so the C library falls back to ones it can):
 - the network: every socket;
 - changes to files: opening one to write, create or truncate, and every call that removes,
   renames, links, makes, truncates or changes the owner, mode, times or attributes of one;
-- other processes: signals (kill, tgkill, ...), ptrace, reading or writing their memory;
+- other processes: signals (kill, tgkill, ...), ptrace, reading or writing their memory,
+  their limits, priorities and CPUs, and messages outside the pipe (POSIX and System V IPC);
 - the rest a render has no use for: mounts, namespaces, io_uring (whose requests the filter
   cannot see), BPF, perf, userfaultfd, keys, modules, a terminal's input (TIOCSTI);
 - a call for another architecture (32-bit or x32 numbers): the process is killed.
@@ -56,7 +57,12 @@ REFUSED = (
     # other processes
     "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open",
     "pidfd_getfd", "pidfd_send_signal", "ptrace", "process_vm_readv", "process_vm_writev",
-    "kcmp", "process_madvise",
+    "kcmp", "process_madvise", "setpriority", "sched_setaffinity", "sched_setscheduler",
+    "sched_setparam", "sched_setattr", "ioprio_set", "migrate_pages", "move_pages",
+    # messages to other processes outside the pipe (POSIX and System V IPC)
+    "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+    "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop", "semctl",
+    "shmget", "shmat", "shmctl", "shmdt",
     # the rest
     "mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount", "fsopen", "fsconfig",
     "fsmount", "fspick", "mount_setattr", "unshare", "setns", "io_uring_setup",
@@ -190,6 +196,7 @@ def _compile() -> bytes | None:
         for flag in _WRITING:
             rule(_EPERM, "open", (1, _MASKED_EQ, flag, flag))
             rule(_EPERM, "openat", (2, _MASKED_EQ, flag, flag))
+        rule(_EPERM, "prlimit64", (0, _NE, 0, 0))  # its own limits only (setrlimit's pid 0)
         for request in _TERMINAL_INPUT:
             rule(_EPERM, "ioctl", (1, _MASKED_EQ, _LOW_32, request))
         return _exported(seccomp, context)
