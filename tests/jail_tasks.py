@@ -263,11 +263,13 @@ def _attempt(action) -> str:
     try:
         action()
     except OSError as error:
-        if error.errno in (errno.EPERM, errno.ENOSYS):
+        if error.errno in (errno.EPERM, errno.ENOSYS, errno.EACCES):
             return "refused"
         return errno.errorcode.get(error.errno or 0, str(error))
     except ValueError as error:  # resource.setrlimit's word for EPERM
         return "refused" if "not allowed" in str(error) else f"ValueError: {error}"
+    except RuntimeError as error:  # threading's word for EPERM or EAGAIN from clone
+        return "refused" if "can't start new thread" in str(error) else f"RuntimeError: {error}"
     return "done"
 
 
@@ -335,6 +337,86 @@ def _shared_memory() -> None:
     libc.shmctl(segment, 0, None)  # IPC_RMID
 
 
+def _sigio_to(pid: int) -> None:
+    """Ask the kernel to signal `pid` when a pipe of its own has data (F_SETOWN), with a
+    signal whose default is to do nothing (SIGURG), and write to the pipe."""
+    import fcntl
+    import signal
+
+    read_end, write_end = os.pipe()
+    try:
+        fcntl.fcntl(read_end, fcntl.F_SETOWN, pid)
+        fcntl.fcntl(read_end, 10, signal.SIGURG)  # F_SETSIG
+        fcntl.fcntl(read_end, fcntl.F_SETFL, fcntl.fcntl(read_end, fcntl.F_GETFL) | os.O_ASYNC)
+        os.write(write_end, b"x")
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def _newer_call(number: int, *args: object) -> None:
+    """A call by its number (setxattrat, file_setattr: newer than libseccomp 2.5 knows)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(number, *args) != 0:
+        raise OSError(ctypes.get_errno(), f"call {number}")
+
+
+def _file_flags(path: str) -> None:
+    """Set a file's flags (FS_IOC_SETFLAGS) to what they are, through a read-only descriptor."""
+    import array
+    import fcntl
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        flags = array.array("l", [0])
+        fcntl.ioctl(fd, 0x80086601, flags)  # FS_IOC_GETFLAGS
+        fcntl.ioctl(fd, 0x40086602, flags)  # FS_IOC_SETFLAGS
+    finally:
+        os.close(fd)
+
+
+def _lock(path: str, how: str) -> None:
+    import fcntl
+    import struct
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if how == "flock":
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        elif how == "lease":
+            fcntl.fcntl(fd, 1024, fcntl.F_RDLCK)  # F_SETLEASE
+        else:
+            fcntl.fcntl(fd, fcntl.F_SETLK, struct.pack("hhqqi", fcntl.F_RDLCK, 0, 0, 0, 0))
+    finally:
+        os.close(fd)
+
+
+def _thread() -> None:
+    import threading
+
+    thread = threading.Thread(target=lambda: None)
+    thread.start()
+    thread.join()
+
+
+def _many_pipes(count: int) -> None:
+    import errno
+
+    held = []
+    try:
+        for _ in range(count):
+            held.extend(os.pipe())
+    except OSError as error:
+        if error.errno == errno.EMFILE:
+            raise OSError(errno.EPERM, f"{len(held)} descriptors at most") from None
+        raise
+    finally:
+        for fd in held:
+            os.close(fd)
+
+
 def try_the_walls(folder: str, victim: int) -> dict[str, str]:
     """A planted module's first moves, each tried once: what the kernel said to each. `folder`
     holds keep.txt (booklet's or the user's file); `victim` is another process of the user's."""
@@ -374,6 +456,19 @@ def try_the_walls(folder: str, victim: int) -> dict[str, str]:
         "move another process's CPUs": _attempt(lambda: os.sched_setaffinity(victim, {0})),
         "open a message queue": _attempt(_message_queue),
         "make shared memory": _attempt(_shared_memory),
+        "signal another process through a pipe": _attempt(lambda: _sigio_to(victim)),
+        "set an attribute by a newer call": _attempt(
+            lambda: _newer_call(463, -100, keep.encode(), 0, b"user.booklet", None, 0)
+        ),
+        "set a file's attributes by a newer call": _attempt(
+            lambda: _newer_call(469, -100, keep.encode(), None, 0, 0)
+        ),
+        "set a file's flags": _attempt(lambda: _file_flags(keep)),
+        "lock a file": _attempt(lambda: _lock(keep, "flock")),
+        "lease a file": _attempt(lambda: _lock(keep, "lease")),
+        "lock a range of a file": _attempt(lambda: _lock(keep, "range")),
+        "start a thread": _attempt(_thread),
+        "hold hundreds of pipes": _attempt(lambda: _many_pipes(200)),
     }
 
 
@@ -410,3 +505,59 @@ def capabilities() -> dict[str, int]:
             for key, value in (line.split(":") for line in status if line.startswith("Cap"))
             if key in ("CapInh", "CapPrm", "CapEff")
         }
+
+
+def try_to_read(paths: list[str]) -> dict[str, str]:
+    """What the kernel said to reading each file, and to importing a module not yet loaded."""
+    import importlib
+
+    def read(path: str) -> None:
+        with open(path, "rb") as handle:
+            handle.read(16)
+
+    said = {path: _attempt(lambda path=path: read(path)) for path in paths}
+    said["import"] = _attempt(lambda: importlib.import_module("wave"))
+    return said
+
+
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version, or 0 where it has none."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return 0
+    return max(0, int(ctypes.CDLL(None, use_errno=True).syscall(444, None, 0, 1)))
+
+
+def read_memory_of(pid: int) -> str:
+    """Read another process's memory and descriptors through /proc: what the kernel said."""
+    said = _attempt(lambda: open(f"/proc/{pid}/mem", "rb").close())
+    fds = _attempt(lambda: open(f"/proc/{pid}/fd/0", "rb").close())  # its descriptors, reopened
+    return said if said == fds else f"{said}, {fds}"
+
+
+def hold_a_secret(seconds: float) -> str:
+    secret = "a visitor's name and logo"
+    time.sleep(seconds)
+    return secret
+
+
+def try_the_devices() -> dict[str, str]:
+    """Devices a planted module would reach for: loop devices, a virtual machine. Only ever
+    tried confined (unconfined, they would make a loop device or a machine)."""
+    import fcntl
+
+    def device(path: str, request: int) -> None:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            fcntl.ioctl(fd, request, 0)
+        finally:
+            os.close(fd)
+
+    said = {}
+    if os.path.exists("/dev/loop-control"):
+        said["make a loop device"] = _attempt(lambda: device("/dev/loop-control", 0x4C82))
+    if os.path.exists("/dev/kvm"):
+        said["make a virtual machine"] = _attempt(lambda: device("/dev/kvm", 0xAE01))
+    return said

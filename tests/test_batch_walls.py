@@ -532,5 +532,7 @@ def test_no_unbounded_reads_of_files_in_the_package():
             if re.search(r"\.read_text\(|\.read_bytes\(|(?<![\w.])open\(|\.open\(", code):
                 if "io.BytesIO" in code or "_buffer(" in code or "os.open(os.devnull" in code:
                     continue
+                if "os.O_PATH" in code:  # a handle to name a path by (Landlock): reads nothing
+                    continue
                 found.append(f"{path.relative_to(root.parent)}:{number}: {line.strip()}")
     assert found == []

@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,7 +85,10 @@ ATTACKS = sorted(
         "signal its parent", "trace another process", "raise its hard CPU limit",
         "raise its hard memory limit", "use io_uring", "type into the terminal",
         "lower another process's limit", "renice another process", "move another process's CPUs",
-        "open a message queue", "make shared memory",
+        "open a message queue", "make shared memory", "signal another process through a pipe",
+        "set an attribute by a newer call", "set a file's attributes by a newer call",
+        "set a file's flags", "lock a file", "lease a file", "lock a range of a file",
+        "start a thread", "hold hundreds of pipes",
     ]
 )  # fmt: skip
 
@@ -107,8 +111,14 @@ def test_the_same_attacks_reach_the_kernel_when_unconfined(walls, monkeypatch):
     said = jail.run(jail_tasks.try_the_walls, *walls.args(), limits=QUICK, label="x")
     refused = sorted(name for name, outcome in said.items() if outcome == "refused")
     # What the jail's limits refuse by themselves: a hard limit set on the way in may be
-    # raised only with CAP_SYS_RESOURCE (root, outside many containers).
-    assert set(refused) <= {"raise its hard CPU limit", "raise its hard memory limit"}, said
+    # raised only with CAP_SYS_RESOURCE (root, outside many containers), and a render holds
+    # 64 descriptors at most.
+    by_limits = {
+        "raise its hard CPU limit",
+        "raise its hard memory limit",
+        "hold hundreds of pipes",
+    }
+    assert set(refused) <= by_limits, said
     assert said["start a process"] == "done" and said["create a file"] == "done"
 
 
@@ -122,6 +132,47 @@ def test_a_render_keeps_no_capability(walls, monkeypatch):
     monkeypatch.setattr(confine, "confine", lambda: False)
     unconfined = jail.run(jail_tasks.capabilities, limits=QUICK, label="x")
     assert unconfined == jail_tasks.capabilities()  # the test's own, when nothing drops them
+
+
+@can_confine
+@pytest.mark.parametrize("reads", [False, True], ids=["any file", "its libraries"])
+def test_a_render_reaches_no_loop_device_or_virtual_machine(tmp_path, reads):
+    """Found by attack: /dev/loop-control opened to read made a loop device that outlived the
+    render, and /dev/kvm a virtual machine. Landlock keeps it from opening them; where there
+    is none, the filter refuses their ioctls."""
+    limits = QUICK.reading([str(tmp_path)]) if reads else QUICK
+    said = jail.run(jail_tasks.try_the_devices, limits=limits, label="x")
+    if not said:
+        pytest.skip("no loop-control or kvm device here")
+    assert set(said.values()) == {"refused"}, said
+
+
+@can_confine
+def test_one_render_cannot_read_anothers_memory():
+    """Found by attack: two page renders at once, one read the other's memory (a visitor's name
+    and logo) and took its answer from its pipe, through /proc. A render, its worker and the
+    command are not dumpable: no other process of the user's reads them there."""
+    import threading
+
+    answers: list[str] = []
+    holder = threading.Thread(
+        target=lambda: answers.append(
+            jail.run(jail_tasks.hold_a_secret, 3.0, limits=QUICK, label="x")
+        )
+    )
+    holder.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not (others := jail_tasks.children_of(os.getpid())) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert others, "the first render did not start"
+        said = jail.run(jail_tasks.read_memory_of, others[0], limits=QUICK, label="x")
+        assert said == "refused"
+        parent = jail.run(jail_tasks.read_memory_of, os.getpid(), limits=QUICK, label="x")
+        assert parent in ("refused", "done")  # this test's own process may be dumpable
+    finally:
+        holder.join()
+    assert answers == ["a visitor's name and logo"]
 
 
 @can_confine
@@ -188,6 +239,95 @@ def test_a_task_in_a_reused_worker_cannot_raise_its_memory_limit_past_the_worker
     assert one_off["refused"] and one_off["hard"] <= one_off["size"] + QUICK.memory
 
 
+# --- what a render may read (Landlock) -----------------------------------------------------------
+
+can_restrict_reads = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or jail_tasks.landlock_abi() < 1,
+    reason="no Landlock here",
+)
+
+
+class Reading:
+    """A library the render is given, with a file in it, and a private file beside it that it
+    is not; a link inside the library to the private file; and /etc's hostname."""
+
+    def __init__(self, folder: Path) -> None:
+        self.library = folder / "library"
+        self.library.mkdir()
+        (self.library / "technique.yaml").write_text("id: mine\n")
+        self.private = folder / "private" / "id_rsa"
+        self.private.parent.mkdir()
+        self.private.write_text("a key\n")
+        (self.library / "link").symlink_to(self.private)
+
+    def paths(self) -> list[str]:
+        return [str(self.library / "technique.yaml"), str(self.private),
+                str(self.library / "link"), "/etc/hostname"]  # fmt: skip
+
+    def limits(self) -> Limits:
+        return QUICK.reading([str(self.library)])
+
+
+@pytest.fixture
+def reading(tmp_path: Path) -> Reading:
+    return Reading(tmp_path)
+
+
+def _reads_as_they_should(reading: Reading, said: dict[str, str]) -> None:
+    assert said[str(reading.library / "technique.yaml")] == "done"  # its own library
+    assert said["import"] == "done"  # Python's own modules, imported as it renders
+    assert said[str(reading.private)] == "refused"
+    assert said[str(reading.library / "link")] == "refused"  # not out through a link
+    if Path("/etc/hostname").exists():
+        assert said["/etc/hostname"] == "refused"
+
+
+@can_restrict_reads
+def test_a_one_off_render_reads_only_its_libraries_and_pythons_own(reading):
+    said = jail.run(jail_tasks.try_to_read, reading.paths(), limits=reading.limits(), label="x")
+    _reads_as_they_should(reading, said)
+
+
+@can_restrict_reads
+@pytest.mark.parametrize("isolate", [False, True], ids=["batch worker", "page worker"])
+def test_a_task_in_a_worker_reads_only_its_libraries(reading, isolate):
+    with Pool(1, limits=reading.limits(), start="fork", isolate=isolate) as pool:
+        future = pool.submit(jail_tasks.try_to_read, reading.paths(), label="x")
+        _reads_as_they_should(reading, next(iter(pool.results([future]))).result())
+        again = pool.submit(jail_tasks.try_to_read, reading.paths(), label="x")
+        _reads_as_they_should(reading, next(iter(pool.results([again]))).result())
+
+
+SPARE_READS = """
+import json, sys
+from booklet.base import jail
+from booklet.base.jail import MIB, Limits
+from tests import jail_tasks
+jail.start_spare(jail_tasks.warm)
+limits = Limits(memory=128 * MIB, cpu=3.0, wall=5.0).reading([sys.argv[1]])
+said = jail.run_in_spare(jail_tasks.try_to_read, sys.argv[2:], limits=limits, label="x")
+print(json.dumps(said))
+"""
+
+
+@can_restrict_reads
+def test_the_spare_reads_only_its_libraries_once_handed_its_render(reading):
+    done = subprocess.run(
+        [sys.executable, "-c", SPARE_READS, str(reading.library), *reading.paths()], cwd=REPO,
+        text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    _reads_as_they_should(reading, json.loads(done.stdout))
+
+
+@can_restrict_reads
+def test_a_render_given_no_reads_reads_anything_as_before(reading):
+    """The jail's own callers that do not say what a render reads (none of booklet's renders)
+    are not narrowed: what this case refuses above is refused by the reads it was given."""
+    said = jail.run(jail_tasks.try_to_read, reading.paths(), limits=QUICK, label="x")
+    assert said[str(reading.private)] == "done"
+
+
 # --- the real commands, with a planted move in their render ------------------------------------
 
 PLANTED = """
@@ -195,11 +335,14 @@ import os, sys
 COMMAND = os.getpid()
 def planted(event, args):
     # A template compiled inside a render (a snippet of the layout's): the moment a stranger's
-    # code could run. Its first move: a socket, to send what it finds.
+    # code could run. Its first moves: a socket, to send what it finds; a key, to print it.
     if event == "compile" and os.getpid() != COMMAND and str(args[1]).endswith(".j2"):
         import socket
         try:
-            socket.socket().close()
+            if os.environ["PLANTED_MOVE"] == "socket":
+                socket.socket().close()
+            else:
+                open(os.environ["PLANTED_MOVE"], "rb").close()
         except OSError:
             return
         os._exit(99)  # it got out: the render ends without an answer
@@ -207,6 +350,7 @@ sys.addaudithook(planted)
 if sys.argv[1] == "unconfined":
     from booklet.base import confine
     confine.confine = lambda: False
+    confine.restrict_reads = lambda folders: False
 from booklet.cli.entry import main
 sys.argv[1:2] = []
 main()
@@ -215,22 +359,30 @@ main()
 
 @can_confine
 @pytest.mark.parametrize("confined", [True, False], ids=["confined", "unconfined"])
+@pytest.mark.parametrize("move", ["socket", "read a key"])
 @pytest.mark.parametrize(
     "command",
     [["card"], ["batch", "variants.yaml", "--jobs", "2"]],
     ids=["card", "batch"],
 )
-def test_a_planted_move_inside_a_real_render_is_refused(tmp_path, command, confined):
+def test_a_planted_move_inside_a_real_render_is_refused(tmp_path, command, move, confined):
     """`booklet card` (its spare) and `booklet batch` (its workers) render confined: the
-    planted move fails and the card is made. Unconfined, the same move gets out, and the
-    render is lost (which is how this case knows the move was made at all)."""
+    planted move (a socket; reading a key beside the folder it was started in) fails and the
+    card is made. Unconfined, the same move gets out, and the render is lost (which is how
+    this case knows the move was made at all)."""
+    if move != "socket" and jail_tasks.landlock_abi() < 1:
+        pytest.skip("no Landlock here")
     (tmp_path / "variants.yaml").write_text(
         "variants:\n  - name: one\n  - name: two\n", encoding="utf-8"
     )
+    key = tmp_path / ".ssh" / "id_rsa"
+    key.parent.mkdir()
+    key.write_text("a key\n")
+    planted = "socket" if move == "socket" else str(key)
     done = subprocess.run(
         [sys.executable, "-c", PLANTED, "confined" if confined else "unconfined", *command],
         cwd=tmp_path, text=True, capture_output=True, timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": str(REPO), "PLANTED_MOVE": planted},
     )  # fmt: skip
     made = sorted(p.name for p in tmp_path.rglob("*.pdf"))
     if confined:

@@ -3,21 +3,32 @@ code ends up running in it (a template that got out of its sandbox, a picture th
 decoder).
 
 A render reads files and writes its answer to the pipe it was given, and nothing else. So, once
-confined, the kernel refuses the process (errno EPERM, and ENOSYS for the two calls whose
-arguments it cannot see, so the C library falls back to ones it can):
+confined, the kernel refuses the process (errno EPERM, and ENOSYS for the calls whose arguments
+it cannot see, so the C library falls back to ones it can):
 
-- new processes and programs: fork, vfork, clone without CLONE_THREAD, exec;
+- new processes, threads and programs: fork, vfork, clone, exec;
 - the network: every socket;
 - changes to files: opening one to write, create or truncate, and every call that removes,
-  renames, links, makes, truncates or changes the owner, mode, times or attributes of one;
-- other processes: signals (kill, tgkill, ...), ptrace, reading or writing their memory,
-  their limits, priorities and CPUs, and messages outside the pipe (POSIX and System V IPC);
+  renames, links, makes, truncates or changes the owner, mode, times, attributes or flags of
+  one, and locks or leases on one;
+- other processes: signals (kill, tgkill, ..., and a pipe's SIGIO aimed at another process:
+  F_SETOWN), ptrace, reading or writing their memory, their limits, priorities and CPUs, and
+  messages outside the pipe (POSIX and System V IPC);
 - the rest a render has no use for: mounts, namespaces, io_uring (whose requests the filter
-  cannot see), BPF, perf, userfaultfd, keys, modules, a terminal's input (TIOCSTI);
+  cannot see), BPF, perf, userfaultfd, keys, modules, a terminal's settings and input, loop
+  devices and virtual machines;
+- every call newer than those it knows to be harmless (ENOSYS, as on an older kernel): a
+  list of what to refuse would miss each new call that changes something;
 - a call for another architecture (32-bit or x32 numbers): the process is killed.
 
 It also gives up its capabilities (a render running as root could raise its own hard limits),
-and may never gain privileges again (no_new_privs, which the filter needs anyway).
+may never gain privileges again (no_new_privs, which the filter needs anyway), and is no longer
+dumpable: no other process of the user's (another render) reads its memory or descriptors.
+
+What it may read is narrowed too, where the kernel has Landlock (`restrict_reads`): its own
+libraries and logo, Python's and booklet's files and the system's libraries, nothing else; no
+device but the null device, no other process's /proc, no signal out of its own domain. The
+ioctls refused above are the wall where there is no Landlock.
 
 The filter is compiled by libseccomp (the library systemd, Docker and Chromium use; it knows
 every architecture's system call numbers and how to check the architecture), once per process
@@ -31,7 +42,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 _ALLOW = 0x7FFF0000  # SCMP_ACT_ALLOW
@@ -43,8 +54,8 @@ _BADARCH, _NNP = 2, 3  # enum scmp_filter_attr
 
 # Refused outright. A name this architecture does not have (open on arm64, say) is skipped.
 REFUSED = (
-    # new processes and programs
-    "fork", "vfork", "execve", "execveat",
+    # new processes, threads and programs
+    "fork", "vfork", "clone", "execve", "execveat",
     # the network
     "socket", "socketpair",
     # changes to files
@@ -55,7 +66,7 @@ REFUSED = (
     "fsetxattr", "removexattr", "lremovexattr", "fremovexattr", "name_to_handle_at",
     "open_by_handle_at",
     # other processes
-    "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open",
+    "kill", "tkill", "tgkill", "flock", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open",
     "pidfd_getfd", "pidfd_send_signal", "ptrace", "process_vm_readv", "process_vm_writev",
     "kcmp", "process_madvise", "setpriority", "sched_setaffinity", "sched_setscheduler",
     "sched_setparam", "sched_setattr", "ioprio_set", "migrate_pages", "move_pages",
@@ -74,9 +85,30 @@ REFUSED = (
 # library uses the older call (clone, openat) the filter does judge.
 NOT_HERE = ("clone3", "openat2")
 _WRITING = (os.O_WRONLY, os.O_RDWR, os.O_CREAT, os.O_TRUNC)  # any one of them: refused
-_CLONE_THREAD = 0x00010000
-_TERMINAL_INPUT = (0x5412, 0x541C)  # TIOCSTI, TIOCLINUX: typing into the user's terminal
+# fcntl: SIGIO to a process of its choosing (F_SETOWN, F_SETOWN_EX, F_SETSIG), locks and leases
+# that hold others' writes up (F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW, F_SETLEASE), and
+# F_NOTIFY's signals.
+_FCNTL_REFUSED = (8, 15, 10, 6, 7, 37, 38, 1024, 1026)
+# ioctl: a terminal's settings and input (TCSETS..., TIOCSTI, TIOCSETD, TIOCEXCL, ...), loop
+# devices (LOOP_*, LOOP_CTL_*), a virtual machine (KVM_CREATE_VM), and a file's flags,
+# attributes, verity and encryption (FS_IOC_*), which need no file opened to write.
+_IOCTL_REFUSED = (
+    0x5402, 0x5403, 0x5404, 0x5406, 0x5407, 0x5408, 0x5409, 0x540A, 0x540B, 0x540C, 0x540E,
+    0x5410, 0x5412, 0x5414, 0x5418, 0x541A, 0x541C, 0x541D, 0x5423, 0x5425, 0x5427, 0x5437,
+    0x5457, 0x402C542B, 0x402C542C, 0x402C542D,
+    *range(0x4C00, 0x4C0B), 0x4C80, 0x4C81, 0x4C82,
+    0xAE01,
+    0x40086602, 0x40046602, 0x40087602, 0x40047602, 0x401C5820, 0x40806685, 0x800C6613,
+    0xC0506617, 0xC0406618, 0xC0406619, 0x41009432, 0x40049409, 0x4020940D, 0xC0189436,
+)  # fmt: skip
 _LOW_32 = 0xFFFFFFFF  # int arguments: the kernel reads the low 32 bits only
+# Calls from 424 on have one number on every architecture. Those a render may make: close_range,
+# faccessat2, epoll_pwait2, the three Landlock calls (restrict_reads comes after the filter),
+# futex_waitv, cachestat, map_shadow_stack, futex_wake, futex_wait, futex_requeue, mseal,
+# getxattrat, listxattrat, file_getattr. Every other, up to _NEWEST, is "not here".
+_NEW_ALLOWED = frozenset({436, 439, 441, 444, 445, 446, 449, 451, 453, 454, 455, 456, 462, 464,
+                          465, 468})  # fmt: skip
+_NEWEST = 600
 
 _program: bytes | None = None
 _loader: Callable[[], bool] | None = None
@@ -101,6 +133,92 @@ def confine() -> bool:
     if not program() or _loader is None:
         return False
     return _loader()
+
+
+# --- what a render may read (Landlock) ---------------------------------------------------------
+
+# Where a render reads from besides the folders it is given: the system's libraries and shared
+# data, the one file the dynamic linker reads, and a process's own entries.
+SYSTEM_READS = (
+    "/usr", "/lib", "/lib32", "/lib64", "/libx32", "/etc/ld.so.cache", "/etc/localtime",
+    "/dev/null", "/dev/zero", "/dev/urandom", "/proc/self",
+)  # fmt: skip
+_READ_FILE, _READ_DIR = 1 << 2, 1 << 3
+# Every right over files each Landlock ABI knows (1: 13 of them; 2: REFER; 3: TRUNCATE;
+# 5: IOCTL_DEV), all handled, so all but reading is refused anywhere.
+_FS_RIGHTS = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 5: (1 << 16) - 1}
+
+
+def restrict_reads(folders: Iterable[str]) -> bool:
+    """From now on this process may read only beneath `folders` (a render's libraries, its
+    logo), where Python and booklet are read from, and SYSTEM_READS; everywhere else, a file is
+    as if locked to it (EACCES): a user's home, keys and documents, /etc, /tmp, other
+    processes. Nor may it write, make or remove anything, connect or bind a socket, or signal
+    a process outside it (Linux's Landlock, once per process and for good). Whether it now is:
+    False where the kernel has no Landlock."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        abi = int(libc.syscall(444, None, 0, 1))  # landlock_create_ruleset: the ABI version
+        if abi < 1:
+            return False
+
+        class _Ruleset(ctypes.Structure):  # struct landlock_ruleset_attr
+            _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64),
+                        ("scoped", ctypes.c_uint64)]  # fmt: skip
+
+        class _Beneath(ctypes.Structure):  # struct landlock_path_beneath_attr (packed)
+            _pack_ = 1
+            _fields_ = [("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+        rights = _FS_RIGHTS[max(v for v in _FS_RIGHTS if v <= abi)]
+        ruleset = _Ruleset(rights, 0b11 if abi >= 4 else 0, 0b11 if abi >= 6 else 0)
+        size = 24 if abi >= 6 else 16 if abi >= 4 else 8
+        handle = int(libc.syscall(444, ctypes.byref(ruleset), size, 0))
+        if handle < 0:
+            return False
+        try:
+            for path in sorted(_readable(folders)):
+                try:
+                    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+                except OSError:
+                    continue  # not there: nothing to read beneath it
+                try:
+                    folder = os.path.isdir(f"/proc/self/fd/{fd}")
+                    allowed = _READ_FILE | _READ_DIR if folder else _READ_FILE
+                    libc.syscall(445, handle, 1, ctypes.byref(_Beneath(allowed, fd)), 0)
+                finally:
+                    os.close(fd)
+            if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+                return False
+            return bool(libc.syscall(446, handle, 0) == 0)  # landlock_restrict_self
+        finally:
+            os.close(handle)
+    except Exception:
+        return False
+
+
+def _readable(folders: Iterable[str]) -> set[str]:
+    """`folders`, each as given and as its links resolve, with Python's and booklet's own."""
+    here = os.getcwd()
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    python = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, package}
+    # the import path, but not the folder a command was started in (`python -m` puts it first)
+    python |= {p for p in sys.path if p and os.path.isabs(p) and p != here}
+    paths = {str(p) for p in folders} | python | set(SYSTEM_READS)
+    return {q for p in paths if p for q in (p, os.path.realpath(p))}
+
+
+def undumpable() -> None:
+    """No process of the user's but root's may read this one's memory or descriptors through
+    /proc, or attach to it (Linux's PR_SET_DUMPABLE; it holds across fork): booklet's own
+    processes, whose pipes carry one person's render and the next one's."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
 
 
 def confined() -> bool:
@@ -135,6 +253,7 @@ def _make_loader(filter_bytes: bytes) -> Callable[[], bool]:
     capset, prctl = getattr(libc, "capset", None), libc.prctl
 
     def load() -> bool:
+        prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE: no other render reads it through /proc
         if capset is not None:  # root's capabilities too: hard limits stay where they are
             capset(ctypes.byref(header), no_capabilities)
         if prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS, which a filter needs
@@ -177,11 +296,17 @@ def _compile() -> bytes | None:
     if not context:
         return None
     try:
+        ruled: set[int] = set()
 
-        def rule(action: int, name: str, *compare: tuple[int, int, int, int]) -> None:
-            number = seccomp.seccomp_syscall_resolve_name(name.encode())
+        def rule(action: int, name: str | int, *compare: tuple[int, int, int, int]) -> None:
+            number = (
+                name
+                if isinstance(name, int)
+                else seccomp.seccomp_syscall_resolve_name(name.encode())
+            )
             if number < 0:
                 return  # not a call of this architecture
+            ruled.add(number)
             array = (_Compare * len(compare))(*(_Compare(*c) for c in compare))
             if seccomp.seccomp_rule_add_array(context, action, number, len(compare), array):
                 raise OSError(f"libseccomp refused the rule for {name}")
@@ -192,13 +317,17 @@ def _compile() -> bytes | None:
             rule(_EPERM, name)
         for name in NOT_HERE:
             rule(_ENOSYS, name)
-        rule(_EPERM, "clone", (0, _MASKED_EQ, _CLONE_THREAD, 0))  # a thread only
         for flag in _WRITING:
             rule(_EPERM, "open", (1, _MASKED_EQ, flag, flag))
             rule(_EPERM, "openat", (2, _MASKED_EQ, flag, flag))
         rule(_EPERM, "prlimit64", (0, _NE, 0, 0))  # its own limits only (setrlimit's pid 0)
-        for request in _TERMINAL_INPUT:
+        for request in _IOCTL_REFUSED:
             rule(_EPERM, "ioctl", (1, _MASKED_EQ, _LOW_32, request))
+        for command in _FCNTL_REFUSED:
+            rule(_EPERM, "fcntl", (1, _MASKED_EQ, _LOW_32, command))
+        for number in range(424, _NEWEST):
+            if number not in _NEW_ALLOWED and number not in ruled:
+                rule(_ENOSYS, number)
         return _exported(seccomp, context)
     finally:
         seccomp.seccomp_release(context)

@@ -44,7 +44,7 @@ import threading
 import time
 import traceback
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from booklet.base import confine
@@ -62,14 +62,21 @@ ENFORCES_ADDRESS_SPACE = sys.platform.startswith("linux") or sys.platform.starts
 
 
 class Limits(NamedTuple):
-    """What one render may use. `memory` is what it may add to its process, in bytes."""
+    """What one render may use. `memory` is what it may add to its process, in bytes; `reads`,
+    the folders and files it may read from besides Python's and booklet's own (None: any;
+    booklet.base.confine.restrict_reads)."""
 
     memory: int = 192 * MIB
     cpu: float = 6.0
     wall: float = 8.0
+    reads: tuple[str, ...] | None = None
 
     def more_memory(self, extra: int) -> Limits:
         return self._replace(memory=self.memory + extra)
+
+    def reading(self, paths: Iterable[str | os.PathLike[str]]) -> Limits:
+        """These limits, with the render reading only `paths` of what strangers wrote."""
+        return self._replace(reads=tuple(sorted({os.fspath(p) for p in paths})))
 
 
 @wire_type
@@ -226,6 +233,30 @@ def disarm() -> None:
         with contextlib.suppress(ValueError, OSError):
             _, hard = resource.getrlimit(which)
             resource.setrlimit(which, (hard, hard))
+
+
+def _confine(limits: Limits) -> None:
+    """A render's process, confined for good before it runs its task (booklet.base.confine)."""
+    _limit_files(RENDER_FILES)
+    confine.confine()
+    if limits.reads is not None:
+        confine.restrict_reads(limits.reads)
+
+
+# Descriptors a render's process may hold at once: its pipes, the null device and a file or two
+# it reads; a pipe's buffer is kernel memory no address-space limit counts.
+RENDER_FILES = 64
+
+
+def _limit_files(most: int) -> None:
+    if sys.platform == "win32":
+        return
+    import resource
+
+    with contextlib.suppress(ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or most < hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, most), most))
 
 
 def _fork() -> tuple[int, set[int]]:
@@ -430,7 +461,7 @@ def run(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any
             gc.disable()
             arm(limits, last=True)
             _end_with_parent(parent)
-            confine.confine()
+            _confine(limits)
             _write_all(write_end, _reply_of(task, args))
         except BaseException:
             code = 70
@@ -545,6 +576,7 @@ def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
             _end_with_parent(parent)
             with contextlib.suppress(Exception):
                 warm()
+            _limit_files(RENDER_FILES)
             confine.confine()  # before anything a stranger wrote reaches it
             _spare_serves(task_read, reply_write, parent)
         except BaseException:
@@ -802,6 +834,8 @@ def _spare_serves(task_fd: int, reply_fd: int, parent: int) -> None:
         (function, final), args, limits = message
         arm(limits, last=final)
         if final:
+            if limits.reads is not None:
+                confine.restrict_reads(limits.reads)
             _write_all(reply_fd, _reply_of(function, args))
             return
         try:
@@ -995,8 +1029,11 @@ def serve(task_fd: int, reply_fd: int, isolate: bool, init: tuple[Any, ...] | No
         initializer(*initargs)
     cap = _cap_cpu(WORKER_CPU)  # from here: the initializer's time is not the tasks'
     base = _vm_size()
+    reading = False  # whether what it may read is narrowed (at its first task, for good)
+    confine.undumpable()  # a spawned worker too: its pipes carry the next task
     if not isolate or not HAS_FORK:  # its tasks run in it: it starts nothing from here on
         _cap_memory(base + WORKER_MEMORY_ROOM)
+        _limit_files(RENDER_FILES)
         confine.confine()
     while True:
         task = _read_task(task_fd)
@@ -1006,6 +1043,8 @@ def serve(task_fd: int, reply_fd: int, isolate: bool, init: tuple[Any, ...] | No
         if isolate and HAS_FORK:
             reply = _in_grandchild(function, args, limits)
         else:
+            if limits.reads is not None and not reading:  # its pool's: the same for every task
+                reading = confine.restrict_reads(limits.reads) or True
             arm(limits)
             try:
                 reply = _reply_of(function, args)
@@ -1035,7 +1074,7 @@ def _in_grandchild(function: Callable[..., Any], args: tuple[Any, ...], limits: 
             gc.disable()
             arm(limits, last=True)
             _end_with_parent(worker)
-            confine.confine()
+            _confine(limits)
             _write_all(write_end, _reply_of(function, args))
         except BaseException:
             code = 70

@@ -187,9 +187,11 @@ class _Unpacked:
             unpack(bundle, self.folder)
             roots = [self.folder / f"root{i}" for i in range(int(bundle["roots"]))]
             names = [str(r) for r in roots if r.is_dir()]
+            self.limits = LIMITS.reading([str(self.folder)])  # the bundle: libraries and logos
             self.pool = Pool(
-                threads, limits=LIMITS, start="spawn", initializer=init_worker, initargs=(names,)
-            )
+                threads, limits=self.limits, start="spawn", initializer=init_worker,
+                initargs=(names,),
+            )  # fmt: skip
             self.pool.start_thread()
         except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
@@ -279,7 +281,7 @@ def render_chunk(bundle: dict[str, Any], variants: list[Variant]) -> list[Outcom
                     render_variant,
                     variant,
                     label=variant_label(variant),
-                    limits=variant_limits(variant),
+                    limits=variant_limits(variant, unpacked.limits),
                 ),
             )
         )

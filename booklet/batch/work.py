@@ -180,12 +180,22 @@ def variant_label(variant: Variant) -> str:
     return f"layout '{shown(variant.options.get('layout') or default)}'"
 
 
-def variant_limits(variant: Variant) -> Limits:
-    from booklet.products.jailed import LIMITS, LOGO_ALLOWANCE
+def variant_limits(variant: Variant, limits: Limits) -> Limits:
+    """A variant's limits: its batch's (`limits`), with more memory for a logo."""
+    from booklet.products.jailed import LOGO_ALLOWANCE
 
     if variant.options.get("logo") is not None:
-        return LIMITS.more_memory(LOGO_ALLOWANCE)
-    return LIMITS
+        return limits.more_memory(LOGO_ALLOWANCE)
+    return limits
+
+
+def batch_limits(roots: list[str], variants: list[Variant]) -> Limits:
+    """What every variant's render may use: a worker reads only the batch's libraries and
+    the logos its variants name (the same for all: a worker narrows what it reads for good)."""
+    from booklet.products.jailed import LIMITS
+
+    logos = [str(v.options["logo"]) for v in variants if v.options.get("logo") is not None]
+    return LIMITS.reading([*roots, *logos])
 
 
 def outcome_of(variant: Variant, future: Any, seconds: float) -> Outcome:
@@ -213,7 +223,6 @@ def run_in_jail(
     to `finish`, which writes the PDF here. On Ctrl-C, what has not started is cancelled and
     what runs is finished and handed over too, so the manifest matches the disk."""
     from booklet.base.jail import Pool
-    from booklet.products.jailed import LIMITS
 
     resolved: list[tuple[Variant, str]] = []
     for variant, fp in todo:
@@ -225,7 +234,8 @@ def run_in_jail(
         return
     root_names = [str(r) for r in roots]
     init_worker(root_names)  # forked workers inherit the library, loaded once
-    pool = Pool(min(jobs, len(resolved)), limits=LIMITS, initializer=init_worker,
+    limits = batch_limits(root_names, [variant for variant, _ in resolved])
+    pool = Pool(min(jobs, len(resolved)), limits=limits, initializer=init_worker,
                 initargs=(root_names,))  # fmt: skip
     started = time.perf_counter()
     futures: dict[Any, tuple[Variant, str]] = {}
@@ -245,7 +255,7 @@ def run_in_jail(
                 render_variant,
                 variant,
                 label=variant_label(variant),
-                limits=variant_limits(variant),
+                limits=variant_limits(variant, limits),
             )
             futures[future] = (variant, fp)
         for future in pool.results(list(futures)):

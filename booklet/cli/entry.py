@@ -39,6 +39,10 @@ def main() -> None:
     gc.disable()
     command = command_of(sys.argv[1:])
     helping = any(a in _NO_RENDER for a in sys.argv[1:])
+    if command in (*ADOPTS, "serve") and not helping:
+        from booklet.base.confine import undumpable
+
+        undumpable()  # its pipes carry what people asked for: no render reads it in /proc
     if command in ADOPTS and not helping:
         from booklet.base.jail import become_subreaper
 

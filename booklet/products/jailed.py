@@ -63,13 +63,22 @@ def label(render: Render) -> str:
 
 
 def limits_for(render: Render) -> Limits:
-    limits = LIMITS
+    """A render's limits: more memory for a logo or previews, and it reads only its libraries
+    and its logo of what anyone gave it."""
+    limits = LIMITS.reading([*render.roots, *logo_paths(render.request)])
     personal = getattr(render.request, "personal", None)
     if personal is not None and (personal.logo is not None or personal.logo_image is not None):
         limits = limits.more_memory(LOGO_ALLOWANCE)
     if render.previews:
         limits = limits.more_memory(PREVIEW_ALLOWANCE)
     return limits
+
+
+def logo_paths(request: Any) -> list[str]:
+    """The logo file a request names, as the render will read it (none, or one)."""
+    personal = getattr(request, "personal", None)
+    logo = getattr(personal, "logo", None)
+    return [str(Path(logo).expanduser().absolute())] if isinstance(logo, str) else []
 
 
 def make(render: Render, library: Library | None = None) -> Rendered:
@@ -365,10 +374,11 @@ def _has_own_text(library: Library, code: str) -> bool:
 def _trial_in(
     folder: Path, library: Library | None, roots: tuple[str, ...], lang: str | None, name: str
 ) -> None:
+    limits = LIMITS.reading([*roots, str(folder)])
     if library is not None and jail.HAS_FORK:
-        jail.run(_trial_with, folder, library, lang, limits=LIMITS, label=name)
+        jail.run(_trial_with, folder, library, lang, limits=limits, label=name)
     else:
-        jail.run(_trial, folder, roots, lang, limits=LIMITS, label=name)
+        jail.run(_trial, folder, roots, lang, limits=limits, label=name)
 
 
 def _trial(folder: Path, roots: tuple[str, ...], lang: str | None) -> None:

@@ -97,6 +97,7 @@ class Site:
             self.library.in_language(lang)  # the CLI's own message: no such language, and which
         self.start_lang = lang
         self.roots = tuple(str(r) for r in roots)
+        self.limits = form_.RENDER_LIMITS.reading(self.roots)  # a render reads its libraries
         self.translated = {code: self.library.in_language(code) for code in self.codes}
         self.templates = Environment(
             loader=FileSystemLoader(HERE), autoescape=select_autoescape(default=True)
@@ -118,7 +119,7 @@ class Site:
 
         pool = Pool(
             workers or max(1, os.cpu_count() or 1),
-            limits=form_.RENDER_LIMITS,
+            limits=self.limits,
             isolate=True,
             start="spawn",
             initializer=form_.init_page_worker,
@@ -127,7 +128,7 @@ class Site:
         )
         pool.start_thread()
         try:  # a first task for each worker, whose clock counts its warming up too
-            first = form_.RENDER_LIMITS._replace(wall=STARTUP_WALL)
+            first = self.limits._replace(wall=STARTUP_WALL)
             jobs = [pool.submit(form_.pictures_task, label="the techniques' pictures",
                                 limits=first)]  # fmt: skip
             jobs += [pool.submit(form_.ready_task, label="a page worker", limits=first)
@@ -263,7 +264,7 @@ class Site:
             if problem is not None:
                 raise problem
             form_.picked_techniques(form, self.translated[form["lang"]])
-            limits = form_.RENDER_LIMITS.more_memory(form_.LOGO_ALLOWANCE) if logo else None
+            limits = self.limits.more_memory(form_.LOGO_ALLOWANCE) if logo else None
             job = self.pool.submit(form_.page_task, form, logo, previews, pdf, zoom,
                                    label=form_.render_label(form), limits=limits)  # fmt: skip
             try:
