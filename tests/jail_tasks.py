@@ -561,3 +561,23 @@ def try_the_devices() -> dict[str, str]:
     if os.path.exists("/dev/kvm"):
         said["make a virtual machine"] = _attempt(lambda: device("/dev/kvm", 0xAE01))
     return said
+
+
+def try_a_terminal(path: str) -> dict[str, str]:
+    """A terminal a planted module would reach for: what it types, and its settings."""
+    import termios
+
+    said = {"open it": _attempt(lambda: os.close(os.open(path, os.O_RDONLY | os.O_NOCTTY)))}
+
+    def echo_off() -> None:
+        fd = os.open(path, os.O_RDONLY | os.O_NOCTTY)
+        try:
+            settings = termios.tcgetattr(fd)
+            termios.tcsetattr(fd, termios.TCSANOW, settings)
+        except termios.error as error:  # not an OSError, though it carries one's errno
+            raise OSError(*error.args) from None
+        finally:
+            os.close(fd)
+
+    said["change its settings"] = _attempt(echo_off)
+    return said

@@ -148,6 +148,25 @@ def test_a_render_reaches_no_loop_device_or_virtual_machine(tmp_path, reads):
 
 
 @can_confine
+@pytest.mark.parametrize("reads", [False, True], ids=["any file", "its libraries"])
+def test_a_render_neither_reads_nor_changes_a_terminal(tmp_path, reads):
+    """Found by attack: a render opened the user's terminal to read, read what was typed and
+    turned its echo off (still off after booklet had left). With Landlock it cannot open a
+    terminal at all; without, the filter refuses a terminal's settings."""
+    leader, follower = os.openpty()
+    try:
+        path = os.ttyname(follower)
+        limits = QUICK.reading([str(tmp_path)]) if reads else QUICK
+        said = jail.run(jail_tasks.try_a_terminal, path, limits=limits, label="x")
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert said["change its settings"] == "refused"
+    if reads and jail_tasks.landlock_abi() >= 1:
+        assert said["open it"] == "refused"
+
+
+@can_confine
 def test_one_render_cannot_read_anothers_memory():
     """Found by attack: two page renders at once, one read the other's memory (a visitor's name
     and logo) and took its answer from its pipe, through /proc. A render, its worker and the
