@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -124,6 +125,7 @@ def program() -> bytes | None:
         with contextlib.suppress(Exception):
             _program = _compile()
             _loader = _make_loader(_program) if _program else None
+        _landlock()  # made ready here too, for the children
     return _program
 
 
@@ -156,13 +158,21 @@ def restrict_reads(folders: Iterable[str]) -> bool:
     processes. Nor may it write, make or remove anything, connect or bind a socket, or signal
     a process outside it (Linux's Landlock, once per process and for good). Whether it now is:
     False where the kernel has no Landlock."""
+    landlock = _landlock()
+    if landlock is None:
+        return False
     try:
-        import ctypes
+        return landlock.restrict(folders)
+    except Exception:
+        return False
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        abi = int(libc.syscall(444, None, 0, 1))  # landlock_create_ruleset: the ABI version
-        if abi < 1:
-            return False
+
+class _Landlock:
+    """Landlock's calls, made ready once in a parent (`program`): a child only opens each
+    folder it may read and makes the three calls."""
+
+    def __init__(self, abi: int) -> None:
+        import ctypes
 
         class _Ruleset(ctypes.Structure):  # struct landlock_ruleset_attr
             _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64),
@@ -172,22 +182,30 @@ def restrict_reads(folders: Iterable[str]) -> bool:
             _pack_ = 1
             _fields_ = [("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
+        self.ctypes = ctypes
+        self.libc = ctypes.CDLL(None, use_errno=True)
         rights = _FS_RIGHTS[max(v for v in _FS_RIGHTS if v <= abi)]
-        ruleset = _Ruleset(rights, 0b11 if abi >= 4 else 0, 0b11 if abi >= 6 else 0)
-        size = 24 if abi >= 6 else 16 if abi >= 4 else 8
-        handle = int(libc.syscall(444, ctypes.byref(ruleset), size, 0))
+        # TCP's bind and connect (ABI 4), and signals and abstract sockets out of it (ABI 6)
+        self.ruleset = _Ruleset(rights, 0b11 if abi >= 4 else 0, 0b11 if abi >= 6 else 0)
+        self.size = 24 if abi >= 6 else 16 if abi >= 4 else 8
+        self.beneath = _Beneath
+        self.own = _own_reads()
+
+    def restrict(self, folders: Iterable[str]) -> bool:
+        libc, byref = self.libc, self.ctypes.byref
+        handle = int(libc.syscall(444, byref(self.ruleset), self.size, 0))
         if handle < 0:
             return False
         try:
-            for path in sorted(_readable(folders)):
-                try:
+            for path in {*self.own, *(str(f) for f in folders if f)}:
+                try:  # a link is followed: the rule is on what it names
                     fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
                 except OSError:
                     continue  # not there: nothing to read beneath it
                 try:
-                    folder = os.path.isdir(f"/proc/self/fd/{fd}")
-                    allowed = _READ_FILE | _READ_DIR if folder else _READ_FILE
-                    libc.syscall(445, handle, 1, ctypes.byref(_Beneath(allowed, fd)), 0)
+                    is_folder = stat.S_ISDIR(os.fstat(fd).st_mode)
+                    allowed = _READ_FILE | _READ_DIR if is_folder else _READ_FILE
+                    libc.syscall(445, handle, 1, byref(self.beneath(allowed, fd)), 0)
                 finally:
                     os.close(fd)
             if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
@@ -195,19 +213,33 @@ def restrict_reads(folders: Iterable[str]) -> bool:
             return bool(libc.syscall(446, handle, 0) == 0)  # landlock_restrict_self
         finally:
             os.close(handle)
-    except Exception:
-        return False
 
 
-def _readable(folders: Iterable[str]) -> set[str]:
-    """`folders`, each as given and as its links resolve, with Python's and booklet's own."""
+_landlock_ready: _Landlock | None = None
+_landlock_checked = False
+
+
+def _landlock() -> _Landlock | None:
+    global _landlock_ready, _landlock_checked
+    if not _landlock_checked:
+        _landlock_checked = True
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(Exception):
+                import ctypes
+
+                abi = int(ctypes.CDLL(None, use_errno=True).syscall(444, None, 0, 1))
+                _landlock_ready = _Landlock(abi) if abi >= 1 else None
+    return _landlock_ready
+
+
+def _own_reads() -> tuple[str, ...]:
+    """Where Python and booklet are read from, and SYSTEM_READS."""
     here = os.getcwd()
     package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     python = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, package}
     # the import path, but not the folder a command was started in (`python -m` puts it first)
     python |= {p for p in sys.path if p and os.path.isabs(p) and p != here}
-    paths = {str(p) for p in folders} | python | set(SYSTEM_READS)
-    return {q for p in paths if p for q in (p, os.path.realpath(p))}
+    return tuple(sorted(python | set(SYSTEM_READS)))
 
 
 def undumpable() -> None:
