@@ -249,7 +249,7 @@ def calibrate(state: State, sheet: str, flip: str, output: Path) -> None:
         sheet.lower(),
         flip,
         page_words,
-        limits=LIMITS,
+        limits=LIMITS.reading([]),  # booklet's own page: it reads nothing anyone gave it
         label="the calibration page",
     )
     write_outputs(output, pdf, png=False)
