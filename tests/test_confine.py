@@ -176,7 +176,7 @@ def test_one_render_cannot_read_anothers_memory():
     answers: list[str] = []
     holder = threading.Thread(
         target=lambda: answers.append(
-            jail.run(jail_tasks.hold_a_secret, 3.0, limits=QUICK, label="x")
+            jail.run(jail_tasks.hold_a_secret, 1.5, limits=QUICK, label="x")
         )
     )
     holder.start()
