@@ -581,3 +581,111 @@ def try_a_terminal(path: str) -> dict[str, str]:
 
     said["change its settings"] = _attempt(echo_off)
     return said
+
+
+def _answer_pipe() -> int:
+    """The descriptor a render answers on: its one pipe besides 0, 1 and 2."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        try:
+            if fd > 2 and os.readlink(f"/proc/self/fd/{name}").startswith("pipe:"):
+                return fd
+        except OSError:  # the descriptor listdir itself had open
+            continue
+    raise RuntimeError("no answer pipe")
+
+
+def answer_then_linger(seconds: float) -> str:
+    """Answer at once, on the render's own pipe, and then stay: what a planted module could do
+    to hold its parent (which used to wait for it) past every deadline."""
+    from booklet.base.jail import _write_all, encode
+
+    _write_all(_answer_pipe(), encode({"ok": "answered"}))
+    time.sleep(seconds)
+    return "never sent"
+
+
+def answer_in_a_bad_frame(kind: str) -> str:
+    """An answer frame booklet cannot read: a list for a header, JSON nested deeper than any
+    parser goes, or more bytes than the render's memory."""
+    import struct
+
+    if kind == "list":
+        header = b"[]"
+    elif kind == "nested":
+        header = b"[" * 100_000 + b"]" * 100_000
+    else:
+        header = b'{"blobs": [1073741824], "value": null}'
+    os.write(_answer_pipe(), struct.pack(">Q", len(header)) + header)
+    time.sleep(5)
+    return "never sent"
+
+
+def error_with_escapes() -> None:
+    from booklet.base.errors import BookletError
+
+    raise BookletError("bad\x1b]0;owned\x07\x1b[2J\rtitle", field="title\x1b[31m")
+
+
+def more_moves(folder: str) -> dict[str, str]:
+    """Moves the second attack found, each tried once."""
+    import array
+    import ctypes
+    import fcntl
+
+    keep = os.path.join(folder, "keep.txt")
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def call(number: int, *args: object) -> None:
+        result = libc.syscall(number, *args)
+        if result < 0:
+            raise OSError(ctypes.get_errno(), f"call {number}")
+        if number in (253, 294):  # inotify: close what it made
+            os.close(result)
+
+    def version() -> None:
+        fd = os.open(keep, os.O_RDONLY)
+        try:
+            value = array.array("l", [0])
+            fcntl.ioctl(fd, 0x80086603, value)  # EXT4_IOC_GETVERSION
+            fcntl.ioctl(fd, 0x40086604, value)  # EXT4_IOC_SETVERSION, to what it is
+        finally:
+            os.close(fd)
+
+    def aio() -> None:
+        context = ctypes.c_ulong(0)
+        call(206, 1, ctypes.byref(context))  # io_setup
+        call(207, context)  # io_destroy
+
+    def timer() -> None:
+        timer_id = ctypes.c_int(0)
+        call(222, 1, None, ctypes.byref(timer_id))  # timer_create(CLOCK_MONOTONIC)
+        call(226, timer_id)  # timer_delete
+
+    def net() -> None:
+        with open("/proc/self/net/tcp", "rb") as handle:
+            handle.read(16)
+
+    return {
+        "set a file's version": _attempt(version),
+        "watch a folder": _attempt(lambda: call(294, 0)),  # inotify_init1
+        "make asynchronous I/O": _attempt(aio),
+        "make a POSIX timer": _attempt(timer),
+        "read an attribute by its path": _attempt(lambda: os.getxattr(keep, "user.booklet")),
+        "leave its session": _attempt(os.setsid),
+        "drop its parent-death signal": _attempt(lambda: call(157, 1, 0, 0, 0)),  # prctl
+        "list the machine's sockets": _attempt(net),
+    }
+
+
+STEPS: list[object] = []
+
+
+def read_in_a_step(paths: list[str]) -> None:
+    """A spare's step that tries to read, and to raise its memory limit: kept for its task."""
+    STEPS.append(try_to_read(paths))
+    STEPS.append(memory_limit_held())
+
+
+def what_the_steps_did() -> list[object]:
+    return STEPS

@@ -260,6 +260,9 @@ def test_a_task_in_a_reused_worker_cannot_raise_its_memory_limit_past_the_worker
 
 # --- what a render may read (Landlock) -----------------------------------------------------------
 
+address_space_limits = pytest.mark.skipif(
+    not jail.ENFORCES_ADDRESS_SPACE, reason="address-space limits (Linux)"
+)
 can_restrict_reads = pytest.mark.skipif(
     not sys.platform.startswith("linux") or jail_tasks.landlock_abi() < 1,
     reason="no Landlock here",
@@ -340,11 +343,205 @@ def test_the_spare_reads_only_its_libraries_once_handed_its_render(reading):
 
 
 @can_restrict_reads
+@address_space_limits
+@pytest.mark.parametrize("isolate", [False, True], ids=["batch worker", "page worker"])
+def test_a_worker_narrowed_to_its_libraries_still_holds_each_tasks_memory_limit(reading, isolate):
+    """Found while fixing the second attack: a page worker narrowed to its libraries left each
+    task's child unable to read its own size in /proc, and so without a memory limit."""
+    with Pool(1, limits=reading.limits(), start="fork", isolate=isolate) as pool:
+        future = pool.submit(jail_tasks.grab_memory, label="x")
+        with pytest.raises(Stopped, match="memory"):
+            next(iter(pool.results([future]))).result()
+
+
+@can_restrict_reads
 def test_a_render_given_no_reads_reads_anything_as_before(reading):
     """The jail's own callers that do not say what a render reads (none of booklet's renders)
     are not narrowed: what this case refuses above is refused by the reads it was given."""
     said = jail.run(jail_tasks.try_to_read, reading.paths(), limits=QUICK, label="x")
     assert said[str(reading.private)] == "done"
+
+
+# --- the second attack --------------------------------------------------------------------------
+
+x86_64 = pytest.mark.skipif(
+    __import__("platform").machine() != "x86_64", reason="system calls by their x86-64 numbers"
+)
+MORE_MOVES = [
+    "set a file's version", "watch a folder", "make asynchronous I/O", "make a POSIX timer",
+    "read an attribute by its path", "leave its session", "drop its parent-death signal",
+    "list the machine's sockets",
+]  # fmt: skip
+
+
+@can_confine
+@x86_64
+@pytest.mark.parametrize("move", MORE_MOVES)
+def test_a_render_is_refused_what_the_second_attack_found(tmp_path, move):
+    """An inode's version through a read-only descriptor (EXT4_IOC_SETVERSION); quotas every
+    process on the machine shares (AIO contexts, POSIX timers, inotify watches); attributes and
+    names beyond what it may read; its session and parent-death signal (it outlived booklet);
+    the machine's sockets in /proc/self/net."""
+    (tmp_path / "keep.txt").write_text(KEPT)
+    limits = QUICK.reading([str(tmp_path)])
+    said = jail.run(jail_tasks.more_moves, str(tmp_path), limits=limits, label="x")
+    assert said[move] == "refused"
+    assert (tmp_path / "keep.txt").read_text() == KEPT
+
+
+@can_confine
+@x86_64
+def test_the_second_attacks_moves_reach_the_kernel_when_unconfined(tmp_path, monkeypatch):
+    (tmp_path / "keep.txt").write_text(KEPT)
+    monkeypatch.setattr(confine, "confine", lambda: False)
+    monkeypatch.setattr(confine, "restrict_reads", lambda folders: False)
+    said = jail.run(jail_tasks.more_moves, str(tmp_path), limits=QUICK, label="x")
+    assert sorted(said) == sorted(MORE_MOVES)
+    assert "refused" not in said.values(), said
+
+
+@can_confine
+@pytest.mark.parametrize("isolate", [None, True], ids=["one-off", "page"])
+def test_a_render_that_answers_and_lingers_is_not_waited_for(isolate):
+    """Found by attack: a render that answered and then slept held its parent (the command, a
+    page worker) past every deadline, and lived on after it. It is ended once it answers. (A
+    batch worker's task runs in the worker, whose pool ends it at the task's deadline.)"""
+    started = time.monotonic()
+    if isolate is None:
+        said = jail.run(jail_tasks.answer_then_linger, 30, limits=QUICK, label="x")
+    else:
+        with Pool(1, limits=QUICK, start="fork", isolate=isolate) as pool:
+            future = pool.submit(jail_tasks.answer_then_linger, 30, label="x")
+            said = next(iter(pool.results([future]))).result()
+    assert said == "answered"
+    assert time.monotonic() - started < QUICK.wall
+
+
+@pytest.mark.skipif(not jail.HAS_FORK, reason="fork")
+@pytest.mark.parametrize("kind", ["list", "nested", "too large"])
+@pytest.mark.parametrize("isolate", [None, False, True], ids=["one-off", "batch", "page"])
+def test_an_answer_booklet_cannot_read_fails_that_render_alone(kind, isolate):
+    """Found by attack: a header that was a list, or JSON nested past Python's recursion, was
+    an AttributeError or RecursionError in the parent (a whole batch ended with no PDF); an
+    answer larger than the render's memory would have been held by its parent. Each is that
+    render's failure, one line, and the pool serves on."""
+    if isolate is None:
+        with pytest.raises((jail.ChildFailed, Stopped)):
+            jail.run(jail_tasks.answer_in_a_bad_frame, kind, limits=QUICK, label="x")
+        return
+    with Pool(1, limits=QUICK, start="fork", isolate=isolate) as pool:
+        bad = pool.submit(jail_tasks.answer_in_a_bad_frame, kind, label="x")
+        with pytest.raises((jail.ChildFailed, Stopped)):
+            next(iter(pool.results([bad]))).result()
+        good = pool.submit(jail_tasks.echo, 2, label="x")
+        assert next(iter(pool.results([good]))).result()["value"] == 2
+
+
+def test_what_a_render_says_cannot_drive_the_terminal():
+    """Found by attack: an error from a render printed its escape sequences raw (a window's
+    title, the clipboard, a cleared screen, a line written over). They are written out."""
+    from booklet.base.errors import BookletError
+
+    with pytest.raises(BookletError) as raised:
+        jail.run(jail_tasks.error_with_escapes, limits=QUICK, label="x")
+    said = str(raised.value)
+    assert r"\x1b]0;owned\x07" in said and r"\x0dtitle" in said
+    assert not any(0x00 <= ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in said)
+
+
+SPARE_STEP = """
+import json, sys
+from booklet.base import jail
+from booklet.base.jail import MIB, Limits
+from tests import jail_tasks
+jail.start_spare(jail_tasks.warm)
+limits = Limits(memory=128 * MIB, cpu=3.0, wall=5.0).reading([sys.argv[1]])
+assert jail.prepare_spare(jail_tasks.read_in_a_step, sys.argv[2:], limits=limits)
+said = jail.run_in_spare(jail_tasks.what_the_steps_did, limits=limits, label="x")
+print(json.dumps(said))
+"""
+
+
+@can_restrict_reads
+def test_the_spare_reads_only_its_libraries_from_its_first_step(reading):
+    """Found by attack: a spare handed a library too large to copy read it itself before it
+    was narrowed, and a step could lift its memory limit past any render's. Both hold from
+    its first step."""
+    done = subprocess.run(
+        [sys.executable, "-c", SPARE_STEP, str(reading.library), *reading.paths()], cwd=REPO,
+        text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    read, memory = json.loads(done.stdout)
+    _reads_as_they_should(reading, read)
+    assert memory["refused"] and memory["hard"] is not None
+    assert memory["hard"] <= memory["size"] + jail.WORKER_MEMORY_ROOM
+
+
+PYTHONPATH_READS = """
+import json, sys
+from booklet.base import jail
+from booklet.base.jail import Limits
+from tests import jail_tasks
+said = jail.run(jail_tasks.try_to_read, [sys.argv[1]], limits=Limits().reading([]), label="x")
+print(json.dumps(said))
+"""
+
+
+@can_restrict_reads
+def test_a_folder_on_the_import_path_is_not_readable_for_being_there(tmp_path):
+    """Found by attack: every folder on the import path (a script's own, PYTHONPATH's) was
+    readable. Only Python's own, site-packages and the packages a render imports are."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("a secret\n")
+    done = subprocess.run(
+        [sys.executable, "-c", PYTHONPATH_READS, str(secret)], cwd=REPO, text=True,
+        env={**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{tmp_path}"}, capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    said = json.loads(done.stdout)
+    assert said[str(secret)] == "refused" and said["import"] == "done"
+
+
+PAGE_WARM = """
+import os, sys
+from booklet.base import confine
+LIBRARY = sys.argv[1]
+def planted(event, args):
+    # a library's own template, compiled where nothing confines it: the move gets out
+    if event == "compile" and str(args[1]).startswith(LIBRARY) and not confine.confined():
+        os._exit(99)
+sys.addaudithook(planted)
+from booklet.base.jail import Pool
+from booklet.web import form
+limits = form.RENDER_LIMITS.reading([LIBRARY])
+with Pool(1, limits=limits, isolate=True, start="fork", initializer=form.init_page_worker,
+          initargs=((LIBRARY,),)) as pool:
+    job = pool.submit(form.page_task, {"routine": "classic"}, None, False, True, label="x")
+    answer = next(iter(pool.results([job]))).result()
+    print(answer["name"])
+"""
+
+
+@can_confine
+def test_a_page_worker_renders_a_librarys_own_layout_only_in_a_confined_child(tmp_path):
+    """Found by attack: a page worker warmed itself up rendering the library's `bedside` before
+    any task, where nothing confines it; a library's own `bedside` (its own templates) ran
+    there, read any file and stayed for every visitor. It warms up with booklet's own library;
+    the library's own templates run only in each task's confined child."""
+    layout = tmp_path / "lib" / "layouts" / "bedside"
+    layout.mkdir(parents=True)
+    (layout / "layout.yaml").write_text("extends: bedside\n", encoding="utf-8")
+    (layout / "title.j2").write_text(
+        (REPO / "layouts" / "bedside" / "title.j2").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", PAGE_WARM, str(tmp_path / "lib")], cwd=REPO, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith(".pdf")
 
 
 # --- the real commands, with a planted move in their render ------------------------------------

@@ -14,9 +14,12 @@ it cannot see, so the C library falls back to ones it can):
 - other processes: signals (kill, tgkill, ..., and a pipe's SIGIO aimed at another process:
   F_SETOWN), ptrace, reading or writing their memory, their limits, priorities and CPUs, and
   messages outside the pipe (POSIX and System V IPC);
+- what every process on the machine shares a quota of: asynchronous I/O, POSIX timers,
+  file-system watches, locked memory;
+- every ioctl but six that ask about a descriptor of its own (a terminal's settings and input,
+  loop devices, virtual machines and a file's flags were each reached through one);
 - the rest a render has no use for: mounts, namespaces, io_uring (whose requests the filter
-  cannot see), BPF, perf, userfaultfd, keys, modules, a terminal's settings and input, loop
-  devices and virtual machines;
+  cannot see), BPF, perf, userfaultfd, keys, modules, its parent-death signal and session;
 - every call newer than those it knows to be harmless (ENOSYS, as on an older kernel): a
   list of what to refuse would miss each new call that changes something;
 - a call for another architecture (32-bit or x32 numbers): the process is killed.
@@ -27,8 +30,7 @@ dumpable: no other process of the user's (another render) reads its memory or de
 
 What it may read is narrowed too, where the kernel has Landlock (`restrict_reads`): its own
 libraries and logo, Python's and booklet's files and the system's libraries, nothing else; no
-device but the null device, no other process's /proc, no signal out of its own domain. The
-ioctls refused above are the wall where there is no Landlock.
+device but the null device, no other process's /proc, no signal out of its own domain.
 
 The filter is compiled by libseccomp (the library systemd, Docker and Chromium use; it knows
 every architecture's system call numbers and how to check the architecture), once per process
@@ -75,6 +77,18 @@ REFUSED = (
     "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
     "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop", "semctl",
     "shmget", "shmat", "shmctl", "shmdt",
+    # what every process on the machine shares a quota of: asynchronous I/O contexts, POSIX
+    # timers (queued signals), file-system watches, locked memory
+    "io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents",
+    "timer_create", "inotify_init", "inotify_init1", "inotify_add_watch", "fanotify_init",
+    "fanotify_mark", "mlock", "mlock2", "mlockall",
+    # what lies beyond what it may read (attributes by path) and its own session
+    "getxattr", "lgetxattr", "listxattr", "llistxattr", "setsid", "setpgid", "personality",
+    "sync", "syncfs",
+    # what needs a capability it no longer has (should it keep one)
+    "sethostname", "setdomainname", "settimeofday", "clock_settime", "clock_adjtime",
+    "adjtimex", "syslog", "vhangup", "iopl", "ioperm", "modify_ldt", "uselib", "ustat", "sysfs",
+    "nfsservctl", "lookup_dcookie", "remap_file_pages",
     # the rest
     "mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount", "fsopen", "fsconfig",
     "fsmount", "fspick", "mount_setattr", "unshare", "setns", "io_uring_setup",
@@ -90,28 +104,26 @@ _WRITING = (os.O_WRONLY, os.O_RDWR, os.O_CREAT, os.O_TRUNC)  # any one of them: 
 # that hold others' writes up (F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW, F_SETLEASE), and
 # F_NOTIFY's signals.
 _FCNTL_REFUSED = (8, 15, 10, 6, 7, 37, 38, 1024, 1026)
-# ioctl: a terminal's settings and input (TCSETS..., TIOCSTI, TIOCSETD, TIOCEXCL, ...), loop
-# devices (LOOP_*, LOOP_CTL_*), a virtual machine (KVM_CREATE_VM), and a file's flags,
-# attributes, verity and encryption (FS_IOC_*), which need no file opened to write.
-_IOCTL_REFUSED = (
-    0x5402, 0x5403, 0x5404, 0x5406, 0x5407, 0x5408, 0x5409, 0x540A, 0x540B, 0x540C, 0x540E,
-    0x5410, 0x5412, 0x5414, 0x5418, 0x541A, 0x541C, 0x541D, 0x5423, 0x5425, 0x5427, 0x5437,
-    0x5457, 0x402C542B, 0x402C542C, 0x402C542D,
-    *range(0x4C00, 0x4C0B), 0x4C80, 0x4C81, 0x4C82,
-    0xAE01,
-    0x40086602, 0x40046602, 0x40087602, 0x40047602, 0x401C5820, 0x40806685, 0x800C6613,
-    0xC0506617, 0xC0406618, 0xC0406619, 0x41009432, 0x40049409, 0x4020940D, 0xC0189436,
-)  # fmt: skip
+# ioctl: only these, each asking about a descriptor of its own (a second, small filter: one
+# libseccomp rule cannot say "none of these"): TCGETS (isatty), TIOCGWINSZ, FIONREAD, FIONBIO,
+# FIONCLEX, FIOCLEX. Every other request is refused: a terminal's settings and input, loop
+# devices, virtual machines, a file's flags and versions, whatever a device or file system
+# will add.
+IOCTLS_ALLOWED = (0x5401, 0x5413, 0x541B, 0x5421, 0x5450, 0x5451)
+# prctl: its parent-death signal, being dumpable again, its memory map's layout, adopting
+# orphans, and who may trace it.
+_PRCTL_REFUSED = (1, 4, 35, 36, 0x59616D61)
 _LOW_32 = 0xFFFFFFFF  # int arguments: the kernel reads the low 32 bits only
 # Calls from 424 on have one number on every architecture. Those a render may make: close_range,
 # faccessat2, epoll_pwait2, the three Landlock calls (restrict_reads comes after the filter),
 # futex_waitv, cachestat, map_shadow_stack, futex_wake, futex_wait, futex_requeue, mseal,
-# getxattrat, listxattrat, file_getattr. Every other, up to _NEWEST, is "not here".
-_NEW_ALLOWED = frozenset({436, 439, 441, 444, 445, 446, 449, 451, 453, 454, 455, 456, 462, 464,
-                          465, 468})  # fmt: skip
+# file_getattr. Every other, up to _NEWEST, is "not here".
+_NEW_ALLOWED = frozenset({436, 439, 441, 444, 445, 446, 449, 451, 453, 454, 455, 456, 462,
+                          468})  # fmt: skip
 _NEWEST = 600
 
 _program: bytes | None = None
+_ioctl_program: bytes | None = None
 _loader: Callable[[], bool] | None = None
 _built = False
 
@@ -119,12 +131,13 @@ _built = False
 def program() -> bytes | None:
     """The compiled filter (struct sock_filter[]), built once per process and inherited by the
     children it forks; None where this system cannot confine a process."""
-    global _program, _loader, _built
+    global _program, _ioctl_program, _loader, _built
     if not _built:
         _built = True
         with contextlib.suppress(Exception):
-            _program = _compile()
-            _loader = _make_loader(_program) if _program else None
+            _program, _ioctl_program = _compile()
+            if _program and _ioctl_program:
+                _loader = _make_loader(_program, _ioctl_program)
         _landlock()  # made ready here too, for the children
     return _program
 
@@ -143,9 +156,12 @@ def confine() -> bool:
 # data, the one file the dynamic linker reads, and a process's own entries.
 SYSTEM_READS = (
     "/usr", "/lib", "/lib32", "/lib64", "/libx32", "/etc/ld.so.cache", "/etc/localtime",
-    "/dev/null", "/dev/zero", "/dev/urandom", "/proc/self",
+    "/dev/null", "/dev/zero", "/dev/urandom",
+    # its own process's size, state and threads (not /proc/self/net: the machine's sockets)
+    "/proc/self/statm", "/proc/self/status", "/proc/self/stat", "/proc/self/task",
+    "/proc/self/fd", "/proc/self/maps",
 )  # fmt: skip
-_READ_FILE, _READ_DIR = 1 << 2, 1 << 3
+_WRITE_FILE, _READ_FILE, _READ_DIR = 1 << 1, 1 << 2, 1 << 3
 # Every right over files each Landlock ABI knows (1: 13 of them; 2: REFER; 3: TRUNCATE;
 # 5: IOCTL_DEV), all handled, so all but reading is refused anywhere.
 _FS_RIGHTS = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 5: (1 << 16) - 1}
@@ -205,6 +221,8 @@ class _Landlock:
                 try:
                     is_folder = stat.S_ISDIR(os.fstat(fd).st_mode)
                     allowed = _READ_FILE | _READ_DIR if is_folder else _READ_FILE
+                    if path == os.devnull:  # a child's 0, 1 and 2 (opened to read and write)
+                        allowed |= _WRITE_FILE
                     libc.syscall(445, handle, 1, byref(self.beneath(allowed, fd)), 0)
                 finally:
                     os.close(fd)
@@ -232,13 +250,31 @@ def _landlock() -> _Landlock | None:
     return _landlock_ready
 
 
+# What a render imports, besides the standard library and booklet (`pyproject.toml`'s
+# dependencies, by the name each is imported by): each is read from wherever it is installed.
+RENDER_PACKAGES = ("reportlab", "_rl_accel", "jinja2", "markupsafe", "pypdfium2",
+                   "pypdfium2_raw", "pypdf", "PIL", "babel", "uharfbuzz", "bidi", "pyphen",
+                   "yaml", "_yaml", "fontTools")  # fmt: skip
+
+
 def _own_reads() -> tuple[str, ...]:
-    """Where Python and booklet are read from, and SYSTEM_READS."""
-    here = os.getcwd()
+    """Where Python, booklet and the packages it renders with are read from, and
+    SYSTEM_READS: not every folder on the import path (a script's own folder, PYTHONPATH's),
+    which may be anyone's."""
+    import importlib.util
+    import site
+
     package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     python = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, package}
-    # the import path, but not the folder a command was started in (`python -m` puts it first)
-    python |= {p for p in sys.path if p and os.path.isabs(p) and p != here}
+    with contextlib.suppress(Exception):
+        python |= set(site.getsitepackages()) | {site.getusersitepackages()}
+    for name in RENDER_PACKAGES:
+        with contextlib.suppress(Exception):
+            spec = importlib.util.find_spec(name)
+            origin = spec.origin if spec is not None else None
+            if spec is not None and origin and os.path.isabs(origin):
+                folder = os.path.dirname(origin)  # a module's folder, or a package's own
+                python.add(os.path.dirname(folder) if spec.submodule_search_locations else folder)
     return tuple(sorted(python | set(SYSTEM_READS)))
 
 
@@ -266,7 +302,7 @@ def confined() -> bool:
     return any(line.split() == ["Seccomp:", "2"] for line in status.splitlines())
 
 
-def _make_loader(filter_bytes: bytes) -> Callable[[], bool]:
+def _make_loader(filter_bytes: bytes, ioctl_bytes: bytes) -> Callable[[], bool]:
     """What `confine` calls, every argument made ready here, in the parent: a child only
     makes three system calls."""
     import ctypes
@@ -282,6 +318,7 @@ def _make_loader(filter_bytes: bytes) -> Callable[[], bool]:
     header = _Header(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
     no_capabilities = (ctypes.c_uint32 * 6)()  # {effective, permitted, inheritable} x 2
     code = _Program(len(filter_bytes) // 8, filter_bytes)
+    ioctls = _Program(len(ioctl_bytes) // 8, ioctl_bytes)
     capset, prctl = getattr(libc, "capset", None), libc.prctl
 
     def load() -> bool:
@@ -290,14 +327,16 @@ def _make_loader(filter_bytes: bytes) -> Callable[[], bool]:
             capset(ctypes.byref(header), no_capabilities)
         if prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS, which a filter needs
             return False
-        return bool(prctl(22, 2, ctypes.byref(code), 0, 0) == 0)  # PR_SET_SECCOMP, FILTER
+        if prctl(22, 2, ctypes.byref(code), 0, 0) != 0:  # PR_SET_SECCOMP, FILTER
+            return False
+        return bool(prctl(22, 2, ctypes.byref(ioctls), 0, 0) == 0)  # both hold, the stricter wins
 
     return load
 
 
-def _compile() -> bytes | None:
+def _compile() -> tuple[bytes | None, bytes | None]:
     if not sys.platform.startswith("linux"):
-        return None
+        return None, None
     import ctypes
 
     seccomp = ctypes.CDLL("libseccomp.so.2", use_errno=True)
@@ -326,7 +365,7 @@ def _compile() -> bytes | None:
 
     context = seccomp.seccomp_init(_ALLOW)
     if not context:
-        return None
+        return None, None
     try:
         ruled: set[int] = set()
 
@@ -344,7 +383,7 @@ def _compile() -> bytes | None:
                 raise OSError(f"libseccomp refused the rule for {name}")
 
         if seccomp.seccomp_attr_set(context, _BADARCH, _KILL_PROCESS):
-            return None
+            return None, None
         for name in REFUSED:
             rule(_EPERM, name)
         for name in NOT_HERE:
@@ -353,16 +392,35 @@ def _compile() -> bytes | None:
             rule(_EPERM, "open", (1, _MASKED_EQ, flag, flag))
             rule(_EPERM, "openat", (2, _MASKED_EQ, flag, flag))
         rule(_EPERM, "prlimit64", (0, _NE, 0, 0))  # its own limits only (setrlimit's pid 0)
-        for request in _IOCTL_REFUSED:
-            rule(_EPERM, "ioctl", (1, _MASKED_EQ, _LOW_32, request))
+        for option in _PRCTL_REFUSED:
+            rule(_EPERM, "prctl", (0, _MASKED_EQ, _LOW_32, option))
         for command in _FCNTL_REFUSED:
             rule(_EPERM, "fcntl", (1, _MASKED_EQ, _LOW_32, command))
         for number in range(424, _NEWEST):
             if number not in _NEW_ALLOWED and number not in ruled:
                 rule(_ENOSYS, number)
-        return _exported(seccomp, context)
+        ioctl = seccomp.seccomp_syscall_resolve_name(b"ioctl")
+        return _exported(seccomp, context), _ioctls_only(ioctl, IOCTLS_ALLOWED)
     finally:
         seccomp.seccomp_release(context)
+
+
+def _ioctls_only(ioctl: int, allowed: tuple[int, ...]) -> bytes:
+    """A classic BPF filter: an ioctl whose request is not one of `allowed` gets EPERM, every
+    other call passes (to the main filter, which also checks the architecture and kills a
+    call for another: the stricter answer of the two is the kernel's)."""
+    import struct
+
+    def op(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
+        return struct.pack("=HBBI", code, jt, jf, k)
+
+    load_word, jump_equal, answer = 0x20, 0x15, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_RET|K
+    request = 24 if sys.byteorder == "little" else 28  # args[1]'s low 32 bits in seccomp_data
+    n = len(allowed)
+    code = [op(load_word, 0), op(jump_equal, ioctl, 0, n + 2), op(load_word, request)]
+    code += [op(jump_equal, value, n - i, 0) for i, value in enumerate(allowed)]
+    code += [op(answer, _EPERM), op(answer, _ALLOW)]
+    return b"".join(code)
 
 
 def _exported(seccomp: Any, context: int) -> bytes | None:

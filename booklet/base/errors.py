@@ -115,8 +115,21 @@ def to_wire(exc: BookletError) -> dict[str, object]:
     }
 
 
+def printable(text: str) -> str:
+    """`text` with its control characters (escape sequences, carriage returns, bells: category
+    Cc) written out as \\x1b and the like, so text that came from a render cannot move the
+    cursor, retitle the terminal or write to its clipboard (found by attack). Every other
+    character stays, the bidi isolates right-to-left messages use among them."""
+    if text.isprintable():
+        return text
+    import unicodedata
+
+    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in text)
+
+
 def from_wire(data: object) -> BookletError:
-    """The error `to_wire` described, as an instance of its own class where that is known."""
+    """The error `to_wire` described, as an instance of its own class where that is known.
+    What it says is printable (it came from a render)."""
     if not isinstance(data, dict):
         return BookletError("the render failed with an error booklet cannot read.")
     problems = []
@@ -125,10 +138,10 @@ def from_wire(data: object) -> BookletError:
             message, file, line, field = item
             problems.append(
                 Problem(
-                    message,
-                    file if isinstance(file, str) else None,
+                    printable(message),
+                    printable(file) if isinstance(file, str) else None,
                     line if isinstance(line, int) else None,
-                    field if isinstance(field, str) else None,
+                    printable(field) if isinstance(field, str) else None,
                 )
             )
     if not problems:
@@ -143,7 +156,7 @@ def from_wire(data: object) -> BookletError:
     if isinstance(attrs, dict):
         for key in _WIRE_ATTRS:
             if isinstance(attrs.get(key), str):
-                setattr(exc, key, attrs[key])
+                setattr(exc, key, printable(attrs[key]))
     return exc
 
 

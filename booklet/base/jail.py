@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from booklet.base import confine
-from booklet.base.errors import BookletError, from_wire, to_wire, wire_type
+from booklet.base.errors import BookletError, from_wire, printable, to_wire, wire_type
 
 if TYPE_CHECKING:  # a pool's futures; a single render (the command line) needs none
     from concurrent.futures import Future
@@ -120,6 +120,14 @@ def encode(value: Any) -> bytes:
         {"value": plain(value), "blobs": [len(b) for b in blobs]}, ensure_ascii=True
     ).encode("ascii")
     return b"".join([_HEADER.pack(len(header)), header, *blobs])
+
+
+def _decoded(frame: tuple[bytes, bytes]) -> Any:
+    """A child's answer as data; one booklet cannot read is a failure of that render alone."""
+    try:
+        return decode(*frame)
+    except Exception:
+        raise ChildFailed("the render sent back an answer booklet does not understand") from None
 
 
 def decode(header: bytes, body: bytes) -> Any:
@@ -246,17 +254,28 @@ def _confine(limits: Limits) -> None:
 # Descriptors a render's process may hold at once: its pipes, the null device and a file or two
 # it reads; a pipe's buffer is kernel memory no address-space limit counts.
 RENDER_FILES = 64
+RENDER_SIGNALS = 64  # signals queued for it at once (its CPU timer's is one)
 
 
 def _limit_files(most: int) -> None:
+    """At most `most` descriptors, and none of the kernel's memory that other processes share
+    a quota of: queued signals, message queues, locked pages."""
     if sys.platform == "win32":
         return
     import resource
 
-    with contextlib.suppress(ValueError, OSError):
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        if hard == resource.RLIM_INFINITY or most < hard:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, most), most))
+    for which, limit in (
+        (resource.RLIMIT_NOFILE, most),
+        (getattr(resource, "RLIMIT_SIGPENDING", None), RENDER_SIGNALS),
+        (getattr(resource, "RLIMIT_MSGQUEUE", None), 0),
+        (getattr(resource, "RLIMIT_MEMLOCK", None), 0),
+    ):
+        if which is None:
+            continue
+        with contextlib.suppress(ValueError, OSError):
+            soft, hard = resource.getrlimit(which)
+            if hard == resource.RLIM_INFINITY or limit < hard:
+                resource.setrlimit(which, (min(soft, limit), limit))
 
 
 def _fork() -> tuple[int, set[int]]:
@@ -348,7 +367,10 @@ def _read_exact(fd: int, size: int, deadline: float) -> bytes | None:
     return b"".join(chunks)
 
 
-def _read_frame(fd: int, deadline: float) -> _Reply:
+def _read_frame(fd: int, deadline: float, most: int = MAX_REPLY) -> _Reply:
+    """One answer, read by the deadline: none (a failed answer) if it is not one booklet
+    reads, or its bytes are more than `most` (a render sends back no more than its memory
+    holds: what it sends, its parent holds)."""
     try:
         head = _read_exact(fd, _HEADER.size, deadline)
         if head is None:
@@ -363,7 +385,7 @@ def _read_frame(fd: int, deadline: float) -> _Reply:
         if (
             not isinstance(sizes, list)
             or not all(isinstance(s, int) and s >= 0 for s in sizes)
-            or sum(sizes) > MAX_REPLY
+            or sum(sizes) > min(most, MAX_REPLY)
         ):
             return _Reply(None, False)
         body = _read_exact(fd, sum(sizes), deadline) if sizes else b""
@@ -372,7 +394,7 @@ def _read_frame(fd: int, deadline: float) -> _Reply:
         return _Reply((header, body), False)
     except TimeoutError:
         return _Reply(None, True)
-    except (ValueError, OSError):
+    except Exception:  # not an answer: a list for a header, JSON nested past recursion, ...
         return _Reply(None, False)
 
 
@@ -433,7 +455,10 @@ def outcome(reply: Any, label: str, limits: Limits) -> Any:
         raise from_wire(reply["error"])
     if "stopped" in reply:
         raise Stopped(stopped_message(label, str(reply["stopped"]), limits))
-    raise ChildFailed(str(reply.get("bug", "unknown")), str(reply.get("traceback", "")))
+    raise ChildFailed(
+        printable(str(reply.get("bug", "unknown"))),
+        "\n".join(map(printable, str(reply.get("traceback", "")).split("\n"))),
+    )
 
 
 # --- one render in a child of its own ----------------------------------------------------------
@@ -479,19 +504,19 @@ def _answer(pid: int, read_end: int, limits: Limits, label: str) -> Any:
     """The child's one answer, read by the deadline (or it is killed), and the child reaped."""
     _RENDERING.add(pid)
     try:
-        reply = _read_frame(read_end, time.monotonic() + limits.wall)
+        reply = _read_frame(read_end, time.monotonic() + limits.wall, limits.memory)
     except BaseException:
         _kill(pid)
         raise
     finally:
         _RENDERING.discard(pid)
         os.close(read_end)
-    status = _reap(pid, kill=reply.frame is None)
+    status = _reap(pid, kill=True)  # answered or not: a child that lingers is not waited for
     if reply.timed_out:
         raise Stopped(stopped_message(label, "time", limits))
     if reply.frame is None:
         raise Stopped(stopped_message(label, _why_it_ended(status), limits))
-    return outcome(decode(*reply.frame), label, limits)
+    return outcome(_decoded(reply.frame), label, limits)
 
 
 # --- a spare child, readying itself while the parent reads its input ---------------------------
@@ -576,6 +601,7 @@ def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
             _end_with_parent(parent)
             with contextlib.suppress(Exception):
                 warm()
+            _cap_memory(_vm_size() + WORKER_MEMORY_ROOM)  # no step raises its own past it
             _limit_files(RENDER_FILES)
             confine.confine()  # before anything a stranger wrote reaches it
             _spare_serves(task_read, reply_write, parent)
@@ -827,15 +853,16 @@ def _spare_serves(task_fd: int, reply_fd: int, parent: int) -> None:
     """The spare's life: steps to get ready with, each said done, then one task, answered; or
     the end of its pipe (or of its parent), and it leaves. A step that fails ends it too: the
     task then goes to a child made as before, which needs no such step."""
+    reading = False  # whether what it reads is narrowed: at its first step, or its task
     while True:
         message = _read_task(task_fd)
         if message is None or os.getppid() != parent:
             return
         (function, final), args, limits = message
         arm(limits, last=final)
+        if limits.reads is not None and not reading:
+            reading = confine.restrict_reads(limits.reads) or True
         if final:
-            if limits.reads is not None:
-                confine.restrict_reads(limits.reads)
             _write_all(reply_fd, _reply_of(function, args))
             return
         try:
@@ -1019,19 +1046,30 @@ WORKER_TASK_ROOM = 30  # the most CPU one task in a reused worker is ever allowe
 WORKER_MEMORY_ROOM = RECYCLE_GROWTH + 512 * MIB
 
 
-def serve(task_fd: int, reply_fd: int, isolate: bool, init: tuple[Any, ...] | None) -> None:
+def serve(
+    task_fd: int,
+    reply_fd: int,
+    isolate: bool,
+    init: tuple[Any, ...] | None,
+    reads: tuple[str, ...] | None = None,
+) -> None:
     """A worker's life: run tasks until the parent closes the pipe. Each reply is one frame;
     a worker that grew too large, or has used its CPU but a task's room, says so after its
-    reply and leaves (the pool replaces it)."""
+    reply and leaves (the pool replaces it). `reads`, its pool's: what it may read from the
+    start, its initializer included (it loads the libraries)."""
     adopts = become_subreaper()  # whatever a task's processes leave becomes this one's child
+    confine.undumpable()  # a spawned worker too: its pipes carry the next task
+    # What it may read is narrowed from the start where it runs its tasks itself; a worker
+    # that forks a child for each task leaves that to each child (a narrowing holds in every
+    # child too, where each one's own /proc/self would be out of reach).
+    isolating = isolate and HAS_FORK
+    reading = reads is not None and not isolating and confine.restrict_reads(reads)
     if init is not None:
         initializer, initargs = init
         initializer(*initargs)
     cap = _cap_cpu(WORKER_CPU)  # from here: the initializer's time is not the tasks'
     base = _vm_size()
-    reading = False  # whether what it may read is narrowed (at its first task, for good)
-    confine.undumpable()  # a spawned worker too: its pipes carry the next task
-    if not isolate or not HAS_FORK:  # its tasks run in it: it starts nothing from here on
+    if not isolating:  # its tasks run in it: it starts nothing from here on
         _cap_memory(base + WORKER_MEMORY_ROOM)
         _limit_files(RENDER_FILES)
         confine.confine()
@@ -1040,7 +1078,7 @@ def serve(task_fd: int, reply_fd: int, isolate: bool, init: tuple[Any, ...] | No
         if task is None:
             return
         function, args, limits = task
-        if isolate and HAS_FORK:
+        if isolating:
             reply = _in_grandchild(function, args, limits)
         else:
             if limits.reads is not None and not reading:  # its pool's: the same for every task
@@ -1086,11 +1124,11 @@ def _in_grandchild(function: Callable[..., Any], args: tuple[Any, ...], limits: 
     try:
         # The worker keeps the deadline itself (the pool's is later: ISOLATED_GRACE), so it
         # lives on to end whatever the task's child left behind.
-        reply = _read_frame(read_end, time.monotonic() + limits.wall)
+        reply = _read_frame(read_end, time.monotonic() + limits.wall, limits.memory)
     finally:
         _RENDERING.discard(pid)
         os.close(read_end)
-    status = _reap(pid, kill=reply.frame is None)
+    status = _reap(pid, kill=True)  # answered or not: a child that lingers is not waited for
     if reply.frame is None:
         return encode({"stopped": "time" if reply.timed_out else _why_it_ended(status)})
     header, body = reply.frame
@@ -1109,7 +1147,7 @@ def _worker_main() -> None:
     import pickle
 
     settings = pickle.loads(_read_blocking(task_fd, length) or b"")
-    serve(task_fd, reply_fd, settings["isolate"], settings["init"])
+    serve(task_fd, reply_fd, settings["isolate"], settings["init"], settings.get("reads"))
 
 
 class _Job(NamedTuple):
@@ -1144,7 +1182,7 @@ class _Worker:
                     _detach((task_read, reply_write))
                     _unhold(held)
                     _end_with_parent(parent)  # forked by the thread that lives as long as it
-                    serve(task_read, reply_write, pool.isolate, pool.init)
+                    serve(task_read, reply_write, pool.isolate, pool.init, pool.limits.reads)
                 except BaseException:
                     code = 70
                 finally:
@@ -1176,7 +1214,7 @@ class _Worker:
         self.task_fd = task_write
         self.reply_fd = reply_read
         if pool.start != "fork":
-            settings = {"isolate": pool.isolate, "init": pool.init}
+            settings = {"isolate": pool.isolate, "init": pool.init, "reads": pool.limits.reads}
             import pickle
 
             data = pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL)
@@ -1418,14 +1456,18 @@ class Pool:
             status = _read_exact(worker.reply_fd, 1, worker.deadline)
         except TimeoutError:
             status = None
-        reply = _read_frame(worker.reply_fd, worker.deadline) if status else _Reply(None, False)
+        reply = (
+            _read_frame(worker.reply_fd, worker.deadline, job.limits.memory)
+            if status
+            else _Reply(None, False)
+        )
         if reply.frame is None:
             self._replace(worker, job, "time" if reply.timed_out else "exit")
             return
         worker.jobs.popleft()
         worker.head_started = time.monotonic()  # the next task starts as this one ends
         try:
-            answer = outcome(decode(*reply.frame), job.label, job.limits)
+            answer = outcome(_decoded(reply.frame), job.label, job.limits)
         except BaseException as exc:
             job.future.set_exception(exc)
         else:  # outside the try: a Ctrl-C while it runs its callbacks stays a Ctrl-C

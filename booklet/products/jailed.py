@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from booklet.base import jail
-from booklet.base.errors import BookletError, display_path
+from booklet.base.errors import BookletError, display_path, printable
 from booklet.base.jail import MIB, Limits
 from booklet.data.library import Library, load_library
 
@@ -107,9 +107,11 @@ def rendered_from(reply: Any) -> Rendered:
     facts = reply.get("facts", {})
     return Rendered(
         bytes(reply["data"]),
-        tuple(str(n) for n in reply.get("notes", [])),
+        tuple(printable(str(n)) for n in reply.get("notes", [])),
         tuple(bytes(p) for p in reply.get("previews", [])),
-        {str(k): str(v) for k, v in facts.items()} if isinstance(facts, dict) else {},
+        {printable(str(k)): printable(str(v)) for k, v in facts.items()}
+        if isinstance(facts, dict)
+        else {},
     )
 
 
@@ -147,6 +149,8 @@ def get_ready(render: Render, library: Library | None = None) -> None:
     global _readied
     if not jail.has_spare():
         return
+    # it reads only what the render will, from its first step on
+    limits = READY_LIMITS.reading([*render.roots, *logo_paths(render.request)])
     if library is not None:
         layout = getattr(render.request, "layout", None)
         if isinstance(layout, str):
@@ -154,13 +158,13 @@ def get_ready(render: Render, library: Library | None = None) -> None:
 
             read_ahead(layout, library)
         copy = library_bytes(library)
-        if jail.prepare_spare(_take, render.roots, render.lang, copy, limits=READY_LIMITS):
+        if jail.prepare_spare(_take, render.roots, render.lang, copy, limits=limits):
             _readied = (render.roots, render.lang)
             return
         if len(copy) > jail.LARGE_STEP:
             jail.drop_spare()
             return
-    if jail.prepare_spare(_ready, render.roots, render.lang, limits=READY_LIMITS):
+    if jail.prepare_spare(_ready, render.roots, render.lang, limits=limits):
         _readied = (render.roots, render.lang)
 
 

@@ -311,7 +311,10 @@ def init_page_worker(roots: tuple[str, ...]) -> None:
     gc.enable()  # a worker lives as long as the server
     with contextlib.suppress(AttributeError, OSError):  # not on Windows
         os.nice(10)  # renders yield to the server: a page or a file answers at once
-    _PAGE_ROOTS = tuple(roots)
+    # Warmed with booklet's own library only: the worker is not confined (it forks a child for
+    # each task), and a library's own layout (a `bedside` of its own, say) may be anyone's
+    # templates, which run only in a task's confined child (found by attack).
+    _PAGE_ROOTS = ()
     base = library_of(_PAGE_ROOTS, None)
     for code in base.language_codes:
         size_fits_task({"routine": "classic", "lang": code}, "")
@@ -320,6 +323,9 @@ def init_page_worker(roots: tuple[str, ...]) -> None:
     with contextlib.suppress(BookletError):
         pdf_to_pngs(render(base, {"routine": "classic"})[0], ZOOM_DPI, only=1)
         pdf_to_pngs(render(base, {"routine": "classic", "product": "book"})[0], 10, only=1)
+    _PAGE_ROOTS = tuple(roots)
+    for code in library_of(_PAGE_ROOTS, None).language_codes:  # its data, read once
+        library_of(_PAGE_ROOTS, code)
 
 
 def page_task(
