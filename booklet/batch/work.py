@@ -195,7 +195,7 @@ def batch_limits(roots: list[str], variants: list[Variant]) -> Limits:
     from booklet.products.jailed import LIMITS
 
     logos = [str(v.options["logo"]) for v in variants if v.options.get("logo") is not None]
-    return LIMITS.reading([*roots, *logos])
+    return LIMITS.reading([*roots, *(logo for logo in logos if Path(logo).is_file())])
 
 
 def outcome_of(variant: Variant, future: Any, seconds: float) -> Outcome:

@@ -75,10 +75,14 @@ def limits_for(render: Render) -> Limits:
 
 
 def logo_paths(request: Any) -> list[str]:
-    """The logo file a request names, as the render will read it (none, or one)."""
+    """The logo file a request names, as the render will read it (none, or one): a file only,
+    never the folder a logo option might name instead (the render says what is wrong)."""
     personal = getattr(request, "personal", None)
     logo = getattr(personal, "logo", None)
-    return [str(Path(logo).expanduser().absolute())] if isinstance(logo, str) else []
+    if not isinstance(logo, str):
+        return []
+    path = Path(logo).expanduser().absolute()
+    return [str(path)] if path.is_file() else []
 
 
 def make(render: Render, library: Library | None = None) -> Rendered:
