@@ -12,11 +12,22 @@ the jail (booklet.base.jail), exactly as it does from the command line, a batch 
 the key a Job's `options` use.
 """
 
-from __future__ import annotations
+import sys as _sys
 
-from typing import TYPE_CHECKING, Any
+if _sys.argv[:1] == ["-m"]:  # `python -m booklet`, while it looks for the module: before any
+    # other import, the folder it was started in leaves the import path, where a module
+    # someone left (a __future__.py, a typing.py) would be imported in place of the real one
+    # and run unconfined (found by attack). Only booklet's own checkout, run from its top
+    # folder, keeps it. A program that imports booklet keeps its path as it is.
+    import os as _os
 
-from booklet.base.version import __version__
+    _here = _os.getcwd()
+    if _here != _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))):
+        _sys.path[:] = [p for p in _sys.path if _os.path.abspath(p or _os.curdir) != _here]
+
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+from booklet.base.version import __version__  # noqa: E402
 
 __all__ = ["BookletError", "Job", "Made", "OptionError", "__version__", "make", "options"]
 

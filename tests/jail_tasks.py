@@ -689,3 +689,31 @@ def read_in_a_step(paths: list[str]) -> None:
 
 def what_the_steps_did() -> list[object]:
     return STEPS
+
+
+def answer_with_a_long_header(size: int) -> str:
+    """A header of `size` bytes of JSON, more than any answer says."""
+    import struct
+
+    header = b'{"blobs": [], "value": "' + b"x" * size + b'"}'
+    os.write(_answer_pipe(), struct.pack(">Q", len(header)) + header)
+    time.sleep(5)
+    return "never sent"
+
+
+def environment() -> list[str]:
+    return sorted(os.environ)
+
+
+SEEN_AT_START: list[bool] = []
+
+
+def note_confinement() -> None:
+    """A worker's initializer that notes whether it runs confined."""
+    from booklet.base import confine
+
+    SEEN_AT_START.append(confine.confined())
+
+
+def what_the_initializer_saw() -> list[bool]:
+    return SEEN_AT_START

@@ -258,6 +258,57 @@ def test_a_task_in_a_reused_worker_cannot_raise_its_memory_limit_past_the_worker
     assert one_off["refused"] and one_off["hard"] <= one_off["size"] + QUICK.memory
 
 
+# --- the third attack ---------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not jail.HAS_FORK, reason="fork")
+def test_an_answer_whose_header_says_too_much_fails_that_render_alone():
+    """Found by attack: a 16 MB header of JSON, parsed in the parent, made it hold four times
+    the render's memory. A header is 1 MB at most (and a sixteenth of the render's memory)."""
+    with pytest.raises(Stopped):
+        jail.run(jail_tasks.answer_with_a_long_header, 2 * MIB, limits=QUICK, label="x")
+
+
+@can_confine
+def test_a_render_forgets_the_environment_but_what_it_reads(monkeypatch):
+    """Found by attack: a page render could read the server's environment (its tokens)."""
+    monkeypatch.setenv("SECRET_TOKEN", "the operator's")
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    said = jail.run(jail_tasks.environment, limits=QUICK, label="x")
+    assert "SECRET_TOKEN" not in said and "LANG" in said
+
+
+@can_confine
+def test_a_spawned_worker_is_confined_before_its_initializer_reads_the_libraries():
+    """Found by attack: a spawned batch worker (a cluster's) ran its initializer, which reads
+    the libraries, with no filter and no limit."""
+    with Pool(1, limits=QUICK, start="spawn", initializer=jail_tasks.note_confinement) as pool:
+        future = pool.submit(jail_tasks.what_the_initializer_saw, label="x")
+        assert next(iter(pool.results([future]))).result() == [True]
+
+
+PLANTED_MODULES = {
+    "__future__.py": "all_feature_names = []\nannotations = None\n",
+    "typing.py": "",
+    "reportlab_settings.py": "",
+}
+
+
+@pytest.mark.parametrize("command", [["--version"], ["card", "-o", "c.pdf"]])
+def test_python_m_booklet_imports_nothing_from_the_folder_it_was_started_in(tmp_path, command):
+    """Found by attack: `python -m booklet` imported a __future__.py or typing.py left in the
+    folder it was started in, before anything was confined (a reportlab_settings.py, in the
+    spare). None is imported; each would say so."""
+    for name, body in PLANTED_MODULES.items():
+        (tmp_path / name).write_text(f"import os\nos.write(2, b'PLANTED {name}\\n')\n{body}")
+    done = subprocess.run(
+        [sys.executable, "-m", "booklet", *command], cwd=tmp_path, text=True,
+        capture_output=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "PLANTED" not in done.stderr
+
+
 # --- what a render may read (Landlock) -----------------------------------------------------------
 
 address_space_limits = pytest.mark.skipif(
@@ -549,16 +600,17 @@ def test_a_page_worker_renders_a_librarys_own_layout_only_in_a_confined_child(tm
 PLANTED = """
 import os, sys
 COMMAND = os.getpid()
+MOVE = os.environ["PLANTED_MOVE"]  # read now: a render forgets its environment
 def planted(event, args):
     # A template compiled inside a render (a snippet of the layout's): the moment a stranger's
     # code could run. Its first moves: a socket, to send what it finds; a key, to print it.
     if event == "compile" and os.getpid() != COMMAND and str(args[1]).endswith(".j2"):
         import socket
         try:
-            if os.environ["PLANTED_MOVE"] == "socket":
+            if MOVE == "socket":
                 socket.socket().close()
             else:
-                open(os.environ["PLANTED_MOVE"], "rb").close()
+                open(MOVE, "rb").close()
         except OSError:
             return
         os._exit(99)  # it got out: the render ends without an answer

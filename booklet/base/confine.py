@@ -144,10 +144,25 @@ def program() -> bytes | None:
 
 def confine() -> bool:
     """Confine this process for good (see the module's docstring). Whether it now is. Only
-    for a process that will never need to start another: a render's."""
+    for a process that will never need to start another: a render's. It also forgets the
+    environment it was started with but what a render reads (`forget_environment`)."""
+    forget_environment()
     if not program() or _loader is None:
         return False
     return _loader()
+
+
+# What a render may know of its environment: where home is, its language and time zone, and
+# booklet's own settings. Not the rest: a server's tokens and keys (found by attack).
+ENVIRONMENT_KEPT = ("HOME", "LANG", "LANGUAGE", "TZ", "PATH", "TMPDIR")
+_ENVIRONMENT_PREFIXES = ("LC_", "BOOKLET_", "PYTHON")
+
+
+def forget_environment() -> None:
+    for name in list(os.environ):
+        if name not in ENVIRONMENT_KEPT and not name.startswith(_ENVIRONMENT_PREFIXES):
+            with contextlib.suppress(Exception):
+                del os.environ[name]
 
 
 # --- what a render may read (Landlock) ---------------------------------------------------------

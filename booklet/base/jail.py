@@ -55,6 +55,7 @@ if TYPE_CHECKING:  # a pool's futures; a single render (the command line) needs 
 
 MIB = 1024 * 1024
 MAX_REPLY = 512 * MIB  # what a child may send back: a few PDFs and pictures
+MAX_HEADER = 1 * MIB  # an answer's JSON: what it says and its byte strings' sizes
 _HEADER = struct.Struct(">Q")
 _BLOB = "\x00blob"
 HAS_FORK = hasattr(os, "fork") and sys.platform != "win32"
@@ -376,7 +377,7 @@ def _read_frame(fd: int, deadline: float, most: int = MAX_REPLY) -> _Reply:
         if head is None:
             return _Reply(None, False)
         (length,) = _HEADER.unpack(head)
-        if length > 16 * MIB:
+        if length > min(MAX_HEADER, most // 16):  # its JSON, parsed here, takes many times it
             return _Reply(None, False)
         header = _read_exact(fd, length, deadline)
         if header is None:
@@ -1064,15 +1065,17 @@ def serve(
     # child too, where each one's own /proc/self would be out of reach).
     isolating = isolate and HAS_FORK
     reading = reads is not None and not isolating and confine.restrict_reads(reads)
+    if not isolating:  # its tasks run in it: it starts nothing from here on, and is confined
+        # before its initializer reads the libraries (a spawned worker's, found by attack)
+        _cap_cpu(WORKER_CPU)
+        _cap_memory(_vm_size() + WORKER_MEMORY_ROOM)
+        _limit_files(RENDER_FILES)
+        confine.confine()
     if init is not None:
         initializer, initargs = init
         initializer(*initargs)
     cap = _cap_cpu(WORKER_CPU)  # from here: the initializer's time is not the tasks'
     base = _vm_size()
-    if not isolating:  # its tasks run in it: it starts nothing from here on
-        _cap_memory(base + WORKER_MEMORY_ROOM)
-        _limit_files(RENDER_FILES)
-        confine.confine()
     while True:
         task = _read_task(task_fd)
         if task is None:

@@ -37,7 +37,6 @@ def main() -> None:
     import gc
 
     gc.disable()
-    _without_the_working_folder()
     command = command_of(sys.argv[1:])
     helping = any(a in _NO_RENDER for a in sys.argv[1:])
     if command in (*ADOPTS, "serve") and not helping:
@@ -101,18 +100,6 @@ def _ended_by_signals_as_by_exit() -> None:
         number = getattr(signal, name, None)
         if number is not None and signal.getsignal(number) == signal.SIG_DFL:
             signal.signal(number, leave)
-
-
-def _without_the_working_folder() -> None:
-    """`python -m booklet` puts the folder it was started in first on the import path, so a
-    module someone left there would be imported in its place (ReportLab imports a
-    reportlab_settings.py if it finds one: found by attack, before the spare is confined).
-    Only booklet's own checkout, run from its top folder, keeps it."""
-    import os
-
-    here = os.getcwd()
-    own = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here or here == own]
 
 
 def _warm_up(command: str) -> None:
