@@ -717,3 +717,31 @@ def note_confinement() -> None:
 
 def what_the_initializer_saw() -> list[bool]:
     return SEEN_AT_START
+
+
+def hold_a_visitors_note(note: str) -> dict[str, str]:
+    """A page task whose form and answer carry a visitor's words."""
+    return {"pdf": f"%PDF-1.7 for {note}", "note": note}
+
+
+def find_in_own_memory(head: str, tail: str) -> bool:
+    """Whether `head` followed by `tail` is anywhere in this process's readable memory: what a
+    render's child inherited from the process it was forked from. (Given in two halves: the
+    whole must never be in this process but by inheritance.)"""
+    import ctypes
+
+    first, second = head.encode(), tail.encode()
+    with open("/proc/self/maps", encoding="ascii") as maps:
+        regions = [line.split() for line in maps]
+    for region in regions:
+        start, end = (int(x, 16) for x in region[0].split("-"))
+        name = region[5] if len(region) > 5 else ""
+        if "r" not in region[1] or name in ("[vvar]", "[vsyscall]", "[vvar_vclock]"):
+            continue
+        data = ctypes.string_at(start, end - start)
+        at = data.find(first)
+        while at >= 0:
+            if data[at + len(first) : at + len(first) + len(second)] == second:
+                return True
+            at = data.find(first, at + 1)
+    return False

@@ -1066,8 +1066,9 @@ def serve(
     isolating = isolate and HAS_FORK
     reading = reads is not None and not isolating and confine.restrict_reads(reads)
     if not isolating:  # its tasks run in it: it starts nothing from here on, and is confined
-        # before its initializer reads the libraries (a spawned worker's, found by attack)
-        _cap_cpu(WORKER_CPU)
+        # before its initializer reads the libraries (a spawned worker's, found by attack);
+        # the initializer may take a lifetime's CPU of its own, and the tasks theirs after it
+        _cap_cpu(2 * WORKER_CPU)
         _cap_memory(_vm_size() + WORKER_MEMORY_ROOM)
         _limit_files(RENDER_FILES)
         confine.confine()
@@ -1076,12 +1077,16 @@ def serve(
         initializer(*initargs)
     cap = _cap_cpu(WORKER_CPU)  # from here: the initializer's time is not the tasks'
     base = _vm_size()
+    zygote = _Zygote.start() if isolating else None
     while True:
         task = _read_task(task_fd)
         if task is None:
             return
         function, args, limits = task
-        if isolating:
+        lost = False
+        if zygote is not None:
+            reply, lost = zygote.run(function, args, limits)
+        elif isolating:
             reply = _in_grandchild(function, args, limits)
         else:
             if limits.reads is not None and not reading:  # its pool's: the same for every task
@@ -1091,13 +1096,155 @@ def serve(
                 reply = _reply_of(function, args)
             finally:
                 disarm()
-        if adopts:
-            end_strays()  # a worker has no child of its own between tasks
+        if adopts:  # a worker has no child of its own between tasks but its clean one
+            end_strays({zygote.pid} if zygote is not None else set())
         leaving = bool(base) and _vm_size() - base > RECYCLE_GROWTH
         leaving |= cap is not None and _cpu_used() > cap - WORKER_TASK_ROOM
+        leaving |= lost  # its clean child is gone: a new worker makes another
         _write_all(reply_fd, (b"R" if leaving else b"K") + reply)
         if leaving:
             return
+
+
+class _Zygote:
+    """A page worker's clean child. Forked once, when the worker has warmed up and before it
+    is handed any task, it forks each task's child in its turn: no task's child inherits what
+    earlier tasks left in the worker's memory (found by attack: a render read an earlier
+    visitor's name, note and PDF there). The worker writes the task to the child and reads
+    its answer; the clean child sees neither, only "fork one" and "how did it end"."""
+
+    def __init__(self, pid: int, sock: Any) -> None:
+        self.pid, self.sock = pid, sock
+
+    @classmethod
+    def start(cls) -> _Zygote | None:
+        import socket
+
+        if not hasattr(socket, "send_fds"):
+            return None
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        gc.collect()
+        gc.freeze()  # its children share these pages
+        worker = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                mine.close()
+                _detach((theirs.fileno(),))
+                gc.disable()
+                _end_with_parent(worker)
+                _zygote_serves(theirs, worker)
+            except BaseException:
+                code = 70
+            finally:
+                os._exit(code)
+        gc.unfreeze()
+        theirs.close()
+        _RENDERING.add(pid)  # never taken for a stray while the worker waits for an answer
+        return cls(pid, mine)
+
+    def run(
+        self, function: Callable[..., Any], args: tuple[Any, ...], limits: Limits
+    ) -> tuple[bytes, bool]:
+        """The task in a fresh child of the clean one: its answer's frame, and whether the
+        clean child is lost (the worker then leaves, and the pool starts another)."""
+        import socket
+
+        try:
+            self.sock.sendall(b"F")
+            data, fds, _, _ = socket.recv_fds(self.sock, 4, 2)
+        except OSError:
+            return encode({"stopped": "exit"}), True
+        if len(data) != 4 or len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            return encode({"stopped": "exit"}), True
+        (pid,) = struct.unpack(">i", data)
+        task_fd, reply_fd = fds
+        try:
+            with contextlib.suppress(OSError):  # a child that ended early: its answer says so
+                _write_all(task_fd, _task_frame(function, args, limits))
+        finally:
+            os.close(task_fd)
+        try:
+            reply = _read_frame(reply_fd, time.monotonic() + limits.wall, limits.memory)
+        finally:
+            os.close(reply_fd)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)  # answered or not: a child that lingers is ended
+        try:
+            self.sock.sendall(b"S" + struct.pack(">i", pid))
+            answer = _recv_exact(self.sock, 4)
+        except OSError:
+            answer = None
+        status = struct.unpack(">i", answer)[0] if answer else 0
+        if reply.frame is None:
+            why = "time" if reply.timed_out else _why_it_ended(status)
+            return encode({"stopped": why}), answer is None
+        header, body = reply.frame
+        return _HEADER.pack(len(header)) + header + body, answer is None
+
+
+def _recv_exact(sock: Any, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def _zygote_serves(sock: Any, worker: int) -> None:
+    """The clean child's life: fork a task's child when asked (and hand the worker its two
+    pipes), say how one ended when asked; leave with the worker."""
+    import socket
+
+    me = os.getpid()
+    while True:
+        word = sock.recv(1)
+        if not word or os.getppid() != worker:
+            return
+        if word == b"S":
+            asked = _recv_exact(sock, 4)
+            if asked is None:
+                return
+            try:
+                _, status = os.waitpid(struct.unpack(">i", asked)[0], 0)
+            except ChildProcessError:
+                status = 0
+            sock.sendall(struct.pack(">i", status))
+            continue
+        task_read, task_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                sock.close()
+                os.close(task_write)
+                os.close(reply_read)
+                _detach((task_read, reply_write))
+                _end_with_parent(me)
+                message = _read_task(task_read)
+                os.close(task_read)  # its one pipe is its answer's, as a child of `run` has
+                if message is not None:
+                    function, args, limits = message
+                    arm(limits, last=True)
+                    _confine(limits)
+                    _write_all(reply_write, _reply_of(function, args))
+            except BaseException:
+                code = 70
+            finally:
+                os._exit(code)
+        os.close(task_read)
+        os.close(reply_write)
+        try:
+            socket.send_fds(sock, [struct.pack(">i", pid)], [task_write, reply_read])
+        finally:
+            os.close(task_write)
+            os.close(reply_read)
 
 
 def _in_grandchild(function: Callable[..., Any], args: tuple[Any, ...], limits: Limits) -> bytes:
