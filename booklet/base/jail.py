@@ -8,8 +8,10 @@ Two ways in, one child protocol:
   a millisecond or two, with everything already imported and loaded; spawned elsewhere).
 - `Pool`: long-lived workers for batches, the page and cluster workers. Each task re-arms the
   worker's limits; a worker that is killed or outgrows its memory is replaced, and only its task
-  fails. With `isolate=True` each task runs in a grandchild forked from the warm worker, so no
-  task can leave anything behind for the next (the page, where tasks come from different people).
+  fails. With `isolate=True` each task runs in a child forked from a clean child the warm
+  worker made before its first task, so no task can leave anything behind for the next, nor
+  find what an earlier one left in the worker's memory (the page, where tasks come from
+  different people).
 
 The child gets no file descriptors but its pipes (stdin, stdout and stderr go to the null
 device), may not write files, and has an address-space limit (memory), a CPU-time limit and,
