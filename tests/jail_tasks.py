@@ -150,18 +150,22 @@ def cpu_limit_held() -> dict:
     its hard limit is refused."""
     import resource
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    hard, refused = _hard_limit(resource.RLIMIT_CPU)
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return {"hard": hard, "used": used.ru_utime + used.ru_stime, "refused": refused}
+
+
+def _hard_limit(which: int) -> tuple[int | None, bool]:
+    """A limit's hard value (None: none), and whether raising it to none is refused."""
+    import resource
+
+    soft, hard = resource.getrlimit(which)
     try:
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
+        resource.setrlimit(which, (soft, resource.RLIM_INFINITY))
         refused = False
     except (ValueError, OSError):
         refused = True
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    return {
-        "hard": None if hard == resource.RLIM_INFINITY else hard,
-        "used": used.ru_utime + used.ru_stime,
-        "refused": refused,
-    }
+    return (None if hard == resource.RLIM_INFINITY else hard), refused
 
 
 def pid_after_work(cpu_seconds: float) -> int:
@@ -485,16 +489,10 @@ def memory_limit_held() -> dict:
     past it is refused."""
     import resource
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, resource.RLIM_INFINITY))
-        refused = False
-    except (ValueError, OSError):
-        refused = True
+    hard, refused = _hard_limit(resource.RLIMIT_AS)
     with open("/proc/self/statm", "rb") as statm:
         size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    return {"hard": None if hard == resource.RLIM_INFINITY else hard, "size": size,
-            "refused": refused}  # fmt: skip
+    return {"hard": hard, "size": size, "refused": refused}
 
 
 def capabilities() -> dict[str, int]:

@@ -47,7 +47,7 @@ import time
 import traceback
 import weakref
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from booklet.base import confine
 from booklet.base.errors import BookletError, from_wire, printable, to_wire, wire_type
@@ -244,6 +244,24 @@ def disarm() -> None:
         with contextlib.suppress(ValueError, OSError):
             _, hard = resource.getrlimit(which)
             resource.setrlimit(which, (hard, hard))
+
+
+def _render_here(
+    task: Callable[..., Any], args: tuple[Any, ...], limits: Limits, answer_fd: int, parent: int
+) -> NoReturn:
+    """The rest of a render child's life, once it holds its answer's pipe alone: its limits
+    for good, its parent's end as its own, the kernel's wall, the task, its answer; gone."""
+    code = 0
+    try:
+        gc.disable()
+        arm(limits, last=True)
+        _end_with_parent(parent)
+        _confine(limits)
+        _write_all(answer_fd, _reply_of(task, args))
+    except BaseException:
+        code = 70
+    finally:
+        os._exit(code)
 
 
 def _confine(limits: Limits) -> None:
@@ -481,20 +499,13 @@ def run(task: Callable[..., Any], *args: Any, limits: Limits, label: str) -> Any
     parent = os.getpid()
     pid, held = _fork()
     if pid == 0:  # the child: never returns
-        code = 0
         try:
             os.close(read_end)
             _detach((write_end,))
             _unhold(held)
-            gc.disable()
-            arm(limits, last=True)
-            _end_with_parent(parent)
-            _confine(limits)
-            _write_all(write_end, _reply_of(task, args))
         except BaseException:
-            code = 70
-        finally:
-            os._exit(code)
+            os._exit(70)
+        _render_here(task, args, limits, write_end, parent)
     gc.unfreeze()
     os.close(write_end)
     try:
@@ -1222,7 +1233,6 @@ def _zygote_serves(sock: Any, worker: int) -> None:
         reply_read, reply_write = os.pipe()
         pid = os.fork()
         if pid == 0:
-            code = 0
             try:
                 sock.close()
                 os.close(task_write)
@@ -1231,15 +1241,12 @@ def _zygote_serves(sock: Any, worker: int) -> None:
                 _end_with_parent(me)
                 message = _read_task(task_read)
                 os.close(task_read)  # its one pipe is its answer's, as a child of `run` has
-                if message is not None:
-                    function, args, limits = message
-                    arm(limits, last=True)
-                    _confine(limits)
-                    _write_all(reply_write, _reply_of(function, args))
             except BaseException:
-                code = 70
-            finally:
-                os._exit(code)
+                os._exit(70)
+            if message is None:
+                os._exit(0)
+            function, args, limits = message
+            _render_here(function, args, limits, reply_write, me)
         os.close(task_read)
         os.close(reply_write)
         try:
@@ -1257,19 +1264,12 @@ def _in_grandchild(function: Callable[..., Any], args: tuple[Any, ...], limits: 
     worker = os.getpid()
     pid = os.fork()
     if pid == 0:
-        code = 0
         try:
             os.close(read_end)
             _detach((write_end,))  # not the worker's pipes: the next visitor's task comes there
-            gc.disable()
-            arm(limits, last=True)
-            _end_with_parent(worker)
-            _confine(limits)
-            _write_all(write_end, _reply_of(function, args))
         except BaseException:
-            code = 70
-        finally:
-            os._exit(code)
+            os._exit(70)
+        _render_here(function, args, limits, write_end, worker)
     gc.unfreeze()
     os.close(write_end)
     _RENDERING.add(pid)
