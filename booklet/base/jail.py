@@ -266,7 +266,7 @@ def _render_here(
 
 def _confine(limits: Limits) -> None:
     """A render's process, confined for good before it runs its task (booklet.base.confine)."""
-    _limit_files(RENDER_FILES)
+    _limit_kernel_resources(RENDER_FILES)
     confine.confine()
     if limits.reads is not None:
         confine.restrict_reads(limits.reads)
@@ -278,7 +278,7 @@ RENDER_FILES = 64
 RENDER_SIGNALS = 64  # signals queued for it at once (its CPU timer's is one)
 
 
-def _limit_files(most: int) -> None:
+def _limit_kernel_resources(most: int) -> None:
     """At most `most` descriptors, and none of the kernel's memory that other processes share
     a quota of: queued signals, message queues, locked pages."""
     if sys.platform == "win32":
@@ -616,7 +616,7 @@ def start_spare(warm: Callable[[], None], limits: Limits | None = None) -> None:
             with contextlib.suppress(Exception):
                 warm()
             _cap_memory(_vm_size() + WORKER_MEMORY_ROOM)  # no step raises its own past it
-            _limit_files(RENDER_FILES)
+            _limit_kernel_resources(RENDER_FILES)
             confine.confine()  # before anything a stranger wrote reaches it
             _spare_serves(task_read, reply_write, parent)
         except BaseException:
@@ -1083,7 +1083,7 @@ def serve(
         # the initializer may take a lifetime's CPU of its own, and the tasks theirs after it
         _cap_cpu(2 * WORKER_CPU)
         _cap_memory(_vm_size() + WORKER_MEMORY_ROOM)
-        _limit_files(RENDER_FILES)
+        _limit_kernel_resources(RENDER_FILES)
         confine.confine()
     if init is not None:
         initializer, initargs = init

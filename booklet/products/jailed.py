@@ -65,13 +65,18 @@ def label(render: Render) -> str:
 def limits_for(render: Render) -> Limits:
     """A render's limits: more memory for a logo or previews, and it reads only its libraries
     and its logo of what anyone gave it."""
-    limits = LIMITS.reading([*render.roots, *logo_paths(render.request)])
+    limits = LIMITS.reading(render_reads(render))
     personal = getattr(render.request, "personal", None)
     if personal is not None and (personal.logo is not None or personal.logo_image is not None):
         limits = limits.more_memory(LOGO_ALLOWANCE)
     if render.previews:
         limits = limits.more_memory(PREVIEW_ALLOWANCE)
     return limits
+
+
+def render_reads(render: Render) -> list[str]:
+    """What a render reads of what anyone gave it: its libraries, and its logo."""
+    return [*render.roots, *logo_paths(render.request)]
 
 
 def logo_paths(request: Any) -> list[str]:
@@ -154,7 +159,7 @@ def get_ready(render: Render, library: Library | None = None) -> None:
     if not jail.has_spare():
         return
     # it reads only what the render will, from its first step on
-    limits = READY_LIMITS.reading([*render.roots, *logo_paths(render.request)])
+    limits = READY_LIMITS.reading(render_reads(render))
     if library is not None:
         layout = getattr(render.request, "layout", None)
         if isinstance(layout, str):
